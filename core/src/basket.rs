@@ -1,0 +1,493 @@
+//! The basket: what a customer is buying, before payment.
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{Product, Unit};
+use crate::money::{Currency, MAX_AMOUNT_MINOR};
+use crate::role::{Actor, Permission};
+use crate::rounding::{RoundingMode, allocate, div_round};
+use crate::tax::{TaxMode, TaxRate, tax_on};
+
+/// Most pieces on one line.
+pub const MAX_EACH_QTY: i64 = 9_999;
+/// Most grams on one weighed line (one tonne).
+pub const MAX_GRAMS: i64 = 1_000_000;
+
+/// A discount given by hand or by a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Discount {
+    /// A percentage in basis points (1000 = 10 % off).
+    Percent(u32),
+    /// A fixed amount off, in minor units.
+    Amount(i64),
+}
+
+impl Discount {
+    /// How much this takes off `amount`, never more than `amount` itself.
+    pub fn off(self, amount: i64) -> i64 {
+        let off = match self {
+            Discount::Percent(bp) => div_round(i128::from(amount) * i128::from(bp), 10_000, RoundingMode::HalfUp) as i64,
+            Discount::Amount(minor) => minor,
+        };
+        off.clamp(0, amount.max(0))
+    }
+
+    fn check(self) -> Result<(), BasketError> {
+        match self {
+            Discount::Percent(bp) if bp > 10_000 => Err(BasketError::BadDiscount("more than 100 %".into())),
+            Discount::Amount(minor) if minor < 0 => Err(BasketError::BadDiscount("negative amount".into())),
+            Discount::Amount(minor) if minor > MAX_AMOUNT_MINOR => Err(BasketError::BadDiscount("amount too large".into())),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What the basket knows of a product: a snapshot taken when it was scanned, so a price
+/// change mid-sale does not change a line already rung up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineItem {
+    /// SKU.
+    pub sku: String,
+    /// English name.
+    pub name: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// Category.
+    pub category: String,
+    /// Each or kg.
+    pub unit: Unit,
+    /// Catalog price per piece or per kg when scanned.
+    pub unit_price: i64,
+    /// Tax rate.
+    pub tax_rate: TaxRate,
+}
+
+impl From<&Product> for LineItem {
+    fn from(product: &Product) -> Self {
+        LineItem {
+            sku: product.sku.clone(),
+            name: product.name.clone(),
+            name_zh: product.name_zh.clone(),
+            category: product.category.clone(),
+            unit: product.unit,
+            unit_price: product.price_minor,
+            tax_rate: product.tax_rate,
+        }
+    }
+}
+
+/// A price changed by hand, and who allowed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriceOverride {
+    /// The new unit price.
+    pub price: i64,
+    /// The user who authorised it.
+    pub by: String,
+}
+
+/// One line of a basket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    /// The product.
+    pub item: LineItem,
+    /// Pieces, or grams for weighed products.
+    pub qty: i64,
+    /// A line discount.
+    pub discount: Option<Discount>,
+    /// A manual price.
+    pub price_override: Option<PriceOverride>,
+    /// Voided lines stay visible (for the audit trail) but count for nothing.
+    pub voided: bool,
+}
+
+impl Line {
+    /// The unit price in force: the override if any, else the catalog price.
+    pub fn unit_price(&self) -> i64 {
+        self.price_override.as_ref().map_or(self.item.unit_price, |o| o.price)
+    }
+
+    /// Price times quantity, before discounts. For weighed lines, per-kg price times grams,
+    /// rounded half up to the fen.
+    pub fn gross(&self) -> i64 {
+        let price = i128::from(self.unit_price());
+        let qty = i128::from(self.qty);
+        match self.item.unit {
+            Unit::Each => (price * qty) as i64,
+            Unit::Kg => div_round(price * qty, 1000, RoundingMode::HalfUp) as i64,
+        }
+    }
+}
+
+/// Why a basket operation was refused. Nothing changes when one is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BasketError {
+    /// Zero, negative or absurd quantity.
+    #[error("quantity {qty} is not valid for a product sold {unit} (must be 1 to {max})")]
+    BadQuantity {
+        /// The quantity given.
+        qty: i64,
+        /// `each` or `kg`.
+        unit: &'static str,
+        /// The largest allowed.
+        max: i64,
+    },
+    /// No line with that index.
+    #[error("there is no line {0}")]
+    NoSuchLine(usize),
+    /// The line was voided.
+    #[error("line {0} is voided")]
+    LineVoided(usize),
+    /// The actor's role does not allow it.
+    #[error("a {role} may not do this ({permission}); a supervisor must authorise it")]
+    NotAllowed {
+        /// What was attempted.
+        permission: &'static str,
+        /// The actor's role.
+        role: &'static str,
+    },
+    /// A malformed discount.
+    #[error("discount not valid: {0}")]
+    BadDiscount(String),
+    /// A negative or absurd price.
+    #[error("price {0} is not valid")]
+    BadPrice(i64),
+    /// The line or basket amount would exceed the largest amount OpenTill accepts.
+    #[error("amount too large")]
+    TooLarge,
+}
+
+/// Totals of one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LineTotal {
+    /// Price times quantity.
+    pub gross: i64,
+    /// The line's own discount.
+    pub line_discount: i64,
+    /// The line's share of the basket discount.
+    pub basket_discount: i64,
+    /// The tax in (inclusive) or on (exclusive) this line.
+    pub tax: i64,
+    /// What the customer pays for this line, tax included.
+    pub amount: i64,
+}
+
+/// Totals of a basket. The line amounts add up to `total` exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// One per line, voided lines all zero.
+    pub lines: Vec<LineTotal>,
+    /// Sum of gross amounts.
+    pub subtotal: i64,
+    /// Sum of all discounts.
+    pub discount: i64,
+    /// Sum of line taxes.
+    pub tax: i64,
+    /// What the customer owes.
+    pub total: i64,
+    /// Pieces (weighed lines count as one).
+    pub n_items: i64,
+}
+
+/// A basket. Every method either applies fully or returns an error and changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Basket {
+    /// The store's currency.
+    pub currency: Currency,
+    /// Whether prices include tax.
+    pub tax_mode: TaxMode,
+    /// Lines in scan order.
+    pub lines: Vec<Line>,
+    /// A discount on the whole basket and who gave it.
+    pub discount: Option<(Discount, String)>,
+}
+
+impl Basket {
+    /// An empty basket.
+    pub fn new(currency: Currency, tax_mode: TaxMode) -> Basket {
+        Basket { currency, tax_mode, lines: Vec::new(), discount: None }
+    }
+
+    /// Adds `qty` of a product (pieces, or grams for a weighed product) and returns the
+    /// line index. Scanning the same piece product again adds to its plain line.
+    pub fn add(&mut self, product: &Product, qty: i64) -> Result<usize, BasketError> {
+        check_qty(product.unit, qty)?;
+        if product.price_minor < 0 || product.price_minor > MAX_AMOUNT_MINOR {
+            return Err(BasketError::BadPrice(product.price_minor));
+        }
+        if product.unit == Unit::Each {
+            let existing = self.lines.iter().position(|l| {
+                !l.voided && l.discount.is_none() && l.price_override.is_none() && l.item.sku == product.sku && l.item.unit_price == product.price_minor
+            });
+            if let Some(idx) = existing {
+                let new_qty = self.lines[idx].qty + qty;
+                check_qty(Unit::Each, new_qty)?;
+                self.checked(|b| b.lines[idx].qty = new_qty)?;
+                return Ok(idx);
+            }
+        }
+        let line = Line { item: LineItem::from(product), qty, discount: None, price_override: None, voided: false };
+        self.checked(|b| b.lines.push(line))?;
+        Ok(self.lines.len() - 1)
+    }
+
+    /// Sets a line's quantity.
+    pub fn set_qty(&mut self, line_idx: usize, qty: i64) -> Result<(), BasketError> {
+        let line = self.live_line(line_idx)?;
+        check_qty(line.item.unit, qty)?;
+        self.checked(|b| b.lines[line_idx].qty = qty)
+    }
+
+    /// Voids a line. It stays on the basket, marked, and counts for nothing.
+    pub fn void_line(&mut self, line_idx: usize) -> Result<(), BasketError> {
+        self.live_line(line_idx)?;
+        self.lines[line_idx].voided = true;
+        Ok(())
+    }
+
+    /// Sets a line's price by hand; needs [`Permission::PriceOverride`].
+    pub fn override_price(&mut self, line_idx: usize, price: i64, actor: &Actor) -> Result<(), BasketError> {
+        require(actor, Permission::PriceOverride, "price override")?;
+        self.live_line(line_idx)?;
+        if !(0..=MAX_AMOUNT_MINOR).contains(&price) {
+            return Err(BasketError::BadPrice(price));
+        }
+        let value = PriceOverride { price, by: actor.user_id.clone() };
+        self.checked(|b| b.lines[line_idx].price_override = Some(value))
+    }
+
+    /// Gives a line a discount; needs [`Permission::ManualDiscount`].
+    pub fn discount_line(&mut self, line_idx: usize, discount: Discount, actor: &Actor) -> Result<(), BasketError> {
+        require(actor, Permission::ManualDiscount, "manual discount")?;
+        discount.check()?;
+        self.live_line(line_idx)?;
+        self.lines[line_idx].discount = Some(discount);
+        Ok(())
+    }
+
+    /// Gives the whole basket a discount; needs [`Permission::ManualDiscount`].
+    pub fn discount_basket(&mut self, discount: Discount, actor: &Actor) -> Result<(), BasketError> {
+        require(actor, Permission::ManualDiscount, "manual discount")?;
+        discount.check()?;
+        self.discount = Some((discount, actor.user_id.clone()));
+        Ok(())
+    }
+
+    /// Lines that are not voided.
+    pub fn is_empty(&self) -> bool {
+        self.lines.iter().all(|l| l.voided)
+    }
+
+    /// Computes every total. The basket discount is shared across lines in proportion to
+    /// what each line costs after its own discount, so refunds can be exact per line.
+    pub fn totals(&self) -> Totals {
+        let mut lines: Vec<LineTotal> = self
+            .lines
+            .iter()
+            .map(|line| {
+                if line.voided {
+                    return LineTotal::default();
+                }
+                let gross = line.gross();
+                let line_discount = line.discount.map_or(0, |d| d.off(gross));
+                LineTotal { gross, line_discount, ..LineTotal::default() }
+            })
+            .collect();
+        let after_line: Vec<i64> = lines.iter().map(|l| l.gross - l.line_discount).collect();
+        let base: i64 = after_line.iter().sum();
+        let basket_off = self.discount.as_ref().map_or(0, |(d, _)| d.off(base));
+        for (line, share) in lines.iter_mut().zip(allocate(basket_off, &after_line)) {
+            line.basket_discount = share;
+        }
+        let mut totals = Totals::default();
+        for (line, basket_line) in lines.iter_mut().zip(&self.lines) {
+            let net = line.gross - line.line_discount - line.basket_discount;
+            line.tax = tax_on(net, basket_line.item.tax_rate, self.tax_mode);
+            line.amount = match self.tax_mode {
+                TaxMode::Inclusive => net,
+                TaxMode::Exclusive => net + line.tax,
+            };
+            totals.subtotal += line.gross;
+            totals.discount += line.line_discount + line.basket_discount;
+            totals.tax += line.tax;
+            totals.total += line.amount;
+            if !basket_line.voided {
+                totals.n_items += match basket_line.item.unit {
+                    Unit::Each => basket_line.qty,
+                    Unit::Kg => 1,
+                };
+            }
+        }
+        totals.lines = lines;
+        totals
+    }
+
+    fn live_line(&self, line_idx: usize) -> Result<&Line, BasketError> {
+        let line = self.lines.get(line_idx).ok_or(BasketError::NoSuchLine(line_idx))?;
+        if line.voided {
+            return Err(BasketError::LineVoided(line_idx));
+        }
+        Ok(line)
+    }
+
+    /// Applies `change` to a copy and keeps it only if every amount stays in range.
+    fn checked(&mut self, change: impl FnOnce(&mut Basket)) -> Result<(), BasketError> {
+        let mut next = self.clone();
+        change(&mut next);
+        let fits = next.lines.iter().all(|l| {
+            let gross = i128::from(l.unit_price()) * i128::from(l.qty);
+            gross <= i128::from(MAX_AMOUNT_MINOR) * if l.item.unit == Unit::Kg { 1000 } else { 1 }
+        });
+        let sum: i128 = next.lines.iter().filter(|l| !l.voided).map(|l| i128::from(l.gross())).sum();
+        if !fits || sum > i128::from(MAX_AMOUNT_MINOR) {
+            return Err(BasketError::TooLarge);
+        }
+        *self = next;
+        Ok(())
+    }
+}
+
+fn check_qty(unit: Unit, qty: i64) -> Result<(), BasketError> {
+    let max = match unit {
+        Unit::Each => MAX_EACH_QTY,
+        Unit::Kg => MAX_GRAMS,
+    };
+    if qty < 1 || qty > max {
+        return Err(BasketError::BadQuantity { qty, unit: unit.name(), max });
+    }
+    Ok(())
+}
+
+fn require(actor: &Actor, permission: Permission, what: &'static str) -> Result<(), BasketError> {
+    if actor.role.allows(permission) {
+        Ok(())
+    } else {
+        Err(BasketError::NotAllowed { permission: what, role: actor.role.name() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::role::Role;
+    use proptest::prelude::*;
+
+    pub(crate) fn product(sku: &str, price: i64, unit: Unit, tax_bp: u32) -> Product {
+        Product {
+            sku: sku.into(),
+            barcodes: vec![],
+            name: format!("Item {sku}"),
+            name_zh: String::new(),
+            category: "grocery".into(),
+            tags: vec![],
+            unit,
+            price_minor: price,
+            tax_rate: TaxRate(tax_bp),
+            parent_sku: None,
+            specs: vec![],
+        }
+    }
+
+    fn supervisor() -> Actor {
+        Actor { user_id: "s1".into(), role: Role::Supervisor }
+    }
+
+    #[test]
+    fn prices_pieces_and_weights() {
+        let mut basket = Basket::new(Currency::CNY, TaxMode::Inclusive);
+        basket.add(&product("A", 350, Unit::Each, 1300), 2).unwrap();
+        // 1.234 kg at 12.98/kg = 16.01732 -> 16.02
+        basket.add(&product("B", 1298, Unit::Kg, 900), 1234).unwrap();
+        basket.add(&product("A", 350, Unit::Each, 1300), 1).unwrap();
+        let totals = basket.totals();
+        assert_eq!(basket.lines.len(), 2, "a repeated scan adds to the same line");
+        assert_eq!(totals.lines[0].gross, 1050);
+        assert_eq!(totals.lines[1].gross, 1602);
+        assert_eq!(totals.total, 2652);
+        assert_eq!(totals.n_items, 4);
+        assert_eq!(totals.tax, tax_on(1050, TaxRate(1300), TaxMode::Inclusive) + tax_on(1602, TaxRate(900), TaxMode::Inclusive));
+    }
+
+    #[test]
+    fn exclusive_tax_is_added() {
+        let mut basket = Basket::new(Currency::CNY, TaxMode::Exclusive);
+        basket.add(&product("A", 10_000, Unit::Each, 1300), 1).unwrap();
+        let totals = basket.totals();
+        assert_eq!((totals.subtotal, totals.tax, totals.total), (10_000, 1300, 11_300));
+    }
+
+    #[test]
+    fn discounts_and_overrides_need_a_role() {
+        let cashier = Actor { user_id: "c1".into(), role: Role::Cashier };
+        let mut basket = Basket::new(Currency::CNY, TaxMode::Inclusive);
+        basket.add(&product("A", 1000, Unit::Each, 0), 1).unwrap();
+        basket.add(&product("B", 3000, Unit::Each, 0), 1).unwrap();
+        let before = basket.clone();
+        assert!(matches!(basket.override_price(0, 500, &cashier), Err(BasketError::NotAllowed { .. })));
+        assert!(matches!(basket.discount_basket(Discount::Percent(1000), &cashier), Err(BasketError::NotAllowed { .. })));
+        assert_eq!(basket, before, "a refused operation changes nothing");
+
+        basket.override_price(0, 800, &supervisor()).unwrap();
+        basket.discount_line(1, Discount::Amount(500), &supervisor()).unwrap();
+        basket.discount_basket(Discount::Percent(1000), &supervisor()).unwrap();
+        let totals = basket.totals();
+        // 8.00 + 25.00 = 33.00, 10 % off = 3.30 shared 80:250.
+        assert_eq!(totals.total, 2970);
+        assert_eq!(totals.lines[0].basket_discount + totals.lines[1].basket_discount, 330);
+        assert_eq!(totals.lines[0].basket_discount, 80);
+        assert!(basket.discount_line(0, Discount::Percent(10_001), &supervisor()).is_err());
+        assert!(basket.discount_line(0, Discount::Amount(-1), &supervisor()).is_err());
+    }
+
+    #[test]
+    fn bad_quantities_and_voids() {
+        let mut basket = Basket::new(Currency::CNY, TaxMode::Inclusive);
+        let a = product("A", 100, Unit::Each, 0);
+        for qty in [0, -1, MAX_EACH_QTY + 1] {
+            assert!(matches!(basket.add(&a, qty), Err(BasketError::BadQuantity { .. })), "{qty}");
+        }
+        assert!(basket.is_empty());
+        basket.add(&a, 2).unwrap();
+        basket.void_line(0).unwrap();
+        assert_eq!(basket.void_line(0), Err(BasketError::LineVoided(0)));
+        assert_eq!(basket.set_qty(5, 1), Err(BasketError::NoSuchLine(5)));
+        assert_eq!(basket.totals().total, 0);
+        assert!(basket.is_empty());
+        let huge = product("H", MAX_AMOUNT_MINOR, Unit::Each, 0);
+        basket.add(&huge, 1).unwrap();
+        assert_eq!(basket.add(&huge, 1), Err(BasketError::TooLarge));
+    }
+
+    fn arb_basket() -> impl Strategy<Value = Basket> {
+        let line = (1i64..200_000, prop::bool::ANY, 1i64..50, 0u32..2000, prop::option::of(0u32..10_000));
+        (prop::collection::vec(line, 1..10), prop::option::of(0u32..10_000), prop::bool::ANY).prop_map(|(lines, basket_pct, inclusive)| {
+            let mode = if inclusive { TaxMode::Inclusive } else { TaxMode::Exclusive };
+            let mut basket = Basket::new(Currency::CNY, mode);
+            for (idx, (price, weighed, qty, tax, pct)) in lines.into_iter().enumerate() {
+                let unit = if weighed { Unit::Kg } else { Unit::Each };
+                let qty = if weighed { qty * 37 } else { qty };
+                let line = basket.add(&product(&format!("P{idx}"), price, unit, tax), qty).unwrap();
+                if let Some(pct) = pct {
+                    basket.discount_line(line, Discount::Percent(pct), &supervisor()).unwrap();
+                }
+            }
+            if let Some(pct) = basket_pct {
+                basket.discount_basket(Discount::Percent(pct), &supervisor()).unwrap();
+            }
+            basket
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn line_totals_sum_to_basket_total(basket in arb_basket()) {
+            let totals = basket.totals();
+            prop_assert_eq!(totals.lines.iter().map(|l| l.amount).sum::<i64>(), totals.total);
+            prop_assert_eq!(totals.lines.iter().map(|l| l.tax).sum::<i64>(), totals.tax);
+            prop_assert_eq!(totals.subtotal - totals.discount + if basket.tax_mode == TaxMode::Exclusive { totals.tax } else { 0 }, totals.total);
+            for line in &totals.lines {
+                prop_assert!(line.amount >= 0);
+                prop_assert!(line.line_discount + line.basket_discount <= line.gross);
+            }
+        }
+    }
+}

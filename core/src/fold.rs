@@ -1,0 +1,82 @@
+//! Derived state: folds over journaled facts.
+//!
+//! The replica keeps projections of these for speed; `journal verify` recomputes them
+//! with these functions and checks they agree.
+
+use std::collections::BTreeMap;
+
+use crate::journal::{CashDirection, Fact};
+use crate::tender::TenderKind;
+
+/// Stock on hand per SKU (pieces, or grams for weighed products).
+pub fn stock_delta(fact: &Fact) -> Vec<(&str, i64)> {
+    match fact {
+        Fact::Sale(sale) => sale.lines.iter().map(|l| (l.sku.as_str(), -l.qty)).collect(),
+        Fact::Refund(refund) if refund.restock => refund.lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect(),
+        Fact::StockAdjusted { sku, delta, .. } => vec![(sku.as_str(), *delta)],
+        _ => Vec::new(),
+    }
+}
+
+/// The cash in the drawer: what the facts say should be there.
+///
+/// Opening a shift sets the drawer to its float; closing one empties it (the counted
+/// cash is taken to the safe). Between, cash sales, refunds, top-ups and movements
+/// change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Drawer {
+    /// Expected cash, minor units.
+    pub expected: i64,
+}
+
+impl Drawer {
+    /// Applies one fact.
+    pub fn apply(&mut self, fact: &Fact) {
+        match fact {
+            Fact::Sale(sale) => self.expected += sale.cash_taken(),
+            Fact::Refund(refund) => self.expected -= refund.tenders.iter().filter(|t| t.kind == TenderKind::Cash).map(|t| t.amount).sum::<i64>(),
+            Fact::ShiftOpened { float, .. } => self.expected = *float,
+            Fact::CashMoved { direction: CashDirection::In, amount, .. } => self.expected += amount,
+            Fact::CashMoved { direction: CashDirection::Out, amount, .. } => self.expected -= amount,
+            Fact::StoredValueToppedUp { tender: TenderKind::Cash, amount, .. } => self.expected += amount,
+            Fact::ShiftClosed(_) => self.expected = 0,
+            _ => {}
+        }
+    }
+}
+
+/// Stored-value balance changes per account.
+pub fn stored_value_delta(fact: &Fact) -> Vec<(&str, i64)> {
+    match fact {
+        Fact::Sale(sale) => tenders(&sale.tenders, -1),
+        Fact::Refund(refund) => tenders(&refund.tenders, 1),
+        Fact::StoredValueToppedUp { account, amount, .. } => vec![(account.as_str(), *amount)],
+        _ => Vec::new(),
+    }
+}
+
+fn tenders(ts: &[crate::tender::AppliedTender], sign: i64) -> Vec<(&str, i64)> {
+    ts.iter().filter(|t| t.kind == TenderKind::StoredValue).filter_map(|t| Some((t.reference.as_deref()?, sign * t.amount))).collect()
+}
+
+/// Folds facts into stock on hand per SKU.
+pub fn stock_on_hand<'a>(facts: impl IntoIterator<Item = &'a Fact>) -> BTreeMap<String, i64> {
+    let mut stock = BTreeMap::new();
+    for fact in facts {
+        for (sku, delta) in stock_delta(fact) {
+            *stock.entry(sku.to_string()).or_insert(0) += delta;
+        }
+    }
+    stock
+}
+
+/// Folds facts into stored-value balances.
+pub fn stored_value_balances<'a>(facts: impl IntoIterator<Item = &'a Fact>) -> BTreeMap<String, i64> {
+    let mut balances = BTreeMap::new();
+    for fact in facts {
+        for (account, delta) in stored_value_delta(fact) {
+            *balances.entry(account.to_string()).or_insert(0) += delta;
+        }
+    }
+    balances
+}

@@ -1,0 +1,131 @@
+//! Facts: the bodies of journal entries.
+//!
+//! **Architecture Invariant:** a fact, once journaled, is never edited or deleted.
+//! Corrections are new facts (a refund, a stock adjustment). Everything derived
+//! (stock on hand, cash in drawer, stored-value balances, every report) is a fold
+//! over facts, see [`crate::fold`].
+//!
+//! Facts derive serde because their JSON is the journal's storage format; the journal
+//! hashes the stored bytes, so the hash never depends on re-serialising.
+
+use serde::{Deserialize, Serialize};
+
+use crate::refund::RefundRecord;
+use crate::sale::{SaleRecord, VoidedLine};
+use crate::shift::ShiftReport;
+use crate::tender::TenderKind;
+
+/// Which way cash moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CashDirection {
+    /// Into the drawer (more change, a float top-up).
+    In,
+    /// Out of the drawer (a banking drop, a petty-cash payment).
+    Out,
+}
+
+/// A sale in progress that was voided as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoidRecord {
+    /// The basket's id.
+    pub basket_id: String,
+    /// Shift.
+    pub shift_id: Option<String>,
+    /// Who voided it.
+    pub by: String,
+    /// Its lines.
+    pub lines: Vec<VoidedLine>,
+    /// What it would have cost.
+    pub total: i64,
+    /// Why.
+    pub reason: String,
+}
+
+/// Everything the journal can record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Fact {
+    /// A paid sale.
+    Sale(SaleRecord),
+    /// A sale abandoned before payment.
+    SaleVoided(VoidRecord),
+    /// A refund against an earlier sale.
+    Refund(RefundRecord),
+    /// A cashier opened a shift with a float.
+    ShiftOpened {
+        /// New shift id.
+        shift_id: String,
+        /// The cashier.
+        cashier: String,
+        /// Cash put in the drawer.
+        float: i64,
+    },
+    /// Cash put in or taken out.
+    CashMoved {
+        /// Shift.
+        shift_id: Option<String>,
+        /// In or out.
+        direction: CashDirection,
+        /// Amount.
+        amount: i64,
+        /// Why.
+        reason: String,
+        /// Who.
+        by: String,
+    },
+    /// The drawer was opened with no sale.
+    NoSale {
+        /// Shift.
+        shift_id: Option<String>,
+        /// Who.
+        by: String,
+        /// Why.
+        reason: String,
+    },
+    /// A mid-shift X report was taken.
+    XReport(ShiftReport),
+    /// A shift was closed with counted cash; the report is the Z report.
+    ShiftClosed(ShiftReport),
+    /// Stock was corrected, received or counted.
+    StockAdjusted {
+        /// SKU.
+        sku: String,
+        /// Pieces or grams, positive or negative.
+        delta: i64,
+        /// Why: `receive`, `count`, `damage`, ...
+        reason: String,
+        /// Who.
+        by: String,
+    },
+    /// Money was loaded onto a stored-value account.
+    StoredValueToppedUp {
+        /// The account.
+        account: String,
+        /// Amount.
+        amount: i64,
+        /// How it was paid.
+        tender: TenderKind,
+        /// Shift.
+        shift_id: Option<String>,
+        /// Who.
+        by: String,
+    },
+}
+
+impl Fact {
+    /// A short name for the kind of fact, stored beside the entry for filtering.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fact::Sale(_) => "sale",
+            Fact::SaleVoided(_) => "sale_voided",
+            Fact::Refund(_) => "refund",
+            Fact::ShiftOpened { .. } => "shift_opened",
+            Fact::CashMoved { .. } => "cash_moved",
+            Fact::NoSale { .. } => "no_sale",
+            Fact::XReport(_) => "x_report",
+            Fact::ShiftClosed(_) => "shift_closed",
+            Fact::StockAdjusted { .. } => "stock_adjusted",
+            Fact::StoredValueToppedUp { .. } => "stored_value_topped_up",
+        }
+    }
+}

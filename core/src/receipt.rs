@@ -1,0 +1,291 @@
+//! Receipts and reports rendered to plain text, for screens, logs, tests and
+//! (through the hardware crate) ESC/POS printers.
+//!
+//! Widths count display columns: a Chinese character takes two.
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::catalog::Unit;
+use crate::i18n::{Label, Lang};
+use crate::money::{Currency, Money};
+use crate::refund::RefundRecord;
+use crate::report::SalesReport;
+use crate::sale::SaleRecord;
+use crate::shift::{ReportKind, ShiftReport};
+use crate::time::LocalTime;
+
+/// Paper width: 32 columns on 58 mm paper, 48 on 80 mm.
+pub const WIDTH_58MM: usize = 32;
+/// 80 mm paper.
+pub const WIDTH_80MM: usize = 48;
+
+/// The store's name and address at the top of every receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StoreHeader {
+    /// Store id.
+    pub store_id: String,
+    /// Name printed in English.
+    pub name: String,
+    /// Name printed in Chinese.
+    pub name_zh: String,
+    /// Address line.
+    pub address: String,
+}
+
+/// How to print: language, width, time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    /// Language of labels and product names.
+    pub lang: Lang,
+    /// Columns.
+    pub width: usize,
+    /// Store's UTC offset in minutes.
+    pub utc_offset_min: i32,
+}
+
+struct Text {
+    out: String,
+    width: usize,
+}
+
+impl Text {
+    fn new(width: usize) -> Text {
+        Text { out: String::new(), width }
+    }
+
+    fn line(&mut self, text: &str) {
+        self.out.push_str(&truncate(text, self.width));
+        self.out.push('\n');
+    }
+
+    fn center(&mut self, text: &str) {
+        let text = truncate(text, self.width);
+        let pad = (self.width - text.width()) / 2;
+        self.out.push_str(&" ".repeat(pad));
+        self.out.push_str(&text);
+        self.out.push('\n');
+    }
+
+    fn pair(&mut self, left: &str, right: &str) {
+        let right_w = right.width();
+        let left = truncate(left, self.width.saturating_sub(right_w + 1));
+        let gap = self.width.saturating_sub(left.width() + right_w).max(1);
+        self.out.push_str(&left);
+        self.out.push_str(&" ".repeat(gap));
+        self.out.push_str(right);
+        self.out.push('\n');
+    }
+
+    fn rule(&mut self) {
+        self.out.push_str(&"-".repeat(self.width));
+        self.out.push('\n');
+    }
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for ch in text.chars() {
+        let next = format!("{out}{ch}");
+        if next.width() > width {
+            break;
+        }
+        out = next;
+    }
+    out
+}
+
+fn header(text: &mut Text, store: &StoreHeader, layout: Layout) {
+    let name = if layout.lang == Lang::Zh && !store.name_zh.is_empty() { &store.name_zh } else { &store.name };
+    text.center(name);
+    if !store.address.is_empty() {
+        text.center(&store.address);
+    }
+    text.rule();
+}
+
+fn quantity(unit: Unit, qty: i64) -> String {
+    match unit {
+        Unit::Each => qty.to_string(),
+        Unit::Kg => format!("{}.{:03}kg", qty / 1000, qty % 1000),
+    }
+}
+
+/// Renders a sale receipt.
+pub fn sale_receipt(sale: &SaleRecord, ts_ms: i64, store: &StoreHeader, layout: Layout) -> String {
+    let lang = layout.lang;
+    let m = |minor: i64| Money::new(minor, sale.currency).plain();
+    let mut text = Text::new(layout.width);
+    header(&mut text, store, layout);
+    text.line(&format!("{} {}", Label::Sale.text(lang), sale.sale_id));
+    let when = LocalTime::from_unix_ms(ts_ms, layout.utc_offset_min).date_time();
+    match &sale.cashier {
+        Some(c) => text.pair(&when, &format!("{} {c}", Label::Cashier.text(lang))),
+        None => text.line(&when),
+    }
+    text.rule();
+    for line in &sale.lines {
+        let name = if lang == Lang::Zh && !line.name_zh.is_empty() { &line.name_zh } else { &line.name };
+        text.line(name);
+        let price = match line.unit {
+            Unit::Each => m(line.unit_price),
+            Unit::Kg => format!("{}/kg", m(line.unit_price)),
+        };
+        text.pair(&format!("  {} x {price}", quantity(line.unit, line.qty)), &m(line.gross));
+        if let Some(catalog) = line.catalog_price {
+            text.line(&format!("  {} {} -> {}", Label::PriceOverride.text(lang), m(catalog), m(line.unit_price)));
+        }
+        if line.discount != 0 {
+            text.pair(&format!("  {}", Label::Discount.text(lang)), &m(-line.discount));
+        }
+    }
+    text.rule();
+    text.pair(Label::Subtotal.text(lang), &m(sale.subtotal));
+    if sale.discount != 0 {
+        text.pair(Label::Discount.text(lang), &m(-sale.discount));
+    }
+    if sale.rounding != 0 {
+        text.pair(Label::Rounding.text(lang), &m(-sale.rounding));
+    }
+    text.pair(Label::Total.text(lang), &Money::new(sale.total, sale.currency).to_string());
+    text.pair(Label::Tax.text(lang), &m(sale.tax));
+    for tender in &sale.tenders {
+        let amount = if tender.kind == crate::tender::TenderKind::Cash { sale.cash_given } else { tender.amount };
+        text.pair(&tender_label(tender, lang), &m(amount));
+    }
+    if sale.cash_given > 0 && !sale.tenders.iter().any(|t| t.kind == crate::tender::TenderKind::Cash) {
+        text.pair(Label::Cash.text(lang), &m(sale.cash_given));
+    }
+    if sale.change != 0 {
+        text.pair(Label::Change.text(lang), &m(sale.change));
+    }
+    text.rule();
+    let n_items: i64 = sale.lines.iter().map(|l| if l.unit == Unit::Each { l.qty } else { 1 }).sum();
+    text.line(&format!("{} {n_items}", Label::Items.text(lang)));
+    text.center(Label::Thanks.text(lang));
+    text.out
+}
+
+fn tender_label(tender: &crate::tender::AppliedTender, lang: Lang) -> String {
+    let label = tender.kind.label().text(lang);
+    match &tender.reference {
+        Some(r) if !r.is_empty() => {
+            let shown = if r.len() > 8 && tender.kind != crate::tender::TenderKind::StoredValue { format!("…{}", &r[r.len() - 4..]) } else { r.clone() };
+            format!("{label} {shown}")
+        }
+        _ => label.to_string(),
+    }
+}
+
+/// Renders a refund slip.
+pub fn refund_receipt(refund: &RefundRecord, sale: &SaleRecord, ts_ms: i64, store: &StoreHeader, layout: Layout) -> String {
+    let lang = layout.lang;
+    let m = |minor: i64| Money::new(minor, sale.currency).plain();
+    let mut text = Text::new(layout.width);
+    header(&mut text, store, layout);
+    text.line(&format!("{} {}", Label::Refund.text(lang), refund.refund_id));
+    text.line(&format!("{} {}", Label::RefundOf.text(lang), refund.sale_id));
+    text.line(&LocalTime::from_unix_ms(ts_ms, layout.utc_offset_min).date_time());
+    text.rule();
+    for line in &refund.lines {
+        let sold = &sale.lines[line.line_idx];
+        let name = if lang == Lang::Zh && !sold.name_zh.is_empty() { &sold.name_zh } else { &sold.name };
+        text.line(&format!("{}. {name}", line.line_idx + 1));
+        text.pair(&format!("  {}", quantity(sold.unit, line.qty)), &m(-line.amount));
+    }
+    text.rule();
+    text.pair(Label::Total.text(lang), &Money::new(-refund.total, sale.currency).to_string());
+    for tender in &refund.tenders {
+        text.pair(&tender_label(tender, lang), &m(-tender.amount));
+    }
+    text.out
+}
+
+/// Renders an X or Z report.
+pub fn shift_report_text(report: &ShiftReport, currency: Currency, layout: Layout) -> String {
+    let lang = layout.lang;
+    let m = |minor: i64| Money::new(minor, currency).plain();
+    let mut text = Text::new(layout.width);
+    let title = match report.kind {
+        ReportKind::X => lang.pick("X 报表（班中）", "X report (mid-shift)"),
+        ReportKind::Z => lang.pick("Z 报表（交班）", "Z report (shift close)"),
+    };
+    text.center(title);
+    text.line(&format!("{} {}", Label::Shift.text(lang), report.shift_id));
+    text.pair(Label::Cashier.text(lang), &report.cashier);
+    text.pair(lang.pick("开班", "Opened"), &LocalTime::from_unix_ms(report.opened_at_ms, layout.utc_offset_min).date_time());
+    text.pair(lang.pick("报表时间", "Taken"), &LocalTime::from_unix_ms(report.taken_at_ms, layout.utc_offset_min).date_time());
+    text.rule();
+    text.pair(lang.pick("销售笔数", "Sales"), &report.n_sales.to_string());
+    text.pair(lang.pick("销售总额", "Gross"), &m(report.gross));
+    text.pair(Label::Discount.text(lang), &m(-report.discounts));
+    text.pair(Label::Rounding.text(lang), &m(-report.rounding));
+    text.pair(lang.pick("实收", "Sales total"), &m(report.sales_total));
+    text.pair(lang.pick("退货笔数", "Refunds"), &report.n_refunds.to_string());
+    text.pair(lang.pick("退货金额", "Refunded"), &m(-report.refunds_total));
+    text.pair(lang.pick("净销售额", "Net sales"), &m(report.net_sales()));
+    text.pair(Label::Tax.text(lang), &m(report.tax));
+    text.pair(lang.pick("作废笔数", "Voided sales"), &report.n_voids.to_string());
+    text.pair(lang.pick("开钱箱（无销售）", "No-sale opens"), &report.n_no_sale.to_string());
+    text.rule();
+    for (kind, amount) in &report.by_tender {
+        let label = crate::tender::TenderKind::parse(kind).map_or(kind.as_str(), |k| k.label().text(lang));
+        text.pair(label, &m(*amount));
+    }
+    text.rule();
+    text.pair(lang.pick("备用金", "Float"), &m(report.float));
+    text.pair(lang.pick("存入", "Cash in"), &m(report.cash_in));
+    text.pair(lang.pick("取出", "Cash out"), &m(-report.cash_out));
+    if report.cash_top_ups != 0 {
+        text.pair(lang.pick("现金充值", "Cash top-ups"), &m(report.cash_top_ups));
+    }
+    text.pair(lang.pick("应有现金", "Expected cash"), &m(report.expected_cash));
+    if let (Some(counted), Some(variance)) = (report.counted_cash, report.variance) {
+        text.pair(lang.pick("实点现金", "Counted cash"), &m(counted));
+        text.pair(lang.pick("差额", "Variance"), &m(variance));
+    }
+    text.out
+}
+
+/// Renders a sales report.
+pub fn sales_report_text(report: &SalesReport, currency: Currency, lang: Lang) -> String {
+    let m = |minor: i64| Money::new(minor, currency).plain();
+    let mut text = Text::new(WIDTH_80MM);
+    text.center(lang.pick("销售报表", "Sales report"));
+    let from = report.from.clone().unwrap_or_else(|| "…".into());
+    let to = report.to.clone().unwrap_or_else(|| "…".into());
+    text.center(&format!("{from} — {to}"));
+    text.rule();
+    text.pair(lang.pick("销售笔数", "Sales"), &report.n_sales.to_string());
+    text.pair(lang.pick("件数", "Items"), &report.n_items.to_string());
+    text.pair(lang.pick("销售总额", "Gross"), &m(report.gross));
+    text.pair(Label::Discount.text(lang), &m(-report.discounts));
+    text.pair(Label::Rounding.text(lang), &m(-report.rounding));
+    text.pair(lang.pick("实收", "Sales total"), &m(report.sales_total));
+    text.pair(lang.pick("退货", "Refunds"), &format!("{} / {}", report.n_refunds, m(-report.refunds_total)));
+    text.pair(lang.pick("净销售额", "Net sales"), &m(report.net));
+    text.pair(Label::Tax.text(lang), &m(report.tax));
+    text.pair(lang.pick("客单价", "Average sale"), &m(report.average_sale));
+    text.rule();
+    text.line(lang.pick("按日", "By day"));
+    for (day, sales) in &report.by_day {
+        text.pair(&format!("  {day}  ({})", sales.n_sales), &m(sales.sales - sales.refunds));
+    }
+    text.line(lang.pick("按支付方式", "By tender"));
+    for (kind, amount) in &report.by_tender {
+        let label = crate::tender::TenderKind::parse(kind).map_or(kind.as_str(), |k| k.label().text(lang));
+        text.pair(&format!("  {label}"), &m(*amount));
+    }
+    text.line(lang.pick("按品类", "By category"));
+    for (category, amount) in &report.by_category {
+        text.pair(&format!("  {category}"), &m(*amount));
+    }
+    text.line(lang.pick("畅销商品", "Top sellers"));
+    for product in &report.top_products {
+        let qty = if product.unit == "kg" { quantity(Unit::Kg, product.qty) } else { product.qty.to_string() };
+        text.pair(&format!("  {} x{qty}", product.name), &m(product.amount));
+    }
+    text.out
+}

@@ -1,0 +1,25 @@
+//! OpenTill persistence: the node's local replica in SQLite, its signed, hash-chained,
+//! append-only journal, and the projections (catalog lookup and search, stock, cash,
+//! stored value) that keep reads fast.
+//!
+//! ```
+//! use opentill_core::journal::Fact;
+//! use opentill_sync::{Replica, StoreSettings};
+//!
+//! let dir = std::env::temp_dir().join(format!("opentill-doc-{}", std::process::id()));
+//! let _ = std::fs::remove_dir_all(&dir);
+//! let mut replica = Replica::create(&dir, StoreSettings::new("S001", "till-1"), [7; 32]).unwrap();
+//! let fact = Fact::StockAdjusted { sku: "COLA".into(), delta: 24, reason: "receive".into(), by: "m1".into() };
+//! replica.append(1_795_311_000_000, &fact).unwrap();
+//! assert_eq!(replica.stock("COLA").unwrap(), 24);
+//! assert!(replica.verify(|_| {}).unwrap().is_ok());
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+#![deny(missing_docs)]
+
+pub mod journal;
+mod replica;
+pub mod schema;
+pub mod search;
+
+pub use replica::{Appended, DB_FILE, KEY_FILE, Replica, ReplicaError, StoreSettings, Suspended, User, VerifyReport};

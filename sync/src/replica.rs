@@ -1,0 +1,889 @@
+//! The local replica: one SQLite database per node, in a data directory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use opentill_core::catalog::{Product, Unit};
+use opentill_core::fold::{Drawer, stock_delta, stored_value_delta};
+use opentill_core::journal::Fact;
+use opentill_core::money::Currency;
+use opentill_core::refund::RefundRecord;
+use opentill_core::role::Role;
+use opentill_core::rounding::CashRounding;
+use opentill_core::sale::SaleRecord;
+use opentill_core::tax::{TaxMode, TaxRate};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use tracing::{debug, info};
+
+use crate::journal::{Entry, EntryProblem, GENESIS_HASH, check_entry, seal};
+use crate::schema::MIGRATIONS;
+use crate::search::{fts_query, product_terms};
+
+/// The database file inside a data directory.
+pub const DB_FILE: &str = "opentill.db";
+/// The node's secret key inside a data directory.
+pub const KEY_FILE: &str = "node.key";
+
+/// Errors from the replica.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplicaError {
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What happened.
+        source: std::io::Error,
+    },
+    /// No store in that directory.
+    #[error("no OpenTill store in {0}: run `opentill-edge init --data {0} --store STORE` first")]
+    NotInitialized(PathBuf),
+    /// `init` on a directory that already has a store.
+    #[error("{0} already holds an OpenTill store")]
+    AlreadyInitialized(PathBuf),
+    /// The key file does not belong to this journal.
+    #[error("{0} does not match the node key recorded in the database")]
+    KeyMismatch(PathBuf),
+    /// The database was written by a newer OpenTill.
+    #[error("database schema version {found} is newer than this OpenTill supports ({supported})")]
+    SchemaTooNew {
+        /// Found.
+        found: usize,
+        /// Supported.
+        supported: usize,
+    },
+    /// A setting is missing or malformed.
+    #[error("store setting `{0}` is missing or malformed")]
+    BadSetting(&'static str),
+    /// A sale with this id is already journaled.
+    #[error("sale {0} is already recorded")]
+    DuplicateSale(String),
+    /// A refund with this id is already journaled.
+    #[error("refund {0} is already recorded")]
+    DuplicateRefund(String),
+    /// A refund for a sale that is not in this journal.
+    #[error("sale {0} is not in this store's journal")]
+    UnknownSale(String),
+    /// A refund would return more than was sold.
+    #[error("refund of sale {sale_id} line {line} would exceed what was sold")]
+    RefundExceedsSale {
+        /// The sale.
+        sale_id: String,
+        /// Line, 1-based.
+        line: usize,
+    },
+    /// A stored-value account would go negative.
+    #[error("stored-value account {account} has {balance}, not enough for {needed}")]
+    InsufficientBalance {
+        /// The account.
+        account: String,
+        /// Its balance.
+        balance: i64,
+        /// What was asked.
+        needed: i64,
+    },
+    /// Opening a shift while one is open.
+    #[error("shift {0} is already open on this till; close it first")]
+    ShiftAlreadyOpen(String),
+    /// A shift fact for a shift that is not the open one.
+    #[error("shift {0} is not the open shift")]
+    ShiftNotOpen(String),
+    /// A barcode that belongs to another product.
+    #[error("barcode {code} already belongs to {sku}")]
+    BarcodeTaken {
+        /// The code.
+        code: String,
+        /// Its current product.
+        sku: String,
+    },
+    /// Stored data could not be decoded.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+type Result<T, E = ReplicaError> = std::result::Result<T, E>;
+
+/// Store settings, fixed at `init` and kept in the replica.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreSettings {
+    /// Store id.
+    pub store_id: String,
+    /// This node's id.
+    pub node_id: String,
+    /// English name for receipts.
+    pub name: String,
+    /// Chinese name for receipts.
+    pub name_zh: String,
+    /// Address line.
+    pub address: String,
+    /// Currency.
+    pub currency: Currency,
+    /// Whether prices include tax.
+    pub tax_mode: TaxMode,
+    /// 抹零 rule for cash.
+    pub cash_rounding: CashRounding,
+    /// Minutes east of UTC (480 for China).
+    pub utc_offset_min: i32,
+}
+
+impl StoreSettings {
+    /// Defaults for a store in mainland China.
+    pub fn new(store_id: &str, node_id: &str) -> StoreSettings {
+        StoreSettings {
+            store_id: store_id.to_string(),
+            node_id: node_id.to_string(),
+            name: format!("OpenTill {store_id}"),
+            name_zh: format!("OpenTill {store_id}"),
+            address: String::new(),
+            currency: Currency::CNY,
+            tax_mode: TaxMode::Inclusive,
+            cash_rounding: CashRounding::None,
+            utc_offset_min: 480,
+        }
+    }
+}
+
+/// A staff account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Login id.
+    pub user_id: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Argon2 PHC string of the PIN.
+    pub pin_hash: String,
+    /// Whether the account may log in.
+    pub active: bool,
+}
+
+/// A suspended basket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suspended {
+    /// Id.
+    pub basket_id: String,
+    /// When suspended.
+    pub created_ms: i64,
+    /// What the cashier called it.
+    pub label: String,
+    /// The basket, serialised.
+    pub basket_json: String,
+}
+
+/// The result of verifying the journal and its projections.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VerifyReport {
+    /// Entries checked.
+    pub entries: u64,
+    /// The first bad entry and what is wrong with it.
+    pub first_bad: Option<(u64, EntryProblem)>,
+    /// Projections that disagree with the journal.
+    pub projection_problems: Vec<String>,
+}
+
+impl VerifyReport {
+    /// Whether everything checked out.
+    pub fn is_ok(&self) -> bool {
+        self.first_bad.is_none() && self.projection_problems.is_empty()
+    }
+}
+
+/// What appending wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Appended {
+    /// The entry's sequence number.
+    pub seq: u64,
+    /// Its hash.
+    pub hash: [u8; 32],
+}
+
+/// A node's replica: the SQLite database and the node's signing key.
+pub struct Replica {
+    conn: Connection,
+    key: SigningKey,
+    settings: StoreSettings,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Replica {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replica").field("dir", &self.dir).field("store", &self.settings.store_id).finish()
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReplicaError + '_ {
+    move |source| ReplicaError::Io { path: path.to_path_buf(), source }
+}
+
+fn open_connection(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    // WAL with synchronous=FULL: a commit is fsynced before it returns, so a sale the
+    // cashier was told about survives a power cut.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let version = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+    if version > MIGRATIONS.len() {
+        return Err(ReplicaError::SchemaTooNew { found: version, supported: MIGRATIONS.len() });
+    }
+    for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (idx + 1) as i64)?;
+        tx.commit()?;
+        info!(version = idx + 1, "migrated replica schema");
+    }
+    Ok(())
+}
+
+impl Replica {
+    /// Creates a new store in `dir` with a fresh node key.
+    pub fn create(dir: &Path, settings: StoreSettings, secret_key: [u8; 32]) -> Result<Replica> {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let db_path = dir.join(DB_FILE);
+        let key_path = dir.join(KEY_FILE);
+        if db_path.exists() || key_path.exists() {
+            return Err(ReplicaError::AlreadyInitialized(dir.to_path_buf()));
+        }
+        let key = SigningKey::from_bytes(&secret_key);
+        write_key_file(&key_path, &key)?;
+        let mut conn = open_connection(&db_path)?;
+        migrate(&mut conn)?;
+        let tx = conn.transaction()?;
+        let pairs: Vec<(&str, String)> = vec![
+            ("store_id", settings.store_id.clone()),
+            ("node_id", settings.node_id.clone()),
+            ("name", settings.name.clone()),
+            ("name_zh", settings.name_zh.clone()),
+            ("address", settings.address.clone()),
+            ("currency", format!("{}:{}", settings.currency.code(), settings.currency.exponent)),
+            ("tax_mode", if settings.tax_mode == TaxMode::Inclusive { "inclusive" } else { "exclusive" }.to_string()),
+            ("cash_rounding", settings.cash_rounding.name().to_string()),
+            ("utc_offset_min", settings.utc_offset_min.to_string()),
+            ("node_public_key", hex::encode(key.verifying_key().to_bytes())),
+        ];
+        for (k, v) in pairs {
+            tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![k, v])?;
+        }
+        tx.commit()?;
+        info!(store = %settings.store_id, node = %settings.node_id, dir = %dir.display(), "created replica");
+        Ok(Replica { conn, key, settings, dir: dir.to_path_buf() })
+    }
+
+    /// Opens the store in `dir`, running any pending migrations.
+    pub fn open(dir: &Path) -> Result<Replica> {
+        let db_path = dir.join(DB_FILE);
+        let key_path = dir.join(KEY_FILE);
+        if !db_path.exists() {
+            return Err(ReplicaError::NotInitialized(dir.to_path_buf()));
+        }
+        let mut conn = open_connection(&db_path)?;
+        migrate(&mut conn)?;
+        let key = read_key_file(&key_path)?;
+        let meta = |k: &'static str| -> Result<String> {
+            conn.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0)).optional()?.ok_or(ReplicaError::BadSetting(k))
+        };
+        if meta("node_public_key")? != hex::encode(key.verifying_key().to_bytes()) {
+            return Err(ReplicaError::KeyMismatch(key_path));
+        }
+        let currency = {
+            let text = meta("currency")?;
+            let (code, exp) = text.split_once(':').ok_or(ReplicaError::BadSetting("currency"))?;
+            Currency::new(code, exp.parse().map_err(|_| ReplicaError::BadSetting("currency"))?).map_err(|_| ReplicaError::BadSetting("currency"))?
+        };
+        let settings = StoreSettings {
+            store_id: meta("store_id")?,
+            node_id: meta("node_id")?,
+            name: meta("name")?,
+            name_zh: meta("name_zh")?,
+            address: meta("address")?,
+            currency,
+            tax_mode: match meta("tax_mode")?.as_str() {
+                "inclusive" => TaxMode::Inclusive,
+                "exclusive" => TaxMode::Exclusive,
+                _ => return Err(ReplicaError::BadSetting("tax_mode")),
+            },
+            cash_rounding: CashRounding::parse(&meta("cash_rounding")?).ok_or(ReplicaError::BadSetting("cash_rounding"))?,
+            utc_offset_min: meta("utc_offset_min")?.parse().map_err(|_| ReplicaError::BadSetting("utc_offset_min"))?,
+        };
+        Ok(Replica { conn, key, settings, dir: dir.to_path_buf() })
+    }
+
+    /// The store's settings.
+    pub fn settings(&self) -> &StoreSettings {
+        &self.settings
+    }
+
+    /// Changes the cash rounding rule.
+    pub fn set_cash_rounding(&mut self, rounding: CashRounding) -> Result<()> {
+        self.conn.execute("UPDATE meta SET value = ?1 WHERE key = 'cash_rounding'", [rounding.name()])?;
+        self.settings.cash_rounding = rounding;
+        Ok(())
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The node's public key.
+    pub fn public_key(&self) -> VerifyingKey {
+        self.key.verifying_key()
+    }
+
+    // ---- catalog ----
+
+    /// Inserts or replaces products and their barcodes in one transaction. `progress` is
+    /// called with the number written so far. Fails, writing nothing, if a barcode belongs
+    /// to a product not in this batch.
+    pub fn upsert_products(&mut self, products: &[Product], ts_ms: i64, mut progress: impl FnMut(usize)) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut owner = tx.prepare_cached("SELECT sku FROM barcodes WHERE code = ?1")?;
+            let mut upsert = tx.prepare_cached(
+                "INSERT INTO products (sku, name, name_zh, category, unit, price_minor, tax_bp, tags, parent_sku, specs, updated_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (sku) DO UPDATE SET name = excluded.name, name_zh = excluded.name_zh, category = excluded.category,
+                   unit = excluded.unit, price_minor = excluded.price_minor, tax_bp = excluded.tax_bp, tags = excluded.tags,
+                   parent_sku = excluded.parent_sku, specs = excluded.specs, updated_ms = excluded.updated_ms
+                 RETURNING rowid",
+            )?;
+            let mut drop_codes = tx.prepare_cached("DELETE FROM barcodes WHERE sku = ?1")?;
+            let mut add_code = tx.prepare_cached("INSERT INTO barcodes (code, sku, pos) VALUES (?1, ?2, ?3)")?;
+            let mut drop_terms = tx.prepare_cached("DELETE FROM product_search WHERE rowid = ?1")?;
+            let mut add_terms = tx.prepare_cached("INSERT INTO product_search (rowid, terms) VALUES (?1, ?2)")?;
+            for (idx, product) in products.iter().enumerate() {
+                for code in &product.barcodes {
+                    let current: Option<String> = owner.query_row([code], |r| r.get(0)).optional()?;
+                    if let Some(sku) = current.filter(|s| s != &product.sku && !products.iter().any(|p| &p.sku == s)) {
+                        return Err(ReplicaError::BarcodeTaken { code: code.clone(), sku });
+                    }
+                }
+                let specs = serde_json::to_string(&product.specs).map_err(|e| ReplicaError::Corrupt(e.to_string()))?;
+                let rowid: i64 = upsert.query_row(
+                    params![
+                        product.sku,
+                        product.name,
+                        product.name_zh,
+                        product.category,
+                        product.unit.name(),
+                        product.price_minor,
+                        product.tax_rate.0,
+                        product.tags.join(","),
+                        product.parent_sku,
+                        specs,
+                        ts_ms
+                    ],
+                    |r| r.get(0),
+                )?;
+                drop_codes.execute([&product.sku])?;
+                drop_terms.execute([rowid])?;
+                add_terms.execute(params![rowid, product_terms(&product.sku, &product.name, &product.name_zh, &product.tags)])?;
+                progress(idx + 1);
+            }
+            // Codes are added after every product in the batch has released its old ones,
+            // so two products may swap codes in one import.
+            for product in products {
+                for (pos, code) in product.barcodes.iter().enumerate() {
+                    tx.execute("DELETE FROM barcodes WHERE code = ?1", [code])?;
+                    add_code.execute(params![code, product.sku, pos as i64])?;
+                }
+            }
+        }
+        tx.commit()?;
+        debug!(n = products.len(), "upserted products");
+        Ok(())
+    }
+
+    /// The product a barcode rings up.
+    pub fn product_by_barcode(&self, code: &str) -> Result<Option<Product>> {
+        let sku: Option<String> = self.conn.prepare_cached("SELECT sku FROM barcodes WHERE code = ?1")?.query_row([code], |r| r.get(0)).optional()?;
+        match sku {
+            Some(sku) => self.product_by_sku(&sku),
+            None => Ok(None),
+        }
+    }
+
+    /// A product by SKU.
+    pub fn product_by_sku(&self, sku: &str) -> Result<Option<Product>> {
+        let row = self
+            .conn
+            .prepare_cached("SELECT sku, name, name_zh, category, unit, price_minor, tax_bp, tags, parent_sku, specs FROM products WHERE sku = ?1")?
+            .query_row([sku], product_row)
+            .optional()?;
+        let Some(mut product) = row else { return Ok(None) };
+        let mut codes = self.conn.prepare_cached("SELECT code FROM barcodes WHERE sku = ?1 ORDER BY pos")?;
+        product.barcodes = codes.query_map([sku], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        Ok(Some(product))
+    }
+
+    /// Products matching a search by English words, Chinese characters, full pinyin or
+    /// pinyin initials, best first.
+    pub fn search_products(&self, query: &str, limit: usize) -> Result<Vec<Product>> {
+        let Some(fts) = fts_query(query) else { return Ok(Vec::new()) };
+        // Rank only the first few hundred matches, so a one-letter query stays fast.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.sku, p.name, p.name_zh, p.category, p.unit, p.price_minor, p.tax_bp, p.tags, p.parent_sku, p.specs
+             FROM (SELECT rowid, rank FROM product_search WHERE product_search MATCH ?1 LIMIT 400) AS m
+             JOIN products AS p ON p.rowid = m.rowid
+             ORDER BY m.rank, length(p.name_zh), p.sku LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![fts, limit as i64], product_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut codes = self.conn.prepare_cached("SELECT code FROM barcodes WHERE sku = ?1 ORDER BY pos")?;
+        rows.into_iter()
+            .map(|mut p| {
+                p.barcodes = codes.query_map([&p.sku], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                Ok(p)
+            })
+            .collect()
+    }
+
+    /// How many products the catalog holds.
+    pub fn product_count(&self) -> Result<u64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM products", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Which SKU owns a barcode.
+    pub fn barcode_owner(&self, code: &str) -> Result<Option<String>> {
+        Ok(self.conn.prepare_cached("SELECT sku FROM barcodes WHERE code = ?1")?.query_row([code], |r| r.get(0)).optional()?)
+    }
+
+    // ---- users ----
+
+    /// Adds or replaces a user.
+    pub fn upsert_user(&mut self, user: &User) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO users (user_id, name, role, pin_hash, active) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash, active = excluded.active",
+            params![user.user_id, user.name, user.role.name(), user.pin_hash, user.active],
+        )?;
+        Ok(())
+    }
+
+    /// A user by id.
+    pub fn user(&self, user_id: &str) -> Result<Option<User>> {
+        Ok(self
+            .conn
+            .query_row("SELECT user_id, name, role, pin_hash, active FROM users WHERE user_id = ?1", [user_id], user_row)
+            .optional()?)
+    }
+
+    /// All users.
+    pub fn users(&self) -> Result<Vec<User>> {
+        let mut stmt = self.conn.prepare("SELECT user_id, name, role, pin_hash, active FROM users ORDER BY user_id")?;
+        Ok(stmt.query_map([], user_row)?.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ---- suspended baskets ----
+
+    /// Keeps a basket for later; durable like a sale.
+    pub fn suspend(&mut self, basket: &Suspended) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO suspended (basket_id, created_ms, label, basket) VALUES (?1, ?2, ?3, ?4)",
+            params![basket.basket_id, basket.created_ms, basket.label, basket.basket_json],
+        )?;
+        Ok(())
+    }
+
+    /// Takes a suspended basket back (removing it), if it exists.
+    pub fn resume(&mut self, basket_id: &str) -> Result<Option<Suspended>> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found = tx
+            .query_row("SELECT basket_id, created_ms, label, basket FROM suspended WHERE basket_id = ?1", [basket_id], suspended_row)
+            .optional()?;
+        tx.execute("DELETE FROM suspended WHERE basket_id = ?1", [basket_id])?;
+        tx.commit()?;
+        Ok(found)
+    }
+
+    /// Suspended baskets, oldest first.
+    pub fn suspended(&self) -> Result<Vec<Suspended>> {
+        let mut stmt = self.conn.prepare("SELECT basket_id, created_ms, label, basket FROM suspended ORDER BY created_ms, basket_id")?;
+        Ok(stmt.query_map([], suspended_row)?.collect::<rusqlite::Result<_>>()?)
+    }
+
+    // ---- journal ----
+
+    /// Appends a fact to the journal and updates the projections, in one fsynced
+    /// transaction. When this returns `Ok`, the fact survives a crash or power cut; when
+    /// it returns `Err`, nothing was written.
+    pub fn append(&mut self, ts_ms: i64, fact: &Fact) -> Result<Appended> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let last: Option<(i64, Vec<u8>)> = tx.query_row("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        let (prev_seq, prev_hash) = match last {
+            Some((seq, hash)) => (seq as u64, <[u8; 32]>::try_from(hash.as_slice()).map_err(|_| ReplicaError::Corrupt(format!("entry {seq} has a malformed hash")))?),
+            None => (0, GENESIS_HASH),
+        };
+        let body = serde_json::to_vec(fact).map_err(|e| ReplicaError::Corrupt(e.to_string()))?;
+        let entry = seal(&self.key, &self.settings.node_id, prev_seq + 1, ts_ms, fact.kind(), prev_hash, body);
+        tx.prepare_cached("INSERT INTO journal (seq, node_id, ts_ms, kind, body, prev_hash, hash, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
+            .execute(params![
+                entry.seq as i64,
+                entry.node_id,
+                entry.ts_ms,
+                entry.kind,
+                entry.body,
+                entry.prev_hash.as_slice(),
+                entry.hash.as_slice(),
+                entry.signature.as_slice()
+            ])?;
+        project(&tx, entry.seq, ts_ms, fact)?;
+        tx.commit()?;
+        debug!(seq = entry.seq, kind = fact.kind(), "journaled");
+        Ok(Appended { seq: entry.seq, hash: entry.hash })
+    }
+
+    /// The number of entries, and the last hash.
+    pub fn head(&self) -> Result<(u64, [u8; 32])> {
+        let last: Option<(i64, Vec<u8>)> = self.conn.query_row("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        Ok(match last {
+            Some((seq, hash)) => (seq as u64, hash.try_into().unwrap_or(GENESIS_HASH)),
+            None => (0, GENESIS_HASH),
+        })
+    }
+
+    /// Calls `visit` with every entry from `from_seq` on, in order.
+    pub fn for_each_entry(&self, from_seq: u64, mut visit: impl FnMut(Entry) -> Result<()>) -> Result<()> {
+        let mut stmt = self.conn.prepare("SELECT seq, node_id, ts_ms, kind, body, prev_hash, hash, signature FROM journal WHERE seq >= ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([from_seq as i64])?;
+        while let Some(row) = rows.next()? {
+            let fixed = |v: Vec<u8>, what: &str| -> Result<Vec<u8>> {
+                if v.len() == if what == "signature" { 64 } else { 32 } { Ok(v) } else { Err(ReplicaError::Corrupt(format!("{what} of wrong length"))) }
+            };
+            let seq: i64 = row.get(0)?;
+            let prev: Vec<u8> = row.get(5)?;
+            let hash: Vec<u8> = row.get(6)?;
+            let sig: Vec<u8> = row.get(7)?;
+            let entry = Entry {
+                seq: seq as u64,
+                node_id: row.get(1)?,
+                ts_ms: row.get(2)?,
+                kind: row.get(3)?,
+                body: row.get(4)?,
+                prev_hash: fixed(prev, "prev_hash").map(|v| v.try_into().unwrap_or(GENESIS_HASH)).unwrap_or([0xff; 32]),
+                hash: fixed(hash, "hash").map(|v| v.try_into().unwrap_or(GENESIS_HASH)).unwrap_or([0xff; 32]),
+                signature: fixed(sig, "signature").map(|v| v.try_into().unwrap_or([0; 64])).unwrap_or([0; 64]),
+            };
+            visit(entry)?;
+        }
+        Ok(())
+    }
+
+    /// Every fact with its timestamp, in journal order.
+    pub fn facts(&self) -> Result<Vec<(i64, Fact)>> {
+        let mut out = Vec::new();
+        self.for_each_entry(1, |entry| {
+            let fact: Fact = serde_json::from_slice(&entry.body).map_err(|e| ReplicaError::Corrupt(format!("entry {}: {e}", entry.seq)))?;
+            out.push((entry.ts_ms, fact));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn fact_at(&self, seq: i64) -> Result<(i64, Fact)> {
+        let (ts, body): (i64, Vec<u8>) = self.conn.prepare_cached("SELECT ts_ms, body FROM journal WHERE seq = ?1")?.query_row([seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let fact = serde_json::from_slice(&body).map_err(|e| ReplicaError::Corrupt(format!("entry {seq}: {e}")))?;
+        Ok((ts, fact))
+    }
+
+    /// A sale and when it was made.
+    pub fn sale(&self, sale_id: &str) -> Result<Option<(i64, SaleRecord)>> {
+        let seq: Option<i64> = self.conn.prepare_cached("SELECT seq FROM sales WHERE sale_id = ?1")?.query_row([sale_id], |r| r.get(0)).optional()?;
+        let Some(seq) = seq else { return Ok(None) };
+        match self.fact_at(seq)? {
+            (ts, Fact::Sale(sale)) => Ok(Some((ts, sale))),
+            _ => Err(ReplicaError::Corrupt(format!("sales index points at entry {seq}, which is not a sale"))),
+        }
+    }
+
+    /// Refunds made against a sale, oldest first.
+    pub fn refunds_for(&self, sale_id: &str) -> Result<Vec<(i64, RefundRecord)>> {
+        let seqs: Vec<i64> = self.conn.prepare_cached("SELECT seq FROM refunds WHERE sale_id = ?1 ORDER BY seq")?.query_map([sale_id], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        seqs.into_iter()
+            .map(|seq| match self.fact_at(seq)? {
+                (ts, Fact::Refund(r)) => Ok((ts, r)),
+                _ => Err(ReplicaError::Corrupt(format!("refunds index points at entry {seq}, which is not a refund"))),
+            })
+            .collect()
+    }
+
+    /// The most recent sales, newest first.
+    pub fn recent_sales(&self, limit: usize) -> Result<Vec<(i64, SaleRecord)>> {
+        let seqs: Vec<i64> = self.conn.prepare_cached("SELECT seq FROM sales ORDER BY seq DESC LIMIT ?1")?.query_map([limit as i64], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        seqs.into_iter()
+            .map(|seq| match self.fact_at(seq)? {
+                (ts, Fact::Sale(s)) => Ok((ts, s)),
+                _ => Err(ReplicaError::Corrupt(format!("entry {seq} is not a sale"))),
+            })
+            .collect()
+    }
+
+    /// Stock on hand for a SKU (pieces, or grams for weighed products).
+    pub fn stock(&self, sku: &str) -> Result<i64> {
+        Ok(self.conn.prepare_cached("SELECT qty FROM stock WHERE sku = ?1")?.query_row([sku], |r| r.get(0)).optional()?.unwrap_or(0))
+    }
+
+    /// Stock on hand for every SKU that ever moved.
+    pub fn stock_all(&self) -> Result<BTreeMap<String, i64>> {
+        let mut stmt = self.conn.prepare("SELECT sku, qty FROM stock ORDER BY sku")?;
+        Ok(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A stored-value account's balance.
+    pub fn stored_value(&self, account: &str) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT balance FROM stored_value WHERE account = ?1", [account], |r| r.get(0)).optional()?.unwrap_or(0))
+    }
+
+    /// Cash the facts say should be in the drawer.
+    pub fn drawer_expected(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT expected FROM drawer WHERE id = 1", [], |r| r.get(0))?)
+    }
+
+    /// The open shift and its cashier, if any.
+    pub fn open_shift(&self) -> Result<Option<(String, String)>> {
+        Ok(self.conn.query_row("SELECT open_shift, open_cashier FROM drawer WHERE id = 1", [], |r| {
+            Ok(match (r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?) {
+                (Some(s), Some(c)) => Some((s, c)),
+                _ => None,
+            })
+        })?)
+    }
+
+    /// Checks the whole journal (sequence, chain, hashes, signatures, readable bodies) and
+    /// recomputes every projection from the facts, comparing with what is stored.
+    /// `progress` is called with the number of entries checked.
+    pub fn verify(&self, mut progress: impl FnMut(u64)) -> Result<VerifyReport> {
+        let key = self.public_key();
+        let mut report = VerifyReport::default();
+        let mut prev_hash = GENESIS_HASH;
+        let mut expected_seq = 1u64;
+        let mut stock: BTreeMap<String, i64> = BTreeMap::new();
+        let mut stored: BTreeMap<String, i64> = BTreeMap::new();
+        let mut drawer = Drawer::default();
+        let mut sales: BTreeMap<String, (u64, i64)> = BTreeMap::new();
+        let mut refunds: BTreeMap<String, u64> = BTreeMap::new();
+        let mut open_shift: Option<String> = None;
+        self.for_each_entry(1, |entry| {
+            report.entries += 1;
+            if report.first_bad.is_some() {
+                return Ok(());
+            }
+            if let Err(problem) = check_entry(&entry, expected_seq, &prev_hash, &self.settings.node_id, &key) {
+                report.first_bad = Some((entry.seq, problem));
+                return Ok(());
+            }
+            let fact: Fact = match serde_json::from_slice(&entry.body) {
+                Ok(f) => f,
+                Err(e) => {
+                    report.first_bad = Some((entry.seq, EntryProblem::Body(e.to_string())));
+                    return Ok(());
+                }
+            };
+            if fact.kind() != entry.kind {
+                report.first_bad = Some((entry.seq, EntryProblem::Body(format!("kind `{}` but body is `{}`", entry.kind, fact.kind()))));
+                return Ok(());
+            }
+            for (sku, delta) in stock_delta(&fact) {
+                *stock.entry(sku.to_string()).or_default() += delta;
+            }
+            for (account, delta) in stored_value_delta(&fact) {
+                *stored.entry(account.to_string()).or_default() += delta;
+            }
+            drawer.apply(&fact);
+            match &fact {
+                Fact::Sale(s) => {
+                    sales.insert(s.sale_id.clone(), (entry.seq, s.total));
+                }
+                Fact::Refund(r) => {
+                    refunds.insert(r.refund_id.clone(), entry.seq);
+                }
+                Fact::ShiftOpened { shift_id, .. } => open_shift = Some(shift_id.clone()),
+                Fact::ShiftClosed(_) => open_shift = None,
+                _ => {}
+            }
+            prev_hash = entry.hash;
+            expected_seq += 1;
+            progress(report.entries);
+            Ok(())
+        })?;
+        if report.first_bad.is_some() {
+            return Ok(report);
+        }
+        let problems = &mut report.projection_problems;
+        let stored_stock = self.stock_all()?;
+        let nonzero = |m: &BTreeMap<String, i64>| m.iter().filter(|(_, v)| **v != 0).map(|(k, v)| (k.clone(), *v)).collect::<BTreeMap<_, _>>();
+        if nonzero(&stored_stock) != nonzero(&stock) {
+            problems.push("stock on hand disagrees with the journal".into());
+        }
+        let mut stmt = self.conn.prepare("SELECT account, balance FROM stored_value")?;
+        let stored_balances: BTreeMap<String, i64> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        if nonzero(&stored_balances) != nonzero(&stored) {
+            problems.push("stored-value balances disagree with the journal".into());
+        }
+        if self.drawer_expected()? != drawer.expected {
+            problems.push(format!("cash in drawer is recorded as {} but the journal says {}", self.drawer_expected()?, drawer.expected));
+        }
+        if self.open_shift()?.map(|(s, _)| s) != open_shift {
+            problems.push("the open shift disagrees with the journal".into());
+        }
+        let mut stmt = self.conn.prepare("SELECT sale_id, seq, total FROM sales")?;
+        let indexed: BTreeMap<String, (u64, i64)> = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get::<_, i64>(1)? as u64, r.get(2)?))))?.collect::<rusqlite::Result<_>>()?;
+        if indexed != sales {
+            let missing = sales.keys().find(|k| !indexed.contains_key(*k));
+            let extra = indexed.keys().find(|k| !sales.contains_key(*k));
+            problems.push(match (missing, extra) {
+                (_, Some(extra)) => format!("sale {extra} is indexed but not in the journal (an entry was removed)"),
+                (Some(missing), _) => format!("sale {missing} is in the journal but not indexed"),
+                _ => "the sales index disagrees with the journal (amounts or positions)".into(),
+            });
+        }
+        let mut stmt = self.conn.prepare("SELECT refund_id, seq FROM refunds")?;
+        let indexed: BTreeMap<String, u64> = stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?.collect::<rusqlite::Result<_>>()?;
+        if indexed != refunds {
+            problems.push("the refunds index disagrees with the journal".into());
+        }
+        Ok(report)
+    }
+}
+
+/// Updates the projections for one fact, inside the append's transaction; an error here
+/// rolls the whole append back.
+fn project(tx: &Transaction<'_>, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
+    match fact {
+        Fact::Sale(sale) => {
+            let inserted = tx
+                .prepare_cached("INSERT INTO sales (sale_id, seq, ts_ms, total) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sale_id) DO NOTHING")?
+                .execute(params![sale.sale_id, seq as i64, ts_ms, sale.total])?;
+            if inserted == 0 {
+                return Err(ReplicaError::DuplicateSale(sale.sale_id.clone()));
+            }
+        }
+        Fact::Refund(refund) => {
+            let sold: Option<i64> = tx.prepare_cached("SELECT seq FROM sales WHERE sale_id = ?1")?.query_row([&refund.sale_id], |r| r.get(0)).optional()?;
+            let Some(sale_seq) = sold else { return Err(ReplicaError::UnknownSale(refund.sale_id.clone())) };
+            let body: Vec<u8> = tx.query_row("SELECT body FROM journal WHERE seq = ?1", [sale_seq], |r| r.get(0))?;
+            let Ok(Fact::Sale(sale)) = serde_json::from_slice::<Fact>(&body) else {
+                return Err(ReplicaError::Corrupt(format!("entry {sale_seq} is not a sale")));
+            };
+            let inserted = tx
+                .prepare_cached("INSERT INTO refunds (refund_id, sale_id, seq) VALUES (?1, ?2, ?3) ON CONFLICT (refund_id) DO NOTHING")?
+                .execute(params![refund.refund_id, refund.sale_id, seq as i64])?;
+            if inserted == 0 {
+                return Err(ReplicaError::DuplicateRefund(refund.refund_id.clone()));
+            }
+            for line in &refund.lines {
+                let sold_line = sale.lines.get(line.line_idx).ok_or(ReplicaError::RefundExceedsSale { sale_id: refund.sale_id.clone(), line: line.line_idx + 1 })?;
+                let (qty, amount): (i64, i64) = tx
+                    .prepare_cached(
+                        "INSERT INTO refunded_lines (sale_id, line_idx, qty, amount) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (sale_id, line_idx) DO UPDATE SET qty = qty + excluded.qty, amount = amount + excluded.amount
+                         RETURNING qty, amount",
+                    )?
+                    .query_row(params![refund.sale_id, line.line_idx as i64, line.qty, line.amount], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                if qty > sold_line.qty || amount > sold_line.amount || line.qty < 1 || line.amount < 0 {
+                    return Err(ReplicaError::RefundExceedsSale { sale_id: refund.sale_id.clone(), line: line.line_idx + 1 });
+                }
+            }
+        }
+        Fact::ShiftOpened { shift_id, cashier, .. } => {
+            if let Some((open, _)) = open_shift_tx(tx)? {
+                return Err(ReplicaError::ShiftAlreadyOpen(open));
+            }
+            tx.execute("UPDATE drawer SET open_shift = ?1, open_cashier = ?2 WHERE id = 1", [shift_id, cashier])?;
+        }
+        Fact::ShiftClosed(report) => {
+            match open_shift_tx(tx)? {
+                Some((open, _)) if open == report.shift_id => {}
+                _ => return Err(ReplicaError::ShiftNotOpen(report.shift_id.clone())),
+            }
+            tx.execute("UPDATE drawer SET open_shift = NULL, open_cashier = NULL WHERE id = 1", [])?;
+        }
+        _ => {}
+    }
+    for (sku, delta) in stock_delta(fact) {
+        tx.prepare_cached("INSERT INTO stock (sku, qty) VALUES (?1, ?2) ON CONFLICT (sku) DO UPDATE SET qty = qty + excluded.qty")?.execute(params![sku, delta])?;
+    }
+    for (account, delta) in stored_value_delta(fact) {
+        let balance: i64 = tx
+            .prepare_cached("INSERT INTO stored_value (account, balance) VALUES (?1, ?2) ON CONFLICT (account) DO UPDATE SET balance = balance + excluded.balance RETURNING balance")?
+            .query_row(params![account, delta], |r| r.get(0))?;
+        if balance < 0 {
+            return Err(ReplicaError::InsufficientBalance { account: account.to_string(), balance: balance - delta, needed: -delta });
+        }
+    }
+    let mut drawer = Drawer { expected: tx.query_row("SELECT expected FROM drawer WHERE id = 1", [], |r| r.get(0))? };
+    let before = drawer;
+    drawer.apply(fact);
+    if drawer != before {
+        tx.execute("UPDATE drawer SET expected = ?1 WHERE id = 1", [drawer.expected])?;
+    }
+    Ok(())
+}
+
+fn open_shift_tx(tx: &Transaction<'_>) -> Result<Option<(String, String)>> {
+    Ok(tx.query_row("SELECT open_shift, open_cashier FROM drawer WHERE id = 1", [], |r| {
+        Ok(match (r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?) {
+            (Some(s), Some(c)) => Some((s, c)),
+            _ => None,
+        })
+    })?)
+}
+
+fn product_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
+    let unit: String = r.get(4)?;
+    let tags: String = r.get(7)?;
+    let specs: String = r.get(9)?;
+    Ok(Product {
+        sku: r.get(0)?,
+        barcodes: Vec::new(),
+        name: r.get(1)?,
+        name_zh: r.get(2)?,
+        category: r.get(3)?,
+        unit: Unit::parse(&unit).unwrap_or(Unit::Each),
+        price_minor: r.get(5)?,
+        tax_rate: TaxRate(r.get(6)?),
+        tags: if tags.is_empty() { Vec::new() } else { tags.split(',').map(str::to_string).collect() },
+        parent_sku: r.get(8)?,
+        specs: serde_json::from_str(&specs).unwrap_or_default(),
+    })
+}
+
+fn user_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let role: String = r.get(2)?;
+    Ok(User { user_id: r.get(0)?, name: r.get(1)?, role: Role::parse(&role).unwrap_or(Role::Cashier), pin_hash: r.get(3)?, active: r.get(4)? })
+}
+
+fn suspended_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Suspended> {
+    Ok(Suspended { basket_id: r.get(0)?, created_ms: r.get(1)?, label: r.get(2)?, basket_json: r.get(3)? })
+}
+
+fn write_key_file(path: &Path, key: &SigningKey) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(io_err(path))?;
+    file.write_all(hex::encode(key.to_bytes()).as_bytes()).map_err(io_err(path))?;
+    file.sync_all().map_err(io_err(path))?;
+    Ok(())
+}
+
+fn read_key_file(path: &Path) -> Result<SigningKey> {
+    let text = std::fs::read_to_string(path).map_err(io_err(path))?;
+    let bytes: [u8; 32] = hex::decode(text.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| ReplicaError::KeyMismatch(path.to_path_buf()))?;
+    Ok(SigningKey::from_bytes(&bytes))
+}

@@ -1,0 +1,89 @@
+//! The replica's schema and its migrations.
+//!
+//! **Architecture Invariant:** migrations only ever append to [`MIGRATIONS`]; a released
+//! migration is never edited. `PRAGMA user_version` records how many have run.
+
+/// Each entry moves the schema one version forward.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: store settings, the journal, the catalog and its search index, users, projections.
+    r#"
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+
+    CREATE TABLE journal (
+        seq INTEGER PRIMARY KEY,
+        node_id TEXT NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        body BLOB NOT NULL,
+        prev_hash BLOB NOT NULL,
+        hash BLOB NOT NULL,
+        signature BLOB NOT NULL
+    ) STRICT;
+    CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+    CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+
+    CREATE TABLE products (
+        sku TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        name_zh TEXT NOT NULL,
+        category TEXT NOT NULL,
+        unit TEXT NOT NULL CHECK (unit IN ('each', 'kg')),
+        price_minor INTEGER NOT NULL CHECK (price_minor >= 0),
+        tax_bp INTEGER NOT NULL CHECK (tax_bp BETWEEN 0 AND 10000),
+        tags TEXT NOT NULL,
+        parent_sku TEXT,
+        specs TEXT NOT NULL,
+        updated_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE barcodes (
+        code TEXT PRIMARY KEY,
+        sku TEXT NOT NULL REFERENCES products(sku) ON DELETE CASCADE,
+        pos INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX barcodes_sku ON barcodes(sku);
+    CREATE VIRTUAL TABLE product_search USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2', prefix='1 2 3');
+
+    CREATE TABLE users (
+        user_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        pin_hash TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1
+    ) STRICT;
+
+    CREATE TABLE suspended (
+        basket_id TEXT PRIMARY KEY,
+        created_ms INTEGER NOT NULL,
+        label TEXT NOT NULL,
+        basket TEXT NOT NULL
+    ) STRICT;
+
+    -- Projections of the journal, updated in the same transaction as each append.
+    CREATE TABLE sales (
+        sale_id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE REFERENCES journal(seq),
+        ts_ms INTEGER NOT NULL,
+        total INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX sales_ts ON sales(ts_ms);
+    CREATE TABLE refunds (
+        refund_id TEXT PRIMARY KEY,
+        sale_id TEXT NOT NULL REFERENCES sales(sale_id),
+        seq INTEGER NOT NULL UNIQUE REFERENCES journal(seq)
+    ) STRICT;
+    CREATE INDEX refunds_sale ON refunds(sale_id);
+    CREATE TABLE refunded_lines (
+        sale_id TEXT NOT NULL,
+        line_idx INTEGER NOT NULL,
+        qty INTEGER NOT NULL,
+        amount INTEGER NOT NULL,
+        PRIMARY KEY (sale_id, line_idx)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE stock (sku TEXT PRIMARY KEY, qty INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+    CREATE TABLE stored_value (account TEXT PRIMARY KEY, balance INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+    CREATE TABLE drawer (id INTEGER PRIMARY KEY CHECK (id = 1), expected INTEGER NOT NULL, open_shift TEXT, open_cashier TEXT) STRICT;
+    INSERT INTO drawer (id, expected) VALUES (1, 0);
+    "#,
+];

@@ -1,0 +1,788 @@
+//! The local HTTP API: the till's operations as JSON over HTTP, described by an OpenAPI
+//! document at `/api/openapi.json`. The UI (in a browser or the Tauri window) and scripts
+//! use this one API. Errors are `{ "kind": ..., "message": ... }`; the message follows
+//! the request's `Accept-Language` (`zh-CN` by default, or `en`).
+//!
+//! Handlers only convert: DTOs in, one [`Till`] call, DTOs out. The till is behind a
+//! mutex and called on the blocking pool, since every write waits for an fsync.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use opentill_core::catalog::Product;
+use opentill_core::i18n::Lang;
+use opentill_core::journal::CashDirection;
+use opentill_core::report::SalesReport;
+use opentill_core::role::Permission;
+use opentill_core::sale::SaleRecord;
+use opentill_core::shift::ShiftReport;
+use opentill_core::tender::{AppliedTender, Tender, TenderKind};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::{ScanInput, Till, TillError};
+
+/// Shared state of the router.
+#[derive(Clone)]
+pub struct AppState {
+    till: Arc<Mutex<Till>>,
+}
+
+impl AppState {
+    /// Wraps a till.
+    pub fn new(till: Till) -> AppState {
+        AppState { till: Arc::new(Mutex::new(till)) }
+    }
+}
+
+/// The router with every endpoint under `/api`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/health", get(health))
+        .route("/api/products", get(search_products))
+        .route("/api/products/barcode/{code}", get(product_by_barcode))
+        .route("/api/sales", post(create_sale))
+        .route("/api/sales/{sale_id}", get(get_sale))
+        .route("/api/refunds", post(create_refund))
+        .route("/api/login", post(login))
+        .route("/api/shifts/open", post(open_shift))
+        .route("/api/shifts/current", get(current_shift))
+        .route("/api/shifts/x-report", post(x_report))
+        .route("/api/shifts/close", post(close_shift))
+        .route("/api/cash", post(move_cash))
+        .route("/api/stock/{sku}", get(stock))
+        .route("/api/reports/sales", get(sales_report))
+        .route("/api/journal/verify", get(verify_journal))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
+    paths(health, search_products, product_by_barcode, create_sale, get_sale, create_refund, login, open_shift, current_shift, x_report, close_shift, move_cash, stock, sales_report, verify_journal),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, ShiftReportDto, ShiftDto, StockDto, SalesReportDto, VerifyDto))
+)]
+pub struct ApiDoc;
+
+/// The OpenAPI document as JSON text.
+pub fn openapi_document() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+// ---- errors and extractors ----
+
+/// An error response body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    /// Stable machine-readable kind, e.g. `unknown_barcode`, `tender_short`.
+    pub kind: String,
+    /// Human-readable message in the requested language.
+    pub message: String,
+}
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ApiErrorBody,
+}
+
+impl ApiError {
+    fn from_till(error: TillError, lang: Lang) -> ApiError {
+        let kind = error.kind();
+        let status = match kind {
+            "unknown_barcode" | "unknown_sku" | "unknown_sale" | "unknown_basket" => StatusCode::NOT_FOUND,
+            "auth_failed" => StatusCode::UNAUTHORIZED,
+            "forbidden" => StatusCode::FORBIDDEN,
+            "duplicate" | "shift_already_open" | "no_open_shift" => StatusCode::CONFLICT,
+            "storage" | "not_initialized" => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!(error = %error, "request failed");
+        }
+        ApiError { status, body: ApiErrorBody { kind: kind.to_string(), message: error.message(lang) } }
+    }
+
+    fn bad_input(message: String) -> ApiError {
+        ApiError { status: StatusCode::BAD_REQUEST, body: ApiErrorBody { kind: "bad_input".into(), message } }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+/// The language the client asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct AcceptLang(pub Lang);
+
+impl<S: Send + Sync> FromRequestParts<S> for AcceptLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let header = parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let first = header.split(',').next().unwrap_or("").split(';').next().unwrap_or("");
+        Ok(AcceptLang(Lang::parse(first).unwrap_or(Lang::Zh)))
+    }
+}
+
+/// A JSON body whose rejection is an [`ApiError`].
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T> FromRequest<S> for ApiJson<T>
+where
+    Json<T>: FromRequest<S, Rejection = JsonRejection>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError::bad_input(format!("request body: {}", rejection.body_text()))),
+        }
+    }
+}
+
+async fn run<T: Send + 'static>(state: &AppState, lang: Lang, op: impl FnOnce(&mut Till) -> Result<T, TillError> + Send + 'static) -> Result<T, ApiError> {
+    let till = state.till.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        // A panic mid-operation rolled its SQLite transaction back, so the till is still
+        // consistent; keep serving.
+        let mut till = till.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        op(&mut till)
+    })
+    .await
+    .map_err(|e| ApiError { status: StatusCode::INTERNAL_SERVER_ERROR, body: ApiErrorBody { kind: "internal".into(), message: e.to_string() } })?;
+    result.map_err(|e| ApiError::from_till(e, lang))
+}
+
+async fn not_found() -> ApiError {
+    ApiError { status: StatusCode::NOT_FOUND, body: ApiErrorBody { kind: "not_found".into(), message: "no such endpoint".into() } }
+}
+
+async fn openapi_json() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], openapi_document()).into_response()
+}
+
+// ---- DTOs ----
+
+/// Node identity and journal size.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthDto {
+    /// Store id.
+    pub store_id: String,
+    /// Node id.
+    pub node_id: String,
+    /// Journal entries.
+    pub journal_entries: u64,
+    /// Products in the catalog.
+    pub products: u64,
+}
+
+/// A product.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductDto {
+    /// SKU.
+    pub sku: String,
+    /// Barcodes.
+    pub barcodes: Vec<String>,
+    /// English name.
+    pub name: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// Category.
+    pub category: String,
+    /// `each` or `kg`.
+    pub unit: String,
+    /// Price per piece or per kg, minor units.
+    pub price_minor: i64,
+    /// Tax rate in basis points.
+    pub tax_rate_bp: u32,
+}
+
+impl From<Product> for ProductDto {
+    fn from(p: Product) -> Self {
+        ProductDto { sku: p.sku, barcodes: p.barcodes, name: p.name, name_zh: p.name_zh, category: p.category, unit: p.unit.name().into(), price_minor: p.price_minor, tax_rate_bp: p.tax_rate.0 }
+    }
+}
+
+/// A scanned item.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ItemDto {
+    /// Barcode.
+    pub barcode: String,
+    /// Pieces (for products sold each); default 1.
+    pub qty: Option<i64>,
+    /// Grams (for products sold by weight).
+    pub grams: Option<i64>,
+}
+
+/// A tender.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TenderDto {
+    /// `cash`, `card`, `mobile` or `stored`.
+    pub kind: String,
+    /// Minor units.
+    pub amount_minor: i64,
+    /// Card reference, payment code or stored-value account.
+    pub reference: Option<String>,
+}
+
+impl From<AppliedTender> for TenderDto {
+    fn from(t: AppliedTender) -> Self {
+        TenderDto { kind: t.kind.name().into(), amount_minor: t.amount, reference: t.reference }
+    }
+}
+
+/// A sale to record.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SaleRequest {
+    /// Idempotency key: resending with the same id returns the first result.
+    pub sale_id: Option<String>,
+    /// Items in scan order.
+    pub items: Vec<ItemDto>,
+    /// Tenders.
+    pub tenders: Vec<TenderDto>,
+}
+
+/// A sold line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SaleLineDto {
+    /// Line number, from 1.
+    pub line: usize,
+    /// SKU.
+    pub sku: String,
+    /// English name.
+    pub name: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// `each` or `kg`.
+    pub unit: String,
+    /// Pieces or grams.
+    pub qty: i64,
+    /// Unit price.
+    pub unit_price_minor: i64,
+    /// Discount.
+    pub discount_minor: i64,
+    /// Paid for this line.
+    pub amount_minor: i64,
+}
+
+/// A recorded sale.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SaleDto {
+    /// Id.
+    pub sale_id: String,
+    /// When (unix ms).
+    pub ts_ms: i64,
+    /// False when this is a replay of an earlier request with the same id.
+    pub new: bool,
+    /// Lines.
+    pub lines: Vec<SaleLineDto>,
+    /// Before discounts.
+    pub subtotal_minor: i64,
+    /// Discounts.
+    pub discount_minor: i64,
+    /// 抹零.
+    pub rounding_minor: i64,
+    /// Tax.
+    pub tax_minor: i64,
+    /// Paid.
+    pub total_minor: i64,
+    /// Tenders applied.
+    pub tenders: Vec<TenderDto>,
+    /// Cash handed over.
+    pub cash_given_minor: i64,
+    /// Change.
+    pub change_minor: i64,
+    /// The receipt as text.
+    pub receipt_text: String,
+}
+
+fn sale_dto(sale: SaleRecord, ts_ms: i64, new: bool, receipt_text: String) -> SaleDto {
+    SaleDto {
+        sale_id: sale.sale_id,
+        ts_ms,
+        new,
+        lines: sale
+            .lines
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| SaleLineDto { line: i + 1, sku: l.sku, name: l.name, name_zh: l.name_zh, unit: l.unit.name().into(), qty: l.qty, unit_price_minor: l.unit_price, discount_minor: l.discount, amount_minor: l.amount })
+            .collect(),
+        subtotal_minor: sale.subtotal,
+        discount_minor: sale.discount,
+        rounding_minor: sale.rounding,
+        tax_minor: sale.tax,
+        total_minor: sale.total,
+        tenders: sale.tenders.into_iter().map(TenderDto::from).collect(),
+        cash_given_minor: sale.cash_given,
+        change_minor: sale.change,
+        receipt_text,
+    }
+}
+
+/// A line to refund.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefundLineDto {
+    /// Line number as printed, from 1.
+    pub line: usize,
+    /// Pieces to return; default all that is left.
+    pub qty: Option<i64>,
+    /// Grams to return for weighed lines; default all that is left.
+    pub grams: Option<i64>,
+}
+
+/// A refund to record; needs a supervisor's PIN.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RefundRequest {
+    /// The original sale.
+    pub sale_id: String,
+    /// Lines; empty refunds everything not yet refunded.
+    #[serde(default)]
+    pub lines: Vec<RefundLineDto>,
+    /// Authorising user.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+    /// Put the goods back in stock (default true).
+    pub restock: Option<bool>,
+}
+
+/// A recorded refund.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundDto {
+    /// Id.
+    pub refund_id: String,
+    /// Original sale.
+    pub sale_id: String,
+    /// Refunded.
+    pub total_minor: i64,
+    /// How the money went back.
+    pub tenders: Vec<TenderDto>,
+    /// The slip as text.
+    pub receipt_text: String,
+}
+
+/// Credentials.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// User id.
+    pub user_id: String,
+    /// PIN.
+    pub pin: String,
+}
+
+/// An authenticated user.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActorDto {
+    /// User id.
+    pub user_id: String,
+    /// `cashier`, `supervisor` or `manager`.
+    pub role: String,
+}
+
+/// Open a shift.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OpenShiftRequest {
+    /// Cashier.
+    pub user_id: String,
+    /// PIN.
+    pub pin: String,
+    /// Opening float, minor units.
+    pub float_minor: i64,
+}
+
+/// Close the shift.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CloseShiftRequest {
+    /// The cashier, or a supervisor.
+    pub user_id: String,
+    /// PIN.
+    pub pin: String,
+    /// Counted cash, minor units.
+    pub counted_minor: i64,
+}
+
+/// Move cash in or out.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CashRequest {
+    /// Supervisor.
+    pub user_id: String,
+    /// PIN.
+    pub pin: String,
+    /// `in` or `out`.
+    pub direction: String,
+    /// Minor units.
+    pub amount_minor: i64,
+    /// Why.
+    pub reason: String,
+}
+
+/// The opened shift.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShiftDto {
+    /// Id.
+    pub shift_id: String,
+}
+
+/// An X or Z report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ShiftReportDto {
+    /// `X` or `Z`.
+    pub kind: String,
+    /// Shift.
+    pub shift_id: String,
+    /// Cashier.
+    pub cashier: String,
+    /// Sales.
+    pub n_sales: i64,
+    /// Sum of sales.
+    pub sales_total_minor: i64,
+    /// Refunds.
+    pub n_refunds: i64,
+    /// Sum of refunds.
+    pub refunds_total_minor: i64,
+    /// Net.
+    pub net_sales_minor: i64,
+    /// Net per tender kind.
+    pub by_tender_minor: std::collections::BTreeMap<String, i64>,
+    /// Expected cash in drawer.
+    pub expected_cash_minor: i64,
+    /// Counted (Z).
+    pub counted_cash_minor: Option<i64>,
+    /// Counted minus expected (Z).
+    pub variance_minor: Option<i64>,
+    /// The report as text.
+    pub text: String,
+}
+
+fn shift_dto(report: ShiftReport, text: String) -> ShiftReportDto {
+    ShiftReportDto {
+        kind: format!("{:?}", report.kind),
+        net_sales_minor: report.net_sales(),
+        shift_id: report.shift_id,
+        cashier: report.cashier,
+        n_sales: report.n_sales,
+        sales_total_minor: report.sales_total,
+        n_refunds: report.n_refunds,
+        refunds_total_minor: report.refunds_total,
+        by_tender_minor: report.by_tender,
+        expected_cash_minor: report.expected_cash,
+        counted_cash_minor: report.counted_cash,
+        variance_minor: report.variance,
+        text,
+    }
+}
+
+/// Stock on hand.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StockDto {
+    /// SKU.
+    pub sku: String,
+    /// Pieces, or grams for weighed products.
+    pub qty: i64,
+}
+
+/// A sales report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SalesReportDto {
+    /// First day.
+    pub from: Option<String>,
+    /// Last day.
+    pub to: Option<String>,
+    /// Sales.
+    pub n_sales: i64,
+    /// Refunds.
+    pub n_refunds: i64,
+    /// Items.
+    pub n_items: i64,
+    /// Sum of sales.
+    pub sales_total_minor: i64,
+    /// Sum of refunds.
+    pub refunds_total_minor: i64,
+    /// Net.
+    pub net_minor: i64,
+    /// Tax.
+    pub tax_minor: i64,
+    /// 客单价.
+    pub average_sale_minor: i64,
+    /// Net per day.
+    pub by_day_minor: std::collections::BTreeMap<String, i64>,
+    /// Net per tender.
+    pub by_tender_minor: std::collections::BTreeMap<String, i64>,
+    /// Net per category.
+    pub by_category_minor: std::collections::BTreeMap<String, i64>,
+}
+
+impl From<SalesReport> for SalesReportDto {
+    fn from(r: SalesReport) -> Self {
+        SalesReportDto {
+            from: r.from,
+            to: r.to,
+            n_sales: r.n_sales,
+            n_refunds: r.n_refunds,
+            n_items: r.n_items,
+            sales_total_minor: r.sales_total,
+            refunds_total_minor: r.refunds_total,
+            net_minor: r.net,
+            tax_minor: r.tax,
+            average_sale_minor: r.average_sale,
+            by_day_minor: r.by_day.into_iter().map(|(d, s)| (d, s.sales - s.refunds)).collect(),
+            by_tender_minor: r.by_tender,
+            by_category_minor: r.by_category,
+        }
+    }
+}
+
+/// Journal verification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyDto {
+    /// Whether everything checks out.
+    pub ok: bool,
+    /// Entries checked.
+    pub entries: u64,
+    /// The first bad entry's sequence number.
+    pub first_bad_seq: Option<u64>,
+    /// What is wrong with it.
+    pub first_bad_problem: Option<String>,
+    /// Projections that disagree with the journal.
+    pub projection_problems: Vec<String>,
+}
+
+/// Search parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SearchQuery {
+    /// Words, Chinese characters, pinyin or pinyin initials.
+    pub q: String,
+    /// At most this many (default 20).
+    pub limit: Option<usize>,
+}
+
+/// Report period.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PeriodQuery {
+    /// First day, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last day, inclusive.
+    pub to: Option<String>,
+}
+
+fn parse_tenders(tenders: Vec<TenderDto>) -> Result<Vec<Tender>, ApiError> {
+    tenders
+        .into_iter()
+        .map(|t| {
+            let kind = TenderKind::parse(&t.kind).ok_or_else(|| ApiError::bad_input(format!("tender kind `{}` must be cash, card, mobile or stored", t.kind)))?;
+            Ok(Tender { kind, amount: t.amount_minor, reference: t.reference })
+        })
+        .collect()
+}
+
+fn grams_text(grams: i64) -> String {
+    if grams < 0 { format!("-{}", grams.unsigned_abs()) } else { format!("{}.{:03}", grams / 1000, grams % 1000) }
+}
+
+// ---- handlers ----
+
+/// Node identity.
+#[utoipa::path(get, path = "/api/health", responses((status = 200, body = HealthDto)))]
+async fn health(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<HealthDto>, ApiError> {
+    run(&state, lang, |till| {
+        let s = till.replica().settings();
+        Ok(HealthDto { store_id: s.store_id.clone(), node_id: s.node_id.clone(), journal_entries: till.replica().head()?.0, products: till.replica().product_count()? })
+    })
+    .await
+    .map(Json)
+}
+
+/// Search the catalog by name, pinyin or pinyin initials (`kkkl` finds 可口可乐).
+#[utoipa::path(get, path = "/api/products", params(SearchQuery), responses((status = 200, body = [ProductDto])))]
+async fn search_products(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Query(q): Query<SearchQuery>) -> Result<Json<Vec<ProductDto>>, ApiError> {
+    run(&state, lang, move |till| Ok(till.search(&q.q, q.limit.unwrap_or(20))?.into_iter().map(ProductDto::from).collect())).await.map(Json)
+}
+
+/// Look a barcode up.
+#[utoipa::path(get, path = "/api/products/barcode/{code}", params(("code" = String, Path, description = "Barcode")), responses((status = 200, body = ProductDto), (status = 404, body = ApiErrorBody)))]
+async fn product_by_barcode(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(code): Path<String>) -> Result<Json<ProductDto>, ApiError> {
+    run(&state, lang, move |till| Ok(till.lookup(&code)?.into())).await.map(Json)
+}
+
+/// Record a sale: items and tenders in one request, durable when it returns.
+#[utoipa::path(post, path = "/api/sales", request_body = SaleRequest, responses((status = 200, body = SaleDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn create_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<SaleRequest>) -> Result<Json<SaleDto>, ApiError> {
+    let tenders = parse_tenders(req.tenders)?;
+    let scans: Vec<ScanInput> = req
+        .items
+        .into_iter()
+        .map(|i| ScanInput {
+            code: i.barcode,
+            qty: match (i.qty, i.grams) {
+                (_, Some(g)) => Some(grams_text(g)),
+                (Some(q), None) => Some(q.to_string()),
+                (None, None) => None,
+            },
+        })
+        .collect();
+    run(&state, lang, move |till| {
+        let done = till.sell(req.sale_id.as_deref(), &scans, &tenders, None)?;
+        let text = till.sale_receipt(&done, lang);
+        Ok(sale_dto(done.sale, done.ts_ms, done.new, text))
+    })
+    .await
+    .map(Json)
+}
+
+/// A recorded sale with its receipt.
+#[utoipa::path(get, path = "/api/sales/{sale_id}", params(("sale_id" = String, Path, description = "Sale id")), responses((status = 200, body = SaleDto), (status = 404, body = ApiErrorBody)))]
+async fn get_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(sale_id): Path<String>) -> Result<Json<SaleDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let (ts_ms, sale) = till.sale(&sale_id)?;
+        let done = crate::SaleDone { sale, ts_ms, seq: 0, new: false };
+        let text = till.sale_receipt(&done, lang);
+        Ok(sale_dto(done.sale, ts_ms, false, text))
+    })
+    .await
+    .map(Json)
+}
+
+/// Refund against a sale; a supervisor authorises with their PIN.
+#[utoipa::path(post, path = "/api/refunds", request_body = RefundRequest, responses((status = 200, body = RefundDto), (status = 401, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn create_refund(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<RefundRequest>) -> Result<Json<RefundDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.authorize(&req.user_id, &req.pin, Permission::Refund, "refund")?;
+        let lines: Vec<(usize, Option<String>)> = req
+            .lines
+            .iter()
+            .map(|l| (l.line, l.grams.map(grams_text).or(l.qty.map(|q| q.to_string()))))
+            .collect();
+        let done = till.refund(&req.sale_id, &lines, Some(&actor), req.restock.unwrap_or(true))?;
+        let text = till.refund_receipt(&done, lang);
+        Ok(RefundDto { refund_id: done.refund.refund_id, sale_id: done.refund.sale_id, total_minor: done.refund.total, tenders: done.refund.tenders.into_iter().map(TenderDto::from).collect(), receipt_text: text })
+    })
+    .await
+    .map(Json)
+}
+
+/// Check a user's PIN.
+#[utoipa::path(post, path = "/api/login", request_body = LoginRequest, responses((status = 200, body = ActorDto), (status = 401, body = ApiErrorBody)))]
+async fn login(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<LoginRequest>) -> Result<Json<ActorDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.login(&req.user_id, &req.pin)?;
+        Ok(ActorDto { user_id: actor.user_id, role: actor.role.name().into() })
+    })
+    .await
+    .map(Json)
+}
+
+/// Open a shift with a float.
+#[utoipa::path(post, path = "/api/shifts/open", request_body = OpenShiftRequest, responses((status = 200, body = ShiftDto), (status = 409, body = ApiErrorBody)))]
+async fn open_shift(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<OpenShiftRequest>) -> Result<Json<ShiftDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.authorize(&req.user_id, &req.pin, Permission::Sell, "open a shift")?;
+        Ok(ShiftDto { shift_id: till.open_shift(&actor, req.float_minor)? })
+    })
+    .await
+    .map(Json)
+}
+
+/// The open shift so far (not recorded).
+#[utoipa::path(get, path = "/api/shifts/current", responses((status = 200, body = ShiftReportDto), (status = 409, body = ApiErrorBody)))]
+async fn current_shift(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<ShiftReportDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let report = till.preview_shift()?;
+        let text = opentill_core::receipt::shift_report_text(&report, till.replica().settings().currency, till.layout(lang));
+        Ok(shift_dto(report, text))
+    })
+    .await
+    .map(Json)
+}
+
+/// Take an X report (journaled; the shift stays open).
+#[utoipa::path(post, path = "/api/shifts/x-report", responses((status = 200, body = ShiftReportDto), (status = 409, body = ApiErrorBody)))]
+async fn x_report(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<ShiftReportDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let report = till.x_report()?;
+        let text = opentill_core::receipt::shift_report_text(&report, till.replica().settings().currency, till.layout(lang));
+        Ok(shift_dto(report, text))
+    })
+    .await
+    .map(Json)
+}
+
+/// Close the shift with counted cash; returns the Z report.
+#[utoipa::path(post, path = "/api/shifts/close", request_body = CloseShiftRequest, responses((status = 200, body = ShiftReportDto), (status = 409, body = ApiErrorBody)))]
+async fn close_shift(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<CloseShiftRequest>) -> Result<Json<ShiftReportDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.login(&req.user_id, &req.pin)?;
+        let report = till.close_shift(req.counted_minor, &actor)?;
+        let text = opentill_core::receipt::shift_report_text(&report, till.replica().settings().currency, till.layout(lang));
+        Ok(shift_dto(report, text))
+    })
+    .await
+    .map(Json)
+}
+
+/// Put cash in or take it out of the drawer.
+#[utoipa::path(post, path = "/api/cash", request_body = CashRequest, responses((status = 204), (status = 403, body = ApiErrorBody)))]
+async fn move_cash(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<CashRequest>) -> Result<StatusCode, ApiError> {
+    let direction = match req.direction.as_str() {
+        "in" => CashDirection::In,
+        "out" => CashDirection::Out,
+        other => return Err(ApiError::bad_input(format!("direction `{other}` must be in or out"))),
+    };
+    run(&state, lang, move |till| {
+        let actor = till.login(&req.user_id, &req.pin)?;
+        till.move_cash(direction, req.amount_minor, &req.reason, &actor)
+    })
+    .await
+    .map(|()| StatusCode::NO_CONTENT)
+}
+
+/// Stock on hand of a SKU.
+#[utoipa::path(get, path = "/api/stock/{sku}", params(("sku" = String, Path, description = "SKU")), responses((status = 200, body = StockDto)))]
+async fn stock(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(sku): Path<String>) -> Result<Json<StockDto>, ApiError> {
+    run(&state, lang, move |till| {
+        if till.replica().product_by_sku(&sku)?.is_none() {
+            return Err(TillError::UnknownSku(sku));
+        }
+        Ok(StockDto { qty: till.replica().stock(&sku)?, sku })
+    })
+    .await
+    .map(Json)
+}
+
+/// Sales over a period.
+#[utoipa::path(get, path = "/api/reports/sales", params(PeriodQuery), responses((status = 200, body = SalesReportDto)))]
+async fn sales_report(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Query(q): Query<PeriodQuery>) -> Result<Json<SalesReportDto>, ApiError> {
+    run(&state, lang, move |till| Ok(till.sales_report(q.from.as_deref(), q.to.as_deref())?.into())).await.map(Json)
+}
+
+/// Verify the journal's chain, signatures and projections.
+#[utoipa::path(get, path = "/api/journal/verify", responses((status = 200, body = VerifyDto)))]
+async fn verify_journal(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<VerifyDto>, ApiError> {
+    run(&state, lang, |till| {
+        let report = till.verify(|_| {})?;
+        Ok(VerifyDto {
+            ok: report.is_ok(),
+            entries: report.entries,
+            first_bad_seq: report.first_bad.as_ref().map(|(s, _)| *s),
+            first_bad_problem: report.first_bad.as_ref().map(|(_, p)| p.to_string()),
+            projection_problems: report.projection_problems,
+        })
+    })
+    .await
+    .map(Json)
+}
+

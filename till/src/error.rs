@@ -1,0 +1,175 @@
+//! The till's errors, each with a stable `kind` for programs and a message in both languages.
+
+use opentill_core::basket::BasketError;
+use opentill_core::i18n::Lang;
+use opentill_core::refund::RefundError;
+use opentill_core::sale::SaleError;
+use opentill_core::shift::ShiftError;
+use opentill_core::tender::TenderError;
+use opentill_sync::ReplicaError;
+
+use crate::import::RowError;
+
+/// Why a till operation failed. When one is returned, nothing was recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum TillError {
+    /// No product has this barcode.
+    #[error("unknown barcode {0}")]
+    UnknownBarcode(String),
+    /// No product has this SKU.
+    #[error("unknown SKU {0}")]
+    UnknownSku(String),
+    /// No sale with this id in this store.
+    #[error("no sale {0} in this store")]
+    UnknownSale(String),
+    /// No suspended basket with this id.
+    #[error("no suspended sale {0}")]
+    UnknownBasket(String),
+    /// Malformed input: the message says which field and why.
+    #[error("{0}")]
+    BadInput(String),
+    /// A basket rule refused.
+    #[error(transparent)]
+    Basket(#[from] BasketError),
+    /// The tenders do not settle the sale.
+    #[error(transparent)]
+    Tender(#[from] TenderError),
+    /// The refund is not possible.
+    #[error(transparent)]
+    Refund(#[from] RefundError),
+    /// A shift report could not be made.
+    #[error(transparent)]
+    Shift(#[from] ShiftError),
+    /// Wrong user or PIN.
+    #[error("user or PIN not recognised")]
+    AuthFailed,
+    /// The user's role does not allow it.
+    #[error("{user} ({role}) may not {action}")]
+    Forbidden {
+        /// User.
+        user: String,
+        /// Role.
+        role: &'static str,
+        /// What was attempted.
+        action: &'static str,
+    },
+    /// The operation needs an open shift.
+    #[error("no shift is open on this till")]
+    NoOpenShift,
+    /// Some rows of an import are bad; nothing was imported.
+    #[error("{} bad row(s) in {} rows; nothing imported", errors.len(), rows)]
+    Import {
+        /// The bad rows.
+        errors: Vec<RowError>,
+        /// Rows read.
+        rows: usize,
+    },
+    /// Storage failed or refused.
+    #[error(transparent)]
+    Replica(#[from] ReplicaError),
+}
+
+impl From<SaleError> for TillError {
+    fn from(e: SaleError) -> Self {
+        match e {
+            SaleError::Empty => TillError::BadInput("the sale has no items".into()),
+            SaleError::Tender(t) => TillError::Tender(t),
+            SaleError::Basket(b) => TillError::Basket(b),
+        }
+    }
+}
+
+impl TillError {
+    /// A stable identifier for programs (and the UI) to match on.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TillError::UnknownBarcode(_) => "unknown_barcode",
+            TillError::UnknownSku(_) => "unknown_sku",
+            TillError::UnknownSale(_) => "unknown_sale",
+            TillError::UnknownBasket(_) => "unknown_basket",
+            TillError::BadInput(_) => "bad_input",
+            TillError::Basket(BasketError::BadQuantity { .. }) => "bad_quantity",
+            TillError::Basket(BasketError::NotAllowed { .. }) => "forbidden",
+            TillError::Basket(_) => "bad_basket",
+            TillError::Tender(TenderError::Short { .. }) => "tender_short",
+            TillError::Tender(_) => "bad_tender",
+            TillError::Refund(RefundError::TooMuch { .. } | RefundError::NothingLeft(_)) => "refund_exceeds_sale",
+            TillError::Refund(_) => "bad_refund",
+            TillError::Shift(_) => "bad_shift",
+            TillError::AuthFailed => "auth_failed",
+            TillError::Forbidden { .. } => "forbidden",
+            TillError::NoOpenShift => "no_open_shift",
+            TillError::Import { .. } => "bad_import",
+            TillError::Replica(ReplicaError::DuplicateSale(_) | ReplicaError::DuplicateRefund(_)) => "duplicate",
+            TillError::Replica(ReplicaError::InsufficientBalance { .. }) => "insufficient_balance",
+            TillError::Replica(ReplicaError::ShiftAlreadyOpen(_)) => "shift_already_open",
+            TillError::Replica(ReplicaError::ShiftNotOpen(_)) => "no_open_shift",
+            TillError::Replica(ReplicaError::RefundExceedsSale { .. }) => "refund_exceeds_sale",
+            TillError::Replica(ReplicaError::BarcodeTaken { .. }) => "barcode_taken",
+            TillError::Replica(ReplicaError::NotInitialized(_)) => "not_initialized",
+            TillError::Replica(_) => "storage",
+        }
+    }
+
+    /// The message in a language.
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return match self {
+                TillError::Import { errors, .. } => {
+                    let mut text = self.to_string();
+                    for e in errors.iter().take(20) {
+                        text.push_str(&format!("\n  line {}: {}", e.line, e.reason));
+                    }
+                    if errors.len() > 20 {
+                        text.push_str(&format!("\n  ... and {} more", errors.len() - 20));
+                    }
+                    text
+                }
+                _ => self.to_string(),
+            };
+        }
+        let fen = |m: i64| format!("{}.{:02}", m / 100, (m % 100).abs());
+        match self {
+            TillError::UnknownBarcode(c) => format!("条码 {c} 不存在"),
+            TillError::UnknownSku(s) => format!("商品编码 {s} 不存在"),
+            TillError::UnknownSale(s) => format!("本店没有销售单 {s}"),
+            TillError::UnknownBasket(s) => format!("没有挂单 {s}"),
+            TillError::BadInput(m) => format!("输入有误：{m}"),
+            TillError::Basket(BasketError::BadQuantity { qty, max, .. }) => format!("数量 {qty} 无效（应为 1 到 {max}）"),
+            TillError::Basket(BasketError::NotAllowed { permission, role }) => format!("{role} 无权执行{permission}，需主管授权"),
+            TillError::Basket(BasketError::TooLarge) => "金额过大".into(),
+            TillError::Basket(e) => format!("购物篮操作无效：{e}"),
+            TillError::Tender(TenderError::Short { due, offered }) => format!("付款不足：应付 {}，实付 {}", fen(*due), fen(*offered)),
+            TillError::Tender(TenderError::OverTender { kind, amount, remaining }) => format!("{kind} 支付 {} 超过待付 {}；只有现金可以找零", fen(*amount), fen(*remaining)),
+            TillError::Tender(TenderError::NothingDue) => "已付清，无需再收现金".into(),
+            TillError::Tender(TenderError::BadAmount(a)) => format!("支付金额 {a} 无效"),
+            TillError::Tender(TenderError::BadReference { kind, .. }) => format!("{kind} 支付缺少或有错误的凭证号"),
+            TillError::Refund(RefundError::TooMuch { line, asked, left }) => format!("第 {line} 行最多还能退 {left}，不能退 {asked}"),
+            TillError::Refund(RefundError::NothingLeft(s)) => format!("销售单 {s} 已全部退货"),
+            TillError::Refund(RefundError::NoSuchLine { line, n_lines, .. }) => format!("没有第 {line} 行（共 {n_lines} 行）"),
+            TillError::Refund(RefundError::BadQuantity(q)) => format!("退货数量 {q} 无效"),
+            TillError::Shift(ShiftError::NotOpened(s)) => format!("班次 {s} 未开班"),
+            TillError::Shift(ShiftError::AlreadyClosed(s)) => format!("班次 {s} 已交班"),
+            TillError::AuthFailed => "工号或密码错误".into(),
+            TillError::Forbidden { user, action, .. } => format!("{user} 无权执行：{action}"),
+            TillError::NoOpenShift => "本收银台没有开班".into(),
+            TillError::Import { errors, rows } => {
+                let mut text = format!("共 {rows} 行，其中 {} 行有误；未导入任何商品", errors.len());
+                for e in errors.iter().take(20) {
+                    text.push_str(&format!("\n  第 {} 行：{}", e.line, e.reason));
+                }
+                if errors.len() > 20 {
+                    text.push_str(&format!("\n  …… 另有 {} 行", errors.len() - 20));
+                }
+                text
+            }
+            TillError::Replica(ReplicaError::DuplicateSale(s)) => format!("销售单 {s} 已记录过"),
+            TillError::Replica(ReplicaError::InsufficientBalance { account, balance, needed }) => format!("储值账户 {account} 余额 {} 不足 {}", fen(*balance), fen(*needed)),
+            TillError::Replica(ReplicaError::ShiftAlreadyOpen(s)) => format!("班次 {s} 尚未交班，请先交班"),
+            TillError::Replica(ReplicaError::NotInitialized(d)) => format!("{} 中没有门店数据，请先运行 opentill-edge init", d.display()),
+            TillError::Replica(ReplicaError::BarcodeTaken { code, sku }) => format!("条码 {code} 已属于商品 {sku}"),
+            TillError::Replica(ReplicaError::RefundExceedsSale { line, .. }) => format!("第 {line} 行退货超过原销售"),
+            TillError::Replica(e) => format!("存储错误：{e}"),
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Catalog import from CSV.
+//!
+//! Columns (header row required, order free, extra columns ignored):
+//! `sku,barcode,name,name_zh,price,category,unit,tax_rate`. `barcode` may hold several
+//! codes separated by `|`; `price` is in yuan as on a shelf (`12.50`); `unit` is `each`
+//! or `kg` (price per kg); `tax_rate` is a percentage. Optional columns: `tags`
+//! (`|`-separated), `parent_sku` and `specs` (`size=500ml|colour=red`) for variants.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use opentill_core::catalog::{Product, Unit};
+use opentill_core::money::{Currency, MAX_AMOUNT_MINOR, parse_minor};
+use opentill_core::tax::TaxRate;
+use opentill_hardware::barcode::check_gtin;
+
+/// A rejected row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    /// Line in the file, 1-based, counting the header as line 1.
+    pub line: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// Required columns.
+pub const REQUIRED: [&str; 8] = ["sku", "barcode", "name", "name_zh", "price", "category", "unit", "tax_rate"];
+
+/// Longest text field accepted.
+const MAX_FIELD: usize = 200;
+
+/// Parses a catalog CSV. Returns the good products and the bad rows, or a whole-file
+/// error (not CSV, no header, missing columns).
+pub fn parse_catalog(input: impl Read, currency: Currency) -> Result<(Vec<Product>, Vec<RowError>, usize), String> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).trim(csv::Trim::All).from_reader(input);
+    let headers = reader.headers().map_err(|e| format!("cannot read the header row: {}", describe_csv_error(&e)))?.clone();
+    let mut columns: HashMap<String, usize> = HashMap::new();
+    for (idx, name) in headers.iter().enumerate() {
+        columns.entry(name.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).or_insert(idx);
+    }
+    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| !columns.contains_key(*c)).collect();
+    if !missing.is_empty() {
+        return Err(format!("the header row lacks column(s): {} (need {})", missing.join(", "), REQUIRED.join(",")));
+    }
+    let mut products = Vec::new();
+    let mut errors = Vec::new();
+    let mut seen_sku: HashMap<String, u64> = HashMap::new();
+    let mut seen_code: HashMap<String, u64> = HashMap::new();
+    let mut rows = 0usize;
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line() + 1;
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                rows += 1;
+                let line = e.position().map_or(line, |p| p.line());
+                errors.push(RowError { line, reason: describe_csv_error(&e) });
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        }
+        let line = record.position().map_or(line, |p| p.line());
+        if record.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        rows += 1;
+        match parse_row(&record, &columns, currency) {
+            Ok(product) => {
+                if let Some(first) = seen_sku.insert(product.sku.clone(), line) {
+                    errors.push(RowError { line, reason: format!("SKU {} already appears on line {first}", product.sku) });
+                    continue;
+                }
+                if let Some((code, first)) = product.barcodes.iter().find_map(|c| seen_code.get(c).map(|l| (c.clone(), *l))) {
+                    errors.push(RowError { line, reason: format!("barcode {code} already appears on line {first}") });
+                    continue;
+                }
+                for code in &product.barcodes {
+                    seen_code.insert(code.clone(), line);
+                }
+                products.push(product);
+            }
+            Err(reason) => errors.push(RowError { line, reason }),
+        }
+    }
+    Ok((products, errors, rows))
+}
+
+fn describe_csv_error(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8 text (save the file as UTF-8)".to_string(),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!("{len} fields where the header has {expected_len}"),
+        _ => e.to_string(),
+    }
+}
+
+fn text_field(value: &str, name: &str, required: bool) -> Result<String, String> {
+    if required && value.is_empty() {
+        return Err(format!("{name} is empty"));
+    }
+    if value.chars().count() > MAX_FIELD {
+        return Err(format!("{name} is longer than {MAX_FIELD} characters"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!("{name} contains control characters"));
+    }
+    Ok(value.to_string())
+}
+
+fn parse_row(record: &csv::StringRecord, columns: &HashMap<String, usize>, currency: Currency) -> Result<Product, String> {
+    let field = |name: &str| columns.get(name).and_then(|&i| record.get(i)).unwrap_or("");
+    let sku = text_field(field("sku"), "sku", true)?;
+    if sku.len() > 64 || sku.contains(char::is_whitespace) {
+        return Err(format!("sku `{sku}` must be at most 64 characters without spaces"));
+    }
+    let mut barcodes = Vec::new();
+    for code in field("barcode").split('|').map(str::trim).filter(|c| !c.is_empty()) {
+        check_gtin(code).map_err(|e| format!("barcode `{code}`: {e}"))?;
+        if !barcodes.contains(&code.to_string()) {
+            barcodes.push(code.to_string());
+        }
+    }
+    let name = text_field(field("name"), "name", true)?;
+    let name_zh = text_field(field("name_zh"), "name_zh", false)?;
+    let price_text = field("price");
+    let price_minor = parse_minor(price_text, currency).map_err(|e| format!("price: {e}"))?;
+    if price_minor > MAX_AMOUNT_MINOR / 1000 {
+        return Err(format!("price `{price_text}` is too large"));
+    }
+    let category = text_field(field("category"), "category", true)?;
+    let unit_text = field("unit");
+    let unit = Unit::parse(unit_text).ok_or_else(|| format!("unit `{unit_text}` must be `each` or `kg`"))?;
+    let tax_text = field("tax_rate");
+    let tax_rate = TaxRate::parse_percent(tax_text).ok_or_else(|| format!("tax_rate `{tax_text}` must be a percentage from 0 to 100"))?;
+    let tags = text_field(field("tags"), "tags", false)?.split('|').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
+    let parent_sku = Some(text_field(field("parent_sku"), "parent_sku", false)?).filter(|s| !s.is_empty());
+    let mut specs = Vec::new();
+    for spec in field("specs").split('|').map(str::trim).filter(|s| !s.is_empty()) {
+        let (k, v) = spec.split_once('=').ok_or_else(|| format!("spec `{spec}` must look like name=value"))?;
+        specs.push((text_field(k.trim(), "spec name", true)?, text_field(v.trim(), "spec value", true)?));
+    }
+    Ok(Product { sku, barcodes, name, name_zh, category, tags, unit, price_minor, tax_rate, parent_sku, specs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(csv: &[u8]) -> String {
+        match parse_catalog(csv, Currency::CNY) {
+            Err(e) => format!("file: {e}"),
+            Ok((products, errors, rows)) => {
+                let mut out = format!("rows {rows}, ok {}", products.len());
+                for p in products {
+                    out.push_str(&format!("\n{} {:?} {} {} {:?}", p.sku, p.barcodes, p.price_minor, p.tax_rate.0, p.unit));
+                }
+                for e in errors {
+                    out.push_str(&format!("\nline {}: {}", e.line, e.reason));
+                }
+                out
+            }
+        }
+    }
+
+    #[test]
+    fn good_and_bad_rows() {
+        let csv = "sku,barcode,name,name_zh,price,category,unit,tax_rate,extra\n\
+            A1,6901234567892,Cola,可乐,3.50,drinks,each,13,x\n\
+            A2,4006381333931|96385074,Pen,笔,12,stationery,each,13%,\n\
+            \n\
+            B1,,Banana,香蕉,6.98,produce,kg,9,\n\
+            BAD1,6901234567893,X,,1,c,each,13,\n\
+            BAD2,036000291452,X,,12.345,c,each,13,\n\
+            BAD3,036000291452,X,,-1,c,each,13,\n\
+            BAD4,036000291452,X,,abc,c,box,13,\n\
+            BAD5,036000291452,X,,1,c,each,150,\n\
+            A1,036000291452,Dup,,1,c,each,13,\n\
+            C1,6901234567892,Dup code,,1,c,each,13,\n\
+            BAD6,036000291452,,,1,c,each,13,\n\
+            BAD7,036000291452,X,,99999999999999999,c,each,13,\n\
+            short,row\n";
+        expect_test::expect![[r#"
+            rows 13, ok 3
+            A1 ["6901234567892"] 350 1300 Each
+            A2 ["4006381333931", "96385074"] 1200 1300 Each
+            B1 [] 698 900 Kg
+            line 6: barcode `6901234567893`: check digit is 3, should be 2
+            line 7: price: `12.345` has more than 2 decimal places
+            line 8: price: `-1` is negative
+            line 9: price: `abc` is not an amount (expected digits with an optional decimal point, like 12.50)
+            line 10: tax_rate `150` must be a percentage from 0 to 100
+            line 11: SKU A1 already appears on line 2
+            line 12: barcode 6901234567892 already appears on line 2
+            line 13: name is empty
+            line 14: price: `99999999999999999` is too large
+            line 15: 2 fields where the header has 9"#]]
+        .assert_eq(&check(csv.as_bytes()));
+    }
+
+    #[test]
+    fn whole_file_errors() {
+        assert_eq!(check(b"sku,name\nA,B\n"), "file: the header row lacks column(s): barcode, name_zh, price, category, unit, tax_rate (need sku,barcode,name,name_zh,price,category,unit,tax_rate)");
+        assert_eq!(check(b""), "file: the header row lacks column(s): sku, barcode, name, name_zh, price, category, unit, tax_rate (need sku,barcode,name,name_zh,price,category,unit,tax_rate)");
+        let mut bad_utf8 = b"sku,barcode,name,name_zh,price,category,unit,tax_rate\nA1,,Cola,".to_vec();
+        bad_utf8.extend_from_slice(&[0xff, 0xfe]);
+        bad_utf8.extend_from_slice(b",3.50,drinks,each,13\n");
+        assert_eq!(check(&bad_utf8), "rows 1, ok 0\nline 2: not valid UTF-8 text (save the file as UTF-8)");
+    }
+}

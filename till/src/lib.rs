@@ -1,0 +1,591 @@
+//! The till: every till operation (sell, refund, shifts, cash, stock, stored value,
+//! suspend and resume, reports) over a node's local replica, and the local HTTP API
+//! ([`api::router`]) that exposes them to the UI, the Tauri shell and scripts.
+//!
+//! The till reads the clock and makes new ids (time-ordered UUIDv7) and passes them to
+//! the pure core; every fact it records goes through [`opentill_sync::Replica::append`],
+//! which makes it durable before returning.
+//!
+//! ```
+//! use opentill_till::{Till, ScanInput};
+//! use opentill_core::tender::{Tender, TenderKind};
+//!
+//! let dir = std::env::temp_dir().join(format!("opentill-till-doc-{}", std::process::id()));
+//! let _ = std::fs::remove_dir_all(&dir);
+//! let mut till = Till::init(&dir, "S001", "till-1").unwrap();
+//! let csv = "sku,barcode,name,name_zh,price,category,unit,tax_rate\n\
+//!            COLA,6901234567892,Cola 330ml,可乐 330ml,3.50,drinks,each,13\n";
+//! till.import_products(csv.as_bytes(), false, |_, _| {}).unwrap();
+//! let scans = vec![ScanInput { code: "6901234567892".into(), qty: Some("2".into()) }];
+//! let cash = Tender { kind: TenderKind::Cash, amount: 1000, reference: None };
+//! let done = till.sell(None, &scans, &[cash], None).unwrap();
+//! assert_eq!((done.sale.total, done.sale.change), (700, 300));
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod import;
+
+use std::path::Path;
+
+use opentill_core::basket::Basket;
+use opentill_core::catalog::{Product, Unit};
+use opentill_core::i18n::Lang;
+use opentill_core::journal::{CashDirection, Fact, VoidRecord};
+use opentill_core::money::parse_minor;
+use opentill_core::receipt::{Layout, StoreHeader, WIDTH_58MM, refund_receipt, sale_receipt};
+use opentill_core::refund::{RefundContext, RefundRecord, plan_refund};
+use opentill_core::report::{SalesReport, sales_report};
+use opentill_core::role::{Actor, Permission, Role};
+use opentill_core::sale::{SaleContext, SaleRecord, VoidedLine, complete_sale};
+use opentill_core::shift::{ReportKind, ShiftReport, shift_report};
+use opentill_core::tender::{Tender, TenderKind};
+use opentill_core::time::parse_date_ms;
+use opentill_sync::{Replica, StoreSettings, Suspended, User, VerifyReport};
+use tracing::{info, instrument};
+
+pub use error::TillError;
+pub use import::RowError;
+
+type Result<T, E = TillError> = std::result::Result<T, E>;
+
+/// Where the till gets the time. Tests pass a fixed clock.
+pub trait Clock: Send + Sync {
+    /// Unix milliseconds.
+    fn now_ms(&self) -> i64;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_ms(&self) -> i64 {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+    }
+}
+
+/// A new time-ordered id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// One scanned code and an optional quantity as typed: pieces (`3`) or kilograms (`0.532`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanInput {
+    /// Barcode.
+    pub code: String,
+    /// Quantity text.
+    pub qty: Option<String>,
+}
+
+/// A sale that was recorded.
+#[derive(Debug, Clone)]
+pub struct SaleDone {
+    /// The sale.
+    pub sale: SaleRecord,
+    /// When it was recorded.
+    pub ts_ms: i64,
+    /// Its journal sequence number.
+    pub seq: u64,
+    /// False when the same sale id had already been recorded and this is the earlier result.
+    pub new: bool,
+}
+
+/// A refund that was recorded.
+#[derive(Debug, Clone)]
+pub struct RefundDone {
+    /// The refund.
+    pub refund: RefundRecord,
+    /// The original sale.
+    pub sale: SaleRecord,
+    /// When.
+    pub ts_ms: i64,
+}
+
+/// Counts of an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Rows read (blank lines excluded).
+    pub rows: usize,
+    /// Products written.
+    pub imported: usize,
+    /// Rows skipped (only with `skip_bad`).
+    pub skipped: Vec<RowError>,
+}
+
+/// The till over one replica.
+pub struct Till {
+    replica: Replica,
+    clock: Box<dyn Clock>,
+}
+
+impl std::fmt::Debug for Till {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Till").field("replica", &self.replica).finish()
+    }
+}
+
+fn validate_id(text: &str, what: &str) -> Result<()> {
+    if text.is_empty() || text.len() > 64 || !text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.') {
+        return Err(TillError::BadInput(format!("{what} `{text}` must be 1 to 64 letters, digits, '-', '_' or '.'")));
+    }
+    Ok(())
+}
+
+impl Till {
+    /// Creates a new store replica in `dir` with a fresh node key.
+    pub fn init(dir: &Path, store_id: &str, node_id: &str) -> Result<Till> {
+        Self::init_with(dir, StoreSettings::new(store_id, node_id))
+    }
+
+    /// Creates a new store replica with the given settings.
+    pub fn init_with(dir: &Path, settings: StoreSettings) -> Result<Till> {
+        validate_id(&settings.store_id, "store id")?;
+        validate_id(&settings.node_id, "node id")?;
+        let mut secret = [0u8; 32];
+        getrandom::getrandom(&mut secret).map_err(|e| TillError::BadInput(format!("no randomness for the node key: {e}")))?;
+        let replica = Replica::create(dir, settings, secret)?;
+        Ok(Till { replica, clock: Box::new(SystemClock) })
+    }
+
+    /// Opens the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Till> {
+        Ok(Till { replica: Replica::open(dir)?, clock: Box::new(SystemClock) })
+    }
+
+    /// Replaces the clock (tests, replays).
+    pub fn with_clock(mut self, clock: Box<dyn Clock>) -> Till {
+        self.clock = clock;
+        self
+    }
+
+    /// The replica, for reads.
+    pub fn replica(&self) -> &Replica {
+        &self.replica
+    }
+
+    /// The replica, for writes that have no till rule around them (settings).
+    pub fn replica_mut(&mut self) -> &mut Replica {
+        &mut self.replica
+    }
+
+    /// The store header printed on receipts.
+    pub fn store_header(&self) -> StoreHeader {
+        let s = self.replica.settings();
+        StoreHeader { store_id: s.store_id.clone(), name: s.name.clone(), name_zh: s.name_zh.clone(), address: s.address.clone() }
+    }
+
+    /// A receipt layout for a language on 58 mm paper.
+    pub fn layout(&self, lang: Lang) -> Layout {
+        Layout { lang, width: WIDTH_58MM, utc_offset_min: self.replica.settings().utc_offset_min }
+    }
+
+    // ---- catalog ----
+
+    /// Imports a catalog CSV. Unless `skip_bad`, any bad row rejects the whole file and
+    /// nothing is imported. `progress(done, total)` is called as products are written.
+    #[instrument(skip_all, fields(skip_bad))]
+    pub fn import_products(&mut self, input: impl std::io::Read, skip_bad: bool, mut progress: impl FnMut(usize, usize)) -> Result<ImportSummary> {
+        let currency = self.replica.settings().currency;
+        let (products, mut errors, rows) = import::parse_catalog(input, currency).map_err(TillError::BadInput)?;
+        if !errors.is_empty() && !skip_bad {
+            return Err(TillError::Import { errors, rows });
+        }
+        // Codes owned by products outside this file cannot move silently.
+        let mut good = Vec::with_capacity(products.len());
+        for product in products {
+            let mut taken = None;
+            for code in &product.barcodes {
+                if let Some(owner) = self.replica.barcode_owner(code)?
+                    && owner != product.sku
+                {
+                    taken = Some((code.clone(), owner));
+                    break;
+                }
+            }
+            match taken {
+                Some((code, owner)) => errors.push(RowError { line: 0, reason: format!("{}: barcode {code} already belongs to {owner}", product.sku) }),
+                None => good.push(product),
+            }
+        }
+        if !errors.is_empty() && !skip_bad {
+            return Err(TillError::Import { errors, rows });
+        }
+        let total = good.len();
+        let now = self.clock.now_ms();
+        // One transaction: the import lands whole or not at all, even on a crash.
+        self.replica.upsert_products(&good, now, |n| {
+            if n % 1000 == 0 || n == total {
+                progress(n, total);
+            }
+        })?;
+        info!(imported = total, skipped = errors.len(), "imported products");
+        Ok(ImportSummary { rows, imported: total, skipped: errors })
+    }
+
+    /// Looks a barcode up.
+    pub fn lookup(&self, code: &str) -> Result<Product> {
+        check_code(code)?;
+        self.replica.product_by_barcode(code)?.ok_or_else(|| TillError::UnknownBarcode(code.to_string()))
+    }
+
+    /// Searches by name, pinyin or pinyin initials.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Product>> {
+        Ok(self.replica.search_products(query, limit.clamp(1, 200))?)
+    }
+
+    // ---- users ----
+
+    /// Adds or updates a staff account.
+    pub fn add_user(&mut self, user_id: &str, name: &str, role: Role, pin: &str) -> Result<()> {
+        validate_id(user_id, "user id")?;
+        if !auth::valid_pin(pin) {
+            return Err(TillError::BadInput("a PIN is 4 to 8 digits".into()));
+        }
+        if name.trim().is_empty() || name.len() > 100 {
+            return Err(TillError::BadInput("a user needs a name of at most 100 characters".into()));
+        }
+        let pin_hash = auth::hash_pin(pin).map_err(TillError::BadInput)?;
+        self.replica.upsert_user(&User { user_id: user_id.into(), name: name.trim().into(), role, pin_hash, active: true })?;
+        Ok(())
+    }
+
+    /// Checks a user's PIN.
+    pub fn login(&self, user_id: &str, pin: &str) -> Result<Actor> {
+        let user = self.replica.user(user_id)?.filter(|u| u.active).ok_or(TillError::AuthFailed)?;
+        if !auth::verify_pin(pin, &user.pin_hash) {
+            return Err(TillError::AuthFailed);
+        }
+        Ok(Actor { user_id: user.user_id, role: user.role })
+    }
+
+    /// Checks a user's PIN and that their role allows `permission`.
+    pub fn authorize(&self, user_id: &str, pin: &str, permission: Permission, action: &'static str) -> Result<Actor> {
+        let actor = self.login(user_id, pin)?;
+        if !actor.role.allows(permission) {
+            return Err(TillError::Forbidden { user: actor.user_id, role: actor.role.name(), action });
+        }
+        Ok(actor)
+    }
+
+    // ---- selling ----
+
+    /// Rings up scanned codes and settles them against tenders in one step, recording the
+    /// sale durably. `sale_id` makes a retry idempotent: a second call with the same id
+    /// returns the first result and records nothing.
+    #[instrument(skip_all, fields(n_scans = scans.len(), n_tenders = tenders.len()))]
+    pub fn sell(&mut self, sale_id: Option<&str>, scans: &[ScanInput], tenders: &[Tender], cashier: Option<&Actor>) -> Result<SaleDone> {
+        if let Some(id) = sale_id {
+            validate_id(id, "sale id")?;
+            if let Some((ts_ms, sale)) = self.replica.sale(id)? {
+                return Ok(SaleDone { sale, ts_ms, seq: 0, new: false });
+            }
+        }
+        if scans.is_empty() {
+            return Err(TillError::BadInput("the sale has no items".into()));
+        }
+        if scans.len() > 500 {
+            return Err(TillError::BadInput("at most 500 scans in one sale".into()));
+        }
+        let settings = self.replica.settings();
+        let mut basket = Basket::new(settings.currency, settings.tax_mode);
+        for scan in scans {
+            let product = self.lookup(&scan.code)?;
+            let qty = parse_qty(&product, scan.qty.as_deref())?;
+            basket.add(&product, qty)?;
+        }
+        self.checkout(&basket, sale_id.map(str::to_string), tenders, cashier)
+    }
+
+    /// Settles a basket built elsewhere (the UI's interactive basket) and records the sale.
+    pub fn checkout(&mut self, basket: &Basket, sale_id: Option<String>, tenders: &[Tender], cashier: Option<&Actor>) -> Result<SaleDone> {
+        for tender in tenders.iter().filter(|t| t.kind == TenderKind::StoredValue) {
+            if let Some(account) = &tender.reference {
+                let balance = self.replica.stored_value(account)?;
+                if balance < tender.amount {
+                    return Err(opentill_sync::ReplicaError::InsufficientBalance { account: account.clone(), balance, needed: tender.amount }.into());
+                }
+            }
+        }
+        let shift = self.replica.open_shift()?;
+        let ctx = SaleContext {
+            sale_id: sale_id.unwrap_or_else(new_id),
+            shift_id: shift.as_ref().map(|(s, _)| s.clone()),
+            cashier: cashier.map(|a| a.user_id.clone()).or(shift.map(|(_, c)| c)),
+        };
+        let sale = complete_sale(basket, tenders, self.replica.settings().cash_rounding, ctx)?;
+        let ts_ms = self.clock.now_ms();
+        let appended = self.replica.append(ts_ms, &Fact::Sale(sale.clone()))?;
+        info!(sale = %sale.sale_id, total = sale.total, seq = appended.seq, "sale recorded");
+        Ok(SaleDone { sale, ts_ms, seq: appended.seq, new: true })
+    }
+
+    /// The receipt text of a recorded sale.
+    pub fn sale_receipt(&self, done: &SaleDone, lang: Lang) -> String {
+        sale_receipt(&done.sale, done.ts_ms, &self.store_header(), self.layout(lang))
+    }
+
+    /// A recorded sale.
+    pub fn sale(&self, sale_id: &str) -> Result<(i64, SaleRecord)> {
+        self.replica.sale(sale_id)?.ok_or_else(|| TillError::UnknownSale(sale_id.to_string()))
+    }
+
+    /// Voids a basket in progress as a whole; journaled for loss prevention.
+    pub fn void_basket(&mut self, basket: &Basket, basket_id: &str, by: &Actor, reason: &str) -> Result<()> {
+        if !by.role.allows(Permission::VoidSale) {
+            return Err(TillError::Forbidden { user: by.user_id.clone(), role: by.role.name(), action: "void a sale" });
+        }
+        let lines = basket.lines.iter().map(|l| VoidedLine { sku: l.item.sku.clone(), qty: l.qty, unit_price: l.unit_price() }).collect();
+        let fact = Fact::SaleVoided(VoidRecord {
+            basket_id: basket_id.to_string(),
+            shift_id: self.replica.open_shift()?.map(|(s, _)| s),
+            by: by.user_id.clone(),
+            lines,
+            total: basket.totals().total,
+            reason: reason.to_string(),
+        });
+        self.replica.append(self.clock.now_ms(), &fact)?;
+        Ok(())
+    }
+
+    /// Suspends a basket; returns its id.
+    pub fn suspend(&mut self, basket: &Basket, label: &str) -> Result<String> {
+        let basket_id = new_id();
+        let basket_json = serde_json::to_string(basket).map_err(|e| TillError::BadInput(e.to_string()))?;
+        self.replica.suspend(&Suspended { basket_id: basket_id.clone(), created_ms: self.clock.now_ms(), label: label.to_string(), basket_json })?;
+        Ok(basket_id)
+    }
+
+    /// Takes a suspended basket back.
+    pub fn resume(&mut self, basket_id: &str) -> Result<Basket> {
+        let found = self.replica.resume(basket_id)?.ok_or_else(|| TillError::UnknownBasket(basket_id.to_string()))?;
+        serde_json::from_str(&found.basket_json).map_err(|e| TillError::Replica(opentill_sync::ReplicaError::Corrupt(e.to_string())))
+    }
+
+    // ---- refunds ----
+
+    /// Refunds lines (1-based line numbers as printed, with optional quantities) of a sale,
+    /// or everything not yet refunded when `lines` is empty.
+    #[instrument(skip(self, by))]
+    pub fn refund(&mut self, sale_id: &str, lines: &[(usize, Option<String>)], by: Option<&Actor>, restock: bool) -> Result<RefundDone> {
+        if let Some(actor) = by
+            && !actor.role.allows(Permission::Refund)
+        {
+            return Err(TillError::Forbidden { user: actor.user_id.clone(), role: actor.role.name(), action: "refund" });
+        }
+        let (_, sale) = self.sale(sale_id)?;
+        let prior: Vec<RefundRecord> = self.replica.refunds_for(sale_id)?.into_iter().map(|(_, r)| r).collect();
+        let mut request = Vec::new();
+        for (line_no, qty) in lines {
+            if *line_no == 0 {
+                return Err(TillError::BadInput("line numbers start at 1".into()));
+            }
+            let qty = match (qty, sale.lines.get(line_no - 1)) {
+                (Some(text), Some(line)) => Some(parse_qty_unit(line.unit, text)?),
+                _ => None,
+            };
+            request.push((line_no - 1, qty));
+        }
+        let ctx = RefundContext { refund_id: new_id(), shift_id: self.replica.open_shift()?.map(|(s, _)| s), by: by.map(|a| a.user_id.clone()), restock };
+        let refund = plan_refund(&sale, &prior, &request, ctx)?;
+        let ts_ms = self.clock.now_ms();
+        self.replica.append(ts_ms, &Fact::Refund(refund.clone()))?;
+        info!(refund = %refund.refund_id, sale = %sale_id, total = refund.total, "refund recorded");
+        Ok(RefundDone { refund, sale, ts_ms })
+    }
+
+    /// The refund slip text.
+    pub fn refund_receipt(&self, done: &RefundDone, lang: Lang) -> String {
+        refund_receipt(&done.refund, &done.sale, done.ts_ms, &self.store_header(), self.layout(lang))
+    }
+
+    // ---- shifts and cash ----
+
+    /// Opens a shift for a cashier with a float.
+    pub fn open_shift(&mut self, cashier: &Actor, float: i64) -> Result<String> {
+        if !(0..=opentill_core::money::MAX_AMOUNT_MINOR).contains(&float) {
+            return Err(TillError::BadInput(format!("float {float} is not valid")));
+        }
+        let shift_id = new_id();
+        self.replica.append(self.clock.now_ms(), &Fact::ShiftOpened { shift_id: shift_id.clone(), cashier: cashier.user_id.clone(), float })?;
+        Ok(shift_id)
+    }
+
+    fn current_shift(&self) -> Result<String> {
+        self.replica.open_shift()?.map(|(s, _)| s).ok_or(TillError::NoOpenShift)
+    }
+
+    fn shift_facts(&self, shift_id: &str) -> Result<Vec<(i64, Fact)>> {
+        // Facts of a shift all come after its opening; scanning from there keeps a report
+        // fast however long the journal grows.
+        let mut out = Vec::new();
+        let mut started = false;
+        self.replica.for_each_entry(self.shift_start_seq()?, |entry| {
+            let fact: Fact = serde_json::from_slice(&entry.body).map_err(|e| opentill_sync::ReplicaError::Corrupt(e.to_string()))?;
+            if let Fact::ShiftOpened { shift_id: s, .. } = &fact {
+                started |= s == shift_id;
+            }
+            if started {
+                out.push((entry.ts_ms, fact));
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn shift_start_seq(&self) -> Result<u64> {
+        // The open shift's opening entry is the last `shift_opened`; binary search is not
+        // needed because entries are scanned from there only.
+        let mut start = 1;
+        self.replica.for_each_entry(1, |entry| {
+            if entry.kind == "shift_opened" {
+                start = entry.seq;
+            }
+            Ok(())
+        })?;
+        Ok(start)
+    }
+
+    /// The report of the open shift, without recording it.
+    pub fn preview_shift(&self) -> Result<ShiftReport> {
+        let shift_id = self.current_shift()?;
+        let facts = self.shift_facts(&shift_id)?;
+        Ok(shift_report(&shift_id, facts.iter().map(|(ts, f)| (*ts, f)), ReportKind::X, self.clock.now_ms(), None)?)
+    }
+
+    /// Takes an X report: the shift so far, journaled; the shift stays open.
+    pub fn x_report(&mut self) -> Result<ShiftReport> {
+        let report = self.preview_shift()?;
+        self.replica.append(report.taken_at_ms, &Fact::XReport(report.clone()))?;
+        Ok(report)
+    }
+
+    /// Closes the open shift with the counted cash; returns the Z report, journaled.
+    pub fn close_shift(&mut self, counted: i64, by: &Actor) -> Result<ShiftReport> {
+        let (shift_id, cashier) = self.replica.open_shift()?.ok_or(TillError::NoOpenShift)?;
+        if by.user_id != cashier && !by.role.allows(Permission::CashMovement) {
+            return Err(TillError::Forbidden { user: by.user_id.clone(), role: by.role.name(), action: "close another cashier's shift" });
+        }
+        if !(0..=opentill_core::money::MAX_AMOUNT_MINOR).contains(&counted) {
+            return Err(TillError::BadInput(format!("counted cash {counted} is not valid")));
+        }
+        let facts = self.shift_facts(&shift_id)?;
+        let report = shift_report(&shift_id, facts.iter().map(|(ts, f)| (*ts, f)), ReportKind::Z, self.clock.now_ms(), Some(counted))?;
+        self.replica.append(report.taken_at_ms, &Fact::ShiftClosed(report.clone()))?;
+        info!(shift = %shift_id, variance = ?report.variance, "shift closed");
+        Ok(report)
+    }
+
+    /// Puts cash in or takes it out of the drawer.
+    pub fn move_cash(&mut self, direction: CashDirection, amount: i64, reason: &str, by: &Actor) -> Result<()> {
+        if !by.role.allows(Permission::CashMovement) {
+            return Err(TillError::Forbidden { user: by.user_id.clone(), role: by.role.name(), action: "move cash" });
+        }
+        if amount <= 0 || amount > opentill_core::money::MAX_AMOUNT_MINOR {
+            return Err(TillError::BadInput(format!("amount {amount} is not valid")));
+        }
+        let shift_id = Some(self.current_shift()?);
+        self.replica.append(self.clock.now_ms(), &Fact::CashMoved { shift_id, direction, amount, reason: reason.to_string(), by: by.user_id.clone() })?;
+        Ok(())
+    }
+
+    /// Opens the drawer with no sale (a manager's no-sale), journaled.
+    pub fn no_sale(&mut self, reason: &str, by: &Actor) -> Result<()> {
+        if !by.role.allows(Permission::CashMovement) {
+            return Err(TillError::Forbidden { user: by.user_id.clone(), role: by.role.name(), action: "open the drawer" });
+        }
+        let shift_id = self.replica.open_shift()?.map(|(s, _)| s);
+        self.replica.append(self.clock.now_ms(), &Fact::NoSale { shift_id, by: by.user_id.clone(), reason: reason.to_string() })?;
+        Ok(())
+    }
+
+    // ---- stock and stored value ----
+
+    /// Corrects or receives stock of a SKU; `delta` in pieces, or grams for weighed products.
+    pub fn adjust_stock(&mut self, sku: &str, delta: i64, reason: &str, by: &str) -> Result<i64> {
+        if self.replica.product_by_sku(sku)?.is_none() {
+            return Err(TillError::UnknownSku(sku.to_string()));
+        }
+        if delta == 0 || delta.abs() > 100_000_000 {
+            return Err(TillError::BadInput(format!("stock change {delta} is not valid")));
+        }
+        self.replica.append(self.clock.now_ms(), &Fact::StockAdjusted { sku: sku.into(), delta, reason: reason.into(), by: by.into() })?;
+        Ok(self.replica.stock(sku)?)
+    }
+
+    /// Loads money onto a stored-value account.
+    pub fn top_up(&mut self, account: &str, amount: i64, tender: TenderKind, by: &str) -> Result<i64> {
+        validate_id(account, "account")?;
+        if amount <= 0 || amount > opentill_core::money::MAX_AMOUNT_MINOR {
+            return Err(TillError::BadInput(format!("amount {amount} is not valid")));
+        }
+        let shift_id = self.replica.open_shift()?.map(|(s, _)| s);
+        self.replica.append(self.clock.now_ms(), &Fact::StoredValueToppedUp { account: account.into(), amount, tender, shift_id, by: by.into() })?;
+        Ok(self.replica.stored_value(account)?)
+    }
+
+    // ---- reports and the journal ----
+
+    /// Sales between two local dates, inclusive (`YYYY-MM-DD`).
+    pub fn sales_report(&self, from: Option<&str>, to: Option<&str>) -> Result<SalesReport> {
+        let offset = self.replica.settings().utc_offset_min;
+        let parse = |d: &str| parse_date_ms(d, offset).ok_or_else(|| TillError::BadInput(format!("date `{d}` must be a real date written YYYY-MM-DD")));
+        let from_ms = from.map(parse).transpose()?;
+        let to_ms = to.map(parse).transpose()?.map(|t| t + 86_400_000);
+        if let (Some(f), Some(t)) = (from_ms, to_ms)
+            && f >= t
+        {
+            return Err(TillError::BadInput("--from is after --to".into()));
+        }
+        let facts = self.replica.facts()?;
+        let mut report = sales_report(facts.iter().map(|(ts, f)| (*ts, f)), from_ms, to_ms, offset);
+        report.from = from.map(str::to_string);
+        report.to = to.map(str::to_string);
+        Ok(report)
+    }
+
+    /// Verifies the journal and its projections.
+    pub fn verify(&self, progress: impl FnMut(u64)) -> Result<VerifyReport> {
+        Ok(self.replica.verify(progress)?)
+    }
+}
+
+fn check_code(code: &str) -> Result<()> {
+    if code.is_empty() || code.len() > 64 || code.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(TillError::BadInput(format!("`{}` is not a barcode", code.escape_debug())));
+    }
+    Ok(())
+}
+
+/// Parses a quantity for a product: whole pieces, or kilograms with up to three decimals.
+pub fn parse_qty(product: &Product, text: Option<&str>) -> Result<i64> {
+    match text {
+        None if product.unit == Unit::Kg => Err(TillError::BadInput(format!("{} is sold by weight: give its weight in kg, e.g. --qty 0.532", product.sku))),
+        None => Ok(1),
+        Some(text) => parse_qty_unit(product.unit, text),
+    }
+}
+
+fn parse_qty_unit(unit: Unit, text: &str) -> Result<i64> {
+    let bad = || TillError::BadInput(format!("quantity `{text}` is not valid: {}", if unit == Unit::Kg { "a weight in kg such as 0.532" } else { "a whole number of pieces" }));
+    let text = text.trim();
+    if text.starts_with('-') {
+        return Err(opentill_core::basket::BasketError::BadQuantity {
+            qty: text.parse().unwrap_or(-1),
+            unit: unit.name(),
+            max: if unit == Unit::Kg { opentill_core::basket::MAX_GRAMS } else { opentill_core::basket::MAX_EACH_QTY },
+        }
+        .into());
+    }
+    match unit {
+        Unit::Each => text.parse::<i64>().map_err(|_| bad()),
+        Unit::Kg => {
+            let kg3 = opentill_core::money::Currency::new("KGM", 3).map_err(|_| bad())?;
+            parse_minor(text, kg3).map_err(|_| bad())
+        }
+    }
+}
