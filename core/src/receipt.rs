@@ -119,7 +119,8 @@ pub fn sale_receipt(sale: &SaleRecord, ts_ms: i64, store: &StoreHeader, layout: 
     let m = |minor: i64| Money::new(minor, sale.currency).plain();
     let mut text = Text::new(layout.width);
     header(&mut text, store, layout);
-    text.line(&format!("{} {}", Label::Sale.text(lang), sale.sale_id));
+    text.line(Label::Sale.text(lang));
+    text.line(&sale.sale_id);
     let when = LocalTime::from_unix_ms(ts_ms, layout.utc_offset_min).date_time();
     match &sale.cashier {
         Some(c) => text.pair(&when, &format!("{} {c}", Label::Cashier.text(lang))),
@@ -185,8 +186,10 @@ pub fn refund_receipt(refund: &RefundRecord, sale: &SaleRecord, ts_ms: i64, stor
     let m = |minor: i64| Money::new(minor, sale.currency).plain();
     let mut text = Text::new(layout.width);
     header(&mut text, store, layout);
-    text.line(&format!("{} {}", Label::Refund.text(lang), refund.refund_id));
-    text.line(&format!("{} {}", Label::RefundOf.text(lang), refund.sale_id));
+    text.line(Label::Refund.text(lang));
+    text.line(&refund.refund_id);
+    text.line(Label::RefundOf.text(lang));
+    text.line(&refund.sale_id);
     text.line(&LocalTime::from_unix_ms(ts_ms, layout.utc_offset_min).date_time());
     text.rule();
     for line in &refund.lines {

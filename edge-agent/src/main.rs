@@ -1,1 +1,495 @@
-fn main() {}
+//! `opentill-edge`: the store's edge agent and command line.
+
+mod cli;
+mod demo;
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{CommandFactory, FromArgMatches};
+use cli::{Cli, Command, ExportFormat, Format, ImportCommand, JournalCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, UserCommand};
+use opentill_core::i18n::Lang;
+use opentill_core::journal::CashDirection;
+use opentill_core::money::{Currency, Money, parse_minor};
+use opentill_core::receipt::{WIDTH_80MM, sales_report_text, shift_report_text};
+use opentill_core::role::{Permission, Role};
+use opentill_core::rounding::CashRounding;
+use opentill_core::tax::TaxMode;
+use opentill_core::tender::{Tender, TenderKind};
+use opentill_sync::StoreSettings;
+use opentill_till::{ScanInput, Till, TillError};
+
+/// A failure: a till error is shown in the user's language; anything else as is.
+enum Failure {
+    Till(TillError),
+    Other(anyhow::Error),
+    /// Already reported; just exit 1.
+    Reported,
+}
+
+impl From<TillError> for Failure {
+    fn from(e: TillError) -> Self {
+        Failure::Till(e)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Other(e.into())
+    }
+}
+
+type Outcome = Result<(), Failure>;
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("OPENTILL_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")))
+        .with_writer(std::io::stderr)
+        .init();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let lang = cli.lang.as_deref().and_then(Lang::parse).or_else(|| std::env::var("LANG").ok().and_then(|l| Lang::parse(&l))).unwrap_or(Lang::En);
+    match run(cli.command, &matches, lang) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Till(e)) => {
+            eprintln!("{}[{}]: {}", lang.pick("错误", "error"), e.kind(), e.message(lang));
+            ExitCode::FAILURE
+        }
+        Err(Failure::Other(e)) => {
+            eprintln!("{}: {e:#}", lang.pick("错误", "error"));
+            ExitCode::FAILURE
+        }
+        Err(Failure::Reported) => ExitCode::FAILURE,
+    }
+}
+
+fn open(data: &Path) -> Result<Till, Failure> {
+    Ok(Till::open(data)?)
+}
+
+fn money(till: &Till, minor: i64) -> String {
+    Money::new(minor, till.replica().settings().currency).to_string()
+}
+
+fn amount(till: &Till, text: &str, what: &str) -> Result<i64, Failure> {
+    parse_minor(text, till.replica().settings().currency).map_err(|e| TillError::BadInput(format!("{what}: {e}")).into())
+}
+
+/// Pairs each value of `secondary` with the `primary` value given just before it on the
+/// command line (`--scan A --qty 2 --scan B`).
+fn pair_by_position<T: Clone>(primary: &[T], primary_idx: &[usize], secondary: &[String], secondary_idx: &[usize], what: (&str, &str)) -> Result<Vec<(T, Option<String>)>, Failure> {
+    let mut out: Vec<(T, Option<String>)> = primary.iter().cloned().map(|p| (p, None)).collect();
+    for (value, idx) in secondary.iter().zip(secondary_idx) {
+        let owner = primary_idx.iter().rposition(|p| p < idx).ok_or_else(|| TillError::BadInput(format!("--{} {value} must follow a --{}", what.1, what.0)))?;
+        if out[owner].1.is_some() {
+            return Err(TillError::BadInput(format!("two --{} for one --{}", what.1, what.0)).into());
+        }
+        out[owner].1 = Some(value.clone());
+    }
+    Ok(out)
+}
+
+fn indices(matches: &clap::ArgMatches, sub: &str, id: &str) -> Vec<usize> {
+    matches.subcommand_matches(sub).and_then(|m| m.indices_of(id)).map(|i| i.collect()).unwrap_or_default()
+}
+
+fn parse_tender(till: &Till, text: &str) -> Result<Tender, Failure> {
+    let mut parts = text.splitn(3, ':');
+    let kind_text = parts.next().unwrap_or("");
+    let kind = TenderKind::parse(kind_text).ok_or_else(|| TillError::BadInput(format!("tender `{text}`: kind must be cash, card, mobile or stored")))?;
+    let amount_text = parts.next().ok_or_else(|| TillError::BadInput(format!("tender `{text}` must look like {kind_text}:AMOUNT")))?;
+    let amount = amount(till, amount_text, &format!("tender `{text}`"))?;
+    Ok(Tender { kind, amount, reference: parts.next().map(str::to_string) })
+}
+
+fn progress_printer(label: &'static str) -> impl FnMut(usize, usize) {
+    let tty = std::io::stderr().is_terminal();
+    move |done, total| {
+        if tty {
+            eprint!("\r{label} {done}/{total}");
+            if done == total {
+                eprintln!();
+            }
+        } else {
+            eprintln!("{label} {done}/{total}");
+        }
+    }
+}
+
+fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
+    match command {
+        Command::Init(args) => {
+            let mut settings = StoreSettings::new(&args.store, &args.node);
+            if let Some(name) = args.name {
+                settings.name = name;
+            }
+            if let Some(name_zh) = args.name_zh {
+                settings.name_zh = name_zh;
+            }
+            settings.address = args.address;
+            settings.cash_rounding = CashRounding::parse(&args.cash_rounding).ok_or_else(|| TillError::BadInput(format!("--cash-rounding `{}` must be none, jiao, yuan, jiao-half-up or yuan-half-up", args.cash_rounding)))?;
+            settings.tax_mode = match args.tax_mode.as_str() {
+                "inclusive" => TaxMode::Inclusive,
+                "exclusive" => TaxMode::Exclusive,
+                other => return Err(TillError::BadInput(format!("--tax-mode `{other}` must be inclusive or exclusive")).into()),
+            };
+            settings.utc_offset_min = parse_offset(&args.utc_offset).ok_or_else(|| TillError::BadInput(format!("--utc-offset `{}` must look like +08:00", args.utc_offset)))?;
+            settings.currency = parse_currency(&args.currency).ok_or_else(|| TillError::BadInput(format!("--currency `{}` must look like CNY or EUR:2", args.currency)))?;
+            let till = Till::init_with(&args.data.data, settings)?;
+            let s = till.replica().settings();
+            println!("{} {} ({}) {} {}", lang.pick("已创建门店", "created store"), s.store_id, s.node_id, lang.pick("于", "in"), args.data.data.display());
+            Ok(())
+        }
+        Command::Import(ImportCommand::Products { file, data, skip_bad }) => {
+            let mut till = open(&data.data)?;
+            let input = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+            let summary = till.import_products(std::io::BufReader::new(input), skip_bad, progress_printer(lang.pick("导入", "importing")))?;
+            for e in &summary.skipped {
+                if e.line > 0 {
+                    eprintln!("{} {}: {}", lang.pick("跳过第", "skipped line"), e.line, e.reason);
+                } else {
+                    eprintln!("{}: {}", lang.pick("跳过", "skipped"), e.reason);
+                }
+            }
+            println!("{} {} / {} {}", lang.pick("已导入", "imported"), summary.imported, summary.rows, lang.pick("行", "rows"));
+            Ok(())
+        }
+        Command::Import(ImportCommand::Users { file, data }) => {
+            let mut till = open(&data.data)?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
+            let n = import_users(&mut till, &text)?;
+            println!("{} {n}", lang.pick("已导入员工", "imported users"));
+            Ok(())
+        }
+        Command::User(UserCommand::Add { data, id, name, role, pin }) => {
+            let mut till = open(&data.data)?;
+            let role = Role::parse(&role).ok_or_else(|| TillError::BadInput(format!("role `{role}` must be cashier, supervisor or manager")))?;
+            till.add_user(&id, &name, role, &pin)?;
+            println!("{} {id} ({})", lang.pick("已保存员工", "saved user"), role.name());
+            Ok(())
+        }
+        Command::User(UserCommand::List { data }) => {
+            let till = open(&data.data)?;
+            for user in till.replica().users().map_err(TillError::from)? {
+                println!("{}\t{}\t{}", user.user_id, user.role.name(), user.name);
+            }
+            Ok(())
+        }
+        Command::Product(ProductCommand::Lookup { data, code }) => {
+            let till = open(&data.data)?;
+            let p = till.lookup(&code)?;
+            println!("{}\t{}\t{}\t{}\t{}", p.sku, p.name, p.name_zh, money(&till, p.price_minor), p.unit.name());
+            Ok(())
+        }
+        Command::Product(ProductCommand::Search { data, query, limit }) => {
+            let till = open(&data.data)?;
+            for p in till.search(&query, limit)? {
+                println!("{}\t{}\t{}\t{}\t{}", p.sku, p.barcodes.first().map_or("", String::as_str), p.name_zh, p.name, money(&till, p.price_minor));
+            }
+            Ok(())
+        }
+        Command::Sale(args) => {
+            let mut till = open(&args.data.data)?;
+            let pairs = pair_by_position(&args.scans, &indices(matches, "sale", "scans"), &args.qtys, &indices(matches, "sale", "qtys"), ("scan", "qty"))?;
+            let scans: Vec<ScanInput> = pairs.into_iter().map(|(code, qty)| ScanInput { code, qty }).collect();
+            let tenders = args.tenders.iter().map(|t| parse_tender(&till, t)).collect::<Result<Vec<_>, _>>()?;
+            if till.replica().open_shift().map_err(TillError::from)?.is_none() {
+                eprintln!("{}", lang.pick("注意：没有开班，本单记为班次外销售", "note: no shift is open; the sale is recorded outside any shift"));
+            }
+            let done = till.sell(args.sale_id.as_deref(), &scans, &tenders, None)?;
+            if args.format == Format::Json {
+                let sale = &done.sale;
+                let value = serde_json::json!({
+                    "sale_id": sale.sale_id, "new": done.new, "ts_ms": done.ts_ms, "total_minor": sale.total,
+                    "change_minor": sale.change, "rounding_minor": sale.rounding, "tax_minor": sale.tax,
+                    "cash_taken_minor": sale.cash_taken(), "receipt": till.sale_receipt(&done, lang),
+                });
+                println!("{value}");
+            } else {
+                print!("{}", till.sale_receipt(&done, lang));
+                if !done.new {
+                    println!("{}", lang.pick("（此销售单之前已记录，未重复记账）", "(this sale was already recorded; nothing new was recorded)"));
+                }
+                println!("sale_id: {}", done.sale.sale_id);
+            }
+            Ok(())
+        }
+        Command::Refund(args) => {
+            let mut till = open(&args.data.data)?;
+            let pairs = pair_by_position(&args.lines, &indices(matches, "refund", "lines"), &args.qtys, &indices(matches, "refund", "qtys"), ("line", "qty"))?;
+            let done = till.refund(&args.sale, &pairs, None, !args.no_restock)?;
+            if args.format == Format::Json {
+                let r = &done.refund;
+                println!("{}", serde_json::json!({"refund_id": r.refund_id, "sale_id": r.sale_id, "total_minor": r.total, "receipt": till.refund_receipt(&done, lang)}));
+            } else {
+                print!("{}", till.refund_receipt(&done, lang));
+                println!("refund_id: {}", done.refund.refund_id);
+            }
+            Ok(())
+        }
+        Command::Shift(cmd) => run_shift(cmd, lang),
+        Command::Stock(StockCommand::Show { data, sku }) => {
+            let till = open(&data.data)?;
+            match sku {
+                Some(sku) => {
+                    let product = till.replica().product_by_sku(&sku).map_err(TillError::from)?.ok_or_else(|| TillError::UnknownSku(sku.clone()))?;
+                    println!("{}\t{}\t{}", sku, till.replica().stock(&sku).map_err(TillError::from)?, product.unit.name());
+                }
+                None => {
+                    for (sku, qty) in till.replica().stock_all().map_err(TillError::from)? {
+                        println!("{sku}\t{qty}");
+                    }
+                }
+            }
+            Ok(())
+        }
+        Command::Stock(StockCommand::Adjust { data, sku, delta, reason }) => {
+            let mut till = open(&data.data)?;
+            let on_hand = till.adjust_stock(&sku, delta, &reason, "cli")?;
+            println!("{sku}: {} {on_hand}", lang.pick("库存", "on hand"));
+            Ok(())
+        }
+        Command::StoredValue(StoredValueCommand::TopUp { data, account, amount: text, tender }) => {
+            let mut till = open(&data.data)?;
+            let value = amount(&till, &text, "--amount")?;
+            let kind = TenderKind::parse(&tender).filter(|k| *k != TenderKind::StoredValue).ok_or_else(|| TillError::BadInput(format!("--tender `{tender}` must be cash, card or mobile")))?;
+            let balance = till.top_up(&account, value, kind, "cli")?;
+            println!("{account}: {} {}", lang.pick("余额", "balance"), money(&till, balance));
+            Ok(())
+        }
+        Command::StoredValue(StoredValueCommand::Balance { data, account }) => {
+            let till = open(&data.data)?;
+            let balance = till.replica().stored_value(&account).map_err(TillError::from)?;
+            println!("{account}: {} {}", lang.pick("余额", "balance"), money(&till, balance));
+            Ok(())
+        }
+        Command::Journal(JournalCommand::Verify { data }) => {
+            let till = open(&data.data)?;
+            let tty = std::io::stderr().is_terminal();
+            let report = till.verify(|n| {
+                if tty && n % 10_000 == 0 {
+                    eprint!("\r{} {n}", lang.pick("已校验", "verified"));
+                }
+            })?;
+            if tty && report.entries >= 10_000 {
+                eprintln!();
+            }
+            if let Some((seq, problem)) = &report.first_bad {
+                eprintln!("{} {seq}: {problem}", lang.pick("日志校验失败：第一条坏记录", "journal verification FAILED: first bad entry"));
+                return Err(Failure::Reported);
+            }
+            if !report.projection_problems.is_empty() {
+                for p in &report.projection_problems {
+                    eprintln!("{}: {p}", lang.pick("日志校验失败", "journal verification FAILED"));
+                }
+                return Err(Failure::Reported);
+            }
+            println!("{}: {} {}", lang.pick("日志完好", "journal OK"), report.entries, lang.pick("条记录，哈希链、签名与序号均正确", "entries; sequence, hash chain and signatures verified"));
+            Ok(())
+        }
+        Command::Journal(JournalCommand::Export { data, format }) => {
+            let till = open(&data.data)?;
+            export_journal(&till, format)
+        }
+        Command::Report(ReportCommand::Sales { data, from, to, format }) => {
+            let till = open(&data.data)?;
+            let report = till.sales_report(from.as_deref(), to.as_deref())?;
+            if format == Format::Json {
+                println!("{}", serde_json::to_string_pretty(&report).context("report to JSON")?);
+            } else {
+                print!("{}", sales_report_text(&report, till.replica().settings().currency, lang));
+            }
+            Ok(())
+        }
+        Command::Serve(args) => serve(args, lang),
+        Command::Demo(args) => demo::run(args, lang),
+        Command::Openapi => {
+            println!("{}", opentill_till::api::openapi_document());
+            Ok(())
+        }
+        Command::SaleLoop(args) => demo::sale_loop(args),
+    }
+}
+
+fn run_shift(cmd: ShiftCommand, lang: Lang) -> Outcome {
+    let print_report = |till: &Till, report: &opentill_core::shift::ShiftReport, format: Format| -> Outcome {
+        if format == Format::Json {
+            println!("{}", serde_json::to_string_pretty(report).context("report to JSON")?);
+        } else {
+            let mut layout = till.layout(lang);
+            layout.width = WIDTH_80MM;
+            print!("{}", shift_report_text(report, till.replica().settings().currency, layout));
+        }
+        Ok(())
+    };
+    match cmd {
+        ShiftCommand::Open { data, auth, float } => {
+            let mut till = open(&data.data)?;
+            let actor = till.authorize(&auth.user, &auth.pin, Permission::Sell, "open a shift")?;
+            let float = amount(&till, &float, "--float")?;
+            let shift_id = till.open_shift(&actor, float)?;
+            println!("{} {shift_id} ({}, {} {})", lang.pick("已开班", "opened shift"), actor.user_id, lang.pick("备用金", "float"), money(&till, float));
+            Ok(())
+        }
+        ShiftCommand::CashIn { data, auth, amount: text, reason } => cash(&data, &auth, &text, &reason, CashDirection::In, lang),
+        ShiftCommand::CashOut { data, auth, amount: text, reason } => cash(&data, &auth, &text, &reason, CashDirection::Out, lang),
+        ShiftCommand::NoSale { data, auth, reason } => {
+            let mut till = open(&data.data)?;
+            let actor = till.login(&auth.user, &auth.pin)?;
+            till.no_sale(&reason, &actor)?;
+            println!("{}", lang.pick("已开钱箱（无销售），已记录", "drawer opened (no sale), recorded"));
+            Ok(())
+        }
+        ShiftCommand::XReport { data, format } => {
+            let mut till = open(&data.data)?;
+            let report = till.x_report()?;
+            print_report(&till, &report, format)
+        }
+        ShiftCommand::Close { data, auth, counted, format } => {
+            let mut till = open(&data.data)?;
+            let actor = till.login(&auth.user, &auth.pin)?;
+            let counted = amount(&till, &counted, "--counted")?;
+            let report = till.close_shift(counted, &actor)?;
+            print_report(&till, &report, format)
+        }
+    }
+}
+
+fn cash(data: &cli::DataArg, auth: &cli::AuthArgs, text: &str, reason: &str, direction: CashDirection, lang: Lang) -> Outcome {
+    let mut till = open(&data.data)?;
+    let actor = till.login(&auth.user, &auth.pin)?;
+    let value = amount(&till, text, "--amount")?;
+    till.move_cash(direction, value, reason, &actor)?;
+    let label = match direction {
+        CashDirection::In => lang.pick("已存入", "cash in"),
+        CashDirection::Out => lang.pick("已取出", "cash out"),
+    };
+    println!("{label} {}; {} {}", money(&till, value), lang.pick("钱箱应有", "drawer should hold"), money(&till, till.replica().drawer_expected().map_err(TillError::from)?));
+    Ok(())
+}
+
+fn import_users(till: &mut Till, text: &str) -> Result<usize, Failure> {
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let header = lines.next().map(|(_, l)| l.trim().trim_start_matches('\u{feff}').to_string()).unwrap_or_default();
+    if header != "user_id,name,role,pin" {
+        return Err(TillError::BadInput(format!("the header row must be user_id,name,role,pin, not `{header}`")).into());
+    }
+    let mut users = Vec::new();
+    for (idx, line) in lines {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let [id, name, role, pin] = fields[..] else {
+            return Err(TillError::BadInput(format!("line {}: expected 4 fields", idx + 1)).into());
+        };
+        let role = Role::parse(role).ok_or_else(|| TillError::BadInput(format!("line {}: role `{role}` must be cashier, supervisor or manager", idx + 1)))?;
+        if !opentill_till::auth::valid_pin(pin) {
+            return Err(TillError::BadInput(format!("line {}: a PIN is 4 to 8 digits", idx + 1)).into());
+        }
+        users.push((id.to_string(), name.to_string(), role, pin.to_string()));
+    }
+    for (id, name, role, pin) in &users {
+        till.add_user(id, name, *role, pin)?;
+    }
+    Ok(users.len())
+}
+
+fn export_journal(till: &Till, format: ExportFormat) -> Outcome {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut first = true;
+    match format {
+        ExportFormat::Json => writeln!(out, "[")?,
+        ExportFormat::Csv => writeln!(out, "seq,node_id,ts_ms,kind,prev_hash,hash,signature,body")?,
+    }
+    let mut write_error: Option<std::io::Error> = None;
+    till.replica()
+        .for_each_entry(1, |e| {
+            let body_text = String::from_utf8_lossy(&e.body).into_owned();
+            let result = match format {
+                ExportFormat::Json => {
+                    let body: serde_json::Value = serde_json::from_slice(&e.body).unwrap_or(serde_json::Value::String(body_text));
+                    let entry = serde_json::json!({
+                        "seq": e.seq, "node_id": e.node_id, "ts_ms": e.ts_ms, "kind": e.kind,
+                        "prev_hash": hex(&e.prev_hash), "hash": hex(&e.hash), "signature": hex(&e.signature), "body": body,
+                    });
+                    let sep = if first { "" } else { ",\n" };
+                    write!(out, "{sep}{entry}")
+                }
+                ExportFormat::Csv => writeln!(out, "{},{},{},{},{},{},{},\"{}\"", e.seq, e.node_id, e.ts_ms, e.kind, hex(&e.prev_hash), hex(&e.hash), hex(&e.signature), body_text.replace('"', "\"\"")),
+            };
+            first = false;
+            if let Err(err) = result {
+                write_error.get_or_insert(err);
+            }
+            Ok(())
+        })
+        .map_err(TillError::from)?;
+    if let Some(err) = write_error {
+        return Err(err.into());
+    }
+    if format == ExportFormat::Json {
+        writeln!(out, "\n]")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn parse_offset(text: &str) -> Option<i32> {
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => (1, text),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 60 + m))
+}
+
+fn parse_currency(text: &str) -> Option<Currency> {
+    let (code, exp) = text.split_once(':').unwrap_or((text, "2"));
+    Currency::new(code, exp.parse().ok()?).ok()
+}
+
+fn serve(args: cli::ServeArgs, lang: Lang) -> Outcome {
+    let till = open(&args.data.data)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+        let addr = listener.local_addr().context("local address")?;
+        println!("{} http://{addr}/api/openapi.json", lang.pick("本地 API 已启动：", "local API listening:"));
+        let app = opentill_till::api::router(opentill_till::api::AppState::new(till));
+        axum_serve(listener, app).await
+    })?;
+    Ok(())
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, app: opentill_till::api::Router) -> anyhow::Result<()> {
+    opentill_till::api::serve(listener, app, async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+    })
+    .await
+    .context("serving HTTP")
+}

@@ -453,6 +453,13 @@ impl Replica {
         Ok(self.conn.query_row("SELECT count(*) FROM products", [], |r| r.get::<_, i64>(0))? as u64)
     }
 
+    /// Some barcodes with their products' units, in code order (for demos and tests).
+    pub fn barcodes(&self, limit: usize) -> Result<Vec<(String, Unit)>> {
+        let mut stmt = self.conn.prepare("SELECT b.code, p.unit FROM barcodes b JOIN products p ON p.sku = b.sku ORDER BY b.code LIMIT ?1")?;
+        let rows = stmt.query_map([limit as i64], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        rows.map(|r| r.map(|(code, unit)| (code, Unit::parse(&unit).unwrap_or(Unit::Each))).map_err(ReplicaError::from)).collect()
+    }
+
     /// Which SKU owns a barcode.
     pub fn barcode_owner(&self, code: &str) -> Result<Option<String>> {
         Ok(self.conn.prepare_cached("SELECT sku FROM barcodes WHERE code = ?1")?.query_row([code], |r| r.get(0)).optional()?)

@@ -28,30 +28,23 @@ pub fn product_terms(sku: &str, name: &str, name_zh: &str, tags: &[String]) -> S
         push_words(tag, &mut terms);
     }
     push_words(name_zh, &mut terms);
-    // Initials of each run of Chinese characters, and of the whole name, so that both
-    // `kkkl` and `kkklld` find 可口可乐 零度.
-    let mut runs: Vec<String> = Vec::new();
-    let mut all_initials = String::new();
-    let mut all_pinyin = String::new();
-    let mut run = String::new();
-    for ch in name_zh.chars().chain(std::iter::once(' ')) {
-        if is_han(ch) {
-            terms.push(ch.to_string());
-            if let Some(p) = ch.to_pinyin() {
-                run.push_str(p.first_letter());
-                all_initials.push_str(p.first_letter());
-                all_pinyin.push_str(p.plain());
-            }
-        } else if !run.is_empty() {
-            runs.push(std::mem::take(&mut run));
-        }
+    // Pinyin of every suffix of the name's Chinese characters, full and as initials, so
+    // that a prefix query finds a word anywhere in the name: `kkkl` and `kl` find
+    // 可口可乐, `niunai` and `nn` find 伊利纯牛奶.
+    let syllables: Vec<(&str, &str)> = name_zh
+        .chars()
+        .filter(|c| is_han(*c))
+        .map(|c| {
+            terms.push(c.to_string());
+            c.to_pinyin().map_or(("", ""), |p| (p.first_letter(), p.plain()))
+        })
+        .filter(|(initial, _)| !initial.is_empty())
+        .collect();
+    for start in 0..syllables.len() {
+        terms.push(syllables[start..].iter().map(|(i, _)| *i).collect());
     }
-    if runs.len() > 1 {
-        terms.extend(runs);
-    }
-    if !all_initials.is_empty() {
-        terms.push(all_initials);
-        terms.push(all_pinyin);
+    for start in 0..syllables.len().min(8) {
+        terms.push(syllables[start..].iter().map(|(_, p)| *p).collect());
     }
     terms.join(" ")
 }
@@ -98,7 +91,7 @@ mod tests {
     #[test]
     fn terms_and_queries() {
         let terms = product_terms("DRK-0001", "Coca-Cola 330ml", "可口可乐 330ml", &["Coca-Cola".into()]);
-        assert_eq!(terms, "coca cola 330ml drk 0001 coca cola 330ml 可 口 可 乐 kkkl kekoukele");
+        assert_eq!(terms, "coca cola 330ml drk 0001 coca cola 330ml 可 口 可 乐 kkkl kkl kl l kekoukele koukele kele le");
         assert_eq!(fts_query("kkkl").as_deref(), Some("\"kkkl\"*"));
         assert_eq!(fts_query("可乐 330").as_deref(), Some("\"可 乐\" \"330\"*"));
         assert_eq!(fts_query("cola\"OR*").as_deref(), Some("\"cola\"* \"or\"*"));

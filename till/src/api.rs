@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use opentill_core::catalog::Product;
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
@@ -27,6 +27,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::{ScanInput, Till, TillError};
+
+/// The router type, re-exported so binaries need not depend on axum.
+pub type Router = axum::Router;
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}
 
 /// Shared state of the router.
 #[derive(Clone)]
@@ -43,7 +51,7 @@ impl AppState {
 
 /// The router with every endpoint under `/api`.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    axum::Router::<AppState>::new()
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/health", get(health))
         .route("/api/products", get(search_products))

@@ -68,9 +68,9 @@ impl Clock for SystemClock {
     }
 }
 
-/// A new time-ordered id.
+/// A new time-ordered id: a UUIDv7 as 32 hex digits, which fits one receipt line.
 pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
+    uuid::Uuid::now_v7().simple().to_string()
 }
 
 /// One scanned code and an optional quantity as typed: pieces (`3`) or kilograms (`0.532`).

@@ -1,0 +1,444 @@
+//! The command line: argument definitions only. `main.rs` runs them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// OpenTill edge agent and store command line.
+#[derive(Debug, Parser)]
+#[command(name = "opentill-edge", version, about = "OpenTill: the store's edge agent and command line (门店边缘代理与命令行)")]
+pub struct Cli {
+    /// Language of messages and receipts: zh or en (default from OPENTILL_LANG or LANG).
+    #[arg(long, global = true, env = "OPENTILL_LANG")]
+    pub lang: Option<String>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the store lives.
+#[derive(Debug, Args)]
+pub struct DataArg {
+    /// The store's data directory.
+    #[arg(long, env = "OPENTILL_DATA")]
+    pub data: PathBuf,
+}
+
+/// Text or JSON output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For programs.
+    Json,
+}
+
+/// Journal export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// A JSON array of entries.
+    Json,
+    /// CSV with the fact as a JSON column.
+    Csv,
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a store in a new data directory.
+    Init(InitArgs),
+    /// Import products or users from CSV.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Staff accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Look products up.
+    #[command(subcommand)]
+    Product(ProductCommand),
+    /// Ring up and pay for a sale in one step; prints the receipt and the sale id.
+    Sale(SaleArgs),
+    /// Refund a sale, or some of its lines.
+    Refund(RefundArgs),
+    /// Shifts, cash and X/Z reports.
+    #[command(subcommand)]
+    Shift(ShiftCommand),
+    /// Stock on hand and adjustments.
+    #[command(subcommand)]
+    Stock(StockCommand),
+    /// Stored-value (prepaid) accounts.
+    #[command(subcommand, name = "stored-value")]
+    StoredValue(StoredValueCommand),
+    /// Verify or export the journal.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+    /// Reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Serve the local HTTP API.
+    Serve(ServeArgs),
+    /// Set up a demo store from the built-in fixtures, ring up sample sales and print the reports.
+    Demo(DemoArgs),
+    /// Print the OpenAPI document of the local HTTP API.
+    Openapi,
+    /// Ring up sales in a loop, printing each one that is durable (for crash tests).
+    #[command(hide = true, name = "sale-loop")]
+    SaleLoop(SaleLoopArgs),
+}
+
+/// `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub data: DataArg,
+    /// Store id, e.g. SH001.
+    #[arg(long)]
+    pub store: String,
+    /// This node's id (default: till-1).
+    #[arg(long, default_value = "till-1")]
+    pub node: String,
+    /// Store name printed on receipts (English).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Store name printed on receipts (Chinese).
+    #[arg(long)]
+    pub name_zh: Option<String>,
+    /// Address printed on receipts.
+    #[arg(long, default_value = "")]
+    pub address: String,
+    /// 抹零 cash rounding: none, jiao, yuan, jiao-half-up, yuan-half-up.
+    #[arg(long, default_value = "none")]
+    pub cash_rounding: String,
+    /// Prices include tax (inclusive) or not (exclusive).
+    #[arg(long, default_value = "inclusive")]
+    pub tax_mode: String,
+    /// Store time zone as a UTC offset, e.g. +08:00.
+    #[arg(long, default_value = "+08:00", allow_hyphen_values = true)]
+    pub utc_offset: String,
+    /// Currency code and minor digits, e.g. CNY or EUR:2.
+    #[arg(long, default_value = "CNY")]
+    pub currency: String,
+}
+
+/// `import`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Products: sku,barcode,name,name_zh,price,category,unit,tax_rate.
+    Products {
+        /// The CSV file.
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArg,
+        /// Import the good rows and report the bad ones, instead of importing nothing.
+        #[arg(long)]
+        skip_bad: bool,
+    },
+    /// Staff: user_id,name,role,pin.
+    Users {
+        /// The CSV file.
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArg,
+    },
+}
+
+/// `user`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add or update a user.
+    Add {
+        #[command(flatten)]
+        data: DataArg,
+        /// Login id.
+        #[arg(long)]
+        id: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// cashier, supervisor or manager.
+        #[arg(long)]
+        role: String,
+        /// 4 to 8 digits.
+        #[arg(long)]
+        pin: String,
+    },
+    /// List users.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+}
+
+/// `product`.
+#[derive(Debug, Subcommand)]
+pub enum ProductCommand {
+    /// By barcode.
+    Lookup {
+        #[command(flatten)]
+        data: DataArg,
+        /// Barcode.
+        code: String,
+    },
+    /// By English words, Chinese, pinyin or pinyin initials.
+    Search {
+        #[command(flatten)]
+        data: DataArg,
+        /// What to look for.
+        query: String,
+        /// Most results.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
+}
+
+/// `sale`.
+#[derive(Debug, Args)]
+pub struct SaleArgs {
+    #[command(flatten)]
+    pub data: DataArg,
+    /// A barcode; repeat for more items.
+    #[arg(long = "scan", required = true)]
+    pub scans: Vec<String>,
+    /// Quantity of the --scan before it: pieces, or kg for weighed products (0.532).
+    #[arg(long = "qty", allow_hyphen_values = true)]
+    pub qtys: Vec<String>,
+    /// KIND:AMOUNT[:REFERENCE], KIND cash, card, mobile or stored; repeat to split.
+    #[arg(long = "tender", required = true)]
+    pub tenders: Vec<String>,
+    /// Sale id (idempotency key); a new one by default.
+    #[arg(long)]
+    pub sale_id: Option<String>,
+    /// Output.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+/// `refund`.
+#[derive(Debug, Args)]
+pub struct RefundArgs {
+    #[command(flatten)]
+    pub data: DataArg,
+    /// The original sale id.
+    #[arg(long)]
+    pub sale: String,
+    /// A line number as printed (from 1); repeat for more; none refunds everything left.
+    #[arg(long = "line")]
+    pub lines: Vec<usize>,
+    /// Quantity of the --line before it; default all that is left.
+    #[arg(long = "qty", allow_hyphen_values = true)]
+    pub qtys: Vec<String>,
+    /// Do not put the goods back in stock (damaged).
+    #[arg(long)]
+    pub no_restock: bool,
+    /// Output.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+}
+
+/// A user authorising an action.
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    /// User id.
+    #[arg(long)]
+    pub user: String,
+    /// PIN.
+    #[arg(long, env = "OPENTILL_PIN")]
+    pub pin: String,
+}
+
+/// `shift`.
+#[derive(Debug, Subcommand)]
+pub enum ShiftCommand {
+    /// Open a shift with a float.
+    Open {
+        #[command(flatten)]
+        data: DataArg,
+        #[command(flatten)]
+        auth: AuthArgs,
+        /// Opening float in yuan.
+        #[arg(long, name = "float")]
+        float: String,
+    },
+    /// Put cash into the drawer.
+    CashIn {
+        #[command(flatten)]
+        data: DataArg,
+        #[command(flatten)]
+        auth: AuthArgs,
+        /// Amount in yuan.
+        #[arg(long)]
+        amount: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Take cash out of the drawer.
+    CashOut {
+        #[command(flatten)]
+        data: DataArg,
+        #[command(flatten)]
+        auth: AuthArgs,
+        /// Amount in yuan.
+        #[arg(long)]
+        amount: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Open the drawer with no sale.
+    NoSale {
+        #[command(flatten)]
+        data: DataArg,
+        #[command(flatten)]
+        auth: AuthArgs,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Print and journal an X report (the shift stays open).
+    XReport {
+        #[command(flatten)]
+        data: DataArg,
+        /// Output.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Close the shift with counted cash; prints and journals the Z report.
+    Close {
+        #[command(flatten)]
+        data: DataArg,
+        #[command(flatten)]
+        auth: AuthArgs,
+        /// Counted cash in yuan.
+        #[arg(long)]
+        counted: String,
+        /// Output.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+/// `stock`.
+#[derive(Debug, Subcommand)]
+pub enum StockCommand {
+    /// Stock on hand (all SKUs that moved, or one).
+    Show {
+        #[command(flatten)]
+        data: DataArg,
+        /// One SKU.
+        #[arg(long)]
+        sku: Option<String>,
+    },
+    /// Receive or correct stock: pieces, or grams for weighed products.
+    Adjust {
+        #[command(flatten)]
+        data: DataArg,
+        /// SKU.
+        #[arg(long)]
+        sku: String,
+        /// Change, e.g. 24 or -2.
+        #[arg(long, allow_hyphen_values = true)]
+        delta: i64,
+        /// Why: receive, count, damage, ...
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// `stored-value`.
+#[derive(Debug, Subcommand)]
+pub enum StoredValueCommand {
+    /// Load money onto an account.
+    TopUp {
+        #[command(flatten)]
+        data: DataArg,
+        /// Account.
+        #[arg(long)]
+        account: String,
+        /// Amount in yuan.
+        #[arg(long)]
+        amount: String,
+        /// How it was paid: cash, card or mobile.
+        #[arg(long, default_value = "cash")]
+        tender: String,
+    },
+    /// An account's balance.
+    Balance {
+        #[command(flatten)]
+        data: DataArg,
+        /// Account.
+        #[arg(long)]
+        account: String,
+    },
+}
+
+/// `journal`.
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Check sequence, hash chain, signatures and projections; exit 1 on the first bad entry.
+    Verify {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Write every entry to standard output.
+    Export {
+        #[command(flatten)]
+        data: DataArg,
+        /// json or csv.
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
+    },
+}
+
+/// `report`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Sales by day, tender, category and product.
+    Sales {
+        #[command(flatten)]
+        data: DataArg,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, inclusive.
+        #[arg(long)]
+        to: Option<String>,
+        /// Output.
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataArg,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to keep the demo store (default: a new temporary directory).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Sample sales to ring up.
+    #[arg(long, default_value_t = 40)]
+    pub sales: usize,
+}
+
+/// `sale-loop`.
+#[derive(Debug, Args)]
+pub struct SaleLoopArgs {
+    #[command(flatten)]
+    pub data: DataArg,
+    /// Stop after this many sales.
+    #[arg(long, default_value_t = u64::MAX)]
+    pub count: u64,
+    /// Random seed for item choice.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}

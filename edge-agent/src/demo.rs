@@ -1,0 +1,180 @@
+//! `opentill-edge demo`: a store set up from the built-in fixtures, sample sales, reports.
+//! And `sale-loop`, the workload of the crash-safety test.
+
+use std::io::Write;
+
+use anyhow::Context;
+use opentill_core::catalog::Unit;
+use opentill_core::i18n::Lang;
+use opentill_core::journal::CashDirection;
+use opentill_core::receipt::{WIDTH_80MM, sales_report_text, shift_report_text};
+use opentill_core::role::Permission;
+use opentill_core::rounding::{CashRounding, RoundingMode};
+use opentill_core::tender::{Tender, TenderKind};
+use opentill_sync::StoreSettings;
+use opentill_till::{ScanInput, Till};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::cli::{DemoArgs, SaleLoopArgs};
+use crate::{Failure, Outcome, import_users, progress_printer};
+
+/// The sample catalog, built in so the demo needs no files.
+pub const CATALOG_CSV: &str = include_str!("../../fixtures/catalog.csv");
+/// The sample staff.
+pub const CASHIERS_CSV: &str = include_str!("../../fixtures/cashiers.csv");
+
+fn heading(title: &str) {
+    println!("\n==== {title} ====");
+}
+
+pub fn run(args: DemoArgs, lang: Lang) -> Outcome {
+    let dir = match args.data {
+        Some(dir) => dir,
+        None => {
+            let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+            std::env::temp_dir().join(format!("opentill-demo-{stamp}"))
+        }
+    };
+    let mut settings = StoreSettings::new("DEMO01", "till-1");
+    settings.name = "OpenTill Demo Store".into();
+    settings.name_zh = "OpenTill 演示店".into();
+    settings.address = "上海市浦东新区世纪大道100号".into();
+    settings.cash_rounding = CashRounding::ToJiao(RoundingMode::Down);
+    let mut till = Till::init_with(&dir, settings)?;
+    heading(lang.pick("创建门店", "Store created"));
+    println!("{} {}", lang.pick("数据目录", "data directory"), dir.display());
+
+    heading(lang.pick("导入商品与员工", "Importing catalog and staff"));
+    let summary = till.import_products(CATALOG_CSV.as_bytes(), false, progress_printer(lang.pick("导入", "importing")))?;
+    println!("{} {}", lang.pick("商品", "products"), summary.imported);
+    let n_users = import_users(&mut till, CASHIERS_CSV)?;
+    println!("{} {n_users}", lang.pick("员工", "staff"));
+
+    // A shelf of products to sell: the first few hundred codes, some of them weighed.
+    let codes = till.replica().barcodes(5000).map_err(opentill_till::TillError::from)?;
+    let mut rng = StdRng::seed_from_u64(20261122);
+    let mut shelf: Vec<(String, Unit)> = codes.iter().filter(|(_, u)| *u == Unit::Each).take(40).cloned().collect();
+    shelf.extend(codes.iter().filter(|(_, u)| *u == Unit::Kg).take(5).cloned());
+    for (code, unit) in &shelf {
+        let sku = till.lookup(code)?.sku;
+        let delta = if *unit == Unit::Kg { 30_000 } else { 48 };
+        till.adjust_stock(&sku, delta, "receive", "m01")?;
+    }
+    println!("{} {}", lang.pick("已入库商品", "stocked products"), shelf.len());
+
+    heading(lang.pick("开班", "Shift opened"));
+    let cashier = till.authorize("c01", "1234", Permission::Sell, "open a shift")?;
+    let shift = till.open_shift(&cashier, 50_000)?;
+    println!("{} {shift}  c01  {} ¥500.00", lang.pick("班次", "shift"), lang.pick("备用金", "float"));
+
+    heading(lang.pick("收银", "Selling"));
+    let mut first_receipt = None;
+    let mut sale_ids = Vec::new();
+    for n in 0..args.sales {
+        let n_items = rng.gen_range(1..=5);
+        let mut scans = Vec::new();
+        for _ in 0..n_items {
+            let (code, unit) = &shelf[rng.gen_range(0..shelf.len())];
+            let qty = match unit {
+                Unit::Kg => Some(format!("0.{:03}", rng.gen_range(150..=950))),
+                Unit::Each => Some(rng.gen_range(1..=3).to_string()),
+            };
+            scans.push(ScanInput { code: code.clone(), qty });
+        }
+        // Price the basket first so the tenders can be realistic.
+        let mut basket = opentill_core::basket::Basket::new(till.replica().settings().currency, till.replica().settings().tax_mode);
+        for scan in &scans {
+            let product = till.lookup(&scan.code)?;
+            let qty = opentill_till::parse_qty(&product, scan.qty.as_deref())?;
+            basket.add(&product, qty)?;
+        }
+        let total = basket.totals().total;
+        let tenders = match n % 5 {
+            0 | 3 => vec![Tender { kind: TenderKind::Cash, amount: (total / 5000 + 1) * 5000, reference: None }],
+            1 => vec![Tender { kind: TenderKind::Card, amount: total, reference: Some(format!("POS{:06}", 100_000 + n)) }],
+            2 => vec![Tender { kind: TenderKind::MobilePay, amount: total, reference: Some(format!("1345{:014}", rng.gen_range(0..99_999_999_999_999u64))) }],
+            _ => {
+                let card = total / 2;
+                vec![Tender { kind: TenderKind::Card, amount: card, reference: Some(format!("POS{:06}", 200_000 + n)) }, Tender { kind: TenderKind::Cash, amount: (total - card) / 1000 * 1000 + 1000, reference: None }]
+            }
+        };
+        let done = till.checkout(&basket, None, &tenders, Some(&cashier))?;
+        if first_receipt.is_none() && done.sale.lines.iter().any(|l| l.unit == Unit::Kg) && done.sale.change > 0 {
+            first_receipt = Some(till.sale_receipt(&done, lang));
+        }
+        sale_ids.push(done.sale.sale_id.clone());
+    }
+    println!("{} {}", lang.pick("已完成销售", "sales recorded"), sale_ids.len());
+    if let Some(text) = first_receipt {
+        println!("\n{}", lang.pick("一张小票：", "One of the receipts:"));
+        print!("{text}");
+    }
+
+    heading(lang.pick("退货", "Refund"));
+    if let Some(sale_id) = sale_ids.get(2) {
+        let supervisor = till.authorize("s01", "9001", Permission::Refund, "refund")?;
+        let done = till.refund(sale_id, &[(1, None)], Some(&supervisor), true)?;
+        print!("{}", till.refund_receipt(&done, lang));
+    }
+
+    heading(lang.pick("取款与 X 报表", "Cash drop and X report"));
+    let supervisor = till.login("s01", "9001")?;
+    till.move_cash(CashDirection::Out, 20_000, "bank drop", &supervisor)?;
+    let mut layout = till.layout(lang);
+    layout.width = WIDTH_80MM;
+    let x = till.x_report()?;
+    print!("{}", shift_report_text(&x, till.replica().settings().currency, layout));
+
+    heading(lang.pick("交班（Z 报表）", "Shift close (Z report)"));
+    let counted = x.expected_cash - 50;
+    let z = till.close_shift(counted, &cashier)?;
+    print!("{}", shift_report_text(&z, till.replica().settings().currency, layout));
+
+    heading(lang.pick("销售报表", "Sales report"));
+    let report = till.sales_report(None, None)?;
+    print!("{}", sales_report_text(&report, till.replica().settings().currency, lang));
+
+    heading(lang.pick("日志校验", "Journal verification"));
+    let verify = till.verify(|_| {})?;
+    if !verify.is_ok() {
+        eprintln!("{verify:?}");
+        return Err(Failure::Reported);
+    }
+    println!("{} {} {}", lang.pick("日志完好：", "journal OK:"), verify.entries, lang.pick("条记录已验证（序号、哈希链、签名、库存与现金）", "entries verified (sequence, hash chain, signatures, stock and cash)"));
+    println!("\n{}", lang.pick("继续试试：", "Try next:"));
+    let d = dir.display();
+    println!("  opentill-edge product search --data {d} kkkl");
+    println!("  opentill-edge sale --data {d} --scan 6901234567892 --qty 2 --tender cash:20");
+    println!("  opentill-edge report sales --data {d} --format json");
+    println!("  opentill-edge journal verify --data {d}");
+    println!("  opentill-edge serve --data {d} --listen 127.0.0.1:8080");
+    Ok(())
+}
+
+/// Sells in a loop; after each sale (and each refund) is durable, prints one line:
+/// `DONE sale ID TOTAL CASH_TAKEN` or `DONE refund ID SALE_ID TOTAL`.
+pub fn sale_loop(args: SaleLoopArgs) -> Outcome {
+    let mut till = Till::open(&args.data.data)?;
+    let codes: Vec<String> = till.replica().barcodes(200).map_err(opentill_till::TillError::from)?.into_iter().filter(|(_, u)| *u == Unit::Each).map(|(c, _)| c).collect();
+    if codes.is_empty() {
+        return Err(Failure::Other(anyhow::anyhow!("the catalog has no products sold each")));
+    }
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let stdout = std::io::stdout();
+    let mut last_sale: Option<String> = None;
+    for n in 0..args.count {
+        if n % 7 == 6
+            && let Some(sale_id) = last_sale.take()
+        {
+            let done = till.refund(&sale_id, &[], None, true)?;
+            writeln!(stdout.lock(), "DONE refund {} {} {}", done.refund.refund_id, sale_id, done.refund.total).context("stdout")?;
+            continue;
+        }
+        let scans: Vec<ScanInput> = (0..rng.gen_range(1..=3)).map(|_| ScanInput { code: codes[rng.gen_range(0..codes.len())].clone(), qty: Some(rng.gen_range(1..=4).to_string()) }).collect();
+        let done = till.sell(None, &scans, &[Tender { kind: TenderKind::Cash, amount: 10_000_000, reference: None }], None)?;
+        writeln!(stdout.lock(), "DONE sale {} {} {}", done.sale.sale_id, done.sale.total, done.sale.cash_taken()).context("stdout")?;
+        last_sale = Some(done.sale.sale_id);
+    }
+    Ok(())
+}

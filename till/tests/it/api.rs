@@ -1,0 +1,89 @@
+//! The HTTP API, called in-process as the Tauri shell will call it.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use opentill_core::rounding::CashRounding;
+use opentill_till::api::{AppState, router};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use crate::store;
+
+async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<&str>, lang: &str) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(uri).header("accept-language", lang);
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    let response = app.clone().oneshot(request.body(Body::from(body.unwrap_or("").to_string())).unwrap()).await.unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into())))
+}
+
+#[tokio::test]
+async fn sells_refunds_and_reports_over_http() {
+    let (_dir, till) = store(CashRounding::None);
+    let app = router(AppState::new(till));
+
+    let (status, doc) = call(&app, "GET", "/api/openapi.json", None, "en").await;
+    assert_eq!(status, StatusCode::OK);
+    for path in ["/api/sales", "/api/refunds", "/api/products", "/api/shifts/close", "/api/journal/verify"] {
+        assert!(doc["paths"].get(path).is_some(), "{path} documented");
+    }
+
+    let sale = json!({"sale_id": "web-1", "items": [{"barcode": "6901234567892", "qty": 2}, {"barcode": "2000001000007", "grams": 1000}], "tenders": [{"kind": "cash", "amount_minor": 2000}]});
+    let (status, body) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "en").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["total_minor"].as_i64(), body["change_minor"].as_i64(), body["new"].as_bool()), (Some(1398), Some(602), Some(true)));
+    assert!(body["receipt_text"].as_str().unwrap().contains("Banana"));
+    let (_, again) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "en").await;
+    assert_eq!(again["new"].as_bool(), Some(false), "same sale id replays, never posts twice");
+
+    let (status, body) = call(&app, "GET", "/api/products?q=kkkl", None, "en").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body.as_array().unwrap().len(), 2);
+
+    let refund = json!({"sale_id": "web-1", "lines": [{"line": 1, "qty": 1}], "user_id": "s01", "pin": "0000"});
+    let (status, body) = call(&app, "POST", "/api/refunds", Some(&refund.to_string()), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth_failed")));
+    let refund = json!({"sale_id": "web-1", "lines": [{"line": 1, "qty": 1}], "user_id": "c01", "pin": "1234"});
+    let (status, body) = call(&app, "POST", "/api/refunds", Some(&refund.to_string()), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "a cashier may not refund");
+    let refund = json!({"sale_id": "web-1", "lines": [{"line": 1, "qty": 1}], "user_id": "s01", "pin": "9001"});
+    let (status, body) = call(&app, "POST", "/api/refunds", Some(&refund.to_string()), "en").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["total_minor"].as_i64(), Some(350));
+
+    let (status, report) = call(&app, "GET", "/api/reports/sales?from=2026-11-22&to=2026-11-22", None, "en").await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!((report["n_sales"].as_i64(), report["net_minor"].as_i64()), (Some(1), Some(1048)));
+    let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
+    assert_eq!(verify["ok"].as_bool(), Some(true), "{verify}");
+}
+
+#[tokio::test]
+async fn errors_are_kind_and_message_in_the_callers_language() {
+    let (_dir, till) = store(CashRounding::None);
+    let app = router(AppState::new(till));
+    let (status, body) = call(&app, "GET", "/api/products/barcode/6901234567890", None, "zh-CN,zh;q=0.9").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body, json!({"kind": "unknown_barcode", "message": "条码 6901234567890 不存在"}));
+    let (_, body) = call(&app, "GET", "/api/products/barcode/6901234567890", None, "en-US").await;
+    assert_eq!(body["message"], "unknown barcode 6901234567890");
+
+    let short = json!({"items": [{"barcode": "6901234567892"}], "tenders": [{"kind": "cash", "amount_minor": 100}]});
+    let (status, body) = call(&app, "POST", "/api/sales", Some(&short.to_string()), "zh").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("tender_short")));
+    assert_eq!(body["message"], "付款不足：应付 3.50，实付 1.00");
+
+    for bad in ["{", "{\"items\": 5}", "[]", "{\"items\": [], \"tenders\": [{\"kind\": \"gold\", \"amount_minor\": 1}]}"] {
+        let (status, body) = call(&app, "POST", "/api/sales", Some(bad), "en").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["kind"], "bad_input");
+    }
+    let (status, body) = call(&app, "GET", "/api/nope", None, "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let (_, health) = call(&app, "GET", "/api/health", None, "en").await;
+    assert_eq!(health["journal_entries"].as_u64(), Some(0), "no failed request wrote anything");
+}

@@ -1,0 +1,46 @@
+//! Till integration tests: a real replica in a temporary directory, a fixed clock.
+#![allow(missing_docs)]
+
+mod api;
+mod flows;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use opentill_core::rounding::{CashRounding, RoundingMode};
+use opentill_sync::StoreSettings;
+use opentill_till::{Clock, Till};
+
+/// 2026-11-22 09:30 in Shanghai, advancing one minute per reading.
+pub struct StepClock(AtomicI64);
+
+impl Clock for StepClock {
+    fn now_ms(&self) -> i64 {
+        self.0.fetch_add(60_000, Ordering::SeqCst)
+    }
+}
+
+pub const CATALOG: &str = "sku,barcode,name,name_zh,price,category,unit,tax_rate\n\
+    DRK-1,6901234567892,Coca-Cola 330ml,可口可乐 330ml,3.50,drinks,each,13\n\
+    DRK-2,6901234567908,Coca-Cola Zero 330ml,可口可乐零度 330ml,3.50,drinks,each,13\n\
+    SNK-1,6920152400012,Lay's Cucumber Chips 70g,乐事黄瓜味薯片 70g,7.90,snacks,each,13\n\
+    DAI-1,6907992100012,Yili Pure Milk 250ml,伊利纯牛奶 250ml,3.00,dairy,each,9\n\
+    PRD-1,2000001000007,Banana,香蕉,6.98,produce,kg,9\n\
+    INS-1,6920734700011,Master Kong Braised Beef Noodles,康师傅红烧牛肉面,4.50,instant,each,13\n";
+
+pub fn store(rounding: CashRounding) -> (tempfile::TempDir, Till) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = StoreSettings::new("SH001", "till-1");
+    settings.name = "OpenTill Test Store".into();
+    settings.name_zh = "OpenTill 测试店".into();
+    settings.address = "上海市世纪大道100号".into();
+    settings.cash_rounding = rounding;
+    let mut till = Till::init_with(dir.path(), settings).unwrap().with_clock(Box::new(StepClock(AtomicI64::new(1_795_311_000_000))));
+    till.import_products(CATALOG.as_bytes(), false, |_, _| {}).unwrap();
+    till.add_user("c01", "王芳", opentill_core::role::Role::Cashier, "1234").unwrap();
+    till.add_user("s01", "张伟", opentill_core::role::Role::Supervisor, "9001").unwrap();
+    (dir, till)
+}
+
+pub fn jiao() -> CashRounding {
+    CashRounding::ToJiao(RoundingMode::Down)
+}
