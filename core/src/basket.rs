@@ -221,12 +221,13 @@ impl Basket {
             if let Some(idx) = existing {
                 let new_qty = self.lines[idx].qty + qty;
                 check_qty(Unit::Each, new_qty)?;
-                self.checked(|b| b.lines[idx].qty = new_qty)?;
+                self.check_amounts(Some(idx), product.price_minor, new_qty, product.unit)?;
+                self.lines[idx].qty = new_qty;
                 return Ok(idx);
             }
         }
-        let line = Line { item: LineItem::from(product), qty, discount: None, price_override: None, voided: false };
-        self.checked(|b| b.lines.push(line))?;
+        self.check_amounts(None, product.price_minor, qty, product.unit)?;
+        self.lines.push(Line { item: LineItem::from(product), qty, discount: None, price_override: None, voided: false });
         Ok(self.lines.len() - 1)
     }
 
@@ -234,7 +235,9 @@ impl Basket {
     pub fn set_qty(&mut self, line_idx: usize, qty: i64) -> Result<(), BasketError> {
         let line = self.live_line(line_idx)?;
         check_qty(line.item.unit, qty)?;
-        self.checked(|b| b.lines[line_idx].qty = qty)
+        self.check_amounts(Some(line_idx), line.unit_price(), qty, line.item.unit)?;
+        self.lines[line_idx].qty = qty;
+        Ok(())
     }
 
     /// Voids a line. It stays on the basket, marked, and counts for nothing.
@@ -247,12 +250,13 @@ impl Basket {
     /// Sets a line's price by hand; needs [`Permission::PriceOverride`].
     pub fn override_price(&mut self, line_idx: usize, price: i64, actor: &Actor) -> Result<(), BasketError> {
         require(actor, Permission::PriceOverride, "price override")?;
-        self.live_line(line_idx)?;
+        let line = self.live_line(line_idx)?;
         if !(0..=MAX_AMOUNT_MINOR).contains(&price) {
             return Err(BasketError::BadPrice(price));
         }
-        let value = PriceOverride { price, by: actor.user_id.clone() };
-        self.checked(|b| b.lines[line_idx].price_override = Some(value))
+        self.check_amounts(Some(line_idx), price, line.qty, line.item.unit)?;
+        self.lines[line_idx].price_override = Some(PriceOverride { price, by: actor.user_id.clone() });
+        Ok(())
     }
 
     /// Gives a line a discount; needs [`Permission::ManualDiscount`].
@@ -329,19 +333,24 @@ impl Basket {
         Ok(line)
     }
 
-    /// Applies `change` to a copy and keeps it only if every amount stays in range.
-    fn checked(&mut self, change: impl FnOnce(&mut Basket)) -> Result<(), BasketError> {
-        let mut next = self.clone();
-        change(&mut next);
-        let fits = next.lines.iter().all(|l| {
-            let gross = i128::from(l.unit_price()) * i128::from(l.qty);
-            gross <= i128::from(MAX_AMOUNT_MINOR) * if l.item.unit == Unit::Kg { 1000 } else { 1 }
-        });
-        let sum: i128 = next.lines.iter().filter(|l| !l.voided).map(|l| i128::from(l.gross())).sum();
-        if !fits || sum > i128::from(MAX_AMOUNT_MINOR) {
+    /// Checks that line `line_idx` (or a new line) at `price` times `qty` keeps the line
+    /// and the basket within [`MAX_AMOUNT_MINOR`].
+    fn check_amounts(&self, line_idx: Option<usize>, price: i64, qty: i64, unit: Unit) -> Result<(), BasketError> {
+        let gross = |price: i64, qty: i64, unit: Unit| {
+            let raw = i128::from(price) * i128::from(qty);
+            if unit == Unit::Kg { div_round(raw, 1000, RoundingMode::HalfUp) } else { raw }
+        };
+        let candidate = gross(price, qty, unit);
+        let others: i128 = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| !l.voided && Some(*i) != line_idx)
+            .map(|(_, l)| gross(l.unit_price(), l.qty, l.item.unit))
+            .sum();
+        if candidate > i128::from(MAX_AMOUNT_MINOR) || others + candidate > i128::from(MAX_AMOUNT_MINOR) {
             return Err(BasketError::TooLarge);
         }
-        *self = next;
         Ok(())
     }
 }

@@ -257,9 +257,11 @@ pub fn sales_report_text(report: &SalesReport, currency: Currency, lang: Lang) -
     let m = |minor: i64| Money::new(minor, currency).plain();
     let mut text = Text::new(WIDTH_80MM);
     text.center(lang.pick("销售报表", "Sales report"));
-    let from = report.from.clone().unwrap_or_else(|| "…".into());
-    let to = report.to.clone().unwrap_or_else(|| "…".into());
-    text.center(&format!("{from} — {to}"));
+    let period = match (&report.from, &report.to) {
+        (None, None) => lang.pick("全部日期", "all dates").to_string(),
+        (from, to) => format!("{} — {}", from.as_deref().unwrap_or("…"), to.as_deref().unwrap_or("…")),
+    };
+    text.center(&period);
     text.rule();
     text.pair(lang.pick("销售笔数", "Sales"), &report.n_sales.to_string());
     text.pair(lang.pick("件数", "Items"), &report.n_items.to_string());
@@ -288,7 +290,8 @@ pub fn sales_report_text(report: &SalesReport, currency: Currency, lang: Lang) -
     text.line(lang.pick("畅销商品", "Top sellers"));
     for product in &report.top_products {
         let qty = if product.unit == "kg" { quantity(Unit::Kg, product.qty) } else { product.qty.to_string() };
-        text.pair(&format!("  {} x{qty}", product.name), &m(product.amount));
+        let name = if lang == Lang::Zh && !product.name_zh.is_empty() { &product.name_zh } else { &product.name };
+        text.pair(&format!("  {name} x{qty}"), &m(product.amount));
     }
     text.out
 }

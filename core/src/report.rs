@@ -25,8 +25,10 @@ pub struct DaySales {
 pub struct ProductSales {
     /// SKU.
     pub sku: String,
-    /// Name (Chinese when known).
+    /// English name.
     pub name: String,
+    /// Chinese name.
+    pub name_zh: String,
     /// Pieces, or grams for weighed products.
     pub qty: i64,
     /// Each or kg.
@@ -104,7 +106,8 @@ pub fn sales_report<'a>(facts: impl IntoIterator<Item = (i64, &'a Fact)>, from_m
                     *report.by_category.entry(line.category.clone()).or_insert(0) += line.amount;
                     let entry = products.entry(line.sku.clone()).or_insert_with(|| ProductSales {
                         sku: line.sku.clone(),
-                        name: if line.name_zh.is_empty() { line.name.clone() } else { line.name_zh.clone() },
+                        name: line.name.clone(),
+                        name_zh: line.name_zh.clone(),
                         unit: line.unit.name().into(),
                         ..ProductSales::default()
                     });

@@ -295,6 +295,11 @@ pub enum ShiftCommand {
         #[arg(long)]
         reason: String,
     },
+    /// The open shift and the cash the drawer should hold.
+    Status {
+        #[command(flatten)]
+        data: DataArg,
+    },
     /// Print and journal an X report (the shift stays open).
     XReport {
         #[command(flatten)]

@@ -87,7 +87,7 @@ pub fn run(args: DemoArgs, lang: Lang) -> Outcome {
         for scan in &scans {
             let product = till.lookup(&scan.code)?;
             let qty = opentill_till::parse_qty(&product, scan.qty.as_deref())?;
-            basket.add(&product, qty)?;
+            basket.add(&product, qty).map_err(opentill_till::TillError::from)?;
         }
         let total = basket.totals().total;
         let tenders = match n % 5 {

@@ -351,6 +351,17 @@ fn run_shift(cmd: ShiftCommand, lang: Lang) -> Outcome {
             println!("{}", lang.pick("已开钱箱（无销售），已记录", "drawer opened (no sale), recorded"));
             Ok(())
         }
+        ShiftCommand::Status { data } => {
+            let till = open(&data.data)?;
+            let expected = till.replica().drawer_expected().map_err(TillError::from)?;
+            match till.replica().open_shift().map_err(TillError::from)? {
+                Some((shift, cashier)) => println!("{} {shift} ({cashier})", lang.pick("当前班次", "open shift")),
+                None => println!("{}", lang.pick("没有开班", "no shift open")),
+            }
+            println!("{} {}", lang.pick("钱箱应有现金", "cash in drawer"), money(&till, expected));
+            println!("drawer_minor: {expected}");
+            Ok(())
+        }
         ShiftCommand::XReport { data, format } => {
             let mut till = open(&data.data)?;
             let report = till.x_report()?;

@@ -1,0 +1,113 @@
+//! The command line as a store manager or a script uses it, bad input included.
+
+use crate::{data, db, edge, ok, store};
+
+fn journal_len(dir: &tempfile::TempDir) -> i64 {
+    let conn = rusqlite::Connection::open(db(dir.path())).unwrap();
+    conn.query_row("SELECT count(*) FROM journal", [], |r| r.get(0)).unwrap()
+}
+
+fn product_count(dir: &tempfile::TempDir) -> i64 {
+    let conn = rusqlite::Connection::open(db(dir.path())).unwrap();
+    conn.query_row("SELECT count(*) FROM products", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn sell_refund_verify_and_report() {
+    let dir = store();
+    let data = data(&dir);
+    let out = ok(&["sale", "--data", &data, "--scan", "6901234567892", "--qty", "2", "--scan", "2000001000007", "--qty", "0.532", "--tender", "card:5:T1", "--tender", "cash:10"]);
+    assert!(out.contains("Coca-Cola 330ml") && out.contains("0.532kg x 6.98/kg") && out.contains("Change                      4.29"), "{out}");
+    let sale_id = out.lines().last().unwrap().strip_prefix("sale_id: ").unwrap().to_string();
+    let out = ok(&["refund", "--data", &data, "--sale", &sale_id, "--line", "1", "--qty", "1"]);
+    assert!(out.contains("-3.50") && out.contains("Card T1"), "{out}");
+    let out = ok(&["report", "sales", "--data", &data, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((report["n_sales"].as_i64(), report["sales_total"].as_i64(), report["refunds_total"].as_i64(), report["net"].as_i64()), (Some(1), Some(1071), Some(350), Some(721)));
+    assert!(ok(&["journal", "verify", "--data", &data]).contains("journal OK: 2 entries"));
+    let csv = ok(&["journal", "export", "--data", &data, "--format", "csv"]);
+    assert_eq!(csv.lines().count(), 3);
+    assert!(csv.starts_with("seq,node_id,ts_ms,kind,prev_hash,hash,signature,body\n1,till-1,"));
+    assert_eq!(ok(&["stock", "show", "--data", &data, "--sku", "DRK-1"]), "DRK-1\t-1\teach\n");
+    let search = ok(&["product", "search", "--data", &data, "kkkl"]);
+    assert!(search.starts_with("DRK-1\t6901234567892\t可口可乐 330ml"), "{search}");
+}
+
+#[test]
+fn shift_from_open_to_z_report() {
+    let dir = store();
+    let data = data(&dir);
+    ok(&["shift", "open", "--data", &data, "--user", "c01", "--pin", "1234", "--float", "200"]);
+    ok(&["sale", "--data", &data, "--scan", "6901234567892", "--tender", "cash:10"]);
+    ok(&["shift", "cash-out", "--data", &data, "--user", "s01", "--pin", "9001", "--amount", "100", "--reason", "bank"]);
+    let x = ok(&["shift", "x-report", "--data", &data]);
+    assert!(x.contains("X report") && x.contains("Expected cash") && x.contains("103.50"), "{x}");
+    let z = ok(&["shift", "close", "--data", &data, "--user", "c01", "--pin", "1234", "--counted", "103.00", "--format", "json"]);
+    let z: serde_json::Value = serde_json::from_str(&z).unwrap();
+    assert_eq!((z["kind"].as_str(), z["expected_cash"].as_i64(), z["variance"].as_i64(), z["sales_total"].as_i64()), (Some("Z"), Some(10_350), Some(-50), Some(350)));
+    let out = edge(&["shift", "close", "--data", &data, "--user", "c01", "--pin", "1234", "--counted", "0"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no_open_shift"));
+    let out = edge(&["shift", "open", "--data", &data, "--user", "c01", "--pin", "9999", "--float", "200"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("auth_failed"));
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_changes_nothing() {
+    let dir = store();
+    let data = data(&dir);
+    let files = dir.path();
+    std::fs::write(files.join("bad-columns.csv"), "sku,name\nX,Y\n").unwrap();
+    std::fs::write(files.join("bad-rows.csv"), "sku,barcode,name,name_zh,price,category,unit,tax_rate\nN1,4006381333931,Pen,笔,2.00,stationery,each,13\nN2,4006381333932,Pen,笔,abc,stationery,box,13\n").unwrap();
+    let mut latin1 = b"sku,barcode,name,name_zh,price,category,unit,tax_rate\nN3,,Caf".to_vec();
+    latin1.extend_from_slice(&[0xe9]);
+    latin1.extend_from_slice(b",,1.00,drinks,each,13\n");
+    std::fs::write(files.join("latin1.csv"), latin1).unwrap();
+    let f = |name: &str| files.join(name).to_str().unwrap().to_string();
+    let d = data.as_str();
+    let (bad_columns, bad_rows, latin1, missing) = (f("bad-columns.csv"), f("bad-rows.csv"), f("latin1.csv"), f("missing.csv"));
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["sale", "--data", d, "--scan", "6901234567890", "--tender", "cash:10"], "unknown barcode 6901234567890"),
+        (vec!["sale", "--data", d, "--scan", "6901234567892", "--tender", "cash:3"], "tender short: 350 due, 300 offered"),
+        (vec!["sale", "--data", d, "--scan", "6901234567892", "--qty", "-2", "--tender", "cash:10"], "quantity -2 is not valid"),
+        (vec!["sale", "--data", d, "--scan", "6901234567892", "--tender", "cash:abc"], "`abc` is not an amount"),
+        (vec!["sale", "--data", d, "--scan", "6901234567892", "--tender", "cash:99999999999999999999"], "is too large"),
+        (vec!["sale", "--data", d, "--scan", "6901234567892", "--qty", "99999999999", "--tender", "cash:10"], "quantity 99999999999 is not valid"),
+        (vec!["sale", "--data", d, "--scan", "6901234567892", "--tender", "bitcoin:10"], "kind must be cash, card, mobile or stored"),
+        (vec!["sale", "--data", d, "--qty", "2", "--scan", "6901234567892", "--tender", "cash:10"], "--qty 2 must follow a --scan"),
+        (vec!["refund", "--data", d, "--sale", "nope"], "no sale nope in this store"),
+        (vec!["import", "products", &bad_columns, "--data", d], "lacks column(s): barcode"),
+        (vec!["import", "products", &bad_rows, "--data", d], "line 3: barcode `4006381333932`: check digit is 2, should be 1"),
+        (vec!["import", "products", &latin1, "--data", d], "line 2: not valid UTF-8"),
+        (vec!["import", "products", &missing, "--data", d], "cannot open"),
+        (vec!["report", "sales", "--data", d, "--from", "2026-02-30"], "must be a real date"),
+        (vec!["stock", "adjust", "--data", d, "--sku", "NOPE", "--delta", "5", "--reason", "count"], "unknown SKU NOPE"),
+    ];
+    let before = (journal_len(&dir), product_count(&dir));
+    for (args, expected) in cases {
+        let out = edge(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?} should fail: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: expected {expected:?} in {stderr:?}");
+        assert_eq!((journal_len(&dir), product_count(&dir)), before, "{args:?} changed the store");
+    }
+    // Chinese messages too.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_opentill-edge")).args(["sale", "--data", &data, "--scan", "6901234567890", "--tender", "cash:10", "--lang", "zh"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("条码 6901234567890 不存在"));
+    // No store at all.
+    let out = edge(&["journal", "verify", "--data", dir.path().join("nowhere").to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run `opentill-edge init"));
+    // Skipping bad rows imports the good ones and names the bad.
+    let out = edge(&["import", "products", &bad_rows, "--data", &data, "--skip-bad"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped line 3"));
+    assert_eq!(product_count(&dir), before.1 + 1);
+}
+
+#[test]
+fn init_refuses_to_overwrite_a_store() {
+    let dir = store();
+    let out = edge(&["init", "--data", &data(&dir), "--store", "OTHER"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already holds an OpenTill store"));
+    let out = edge(&["init", "--data", dir.path().join("x").to_str().unwrap(), "--store", "bad id!"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("store id `bad id!`"));
+}
