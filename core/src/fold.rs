@@ -29,18 +29,38 @@ pub struct Drawer {
     pub expected: i64,
 }
 
+/// How one fact changes the drawer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrawerChange {
+    /// No change.
+    None,
+    /// Add (or, negative, take) this much.
+    Add(i64),
+    /// The drawer now holds exactly this much.
+    Set(i64),
+}
+
+/// The drawer change a fact makes.
+pub fn drawer_change(fact: &Fact) -> DrawerChange {
+    match fact {
+        Fact::Sale(sale) => DrawerChange::Add(sale.cash_taken()),
+        Fact::Refund(refund) => DrawerChange::Add(-refund.tenders.iter().filter(|t| t.kind == TenderKind::Cash).map(|t| t.amount).sum::<i64>()),
+        Fact::ShiftOpened { float, .. } => DrawerChange::Set(*float),
+        Fact::CashMoved { direction: CashDirection::In, amount, .. } => DrawerChange::Add(*amount),
+        Fact::CashMoved { direction: CashDirection::Out, amount, .. } => DrawerChange::Add(-amount),
+        Fact::StoredValueToppedUp { tender: TenderKind::Cash, amount, .. } => DrawerChange::Add(*amount),
+        Fact::ShiftClosed(_) => DrawerChange::Set(0),
+        _ => DrawerChange::None,
+    }
+}
+
 impl Drawer {
     /// Applies one fact.
     pub fn apply(&mut self, fact: &Fact) {
-        match fact {
-            Fact::Sale(sale) => self.expected += sale.cash_taken(),
-            Fact::Refund(refund) => self.expected -= refund.tenders.iter().filter(|t| t.kind == TenderKind::Cash).map(|t| t.amount).sum::<i64>(),
-            Fact::ShiftOpened { float, .. } => self.expected = *float,
-            Fact::CashMoved { direction: CashDirection::In, amount, .. } => self.expected += amount,
-            Fact::CashMoved { direction: CashDirection::Out, amount, .. } => self.expected -= amount,
-            Fact::StoredValueToppedUp { tender: TenderKind::Cash, amount, .. } => self.expected += amount,
-            Fact::ShiftClosed(_) => self.expected = 0,
-            _ => {}
+        match drawer_change(fact) {
+            DrawerChange::None => {}
+            DrawerChange::Add(delta) => self.expected += delta,
+            DrawerChange::Set(value) => self.expected = value,
         }
     }
 }

@@ -69,6 +69,9 @@ pub enum Command {
     /// Stored-value (prepaid) accounts.
     #[command(subcommand, name = "stored-value")]
     StoredValue(StoredValueCommand),
+    /// Suspended sales.
+    #[command(subcommand)]
+    Suspended(SuspendedCommand),
     /// Verify or export the journal.
     #[command(subcommand)]
     Journal(JournalCommand),
@@ -197,14 +200,35 @@ pub struct SaleArgs {
     #[command(flatten)]
     pub data: DataArg,
     /// A barcode; repeat for more items.
-    #[arg(long = "scan", required = true)]
+    #[arg(long = "scan")]
     pub scans: Vec<String>,
     /// Quantity of the --scan before it: pieces, or kg for weighed products (0.532).
     #[arg(long = "qty", allow_hyphen_values = true)]
     pub qtys: Vec<String>,
     /// KIND:AMOUNT[:REFERENCE], KIND cash, card, mobile or stored; repeat to split.
-    #[arg(long = "tender", required = true)]
+    #[arg(long = "tender")]
     pub tenders: Vec<String>,
+    /// Line discount LINE:10% or LINE:2.00 (line numbers as on the receipt); needs --auth.
+    #[arg(long = "discount")]
+    pub discounts: Vec<String>,
+    /// Discount on the whole sale, 10% or 5.00; needs --auth.
+    #[arg(long)]
+    pub basket_discount: Option<String>,
+    /// Manual price LINE:PRICE; needs --auth.
+    #[arg(long = "price")]
+    pub prices: Vec<String>,
+    /// Supervisor authorising discounts and price changes.
+    #[arg(long)]
+    pub auth: Option<String>,
+    /// The supervisor's PIN.
+    #[arg(long, env = "OPENTILL_PIN")]
+    pub pin: Option<String>,
+    /// Keep the sale for later instead of taking payment; prints its id.
+    #[arg(long, value_name = "LABEL", conflicts_with = "tenders")]
+    pub suspend: Option<String>,
+    /// Continue a suspended sale (more --scan optional).
+    #[arg(long, value_name = "ID")]
+    pub resume: Option<String>,
     /// Sale id (idempotency key); a new one by default.
     #[arg(long)]
     pub sale_id: Option<String>,
@@ -374,6 +398,28 @@ pub enum StoredValueCommand {
         /// Account.
         #[arg(long)]
         account: String,
+    },
+}
+
+/// `suspended`.
+#[derive(Debug, Subcommand)]
+pub enum SuspendedCommand {
+    /// List suspended sales.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Void a suspended sale (journaled for loss prevention); needs a supervisor.
+    Void {
+        #[command(flatten)]
+        data: DataArg,
+        /// The suspended sale's id.
+        id: String,
+        #[command(flatten)]
+        auth: AuthArgs,
+        /// Why.
+        #[arg(long)]
+        reason: String,
     },
 }
 

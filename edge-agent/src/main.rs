@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, ExportFormat, Format, ImportCommand, JournalCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, UserCommand};
+use cli::{Cli, Command, ExportFormat, Format, ImportCommand, JournalCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -199,30 +199,26 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             }
             Ok(())
         }
-        Command::Sale(args) => {
-            let mut till = open(&args.data.data)?;
-            let pairs = pair_by_position(&args.scans, &indices(matches, "sale", "scans"), &args.qtys, &indices(matches, "sale", "qtys"), ("scan", "qty"))?;
-            let scans: Vec<ScanInput> = pairs.into_iter().map(|(code, qty)| ScanInput { code, qty }).collect();
-            let tenders = args.tenders.iter().map(|t| parse_tender(&till, t)).collect::<Result<Vec<_>, _>>()?;
-            if till.replica().open_shift().map_err(TillError::from)?.is_none() {
-                eprintln!("{}", lang.pick("注意：没有开班，本单记为班次外销售", "note: no shift is open; the sale is recorded outside any shift"));
+        Command::Sale(args) => sale(args, matches, lang),
+        Command::Suspended(SuspendedCommand::List { data }) => {
+            let till = open(&data.data)?;
+            for s in till.replica().suspended().map_err(TillError::from)? {
+                let basket: Option<opentill_core::basket::Basket> = serde_json::from_str(&s.basket_json).ok();
+                let total = basket.map_or(0, |b| b.totals().total);
+                println!("{}\t{}\t{}\t{}", s.basket_id, opentill_core::time::LocalTime::from_unix_ms(s.created_ms, till.replica().settings().utc_offset_min).date_time(), money(&till, total), s.label);
             }
-            let done = till.sell(args.sale_id.as_deref(), &scans, &tenders, None)?;
-            if args.format == Format::Json {
-                let sale = &done.sale;
-                let value = serde_json::json!({
-                    "sale_id": sale.sale_id, "new": done.new, "ts_ms": done.ts_ms, "total_minor": sale.total,
-                    "change_minor": sale.change, "rounding_minor": sale.rounding, "tax_minor": sale.tax,
-                    "cash_taken_minor": sale.cash_taken(), "receipt": till.sale_receipt(&done, lang),
-                });
-                println!("{value}");
-            } else {
-                print!("{}", till.sale_receipt(&done, lang));
-                if !done.new {
-                    println!("{}", lang.pick("（此销售单之前已记录，未重复记账）", "(this sale was already recorded; nothing new was recorded)"));
-                }
-                println!("sale_id: {}", done.sale.sale_id);
+            Ok(())
+        }
+        Command::Suspended(SuspendedCommand::Void { data, id, auth, reason }) => {
+            let mut till = open(&data.data)?;
+            let actor = till.authorize(&auth.user, &auth.pin, Permission::VoidSale, "void a sale")?;
+            let basket = till.resume(&id)?;
+            if let Err(e) = till.void_basket(&basket, &id, &actor, &reason) {
+                // Put it back: a refused void loses nothing.
+                till.suspend_as(&basket, &id, "restored after a failed void")?;
+                return Err(e.into());
             }
+            println!("{} {id}", lang.pick("已作废挂单", "voided suspended sale"));
             Ok(())
         }
         Command::Refund(args) => {
@@ -320,6 +316,116 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
         }
         Command::SaleLoop(args) => demo::sale_loop(args),
     }
+}
+
+/// Parses `10%` (basis points) or `2.00` (an amount).
+fn parse_discount(till: &Till, text: &str) -> Result<opentill_core::basket::Discount, Failure> {
+    use opentill_core::basket::Discount;
+    match text.trim().strip_suffix('%') {
+        Some(pct) => {
+            let bp = parse_minor(pct, Currency::CNY).map_err(|e| TillError::BadInput(format!("discount `{text}`: {e}")))?;
+            Ok(Discount::Percent(u32::try_from(bp).map_err(|_| TillError::BadInput(format!("discount `{text}` is too large")))?))
+        }
+        None => Ok(Discount::Amount(amount(till, text, &format!("discount `{text}`"))?)),
+    }
+}
+
+fn line_spec<'a>(text: &'a str, what: &str) -> Result<(usize, &'a str), Failure> {
+    let (line, rest) = text.split_once(':').ok_or_else(|| TillError::BadInput(format!("{what} `{text}` must look like LINE:VALUE")))?;
+    let line: usize = line.trim().parse().ok().filter(|l| *l >= 1).ok_or_else(|| TillError::BadInput(format!("{what} `{text}`: line numbers start at 1")))?;
+    Ok((line - 1, rest))
+}
+
+fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
+    let mut till = open(&args.data.data)?;
+    let pairs = pair_by_position(&args.scans, &indices(matches, "sale", "scans"), &args.qtys, &indices(matches, "sale", "qtys"), ("scan", "qty"))?;
+    let scans: Vec<ScanInput> = pairs.into_iter().map(|(code, qty)| ScanInput { code, qty }).collect();
+    if args.suspend.is_none() && args.tenders.is_empty() {
+        return Err(TillError::BadInput("give at least one --tender (or --suspend LABEL to pay later)".into()).into());
+    }
+    if args.resume.is_none() && scans.is_empty() {
+        return Err(TillError::BadInput("give at least one --scan (or --resume ID)".into()).into());
+    }
+    let tenders = args.tenders.iter().map(|t| parse_tender(&till, t)).collect::<Result<Vec<_>, _>>()?;
+    // Everything is checked before a suspended basket is taken out, so a refused sale loses nothing.
+    let mut basket = match &args.resume {
+        Some(id) => {
+            let found = till.replica().suspended().map_err(TillError::from)?.into_iter().find(|s| &s.basket_id == id).ok_or_else(|| TillError::UnknownBasket(id.clone()))?;
+            serde_json::from_str(&found.basket_json).map_err(|e| TillError::BadInput(format!("suspended sale {id} is unreadable: {e}")))?
+        }
+        None => till.new_basket(),
+    };
+    till.ring_up(&mut basket, &scans)?;
+    if !args.discounts.is_empty() || !args.prices.is_empty() || args.basket_discount.is_some() {
+        let (Some(user), Some(pin)) = (&args.auth, &args.pin) else {
+            return Err(TillError::BadInput("discounts and price changes need --auth USER --pin PIN of a supervisor".into()).into());
+        };
+        let actor = till.login(user, pin)?;
+        for spec in &args.prices {
+            let (line, price) = line_spec(spec, "--price")?;
+            let price = amount(&till, price, &format!("--price {spec}"))?;
+            basket.override_price(line, price, &actor).map_err(TillError::from)?;
+        }
+        for spec in &args.discounts {
+            let (line, value) = line_spec(spec, "--discount")?;
+            let discount = parse_discount(&till, value)?;
+            basket.discount_line(line, discount, &actor).map_err(TillError::from)?;
+        }
+        if let Some(spec) = &args.basket_discount {
+            let discount = parse_discount(&till, spec)?;
+            basket.discount_basket(discount, &actor).map_err(TillError::from)?;
+        }
+    }
+    if let Some(label) = &args.suspend {
+        if basket.is_empty() {
+            return Err(TillError::BadInput("nothing to suspend".into()).into());
+        }
+        // The new copy is durable before the old one goes: a crash between leaves two, never none.
+        let id = till.suspend(&basket, label)?;
+        if let Some(old) = &args.resume {
+            till.resume(old)?;
+        }
+        println!("{} {} ({})", lang.pick("已挂单", "suspended"), id, money(&till, basket.totals().total));
+        println!("basket_id: {id}");
+        return Ok(());
+    }
+    if till.replica().open_shift().map_err(TillError::from)?.is_none() {
+        eprintln!("{}", lang.pick("注意：没有开班，本单记为班次外销售", "note: no shift is open; the sale is recorded outside any shift"));
+    }
+    let done = match &args.sale_id {
+        Some(id) if args.resume.is_none() && args.discounts.is_empty() && args.prices.is_empty() && args.basket_discount.is_none() => till.sell(Some(id), &scans, &tenders, None)?,
+        _ => {
+            if let Some(id) = &args.sale_id
+                && let Some((ts_ms, sale)) = till.replica().sale(id).map_err(TillError::from)?
+            {
+                opentill_till::SaleDone { sale, ts_ms, seq: 0, new: false }
+            } else {
+                let done = till.checkout(&basket, args.sale_id.clone(), &tenders, None)?;
+                if let Some(id) = &args.resume {
+                    // Paid: the suspended copy goes. A crash between the two leaves the
+                    // suspended copy, never a lost sale.
+                    till.resume(id)?;
+                }
+                done
+            }
+        }
+    };
+    if args.format == Format::Json {
+        let sale = &done.sale;
+        let value = serde_json::json!({
+            "sale_id": sale.sale_id, "new": done.new, "ts_ms": done.ts_ms, "total_minor": sale.total,
+            "change_minor": sale.change, "rounding_minor": sale.rounding, "tax_minor": sale.tax,
+            "cash_taken_minor": sale.cash_taken(), "receipt": till.sale_receipt(&done, lang),
+        });
+        println!("{value}");
+    } else {
+        print!("{}", till.sale_receipt(&done, lang));
+        if !done.new {
+            println!("{}", lang.pick("（此销售单之前已记录，未重复记账）", "(this sale was already recorded; nothing new was recorded)"));
+        }
+        println!("sale_id: {}", done.sale.sale_id);
+    }
+    Ok(())
 }
 
 fn run_shift(cmd: ShiftCommand, lang: Lang) -> Outcome {

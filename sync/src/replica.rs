@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use opentill_core::catalog::{Product, Unit};
-use opentill_core::fold::{Drawer, stock_delta, stored_value_delta};
+use opentill_core::fold::{Drawer, DrawerChange, drawer_change, stock_delta, stored_value_delta};
 use opentill_core::journal::Fact;
 use opentill_core::money::Currency;
 use opentill_core::refund::RefundRecord;
@@ -829,11 +829,14 @@ fn project(tx: &Transaction<'_>, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()
             return Err(ReplicaError::InsufficientBalance { account: account.to_string(), balance: balance - delta, needed: -delta });
         }
     }
-    let mut drawer = Drawer { expected: tx.prepare_cached("SELECT expected FROM drawer WHERE id = 1")?.query_row([], |r| r.get(0))? };
-    let before = drawer;
-    drawer.apply(fact);
-    if drawer != before {
-        tx.prepare_cached("UPDATE drawer SET expected = ?1 WHERE id = 1")?.execute([drawer.expected])?;
+    match drawer_change(fact) {
+        DrawerChange::None | DrawerChange::Add(0) => {}
+        DrawerChange::Add(delta) => {
+            tx.prepare_cached("UPDATE drawer SET expected = expected + ?1 WHERE id = 1")?.execute([delta])?;
+        }
+        DrawerChange::Set(value) => {
+            tx.prepare_cached("UPDATE drawer SET expected = ?1 WHERE id = 1")?.execute([value])?;
+        }
     }
     Ok(())
 }

@@ -291,14 +291,27 @@ impl Till {
         if scans.len() > 500 {
             return Err(TillError::BadInput("at most 500 scans in one sale".into()));
         }
+        let mut basket = self.new_basket();
+        self.ring_up(&mut basket, scans)?;
+        self.checkout(&basket, sale_id.map(str::to_string), tenders, cashier)
+    }
+
+    /// An empty basket in the store's currency and tax mode.
+    pub fn new_basket(&self) -> Basket {
         let settings = self.replica.settings();
-        let mut basket = Basket::new(settings.currency, settings.tax_mode);
+        Basket::new(settings.currency, settings.tax_mode)
+    }
+
+    /// Adds scanned codes to a basket; on error the basket is as it was.
+    pub fn ring_up(&self, basket: &mut Basket, scans: &[ScanInput]) -> Result<()> {
+        let mut next = basket.clone();
         for scan in scans {
             let product = self.lookup(&scan.code)?;
             let qty = parse_qty(&product, scan.qty.as_deref())?;
-            basket.add(&product, qty)?;
+            next.add(&product, qty)?;
         }
-        self.checkout(&basket, sale_id.map(str::to_string), tenders, cashier)
+        *basket = next;
+        Ok(())
     }
 
     /// Settles a basket built elsewhere (the UI's interactive basket) and records the sale.
@@ -358,6 +371,13 @@ impl Till {
         let basket_json = serde_json::to_string(basket).map_err(|e| TillError::BadInput(e.to_string()))?;
         self.replica.suspend(&Suspended { basket_id: basket_id.clone(), created_ms: self.clock.now_ms(), label: label.to_string(), basket_json })?;
         Ok(basket_id)
+    }
+
+    /// Suspends a basket under a given id (to put one back).
+    pub fn suspend_as(&mut self, basket: &Basket, basket_id: &str, label: &str) -> Result<()> {
+        let basket_json = serde_json::to_string(basket).map_err(|e| TillError::BadInput(e.to_string()))?;
+        self.replica.suspend(&Suspended { basket_id: basket_id.to_string(), created_ms: self.clock.now_ms(), label: label.to_string(), basket_json })?;
+        Ok(())
     }
 
     /// Takes a suspended basket back.

@@ -111,3 +111,38 @@ fn init_refuses_to_overwrite_a_store() {
     let out = edge(&["init", "--data", dir.path().join("x").to_str().unwrap(), "--store", "bad id!"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("store id `bad id!`"));
 }
+
+#[test]
+fn discounts_price_overrides_suspend_resume_and_void() {
+    let dir = store();
+    let data = data(&dir);
+    // A cashier may not discount; nothing is recorded.
+    let out = edge(&["sale", "--data", &data, "--scan", "6901234567892", "--qty", "4", "--discount", "1:10%", "--auth", "c01", "--pin", "1234", "--tender", "cash:20"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a cashier may not do this (manual discount)"), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = ok(&["sale", "--data", &data, "--scan", "6901234567892", "--qty", "4", "--scan", "6920152400012", "--discount", "1:10%", "--price", "2:5.00", "--basket-discount", "1.00", "--auth", "s01", "--pin", "9001", "--tender", "cash:20", "--format", "json"]);
+    let sale: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // 14.00 - 1.40 + 5.00 (was 7.90) = 17.60, minus 1.00 = 16.60.
+    assert_eq!(sale["total_minor"].as_i64(), Some(1660), "{out}");
+    assert!(sale["receipt"].as_str().unwrap().contains("Price override 7.90 -> 5.00"));
+
+    let out = ok(&["sale", "--data", &data, "--scan", "6901234567892", "--suspend", "customer fetching wallet"]);
+    let id = out.lines().last().unwrap().strip_prefix("basket_id: ").unwrap().to_string();
+    assert!(ok(&["suspended", "list", "--data", &data]).contains(&id));
+    // A short tender on resume keeps the suspended sale.
+    let out = edge(&["sale", "--data", &data, "--resume", &id, "--scan", "6907992100012", "--tender", "cash:1"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tender short"));
+    assert!(ok(&["suspended", "list", "--data", &data]).contains(&id));
+    let out = ok(&["sale", "--data", &data, "--resume", &id, "--scan", "6907992100012", "--tender", "cash:10", "--format", "json"]);
+    let sale: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(sale["total_minor"].as_i64(), Some(650));
+    assert_eq!(ok(&["suspended", "list", "--data", &data]), "");
+
+    let out = ok(&["sale", "--data", &data, "--scan", "6920152400012", "--suspend", "walked away"]);
+    let id = out.lines().last().unwrap().strip_prefix("basket_id: ").unwrap().to_string();
+    let out = edge(&["suspended", "void", &id, "--data", &data, "--user", "c01", "--pin", "1234", "--reason", "walked away"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("forbidden"));
+    ok(&["suspended", "void", &id, "--data", &data, "--user", "s01", "--pin", "9001", "--reason", "walked away"]);
+    let export = ok(&["journal", "export", "--data", &data]);
+    assert!(export.contains("\"type\":\"sale_voided\"") && export.contains("walked away"));
+    assert!(ok(&["journal", "verify", "--data", &data]).contains("journal OK"));
+}

@@ -3,6 +3,7 @@
 
 mod cli;
 mod crash;
+mod serve;
 mod tamper;
 
 use std::path::Path;
