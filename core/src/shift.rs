@@ -170,12 +170,11 @@ pub fn shift_report<'a>(shift_id: &str, facts: impl IntoIterator<Item = (i64, &'
                 }
             },
             Fact::NoSale { .. } => report.n_no_sale += 1,
-            Fact::StoredValueToppedUp { tender, amount, .. } => {
-                if *tender == TenderKind::Cash {
+            Fact::StoredValueToppedUp { tender, amount, .. }
+                if *tender == TenderKind::Cash => {
                     report.cash_top_ups += amount;
                     report.expected_cash += amount;
                 }
-            }
             _ => {}
         }
     }

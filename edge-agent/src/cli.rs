@@ -284,31 +284,9 @@ pub enum ShiftCommand {
         float: String,
     },
     /// Put cash into the drawer.
-    CashIn {
-        #[command(flatten)]
-        data: DataArg,
-        #[command(flatten)]
-        auth: AuthArgs,
-        /// Amount in yuan.
-        #[arg(long)]
-        amount: String,
-        /// Why.
-        #[arg(long)]
-        reason: String,
-    },
+    CashIn(CashArgs),
     /// Take cash out of the drawer.
-    CashOut {
-        #[command(flatten)]
-        data: DataArg,
-        #[command(flatten)]
-        auth: AuthArgs,
-        /// Amount in yuan.
-        #[arg(long)]
-        amount: String,
-        /// Why.
-        #[arg(long)]
-        reason: String,
-    },
+    CashOut(CashArgs),
     /// Open the drawer with no sale.
     NoSale {
         #[command(flatten)]
@@ -345,6 +323,21 @@ pub enum ShiftCommand {
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
+}
+
+/// `shift cash-in` and `shift cash-out`.
+#[derive(Debug, Args)]
+pub struct CashArgs {
+    #[command(flatten)]
+    pub data: DataArg,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+    /// Amount in yuan.
+    #[arg(long)]
+    pub amount: String,
+    /// Why.
+    #[arg(long)]
+    pub reason: String,
 }
 
 /// `stock`.

@@ -448,8 +448,8 @@ fn run_shift(cmd: ShiftCommand, lang: Lang) -> Outcome {
             println!("{} {shift_id} ({}, {} {})", lang.pick("已开班", "opened shift"), actor.user_id, lang.pick("备用金", "float"), money(&till, float));
             Ok(())
         }
-        ShiftCommand::CashIn { data, auth, amount: text, reason } => cash(&data, &auth, &text, &reason, CashDirection::In, lang),
-        ShiftCommand::CashOut { data, auth, amount: text, reason } => cash(&data, &auth, &text, &reason, CashDirection::Out, lang),
+        ShiftCommand::CashIn(args) => cash(&args, CashDirection::In, lang),
+        ShiftCommand::CashOut(args) => cash(&args, CashDirection::Out, lang),
         ShiftCommand::NoSale { data, auth, reason } => {
             let mut till = open(&data.data)?;
             let actor = till.login(&auth.user, &auth.pin)?;
@@ -483,11 +483,11 @@ fn run_shift(cmd: ShiftCommand, lang: Lang) -> Outcome {
     }
 }
 
-fn cash(data: &cli::DataArg, auth: &cli::AuthArgs, text: &str, reason: &str, direction: CashDirection, lang: Lang) -> Outcome {
-    let mut till = open(&data.data)?;
-    let actor = till.login(&auth.user, &auth.pin)?;
-    let value = amount(&till, text, "--amount")?;
-    till.move_cash(direction, value, reason, &actor)?;
+fn cash(args: &cli::CashArgs, direction: CashDirection, lang: Lang) -> Outcome {
+    let mut till = open(&args.data.data)?;
+    let actor = till.login(&args.auth.user, &args.auth.pin)?;
+    let value = amount(&till, &args.amount, "--amount")?;
+    till.move_cash(direction, value, &args.reason, &actor)?;
     let label = match direction {
         CashDirection::In => lang.pick("已存入", "cash in"),
         CashDirection::Out => lang.pick("已取出", "cash out"),

@@ -9,13 +9,8 @@ mod tamper;
 use std::path::Path;
 use std::process::{Command, Output};
 
-pub const CATALOG: &str = "sku,barcode,name,name_zh,price,category,unit,tax_rate\n\
-    DRK-1,6901234567892,Coca-Cola 330ml,可口可乐 330ml,3.50,drinks,each,13\n\
-    DRK-2,6901234567908,Coca-Cola Zero 330ml,可口可乐零度 330ml,3.50,drinks,each,13\n\
-    SNK-1,6920152400012,Lay's Cucumber Chips 70g,乐事黄瓜味薯片 70g,7.90,snacks,each,13\n\
-    DAI-1,6907992100012,Yili Pure Milk 250ml,伊利纯牛奶 250ml,3.00,dairy,each,9\n\
-    PRD-1,2000001000007,Banana,香蕉,6.98,produce,kg,9\n\
-    INS-1,6920734700011,Master Kong Braised Beef Noodles,康师傅红烧牛肉面,4.50,instant,each,13\n";
+/// Six products, one weighed; shared with the other packages' tests.
+pub const CATALOG: &str = include_str!("../../../fixtures/test-catalog.csv");
 
 pub fn edge(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_opentill-edge")).args(args).env("OPENTILL_LANG", "en").env_remove("OPENTILL_DATA").output().expect("run opentill-edge")

@@ -82,6 +82,12 @@ async fn errors_are_kind_and_message_in_the_callers_language() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
         assert_eq!(body["kind"], "bad_input");
     }
+    let mut latin1 = br#"{"items": [{"barcode": "caf"#.to_vec();
+    latin1.extend_from_slice(&[0xe9]);
+    latin1.extend_from_slice(br#""}], "tenders": []}"#);
+    let request = Request::builder().method("POST").uri("/api/sales").header("content-type", "application/json").body(Body::from(latin1)).unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "invalid UTF-8 is refused");
     let (status, body) = call(&app, "GET", "/api/nope", None, "en").await;
     assert_eq!((status, body["kind"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     let (_, health) = call(&app, "GET", "/api/health", None, "en").await;

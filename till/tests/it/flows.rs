@@ -257,3 +257,28 @@ fn imports_all_or_nothing_unless_skipping() {
     assert_eq!(till.lookup("4006381333931").unwrap().sku, "NEW-1");
     assert_eq!(till.lookup("6901234567892").unwrap().sku, "DRK-1");
 }
+
+#[test]
+fn variants_tags_and_several_barcodes_import_and_ring_up() {
+    let (_dir, mut till) = store(CashRounding::None);
+    let csv = "sku,barcode,name,name_zh,price,category,unit,tax_rate,tags,parent_sku,specs\n\
+        TEE-S,4006381333931|96385074,T-shirt S,T恤 S码,59.00,apparel,each,13,cotton|summer,TEE,size=S|colour=white\n\
+        TEE-M,036000291452,T-shirt M,T恤 M码,59.00,apparel,each,13,cotton,TEE,size=M|colour=white\n\
+        TEE-X,10614141000415,T-shirt X,T恤,59.00,apparel,each,13,,TEE,size\n";
+    let err = till.import_products(csv.as_bytes(), false, |_, _| {}).unwrap_err();
+    assert!(err.message(Lang::En).contains("line 4: spec `size` must look like name=value"), "{}", err.message(Lang::En));
+    let summary = till.import_products(csv.as_bytes(), true, |_, _| {}).unwrap();
+    assert_eq!(summary.imported, 2);
+    let small = till.lookup("96385074").unwrap();
+    assert_eq!(small.sku, "TEE-S");
+    assert_eq!(small.barcodes, vec!["4006381333931".to_string(), "96385074".to_string()]);
+    assert_eq!(small.tags, vec!["cotton".to_string(), "summer".to_string()]);
+    assert_eq!(small.parent_sku.as_deref(), Some("TEE"));
+    assert_eq!(small.specs, vec![("size".to_string(), "S".to_string()), ("colour".to_string(), "white".to_string())]);
+    let done = till.sell(None, &[scan("4006381333931", None), scan("96385074", None), scan("036000291452", None)], &[cash(200)], None).unwrap();
+    assert_eq!((done.sale.lines.len(), done.sale.total), (2, 17_700), "both codes ring up the same line");
+    for query in ["恤", "cotton", "t shirt"] {
+        let skus: Vec<String> = till.search(query, 10).unwrap().into_iter().map(|p| p.sku).collect();
+        assert_eq!(skus, vec!["TEE-M".to_string(), "TEE-S".to_string()], "{query}");
+    }
+}
