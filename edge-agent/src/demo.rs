@@ -100,13 +100,15 @@ pub fn run(args: DemoArgs, lang: Lang) -> Outcome {
             }
         };
         let done = till.checkout(&basket, None, &tenders, Some(&cashier))?;
-        if first_receipt.is_none() && done.sale.lines.iter().any(|l| l.unit == Unit::Kg) && done.sale.change > 0 {
-            first_receipt = Some(till.sale_receipt(&done, lang));
+        // Show the fullest receipt with a weighed item and change.
+        let n_lines = done.sale.lines.len();
+        if done.sale.lines.iter().any(|l| l.unit == Unit::Kg) && done.sale.change > 0 && first_receipt.as_ref().is_none_or(|(n, _)| n_lines > *n) {
+            first_receipt = Some((n_lines, till.sale_receipt(&done, lang)));
         }
         sale_ids.push(done.sale.sale_id.clone());
     }
     println!("{} {}", lang.pick("已完成销售", "sales recorded"), sale_ids.len());
-    if let Some(text) = first_receipt {
+    if let Some((_, text)) = first_receipt {
         println!("\n{}", lang.pick("一张小票：", "One of the receipts:"));
         print!("{text}");
     }

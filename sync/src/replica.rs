@@ -819,7 +819,10 @@ fn project(tx: &Transaction<'_>, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()
         _ => {}
     }
     for (sku, delta) in stock_delta(fact) {
-        tx.prepare_cached("INSERT INTO stock (sku, qty) VALUES (?1, ?2) ON CONFLICT (sku) DO UPDATE SET qty = qty + excluded.qty")?.execute(params![sku, delta])?;
+        // Most SKUs already have a row: try the cheaper UPDATE first.
+        if tx.prepare_cached("UPDATE stock SET qty = qty + ?2 WHERE sku = ?1")?.execute(params![sku, delta])? == 0 {
+            tx.prepare_cached("INSERT INTO stock (sku, qty) VALUES (?1, ?2)")?.execute(params![sku, delta])?;
+        }
     }
     for (account, delta) in stored_value_delta(fact) {
         let balance: i64 = tx
@@ -901,4 +904,39 @@ fn read_key_file(path: &Path) -> Result<SigningKey> {
     let text = std::fs::read_to_string(path).map_err(io_err(path))?;
     let bytes: [u8; 32] = hex::decode(text.trim()).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| ReplicaError::KeyMismatch(path.to_path_buf()))?;
     Ok(SigningKey::from_bytes(&bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_and_refuse_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let replica = Replica::create(dir.path(), StoreSettings::new("S1", "n1"), [1; 32]).unwrap();
+        drop(replica);
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+        drop(conn);
+        // Opening again runs nothing new and keeps the data.
+        let mut replica = Replica::open(dir.path()).unwrap();
+        replica.append(1, &Fact::NoSale { shift_id: None, by: "m".into(), reason: "test".into() }).unwrap();
+        drop(replica);
+        assert_eq!(Replica::open(dir.path()).unwrap().head().unwrap().0, 1);
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Replica::open(dir.path()).unwrap_err();
+        assert_eq!(err.to_string(), format!("database schema version 99 is newer than this OpenTill supports ({})", MIGRATIONS.len()));
+    }
+
+    #[test]
+    fn a_wrong_key_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Replica::create(dir.path(), StoreSettings::new("S1", "n1"), [1; 32]).unwrap());
+        std::fs::write(dir.path().join(KEY_FILE), hex::encode([2u8; 32])).unwrap();
+        assert!(matches!(Replica::open(dir.path()), Err(ReplicaError::KeyMismatch(_))));
+        assert!(matches!(Replica::create(dir.path(), StoreSettings::new("S1", "n1"), [1; 32]), Err(ReplicaError::AlreadyInitialized(_))));
+    }
 }

@@ -65,7 +65,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/shifts/x-report", post(x_report))
         .route("/api/shifts/close", post(close_shift))
         .route("/api/cash", post(move_cash))
+        .route("/api/no-sale", post(no_sale))
         .route("/api/stock/{sku}", get(stock))
+        .route("/api/stock/adjust", post(adjust_stock))
+        .route("/api/stored-value/{account}", get(stored_value))
+        .route("/api/stored-value/top-up", post(top_up))
         .route("/api/reports/sales", get(sales_report))
         .route("/api/journal/verify", get(verify_journal))
         .fallback(not_found)
@@ -76,8 +80,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, create_sale, get_sale, create_refund, login, open_shift, current_shift, x_report, close_shift, move_cash, stock, sales_report, verify_journal),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, ShiftReportDto, ShiftDto, StockDto, SalesReportDto, VerifyDto))
+    paths(health, search_products, product_by_barcode, create_sale, get_sale, create_refund, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto))
 )]
 pub struct ApiDoc;
 
@@ -495,6 +499,56 @@ fn shift_dto(report: ShiftReport, text: String) -> ShiftReportDto {
     }
 }
 
+/// Open the drawer with no sale.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NoSaleRequest {
+    /// Supervisor.
+    pub user_id: String,
+    /// PIN.
+    pub pin: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Receive or correct stock; needs a manager.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StockAdjustRequest {
+    /// SKU.
+    pub sku: String,
+    /// Pieces, or grams for weighed products; negative to remove.
+    pub delta: i64,
+    /// Why: `receive`, `count`, `damage`, ...
+    pub reason: String,
+    /// Manager.
+    pub user_id: String,
+    /// PIN.
+    pub pin: String,
+}
+
+/// A stored-value balance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalanceDto {
+    /// Account.
+    pub account: String,
+    /// Balance, minor units.
+    pub balance_minor: i64,
+}
+
+/// Load money onto a stored-value account.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TopUpRequest {
+    /// Account.
+    pub account: String,
+    /// Minor units.
+    pub amount_minor: i64,
+    /// How it was paid: `cash`, `card` or `mobile`.
+    pub tender: String,
+    /// Cashier.
+    pub user_id: String,
+    /// PIN.
+    pub pin: String,
+}
+
 /// Stock on hand.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StockDto {
@@ -756,6 +810,48 @@ async fn move_cash(State(state): State<AppState>, AcceptLang(lang): AcceptLang, 
     })
     .await
     .map(|()| StatusCode::NO_CONTENT)
+}
+
+/// Open the drawer with no sale (journaled); needs a supervisor.
+#[utoipa::path(post, path = "/api/no-sale", request_body = NoSaleRequest, responses((status = 204), (status = 403, body = ApiErrorBody)))]
+async fn no_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<NoSaleRequest>) -> Result<StatusCode, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.login(&req.user_id, &req.pin)?;
+        till.no_sale(&req.reason, &actor)
+    })
+    .await
+    .map(|()| StatusCode::NO_CONTENT)
+}
+
+/// Receive or correct stock (journaled); needs a manager.
+#[utoipa::path(post, path = "/api/stock/adjust", request_body = StockAdjustRequest, responses((status = 200, body = StockDto), (status = 403, body = ApiErrorBody)))]
+async fn adjust_stock(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<StockAdjustRequest>) -> Result<Json<StockDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "adjust stock")?;
+        let qty = till.adjust_stock(&req.sku, req.delta, &req.reason, &actor.user_id)?;
+        Ok(StockDto { sku: req.sku, qty })
+    })
+    .await
+    .map(Json)
+}
+
+/// A stored-value account's balance.
+#[utoipa::path(get, path = "/api/stored-value/{account}", params(("account" = String, Path, description = "Account")), responses((status = 200, body = BalanceDto)))]
+async fn stored_value(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(account): Path<String>) -> Result<Json<BalanceDto>, ApiError> {
+    run(&state, lang, move |till| Ok(BalanceDto { balance_minor: till.replica().stored_value(&account)?, account })).await.map(Json)
+}
+
+/// Load money onto a stored-value account (journaled).
+#[utoipa::path(post, path = "/api/stored-value/top-up", request_body = TopUpRequest, responses((status = 200, body = BalanceDto), (status = 422, body = ApiErrorBody)))]
+async fn top_up(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<TopUpRequest>) -> Result<Json<BalanceDto>, ApiError> {
+    let tender = TenderKind::parse(&req.tender).filter(|k| *k != TenderKind::StoredValue).ok_or_else(|| ApiError::bad_input(format!("tender `{}` must be cash, card or mobile", req.tender)))?;
+    run(&state, lang, move |till| {
+        let actor = till.authorize(&req.user_id, &req.pin, Permission::Sell, "top up stored value")?;
+        let balance = till.top_up(&req.account, req.amount_minor, tender, &actor.user_id)?;
+        Ok(BalanceDto { account: req.account, balance_minor: balance })
+    })
+    .await
+    .map(Json)
 }
 
 /// Stock on hand of a SKU.

@@ -58,6 +58,19 @@ async fn sells_refunds_and_reports_over_http() {
     let (status, report) = call(&app, "GET", "/api/reports/sales?from=2026-11-22&to=2026-11-22", None, "en").await;
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!((report["n_sales"].as_i64(), report["net_minor"].as_i64()), (Some(1), Some(1048)));
+    let (status, stock) = call(&app, "GET", "/api/stock/DRK-1", None, "en").await;
+    assert_eq!((status, stock["qty"].as_i64()), (StatusCode::OK, Some(-1)), "2 sold, 1 returned");
+    let adjust = json!({"sku": "DRK-1", "delta": 24, "reason": "receive", "user_id": "s01", "pin": "9001"});
+    let (status, body) = call(&app, "POST", "/api/stock/adjust", Some(&adjust.to_string()), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "only a manager adjusts stock");
+    let top_up = json!({"account": "M1", "amount_minor": 5000, "tender": "cash", "user_id": "c01", "pin": "1234"});
+    let (status, body) = call(&app, "POST", "/api/stored-value/top-up", Some(&top_up.to_string()), "en").await;
+    assert_eq!((status, body["balance_minor"].as_i64()), (StatusCode::OK, Some(5000)), "{body}");
+    let pay = json!({"items": [{"barcode": "6920152400012"}], "tenders": [{"kind": "stored", "amount_minor": 790, "reference": "M1"}]});
+    let (status, _) = call(&app, "POST", "/api/sales", Some(&pay.to_string()), "en").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, body) = call(&app, "GET", "/api/stored-value/M1", None, "en").await;
+    assert_eq!(body["balance_minor"].as_i64(), Some(4210));
     let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
     assert_eq!(verify["ok"].as_bool(), Some(true), "{verify}");
 }
