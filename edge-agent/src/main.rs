@@ -153,13 +153,13 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
         }
         Command::Import(ImportCommand::Products { file, data, skip_bad }) => {
             let mut till = open(&data.data)?;
-            let input = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+            let input = std::fs::File::open(&file).with_context(|| format!("{} {}", lang.pick("无法打开", "cannot open"), file.display()))?;
             let summary = till.import_products(std::io::BufReader::new(input), skip_bad, progress_printer(lang.pick("导入", "importing")))?;
             for e in &summary.skipped {
                 if e.line > 0 {
-                    eprintln!("{} {}: {}", lang.pick("跳过第", "skipped line"), e.line, e.reason);
+                    eprintln!("{} {}: {}", lang.pick("跳过第", "skipped line"), e.line, e.reason(lang));
                 } else {
-                    eprintln!("{}: {}", lang.pick("跳过", "skipped"), e.reason);
+                    eprintln!("{}: {}", lang.pick("跳过", "skipped"), e.reason(lang));
                 }
             }
             println!("{} {} / {} {}", lang.pick("已导入", "imported"), summary.imported, summary.rows, lang.pick("行", "rows"));
@@ -167,7 +167,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
         }
         Command::Import(ImportCommand::Users { file, data }) => {
             let mut till = open(&data.data)?;
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("{} {}", lang.pick("无法以 UTF-8 文本读取", "cannot read as UTF-8 text:"), file.display()))?;
             let n = import_users(&mut till, &text)?;
             println!("{} {n}", lang.pick("已导入员工", "imported users"));
             Ok(())
@@ -585,7 +585,7 @@ fn serve(args: cli::ServeArgs, lang: Lang) -> Outcome {
     let till = open(&args.data.data)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("cannot listen on {}", args.listen))?;
+        let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("{} {}", lang.pick("无法监听", "cannot listen on"), args.listen))?;
         let addr = listener.local_addr().context("local address")?;
         println!("{} http://{addr}/api/openapi.json", lang.pick("本地 API 已启动：", "local API listening:"));
         let app = opentill_till::api::router(opentill_till::api::AppState::new(till));

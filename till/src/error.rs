@@ -56,6 +56,9 @@ pub enum TillError {
     /// The operation needs an open shift.
     #[error("no shift is open on this till")]
     NoOpenShift,
+    /// The import file as a whole is unusable (not CSV, missing columns): English, Chinese.
+    #[error("{0}")]
+    BadImportFile(String, String),
     /// Some rows of an import are bad; nothing was imported.
     #[error("{} bad row(s) in {} rows; nothing imported", errors.len(), rows)]
     Import {
@@ -99,7 +102,7 @@ impl TillError {
             TillError::AuthFailed => "auth_failed",
             TillError::Forbidden { .. } => "forbidden",
             TillError::NoOpenShift => "no_open_shift",
-            TillError::Import { .. } => "bad_import",
+            TillError::Import { .. } | TillError::BadImportFile(..) => "bad_import",
             TillError::Replica(ReplicaError::DuplicateSale(_) | ReplicaError::DuplicateRefund(_)) => "duplicate",
             TillError::Replica(ReplicaError::InsufficientBalance { .. }) => "insufficient_balance",
             TillError::Replica(ReplicaError::ShiftAlreadyOpen(_)) => "shift_already_open",
@@ -118,7 +121,11 @@ impl TillError {
                 TillError::Import { errors, .. } => {
                     let mut text = self.to_string();
                     for e in errors.iter().take(20) {
-                        text.push_str(&format!("\n  line {}: {}", e.line, e.reason));
+                        if e.line > 0 {
+                            text.push_str(&format!("\n  line {}: {}", e.line, e.reason));
+                        } else {
+                            text.push_str(&format!("\n  {}", e.reason));
+                        }
                     }
                     if errors.len() > 20 {
                         text.push_str(&format!("\n  ... and {} more", errors.len() - 20));
@@ -135,6 +142,7 @@ impl TillError {
             TillError::UnknownSale(s) => format!("本店没有销售单 {s}"),
             TillError::UnknownBasket(s) => format!("没有挂单 {s}"),
             TillError::BadInput(m) => format!("输入有误：{m}"),
+            TillError::BadImportFile(_, zh) => zh.clone(),
             TillError::Basket(BasketError::BadQuantity { qty, max, .. }) => format!("数量 {qty} 无效（应为 1 到 {max}）"),
             TillError::Basket(BasketError::NotAllowed { permission, role }) => format!("{role} 无权执行{permission}，需主管授权"),
             TillError::Basket(BasketError::TooLarge) => "金额过大".into(),
@@ -156,7 +164,11 @@ impl TillError {
             TillError::Import { errors, rows } => {
                 let mut text = format!("共 {rows} 行，其中 {} 行有误；未导入任何商品", errors.len());
                 for e in errors.iter().take(20) {
-                    text.push_str(&format!("\n  第 {} 行：{}", e.line, e.reason));
+                    if e.line > 0 {
+                        text.push_str(&format!("\n  第 {} 行：{}", e.line, e.reason_zh));
+                    } else {
+                        text.push_str(&format!("\n  {}", e.reason_zh));
+                    }
                 }
                 if errors.len() > 20 {
                     text.push_str(&format!("\n  …… 另有 {} 行", errors.len() - 20));

@@ -191,7 +191,7 @@ impl Till {
     #[instrument(skip_all, fields(skip_bad))]
     pub fn import_products(&mut self, input: impl std::io::Read, skip_bad: bool, mut progress: impl FnMut(usize, usize)) -> Result<ImportSummary> {
         let currency = self.replica.settings().currency;
-        let (products, mut errors, rows) = import::parse_catalog(input, currency).map_err(TillError::BadInput)?;
+        let (products, mut errors, rows) = import::parse_catalog(input, currency).map_err(|(en, zh)| TillError::BadImportFile(en, zh))?;
         if !errors.is_empty() && !skip_bad {
             return Err(TillError::Import { errors, rows });
         }
@@ -208,7 +208,11 @@ impl Till {
                 }
             }
             match taken {
-                Some((code, owner)) => errors.push(RowError { line: 0, reason: format!("{}: barcode {code} already belongs to {owner}", product.sku) }),
+                Some((code, owner)) => errors.push(RowError {
+                    line: 0,
+                    reason: format!("{}: barcode {code} already belongs to {owner}", product.sku),
+                    reason_zh: format!("{}：条码 {code} 已属于商品 {owner}", product.sku),
+                }),
                 None => good.push(product),
             }
         }

@@ -249,6 +249,11 @@ fn imports_all_or_nothing_unless_skipping() {
     assert_eq!(err.kind(), "bad_import");
     let msg = err.message(Lang::En);
     assert!(msg.contains("line 4: price"), "{msg}");
+    let msg = err.message(Lang::Zh);
+    assert!(msg.contains("第 4 行：价格：`1.2.3` 不是金额"), "{msg}");
+    let err = till.import_products("sku,name\nA,B\n".as_bytes(), false, |_, _| {}).unwrap_err();
+    assert_eq!(err.kind(), "bad_import");
+    assert!(err.message(Lang::Zh).starts_with("表头缺少列：barcode"), "{}", err.message(Lang::Zh));
     assert_eq!(till.replica().product_count().unwrap(), 6, "nothing imported");
     let err = till.import_products(&csv.as_bytes()[..csv.find("NEW-3").unwrap()], false, |_, _| {}).unwrap_err();
     assert!(err.message(Lang::En).contains("barcode 6901234567892 already belongs to DRK-1"), "{}", err.message(Lang::En));
