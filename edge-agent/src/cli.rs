@@ -72,6 +72,9 @@ pub enum Command {
     /// Suspended sales.
     #[command(subcommand)]
     Suspended(SuspendedCommand),
+    /// Receipt printing: the queue of unprinted receipts, reprints, printer status.
+    #[command(subcommand)]
+    Print(PrintCommand),
     /// Verify or export the journal.
     #[command(subcommand)]
     Journal(JournalCommand),
@@ -229,6 +232,9 @@ pub struct SaleArgs {
     /// Continue a suspended sale (more --scan optional).
     #[arg(long, value_name = "ID")]
     pub resume: Option<String>,
+    /// Print the receipt: tcp:HOST[:PORT] or file:PATH. Unprinted receipts stay queued.
+    #[arg(long, env = "OPENTILL_PRINTER")]
+    pub print: Option<String>,
     /// Sale id (idempotency key); a new one by default.
     #[arg(long)]
     pub sale_id: Option<String>,
@@ -254,6 +260,9 @@ pub struct RefundArgs {
     /// Do not put the goods back in stock (damaged).
     #[arg(long)]
     pub no_restock: bool,
+    /// Print the refund slip: tcp:HOST[:PORT] or file:PATH.
+    #[arg(long, env = "OPENTILL_PRINTER")]
+    pub print: Option<String>,
     /// Output.
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
@@ -296,6 +305,9 @@ pub enum ShiftCommand {
         /// Why.
         #[arg(long)]
         reason: String,
+        /// The receipt printer the drawer hangs on: tcp:HOST[:PORT] or file:PATH.
+        #[arg(long, env = "OPENTILL_PRINTER")]
+        print: Option<String>,
     },
     /// The open shift and the cash the drawer should hold.
     Status {
@@ -413,6 +425,44 @@ pub enum SuspendedCommand {
         /// Why.
         #[arg(long)]
         reason: String,
+    },
+}
+
+/// `print`.
+#[derive(Debug, Subcommand)]
+pub enum PrintCommand {
+    /// Receipts not printed yet.
+    Queue {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Print every queued receipt, oldest first.
+    Pending {
+        #[command(flatten)]
+        data: DataArg,
+        /// tcp:HOST[:PORT] or file:PATH.
+        #[arg(long, env = "OPENTILL_PRINTER")]
+        printer: String,
+    },
+    /// Reprint a sale's receipt or a refund slip.
+    Receipt {
+        #[command(flatten)]
+        data: DataArg,
+        /// The sale.
+        #[arg(long, conflicts_with = "refund", required_unless_present = "refund")]
+        sale: Option<String>,
+        /// The refund.
+        #[arg(long)]
+        refund: Option<String>,
+        /// tcp:HOST[:PORT] or file:PATH.
+        #[arg(long, env = "OPENTILL_PRINTER")]
+        printer: String,
+    },
+    /// Ask a network printer for its state (paper, cover, online).
+    Status {
+        /// tcp:HOST[:PORT].
+        #[arg(long, env = "OPENTILL_PRINTER")]
+        printer: String,
     },
 }
 

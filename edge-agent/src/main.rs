@@ -2,6 +2,7 @@
 
 mod cli;
 mod demo;
+mod print;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -9,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, ExportFormat, Format, ImportCommand, JournalCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
+use cli::{Cli, Command, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -224,6 +225,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
         Command::Refund(args) => {
             let mut till = open(&args.data.data)?;
             let pairs = pair_by_position(&args.lines, &indices(matches, "refund", "lines"), &args.qtys, &indices(matches, "refund", "qtys"), ("line", "qty"))?;
+            let printer = args.print.as_deref().map(print::printer).transpose()?;
             let done = till.refund(&args.sale, &pairs, None, !args.no_restock)?;
             if args.format == Format::Json {
                 let r = &done.refund;
@@ -232,6 +234,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
                 print!("{}", till.refund_receipt(&done, lang));
                 println!("refund_id: {}", done.refund.refund_id);
             }
+            print::queue_and_print(&mut till, "refund", &done.refund.refund_id, printer.as_ref(), lang)?;
             Ok(())
         }
         Command::Shift(cmd) => run_shift(cmd, lang),
@@ -270,6 +273,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             println!("{account}: {} {}", lang.pick("余额", "balance"), money(&till, balance));
             Ok(())
         }
+        Command::Print(cmd) => run_print(cmd, lang),
         Command::Journal(JournalCommand::Verify { data }) => {
             let till = open(&data.data)?;
             let tty = std::io::stderr().is_terminal();
@@ -347,6 +351,7 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
         return Err(TillError::BadInput("give at least one --scan (or --resume ID)".into()).into());
     }
     let tenders = args.tenders.iter().map(|t| parse_tender(&till, t)).collect::<Result<Vec<_>, _>>()?;
+    let printer = args.print.as_deref().map(print::printer).transpose()?;
     // Everything is checked before a suspended basket is taken out, so a refused sale loses nothing.
     let mut basket = match &args.resume {
         Some(id) => {
@@ -425,7 +430,74 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
         }
         println!("sale_id: {}", done.sale.sale_id);
     }
+    if done.new {
+        // The sale is durable; printing comes after and never undoes it.
+        print::queue_and_print(&mut till, "sale", &done.sale.sale_id, printer.as_ref(), lang)?;
+    }
     Ok(())
+}
+
+fn run_print(cmd: PrintCommand, lang: Lang) -> Outcome {
+    match cmd {
+        PrintCommand::Queue { data } => {
+            let till = open(&data.data)?;
+            for job in till.replica().pending_prints().map_err(TillError::from)? {
+                println!("{}\t{}\t{}\t{}\t{}", job.job_id, job.kind, job.ref_id, job.attempts, job.last_error.unwrap_or_default());
+            }
+            Ok(())
+        }
+        PrintCommand::Pending { data, printer } => {
+            let mut till = open(&data.data)?;
+            let address = print::printer(&printer)?;
+            let jobs = till.replica().pending_prints().map_err(TillError::from)?;
+            let (mut printed, mut failed) = (0, 0);
+            for job in &jobs {
+                match print::print_job(&mut till, &job.job_id, &job.kind, &job.ref_id, &address, lang)? {
+                    Ok(()) => printed += 1,
+                    Err(reason) => {
+                        failed += 1;
+                        eprintln!("{} {}: {reason}", job.kind, job.ref_id);
+                        // The printer is not taking jobs; the rest stay queued in order.
+                        break;
+                    }
+                }
+            }
+            println!("{} {printed}, {} {}", lang.pick("已打印", "printed"), lang.pick("仍在队列", "still queued"), jobs.len() - printed);
+            if failed > 0 { Err(Failure::Reported) } else { Ok(()) }
+        }
+        PrintCommand::Receipt { data, sale, refund, printer } => {
+            let mut till = open(&data.data)?;
+            let address = print::printer(&printer)?;
+            let (kind, id) = match (&sale, &refund) {
+                (Some(s), _) => ("sale", s.clone()),
+                (None, Some(r)) => ("refund", r.clone()),
+                (None, None) => return Err(TillError::BadInput("give --sale ID or --refund ID".into()).into()),
+            };
+            till.printable(kind, &id, lang)?;
+            let job_id = till.queue_receipt(kind, &id)?;
+            match print::print_job(&mut till, &job_id, kind, &id, &address, lang)? {
+                Ok(()) => {
+                    println!("{} {kind} {id}", lang.pick("已重打", "reprinted"));
+                    Ok(())
+                }
+                Err(reason) => Err(TillError::BadInput(reason).into()),
+            }
+        }
+        PrintCommand::Status { printer } => {
+            let address = print::printer(&printer)?;
+            match opentill_hardware::transport::printer_state(&address, print::PRINTER_TIMEOUT) {
+                Ok(Some(state)) => {
+                    println!("{}", lang.pick(state.message().0, state.message().1));
+                    if state.can_print() { Ok(()) } else { Err(Failure::Reported) }
+                }
+                Ok(None) => {
+                    println!("{}", lang.pick("文件或设备打印机不回报状态", "a file or device printer reports no status"));
+                    Ok(())
+                }
+                Err(e) => Err(TillError::BadInput(print::failure_text(&e, lang)).into()),
+            }
+        }
+    }
 }
 
 fn run_shift(cmd: ShiftCommand, lang: Lang) -> Outcome {
@@ -450,10 +522,14 @@ fn run_shift(cmd: ShiftCommand, lang: Lang) -> Outcome {
         }
         ShiftCommand::CashIn(args) => cash(&args, CashDirection::In, lang),
         ShiftCommand::CashOut(args) => cash(&args, CashDirection::Out, lang),
-        ShiftCommand::NoSale { data, auth, reason } => {
+        ShiftCommand::NoSale { data, auth, reason, print: printer } => {
             let mut till = open(&data.data)?;
+            let printer = printer.as_deref().map(print::printer).transpose()?;
             let actor = till.login(&auth.user, &auth.pin)?;
             till.no_sale(&reason, &actor)?;
+            if let Some(address) = &printer {
+                print::kick_drawer(address, lang)?;
+            }
             println!("{}", lang.pick("已开钱箱（无销售），已记录", "drawer opened (no sale), recorded"));
             Ok(())
         }

@@ -1,6 +1,7 @@
-//! OpenTill devices. Today: understanding retail barcodes (GTIN check digits), which the
-//! catalog import and the till use to reject mistyped codes. Scanners, printers, displays,
-//! scales and their simulators build on this crate.
+//! OpenTill devices: retail barcodes (GTIN check digits), ESC/POS receipt printing (bytes
+//! out, status back, and a decoder that turns printer bytes back into text), printer
+//! transports, and the printer simulator behind `opentill-sim`. Scanners, displays and
+//! scales build on this crate.
 //!
 //! ```
 //! use opentill_hardware::barcode::{check_gtin, GtinError};
@@ -10,3 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod barcode;
+pub mod escpos_decode;
+pub mod receipt_printer;
+pub mod sim;
+pub mod transport;

@@ -22,4 +22,4 @@ mod replica;
 pub mod schema;
 pub mod search;
 
-pub use replica::{Appended, DB_FILE, KEY_FILE, Replica, ReplicaError, StoreSettings, Suspended, User, VerifyReport};
+pub use replica::{Appended, DB_FILE, KEY_FILE, PrintJob, Replica, ReplicaError, StoreSettings, Suspended, User, VerifyReport};

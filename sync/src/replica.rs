@@ -175,6 +175,23 @@ pub struct Suspended {
     pub basket_json: String,
 }
 
+/// A queued receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintJob {
+    /// Id.
+    pub job_id: String,
+    /// `sale` or `refund`.
+    pub kind: String,
+    /// The sale or refund id.
+    pub ref_id: String,
+    /// When queued.
+    pub created_ms: i64,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+}
+
 /// The result of verifying the journal and its projections.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct VerifyReport {
@@ -520,6 +537,34 @@ impl Replica {
         Ok(stmt.query_map([], suspended_row)?.collect::<rusqlite::Result<_>>()?)
     }
 
+    // ---- print queue ----
+
+    /// Queues a receipt (`kind` `sale` or `refund`) for printing; returns the job id.
+    pub fn enqueue_print(&mut self, kind: &str, ref_id: &str, created_ms: i64) -> Result<String> {
+        let job_id = format!("{kind}-{ref_id}-{created_ms}");
+        self.conn.execute(
+            "INSERT INTO print_queue (job_id, kind, ref_id, created_ms) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (job_id) DO NOTHING",
+            params![job_id, kind, ref_id, created_ms],
+        )?;
+        Ok(job_id)
+    }
+
+    /// Receipts not printed yet, oldest first: `(job_id, kind, ref_id, attempts, last_error)`.
+    pub fn pending_prints(&self) -> Result<Vec<PrintJob>> {
+        let mut stmt = self.conn.prepare("SELECT job_id, kind, ref_id, created_ms, attempts, last_error FROM print_queue WHERE printed_ms IS NULL ORDER BY created_ms, job_id")?;
+        let rows = stmt.query_map([], |r| Ok(PrintJob { job_id: r.get(0)?, kind: r.get(1)?, ref_id: r.get(2)?, created_ms: r.get(3)?, attempts: r.get(4)?, last_error: r.get(5)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Records a print attempt: printed at `printed_ms`, or failed with `error`.
+    pub fn record_print(&mut self, job_id: &str, outcome: std::result::Result<i64, &str>) -> Result<()> {
+        match outcome {
+            Ok(printed_ms) => self.conn.execute("UPDATE print_queue SET attempts = attempts + 1, printed_ms = ?2, last_error = NULL WHERE job_id = ?1", params![job_id, printed_ms])?,
+            Err(error) => self.conn.execute("UPDATE print_queue SET attempts = attempts + 1, last_error = ?2 WHERE job_id = ?1", params![job_id, error])?,
+        };
+        Ok(())
+    }
+
     // ---- journal ----
 
     /// Appends a fact to the journal and updates the projections, in one fsynced
@@ -623,6 +668,16 @@ impl Replica {
                 _ => Err(ReplicaError::Corrupt(format!("refunds index points at entry {seq}, which is not a refund"))),
             })
             .collect()
+    }
+
+    /// A refund by id, and when it was made.
+    pub fn refund(&self, refund_id: &str) -> Result<Option<(i64, RefundRecord)>> {
+        let seq: Option<i64> = self.conn.prepare_cached("SELECT seq FROM refunds WHERE refund_id = ?1")?.query_row([refund_id], |r| r.get(0)).optional()?;
+        let Some(seq) = seq else { return Ok(None) };
+        match self.fact_at(seq)? {
+            (ts, Fact::Refund(r)) => Ok(Some((ts, r))),
+            _ => Err(ReplicaError::Corrupt(format!("refunds index points at entry {seq}, which is not a refund"))),
+        }
     }
 
     /// The most recent sales, newest first.

@@ -89,4 +89,18 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TABLE drawer (id INTEGER PRIMARY KEY CHECK (id = 1), expected INTEGER NOT NULL, open_shift TEXT, open_cashier TEXT) STRICT;
     INSERT INTO drawer (id, expected) VALUES (1, 0);
     "#,
+    // 2: receipts waiting for a printer. A sale is recorded first; its receipt is queued
+    // in the same breath and leaves the queue only when a printer took it.
+    r#"
+    CREATE TABLE print_queue (
+        job_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('sale', 'refund')),
+        ref_id TEXT NOT NULL,
+        created_ms INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        printed_ms INTEGER
+    ) STRICT;
+    CREATE INDEX print_queue_pending ON print_queue(printed_ms, created_ms);
+    "#,
 ];

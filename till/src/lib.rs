@@ -390,6 +390,40 @@ impl Till {
         serde_json::from_str(&found.basket_json).map_err(|e| TillError::Replica(opentill_sync::ReplicaError::Corrupt(e.to_string())))
     }
 
+    /// The printable text of a queued receipt (`sale` or `refund`), the QR code data (the
+    /// sale id, for returns), and whether the cash drawer should open (cash changed hands).
+    pub fn printable(&self, kind: &str, ref_id: &str, lang: Lang) -> Result<(String, String, bool)> {
+        match kind {
+            "sale" => {
+                let (ts_ms, sale) = self.sale(ref_id)?;
+                let cash = sale.cash_given > 0;
+                let done = SaleDone { sale, ts_ms, seq: 0, new: false };
+                Ok((self.sale_receipt(&done, lang), ref_id.to_string(), cash))
+            }
+            "refund" => {
+                let (ts_ms, refund) = self.replica.refund(ref_id)?.ok_or_else(|| TillError::BadInput(format!("no refund {ref_id} in this store")))?;
+                let (_, sale) = self.sale(&refund.sale_id)?;
+                let cash = refund.tenders.iter().any(|t| t.kind == TenderKind::Cash);
+                let qr = refund.sale_id.clone();
+                let done = RefundDone { refund, sale, ts_ms };
+                Ok((self.refund_receipt(&done, lang), qr, cash))
+            }
+            other => Err(TillError::BadInput(format!("`{other}` is not a receipt kind"))),
+        }
+    }
+
+    /// Queues a receipt for printing; returns the job id.
+    pub fn queue_receipt(&mut self, kind: &str, ref_id: &str) -> Result<String> {
+        let now = self.clock.now_ms();
+        Ok(self.replica.enqueue_print(kind, ref_id, now)?)
+    }
+
+    /// Records the outcome of printing a queued receipt.
+    pub fn record_print(&mut self, job_id: &str, outcome: std::result::Result<(), &str>) -> Result<()> {
+        let now = self.clock.now_ms();
+        Ok(self.replica.record_print(job_id, outcome.map(|()| now))?)
+    }
+
     // ---- refunds ----
 
     /// Refunds lines (1-based line numbers as printed, with optional quantities) of a sale,

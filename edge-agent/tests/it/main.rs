@@ -3,6 +3,7 @@
 
 mod cli;
 mod crash;
+mod printing;
 mod serve;
 mod tamper;
 

@@ -1,0 +1,90 @@
+//! Device simulators that speak the real wire, as a library (tests run them in-process)
+//! and behind the `opentill-sim` binary.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::escpos_decode::{Decoder, Event, Job};
+use crate::receipt_printer::{PrinterState, status_bytes};
+
+/// A simulated ESC/POS network printer.
+#[derive(Debug, Clone)]
+pub struct PrinterSim {
+    /// Its state; change it while it runs to fake paper out, cover open, ...
+    pub state: Arc<Mutex<PrinterState>>,
+    /// Every job printed so far.
+    pub printed: Arc<Mutex<Vec<Job>>>,
+    /// Where to write `receipt-N.txt`, `.qr` and `.bin` for each job.
+    pub out: Option<PathBuf>,
+    /// Jobs refused because the printer could not print.
+    pub discarded: Arc<AtomicUsize>,
+}
+
+impl PrinterSim {
+    /// A ready printer.
+    pub fn new(out: Option<PathBuf>) -> PrinterSim {
+        PrinterSim { state: Arc::new(Mutex::new(PrinterState::Ready)), printed: Arc::default(), out, discarded: Arc::default() }
+    }
+
+    /// Sets the state.
+    pub fn set_state(&self, state: PrinterState) {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = state;
+    }
+
+    /// The jobs printed so far.
+    pub fn jobs(&self) -> Vec<Job> {
+        self.printed.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Serves connections until the listener fails; one thread per connection.
+    /// `on_job` is called with each printed job.
+    pub fn serve(&self, listener: TcpListener, on_job: impl Fn(usize, &Job) + Send + Sync + 'static) {
+        let on_job = Arc::new(on_job);
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let sim = self.clone();
+            let on_job = on_job.clone();
+            std::thread::spawn(move || {
+                let mut decoder = Decoder::new();
+                let mut raw = Vec::new();
+                let mut buf = [0u8; 4096];
+                loop {
+                    let n = match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    raw.extend_from_slice(&buf[..n]);
+                    let state = *sim.state.lock().unwrap_or_else(|p| p.into_inner());
+                    for event in decoder.feed(&buf[..n]) {
+                        match event {
+                            Event::StatusRequest(request) => {
+                                let _ = stream.write_all(&[status_bytes(state, request)]);
+                            }
+                            Event::Cut(job) => {
+                                if !state.can_print() {
+                                    sim.discarded.fetch_add(1, Ordering::SeqCst);
+                                    continue;
+                                }
+                                let number = {
+                                    let mut printed = sim.printed.lock().unwrap_or_else(|p| p.into_inner());
+                                    printed.push(job.clone());
+                                    printed.len()
+                                };
+                                if let Some(dir) = &sim.out {
+                                    let _ = std::fs::write(dir.join(format!("receipt-{number}.txt")), job.text());
+                                    let _ = std::fs::write(dir.join(format!("receipt-{number}.qr")), job.qr_codes.join("\n"));
+                                    let _ = std::fs::write(dir.join(format!("receipt-{number}.bin")), &raw);
+                                }
+                                raw.clear();
+                                on_job(number, &job);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! Getting bytes to a printer: TCP port 9100 (with the status read back first), or a
+//! device node or plain file (`/dev/usb/lp0`, a serial tty already configured, a spool file).
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::receipt_printer::{PrinterState, STATUS_QUERY, state_from_status};
+
+/// Where a printer is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrinterAddress {
+    /// A network printer, `tcp:HOST:PORT` (port 9100 by default).
+    Tcp(String),
+    /// A device node or a file, `file:PATH`.
+    File(PathBuf),
+}
+
+impl PrinterAddress {
+    /// Parses `tcp:HOST[:PORT]`, `tcp://HOST[:PORT]` or `file:PATH`.
+    pub fn parse(text: &str) -> Result<PrinterAddress, String> {
+        if let Some(rest) = text.strip_prefix("tcp://").or_else(|| text.strip_prefix("tcp:")) {
+            if rest.is_empty() {
+                return Err(format!("printer `{text}` needs a host, e.g. tcp:192.168.1.50:9100"));
+            }
+            let with_port = if rest.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) { rest.to_string() } else { format!("{rest}:9100") };
+            return Ok(PrinterAddress::Tcp(with_port));
+        }
+        if let Some(path) = text.strip_prefix("file:") {
+            if path.is_empty() {
+                return Err(format!("printer `{text}` needs a path, e.g. file:/dev/usb/lp0"));
+            }
+            return Ok(PrinterAddress::File(PathBuf::from(path)));
+        }
+        Err(format!("printer `{text}` must be tcp:HOST[:PORT] or file:PATH"))
+    }
+}
+
+/// Why a job did not print.
+#[derive(Debug, thiserror::Error)]
+pub enum PrintError {
+    /// No connection.
+    #[error("printer {address} unreachable: {source}")]
+    Unreachable {
+        /// Where.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The printer said it cannot print now.
+    #[error("{}", .0.message().1)]
+    NotReady(PrinterState),
+    /// Writing failed half way.
+    #[error("printer {address}: {source}")]
+    Io {
+        /// Where.
+        address: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What happened to a printed job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Printed {
+    /// The printer's state after the job, when it tells (a file does not).
+    pub state_after: Option<PrinterState>,
+}
+
+fn read_state(stream: &mut TcpStream) -> std::io::Result<PrinterState> {
+    stream.write_all(STATUS_QUERY)?;
+    let mut replies = [0u8; 3];
+    stream.read_exact(&mut replies)?;
+    Ok(state_from_status(replies[0], replies[1], replies[2]))
+}
+
+/// Asks a network printer for its state.
+pub fn printer_state(address: &PrinterAddress, timeout: Duration) -> Result<Option<PrinterState>, PrintError> {
+    match address {
+        PrinterAddress::File(_) => Ok(None),
+        PrinterAddress::Tcp(addr) => {
+            let mut stream = connect(addr, timeout)?;
+            read_state(&mut stream).map(Some).map_err(|source| PrintError::Io { address: addr.clone(), source })
+        }
+    }
+}
+
+fn connect(addr: &str, timeout: Duration) -> Result<TcpStream, PrintError> {
+    let unreachable = |source| PrintError::Unreachable { address: addr.to_string(), source };
+    let target = addr.to_socket_addrs().map_err(unreachable)?.next().ok_or_else(|| unreachable(std::io::Error::new(std::io::ErrorKind::NotFound, "no address")))?;
+    let stream = TcpStream::connect_timeout(&target, timeout).map_err(unreachable)?;
+    stream.set_read_timeout(Some(timeout)).map_err(unreachable)?;
+    stream.set_write_timeout(Some(timeout)).map_err(unreachable)?;
+    Ok(stream)
+}
+
+/// Sends a job. On TCP the printer's state is read first and a printer that cannot print
+/// (paper out, cover open, offline) gets nothing, so the job can be queued and reprinted.
+pub fn send(address: &PrinterAddress, job: &[u8], timeout: Duration) -> Result<Printed, PrintError> {
+    match address {
+        PrinterAddress::File(path) => {
+            let io = |source| PrintError::Io { address: path.display().to_string(), source };
+            let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
+            file.write_all(job).map_err(io)?;
+            file.flush().map_err(io)?;
+            Ok(Printed { state_after: None })
+        }
+        PrinterAddress::Tcp(addr) => {
+            let io = |source| PrintError::Io { address: addr.clone(), source };
+            let mut stream = connect(addr, timeout)?;
+            let before = read_state(&mut stream).map_err(io)?;
+            if !before.can_print() {
+                return Err(PrintError::NotReady(before));
+            }
+            stream.write_all(job).map_err(io)?;
+            stream.flush().map_err(io)?;
+            let after = read_state(&mut stream).map_err(io)?;
+            Ok(Printed { state_after: Some(after) })
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Receipt printing end to end: text → ESC/POS bytes → the decoder (and the simulator).
+#![allow(missing_docs)]
+
+use opentill_hardware::escpos_decode::{Decoder, Event, decode_all};
+use opentill_hardware::receipt_printer::{PrintOptions, PrinterState, STATUS_QUERY, drawer_kick_job, receipt_job, state_from_status, status_bytes};
+use proptest::prelude::*;
+
+const RECEIPT: &str = "        OpenTill 测试店
+--------------------------------
+可口可乐 330ml
+  2 x 3.50                  7.00
+合计                      ¥18.60
+Change                     31.40
+";
+
+fn options() -> PrintOptions {
+    PrintOptions { emphasize_prefix: Some("合计".into()), qr: Some("01a20146b95e73aab3a33053b78143f1".into()), kick_drawer: true }
+}
+
+#[test]
+fn a_receipt_decodes_back_to_its_text() {
+    let bytes = receipt_job(RECEIPT, &options());
+    let (gb, _, _) = encoding_rs::GB18030.encode("可口可乐");
+    assert!(bytes.windows(gb.len()).any(|w| w == &gb[..]), "Chinese is sent as GB18030");
+    assert!(bytes.windows(2).any(|w| w == [0x1c, 0x26]), "inside the Chinese mode (FS &)");
+    assert!(!String::from_utf8_lossy(&bytes).contains("可口可乐"), "never as UTF-8");
+    let jobs = decode_all(&bytes);
+    assert_eq!(jobs.len(), 1);
+    let job = &jobs[0];
+    assert_eq!(job.text().trim_end(), RECEIPT.trim_end());
+    assert_eq!(job.qr_codes, vec!["01a20146b95e73aab3a33053b78143f1".to_string()]);
+    assert_eq!(job.drawer_kicks, 1);
+    assert_eq!(job.bold_lines, vec![4], "the total is bold");
+    assert_eq!(job.unknown, 0);
+}
+
+#[test]
+fn english_stays_in_the_default_code_page() {
+    let bytes = receipt_job("Total  12.50\n", &PrintOptions::default());
+    assert!(!bytes.windows(2).any(|w| w == [0x1c, 0x26]));
+    assert_eq!(decode_all(&bytes)[0].text(), "Total  12.50\n");
+    let kick = decode_all(&drawer_kick_job());
+    assert_eq!(kick[0].drawer_kicks, 1);
+}
+
+#[test]
+fn status_bytes_round_trip() {
+    for state in [PrinterState::Ready, PrinterState::PaperNearEnd, PrinterState::PaperOut, PrinterState::CoverOpen, PrinterState::Offline] {
+        let (a, b, c) = (status_bytes(state, 1), status_bytes(state, 2), status_bytes(state, 4));
+        assert_eq!(state_from_status(a, b, c), state);
+    }
+    let mut decoder = Decoder::new();
+    assert_eq!(decoder.feed(STATUS_QUERY), vec![Event::StatusRequest(1), Event::StatusRequest(2), Event::StatusRequest(4)]);
+}
+
+proptest! {
+    #[test]
+    fn any_chunking_decodes_the_same(split in prop::collection::vec(1usize..64, 1..40)) {
+        let bytes = receipt_job(RECEIPT, &options());
+        let mut decoder = Decoder::new();
+        let mut jobs = Vec::new();
+        let mut at = 0;
+        for size in split.iter().cycle() {
+            if at >= bytes.len() { break; }
+            let end = (at + size).min(bytes.len());
+            for event in decoder.feed(&bytes[at..end]) {
+                if let Event::Cut(job) = event { jobs.push(job); }
+            }
+            at = end;
+        }
+        prop_assert_eq!(jobs, decode_all(&bytes));
+    }
+
+    #[test]
+    fn garbage_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
+        let mut decoder = Decoder::new();
+        let _ = decoder.feed(&bytes);
+        let _ = decoder.finish();
+    }
+}
