@@ -63,6 +63,16 @@ pub fn run(args: DemoArgs, lang: Lang) -> Outcome {
     }
     println!("{} {}", lang.pick("已入库商品", "stocked products"), shelf.len());
 
+    // The store's receipt printer: a simulated ESC/POS network printer on loopback that
+    // decodes what it receives, so the receipts below went over the real wire.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").context("starting the simulated printer")?;
+    let printer_addr = format!("tcp:{}", listener.local_addr().context("printer address")?);
+    let printer = crate::print::printer(&printer_addr)?;
+    let sim = opentill_hardware::sim::PrinterSim::new(None);
+    let serving = sim.clone();
+    std::thread::spawn(move || serving.serve(listener, |_, _| {}));
+    println!("{} {printer_addr}", lang.pick("收银小票打印机（模拟 ESC/POS）", "receipt printer (simulated ESC/POS)"));
+
     heading(lang.pick("开班", "Shift opened"));
     let cashier = till.authorize("c01", "1234", Permission::Sell, "open a shift")?;
     let shift = till.open_shift(&cashier, 50_000)?;
@@ -100,23 +110,30 @@ pub fn run(args: DemoArgs, lang: Lang) -> Outcome {
             }
         };
         let done = till.checkout(&basket, None, &tenders, Some(&cashier))?;
+        crate::print::queue_and_print(&mut till, "sale", &done.sale.sale_id, Some(&printer), lang)?;
         // Show the fullest receipt with a weighed item and change.
         let n_lines = done.sale.lines.len();
         if done.sale.lines.iter().any(|l| l.unit == Unit::Kg) && done.sale.change > 0 && first_receipt.as_ref().is_none_or(|(n, _)| n_lines > *n) {
-            first_receipt = Some((n_lines, till.sale_receipt(&done, lang)));
+            first_receipt = Some((n_lines, done.sale.sale_id.clone()));
         }
         sale_ids.push(done.sale.sale_id.clone());
     }
     println!("{} {}", lang.pick("已完成销售", "sales recorded"), sale_ids.len());
-    if let Some((_, text)) = first_receipt {
-        println!("\n{}", lang.pick("一张小票：", "One of the receipts:"));
-        print!("{text}");
+    let printed = sim.jobs();
+    println!("{} {}", lang.pick("打印机已打印小票", "receipts printed"), printed.len());
+    if let Some((_, sale_id)) = first_receipt
+        && let Some(job) = printed.iter().find(|j| j.qr_codes.contains(&sale_id))
+    {
+        println!("\n{}", lang.pick("一张小票（打印机收到的 ESC/POS 字节解码后）：", "One of the receipts, as the printer decoded its ESC/POS bytes:"));
+        print!("{}", job.text());
+        println!("[QR {}] [{} {}]", job.qr_codes.join(", "), lang.pick("开钱箱", "drawer kicks"), job.drawer_kicks);
     }
 
     heading(lang.pick("退货", "Refund"));
     if let Some(sale_id) = sale_ids.get(2) {
         let supervisor = till.authorize("s01", "9001", Permission::Refund, "refund")?;
         let done = till.refund(sale_id, &[(1, None)], Some(&supervisor), true)?;
+        crate::print::queue_and_print(&mut till, "refund", &done.refund.refund_id, Some(&printer), lang)?;
         print!("{}", till.refund_receipt(&done, lang));
     }
 

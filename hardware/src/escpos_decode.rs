@@ -41,6 +41,10 @@ impl Job {
     }
 }
 
+/// Longest printed line kept; a longer run of bytes without a newline is cut here (and
+/// counted in [`Job::unknown`]), so garbage cannot grow memory without bound.
+pub const MAX_LINE: usize = 4096;
+
 /// The streaming decoder.
 #[derive(Debug, Default)]
 pub struct Decoder {
@@ -159,6 +163,10 @@ impl Decoder {
             c => {
                 if self.line.is_empty() {
                     self.line_bold = self.bold;
+                }
+                if self.line.len() >= MAX_LINE {
+                    self.job.unknown += 1;
+                    self.end_line();
                 }
                 self.line.push(c);
                 if self.chinese && c >= 0x80 {

@@ -56,7 +56,10 @@ impl PrinterSim {
                         Ok(0) | Err(_) => break,
                         Ok(n) => n,
                     };
-                    raw.extend_from_slice(&buf[..n]);
+                    // Keep the raw bytes of one job for the record, but never more than 1 MiB.
+                    if raw.len() + n <= 1 << 20 {
+                        raw.extend_from_slice(&buf[..n]);
+                    }
                     let state = *sim.state.lock().unwrap_or_else(|p| p.into_inner());
                     for event in decoder.feed(&buf[..n]) {
                         match event {

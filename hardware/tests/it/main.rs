@@ -78,3 +78,37 @@ proptest! {
         let _ = decoder.finish();
     }
 }
+
+#[test]
+fn a_megabyte_without_a_newline_stays_bounded() {
+    let mut decoder = Decoder::new();
+    for _ in 0..256 {
+        assert!(decoder.feed(&[b'x'; 4096]).is_empty());
+    }
+    let job = decoder.finish().unwrap();
+    assert!(job.lines.iter().all(|l| l.len() <= opentill_hardware::escpos_decode::MAX_LINE));
+    assert_eq!(job.lines.iter().map(String::len).sum::<usize>(), 1 << 20);
+}
+
+/// A receipt recorded as printer bytes: the encoder must still produce exactly these
+/// bytes, and the decoder must still read them as this text.
+#[test]
+fn recorded_receipt_bytes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/escpos/receipt-zh.bin");
+    let bytes = receipt_job(RECEIPT, &options());
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        std::fs::write(path, &bytes).unwrap();
+    }
+    let recorded = std::fs::read(path).expect("fixtures/escpos/receipt-zh.bin (UPDATE_EXPECT=1 records it)");
+    assert_eq!(bytes, recorded, "the ESC/POS bytes of a receipt changed");
+    let job = &decode_all(&recorded)[0];
+    expect_test::expect![[r#"
+                OpenTill 测试店
+        --------------------------------
+        可口可乐 330ml
+          2 x 3.50                  7.00
+        合计                      ¥18.60
+        Change                     31.40
+    "#]]
+    .assert_eq(&job.text());
+}
