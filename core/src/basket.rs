@@ -98,6 +98,10 @@ pub struct Line {
     pub price_override: Option<PriceOverride>,
     /// Voided lines stay visible (for the audit trail) but count for nothing.
     pub voided: bool,
+    /// The price a scale printed on the label, when the line came from one: the customer
+    /// pays exactly that, whatever the per-kg arithmetic gives.
+    #[serde(default)]
+    pub label_price: Option<i64>,
 }
 
 impl Line {
@@ -109,6 +113,9 @@ impl Line {
     /// Price times quantity, before discounts. For weighed lines, per-kg price times grams,
     /// rounded half up to the fen.
     pub fn gross(&self) -> i64 {
+        if let (Some(label), None) = (self.label_price, &self.price_override) {
+            return label;
+        }
         let price = i128::from(self.unit_price());
         let qty = i128::from(self.qty);
         match self.item.unit {
@@ -227,7 +234,24 @@ impl Basket {
             }
         }
         self.check_amounts(None, product.price_minor, qty, product.unit)?;
-        self.lines.push(Line { item: LineItem::from(product), qty, discount: None, price_override: None, voided: false });
+        self.lines.push(Line { item: LineItem::from(product), qty, discount: None, price_override: None, voided: false, label_price: None });
+        Ok(self.lines.len() - 1)
+    }
+
+    /// Adds a weighed product from a scale label that printed its price: `grams` (from the
+    /// label, or derived from the price) and the label's price, which is what is charged.
+    pub fn add_labelled(&mut self, product: &Product, grams: i64, label_price: i64) -> Result<usize, BasketError> {
+        check_qty(Unit::Kg, grams)?;
+        if !(0..=MAX_AMOUNT_MINOR).contains(&label_price) {
+            return Err(BasketError::BadPrice(label_price));
+        }
+        let others: i64 = self.lines.iter().filter(|l| !l.voided).map(Line::gross).sum();
+        if others.saturating_add(label_price) > MAX_AMOUNT_MINOR {
+            return Err(BasketError::TooLarge);
+        }
+        let mut item = LineItem::from(product);
+        item.unit = Unit::Kg;
+        self.lines.push(Line { item, qty: grams, discount: None, price_override: None, voided: false, label_price: Some(label_price) });
         Ok(self.lines.len() - 1)
     }
 
@@ -346,7 +370,7 @@ impl Basket {
             .iter()
             .enumerate()
             .filter(|(i, l)| !l.voided && Some(*i) != line_idx)
-            .map(|(_, l)| gross(l.unit_price(), l.qty, l.item.unit))
+            .map(|(_, l)| i128::from(l.label_price.filter(|_| l.price_override.is_none()).unwrap_or_else(|| gross(l.unit_price(), l.qty, l.item.unit) as i64)))
             .sum();
         if candidate > i128::from(MAX_AMOUNT_MINOR) || others + candidate > i128::from(MAX_AMOUNT_MINOR) {
             return Err(BasketError::TooLarge);

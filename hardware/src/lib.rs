@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod barcode;
+pub mod gs1;
 pub mod escpos_decode;
 pub mod receipt_printer;
 pub mod sim;

@@ -59,9 +59,12 @@ pub const REQUIRED: [&str; 8] = ["sku", "barcode", "name", "name_zh", "price", "
 /// Longest text field accepted.
 const MAX_FIELD: usize = 200;
 
-/// Parses a catalog CSV. Returns the good products and the bad rows, or a whole-file
-/// error (not CSV, no header, missing columns).
-pub fn parse_catalog(input: impl Read, currency: Currency) -> Result<(Vec<Product>, Vec<RowError>, usize), (String, String)> {
+/// Good products, bad rows and the number of rows read.
+pub type Parsed = (Vec<Product>, Vec<RowError>, usize);
+
+/// Parses a catalog CSV (see the module docs). A whole-file problem is returned in
+/// English and Chinese.
+pub fn parse_catalog(input: impl Read, currency: Currency) -> Result<Parsed, Problem> {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).trim(csv::Trim::All).from_reader(input);
     let headers = reader
         .headers()

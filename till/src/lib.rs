@@ -306,16 +306,73 @@ impl Till {
         Basket::new(settings.currency, settings.tax_mode)
     }
 
-    /// Adds scanned codes to a basket; on error the basket is as it was.
+    /// Adds scanned codes to a basket; on error the basket is as it was. A code is first
+    /// looked up as printed; failing that it is understood (UPC-A/UPC-E/GTIN-14 spellings
+    /// of a catalog code, an in-store scale label with its weight or price, a GS1-128 or
+    /// GS1 DataMatrix string with GTIN, net weight or price).
     pub fn ring_up(&self, basket: &mut Basket, scans: &[ScanInput]) -> Result<()> {
         let mut next = basket.clone();
         for scan in scans {
-            let product = self.lookup(&scan.code)?;
-            let qty = parse_qty(&product, scan.qty.as_deref())?;
-            next.add(&product, qty)?;
+            match self.understand(&scan.code)? {
+                Understood::Product(product) => {
+                    let qty = parse_qty(&product, scan.qty.as_deref())?;
+                    next.add(&product, qty)?;
+                }
+                Understood::Weighed { product, grams, label_price } => {
+                    if scan.qty.is_some() {
+                        return Err(TillError::BadInput(format!("{} is a scale label and carries its own weight; give no quantity", scan.code)));
+                    }
+                    match label_price {
+                        Some(price) => next.add_labelled(&product, grams, price)?,
+                        None => next.add(&product, grams)?,
+                    };
+                }
+            }
         }
         *basket = next;
         Ok(())
+    }
+
+    fn understand(&self, code: &str) -> Result<Understood> {
+        use opentill_hardware::gs1::{Scan, ScaleValue, gs1_gtin, gs1_net_grams, gs1_price_minor, parse_scan};
+        check_code(code)?;
+        if let Some(product) = self.replica.product_by_barcode(code)? {
+            return Ok(Understood::Product(product));
+        }
+        let unknown = || TillError::UnknownBarcode(code.to_string());
+        let find = |c: &str| -> Result<Product> { self.replica.product_by_barcode(c)?.ok_or_else(unknown) };
+        let weighed = |product: Product| -> Result<Product> {
+            if product.unit == Unit::Kg { Ok(product) } else { Err(TillError::BadInput(format!("{code} carries a weight but {} is sold by the piece", product.sku))) }
+        };
+        match parse_scan(code, &opentill_hardware::gs1::ScaleLayout::default()) {
+            Ok(Scan::Gtin(gtin)) => Ok(Understood::Product(find(&gtin)?)),
+            Ok(Scan::Scale { item_code, value, .. }) => {
+                let product = weighed(find(&item_code)?)?;
+                Ok(match value {
+                    ScaleValue::Grams(grams) => Understood::Weighed { product, grams, label_price: None },
+                    ScaleValue::Price(price) => {
+                        let grams = grams_for_price(&product, price)?;
+                        Understood::Weighed { product, grams, label_price: Some(price) }
+                    }
+                })
+            }
+            Ok(Scan::Gs1(fields)) => {
+                let gtin = gs1_gtin(&fields).ok_or_else(|| TillError::BadInput(format!("{code} names no product (no GS1 AI 01)")))?;
+                let product = find(&gtin)?;
+                match (gs1_net_grams(&fields), gs1_price_minor(&fields)) {
+                    (None, None) => Ok(Understood::Product(product)),
+                    (Some(grams), price) => Ok(Understood::Weighed { product: weighed(product)?, grams, label_price: price }),
+                    (None, Some(price)) => {
+                        let product = weighed(product)?;
+                        let grams = grams_for_price(&product, price)?;
+                        Ok(Understood::Weighed { product, grams, label_price: Some(price) })
+                    }
+                }
+            }
+            // A mistyped or misread EAN is simply not in the catalog.
+            Ok(Scan::Other(_)) | Err(opentill_hardware::gs1::ScanError::Gtin(_)) => Err(unknown()),
+            Err(e) => Err(TillError::BadInput(format!("{code}: {e}"))),
+        }
     }
 
     /// Settles a basket built elsewhere (the UI's interactive basket) and records the sale.
@@ -610,6 +667,23 @@ impl Till {
     pub fn verify(&self, progress: impl FnMut(u64)) -> Result<VerifyReport> {
         Ok(self.replica.verify(progress)?)
     }
+}
+
+/// What a scan rings up.
+enum Understood {
+    /// A product, quantity from the cashier.
+    Product(Product),
+    /// A weighed product whose label carries the weight (and maybe the price).
+    Weighed { product: Product, grams: i64, label_price: Option<i64> },
+}
+
+/// The weight a price label stands for, for stock: price ÷ price per kg.
+fn grams_for_price(product: &Product, price: i64) -> Result<i64> {
+    if product.price_minor <= 0 {
+        return Err(TillError::BadInput(format!("{} has no price per kg to weigh a price label against", product.sku)));
+    }
+    let grams = opentill_core::rounding::div_round(i128::from(price) * 1000, i128::from(product.price_minor), opentill_core::rounding::RoundingMode::HalfUp) as i64;
+    Ok(grams.max(1))
 }
 
 fn check_code(code: &str) -> Result<()> {

@@ -287,3 +287,39 @@ fn variants_tags_and_several_barcodes_import_and_ring_up() {
         assert_eq!(skus, vec!["TEE-M".to_string(), "TEE-S".to_string()], "{query}");
     }
 }
+
+#[test]
+fn scale_labels_upc_and_gs1_ring_up() {
+    let (_dir, mut till) = store(CashRounding::None);
+    // Banana is filed under 2000001000007: PLU 00001 with a zero weight.
+    type Expected = Result<(i64, i64), &'static str>;
+    let cases: Vec<(&str, Expected)> = vec![
+        // A weight label: 1.234 kg at 6.98 = 8.61.
+        ("2000001012345", Ok((1234, 861))),
+        // The catalog code spelled as UPC-A / GTIN-14.
+        ("06901234567892", Ok((1, 350))),
+        // GS1-128 without separators: GTIN and net weight 0.750 kg.
+        ("0102000001000007310300075" , Err("unknown_barcode")),
+        ("01020000010000073103000750", Ok((750, 524))),
+        // GS1 with a price (AI 3922): the label price is charged exactly.
+        ("(01)02000001000007(3922)1299", Ok((1861, 1299))),
+        ("(01)06901234567892(3103)000500", Err("bad_input")),
+        ("(01)06901234567892(17)261399", Err("bad_input")),
+        ("2000001012340", Err("unknown_barcode")),
+        ("2099999012345", Err("unknown_barcode")),
+    ];
+    for (code, expected) in cases {
+        let mut basket = till.new_basket();
+        let got = till.ring_up(&mut basket, &[scan(code, None)]).map(|()| (basket.lines[0].qty, basket.totals().total));
+        match (expected, got) {
+            (Ok(want), Ok(got)) => assert_eq!(got, want, "{code}"),
+            (Err(kind), Err(e)) => assert_eq!(e.kind(), kind, "{code}: {e}"),
+            (want, got) => panic!("{code}: expected {want:?}, got {:?}", got.map_err(|e| e.to_string())),
+        }
+    }
+    let err = till.sell(None, &[scan("2000001012345", Some("2"))], &[cash(20)], None).unwrap_err();
+    assert!(err.to_string().contains("carries its own weight"), "{err}");
+    let done = till.sell(None, &[scan("(01)02000001000007(3922)1299", None)], &[cash(20)], None).unwrap();
+    assert_eq!((done.sale.total, done.sale.lines[0].qty, done.sale.lines[0].gross), (1299, 1861, 1299));
+    assert_eq!(till.replica().stock("PRD-1").unwrap(), -1861, "stock moves by the weight the price stands for");
+}
