@@ -11,8 +11,12 @@
 #![deny(missing_docs)]
 
 pub mod barcode;
+pub mod display;
 pub mod gs1;
 pub mod escpos_decode;
 pub mod receipt_printer;
+pub mod scale;
+pub mod scanner;
+pub mod serial;
 pub mod sim;
 pub mod transport;

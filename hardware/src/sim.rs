@@ -91,3 +91,49 @@ impl PrinterSim {
         }
     }
 }
+
+/// A simulated Toledo 8217 scale on a pseudo-terminal: open [`ScaleSim::path`] as its
+/// serial port, send `W`, get the weight.
+pub struct ScaleSim {
+    /// The device path to open.
+    pub path: PathBuf,
+    reading: Arc<Mutex<crate::scale::Reading>>,
+    _master: std::thread::JoinHandle<()>,
+}
+
+impl ScaleSim {
+    /// Starts a scale showing `reading`.
+    pub fn start(reading: crate::scale::Reading) -> std::io::Result<ScaleSim> {
+        let (mut master, slave) = serialport::TTYPort::pair().map_err(std::io::Error::other)?;
+        serialport::SerialPort::set_timeout(&mut master, std::time::Duration::from_millis(100)).map_err(std::io::Error::other)?;
+        let path = PathBuf::from(serialport::SerialPort::name(&slave).ok_or_else(|| std::io::Error::other("pty has no name"))?);
+        // The slave end stays open here so the pty lives while the client reopens it.
+        let reading = Arc::new(Mutex::new(reading));
+        let current = reading.clone();
+        let thread = std::thread::spawn(move || {
+            let _slave = slave;
+            let mut buf = [0u8; 64];
+            loop {
+                match master.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        for _ in buf[..n].iter().filter(|b| **b == crate::scale::REQUEST_WEIGHT) {
+                            let now = *current.lock().unwrap_or_else(|p| p.into_inner());
+                            if master.write_all(&crate::scale::reply(now)).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                    Err(_) => break,
+                }
+            }
+        });
+        Ok(ScaleSim { path, reading, _master: thread })
+    }
+
+    /// Changes what the scale shows.
+    pub fn set(&self, reading: crate::scale::Reading) {
+        *self.reading.lock().unwrap_or_else(|p| p.into_inner()) = reading;
+    }
+}

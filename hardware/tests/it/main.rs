@@ -1,6 +1,8 @@
 //! Receipt printing end to end: text → ESC/POS bytes → the decoder (and the simulator).
 #![allow(missing_docs)]
 
+mod serial;
+
 use opentill_hardware::escpos_decode::{Decoder, Event, decode_all};
 use opentill_hardware::receipt_printer::{PrintOptions, PrinterState, STATUS_QUERY, drawer_kick_job, receipt_job, state_from_status, status_bytes};
 use proptest::prelude::*;
