@@ -72,6 +72,9 @@ pub enum Command {
     /// Suspended sales.
     #[command(subcommand)]
     Suspended(SuspendedCommand),
+    /// Try serial devices: read a scale, listen to a scanner.
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// Receipt printing: the queue of unprinted receipts, reprints, printer status.
     #[command(subcommand)]
     Print(PrintCommand),
@@ -425,6 +428,35 @@ pub enum SuspendedCommand {
         /// Why.
         #[arg(long)]
         reason: String,
+    },
+}
+
+/// `device`.
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Ask a Toledo 8217 scale for its weight.
+    Scale {
+        /// Serial port, e.g. /dev/ttyUSB0.
+        #[arg(long)]
+        port: std::path::PathBuf,
+        /// Baud rate.
+        #[arg(long, default_value_t = 9600)]
+        baud: u32,
+    },
+    /// Print each code a serial scanner sends (it may be unplugged and replugged meanwhile).
+    Scanner {
+        /// Serial port, e.g. /dev/ttyACM0.
+        #[arg(long)]
+        port: std::path::PathBuf,
+        /// Baud rate.
+        #[arg(long, default_value_t = 9600)]
+        baud: u32,
+        /// What ends a code: cr, lf or tab.
+        #[arg(long, default_value = "cr")]
+        terminator: String,
+        /// Stop after this many codes.
+        #[arg(long)]
+        count: Option<usize>,
     },
 }
 

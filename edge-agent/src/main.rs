@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
+use cli::{Cli, Command, DeviceCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -274,6 +274,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             Ok(())
         }
         Command::Print(cmd) => run_print(cmd, lang),
+        Command::Device(cmd) => run_device(cmd, lang),
         Command::Journal(JournalCommand::Verify { data }) => {
             let till = open(&data.data)?;
             let tty = std::io::stderr().is_terminal();
@@ -435,6 +436,54 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
         print::queue_and_print(&mut till, "sale", &done.sale.sale_id, printer.as_ref(), lang)?;
     }
     Ok(())
+}
+
+fn run_device(cmd: DeviceCommand, lang: Lang) -> Outcome {
+    use opentill_hardware::scale::Reading;
+    use opentill_hardware::serial::ScannerEvent;
+    match cmd {
+        DeviceCommand::Scale { port, baud } => match opentill_hardware::serial::read_scale(&port, baud, std::time::Duration::from_secs(2)) {
+            Ok(Reading::Stable(grams)) => {
+                println!("{}.{:03} kg", grams / 1000, grams % 1000);
+                Ok(())
+            }
+            Ok(other) => {
+                let text = match other {
+                    Reading::InMotion => lang.pick("秤未稳定，请稍候", "scale in motion, wait"),
+                    Reading::OverCapacity => lang.pick("超过秤的量程", "over capacity"),
+                    _ => lang.pick("秤低于零点，请归零", "under zero, re-zero the scale"),
+                };
+                Err(TillError::BadInput(text.into()).into())
+            }
+            Err(e) => Err(TillError::BadInput(format!("{} {}: {e}", lang.pick("秤", "scale"), port.display())).into()),
+        },
+        DeviceCommand::Scanner { port, baud, terminator, count } => {
+            let terminator = opentill_hardware::scanner::Terminator::parse(&terminator).ok_or_else(|| TillError::BadInput(format!("--terminator `{terminator}` must be cr, lf or tab")))?;
+            let scanner = opentill_hardware::serial::SerialScanner { path: port, baud, terminator };
+            let (tx, rx) = std::sync::mpsc::channel();
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = stop.clone();
+            let thread = std::thread::spawn(move || scanner.run(tx, flag));
+            let mut seen = 0;
+            for event in rx {
+                match event {
+                    ScannerEvent::Connected => eprintln!("{}", lang.pick("扫描枪已连接", "scanner connected")),
+                    ScannerEvent::Disconnected(why) => eprintln!("{}: {why}", lang.pick("扫描枪已断开，等待重新连接", "scanner disconnected, waiting for it")),
+                    ScannerEvent::Rejected(e) => eprintln!("{}: {e}", lang.pick("已丢弃", "dropped")),
+                    ScannerEvent::Scan(code) => {
+                        println!("{code}");
+                        seen += 1;
+                        if count.is_some_and(|c| seen >= c) {
+                            break;
+                        }
+                    }
+                }
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            let _ = thread.join();
+            Ok(())
+        }
+    }
 }
 
 fn run_print(cmd: PrintCommand, lang: Lang) -> Outcome {

@@ -24,13 +24,60 @@ fn parse_state(text: &str) -> Option<PrinterState> {
 
 fn usage() -> ! {
     eprintln!("usage: opentill-sim printer --listen ADDR [--out DIR] [--state ready|paper-out|cover-open|offline|paper-near-end]");
+    eprintln!("       opentill-sim scale [--weight KG]      a Toledo 8217 scale on a pseudo-terminal");
+    eprintln!("       opentill-sim scanner                  a serial scanner on a pseudo-terminal: type codes, one a line");
     std::process::exit(2);
+}
+
+fn scale(mut args: impl Iterator<Item = String>) {
+    let mut grams = 532;
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--weight", Some(v)) => {
+                let kg: f64 = v.parse().unwrap_or_else(|_| usage());
+                grams = (kg * 1000.0).round() as i64;
+            }
+            _ => usage(),
+        }
+    }
+    let sim = opentill_hardware::sim::ScaleSim::start(opentill_hardware::scale::Reading::Stable(grams)).unwrap_or_else(|e| {
+        eprintln!("opentill-sim: cannot open a pseudo-terminal: {e}");
+        std::process::exit(1);
+    });
+    println!("scale on {} showing {grams} g; type a weight in kg (or `motion`) and Enter to change it", sim.path.display());
+    for line in std::io::stdin().lines().map_while(Result::ok) {
+        match line.trim() {
+            "motion" => sim.set(opentill_hardware::scale::Reading::InMotion),
+            text => match text.parse::<f64>() {
+                Ok(kg) if kg >= 0.0 => sim.set(opentill_hardware::scale::Reading::Stable((kg * 1000.0).round() as i64)),
+                _ => eprintln!("a weight in kg, or `motion`"),
+            },
+        }
+    }
+}
+
+fn scanner() {
+    use std::io::Write;
+    let (mut master, slave) = serialport::TTYPort::pair().unwrap_or_else(|e| {
+        eprintln!("opentill-sim: cannot open a pseudo-terminal: {e}");
+        std::process::exit(1);
+    });
+    println!("scanner on {}; type codes, one a line", serialport::SerialPort::name(&slave).unwrap_or_default());
+    for line in std::io::stdin().lines().map_while(Result::ok) {
+        if master.write_all(format!("{}\r", line.trim()).as_bytes()).is_err() {
+            break;
+        }
+    }
+    drop(slave);
 }
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    if args.next().as_deref() != Some("printer") {
-        usage();
+    match args.next().as_deref() {
+        Some("printer") => {}
+        Some("scale") => return scale(args),
+        Some("scanner") => return scanner(),
+        _ => usage(),
     }
     let (mut listen, mut out, mut state) = (String::from("127.0.0.1:9100"), None::<PathBuf>, PrinterState::Ready);
     while let Some(arg) = args.next() {
