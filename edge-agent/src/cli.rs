@@ -238,6 +238,15 @@ pub struct SaleArgs {
     /// Print the receipt: tcp:HOST[:PORT] or file:PATH. Unprinted receipts stay queued.
     #[arg(long, env = "OPENTILL_PRINTER")]
     pub print: Option<String>,
+    /// Show items, the total and the change on this 2x20 customer display (serial port).
+    #[arg(long, env = "OPENTILL_DISPLAY")]
+    pub display: Option<std::path::PathBuf>,
+    /// The customer display shows Chinese (GB18030).
+    #[arg(long)]
+    pub display_cjk: bool,
+    /// Weigh products sold by weight that have no --qty on this Toledo 8217 scale.
+    #[arg(long, env = "OPENTILL_SCALE")]
+    pub scale: Option<std::path::PathBuf>,
     /// Sale id (idempotency key); a new one by default.
     #[arg(long)]
     pub sale_id: Option<String>,

@@ -344,7 +344,10 @@ fn line_spec<'a>(text: &'a str, what: &str) -> Result<(usize, &'a str), Failure>
 fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
     let mut till = open(&args.data.data)?;
     let pairs = pair_by_position(&args.scans, &indices(matches, "sale", "scans"), &args.qtys, &indices(matches, "sale", "qtys"), ("scan", "qty"))?;
-    let scans: Vec<ScanInput> = pairs.into_iter().map(|(code, qty)| ScanInput { code, qty }).collect();
+    let mut scans: Vec<ScanInput> = pairs.into_iter().map(|(code, qty)| ScanInput { code, qty }).collect();
+    if let Some(port) = &args.scale {
+        weigh(&till, &mut scans, port, lang)?;
+    }
     if args.suspend.is_none() && args.tenders.is_empty() {
         return Err(TillError::BadInput("give at least one --tender (or --suspend LABEL to pay later)".into()).into());
     }
@@ -431,9 +434,54 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
         }
         println!("sale_id: {}", done.sale.sale_id);
     }
+    if let Some(port) = &args.display {
+        // The customer sees the last item, then the total and the change.
+        let m = |minor: i64| Money::new(minor, done.sale.currency).plain();
+        let show_lang = if args.display_cjk { lang } else { Lang::En };
+        let mut shown = Vec::new();
+        if let Some(line) = done.sale.lines.last() {
+            let name = if show_lang == Lang::Zh && !line.name_zh.is_empty() { &line.name_zh } else { &line.name };
+            shown.push(opentill_hardware::display::lines((name, &m(line.gross)), (opentill_core::i18n::Label::Total.text(show_lang), &m(done.sale.total))));
+        }
+        shown.push(opentill_hardware::display::lines(
+            (opentill_core::i18n::Label::Total.text(show_lang), &m(done.sale.total)),
+            (opentill_core::i18n::Label::Change.text(show_lang), &m(done.sale.change)),
+        ));
+        for rows in shown {
+            if let Err(e) = opentill_hardware::serial::write_to(port, 9600, &opentill_hardware::display::show(&rows, args.display_cjk)) {
+                eprintln!("{} {}: {e}", lang.pick("顾客显示屏", "customer display"), port.display());
+                break;
+            }
+        }
+    }
     if done.new {
         // The sale is durable; printing comes after and never undoes it.
         print::queue_and_print(&mut till, "sale", &done.sale.sale_id, printer.as_ref(), lang)?;
+    }
+    Ok(())
+}
+
+/// Fills in the weight of weighed products scanned without a quantity from the scale,
+/// waiting up to 3 s for it to settle.
+fn weigh(till: &Till, scans: &mut [ScanInput], port: &std::path::Path, lang: Lang) -> Result<(), Failure> {
+    use opentill_hardware::scale::Reading;
+    for scan in scans.iter_mut().filter(|s| s.qty.is_none()) {
+        let Ok(product) = till.lookup(&scan.code) else { continue };
+        if product.unit != opentill_core::catalog::Unit::Kg {
+            continue;
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let grams = loop {
+            match opentill_hardware::serial::read_scale(port, 9600, std::time::Duration::from_secs(1)) {
+                Ok(Reading::Stable(grams)) if grams > 0 => break grams,
+                Ok(Reading::Stable(_)) => return Err(TillError::BadInput(lang.pick("秤上没有商品", "nothing on the scale").into()).into()),
+                Ok(Reading::InMotion) if std::time::Instant::now() < deadline => std::thread::sleep(std::time::Duration::from_millis(200)),
+                Ok(other) => return Err(TillError::BadInput(format!("{}: {other:?}", lang.pick("秤无法称重", "the scale cannot weigh"))).into()),
+                Err(e) => return Err(TillError::BadInput(format!("{} {}: {e}", lang.pick("秤", "scale"), port.display())).into()),
+            }
+        };
+        eprintln!("{} {}.{:03} kg", product.display_name(lang), grams / 1000, grams % 1000);
+        scan.qty = Some(format!("{}.{:03}", grams / 1000, grams % 1000));
     }
     Ok(())
 }

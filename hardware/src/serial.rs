@@ -107,3 +107,10 @@ pub fn read_scale(path: &Path, baud: u32, timeout: Duration) -> Result<Reading, 
     }
     Err(ScaleError::NoReply)
 }
+
+/// Sends bytes to a serial device (a pole display), opening it by path.
+pub fn write_to(path: &Path, baud: u32, bytes: &[u8]) -> std::io::Result<()> {
+    let mut port = open(path, baud, Duration::from_millis(500)).map_err(std::io::Error::other)?;
+    port.write_all(bytes)?;
+    port.flush()
+}

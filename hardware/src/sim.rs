@@ -137,3 +137,58 @@ impl ScaleSim {
         *self.reading.lock().unwrap_or_else(|p| p.into_inner()) = reading;
     }
 }
+
+/// A simulated 2×20 pole display on a pseudo-terminal; [`DisplaySim::shown`] is what a
+/// customer would read now.
+pub struct DisplaySim {
+    /// The device path to open.
+    pub path: PathBuf,
+    shown: Arc<Mutex<[String; 2]>>,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+impl DisplaySim {
+    /// Starts a display; `cjk` ones read GB18030.
+    pub fn start(cjk: bool) -> std::io::Result<DisplaySim> {
+        let (mut master, slave) = serialport::TTYPort::pair().map_err(std::io::Error::other)?;
+        serialport::SerialPort::set_timeout(&mut master, std::time::Duration::from_millis(100)).map_err(std::io::Error::other)?;
+        let path = PathBuf::from(serialport::SerialPort::name(&slave).ok_or_else(|| std::io::Error::other("pty has no name"))?);
+        let shown: Arc<Mutex<[String; 2]>> = Arc::default();
+        let screen = shown.clone();
+        let thread = std::thread::spawn(move || {
+            let _slave = slave;
+            let mut pending: Vec<u8> = Vec::new();
+            let mut buf = [0u8; 256];
+            loop {
+                match master.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        pending.extend_from_slice(&buf[..n]);
+                        // Every update ends with the lower line's CR; decode complete updates.
+                        if let Some(end) = pending.iter().rposition(|b| *b == 0x0d) {
+                            let update: Vec<u8> = pending.drain(..=end).collect();
+                            let rows = crate::display::decode(&update, cjk);
+                            let mut screen = screen.lock().unwrap_or_else(|p| p.into_inner());
+                            for (row, text) in rows.into_iter().enumerate() {
+                                if !text.is_empty() || update.contains(&0x0c) {
+                                    screen[row] = text;
+                                }
+                            }
+                        }
+                        if pending.len() > 4096 {
+                            pending.clear();
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+                    Err(_) => break,
+                }
+            }
+        });
+        Ok(DisplaySim { path, shown, _thread: thread })
+    }
+
+    /// The two lines shown now.
+    pub fn shown(&self) -> [String; 2] {
+        self.shown.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}

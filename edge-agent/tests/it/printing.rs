@@ -83,3 +83,34 @@ fn a_file_printer_gets_the_same_bytes() {
     assert_eq!(jobs.len(), 1);
     assert_eq!(jobs[0].text(), out.rsplit_once("sale_id: ").unwrap().0);
 }
+
+#[test]
+fn a_scale_on_a_serial_port_weighs_for_the_till() {
+    use opentill_hardware::scale::Reading;
+    let dir = store();
+    let data = data(&dir);
+    let scale = opentill_hardware::sim::ScaleSim::start(Reading::Stable(1234)).unwrap();
+    let port = scale.path.to_str().unwrap().to_string();
+    let out = ok(&["sale", "--data", &data, "--scan", "2000001000007", "--scan", "6901234567892", "--scale", &port, "--tender", "cash:20", "--format", "json"]);
+    let sale: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // 1.234 kg of bananas at 6.98 = 8.61, plus a cola at 3.50.
+    assert_eq!(sale["total_minor"].as_i64(), Some(1211), "{out}");
+    scale.set(Reading::OverCapacity);
+    let out = edge(&["sale", "--data", &data, "--scan", "2000001000007", "--scale", &port, "--tender", "cash:20"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the scale cannot weigh"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn the_customer_display_shows_total_and_change() {
+    let dir = store();
+    let data = data(&dir);
+    let display = opentill_hardware::sim::DisplaySim::start(true).unwrap();
+    let port = display.path.to_str().unwrap().to_string();
+    ok(&["sale", "--data", &data, "--scan", "6901234567892", "--qty", "2", "--tender", "cash:10", "--display", &port, "--display-cjk", "--lang", "zh"]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while display.shown()[1] != "找零            3.00" {
+        assert!(std::time::Instant::now() < deadline, "display shows {:?}", display.shown());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(display.shown(), ["合计            7.00".to_string(), "找零            3.00".to_string()]);
+}
