@@ -72,6 +72,12 @@ pub enum Command {
     /// Suspended sales.
     #[command(subcommand)]
     Suspended(SuspendedCommand),
+    /// Find and decode the barcodes and QR codes in image files (PNG, JPEG).
+    Decode {
+        /// The images.
+        #[arg(required = true)]
+        images: Vec<std::path::PathBuf>,
+    },
     /// Try serial devices: read a scale, listen to a scanner.
     #[command(subcommand)]
     Device(DeviceCommand),

@@ -275,6 +275,27 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
         }
         Command::Print(cmd) => run_print(cmd, lang),
         Command::Device(cmd) => run_device(cmd, lang),
+        Command::Decode { images } => {
+            let mut failed = false;
+            for path in &images {
+                match opentill_hardware::image_decode::decode_file(path) {
+                    Ok(found) if found.is_empty() => {
+                        failed = true;
+                        eprintln!("{}: {}", path.display(), lang.pick("没有找到条码", "no code found"));
+                    }
+                    Ok(found) => {
+                        for code in found {
+                            println!("{}\t{}\t{}", path.display(), code.format, code.text);
+                        }
+                    }
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("{e}");
+                    }
+                }
+            }
+            if failed { Err(Failure::Reported) } else { Ok(()) }
+        }
         Command::Journal(JournalCommand::Verify { data }) => {
             let till = open(&data.data)?;
             let tty = std::io::stderr().is_terminal();

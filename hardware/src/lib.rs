@@ -13,6 +13,7 @@
 pub mod barcode;
 pub mod display;
 pub mod gs1;
+pub mod image_decode;
 pub mod escpos_decode;
 pub mod receipt_printer;
 pub mod scale;

@@ -146,3 +146,15 @@ fn discounts_price_overrides_suspend_resume_and_void() {
     assert!(export.contains("\"type\":\"sale_voided\"") && export.contains("walked away"));
     assert!(ok(&["journal", "verify", "--data", &data]).contains("journal OK"));
 }
+
+#[test]
+fn decodes_barcode_pictures() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/barcodes");
+    let qr = format!("{fixtures}/receipt-qr.png");
+    let ean = format!("{fixtures}/cola-ean13.png");
+    let out = ok(&["decode", &qr, &ean]);
+    assert_eq!(out, format!("{qr}\tQR_CODE\t01a20146b95e73aab3a33053b78143f1\n{ean}\tEAN_13\t6901234567892\n"));
+    let out = edge(&["decode", &qr, "/no/such.png"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such.png"));
+}

@@ -114,3 +114,31 @@ fn recorded_receipt_bytes() {
     "#]]
     .assert_eq(&job.text());
 }
+
+/// Barcode pictures kept in `fixtures/barcodes/` (written by `UPDATE_EXPECT=1`) decode to
+/// what they show.
+#[test]
+fn recorded_barcode_pictures() {
+    use opentill_hardware::image_decode::{decode_file, render};
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/barcodes"));
+    let cases = [
+        ("receipt-qr.png", rxing::BarcodeFormat::QR_CODE, "01a20146b95e73aab3a33053b78143f1", 240, 240),
+        ("cola-ean13.png", rxing::BarcodeFormat::EAN_13, "6901234567892", 360, 120),
+    ];
+    for (file, format, text, w, h) in cases {
+        let path = dir.join(file);
+        if std::env::var_os("UPDATE_EXPECT").is_some() {
+            let (luma, mw, mh) = render(format, text, w, h).unwrap();
+            let picture = image::GrayImage::from_raw(mw, mh, luma).unwrap();
+            let mut framed = image::GrayImage::from_pixel(mw + 40, mh + 40, image::Luma([255]));
+            image::imageops::overlay(&mut framed, &picture, 20, 20);
+            framed.save(&path).unwrap();
+        }
+        let found = decode_file(&path).unwrap();
+        assert_eq!(found.iter().map(|f| f.text.as_str()).collect::<Vec<_>>(), vec![text], "{file}");
+    }
+    let bad = dir.join("not-an-image.png");
+    std::fs::write(&bad, b"hello").unwrap();
+    assert!(decode_file(&bad).is_err());
+    std::fs::remove_file(&bad).unwrap();
+}
