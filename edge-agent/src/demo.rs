@@ -129,6 +129,8 @@ pub fn run(args: DemoArgs, lang: Lang) -> Outcome {
         println!("[QR {}] [{} {}]", job.qr_codes.join(", "), lang.pick("开钱箱", "drawer kicks"), job.drawer_kicks);
     }
 
+    devices_sale(&mut till, &shelf, &printer, &cashier, lang)?;
+
     heading(lang.pick("退货", "Refund"));
     if let Some(sale_id) = sale_ids.get(2) {
         let supervisor = till.authorize("s01", "9001", Permission::Refund, "refund")?;
@@ -195,5 +197,63 @@ pub fn sale_loop(args: SaleLoopArgs) -> Outcome {
         writeln!(stdout.lock(), "DONE sale {} {} {}", done.sale.sale_id, done.sale.total, done.sale.cash_taken()).context("stdout")?;
         last_sale = Some(done.sale.sale_id);
     }
+    Ok(())
+}
+
+/// One sale the way a counter with devices makes it: codes from a serial scanner, the
+/// weight from a serial scale, the total and change on a customer display, all of them
+/// simulated on pseudo-terminals so the bytes on the wire are the real ones.
+fn devices_sale(till: &mut Till, shelf: &[(String, Unit)], printer: &opentill_hardware::transport::PrinterAddress, cashier: &opentill_core::role::Actor, lang: Lang) -> Outcome {
+    use std::io::Write as _;
+    use opentill_hardware::serial::{ScannerEvent, SerialScanner};
+    heading(lang.pick("外设收银：扫描枪、电子秤、顾客显示屏", "A sale with devices: scanner, scale, customer display"));
+    let scale = opentill_hardware::sim::ScaleSim::start(opentill_hardware::scale::Reading::Stable(1234)).context("starting the simulated scale")?;
+    let display = opentill_hardware::sim::DisplaySim::start(lang == Lang::Zh).context("starting the simulated display")?;
+    let (mut scanner_wire, scanner_end) = serialport::TTYPort::pair().context("starting the simulated scanner")?;
+    let scanner_path = std::path::PathBuf::from(serialport::SerialPort::name(&scanner_end).unwrap_or_default());
+    println!("{} {}  {} {}  {} {}", lang.pick("扫描枪", "scanner"), scanner_path.display(), lang.pick("电子秤", "scale"), scale.path.display(), lang.pick("显示屏", "display"), display.path.display());
+
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let reader = SerialScanner { path: scanner_path, baud: 9600, terminator: opentill_hardware::scanner::Terminator::Cr };
+    let flag = stop.clone();
+    let thread = std::thread::spawn(move || reader.run(tx, flag));
+    let piece = shelf.iter().find(|(_, u)| *u == Unit::Each).map(|(c, _)| c.clone()).unwrap_or_default();
+    let weighed = shelf.iter().find(|(_, u)| *u == Unit::Kg).map(|(c, _)| c.clone()).unwrap_or_default();
+    let mut codes = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while codes.len() < 2 && std::time::Instant::now() < deadline {
+        match rx.recv_timeout(std::time::Duration::from_millis(500)) {
+            Ok(ScannerEvent::Connected) => {
+                scanner_wire.write_all(format!("{piece}\r{weighed}\r").as_bytes()).context("scanner wire")?;
+            }
+            Ok(ScannerEvent::Scan(code)) => {
+                println!("{} {code}", lang.pick("扫描", "scanned"));
+                codes.push(code);
+            }
+            _ => {}
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let _ = thread.join();
+    drop(scanner_end);
+    let mut scans: Vec<ScanInput> = codes.into_iter().map(|code| ScanInput { code, qty: None }).collect();
+    crate::weigh(till, &mut scans, &scale.path, lang)?;
+    for scan in scans.iter().filter(|s| s.qty.is_some()) {
+        println!("{} {} {} kg", lang.pick("称重", "weighed"), scan.code, scan.qty.as_deref().unwrap_or(""));
+    }
+    let mut basket = till.new_basket();
+    till.ring_up(&mut basket, &scans)?;
+    let total = basket.totals().total;
+    let done = till.checkout(&basket, None, &[Tender { kind: TenderKind::Cash, amount: (total / 1000 + 1) * 1000, reference: None }], Some(cashier))?;
+    crate::print::queue_and_print(till, "sale", &done.sale.sale_id, Some(printer), lang)?;
+    crate::display_sale(&display.path, &done.sale, lang == Lang::Zh, lang);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    while !display.shown()[1].contains(&opentill_core::money::Money::new(done.sale.change, done.sale.currency).plain()) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let shown = display.shown();
+    println!("{}", lang.pick("顾客显示屏：", "customer display:"));
+    println!("  +--------------------+\n  |{}|\n  |{}|\n  +--------------------+", shown[0], shown[1]);
     Ok(())
 }

@@ -456,24 +456,7 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
         println!("sale_id: {}", done.sale.sale_id);
     }
     if let Some(port) = &args.display {
-        // The customer sees the last item, then the total and the change.
-        let m = |minor: i64| Money::new(minor, done.sale.currency).plain();
-        let show_lang = if args.display_cjk { lang } else { Lang::En };
-        let mut shown = Vec::new();
-        if let Some(line) = done.sale.lines.last() {
-            let name = if show_lang == Lang::Zh && !line.name_zh.is_empty() { &line.name_zh } else { &line.name };
-            shown.push(opentill_hardware::display::lines((name, &m(line.gross)), (opentill_core::i18n::Label::Total.text(show_lang), &m(done.sale.total))));
-        }
-        shown.push(opentill_hardware::display::lines(
-            (opentill_core::i18n::Label::Total.text(show_lang), &m(done.sale.total)),
-            (opentill_core::i18n::Label::Change.text(show_lang), &m(done.sale.change)),
-        ));
-        for rows in shown {
-            if let Err(e) = opentill_hardware::serial::write_to(port, 9600, &opentill_hardware::display::show(&rows, args.display_cjk)) {
-                eprintln!("{} {}: {e}", lang.pick("顾客显示屏", "customer display"), port.display());
-                break;
-            }
-        }
+        display_sale(port, &done.sale, args.display_cjk, lang);
     }
     if done.new {
         // The sale is durable; printing comes after and never undoes it.
@@ -482,9 +465,31 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
     Ok(())
 }
 
+/// Shows a sale on a customer display: its last item, then the total and the change.
+/// A display that cannot be reached is reported and does not fail the sale.
+pub(crate) fn display_sale(port: &std::path::Path, sale: &opentill_core::sale::SaleRecord, cjk: bool, lang: Lang) {
+    let m = |minor: i64| Money::new(minor, sale.currency).plain();
+    let show_lang = if cjk { lang } else { Lang::En };
+    let mut shown = Vec::new();
+    if let Some(line) = sale.lines.last() {
+        let name = if show_lang == Lang::Zh && !line.name_zh.is_empty() { &line.name_zh } else { &line.name };
+        shown.push(opentill_hardware::display::lines((name, &m(line.gross)), (opentill_core::i18n::Label::Total.text(show_lang), &m(sale.total))));
+    }
+    shown.push(opentill_hardware::display::lines(
+        (opentill_core::i18n::Label::Total.text(show_lang), &m(sale.total)),
+        (opentill_core::i18n::Label::Change.text(show_lang), &m(sale.change)),
+    ));
+    for rows in shown {
+        if let Err(e) = opentill_hardware::serial::write_to(port, 9600, &opentill_hardware::display::show(&rows, cjk)) {
+            eprintln!("{} {}: {e}", lang.pick("顾客显示屏", "customer display"), port.display());
+            break;
+        }
+    }
+}
+
 /// Fills in the weight of weighed products scanned without a quantity from the scale,
 /// waiting up to 3 s for it to settle.
-fn weigh(till: &Till, scans: &mut [ScanInput], port: &std::path::Path, lang: Lang) -> Result<(), Failure> {
+pub(crate) fn weigh(till: &Till, scans: &mut [ScanInput], port: &std::path::Path, lang: Lang) -> Result<(), Failure> {
     use opentill_hardware::scale::Reading;
     for scan in scans.iter_mut().filter(|s| s.qty.is_none()) {
         let Ok(product) = till.lookup(&scan.code) else { continue };

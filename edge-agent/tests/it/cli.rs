@@ -158,3 +158,16 @@ fn decodes_barcode_pictures() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/no/such.png"));
 }
+
+#[test]
+fn the_demo_store_runs_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("demo");
+    let out = ok(&["demo", "--data", data.to_str().unwrap(), "--sales", "6"]);
+    for expected in ["products 2392", "receipts printed 6", "One of the receipts, as the printer decoded", "scanned 2010001000006", "weighed 2010001000006 1.234 kg", "customer display:", "Z report (shift close)", "Sales report", "journal OK:"] {
+        assert!(out.contains(expected), "the demo prints {expected:?}:\n{out}");
+    }
+    // The store it leaves behind is a working store.
+    assert!(ok(&["journal", "verify", "--data", data.to_str().unwrap()]).contains("journal OK"));
+    assert_eq!(ok(&["print", "queue", "--data", data.to_str().unwrap()]), "", "every receipt printed");
+}
