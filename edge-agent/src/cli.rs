@@ -47,6 +47,9 @@ pub enum ExportFormat {
 pub enum Command {
     /// Create a store in a new data directory.
     Init(InitArgs),
+    /// Store settings: show them, receipt paper, receipt logo.
+    #[command(subcommand)]
+    Store(StoreCommand),
     /// Import products or users from CSV.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -133,6 +136,33 @@ pub struct InitArgs {
     /// Currency code and minor digits, e.g. CNY or EUR:2.
     #[arg(long, default_value = "CNY")]
     pub currency: String,
+    /// Receipt paper width in millimetres: 58 or 80.
+    #[arg(long, default_value_t = 58)]
+    pub paper: u32,
+}
+
+/// `store`.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Show the store's settings.
+    Show {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Set the receipt paper width: 58 or 80 (mm).
+    Paper {
+        #[command(flatten)]
+        data: DataArg,
+        /// 58 or 80.
+        mm: u32,
+    },
+    /// Set the logo printed at the top of receipts (PNG or JPEG; black on white works best).
+    Logo {
+        #[command(flatten)]
+        data: DataArg,
+        /// The picture.
+        file: PathBuf,
+    },
 }
 
 /// `import`.

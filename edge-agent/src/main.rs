@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, DeviceCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
+use cli::{Cli, Command, DeviceCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -147,6 +147,10 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             };
             settings.utc_offset_min = parse_offset(&args.utc_offset).ok_or_else(|| TillError::BadInput(format!("--utc-offset `{}` must look like +08:00", args.utc_offset)))?;
             settings.currency = parse_currency(&args.currency).ok_or_else(|| TillError::BadInput(format!("--currency `{}` must look like CNY or EUR:2", args.currency)))?;
+            if args.paper != 58 && args.paper != 80 {
+                return Err(TillError::BadInput(format!("--paper {} must be 58 or 80", args.paper)).into());
+            }
+            settings.paper_mm = args.paper;
             let till = Till::init_with(&args.data.data, settings)?;
             let s = till.replica().settings();
             println!("{} {} ({}) {} {}", lang.pick("已创建门店", "created store"), s.store_id, s.node_id, lang.pick("于", "in"), args.data.data.display());
@@ -274,6 +278,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             Ok(())
         }
         Command::Print(cmd) => run_print(cmd, lang),
+        Command::Store(cmd) => run_store(cmd, lang),
         Command::Device(cmd) => run_device(cmd, lang),
         Command::Decode { images } => {
             let mut failed = false;
@@ -510,6 +515,33 @@ pub(crate) fn weigh(till: &Till, scans: &mut [ScanInput], port: &std::path::Path
         scan.qty = Some(format!("{}.{:03}", grams / 1000, grams % 1000));
     }
     Ok(())
+}
+
+fn run_store(cmd: StoreCommand, lang: Lang) -> Outcome {
+    match cmd {
+        StoreCommand::Show { data } => {
+            let till = open(&data.data)?;
+            let s = till.replica().settings();
+            println!("store\t{}\nnode\t{}\nname\t{}\nname_zh\t{}\naddress\t{}\ncurrency\t{}\ntax_mode\t{:?}\ncash_rounding\t{}\nutc_offset_min\t{}\npaper_mm\t{}\nlogo\t{}",
+                s.store_id, s.node_id, s.name, s.name_zh, s.address, s.currency.code(), s.tax_mode, s.cash_rounding.name(), s.utc_offset_min, s.paper_mm,
+                till.logo_path().map_or_else(|| "-".to_string(), |p| p.display().to_string()));
+            Ok(())
+        }
+        StoreCommand::Paper { data, mm } => {
+            let mut till = open(&data.data)?;
+            till.replica_mut().set_paper(mm).map_err(|_| TillError::BadInput(format!("paper {mm} must be 58 or 80")))?;
+            println!("{} {mm} mm", lang.pick("小票纸宽", "receipt paper"));
+            Ok(())
+        }
+        StoreCommand::Logo { data, file } => {
+            let till = open(&data.data)?;
+            let raster = opentill_hardware::receipt_printer::Raster::from_file(&file, opentill_hardware::receipt_printer::dots_for_paper(till.replica().settings().paper_mm)).map_err(TillError::BadInput)?;
+            let target = till.replica().dir().join("logo.png");
+            std::fs::copy(&file, &target).with_context(|| format!("{} {}", lang.pick("无法保存", "cannot save"), target.display()))?;
+            println!("{} {}x{} {}", lang.pick("小票标志", "receipt logo"), raster.width, raster.height, lang.pick("点", "dots"));
+            Ok(())
+        }
+    }
 }
 
 fn run_device(cmd: DeviceCommand, lang: Lang) -> Outcome {

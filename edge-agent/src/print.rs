@@ -27,7 +27,10 @@ pub fn failure_text(error: &PrintError, lang: Lang) -> String {
 /// Prints one queued receipt and records the outcome in the queue.
 pub fn print_job(till: &mut Till, job_id: &str, kind: &str, ref_id: &str, address: &PrinterAddress, lang: Lang) -> Result<Result<(), String>, TillError> {
     let (text, qr, cash) = till.printable(kind, ref_id, lang)?;
-    let options = PrintOptions { emphasize_prefix: Some(Label::Total.text(lang).to_string()), qr: Some(qr), kick_drawer: cash };
+    let dots = opentill_hardware::receipt_printer::dots_for_paper(till.replica().settings().paper_mm);
+    // A logo that cannot be read is left off; the receipt still prints.
+    let logo = till.logo_path().and_then(|path| opentill_hardware::receipt_printer::Raster::from_file(&path, dots).map_err(|e| tracing::warn!(error = %e, "logo not printed")).ok());
+    let options = PrintOptions { logo, emphasize_prefix: Some(Label::Total.text(lang).to_string()), qr: Some(qr), kick_drawer: cash };
     let outcome = send(address, &receipt_job(&text, &options), PRINTER_TIMEOUT).map_err(|e| failure_text(&e, lang));
     till.record_print(job_id, outcome.as_ref().map(|_| ()).map_err(String::as_str))?;
     Ok(outcome.map(|printed| {

@@ -25,6 +25,8 @@ pub struct Job {
     pub drawer_kicks: usize,
     /// Lines printed bold.
     pub bold_lines: Vec<usize>,
+    /// Raster images printed (width and height in dots).
+    pub images: Vec<(u32, u32)>,
     /// Bytes or commands that were not understood.
     pub unknown: usize,
 }
@@ -301,7 +303,11 @@ impl Decoder {
                 }
                 let x = usize::from(b[4]) + 256 * usize::from(b[5]);
                 let y = usize::from(b[6]) + 256 * usize::from(b[7]);
-                need(8 + x * y)
+                if b.len() < 8 + x * y {
+                    return Step::More;
+                }
+                self.job.images.push(((x * 8) as u32, y as u32));
+                Step::Took(8 + x * y)
             }
             _ => {
                 self.job.unknown += 1;

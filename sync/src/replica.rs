@@ -128,6 +128,8 @@ pub struct StoreSettings {
     pub cash_rounding: CashRounding,
     /// Minutes east of UTC (480 for China).
     pub utc_offset_min: i32,
+    /// Receipt paper: 58 (32 columns) or 80 (48 columns) millimetres.
+    pub paper_mm: u32,
 }
 
 impl StoreSettings {
@@ -143,6 +145,7 @@ impl StoreSettings {
             tax_mode: TaxMode::Inclusive,
             cash_rounding: CashRounding::None,
             utc_offset_min: 480,
+            paper_mm: 58,
         }
     }
 }
@@ -295,6 +298,7 @@ impl Replica {
             ("tax_mode", if settings.tax_mode == TaxMode::Inclusive { "inclusive" } else { "exclusive" }.to_string()),
             ("cash_rounding", settings.cash_rounding.name().to_string()),
             ("utc_offset_min", settings.utc_offset_min.to_string()),
+            ("paper_mm", settings.paper_mm.to_string()),
             ("node_public_key", hex::encode(key.verifying_key().to_bytes())),
         ];
         for (k, v) in pairs {
@@ -340,6 +344,8 @@ impl Replica {
             },
             cash_rounding: CashRounding::parse(&meta("cash_rounding")?).ok_or(ReplicaError::BadSetting("cash_rounding"))?,
             utc_offset_min: meta("utc_offset_min")?.parse().map_err(|_| ReplicaError::BadSetting("utc_offset_min"))?,
+            // Stores created before the setting existed print on 58 mm paper.
+            paper_mm: meta("paper_mm").ok().and_then(|v| v.parse().ok()).unwrap_or(58),
         };
         Ok(Replica { conn, key, settings, dir: dir.to_path_buf() })
     }
@@ -347,6 +353,16 @@ impl Replica {
     /// The store's settings.
     pub fn settings(&self) -> &StoreSettings {
         &self.settings
+    }
+
+    /// Changes the receipt paper width (58 or 80 mm).
+    pub fn set_paper(&mut self, paper_mm: u32) -> Result<()> {
+        if paper_mm != 58 && paper_mm != 80 {
+            return Err(ReplicaError::BadSetting("paper_mm"));
+        }
+        self.conn.execute("INSERT INTO meta (key, value) VALUES ('paper_mm', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [paper_mm.to_string()])?;
+        self.settings.paper_mm = paper_mm;
+        Ok(())
     }
 
     /// Changes the cash rounding rule.

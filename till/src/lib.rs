@@ -179,9 +179,17 @@ impl Till {
         StoreHeader { store_id: s.store_id.clone(), name: s.name.clone(), name_zh: s.name_zh.clone(), address: s.address.clone() }
     }
 
-    /// A receipt layout for a language on 58 mm paper.
+    /// A receipt layout for a language on the store's paper (58 mm: 32 columns, 80 mm: 48).
     pub fn layout(&self, lang: Lang) -> Layout {
-        Layout { lang, width: WIDTH_58MM, utc_offset_min: self.replica.settings().utc_offset_min }
+        let settings = self.replica.settings();
+        let width = if settings.paper_mm == 80 { opentill_core::receipt::WIDTH_80MM } else { WIDTH_58MM };
+        Layout { lang, width, utc_offset_min: settings.utc_offset_min }
+    }
+
+    /// The store logo printed at the top of receipts (`logo.png` in the data directory), if any.
+    pub fn logo_path(&self) -> Option<std::path::PathBuf> {
+        let path = self.replica.dir().join("logo.png");
+        path.exists().then_some(path)
     }
 
     // ---- catalog ----

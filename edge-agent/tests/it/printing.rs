@@ -114,3 +114,21 @@ fn the_customer_display_shows_total_and_change() {
     }
     assert_eq!(display.shown(), ["合计            7.00".to_string(), "找零            3.00".to_string()]);
 }
+
+#[test]
+fn eighty_millimetre_paper_with_a_logo() {
+    let dir = store();
+    let data = data(&dir);
+    let (sim, printer) = start_printer();
+    let logo = format!("{}/../fixtures/barcodes/receipt-qr.png", env!("CARGO_MANIFEST_DIR"));
+    let bad = edge(&["store", "logo", "--data", &data, "Cargo.toml"]);
+    assert_eq!(bad.status.code(), Some(1), "not a picture");
+    assert!(ok(&["store", "logo", "--data", &data, &logo]).contains("receipt logo 280x280"));
+    ok(&["store", "paper", "--data", &data, "80"]);
+    assert!(ok(&["store", "show", "--data", &data]).contains("paper_mm\t80"));
+    ok(&["sale", "--data", &data, "--scan", "6901234567892", "--tender", "cash:5", "--print", &printer]);
+    wait_for_jobs(&sim, 1);
+    let job = &sim.jobs()[0];
+    assert_eq!(job.images, vec![(280, 280)], "the logo prints above the text");
+    assert!(job.lines.iter().any(|l| l.len() == 48 && l.starts_with("Subtotal")), "48 columns on 80 mm paper: {:?}", job.lines);
+}

@@ -16,7 +16,7 @@ Change                     31.40
 ";
 
 fn options() -> PrintOptions {
-    PrintOptions { emphasize_prefix: Some("合计".into()), qr: Some("01a20146b95e73aab3a33053b78143f1".into()), kick_drawer: true }
+    PrintOptions { logo: None, emphasize_prefix: Some("合计".into()), qr: Some("01a20146b95e73aab3a33053b78143f1".into()), kick_drawer: true }
 }
 
 #[test]
@@ -141,4 +141,23 @@ fn recorded_barcode_pictures() {
     std::fs::write(&bad, b"hello").unwrap();
     assert!(decode_file(&bad).is_err());
     std::fs::remove_file(&bad).unwrap();
+}
+
+#[test]
+fn a_logo_prints_as_a_raster_above_the_text() {
+    use opentill_hardware::receipt_printer::{Raster, dots_for_paper};
+    // A 1000x200 black-and-white picture shrinks to the 384 dots of 58 mm paper.
+    let mut luma = vec![255u8; 1000 * 200];
+    for y in 50..150 {
+        for x in 100..900 {
+            luma[y * 1000 + x] = 0;
+        }
+    }
+    let logo = Raster::from_luma(&luma, 1000, 200, dots_for_paper(58)).unwrap();
+    assert_eq!((logo.width, logo.height), (384, 76));
+    let bytes = receipt_job("Total 1.00\n", &PrintOptions { logo: Some(logo), ..PrintOptions::default() });
+    let job = &decode_all(&bytes)[0];
+    assert_eq!(job.images, vec![(384, 76)]);
+    assert_eq!(job.text(), "Total 1.00\n");
+    assert!(Raster::from_luma(&[0; 3], 2, 2, 384).is_none());
 }
