@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod barcode;
+pub mod camera;
 pub mod display;
 pub mod gs1;
 pub mod image_decode;
