@@ -5,3 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 cargo test --workspace --locked "$@"
+# The webcam source is behind a feature; make sure it still builds.
+cargo check -p opentill-edge --features camera --locked

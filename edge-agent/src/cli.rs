@@ -488,6 +488,15 @@ pub enum DeviceCommand {
         #[arg(long, default_value_t = 9600)]
         baud: u32,
     },
+    /// Print each code a webcam sees (needs a build with `--features camera`).
+    Camera {
+        /// Camera index (0 is /dev/video0).
+        #[arg(long, default_value_t = 0)]
+        index: u32,
+        /// Stop after this many codes.
+        #[arg(long)]
+        count: Option<usize>,
+    },
     /// Print each code a serial scanner sends (it may be unplugged and replugged meanwhile).
     Scanner {
         /// Serial port, e.g. /dev/ttyACM0.

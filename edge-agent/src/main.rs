@@ -544,6 +544,30 @@ fn run_store(cmd: StoreCommand, lang: Lang) -> Outcome {
     }
 }
 
+#[cfg(feature = "camera")]
+fn camera(index: u32, count: Option<usize>, lang: Lang) -> Outcome {
+    let (feeder, found) = opentill_hardware::camera::start_decoder(std::time::Duration::from_secs(2));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    let capture = std::thread::spawn(move || opentill_hardware::camera::run_webcam(index, feeder, flag));
+    for (seen, code) in found.into_iter().enumerate() {
+        println!("{}\t{}", code.format, code.text);
+        if count.is_some_and(|c| seen + 1 >= c) {
+            break;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    match capture.join() {
+        Ok(Err(e)) => Err(TillError::BadInput(format!("{}: {e}", lang.pick("摄像头", "camera"))).into()),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(not(feature = "camera"))]
+fn camera(_index: u32, _count: Option<usize>, lang: Lang) -> Outcome {
+    Err(TillError::BadInput(lang.pick("此版本未包含摄像头支持：用 cargo build --features camera 构建", "this build has no camera support: build with cargo build -p opentill-edge --features camera").into()).into())
+}
+
 fn run_device(cmd: DeviceCommand, lang: Lang) -> Outcome {
     use opentill_hardware::scale::Reading;
     use opentill_hardware::serial::ScannerEvent;
@@ -563,6 +587,7 @@ fn run_device(cmd: DeviceCommand, lang: Lang) -> Outcome {
             }
             Err(e) => Err(TillError::BadInput(format!("{} {}: {e}", lang.pick("秤", "scale"), port.display())).into()),
         },
+        DeviceCommand::Camera { index, count } => camera(index, count, lang),
         DeviceCommand::Scanner { port, baud, terminator, count } => {
             let terminator = opentill_hardware::scanner::Terminator::parse(&terminator).ok_or_else(|| TillError::BadInput(format!("--terminator `{terminator}` must be cr, lf or tab")))?;
             let scanner = opentill_hardware::serial::SerialScanner { path: port, baud, terminator };

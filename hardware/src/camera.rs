@@ -106,3 +106,27 @@ mod tests {
         drop(feeder);
     }
 }
+
+/// Feeds a webcam's frames (V4L2 through nokhwa) to a decoder until `stop` is set or the
+/// decoder goes away. Built with the `camera` feature.
+#[cfg(feature = "camera")]
+pub fn run_webcam(index: u32, feeder: FrameFeeder, stop: Arc<std::sync::atomic::AtomicBool>) -> Result<(), String> {
+    use nokhwa::Camera;
+    use nokhwa::pixel_format::LumaFormat;
+    use nokhwa::utils::{CameraIndex, RequestedFormat, RequestedFormatType};
+    let format = RequestedFormat::new::<LumaFormat>(RequestedFormatType::AbsoluteHighestFrameRate);
+    let mut camera = Camera::new(CameraIndex::Index(index), format).map_err(|e| format!("camera {index}: {e}"))?;
+    camera.open_stream().map_err(|e| format!("camera {index}: {e}"))?;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let buffer = camera.frame().map_err(|e| format!("camera {index}: {e}"))?;
+        let resolution = buffer.resolution();
+        let (width, height) = (resolution.width(), resolution.height());
+        let mut luma = vec![0u8; (width * height) as usize];
+        buffer.decode_image_to_buffer::<LumaFormat>(&mut luma).map_err(|e| format!("camera {index}: {e}"))?;
+        if !feeder.offer(Frame { luma, width, height }) {
+            break;
+        }
+    }
+    let _ = camera.stop_stream();
+    Ok(())
+}
