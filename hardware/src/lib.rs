@@ -12,6 +12,7 @@
 
 pub mod barcode;
 pub mod camera;
+pub mod contract;
 pub mod display;
 pub mod gs1;
 pub mod image_decode;

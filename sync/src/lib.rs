@@ -22,4 +22,8 @@ mod replica;
 pub mod schema;
 pub mod search;
 
+pub use replica::devices::{Alert, DeviceRow, ShelfSlot, Vend, VendState, settle_vend, take_from_slot};
+pub use rusqlite;
+/// What replica operations return.
+pub type Result<T, E = ReplicaError> = std::result::Result<T, E>;
 pub use replica::{Appended, DB_FILE, KEY_FILE, PrintJob, Replica, ReplicaError, StoreSettings, Suspended, User, VerifyReport};

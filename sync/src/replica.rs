@@ -107,6 +107,8 @@ pub enum ReplicaError {
 
 type Result<T, E = ReplicaError> = std::result::Result<T, E>;
 
+pub mod devices;
+
 /// Store settings, fixed at `init` and kept in the replica.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreSettings {
@@ -587,6 +589,13 @@ impl Replica {
     /// transaction. When this returns `Ok`, the fact survives a crash or power cut; when
     /// it returns `Err`, nothing was written.
     pub fn append(&mut self, ts_ms: i64, fact: &Fact) -> Result<Appended> {
+        self.append_with(ts_ms, fact, |_| Ok(()))
+    }
+
+    /// Like [`Replica::append`], and also runs `also` inside the same transaction, so
+    /// that state kept beside the journal (a vend marked charged, say) changes together
+    /// with the fact or not at all.
+    pub fn append_with(&mut self, ts_ms: i64, fact: &Fact, also: impl FnOnce(&Transaction<'_>) -> Result<()>) -> Result<Appended> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let last: Option<(i64, Vec<u8>)> = tx.prepare_cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")?.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
         let (prev_seq, prev_hash) = match last {
@@ -607,6 +616,7 @@ impl Replica {
                 entry.signature.as_slice()
             ])?;
         project(&tx, entry.seq, ts_ms, fact)?;
+        also(&tx)?;
         tx.commit()?;
         debug!(seq = entry.seq, kind = fact.kind(), "journaled");
         Ok(Appended { seq: entry.seq, hash: entry.hash })

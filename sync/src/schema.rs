@@ -103,4 +103,72 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX print_queue_pending ON print_queue(printed_ms, created_ms);
     "#,
+    // 3: the edge agent's device state: registry and health, alerts, vends (holds and
+    // their settlement), vending slots and telemetry, smart-shelf slots, revoked passes.
+    DEVICES_MIGRATION,
 ];
+
+/// Migration 3, the edge agent's device tables. Device state is not a fact: facts (vend
+/// sales, gate passages) go to the journal; these tables say what the devices are doing.
+const DEVICES_MIGRATION: &str = r#"
+    CREATE TABLE devices (
+        device TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        online INTEGER NOT NULL,
+        since_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE alerts (
+        alert_id TEXT PRIMARY KEY,
+        ts_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        device TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        cleared_ms INTEGER
+    ) STRICT;
+    CREATE INDEX alerts_recent ON alerts(ts_ms);
+    CREATE TABLE vends (
+        vend_id TEXT PRIMARY KEY,
+        machine TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        slot TEXT NOT NULL,
+        sku TEXT,
+        price_minor INTEGER NOT NULL,
+        credential_kind TEXT NOT NULL,
+        account TEXT,
+        state TEXT NOT NULL CHECK (state IN ('denied', 'held', 'charged', 'released')),
+        reason TEXT,
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        settled_ms INTEGER,
+        UNIQUE (machine, session_id)
+    ) STRICT;
+    CREATE INDEX vends_open ON vends(state, expires_ms);
+    CREATE INDEX vends_account ON vends(account, state);
+    CREATE TABLE vend_slots (
+        machine TEXT NOT NULL,
+        slot TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (machine, slot)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE vend_telemetry (
+        machine TEXT PRIMARY KEY,
+        temp_c REAL NOT NULL,
+        door_open INTEGER NOT NULL,
+        ts_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE shelf_slots (
+        shelf TEXT NOT NULL,
+        slot TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        unit_grams INTEGER NOT NULL CHECK (unit_grams > 0),
+        tolerance_grams INTEGER NOT NULL CHECK (tolerance_grams >= 0),
+        par INTEGER NOT NULL CHECK (par >= 0),
+        grams INTEGER,
+        count INTEGER,
+        ts_ms INTEGER,
+        PRIMARY KEY (shelf, slot)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE revoked_passes (pass_id TEXT PRIMARY KEY, revoked_ms INTEGER NOT NULL) STRICT;
+"#;

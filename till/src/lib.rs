@@ -28,6 +28,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod import;
+pub mod vending;
 
 use std::path::Path;
 
@@ -385,6 +386,19 @@ impl Till {
 
     /// Settles a basket built elsewhere (the UI's interactive basket) and records the sale.
     pub fn checkout(&mut self, basket: &Basket, sale_id: Option<String>, tenders: &[Tender], cashier: Option<&Actor>) -> Result<SaleDone> {
+        self.checkout_with(basket, sale_id, tenders, cashier, |_| Ok(()))
+    }
+
+    /// Like [`Till::checkout`], and also runs `also` in the transaction that records the
+    /// sale: a vend is marked charged together with its sale or not at all.
+    pub fn checkout_with(
+        &mut self,
+        basket: &Basket,
+        sale_id: Option<String>,
+        tenders: &[Tender],
+        cashier: Option<&Actor>,
+        also: impl FnOnce(&opentill_sync::rusqlite::Transaction<'_>) -> opentill_sync::Result<()>,
+    ) -> Result<SaleDone> {
         for tender in tenders.iter().filter(|t| t.kind == TenderKind::StoredValue) {
             if let Some(account) = &tender.reference {
                 let balance = self.replica.stored_value(account)?;
@@ -401,7 +415,7 @@ impl Till {
         };
         let sale = complete_sale(basket, tenders, self.replica.settings().cash_rounding, ctx)?;
         let ts_ms = self.clock.now_ms();
-        let appended = self.replica.append(ts_ms, &Fact::Sale(sale.clone()))?;
+        let appended = self.replica.append_with(ts_ms, &Fact::Sale(sale.clone()), also)?;
         info!(sale = %sale.sale_id, total = sale.total, seq = appended.seq, "sale recorded");
         Ok(SaleDone { sale, ts_ms, seq: appended.seq, new: true })
     }

@@ -1,0 +1,145 @@
+//! Vending: a customer is charged exactly once and only for a dispensed vend, whatever the
+//! machine repeats, loses or reports late; member passes verify offline.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use opentill_core::tender::TenderKind;
+use opentill_hardware::contract::{Credential, CredentialKind, Outcome};
+use opentill_sync::VendState;
+use opentill_till::vending::{Denial, HOLD_MS, RELEASE_GRACE_MS};
+use opentill_till::{Clock, Till};
+
+#[derive(Clone)]
+struct ManualClock(Arc<AtomicI64>);
+
+impl Clock for ManualClock {
+    fn now_ms(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl ManualClock {
+    fn advance(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+const PAY: &str = "134567890123456789";
+
+fn machine() -> (tempfile::TempDir, Till, ManualClock) {
+    let (dir, till) = crate::store(crate::jiao());
+    let clock = ManualClock(Arc::new(AtomicI64::new(1_795_311_000_000)));
+    let mut till = till.with_clock(Box::new(clock.clone()));
+    till.replica_mut().set_vend_slots("vm-1", &[("A1".into(), "DRK-1".into(), 5), ("A2".into(), "SNK-1".into(), 0)]).unwrap();
+    till.top_up("M001", 1000, TenderKind::Cash, "s01").unwrap();
+    (dir, till, clock)
+}
+
+fn pay() -> Credential {
+    Credential { kind: CredentialKind::PaymentCode, value: PAY.into() }
+}
+
+fn member(till: &Till) -> Credential {
+    let (_, token) = till.issue_pass("M001", 86_400_000).unwrap();
+    Credential { kind: CredentialKind::MemberQr, value: token }
+}
+
+fn charges(till: &Till) -> usize {
+    till.sales_report(None, None).unwrap().n_sales as usize
+}
+
+#[test]
+fn a_dispensed_vend_is_charged_once_however_often_it_is_reported() {
+    let (_dir, mut till, _clock) = machine();
+    let cmd = till.vend_session("vm-1", "s-1", "A1", &pay()).unwrap();
+    assert_eq!((cmd.denied, cmd.price_minor, cmd.new), (None, 350, true));
+    // The machine repeats its session: same vend back, nothing new held.
+    let again = till.vend_session("vm-1", "s-1", "A1", &pay()).unwrap();
+    assert_eq!((again.vend.as_str(), again.new), (cmd.vend.as_str(), false));
+    let done = till.vend_result("vm-1", &cmd.vend, Outcome::Dispensed, None).unwrap();
+    assert!(done.charged && done.new);
+    for _ in 0..3 {
+        let repeat = till.vend_result("vm-1", &cmd.vend, Outcome::Dispensed, None).unwrap();
+        assert!(repeat.charged && !repeat.new);
+    }
+    // A contradictory late `failed` does not refund or re-charge.
+    assert!(till.vend_result("vm-1", &cmd.vend, Outcome::Failed, None).unwrap().charged);
+    assert_eq!(charges(&till), 1);
+    let (_, sale) = till.sale(&cmd.vend).unwrap();
+    assert_eq!((sale.total, sale.tenders[0].kind), (350, TenderKind::MobilePay));
+    assert_eq!(till.replica().vend_slot("vm-1", "A1").unwrap(), Some(("DRK-1".into(), 4)));
+    assert_eq!(till.replica().stock("DRK-1").unwrap(), -1, "vend sales take stock like any sale");
+}
+
+#[test]
+fn failed_and_silent_vends_charge_nothing() {
+    let (_dir, mut till, clock) = machine();
+    let failed = till.vend_session("vm-1", "s-1", "A1", &member(&till)).unwrap();
+    assert_eq!(till.replica().held_on_account("M001").unwrap(), 350);
+    let settled = till.vend_result("vm-1", &failed.vend, Outcome::Failed, Some("motor_jam")).unwrap();
+    assert!(!settled.charged);
+    assert_eq!(till.replica().held_on_account("M001").unwrap(), 0, "the hold is released");
+
+    let silent = till.vend_session("vm-1", "s-2", "A1", &member(&till)).unwrap();
+    assert_eq!(silent.expires_ms, Some(1_795_311_000_000 + HOLD_MS));
+    clock.advance(HOLD_MS + 1);
+    assert!(till.expire_vends().unwrap().is_empty(), "a grace period after the hold ends lets a late result arrive");
+    clock.advance(RELEASE_GRACE_MS);
+    assert_eq!(till.expire_vends().unwrap(), vec![silent.vend.clone()]);
+    assert_eq!(till.replica().vend(&silent.vend).unwrap().unwrap().state, VendState::Released);
+    assert_eq!(charges(&till), 0);
+    assert_eq!(till.replica().stored_value("M001").unwrap(), 1000);
+}
+
+#[test]
+fn a_dispense_reported_after_the_release_is_charged_and_alerted() {
+    let (_dir, mut till, clock) = machine();
+    let cmd = till.vend_session("vm-1", "s-1", "A1", &member(&till)).unwrap();
+    clock.advance(HOLD_MS + RELEASE_GRACE_MS + 1);
+    till.expire_vends().unwrap();
+    let late = till.vend_result("vm-1", &cmd.vend, Outcome::Dispensed, None).unwrap();
+    assert!(late.charged);
+    assert_eq!(late.alert.as_ref().map(|a| a.kind.as_str()), Some("late_dispense"));
+    assert_eq!(till.replica().stored_value("M001").unwrap(), 650);
+    assert!(till.vend_result("vm-1", &cmd.vend, Outcome::Dispensed, None).unwrap().charged);
+    assert_eq!(charges(&till), 1);
+}
+
+#[test]
+fn sessions_are_denied_with_a_reason() {
+    let (_dir, mut till, clock) = machine();
+    let valid = member(&till);
+    let mut forged = valid.value.clone();
+    forged.replace_range(5..9, "M999");
+    let expired = till.issue_pass("M001", 60_000).unwrap().1;
+    let (revoked_pass, revoked) = till.issue_pass("M001", 86_400_000).unwrap();
+    till.replica_mut().revoke_pass(&revoked_pass.pass_id, 0).unwrap();
+    let (_, poor) = till.issue_pass("M002", 86_400_000).unwrap();
+    clock.advance(120_000);
+    let cases: &[(&str, CredentialKind, &str, Option<Denial>)] = &[
+        ("A1", CredentialKind::MemberQr, &valid.value, None),
+        ("A2", CredentialKind::PaymentCode, PAY, Some(Denial::SoldOut)),
+        ("Z9", CredentialKind::PaymentCode, PAY, Some(Denial::UnknownSlot)),
+        ("A1", CredentialKind::MemberQr, &forged, Some(Denial::BadPass)),
+        ("A1", CredentialKind::MemberQr, "OTP1.M001.x.1", Some(Denial::BadPass)),
+        ("A1", CredentialKind::MemberQr, &expired, Some(Denial::PassExpired)),
+        ("A1", CredentialKind::MemberQr, &revoked, Some(Denial::PassRevoked)),
+        ("A1", CredentialKind::MemberQr, &poor, Some(Denial::InsufficientBalance)),
+        ("A1", CredentialKind::PaymentCode, "123", Some(Denial::BadPaymentCode)),
+    ];
+    for (i, (slot, kind, value, want)) in cases.iter().enumerate() {
+        let credential = Credential { kind: *kind, value: value.to_string() };
+        let cmd = till.vend_session("vm-1", &format!("case-{i}"), slot, &credential).unwrap();
+        assert_eq!(cmd.denied, *want, "case {i}: {slot} {value}");
+        assert_eq!(cmd.expires_ms.is_some(), want.is_none(), "case {i}");
+    }
+    // Holds count against the balance: 1000 covers two more 350 vends, not three.
+    let a = till.vend_session("vm-1", "h-1", "A1", &member(&till)).unwrap();
+    let b = till.vend_session("vm-1", "h-2", "A1", &member(&till)).unwrap();
+    assert_eq!((a.denied, b.denied), (None, Some(Denial::InsufficientBalance)), "case 0 already holds 350");
+    // A result for a vend the machine was never sent is refused, not charged.
+    assert!(till.vend_result("vm-2", &a.vend, Outcome::Dispensed, None).is_err());
+    assert!(till.vend_result("vm-1", "nope", Outcome::Dispensed, None).is_err());
+    assert_eq!(charges(&till), 0);
+}
