@@ -93,7 +93,10 @@ pub enum Command {
     /// Reports.
     #[command(subcommand)]
     Report(ReportCommand),
-    /// Serve the local HTTP API.
+    /// Member passes: signed tokens that vending machines and gates check offline.
+    #[command(subcommand)]
+    Pass(PassCommand),
+    /// Serve the local HTTP API and the devices' MQTT bridge.
     Serve(ServeArgs),
     /// Set up a demo store from the built-in fixtures, ring up sample sales and print the reports.
     Demo(DemoArgs),
@@ -427,6 +430,30 @@ pub enum StockCommand {
     },
 }
 
+/// `pass`.
+#[derive(Debug, Subcommand)]
+pub enum PassCommand {
+    /// Issue a pass for a member's stored-value account; prints the token (show it as a QR code).
+    Issue {
+        #[command(flatten)]
+        data: DataArg,
+        /// The member's stored-value account.
+        #[arg(long)]
+        account: String,
+        /// Days it stays valid.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
+    /// Revoke a pass by its id (the third field of the token).
+    Revoke {
+        #[command(flatten)]
+        data: DataArg,
+        /// The pass id.
+        #[arg(long = "pass")]
+        pass_id: String,
+    },
+}
+
 /// `stored-value`.
 #[derive(Debug, Subcommand)]
 pub enum StoredValueCommand {
@@ -597,6 +624,11 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// The devices' MQTT broker: `embedded:PORT` (rumqttd in this process, on all
+    /// interfaces), `embedded:HOST:PORT`, `mqtt://[user:password@]host:port` (an external
+    /// broker such as Mosquitto), or `off`.
+    #[arg(long, default_value = "embedded:1883", env = "OPENTILL_MQTT")]
+    pub mqtt: String,
 }
 
 /// `demo`.

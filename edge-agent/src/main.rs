@@ -2,6 +2,7 @@
 
 mod cli;
 mod demo;
+mod mqtt;
 mod print;
 
 use std::io::{IsTerminal, Write};
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, DeviceCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
+use cli::{Cli, Command, DeviceCommand, PassCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -275,6 +276,19 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             let till = open(&data.data)?;
             let balance = till.replica().stored_value(&account).map_err(TillError::from)?;
             println!("{account}: {} {}", lang.pick("余额", "balance"), money(&till, balance));
+            Ok(())
+        }
+        Command::Pass(PassCommand::Issue { data, account, days }) => {
+            let till = open(&data.data)?;
+            let (pass, token) = till.issue_pass(&account, days.saturating_mul(86_400_000))?;
+            eprintln!("{} {} ({account})", lang.pick("会员码", "pass"), pass.pass_id);
+            println!("{token}");
+            Ok(())
+        }
+        Command::Pass(PassCommand::Revoke { data, pass_id }) => {
+            let mut till = open(&data.data)?;
+            till.revoke_pass(&pass_id)?;
+            println!("{} {pass_id}", lang.pick("已停用会员码", "revoked pass"));
             Ok(())
         }
         Command::Print(cmd) => run_print(cmd, lang),
@@ -844,7 +858,21 @@ fn serve(args: cli::ServeArgs, lang: Lang) -> Outcome {
         let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("{} {}", lang.pick("无法监听", "cannot listen on"), args.listen))?;
         let addr = listener.local_addr().context("local address")?;
         println!("{} http://{addr}/api/openapi.json", lang.pick("本地 API 已启动：", "local API listening:"));
-        let app = opentill_till::api::router(opentill_till::api::AppState::new(till));
+        let state = opentill_till::api::AppState::new(till);
+        match mqtt::parse_mode(&args.mqtt).map_err(anyhow::Error::msg)? {
+            mqtt::MqttMode::Off => {}
+            mqtt::MqttMode::Embedded(addr) => {
+                mqtt::start_embedded(addr)?;
+                println!("{} mqtt://{addr}", lang.pick("设备 MQTT 代理已启动：", "device MQTT broker listening:"));
+                let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+                tokio::spawn(mqtt::run_bridge(host, addr.port(), None, state.till(), state.stats()));
+            }
+            mqtt::MqttMode::External { host, port, credentials } => {
+                println!("{} mqtt://{host}:{port}", lang.pick("设备 MQTT 代理：", "device MQTT broker:"));
+                tokio::spawn(mqtt::run_bridge(host, port, credentials, state.till(), state.stats()));
+            }
+        }
+        let app = opentill_till::api::router(state);
         axum_serve(listener, app).await
     })?;
     Ok(())

@@ -390,6 +390,9 @@ pub enum Outbound {
         id: String,
         /// Unix ms.
         ts: i64,
+        /// The id of the session message this answers (extension), so that a machine
+        /// can tell a late answer to an abandoned session from the one it waits for.
+        session: String,
         /// The vend id; the machine quotes it in its result.
         vend: String,
         /// `vend` or `deny`.
@@ -473,6 +476,14 @@ pub fn state_topic(store: &str, device: &str) -> String {
     format!("{ROOT}/{store}/dev/{device}/state")
 }
 
+/// True for the topics the agent itself publishes (commands, acks, labels, alerts): a
+/// subscriber to the whole store sees them and should let them pass, not refuse them.
+pub fn is_agent_topic(store: &str, topic: &str) -> bool {
+    let Some(rest) = topic.strip_prefix(&prefix(store)) else { return false };
+    let parts: Vec<&str> = rest.split('/').collect();
+    matches!(parts.as_slice(), ["vend", _, "command" | "ack"] | ["gate", _, "command"] | ["shelf", _, "label", _] | ["agent", "alert"])
+}
+
 /// True when `code` looks like a mobile wallet payment code: 18 digits starting 10–15
 /// (WeChat Pay) or 25–30 (Alipay).
 pub fn is_payment_code(code: &str) -> bool {
@@ -492,6 +503,18 @@ mod tests {
             Err(e) => format!("{}: {e}", e.reason()),
         };
         expect.assert_eq(&got);
+    }
+
+    #[test]
+    fn the_agents_own_topics_are_told_apart() {
+        let p = "opentill/v1/SH001";
+        for own in ["vend/vm-1/command", "vend/vm-1/ack", "gate/g1/command", "shelf/S1/label/3", "agent/alert"] {
+            assert!(is_agent_topic("SH001", &format!("{p}/{own}")), "{own}");
+        }
+        for device in ["vend/vm-1/session", "dev/x/state", "gate/g1/scan", "shelf/S1/weight", "agent/alert/x"] {
+            assert!(!is_agent_topic("SH001", &format!("{p}/{device}")), "{device}");
+        }
+        assert!(!is_agent_topic("SH001", "opentill/v1/SH002/agent/alert"));
     }
 
     #[test]

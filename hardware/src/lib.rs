@@ -13,6 +13,7 @@
 pub mod barcode;
 pub mod camera;
 pub mod contract;
+pub mod mqtt_sim;
 pub mod display;
 pub mod gs1;
 pub mod image_decode;

@@ -26,7 +26,10 @@ use opentill_core::tender::{AppliedTender, Tender, TenderKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
+use crate::devices::DeviceStats;
 use crate::{ScanInput, Till, TillError};
+
+mod devices;
 
 /// The router type, re-exported so binaries need not depend on axum.
 pub type Router = axum::Router;
@@ -40,12 +43,23 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Router, shutdown: imp
 #[derive(Clone)]
 pub struct AppState {
     till: Arc<Mutex<Till>>,
+    stats: Arc<DeviceStats>,
 }
 
 impl AppState {
     /// Wraps a till.
     pub fn new(till: Till) -> AppState {
-        AppState { till: Arc::new(Mutex::new(till)) }
+        AppState { till: Arc::new(Mutex::new(till)), stats: Arc::default() }
+    }
+
+    /// The till, shared with the device bridge.
+    pub fn till(&self) -> Arc<Mutex<Till>> {
+        self.till.clone()
+    }
+
+    /// The device bridge's counters.
+    pub fn stats(&self) -> Arc<DeviceStats> {
+        self.stats.clone()
     }
 }
 
@@ -72,6 +86,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stored-value/top-up", post(top_up))
         .route("/api/reports/sales", get(sales_report))
         .route("/api/journal/verify", get(verify_journal))
+        .route("/api/devices", get(devices::devices))
+        .route("/api/devices/metrics", get(devices::metrics))
+        .route("/api/alerts", get(devices::alerts))
+        .route("/api/alerts/{alert_id}/clear", post(devices::clear_alert))
+        .route("/api/vends", get(devices::vends))
         .fallback(not_found)
         .with_state(state)
 }
@@ -80,8 +99,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, create_sale, get_sale, create_refund, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto))
+    paths(health, search_products, product_by_barcode, create_sale, get_sale, create_refund, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, crate::devices::DeviceStatsDto))
 )]
 pub struct ApiDoc;
 
@@ -112,7 +131,7 @@ impl ApiError {
     fn from_till(error: TillError, lang: Lang) -> ApiError {
         let kind = error.kind();
         let status = match kind {
-            "unknown_barcode" | "unknown_sku" | "unknown_sale" | "unknown_basket" => StatusCode::NOT_FOUND,
+            "unknown_barcode" | "unknown_sku" | "unknown_sale" | "unknown_basket" | "unknown_alert" => StatusCode::NOT_FOUND,
             "auth_failed" => StatusCode::UNAUTHORIZED,
             "forbidden" => StatusCode::FORBIDDEN,
             "duplicate" | "shift_already_open" | "no_open_shift" => StatusCode::CONFLICT,

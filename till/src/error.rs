@@ -28,6 +28,12 @@ pub enum TillError {
     /// Malformed input: the message says which field and why.
     #[error("{0}")]
     BadInput(String),
+    /// A device that never announced itself on `dev/{device}/state`.
+    #[error("unknown device {0}: it must publish its state first")]
+    UnknownDevice(String),
+    /// No open alert with this id.
+    #[error("no open alert {0}")]
+    UnknownAlert(String),
     /// A basket rule refused.
     #[error(transparent)]
     Basket(#[from] BasketError),
@@ -91,6 +97,8 @@ impl TillError {
             TillError::UnknownSale(_) => "unknown_sale",
             TillError::UnknownBasket(_) => "unknown_basket",
             TillError::BadInput(_) => "bad_input",
+            TillError::UnknownDevice(_) => "unknown_device",
+            TillError::UnknownAlert(_) => "unknown_alert",
             TillError::Basket(BasketError::BadQuantity { .. }) => "bad_quantity",
             TillError::Basket(BasketError::NotAllowed { .. }) => "forbidden",
             TillError::Basket(_) => "bad_basket",
@@ -142,6 +150,8 @@ impl TillError {
             TillError::UnknownSale(s) => format!("本店没有销售单 {s}"),
             TillError::UnknownBasket(s) => format!("没有挂单 {s}"),
             TillError::BadInput(m) => format!("输入有误：{m}"),
+            TillError::UnknownDevice(d) => format!("未知设备 {d}：设备须先发布其状态"),
+            TillError::UnknownAlert(a) => format!("没有未处理的告警 {a}"),
             TillError::BadImportFile(_, zh) => zh.clone(),
             TillError::Basket(BasketError::BadQuantity { qty, max, .. }) => format!("数量 {qty} 无效（应为 1 到 {max}）"),
             TillError::Basket(BasketError::NotAllowed { permission, role }) => format!("{role} 无权执行{permission}，需主管授权"),

@@ -26,6 +26,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod devices;
 pub mod error;
 pub mod import;
 pub mod vending;

@@ -158,6 +158,14 @@ impl Till {
         Ok((pass, format!("{body}.{}", hex::encode(sig))))
     }
 
+    /// Revokes a pass; revoking it twice is harmless.
+    pub fn revoke_pass(&mut self, pass_id: &str) -> Result<()> {
+        validate_id(pass_id, "pass id")?;
+        let now = self.clock.now_ms();
+        self.replica.revoke_pass(pass_id, now)?;
+        Ok(())
+    }
+
     /// Checks a pass token offline: signature, expiry, revocation.
     pub fn check_pass(&self, token: &str) -> Result<std::result::Result<Pass, Denial>> {
         let pass = match verify_pass(token, &self.replica.public_key(), self.clock.now_ms()) {

@@ -3,10 +3,12 @@
 
 mod cli;
 mod crash;
+mod devices;
 mod printing;
 mod serve;
 mod tamper;
 
+use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -43,4 +45,16 @@ pub fn data(dir: &tempfile::TempDir) -> String {
 
 pub fn db(dir: &Path) -> std::path::PathBuf {
     dir.join("store").join("opentill.db")
+}
+
+/// One HTTP request to a local server; returns the status and the JSON body.
+pub fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAccept-Language: en\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status: u16 = response[9..12].parse().unwrap();
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
 }

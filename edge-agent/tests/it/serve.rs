@@ -1,22 +1,10 @@
 //! `opentill-edge serve` as a real process on a free loopback port.
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{data, ok, store};
-
-fn http(port: u16, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(stream, "{method} {path} HTTP/1.1\r\nHost: localhost\r\nAccept-Language: en\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status: u16 = response[9..12].parse().unwrap();
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(body).unwrap_or(serde_json::Value::Null))
-}
+use crate::{data, http, ok, store};
 
 #[test]
 fn serves_the_api_and_stops_cleanly() {
@@ -24,7 +12,7 @@ fn serves_the_api_and_stops_cleanly() {
     let data = data(&dir);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_opentill-edge"))
-        .args(["serve", "--data", &data, "--listen", &format!("127.0.0.1:{port}")])
+        .args(["serve", "--data", &data, "--listen", &format!("127.0.0.1:{port}"), "--mqtt", "off"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

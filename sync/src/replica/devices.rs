@@ -218,11 +218,17 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Records an alert; returns false when one with the same id was already raised.
+    /// Records an alert; returns false when one with the same id is already open. An
+    /// alert id names a condition (`restock:vm-1:A1`): raised again after it was cleared,
+    /// it opens again.
     pub fn raise_alert(&mut self, alert: &Alert) -> Result<bool> {
         let inserted = self
             .conn
-            .prepare_cached("INSERT INTO alerts (alert_id, ts_ms, kind, device, detail) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (alert_id) DO NOTHING")?
+            .prepare_cached(
+                "INSERT INTO alerts (alert_id, ts_ms, kind, device, detail) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (alert_id) DO UPDATE SET ts_ms = excluded.ts_ms, detail = excluded.detail, cleared_ms = NULL
+                 WHERE alerts.cleared_ms IS NOT NULL",
+            )?
             .execute(params![alert.alert_id, alert.ts_ms, alert.kind, alert.device, alert.detail])?;
         Ok(inserted == 1)
     }

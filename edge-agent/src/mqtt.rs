@@ -1,0 +1,246 @@
+//! The MQTT side of `serve`: the embedded broker (rumqttd) and the device bridge, an MQTT
+//! client (rumqttc) that turns device messages into till calls.
+//!
+//! Store-and-forward: a device's message is acknowledged (MQTT PUBACK) only after what it
+//! caused is committed to the replica and the answers are handed to the client. The
+//! session is persistent (clean session off), so a message received but not yet
+//! acknowledged when the agent dies is delivered again when it reconnects, and the till's
+//! handlers give the same answer to the same message id.
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use opentill_hardware::contract::{self, ContractError};
+use opentill_till::devices::{DeviceStats, Publish};
+use opentill_till::{Till, TillError};
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use tracing::{debug, error, info, warn};
+
+/// Where the agent's broker is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MqttMode {
+    /// No MQTT at all.
+    Off,
+    /// Run rumqttd in this process, listening on this address.
+    Embedded(SocketAddr),
+    /// Connect to an external broker (Mosquitto, say).
+    External {
+        /// Host.
+        host: String,
+        /// Port.
+        port: u16,
+        /// `user:password` for the agent's own account.
+        credentials: Option<(String, String)>,
+    },
+}
+
+/// Reads `off`, `embedded:PORT`, `embedded:HOST:PORT`, `mqtt://[user:pass@]host:port`.
+pub fn parse_mode(text: &str) -> Result<MqttMode, String> {
+    let bad = || format!("`{text}` is not `off`, `embedded:PORT`, `embedded:HOST:PORT` or `mqtt://[user:password@]host:port`");
+    if text == "off" {
+        return Ok(MqttMode::Off);
+    }
+    if let Some(rest) = text.strip_prefix("embedded:") {
+        let addr = if rest.contains(':') { rest.to_string() } else { format!("0.0.0.0:{rest}") };
+        return addr.parse().map(MqttMode::Embedded).map_err(|_| bad());
+    }
+    if let Some(rest) = text.strip_prefix("mqtt://") {
+        let (credentials, hostport) = match rest.rsplit_once('@') {
+            Some((cred, hp)) => {
+                let (u, p) = cred.split_once(':').ok_or_else(bad)?;
+                (Some((u.to_string(), p.to_string())), hp)
+            }
+            None => (None, rest),
+        };
+        let (host, port) = hostport.rsplit_once(':').map_or((hostport, Some(1883)), |(h, p)| (h, p.parse().ok()));
+        let port = port.ok_or_else(bad)?;
+        if host.is_empty() {
+            return Err(bad());
+        }
+        return Ok(MqttMode::External { host: host.to_string(), port, credentials });
+    }
+    if text.starts_with("mqtts://") {
+        return Err(format!("`{text}`: TLS to an external broker is not supported yet; put the broker on the store LAN or use a local TLS-terminating bridge"));
+    }
+    Err(bad())
+}
+
+/// The biggest packet the broker and the bridge accept. Bigger than the contract's limit
+/// so that an oversized device message reaches the bridge and is refused with a reason,
+/// instead of dropping the bridge's connection.
+const MAX_PACKET: usize = 256 * 1024;
+
+/// Starts rumqttd on its own thread and waits until it answers. rumqttd has no shutdown:
+/// it ends with the process.
+pub fn start_embedded(addr: SocketAddr) -> anyhow::Result<()> {
+    // rumqttd logs, and carries on, when its port is taken: find out first.
+    drop(TcpListener::bind(addr).with_context(|| format!("MQTT port {addr} is not free"))?);
+    let connections = rumqttd::ConnectionSettings {
+        connection_timeout_ms: 10_000,
+        max_payload_size: MAX_PACKET,
+        max_inflight_count: 500,
+        auth: None,
+        external_auth: None,
+        dynamic_filters: true,
+    };
+    let server = rumqttd::ServerSettings { name: "v4".into(), listen: addr, tls: None, next_connection_delay_ms: 1, connections };
+    let config = rumqttd::Config {
+        id: 0,
+        router: rumqttd::RouterConfig {
+            max_connections: 10_010,
+            max_outgoing_packet_count: 1_000,
+            max_segment_size: 16 * 1024 * 1024,
+            max_segment_count: 10,
+            ..Default::default()
+        },
+        v4: Some(HashMap::from([("v4".to_string(), server)])),
+        ..Default::default()
+    };
+    std::thread::Builder::new()
+        .name("mqtt-broker".into())
+        .spawn(move || {
+            let mut broker = rumqttd::Broker::new(config);
+            if let Err(e) = broker.start() {
+                error!(error = %e, "embedded MQTT broker stopped");
+            }
+        })
+        .context("starting the broker thread")?;
+    let probe = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect_timeout(&probe, Duration::from_millis(200)).is_err() {
+        if Instant::now() > deadline {
+            bail!("the embedded MQTT broker did not start on {addr}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    info!(%addr, "embedded MQTT broker listening");
+    Ok(())
+}
+
+/// Connects the device bridge and runs it forever (it reconnects on its own).
+pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, String)>, till: Arc<Mutex<Till>>, stats: Arc<DeviceStats>) {
+    let store = lock(&till).replica().settings().store_id.clone();
+    let mut options = MqttOptions::new(format!("opentill-agent-{store}"), host, port);
+    options.set_keep_alive(Duration::from_secs(10)).set_clean_session(false).set_manual_acks(true).set_max_packet_size(MAX_PACKET, MAX_PACKET).set_inflight(100);
+    if let Some((user, password)) = credentials {
+        options.set_credentials(user, password);
+    }
+    let (client, mut eventloop) = AsyncClient::new(options, 1_000);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<rumqttc::Publish>(1_000);
+    let subscription = contract::subscription(&store);
+    let poller = client.clone();
+    tokio::spawn(async move {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Incoming(Packet::Publish(p))) => {
+                    if tx.send(p).await.is_err() {
+                        return;
+                    }
+                }
+                Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                    info!(session_present = ack.session_present, "device bridge connected");
+                    if let Err(e) = poller.try_subscribe(subscription.clone(), QoS::AtLeastOnce) {
+                        error!(error = %e, "cannot subscribe");
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    warn!(error = %e, "MQTT connection lost; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+    });
+    let sweeper = till.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            let till = sweeper.clone();
+            let _ = tokio::task::spawn_blocking(move || {
+                if let Err(e) = lock(&till).expire_vends() {
+                    error!(error = %e, "cannot release expired vend holds");
+                }
+            })
+            .await;
+        }
+    });
+    while let Some(p) = rx.recv().await {
+        if contract::is_agent_topic(&store, &p.topic) {
+            // Our own commands, acks, labels and alerts, seen through the store-wide
+            // subscription.
+            if let Err(e) = client.ack(&p).await {
+                error!(error = %e, "cannot acknowledge");
+            }
+            continue;
+        }
+        stats.receive();
+        let answer = handle(&store, &till, &p).await;
+        match answer {
+            Ok(out) => {
+                for msg in out {
+                    let qos = QoS::AtLeastOnce;
+                    if let Err(e) = client.publish(msg.topic.clone(), qos, msg.retain, msg.payload).await {
+                        error!(error = %e, topic = msg.topic, "cannot publish");
+                    }
+                }
+                stats.handle();
+            }
+            Err(Refused::Storage(e)) => {
+                // Not acknowledged: the broker delivers it again after a reconnect.
+                error!(error = %e, topic = p.topic, "device message not stored; not acknowledged");
+                stats.reject("storage");
+                continue;
+            }
+            Err(Refused::Bad(reason, why)) => {
+                warn!(topic = p.topic, reason, %why, "device message refused");
+                stats.reject(reason);
+            }
+        }
+        if let Err(e) = client.ack(&p).await {
+            error!(error = %e, "cannot acknowledge");
+        }
+    }
+}
+
+enum Refused {
+    Bad(&'static str, String),
+    Storage(TillError),
+}
+
+async fn handle(store: &str, till: &Arc<Mutex<Till>>, p: &rumqttc::Publish) -> Result<Vec<Publish>, Refused> {
+    let inbound = contract::parse_inbound(store, &p.topic, &p.payload).map_err(|e: ContractError| Refused::Bad(e.reason(), e.to_string()))?;
+    debug!(device = inbound.device, id = inbound.id, "device message");
+    let till = till.clone();
+    let result = tokio::task::spawn_blocking(move || lock(&till).on_device_message(&inbound)).await.map_err(|e| Refused::Bad("internal", e.to_string()))?;
+    result.map_err(|e| match e.kind() {
+        "storage" | "not_initialized" => Refused::Storage(e),
+        "unknown_device" => Refused::Bad("unknown_device", e.to_string()),
+        _ => Refused::Bad("refused", e.to_string()),
+    })
+}
+
+fn lock(till: &Arc<Mutex<Till>>) -> std::sync::MutexGuard<'_, Till> {
+    till.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes() {
+        assert_eq!(parse_mode("off"), Ok(MqttMode::Off));
+        assert_eq!(parse_mode("embedded:1883"), Ok(MqttMode::Embedded("0.0.0.0:1883".parse().unwrap())));
+        assert_eq!(parse_mode("embedded:127.0.0.1:2883"), Ok(MqttMode::Embedded("127.0.0.1:2883".parse().unwrap())));
+        assert_eq!(parse_mode("mqtt://broker.lan:1884"), Ok(MqttMode::External { host: "broker.lan".into(), port: 1884, credentials: None }));
+        assert_eq!(parse_mode("mqtt://agent:s3cret@10.0.0.2:1883"), Ok(MqttMode::External { host: "10.0.0.2".into(), port: 1883, credentials: Some(("agent".into(), "s3cret".into())) }));
+        for bad in ["", "embedded:", "embedded:x", "mqtt://", "mqtt://h:port", "tcp://h:1"] {
+            assert!(parse_mode(bad).is_err(), "{bad}");
+        }
+        assert!(parse_mode("mqtts://h:8883").unwrap_err().contains("TLS"));
+    }
+}

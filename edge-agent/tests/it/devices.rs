@@ -1,0 +1,287 @@
+//! The device bridge against real brokers on loopback: the embedded one (rumqttd) and a
+//! Mosquitto process, with simulated devices publishing real payloads.
+
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use opentill_hardware::contract::{Credential, CredentialKind, SlotCount};
+use opentill_hardware::mqtt_sim::{Broker, Chaos, Gate, SimDevice, VendEnd, VendingMachine};
+use serde_json::json;
+
+use crate::{data, http, ok, store};
+
+const PAY: &str = "134567890123456789";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_for(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !ready() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `opentill-edge serve` as a child process; killed when dropped.
+struct Agent {
+    child: Child,
+    port: u16,
+    data: String,
+    mqtt: String,
+}
+
+impl Agent {
+    fn start(data: &str, mqtt: &str) -> Agent {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_opentill-edge"))
+            .args(["serve", "--data", data, "--listen", &format!("127.0.0.1:{port}"), "--mqtt", mqtt])
+            .env("OPENTILL_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let agent = Agent { child, port, data: data.to_string(), mqtt: mqtt.to_string() };
+        wait_for("the agent's HTTP API", Duration::from_secs(20), || TcpStream::connect(("127.0.0.1", port)).is_ok());
+        agent
+    }
+
+    fn get(&self, path: &str) -> serde_json::Value {
+        let (status, body) = http(self.port, "GET", path, "");
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+
+    fn sigkill_and_restart(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        *self = Agent::start(&self.data.clone(), &self.mqtt.clone());
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn broker(port: u16) -> Broker {
+    Broker { host: "127.0.0.1".into(), port, store: "SH001".into(), credentials: None }
+}
+
+fn slots() -> Vec<SlotCount> {
+    vec![SlotCount { slot: "A1".into(), sku: "DRK-1".into(), count: 3 }, SlotCount { slot: "A2".into(), sku: "SNK-1".into(), count: 0 }]
+}
+
+fn has(list: &serde_json::Value, key: &str, value: &str) -> bool {
+    list.as_array().is_some_and(|items| items.iter().any(|i| i[key].as_str() == Some(value)))
+}
+
+#[test]
+fn vending_gates_alerts_and_bad_messages_over_the_embedded_broker() {
+    let dir = store();
+    let data = data(&dir);
+    ok(&["stored-value", "top-up", "--data", &data, "--account", "M001", "--amount", "5.00"]);
+    let pass = ok(&["pass", "issue", "--data", &data, "--account", "M001"]).trim().to_string();
+    let mport = free_port();
+    let agent = Agent::start(&data, &format!("embedded:127.0.0.1:{mport}"));
+    let broker = broker(mport);
+
+    let mut vm = VendingMachine::connect(&broker, "vm-1", slots());
+    vm.patience = Duration::from_secs(15);
+    wait_for("vm-1 in the registry", Duration::from_secs(10), || has(&agent.get("/api/devices"), "device", "vm-1"));
+    let mut calm = Chaos::none();
+    let member = Credential { kind: CredentialKind::MemberQr, value: pass.clone() };
+    let wallet = Credential { kind: CredentialKind::PaymentCode, value: PAY.into() };
+    assert!(matches!(vm.vend("A1", &wallet, &mut calm), VendEnd::Dispensed { charged: true, .. }));
+    assert!(matches!(vm.vend("A1", &member, &mut calm), VendEnd::Dispensed { charged: true, .. }));
+    assert_eq!(agent.get("/api/stored-value/M001")["balance_minor"], 150, "5.00 less one 3.50 drink");
+    assert_eq!(vm.vend("A1", &member, &mut calm), VendEnd::Denied("insufficient_balance".into()));
+    assert_eq!(vm.vend("A2", &wallet, &mut calm), VendEnd::Denied("sold_out".into()));
+    let vends = agent.get("/api/vends");
+    let states: Vec<&str> = vends.as_array().unwrap().iter().map(|v| v["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["charged", "charged", "denied", "denied"]);
+    assert_eq!(agent.get("/api/reports/sales")["n_sales"], 2, "vend sales are in the journal like any sale");
+
+    vm.report_telemetry(15.0, true);
+    wait_for("temperature, door and restock alerts", Duration::from_secs(10), || {
+        let alerts = agent.get("/api/alerts");
+        ["temperature:vm-1", "door_open:vm-1", "restock:vm-1:A1", "restock:vm-1:A2"].iter().all(|id| has(&alerts, "alert_id", id))
+    });
+
+    let mut gate = Gate::connect(&broker, "gate-1");
+    wait_for("gate-1 in the registry", Duration::from_secs(10), || has(&agent.get("/api/devices"), "device", "gate-1"));
+    assert_eq!(gate.pass(&pass, "in", Duration::from_secs(10)), Some((true, "member".into())));
+    assert_eq!(gate.pass("OTP1.M001.x.1.00", "in", Duration::from_secs(10)), Some((false, "bad_pass".into())));
+    let pass_id = pass.split('.').nth(2).unwrap();
+    ok(&["pass", "revoke", "--data", &data, "--pass", pass_id]);
+    assert_eq!(gate.pass(&pass, "in", Duration::from_secs(10)), Some((false, "pass_revoked".into())));
+    assert_eq!(gate.pass("anything", "out", Duration::from_secs(10)), Some((true, "exit".into())));
+
+    // Bad input of every kind: refused, counted, and the agent carries on.
+    let probe = SimDevice::connect(&broker, "probe-1", opentill_hardware::contract::DeviceKind::Other, &[]);
+    wait_for("probe-1 in the registry", Duration::from_secs(10), || has(&agent.get("/api/devices"), "device", "probe-1"));
+    probe.publish_raw("vend/vm-1/session", b"not json".to_vec(), false);
+    probe.publish_raw("vend/vm-1/session", br#"{"id":"w1","ts":1,"slot":5,"credential":{"kind":"payment_code","value":"1"}}"#.to_vec(), false);
+    probe.publish_raw("vend/vm-1/telemetry", vec![b' '; 20_000], false);
+    probe.publish_raw("shelf/S1/weight", br#"{"id":"w2","ts":1,"slot":"1","grams":99999999}"#.to_vec(), false);
+    probe.publish("vend/vm-404/session", "w3", json!({"slot": "A1", "credential": {"kind": "payment_code", "value": PAY}}), false);
+    probe.publish_raw("vending/vm-1/session", b"{}".to_vec(), false);
+    wait_for("every bad message counted", Duration::from_secs(10), || {
+        let m = agent.get("/api/devices/metrics");
+        let r = &m["rejected"];
+        (r["json"].as_u64(), r["oversized"].as_u64(), r["field"].as_u64(), r["unknown_device"].as_u64(), r["topic"].as_u64()) == (Some(2), Some(1), Some(1), Some(1), Some(1))
+    });
+    assert!(matches!(vm.vend("A1", &wallet, &mut calm), VendEnd::Dispensed { charged: true, .. }), "still vending after bad input");
+
+    // A device that drops off without a goodbye: its last will marks it offline.
+    let mut lw = Command::new("mosquitto_sub")
+        .args(["-p", &mport.to_string(), "-i", "scanner-lw", "-k", "5", "-t", "opentill/v1/SH001/nothing"])
+        .args(["--will-topic", "opentill/v1/SH001/dev/sc-1/state", "--will-qos", "1", "--will-retain"])
+        .args(["--will-payload", r#"{"id":"sc-1-will","ts":1,"online":false,"kind":"scanner"}"#])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("mosquitto_sub (scripts/setup.sh installs mosquitto-clients)");
+    let scanner = SimDevice::connect(&broker, "sc-1", opentill_hardware::contract::DeviceKind::Scanner, &[]);
+    wait_for("sc-1 online", Duration::from_secs(10), || has(&agent.get("/api/devices"), "device", "sc-1"));
+    std::thread::sleep(Duration::from_millis(500));
+    lw.kill().unwrap();
+    lw.wait().unwrap();
+    wait_for("the offline alert", Duration::from_secs(20), || has(&agent.get("/api/alerts"), "alert_id", "device_offline:sc-1"));
+    drop(scanner);
+}
+
+/// A Mosquitto broker as a child process, restartable on the same port.
+struct Mosquitto {
+    child: Child,
+    port: u16,
+    conf: std::path::PathBuf,
+}
+
+fn mosquitto_binary() -> &'static str {
+    if Path::new("/usr/sbin/mosquitto").exists() { "/usr/sbin/mosquitto" } else { "mosquitto" }
+}
+
+impl Mosquitto {
+    fn start(dir: &Path, port: u16, extra: &str) -> Mosquitto {
+        let conf = dir.join(format!("mosquitto-{port}.conf"));
+        std::fs::write(&conf, format!("listener {port} 127.0.0.1\npersistence false\n{extra}\n")).unwrap();
+        let child = Self::spawn(&conf);
+        wait_for("mosquitto", Duration::from_secs(10), || TcpStream::connect(("127.0.0.1", port)).is_ok());
+        Mosquitto { child, port, conf }
+    }
+
+    fn spawn(conf: &Path) -> Child {
+        Command::new(mosquitto_binary()).arg("-c").arg(conf).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("mosquitto (scripts/setup.sh installs it)")
+    }
+
+    fn restart(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        self.child = Self::spawn(&self.conf);
+        let port = self.port;
+        wait_for("mosquitto after a restart", Duration::from_secs(10), || TcpStream::connect(("127.0.0.1", port)).is_ok());
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Duplicated, dropped and late messages, broker restarts and SIGKILLs of the agent at
+/// random points over many vends: the customer is charged for exactly the vends that
+/// dropped a product. `RUN_SLOW_TESTS=1` runs ten times as many vends.
+#[test]
+fn vending_chaos_charges_exactly_the_dispensed_vends() {
+    let vends_per_machine: usize = if std::env::var_os("RUN_SLOW_TESTS").is_some() { 120 } else { 12 };
+    let seed: u64 = std::env::var("CHAOS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64);
+    eprintln!("chaos seed {seed} (CHAOS_SEED={seed} repeats this run)");
+    let dir = store();
+    let data = data(&dir);
+    ok(&["stored-value", "top-up", "--data", &data, "--account", "M001", "--amount", "100000"]);
+    let pass = ok(&["pass", "issue", "--data", &data, "--account", "M001"]).trim().to_string();
+    let mut mosquitto = Mosquitto::start(dir.path(), free_port(), "allow_anonymous true");
+    let mut agent = Agent::start(&data, &format!("mqtt://127.0.0.1:{}", mosquitto.port));
+    let broker = broker(mosquitto.port);
+
+    let machines: Vec<_> = ["vm-1", "vm-2"]
+        .into_iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let broker = broker.clone();
+            let pass = pass.clone();
+            std::thread::spawn(move || {
+                let big = vec![SlotCount { slot: "A1".into(), sku: "DRK-1".into(), count: 1_000 }, SlotCount { slot: "B1".into(), sku: "SNK-1".into(), count: 1_000 }];
+                let mut vm = VendingMachine::connect(&broker, id, big);
+                vm.retry = Duration::from_millis(300);
+                vm.patience = Duration::from_secs(60);
+                let mut chaos = Chaos::seeded(seed.wrapping_add(i as u64), 0.25, 0.25, 0.15);
+                let member = Credential { kind: CredentialKind::MemberQr, value: pass };
+                let wallet = Credential { kind: CredentialKind::PaymentCode, value: PAY.into() };
+                let mut ends = Vec::new();
+                for n in 0..vends_per_machine {
+                    // Inventory can be lost while the agent is down; repeat it now and then.
+                    if n % 4 == 0 {
+                        vm.report_inventory();
+                    }
+                    let (slot, credential) = if n % 2 == 0 { ("A1", &wallet) } else { ("B1", &member) };
+                    ends.push(vm.vend(slot, credential, &mut chaos));
+                }
+                let ledger = vm.ledger.lock().unwrap().clone();
+                (ends, ledger)
+            })
+        })
+        .collect();
+
+    let mut rng = seed;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let (mut kills, mut restarts) = (0, 0);
+    while !machines.iter().all(|m| m.is_finished()) {
+        std::thread::sleep(Duration::from_millis(400 + next() % 1200));
+        if machines.iter().all(|m| m.is_finished()) {
+            break;
+        }
+        if next() % 2 == 0 {
+            agent.sigkill_and_restart();
+            kills += 1;
+        } else {
+            mosquitto.restart();
+            restarts += 1;
+        }
+    }
+    let mut dispensed = std::collections::HashSet::new();
+    let mut denied = 0;
+    for m in machines {
+        let (ends, ledger) = m.join().unwrap();
+        for end in &ends {
+            assert!(!matches!(end, VendEnd::Unacknowledged(_)), "every result is acknowledged in the end: {end:?}");
+            if let VendEnd::Denied(reason) = end {
+                panic!("no vend should be denied here, got {reason}");
+            }
+        }
+        denied += ledger.denied.len();
+        dispensed.extend(ledger.dispensed);
+    }
+    let vends = agent.get("/api/vends");
+    let charged: std::collections::HashSet<String> = vends.as_array().unwrap().iter().filter(|v| v["state"] == "charged").map(|v| v["vend_id"].as_str().unwrap().to_string()).collect();
+    eprintln!("{} vends dispensed, {kills} agent SIGKILLs, {restarts} broker restarts", dispensed.len());
+    assert!(kills + restarts > 0, "the chaos must have happened");
+    assert_eq!(denied, 0);
+    assert_eq!(charged, dispensed, "charged exactly the dispensed vends");
+    assert_eq!(agent.get("/api/reports/sales")["n_sales"].as_u64(), Some(dispensed.len() as u64), "one sale per dispensed vend");
+    let out = ok(&["journal", "verify", "--data", &data]);
+    assert!(out.contains("journal OK"), "{out}");
+}

@@ -1,0 +1,114 @@
+//! Device endpoints: the registry, alerts, vends and the device bridge's counters.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{AcceptLang, ApiError, AppState, run};
+use crate::devices::DeviceStatsDto;
+
+/// A device in the registry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeviceDto {
+    /// Device id (from its topics).
+    pub device: String,
+    /// `shelf`, `vending`, `gate`, `scanner`, `display`, `label`, `other`.
+    pub kind: String,
+    /// Online now.
+    pub online: bool,
+    /// Online or offline since (unix ms).
+    pub since_ms: i64,
+    /// Last message (unix ms).
+    pub last_seen_ms: i64,
+}
+
+/// An alert for the back office.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertDto {
+    /// Condition id, e.g. `restock:vm-1:A1`.
+    pub alert_id: String,
+    /// Raised at (unix ms).
+    pub ts_ms: i64,
+    /// `device_offline`, `low_shelf`, `restock`, `temperature`, `door_open`, `late_dispense`.
+    pub kind: String,
+    /// The device it is about.
+    pub device: String,
+    /// What happened.
+    pub detail: String,
+    /// Cleared at (unix ms), when cleared.
+    pub cleared_ms: Option<i64>,
+}
+
+/// A vend from session to settlement.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VendDto {
+    /// Vend id (the sale id when charged).
+    pub vend_id: String,
+    /// Machine.
+    pub machine: String,
+    /// Slot.
+    pub slot: String,
+    /// SKU.
+    pub sku: Option<String>,
+    /// Price.
+    pub price_minor: i64,
+    /// `denied`, `held`, `charged`, `released`.
+    pub state: String,
+    /// Why denied or released.
+    pub reason: Option<String>,
+    /// Asked at (unix ms).
+    pub created_ms: i64,
+}
+
+/// Every known device.
+#[utoipa::path(get, path = "/api/devices", responses((status = 200, body = Vec<DeviceDto>)))]
+pub(super) async fn devices(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<Vec<DeviceDto>>, ApiError> {
+    run(&state, lang, |till| {
+        Ok(till.replica().devices()?.into_iter().map(|d| DeviceDto { device: d.device, kind: d.kind, online: d.online, since_ms: d.since_ms, last_seen_ms: d.last_seen_ms }).collect())
+    })
+    .await
+    .map(Json)
+}
+
+/// The latest 200 alerts, newest first.
+#[utoipa::path(get, path = "/api/alerts", responses((status = 200, body = Vec<AlertDto>)))]
+pub(super) async fn alerts(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<Vec<AlertDto>>, ApiError> {
+    run(&state, lang, |till| {
+        Ok(till
+            .replica()
+            .alerts(200)?
+            .into_iter()
+            .map(|a| AlertDto { alert_id: a.alert_id, ts_ms: a.ts_ms, kind: a.kind, device: a.device, detail: a.detail, cleared_ms: a.cleared_ms })
+            .collect())
+    })
+    .await
+    .map(Json)
+}
+
+/// Clears an open alert.
+#[utoipa::path(post, path = "/api/alerts/{alert_id}/clear", params(("alert_id" = String, Path, description = "Alert id")), responses((status = 200, body = bool), (status = 404, body = super::ApiErrorBody)))]
+pub(super) async fn clear_alert(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(alert_id): Path<String>) -> Result<Json<bool>, ApiError> {
+    run(&state, lang, move |till| till.clear_alert(&alert_id).map(|()| true)).await.map(Json)
+}
+
+/// Every vend, oldest first.
+#[utoipa::path(get, path = "/api/vends", responses((status = 200, body = Vec<VendDto>)))]
+pub(super) async fn vends(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<Vec<VendDto>>, ApiError> {
+    run(&state, lang, |till| {
+        Ok(till
+            .replica()
+            .vends()?
+            .into_iter()
+            .map(|v| VendDto { vend_id: v.vend_id, machine: v.machine, slot: v.slot, sku: v.sku, price_minor: v.price_minor, state: v.state.as_str().into(), reason: v.reason, created_ms: v.created_ms })
+            .collect())
+    })
+    .await
+    .map(Json)
+}
+
+/// The device bridge's counters: received, handled, refused by reason.
+#[utoipa::path(get, path = "/api/devices/metrics", responses((status = 200, body = DeviceStatsDto)))]
+pub(super) async fn metrics(State(state): State<AppState>) -> Json<DeviceStatsDto> {
+    Json(state.stats.snapshot())
+}

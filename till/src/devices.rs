@@ -1,0 +1,253 @@
+//! What the edge agent does with a device message (already checked against the device
+//! contract): the registry and health, vending, telemetry and restock alarms, smart-shelf
+//! readings, gates. Each call writes what it learned durably and returns the messages to
+//! publish; the MQTT shell publishes them and only then acknowledges the device's message,
+//! so a crash in between makes the broker redeliver and the same answer is given again.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use opentill_hardware::contract::{self, Body, GateDirection, Inbound, Outbound};
+use opentill_sync::Alert;
+use serde::Serialize;
+use tracing::{info, warn};
+
+use crate::{Result, Till, TillError, new_id};
+
+/// A vending slot at or below this count raises a restock alert.
+pub const RESTOCK_PAR: i64 = 2;
+/// Chilled cabinets must stay within this range (°C).
+pub const TEMP_RANGE_C: (f64, f64) = (0.0, 10.0);
+
+/// A message for the broker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Publish {
+    /// Full topic.
+    pub topic: String,
+    /// JSON payload.
+    pub payload: Vec<u8>,
+    /// Retained or not.
+    pub retain: bool,
+}
+
+/// Counters of the device bridge, shown at `/api/devices/metrics`.
+#[derive(Debug, Default)]
+pub struct DeviceStats {
+    /// Messages received.
+    pub received: AtomicU64,
+    /// Messages acted on.
+    pub handled: AtomicU64,
+    rejected: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+/// A snapshot of [`DeviceStats`].
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct DeviceStatsDto {
+    /// Messages received.
+    pub received: u64,
+    /// Messages acted on.
+    pub handled: u64,
+    /// Messages refused, by reason (`topic`, `oversized`, `json`, `field`, `unknown_device`, `refused`).
+    pub rejected: BTreeMap<String, u64>,
+}
+
+impl DeviceStats {
+    /// Counts a refused message.
+    pub fn reject(&self, reason: &'static str) {
+        *self.rejected.lock().unwrap_or_else(|p| p.into_inner()).entry(reason).or_default() += 1;
+    }
+
+    /// Counts a received message.
+    pub fn receive(&self) {
+        self.received.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a handled message.
+    pub fn handle(&self) {
+        self.handled.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counters now.
+    pub fn snapshot(&self) -> DeviceStatsDto {
+        DeviceStatsDto {
+            received: self.received.load(Ordering::Relaxed),
+            handled: self.handled.load(Ordering::Relaxed),
+            rejected: self.rejected.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        }
+    }
+}
+
+fn json(value: &impl Serialize) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// The alert as published on `agent/alert`.
+pub fn alert_message(store: &str, alert: &Alert) -> Publish {
+    #[derive(Serialize)]
+    struct Msg<'a> {
+        id: &'a str,
+        ts: i64,
+        kind: &'a str,
+        device: &'a str,
+        detail: &'a str,
+        cleared: bool,
+    }
+    let msg = Msg { id: &alert.alert_id, ts: alert.ts_ms, kind: &alert.kind, device: &alert.device, detail: &alert.detail, cleared: alert.cleared_ms.is_some() };
+    Publish { topic: contract::alert_topic(store), payload: json(&msg), retain: false }
+}
+
+impl Till {
+    /// Acts on one checked device message and returns what to publish. A message from a
+    /// device that never announced itself on `dev/{device}/state` is refused with
+    /// [`TillError::UnknownDevice`].
+    pub fn on_device_message(&mut self, msg: &Inbound) -> Result<Vec<Publish>> {
+        let store = self.replica.settings().store_id.clone();
+        let now = self.clock.now_ms();
+        let mut out = Vec::new();
+        let device = msg.device.as_str();
+        if let Body::State { online, kind } = &msg.body {
+            let before = self.replica.record_device_state(device, kind.as_str(), *online, now)?;
+            let alert_id = format!("device_offline:{device}");
+            match (before, online) {
+                (Some(true) | None, false) => {
+                    let detail = format!("{} {device} went offline", kind.as_str());
+                    self.alert(&store, &mut out, &alert_id, "device_offline", device, detail, now)?;
+                }
+                (Some(false), true) => self.clear(&store, &mut out, &alert_id, now)?,
+                _ => {}
+            }
+            info!(device, online, "device state");
+            return Ok(out);
+        }
+        if !self.replica.devices()?.iter().any(|d| d.device == device) {
+            return Err(TillError::UnknownDevice(device.to_string()));
+        }
+        self.replica.touch_device(device, "other", now)?;
+        match &msg.body {
+            Body::State { .. } => unreachable!("handled above"),
+            Body::VendSession { slot, credential } => {
+                let cmd = self.vend_session(device, &msg.id, slot, credential)?;
+                let body = Outbound::VendCommand {
+                    id: new_id(),
+                    ts: now,
+                    session: msg.id.clone(),
+                    vend: cmd.vend,
+                    action: if cmd.denied.is_some() { "deny" } else { "vend" },
+                    slot: cmd.slot,
+                    price_minor: cmd.price_minor,
+                    reason: cmd.denied.map(|d| d.code().to_string()),
+                    expires_ts: cmd.expires_ms,
+                };
+                out.push(Publish { topic: contract::vend_command_topic(&store, device), payload: json(&body), retain: false });
+            }
+            Body::VendResult { vend, outcome, reason } => {
+                let settled = self.vend_result(device, vend, *outcome, reason.as_deref())?;
+                if let Some(alert) = &settled.alert {
+                    out.push(alert_message(&store, alert));
+                }
+                let ack = Outbound::VendAck { id: new_id(), ts: now, vend: settled.vend.clone(), charged: settled.charged };
+                out.push(Publish { topic: contract::vend_ack_topic(&store, device), payload: json(&ack), retain: false });
+                if settled.charged {
+                    self.restock_check(&store, &mut out, device, now)?;
+                }
+            }
+            Body::VendInventory { slots } => {
+                let rows: Vec<(String, String, i64)> = slots.iter().map(|s| (s.slot.clone(), s.sku.clone(), s.count)).collect();
+                self.replica.set_vend_slots(device, &rows)?;
+                self.restock_check(&store, &mut out, device, now)?;
+            }
+            Body::VendTelemetry { temp_c, door_open } => {
+                self.replica.set_telemetry(device, *temp_c, *door_open, msg.ts)?;
+                let temp_id = format!("temperature:{device}");
+                if *temp_c < TEMP_RANGE_C.0 || *temp_c > TEMP_RANGE_C.1 {
+                    let detail = format!("{device} cabinet at {temp_c:.1} °C, outside {:.0}–{:.0} °C", TEMP_RANGE_C.0, TEMP_RANGE_C.1);
+                    self.alert(&store, &mut out, &temp_id, "temperature", device, detail, now)?;
+                } else {
+                    self.clear(&store, &mut out, &temp_id, now)?;
+                }
+                let door_id = format!("door_open:{device}");
+                if *door_open {
+                    self.alert(&store, &mut out, &door_id, "door_open", device, format!("{device} door is open"), now)?;
+                } else {
+                    self.clear(&store, &mut out, &door_id, now)?;
+                }
+            }
+            Body::ShelfWeight { slot, grams } => self.shelf_reading(&store, &mut out, device, slot, *grams, now)?,
+            Body::GateScan { code, direction } => {
+                let (open, reason) = match (direction, self.check_pass(code)?) {
+                    (GateDirection::Out, _) => (true, "exit".to_string()),
+                    (GateDirection::In, Ok(_)) => (true, "member".to_string()),
+                    (GateDirection::In, Err(denial)) => (false, denial.code().to_string()),
+                };
+                info!(gate = device, open, %reason, "gate scan");
+                let body = Outbound::GateCommand { id: new_id(), ts: now, open, reason };
+                out.push(Publish { topic: contract::gate_command_topic(&store, device), payload: json(&body), retain: false });
+            }
+            Body::Scan { code } => info!(scanner = device, code, "network scan"),
+        }
+        Ok(out)
+    }
+
+    /// Clears an open alert by hand (the back office saw to it).
+    pub fn clear_alert(&mut self, alert_id: &str) -> Result<()> {
+        if !self.replica.clear_alert(alert_id, self.clock.now_ms())? {
+            return Err(TillError::UnknownAlert(alert_id.to_string()));
+        }
+        Ok(())
+    }
+
+    fn alert(&mut self, store: &str, out: &mut Vec<Publish>, alert_id: &str, kind: &str, device: &str, detail: String, now: i64) -> Result<()> {
+        let alert = Alert { alert_id: alert_id.to_string(), ts_ms: now, kind: kind.to_string(), device: device.to_string(), detail, cleared_ms: None };
+        if self.replica.raise_alert(&alert)? {
+            warn!(alert = alert_id, detail = %alert.detail, "alert raised");
+            out.push(alert_message(store, &alert));
+        }
+        Ok(())
+    }
+
+    fn clear(&mut self, store: &str, out: &mut Vec<Publish>, alert_id: &str, now: i64) -> Result<()> {
+        if self.replica.clear_alert(alert_id, now)? {
+            let alert = self.replica.alerts(1000)?.into_iter().find(|a| a.alert_id == alert_id);
+            if let Some(alert) = alert {
+                info!(alert = alert_id, "alert cleared");
+                out.push(alert_message(store, &alert));
+            }
+        }
+        Ok(())
+    }
+
+    fn restock_check(&mut self, store: &str, out: &mut Vec<Publish>, machine: &str, now: i64) -> Result<()> {
+        for (m, slot, sku, count) in self.replica.vend_slots()? {
+            if m != machine {
+                continue;
+            }
+            let id = format!("restock:{machine}:{slot}");
+            if count <= RESTOCK_PAR {
+                self.alert(store, out, &id, "restock", machine, format!("{machine} slot {slot} ({sku}) has {count} left"), now)?;
+            } else {
+                self.clear(store, out, &id, now)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn shelf_reading(&mut self, store: &str, out: &mut Vec<Publish>, shelf: &str, slot: &str, grams: i64, now: i64) -> Result<()> {
+        let Some(config) = self.replica.shelf_slot(shelf, slot)? else {
+            return Err(TillError::BadInput(format!("shelf {shelf} slot {slot} is not configured")));
+        };
+        let count = (grams + config.unit_grams / 2).div_euclid(config.unit_grams).max(0);
+        let off = (grams - count * config.unit_grams).abs();
+        self.replica.record_shelf_reading(shelf, slot, grams, count, now)?;
+        let low_id = format!("low_shelf:{shelf}:{slot}");
+        if off > config.tolerance_grams {
+            warn!(shelf, slot, grams, "reading is not a whole number of items; something foreign is on the shelf");
+        }
+        if count < config.par {
+            self.alert(store, out, &low_id, "low_shelf", shelf, format!("shelf {shelf} slot {slot} ({}) has {count} left, par {}", config.sku, config.par), now)?;
+        } else {
+            self.clear(store, out, &low_id, now)?;
+        }
+        Ok(())
+    }
+}
