@@ -98,6 +98,8 @@ pub enum Command {
     Pass(PassCommand),
     /// Serve the local HTTP API and the devices' MQTT bridge.
     Serve(ServeArgs),
+    /// Write a Mosquitto configuration, password file and per-device ACL for a real deployment.
+    MqttConfig(MqttConfigArgs),
     /// Set up a demo store from the built-in fixtures, ring up sample sales and print the reports.
     Demo(DemoArgs),
     /// Print the OpenAPI document of the local HTTP API.
@@ -428,6 +430,30 @@ pub enum StockCommand {
         #[arg(long)]
         reason: String,
     },
+}
+
+/// `mqtt-config`.
+#[derive(Debug, Args)]
+pub struct MqttConfigArgs {
+    #[command(flatten)]
+    pub data: DataArg,
+    /// Folder to write mosquitto.conf, passwd, acl and credentials.txt into.
+    #[arg(long)]
+    pub out: std::path::PathBuf,
+    /// A device as ID:KIND (vending, shelf, gate, scanner, display, label); repeat it.
+    /// Devices already in the registry are included too.
+    #[arg(long = "device")]
+    pub devices: Vec<String>,
+    /// Where the broker listens.
+    #[arg(long, default_value = "0.0.0.0:1883")]
+    pub listen: std::net::SocketAddr,
+    /// The system user the broker runs as (default: the user running this command, who
+    /// owns the private password file).
+    #[arg(long)]
+    pub broker_user: Option<String>,
+    /// Replace an existing configuration (every device gets a new password).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `pass`.

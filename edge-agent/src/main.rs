@@ -3,6 +3,7 @@
 mod cli;
 mod demo;
 mod mqtt;
+mod mqtt_config;
 mod print;
 
 use std::io::{IsTerminal, Write};
@@ -291,6 +292,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             println!("{} {pass_id}", lang.pick("已停用会员码", "revoked pass"));
             Ok(())
         }
+        Command::MqttConfig(args) => mqtt_config(args, lang),
         Command::Print(cmd) => run_print(cmd, lang),
         Command::Store(cmd) => run_store(cmd, lang),
         Command::Device(cmd) => run_device(cmd, lang),
@@ -893,4 +895,55 @@ async fn axum_serve(listener: tokio::net::TcpListener, app: opentill_till::api::
     })
     .await
     .context("serving HTTP")
+}
+
+fn mqtt_config(args: cli::MqttConfigArgs, lang: Lang) -> Outcome {
+    use rand::{Rng, SeedableRng};
+    let till = open(&args.data.data)?;
+    let store = till.replica().settings().store_id.clone();
+    let mut devices = Vec::new();
+    for text in &args.devices {
+        devices.push(mqtt_config::parse_device(text).map_err(|e| TillError::BadInput(format!("--device {e}")))?);
+    }
+    for d in till.replica().devices().map_err(TillError::from)? {
+        if !devices.iter().any(|s| s.id == d.device) {
+            devices.push(mqtt_config::DeviceSpec { id: d.device, kind: d.kind });
+        }
+    }
+    // The broker runs as whoever owns these private files: this user unless told otherwise.
+    let broker_user = match &args.broker_user {
+        Some(user) => user.clone(),
+        None => std::process::Command::new("id").arg("-un").output().ok().and_then(|o| String::from_utf8(o.stdout).ok()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).unwrap_or_else(|| "mosquitto".into()),
+    };
+    let out = &args.out;
+    if out.join("passwd").exists() && !args.force {
+        return Err(TillError::BadInput(format!("{} {}", out.display(), lang.pick("已有配置；加 --force 以重新生成（所有设备密码都会改变）", "already holds a configuration; add --force to replace it (every device gets a new password)"))).into());
+    }
+    std::fs::create_dir_all(out.join("data"))?;
+    let out = out.canonicalize()?;
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed).map_err(|e| anyhow::anyhow!("no randomness for passwords: {e}"))?;
+    let mut rng = rand::rngs::StdRng::from_seed(seed);
+    let (mut passwd, mut credentials) = (String::new(), String::new());
+    for user in std::iter::once(mqtt_config::AGENT_USER.to_string()).chain(devices.iter().map(|d| d.id.clone())) {
+        let password: String = (0..24).map(|_| rng.sample(rand::distributions::Alphanumeric) as char).collect();
+        let salt: [u8; 12] = rng.r#gen();
+        passwd.push_str(&mqtt_config::password_line(&user, &password, &salt));
+        passwd.push('\n');
+        credentials.push_str(&format!("{user} {password}\n"));
+    }
+    let private = |path: std::path::PathBuf, text: &str| -> std::io::Result<()> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+        file.write_all(text.as_bytes())
+    };
+    private(out.join("passwd"), &passwd)?;
+    private(out.join("credentials.txt"), &credentials)?;
+    std::fs::write(out.join("acl"), mqtt_config::acl(&store, &devices))?;
+    std::fs::write(out.join("mosquitto.conf"), mqtt_config::mosquitto_conf(&args.listen, &out, &broker_user))?;
+    println!("{} {} ({} {})", lang.pick("已写入 Mosquitto 配置：", "wrote a Mosquitto configuration to"), out.display(), devices.len(), lang.pick("台设备", "devices"));
+    println!("  mosquitto -c {}/mosquitto.conf", out.display());
+    println!("  {} {}/credentials.txt", lang.pick("各设备的用户名和密码见", "each device's user and password are in"), out.display());
+    println!("  opentill-edge serve --mqtt mqtt://{}:PASSWORD@HOST:{}", mqtt_config::AGENT_USER, args.listen.port());
+    Ok(())
 }

@@ -285,3 +285,47 @@ fn vending_chaos_charges_exactly_the_dispensed_vends() {
     let out = ok(&["journal", "verify", "--data", &data]);
     assert!(out.contains("journal OK"), "{out}");
 }
+
+/// `mqtt-config` writes a Mosquitto configuration under which every device has its own
+/// password and may publish and read only under its own topics.
+#[test]
+fn mosquitto_with_the_generated_acl_keeps_each_device_to_its_own_topics() {
+    let dir = store();
+    let data = data(&dir);
+    let conf = dir.path().join("mqtt");
+    let port = free_port();
+    let conf_s = conf.to_str().unwrap();
+    ok(&["mqtt-config", "--data", &data, "--out", conf_s, "--device", "vm-1:vending", "--device", "vm-2:vending", "--listen", &format!("127.0.0.1:{port}")]);
+    let again = crate::edge(&["mqtt-config", "--data", &data, "--out", conf_s, "--device", "vm-1:vending"]);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("--force"), "no silent overwrite of the passwords");
+    let credentials = std::fs::read_to_string(conf.join("credentials.txt")).unwrap();
+    let password = |user: &str| credentials.lines().find_map(|l| l.strip_prefix(&format!("{user} "))).unwrap().to_string();
+    let mut broker = Command::new(mosquitto_binary()).arg("-c").arg(conf.join("mosquitto.conf")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("mosquitto");
+    wait_for("mosquitto", Duration::from_secs(10), || TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let p = "opentill/v1/SH001";
+    let port_s = port.to_string();
+    let sub = |user: &str, topic: &str, count: &str| {
+        Command::new("mosquitto_sub").args(["-p", &port_s, "-u", user, "-P", &password(user), "-t", topic, "-C", count, "-W", "10", "-v"]).stdout(Stdio::piped()).spawn().unwrap()
+    };
+    let publish = |user: &str, pw: &str, topic: &str, msg: &str| Command::new("mosquitto_pub").args(["-p", &port_s, "-u", user, "-P", pw, "-q", "1", "-t", topic, "-m", msg]).output().unwrap().status.success();
+
+    let agent = sub("opentill-agent", &format!("{p}/#"), "2");
+    let vm1 = sub("vm-1", &format!("{p}/vend/+/command"), "1");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(publish("vm-1", &password("vm-1"), &format!("{p}/vend/vm-1/session"), "own-1"));
+    // Mosquitto drops a publish the ACL denies (MQTT 3.1.1 has no way to say so).
+    publish("vm-1", &password("vm-1"), &format!("{p}/vend/vm-2/session"), "forged");
+    publish("vm-1", &password("vm-1"), &format!("{p}/vend/vm-1/command"), "forged-command");
+    assert!(publish("vm-1", &password("vm-1"), &format!("{p}/vend/vm-1/result"), "own-2"));
+    assert!(!publish("vm-1", "wrong-password", &format!("{p}/vend/vm-1/result"), "x"), "a wrong password is refused");
+    assert!(!Command::new("mosquitto_pub").args(["-p", &port_s, "-t", &format!("{p}/dev/x/state"), "-m", "x"]).output().unwrap().status.success(), "anonymous is refused");
+    let seen = String::from_utf8(agent.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(seen, format!("{p}/vend/vm-1/session own-1\n{p}/vend/vm-1/result own-2\n"));
+    // vm-1 cannot read vm-2's commands: it gets only its own.
+    assert!(publish("opentill-agent", &password("opentill-agent"), &format!("{p}/vend/vm-2/command"), "for-vm-2"));
+    assert!(publish("opentill-agent", &password("opentill-agent"), &format!("{p}/vend/vm-1/command"), "for-vm-1"));
+    let seen = String::from_utf8(vm1.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(seen, format!("{p}/vend/vm-1/command for-vm-1\n"));
+    let _ = broker.kill();
+    let _ = broker.wait();
+}
