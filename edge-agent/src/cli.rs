@@ -98,6 +98,9 @@ pub enum Command {
     Pass(PassCommand),
     /// Serve the local HTTP API and the devices' MQTT bridge.
     Serve(ServeArgs),
+    /// Smart shelves: what each slot holds.
+    #[command(subcommand)]
+    Shelf(ShelfCommand),
     /// Write a Mosquitto configuration, password file and per-device ACL for a real deployment.
     MqttConfig(MqttConfigArgs),
     /// Set up a demo store from the built-in fixtures, ring up sample sales and print the reports.
@@ -429,6 +432,39 @@ pub enum StockCommand {
         /// Why: receive, count, damage, ...
         #[arg(long)]
         reason: String,
+    },
+}
+
+/// `shelf`.
+#[derive(Debug, Subcommand)]
+pub enum ShelfCommand {
+    /// Configure a slot of a smart shelf.
+    Set {
+        #[command(flatten)]
+        data: DataArg,
+        /// The shelf's device id.
+        #[arg(long)]
+        shelf: String,
+        /// The slot on it.
+        #[arg(long)]
+        slot: String,
+        /// The SKU it holds.
+        #[arg(long)]
+        sku: String,
+        /// The weight of one item, in grams.
+        #[arg(long)]
+        unit_grams: i64,
+        /// How far a reading may be from a whole number of items, in grams.
+        #[arg(long, default_value_t = 10)]
+        tolerance_grams: i64,
+        /// Below this many items, a low-shelf alert.
+        #[arg(long, default_value_t = 2)]
+        par: i64,
+    },
+    /// Every configured slot with its last reading.
+    List {
+        #[command(flatten)]
+        data: DataArg,
     },
 }
 

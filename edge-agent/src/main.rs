@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, DeviceCommand, PassCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
+use cli::{Cli, Command, DeviceCommand, PassCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -293,6 +293,23 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             Ok(())
         }
         Command::MqttConfig(args) => mqtt_config(args, lang),
+        Command::Shelf(ShelfCommand::Set { data, shelf, slot, sku, unit_grams, tolerance_grams, par }) => {
+            let mut till = open(&data.data)?;
+            till.set_shelf_slot(&shelf, &slot, &sku, unit_grams, tolerance_grams, par)?;
+            println!("{shelf}/{slot}: {sku}, {unit_grams} g ± {tolerance_grams} g, {} {par}", lang.pick("补货线", "par"));
+            Ok(())
+        }
+        Command::Shelf(ShelfCommand::List { data }) => {
+            let till = open(&data.data)?;
+            for s in till.replica().shelf_slots(None).map_err(TillError::from)? {
+                let reading = match (s.count, s.grams) {
+                    (Some(c), Some(g)) => format!("{c} ({g} g)"),
+                    _ => lang.pick("未读数", "no reading").to_string(),
+                };
+                println!("{}/{}\t{}\t{} g ± {} g\t{} {}\t{reading}", s.shelf, s.slot, s.sku, s.unit_grams, s.tolerance_grams, lang.pick("补货线", "par"), s.par);
+            }
+            Ok(())
+        }
         Command::Print(cmd) => run_print(cmd, lang),
         Command::Store(cmd) => run_store(cmd, lang),
         Command::Device(cmd) => run_device(cmd, lang),

@@ -154,6 +154,31 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
             }
         }
     });
+    // E-paper labels: every slot's label at start (retained), then each one whose price
+    // or slot changed, whoever changed it (this process, a CLI import, a sync).
+    let labels = till.clone();
+    let label_client = client.clone();
+    tokio::spawn(async move {
+        let mut since = i64::MIN;
+        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        loop {
+            tick.tick().await;
+            let till = labels.clone();
+            let found = tokio::task::spawn_blocking(move || lock(&till).shelf_labels_since(since)).await;
+            match found {
+                Ok(Ok((out, newest))) => {
+                    for msg in out {
+                        if let Err(e) = label_client.publish(msg.topic, QoS::AtLeastOnce, true, msg.payload).await {
+                            error!(error = %e, "cannot publish a shelf label");
+                        }
+                    }
+                    since = newest;
+                }
+                Ok(Err(e)) => error!(error = %e, "cannot read shelf labels"),
+                Err(e) => error!(error = %e, "shelf label task failed"),
+            }
+        }
+    });
     let sweeper = till.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(5));

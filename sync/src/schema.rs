@@ -168,6 +168,7 @@ const DEVICES_MIGRATION: &str = r#"
         grams INTEGER,
         count INTEGER,
         ts_ms INTEGER,
+        configured_ms INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (shelf, slot)
     ) STRICT, WITHOUT ROWID;
     CREATE TABLE revoked_passes (pass_id TEXT PRIMARY KEY, revoked_ms INTEGER NOT NULL) STRICT;

@@ -189,6 +189,38 @@ impl Till {
         Ok(out)
     }
 
+    /// Configures a smart-shelf slot: the SKU it holds, one item's weight and the tolerance
+    /// of a reading, and the par level under which it needs refilling.
+    pub fn set_shelf_slot(&mut self, shelf: &str, slot: &str, sku: &str, unit_grams: i64, tolerance_grams: i64, par: i64) -> Result<()> {
+        crate::validate_id(shelf, "shelf")?;
+        crate::validate_id(slot, "slot")?;
+        if self.replica.product_by_sku(sku)?.is_none() {
+            return Err(TillError::UnknownSku(sku.to_string()));
+        }
+        if unit_grams <= 0 || tolerance_grams < 0 || tolerance_grams * 2 >= unit_grams || par < 0 {
+            return Err(TillError::BadInput(format!("unit weight {unit_grams} g, tolerance {tolerance_grams} g, par {par}: the weight must be positive, the tolerance under half of it, the par 0 or more")));
+        }
+        let config = opentill_sync::ShelfSlot { shelf: shelf.into(), slot: slot.into(), sku: sku.into(), unit_grams, tolerance_grams, par, grams: None, count: None, ts_ms: None };
+        let now = self.clock.now_ms();
+        self.replica.set_shelf_slot(&config, now)?;
+        Ok(())
+    }
+
+    /// Retained e-paper labels for the shelf slots whose price or configuration changed
+    /// after `since_ms`, and the time of the newest change (pass it back next time).
+    pub fn shelf_labels_since(&self, since_ms: i64) -> Result<(Vec<Publish>, i64)> {
+        let store = self.replica.settings().store_id.clone();
+        let mut newest = since_ms;
+        let mut out = Vec::new();
+        for (shelf, slot, sku, changed) in self.replica.shelf_labels_changed(since_ms)? {
+            newest = newest.max(changed);
+            let Some(product) = self.replica.product_by_sku(&sku)? else { continue };
+            let body = Outbound::ShelfLabel { id: format!("label-{shelf}-{slot}-{changed}"), ts: changed, sku, name: product.name, name_zh: product.name_zh, price_minor: product.price_minor, promo: None };
+            out.push(Publish { topic: contract::shelf_label_topic(&store, &shelf, &slot), payload: json(&body), retain: true });
+        }
+        Ok((out, newest))
+    }
+
     /// Clears an open alert by hand (the back office saw to it).
     pub fn clear_alert(&mut self, alert_id: &str) -> Result<()> {
         if !self.replica.clear_alert(alert_id, self.clock.now_ms())? {

@@ -329,3 +329,43 @@ fn mosquitto_with_the_generated_acl_keeps_each_device_to_its_own_topics() {
     let _ = broker.kill();
     let _ = broker.wait();
 }
+
+/// A smart shelf: its labels are retained and follow the catalog's price; its weight
+/// readings become item counts and low-shelf alerts.
+#[test]
+fn shelf_labels_follow_prices_and_readings_raise_low_shelf_alerts() {
+    let dir = store();
+    let data = data(&dir);
+    ok(&["shelf", "set", "--data", &data, "--shelf", "S1", "--slot", "1", "--sku", "DRK-1", "--unit-grams", "350", "--tolerance-grams", "20", "--par", "2"]);
+    let bad = crate::edge(&["shelf", "set", "--data", &data, "--shelf", "S1", "--slot", "2", "--sku", "NOPE", "--unit-grams", "350"]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("NOPE"));
+    let mport = free_port();
+    let agent = Agent::start(&data, &format!("embedded:127.0.0.1:{mport}"));
+    let shelf = SimDevice::connect(&broker(mport), "S1", opentill_hardware::contract::DeviceKind::Shelf, &["shelf/S1/label/+".into()]);
+    let label = |want: i64| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Some((topic, msg)) = shelf.recv(Duration::from_millis(100))
+                && topic == "opentill/v1/SH001/shelf/S1/label/1"
+                && msg["price_minor"] == want
+            {
+                return msg;
+            }
+        }
+        panic!("no label at {want}");
+    };
+    let first = label(350);
+    assert_eq!((first["sku"].as_str(), first["name_zh"].as_str()), (Some("DRK-1"), Some("可口可乐 330ml")));
+
+    let csv = dir.path().join("price.csv");
+    std::fs::write(&csv, crate::CATALOG.replace("DRK-1,6901234567892,Coca-Cola 330ml,可口可乐 330ml,3.50", "DRK-1,6901234567892,Coca-Cola 330ml,可口可乐 330ml,3.80")).unwrap();
+    ok(&["import", "products", csv.to_str().unwrap(), "--data", &data]);
+    label(380);
+
+    wait_for("S1 in the registry", Duration::from_secs(10), || has(&agent.get("/api/devices"), "device", "S1"));
+    shelf.publish("shelf/S1/weight", "w-1", json!({"slot": "1", "grams": 1046}), false);
+    shelf.publish("shelf/S1/weight", "w-2", json!({"slot": "1", "grams": 352}), false);
+    wait_for("the low-shelf alert", Duration::from_secs(10), || has(&agent.get("/api/alerts"), "alert_id", "low_shelf:S1:1"));
+    let listed = ok(&["shelf", "list", "--data", &data]);
+    assert!(listed.contains("S1/1\tDRK-1\t350 g ± 20 g\tpar 2\t1 (352 g)"), "{listed}");
+}

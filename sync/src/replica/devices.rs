@@ -349,15 +349,26 @@ impl Replica {
     }
 
     /// Configures a smart-shelf slot (keeps its last reading).
-    pub fn set_shelf_slot(&mut self, slot: &ShelfSlot) -> Result<()> {
+    pub fn set_shelf_slot(&mut self, slot: &ShelfSlot, ts_ms: i64) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO shelf_slots (shelf, slot, sku, unit_grams, tolerance_grams, par) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                "INSERT INTO shelf_slots (shelf, slot, sku, unit_grams, tolerance_grams, par, configured_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (shelf, slot) DO UPDATE SET sku = excluded.sku, unit_grams = excluded.unit_grams,
-                    tolerance_grams = excluded.tolerance_grams, par = excluded.par",
+                    tolerance_grams = excluded.tolerance_grams, par = excluded.par, configured_ms = excluded.configured_ms",
             )?
-            .execute(params![slot.shelf, slot.slot, slot.sku, slot.unit_grams, slot.tolerance_grams, slot.par])?;
+            .execute(params![slot.shelf, slot.slot, slot.sku, slot.unit_grams, slot.tolerance_grams, slot.par, ts_ms])?;
         Ok(())
+    }
+
+    /// Shelf slots whose product or configuration changed after `since_ms`, with the
+    /// time of that change: (shelf, slot, sku, changed_ms). Labels are republished from it.
+    pub fn shelf_labels_changed(&self, since_ms: i64) -> Result<Vec<(String, String, String, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.shelf, s.slot, s.sku, MAX(p.updated_ms, s.configured_ms) FROM shelf_slots s JOIN products p ON p.sku = s.sku
+             WHERE p.updated_ms > ?1 OR s.configured_ms > ?1 ORDER BY s.shelf, s.slot",
+        )?;
+        let rows = stmt.query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// One smart-shelf slot.
