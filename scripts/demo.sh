@@ -1,8 +1,33 @@
 #!/usr/bin/env bash
 # The demo store: sets up a store from fixtures/, rings up sample sales, prints the
-# receipts, X and Z reports and the sales report, and verifies the journal.
-# Extra arguments go to `opentill-edge demo` (e.g. --data DIR --sales 100).
+# receipts, X and Z reports and the sales report, and verifies the journal; then runs
+# the store live: the edge agent with its embedded MQTT broker and the local API, and
+# simulated vending machines, a gate and a smart shelf (opentill-sim devices). Ctrl-C
+# stops everything.
+# Extra arguments go to `opentill-edge demo` (e.g. --sales 100).
+# DEMO_SERVE=0 stops after the setup; DEMO_HTTP and DEMO_MQTT choose the ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-cargo run --quiet --locked -p opentill-edge -- demo "$@"
+cargo build --quiet --locked -p opentill-edge -p opentill-hardware --bins
+bin="${CARGO_TARGET_DIR:-target}/debug"
+data="$(mktemp -d -t opentill-demo-XXXXXX)/store"
+"$bin/opentill-edge" demo --data "$data" "$@"
+[ "${DEMO_SERVE:-1}" = 0 ] && exit 0
+
+http="${DEMO_HTTP:-127.0.0.1:8080}"
+mqtt="${DEMO_MQTT:-127.0.0.1:1883}"
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
+OPENTILL_LOG="${OPENTILL_LOG:-warn}" "$bin/opentill-edge" serve --data "$data" --listen "$http" --mqtt "embedded:$mqtt" &
+pids+=($!)
+for _ in $(seq 100); do
+    if (exec 3<>"/dev/tcp/${mqtt%:*}/${mqtt##*:}") 2>/dev/null; then break; fi
+    sleep 0.1
+done
+"$bin/opentill-sim" devices --broker "$mqtt" --store DEMO01 --pass "$(cat "$data/member-pass.txt")" &
+pids+=($!)
+echo
+echo "Live store: devices, vends and alerts at http://$http/api/devices, /api/vends, /api/alerts"
+echo "Ctrl-C stops the demo."
+wait -n "${pids[@]}"

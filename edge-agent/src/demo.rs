@@ -163,6 +163,15 @@ pub fn run(args: DemoArgs, lang: Lang) -> Outcome {
         return Err(Failure::Reported);
     }
     println!("{} {} {}", lang.pick("日志完好：", "journal OK:"), verify.entries, lang.pick("条记录已验证（序号、哈希链、签名、库存与现金）", "entries verified (sequence, hash chain, signatures, stock and cash)"));
+    heading(lang.pick("无人零售设备", "Unmanned retail devices"));
+    till.top_up("M001", 20_000, opentill_core::tender::TenderKind::Cash, "demo")?;
+    let (pass, token) = till.issue_pass("M001", 30 * 86_400_000)?;
+    std::fs::write(dir.join("member-pass.txt"), format!("{token}\n"))?;
+    println!("{} M001 ¥200.00, {} {} → {}", lang.pick("会员储值", "member stored value"), lang.pick("会员码", "pass"), pass.pass_id, dir.join("member-pass.txt").display());
+    for (slot, sku, grams) in [("1", "DRK-00001", 350), ("2", "DRK-00003", 320), ("3", "DRK-00004", 520)] {
+        till.set_shelf_slot("S1", slot, sku, grams, 15, 2)?;
+    }
+    println!("{}", lang.pick("智能货架 S1：3 个货位已配置", "smart shelf S1: 3 slots configured"));
     println!("\n{}", lang.pick("继续试试：", "Try next:"));
     let d = dir.display();
     println!("  opentill-edge product search --data {d} kkkl");

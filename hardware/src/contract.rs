@@ -69,6 +69,16 @@ pub struct Credential {
     pub value: String,
 }
 
+impl Credential {
+    /// `member_qr` or `payment_code`.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            CredentialKind::MemberQr => "member_qr",
+            CredentialKind::PaymentCode => "payment_code",
+        }
+    }
+}
+
 /// The two credential kinds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -26,6 +26,8 @@ fn usage() -> ! {
     eprintln!("usage: opentill-sim printer --listen ADDR [--out DIR] [--state ready|paper-out|cover-open|offline|paper-near-end]");
     eprintln!("       opentill-sim scale [--weight KG]      a Toledo 8217 scale on a pseudo-terminal");
     eprintln!("       opentill-sim scanner                  a serial scanner on a pseudo-terminal: type codes, one a line");
+    eprintln!("       opentill-sim devices --broker HOST:PORT --store ID [--pass TOKEN] [--skus A,B,C,D] [--every SECS]");
+    eprintln!("                                             two vending machines, a gate and a smart shelf over MQTT");
     std::process::exit(2);
 }
 
@@ -77,6 +79,7 @@ fn main() {
         Some("printer") => {}
         Some("scale") => return scale(args),
         Some("scanner") => return scanner(),
+        Some("devices") => return devices(args),
         _ => usage(),
     }
     let (mut listen, mut out, mut state) = (String::from("127.0.0.1:9100"), None::<PathBuf>, PrinterState::Ready);
@@ -104,4 +107,99 @@ fn main() {
     sim.serve(listener, |number, job| {
         println!("----- receipt {number} -----\n{}[QR: {}] [drawer kicks: {}]", job.text(), job.qr_codes.join(", "), job.drawer_kicks);
     });
+}
+
+/// A living store over MQTT: two vending machines, an entry gate and a smart shelf, each
+/// on its own thread, serving a customer every few seconds.
+fn devices(mut args: impl Iterator<Item = String>) {
+    use opentill_hardware::contract::{Credential, CredentialKind, DeviceKind, SlotCount};
+    use opentill_hardware::mqtt_sim::{Broker, Chaos, Gate, SimDevice, VendEnd, VendingMachine};
+    use std::time::Duration;
+
+    let (mut broker, mut store, mut pass, mut every) = (String::from("127.0.0.1:1883"), String::new(), None::<String>, 4.0_f64);
+    let mut skus: Vec<String> = ["DRK-00001", "DRK-00002", "DRK-00003", "DRK-00004"].map(String::from).to_vec();
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--broker", Some(v)) => broker = v,
+            ("--store", Some(v)) => store = v,
+            ("--pass", Some(v)) => pass = Some(v.trim().to_string()).filter(|p| !p.is_empty()),
+            ("--skus", Some(v)) => skus = v.split(',').map(|s| s.trim().to_string()).collect(),
+            ("--every", Some(v)) => every = v.parse().unwrap_or_else(|_| usage()),
+            _ => usage(),
+        }
+    }
+    let (host, port) = broker.rsplit_once(':').and_then(|(h, p)| Some((h.to_string(), p.parse::<u16>().ok()?))).unwrap_or_else(|| usage());
+    if store.is_empty() || skus.len() < 2 {
+        usage();
+    }
+    let shown = format!("mqtt://{host}:{port} (store {store})");
+    let broker = Broker { host, port, store, credentials: None };
+    let pause = move |n: u64| std::thread::sleep(Duration::from_millis((every * 1000.0) as u64 + n * 997 % 1500));
+    let mut threads = Vec::new();
+    for (i, machine) in ["vm-1", "vm-2"].into_iter().enumerate() {
+        let (broker, pass, skus) = (broker.clone(), pass.clone(), skus.clone());
+        threads.push(std::thread::spawn(move || {
+            let slots: Vec<SlotCount> = skus.iter().enumerate().map(|(j, sku)| SlotCount { slot: format!("A{}", j + 1), sku: sku.clone(), count: 6 }).collect();
+            let mut vm = VendingMachine::connect(&broker, machine, slots.clone());
+            let mut calm = Chaos::seeded(i as u64, 0.0, 0.0, 0.1);
+            for n in 0u64.. {
+                pause(n + i as u64);
+                let slot = &slots[(n as usize + i) % slots.len()].slot;
+                let credential = match (&pass, n % 2) {
+                    (Some(token), 0) => Credential { kind: CredentialKind::MemberQr, value: token.clone() },
+                    _ => Credential { kind: CredentialKind::PaymentCode, value: format!("13{:016}", 4_567_890_123_456_789u64 + n) },
+                };
+                let end = vm.vend(slot, &credential, &mut calm);
+                let what = match &end {
+                    VendEnd::Dispensed { charged, .. } => format!("dispensed, charged: {charged}"),
+                    VendEnd::Failed(_) => "failed (motor jam), not charged".into(),
+                    VendEnd::Denied(reason) => format!("denied: {reason}"),
+                    VendEnd::Abandoned => "no answer from the agent".into(),
+                    VendEnd::Unacknowledged(_) => "result not acknowledged".into(),
+                };
+                println!("{machine} {slot} ({}): {what}", credential.kind_name());
+                if n % 5 == 4 {
+                    vm.report_telemetry(if n % 20 == 19 { 12.5 } else { 4.0 }, false);
+                }
+            }
+        }));
+    }
+    {
+        let (broker, pass) = (broker.clone(), pass.clone());
+        threads.push(std::thread::spawn(move || {
+            let mut gate = Gate::connect(&broker, "gate-1");
+            for n in 0u64.. {
+                pause(n + 3);
+                let (code, direction) = match (&pass, n % 3) {
+                    (_, 2) => ("-".to_string(), "out"),
+                    (Some(token), 0) => (token.clone(), "in"),
+                    _ => ("OTP1.M999.forged.1.00".to_string(), "in"),
+                };
+                match gate.pass(&code, direction, Duration::from_secs(5)) {
+                    Some((open, reason)) => println!("gate-1 {direction}: {} ({reason})", if open { "open" } else { "refused" }),
+                    None => println!("gate-1 {direction}: no answer from the agent"),
+                }
+            }
+        }));
+    }
+    threads.push(std::thread::spawn(move || {
+        let shelf = SimDevice::connect(&broker, "S1", DeviceKind::Shelf, &["shelf/S1/label/+".to_string()]);
+        let unit = [350_i64, 320, 520];
+        let mut counts = [8_i64, 8, 8];
+        for n in 0u64.. {
+            pause(n + 5);
+            let slot = (n % 3) as usize;
+            counts[slot] = if counts[slot] <= 1 { 8 } else { counts[slot] - 1 };
+            let id = format!("S1-w-{n}-{}", opentill_hardware::mqtt_sim::now_ms());
+            shelf.publish("shelf/S1/weight", &id, serde_json::json!({"slot": (slot + 1).to_string(), "grams": counts[slot] * unit[slot] + 3}), false);
+            println!("S1 slot {}: {} items ({} g)", slot + 1, counts[slot], counts[slot] * unit[slot] + 3);
+            while let Some((topic, label)) = shelf.recv(Duration::from_millis(1)) {
+                println!("S1 label {}: {} ¥{}.{:02}", topic.rsplit('/').next().unwrap_or(""), label["name_zh"].as_str().unwrap_or(""), label["price_minor"].as_i64().unwrap_or(0) / 100, label["price_minor"].as_i64().unwrap_or(0) % 100);
+            }
+        }
+    }));
+    println!("simulating vm-1, vm-2, gate-1 and shelf S1 against {shown}; Ctrl-C stops");
+    for t in threads {
+        let _ = t.join();
+    }
 }
