@@ -1,5 +1,5 @@
-//! Two stores push their journals to a cloud that is killed and restarted mid-push;
-//! batches are re-sent, corrupted and forged. At the end the cloud holds exactly the
+//! Two stores push their journals to a cloud that is killed and restarted mid-push, and
+//! pushes are killed on the node side too; batches are re-sent, corrupted and forged. At the end the cloud holds exactly the
 //! union of the journals and its totals equal the journals' to the fen.
 //! Three interrupted rounds by default; `RUN_SLOW_TESTS=1` runs twenty, with more sales.
 
@@ -61,6 +61,22 @@ fn push_and_kill(data: &str, cloud: Cloud, batch: &str) -> bool {
     true
 }
 
+/// Starts a push and SIGKILLs the pushing process once it has made some progress.
+fn push_and_kill_the_pusher(data: &str, batch: &str) {
+    let mut push = Command::new(edge_bin())
+        .args(["sync", "push", "--data", data, "--batch", batch])
+        .env("OPENTILL_LANG", "en")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(push.stderr.take().unwrap()).lines();
+    let _ = lines.next();
+    let _ = lines.next();
+    push.kill().unwrap();
+    push.wait().unwrap();
+}
+
 #[test]
 fn two_stores_converge_with_the_cloud_through_kills_and_resends() {
     let slow = std::env::var_os("RUN_SLOW_TESTS").is_some();
@@ -98,6 +114,8 @@ fn two_stores_converge_with_the_cloud_through_kills_and_resends() {
             let sales = rng.gen_range(if slow { 100..400 } else { 60..120 });
             ok(&["sale-loop", "--data", data, "--count", &sales.to_string(), "--seed", &rng.r#gen::<u32>().to_string()]);
         }
+        // One store's push is killed on the node side, the other's by killing the cloud.
+        push_and_kill_the_pusher(&stores[(round + 1) % 2], &rng.gen_range(2..6).to_string());
         let data = &stores[round % 2];
         if push_and_kill(data, cloud, &rng.gen_range(2..6).to_string()) {
             interrupted += 1;
