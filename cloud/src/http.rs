@@ -22,6 +22,7 @@ use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use opentill_sync::protocol::{MAX_FRAME, enrol_message, normalize_code};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use tracing::info;
 
 use crate::ingest::{Reply, handle};
@@ -31,17 +32,35 @@ use crate::{code_hash, now_ms};
 /// Shared state: the storage, behind a lock (SQLite has one writer anyway).
 pub type Shared = Arc<Mutex<Box<dyn Ledger>>>;
 
-/// The router.
-pub fn router(ledger: Shared) -> axum::Router {
-    axum::Router::new()
-        .route("/v1/enrol", post(enrol))
-        .route("/v1/sync", post(sync))
+/// The router. When `admin_token` is set, the read routes (`/v1/totals`, `/v1/nodes`,
+/// `/v1/quarantine`, `/v1/alerts`) need `Authorization: Bearer TOKEN`; enrolment and sync
+/// are authenticated by the one-time code and the node's signatures instead.
+pub fn router(ledger: Shared, admin_token: Option<String>) -> axum::Router {
+    let token: Option<Arc<[u8; 32]>> = admin_token.map(|t| Arc::new(Sha256::digest(t.as_bytes()).into()));
+    let reads = axum::Router::new()
         .route("/v1/totals", get(totals))
         .route("/v1/nodes", get(nodes))
         .route("/v1/quarantine", get(quarantine))
         .route("/v1/alerts", get(alerts))
+        .route_layer(axum::middleware::from_fn_with_state(token, require_admin));
+    axum::Router::new()
+        .route("/v1/enrol", post(enrol))
+        .route("/v1/sync", post(sync))
+        .merge(reads)
         .layer(DefaultBodyLimit::max(MAX_FRAME))
         .with_state(ledger)
+}
+
+/// Compares digests of the presented and the configured token.
+async fn require_admin(State(token): State<Option<Arc<[u8; 32]>>>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if let Some(expected) = token {
+        let presented = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        let matches = presented.is_some_and(|p| <[u8; 32]>::from(Sha256::digest(p.as_bytes())) == *expected);
+        if !matches {
+            return error(401, "unauthorized", "this route needs Authorization: Bearer ADMIN_TOKEN");
+        }
+    }
+    next.run(request).await
 }
 
 fn error(status: u16, kind: &str, message: impl Into<String>) -> Response {

@@ -49,7 +49,8 @@ pub fn new_code() -> String {
     (0..10).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
 }
 
-/// Serves the HTTP API on `listener` until `shutdown` resolves.
-pub async fn serve(listener: tokio::net::TcpListener, ledger: http::Shared, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, http::router(ledger)).with_graceful_shutdown(shutdown).await
+/// Serves the HTTP API on `listener` until `shutdown` resolves (see [`http::router`] for
+/// `admin_token`).
+pub async fn serve(listener: tokio::net::TcpListener, ledger: http::Shared, admin_token: Option<String>, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, http::router(ledger, admin_token)).with_graceful_shutdown(shutdown).await
 }

@@ -29,6 +29,9 @@ enum Command {
         /// Address to listen on; port 0 picks a free one (the chosen address is printed).
         #[arg(long, default_value = "127.0.0.1:8787")]
         listen: String,
+        /// Bearer token the read routes (totals, nodes, quarantine, alerts) require.
+        #[arg(long, env = "OPENTILL_CLOUD_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
     },
     /// Create a one-time enrolment code for a store (creating the tenant, brand and store
     /// as needed) and print it.
@@ -67,7 +70,7 @@ fn open(db: &str) -> anyhow::Result<SqliteLedger> {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { db, listen } => {
+        Command::Serve { db, listen, admin_token } => {
             let ledger: Box<dyn Ledger> = Box::new(open(&db)?);
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             runtime.block_on(async move {
@@ -85,7 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     #[cfg(not(unix))]
                     let _ = ctrl_c.await;
                 };
-                opentill_cloud::serve(listener, Arc::new(Mutex::new(ledger)), shutdown).await.context("serving")
+                opentill_cloud::serve(listener, Arc::new(Mutex::new(ledger)), admin_token, shutdown).await.context("serving")
             })
         }
         Command::EnrolCode { db, store, tenant, brand, ttl_hours } => {

@@ -103,7 +103,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let cloud_addr = listener.local_addr()?;
-    runtime.spawn(opentill_cloud::serve(listener, shared.clone(), std::future::pending()));
+    runtime.spawn(opentill_cloud::serve(listener, shared.clone(), None, std::future::pending()));
     let counted = Arc::new(AtomicU64::new(0));
     let url = format!("http://{}", relay(cloud_addr, counted.clone())?);
 

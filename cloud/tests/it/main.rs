@@ -58,6 +58,8 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
 /// A running cloud; killed (SIGKILL) on drop.
 pub struct Cloud {
     pub child: Child,
@@ -69,6 +71,7 @@ impl Cloud {
         let mut child = Command::new(cloud_bin())
             .args(["serve", "--db", &format!("sqlite:{}", db.display()), "--listen", &format!("127.0.0.1:{port}")])
             .env("OPENTILL_LOG", "warn")
+            .env("OPENTILL_CLOUD_ADMIN_TOKEN", ADMIN_TOKEN)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -85,8 +88,14 @@ impl Cloud {
     }
 
     pub fn get(&self, path: &str) -> serde_json::Value {
-        let mut response = ureq::get(&format!("{}{path}", self.url)).call().unwrap();
+        let mut response = ureq::get(&format!("{}{path}", self.url)).header("authorization", format!("Bearer {ADMIN_TOKEN}")).call().unwrap();
         serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap()
+    }
+
+    /// GETs without the admin token; returns the status.
+    pub fn get_status_without_token(&self, path: &str) -> u16 {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        agent.get(&format!("{}{path}", self.url)).call().unwrap().status().as_u16()
     }
 
     /// POSTs raw bytes to `/v1/sync`; returns the status and the body.

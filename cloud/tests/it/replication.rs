@@ -176,6 +176,9 @@ fn two_stores_converge_with_the_cloud_through_kills_and_resends() {
 
     // The cloud holds exactly the union of the journals (same heads, same hash chains,
     // one row per entry) and totals equal the journals' to the fen.
+    for path in ["/v1/nodes", "/v1/totals", "/v1/quarantine", "/v1/alerts"] {
+        assert_eq!(cloud.get_status_without_token(path), 401, "{path} needs the admin token");
+    }
     let nodes = cloud.get("/v1/nodes");
     let totals = cloud.get("/v1/totals");
     for (data, store_id) in stores.iter().zip(["SH001", "BJ002"]) {
