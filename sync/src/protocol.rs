@@ -532,6 +532,14 @@ impl NodeLedger {
             return Verdict::Quarantine(Tamper::BatchSignature(self.node_id.clone()));
         }
         let Some(seqs) = batch.seqs() else { return Verdict::Duplicate };
+        // Entries must be consecutive; everything below relies on it.
+        for (idx, entry) in batch.entries.iter().enumerate() {
+            let expected = seqs.start().checked_add(idx as u64);
+            if expected != Some(entry.seq) {
+                let expected = expected.unwrap_or(u64::MAX);
+                return Verdict::Quarantine(Tamper::Entry { seq: expected, problem: EntryProblem::Sequence { expected, found: entry.seq } });
+            }
+        }
         if *seqs.end() <= self.acked_seq {
             return Verdict::Duplicate;
         }

@@ -374,6 +374,29 @@ proptest! {
         prop_assert_eq!(receiver.ledger.acked_seq, journal.len() as u64);
     }
 
+    /// Whatever a node signs, checking it never panics and never moves the ledger.
+    #[test]
+    fn arbitrary_signed_batches_never_panic(held in 0u64..6, seqs in proptest::collection::vec(prop_oneof![0u64..12, Just(u64::MAX)], 0..6), prev in any::<[u8; 32]>()) {
+        let journal = journal(5);
+        let mut ledger = ledger();
+        if held > 0 {
+            let verdict = ledger.check(&batch_of(&journal, 1..=held.min(5)));
+            ledger.apply(&verdict);
+        }
+        let entries = seqs.iter().map(|&seq| {
+            let mut entry = journal[(seq % 5) as usize].clone();
+            entry.seq = seq;
+            entry
+        }).collect();
+        let batch = Batch::seal(&key(), STORE, NODE, prev, entries);
+        let before = ledger.clone();
+        let verdict = ledger.check(&batch);
+        prop_assert_eq!(&before, &ledger);
+        if let Verdict::Accept { head, .. } = verdict {
+            prop_assert!(head.0 > before.acked_seq);
+        }
+    }
+
     /// Any single-byte corruption or truncation of any message is rejected by decoding.
     #[test]
     fn any_damage_is_detected(n in 1u64..6, at in any::<usize>(), flip in 1u8..=255, cut in any::<bool>()) {
