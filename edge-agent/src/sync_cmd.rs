@@ -33,8 +33,8 @@ pub enum SyncCommand {
     Push {
         #[command(flatten)]
         data: DataArg,
-        /// Entries per batch.
-        #[arg(long, default_value_t = 1000)]
+        /// Entries per batch (1 to 10000).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000))]
         batch: u64,
     },
     /// How much of this node's journal the cloud holds.

@@ -407,3 +407,18 @@ proptest! {
         prop_assert!(Message::decode(&bytes).is_err());
     }
 }
+
+/// A large batch is verified across threads; the first bad signature is still the one named.
+#[test]
+fn a_bad_signature_deep_in_a_large_batch_is_found() {
+    let mut journal = journal(600);
+    let forger = SigningKey::from_bytes(&[66; 32]);
+    for seq in [450usize, 451, 599] {
+        // Same content, so the same hash; only the signature is another key's.
+        let e = journal[seq - 1].clone();
+        journal[seq - 1] = seal(&forger, NODE, e.seq, e.ts_ms, &e.kind, e.prev_hash, e.body);
+    }
+    let verdict = ledger().check(&batch_of(&journal, 1..=600));
+    expect!["quarantine: entry 450: bad signature"].assert_eq(&show(&verdict));
+    assert!(matches!(ledger().check(&batch_of(&journal, 1..=449)), Verdict::Accept { head: (449, _), .. }));
+}
