@@ -149,7 +149,6 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
     let started = Instant::now();
     let tty = std::io::stderr().is_terminal();
     let mut last_line = Instant::now() - Duration::from_secs(1);
-    let mut shown = false;
     let mut print_progress = |p: &PushProgress| {
         let total = p.head_seq - p.start_seq;
         let done = p.acked_seq - p.start_seq;
@@ -158,7 +157,7 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
             return;
         }
         last_line = Instant::now();
-        let pct = if total == 0 { 100 } else { done * 100 / total };
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
         let line = format!("{} {done}/{total} ({pct}%), {} {}", lang.pick("推送", "pushed"), human_bytes(p.bytes_sent), lang.pick("已发送", "sent"));
         if tty {
             eprint!("\r{line}");
@@ -168,10 +167,8 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
         } else {
             eprintln!("{line}");
         }
-        shown = true;
     };
     let result = push(&mut replica, batch, now_ms, |bytes| post(&agent, &url, "application/octet-stream", &bytes), &mut print_progress);
-    let _ = shown;
     match result {
         Ok(p) => {
             let secs = started.elapsed().as_secs_f64();
