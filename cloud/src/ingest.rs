@@ -25,10 +25,11 @@ pub enum Reply {
     },
 }
 
-/// What new entries add to their store's totals. An entry this build cannot read is held
-/// and counted as an entry but adds no money.
-pub fn totals_of(entries: &[Entry]) -> TotalsDelta {
+/// What new entries add to their store's totals, and the seqs of entries this build
+/// cannot read (held and counted as entries, but adding no money; the caller alerts).
+pub fn totals_of(entries: &[Entry]) -> (TotalsDelta, Vec<u64>) {
     let mut delta = TotalsDelta { n_entries: entries.len() as i64, ..TotalsDelta::default() };
+    let mut unreadable = Vec::new();
     for entry in entries {
         match serde_json::from_slice::<Fact>(&entry.body) {
             Ok(Fact::Sale(sale)) => {
@@ -40,10 +41,13 @@ pub fn totals_of(entries: &[Entry]) -> TotalsDelta {
                 delta.refunds_minor += refund.total;
             }
             Ok(_) => {}
-            Err(e) => warn!(node = %entry.node_id, seq = entry.seq, error = %e, "entry body not understood by this build; held without totals"),
+            Err(e) => {
+                warn!(node = %entry.node_id, seq = entry.seq, error = %e, "entry body not understood by this build; held without totals");
+                unreadable.push(entry.seq);
+            }
         }
     }
-    delta
+    (delta, unreadable)
 }
 
 fn refused(status: u16, kind: &'static str, message: impl Into<String>) -> Reply {
@@ -82,8 +86,13 @@ fn handle_batch(ledger: &mut dyn Ledger, batch: &Batch, bytes: &[u8], now_ms: i6
     match &verdict {
         Verdict::Accept { skip, head } => {
             let entries = &batch.entries()[*skip..];
-            if ledger.append(&node, entries, *head, totals_of(entries), now_ms)? {
+            let (totals, unreadable) = totals_of(entries);
+            if ledger.append(&node, entries, *head, totals, now_ms)? {
                 info!(store = %batch.store_id, node = %batch.node_id, from = entries[0].seq, to = head.0, "ingested");
+                if let (Some(first), n) = (unreadable.first(), unreadable.len()) {
+                    let message = format!("{n} verified entries (first: seq {first}) are facts this cloud cannot read; they are held but not counted in the store's totals");
+                    ledger.alert("warning", &batch.store_id, &batch.node_id, &message, now_ms)?;
+                }
                 let mut after = node.ledger.clone();
                 after.apply(&verdict);
                 Ok(Reply::Ack(Message::Ack(after.ack()).encode()))
@@ -201,6 +210,22 @@ mod tests {
             422 quarantined: batch quarantined: batch is not signed by node till-1: forged or altered
             held 2 quarantined 1
             critical S1/till-1: journal quarantined: batch is not signed by node till-1: forged or altered"#]]);
+    }
+
+    #[test]
+    fn a_fact_from_a_newer_till_is_held_and_alerted_on() {
+        let (_dir, mut ledger, replica) = setup();
+        let key = SigningKey::from_bytes(&SECRET);
+        let mut entries = replica.entries(1..=6).unwrap();
+        let last = entries.last().unwrap().hash;
+        entries.push(opentill_sync::journal::seal(&key, "till-1", 7, 7, "gift_card", last, br#"{"type":"gift_card","amount":500}"#.to_vec()));
+        let batch = Batch::seal(&key, "S1", "till-1", opentill_sync::journal::GENESIS_HASH, entries);
+        let reply = handle(&mut ledger, &Message::Batch(batch).encode(), 5).unwrap();
+        expect![[r#"
+            ack 7
+            held 7 quarantined 0
+            warning S1/till-1: 1 verified entries (first: seq 7) are facts this cloud cannot read; they are held but not counted in the store's totals"#]].assert_eq(&render(&ledger, &reply));
+        assert_eq!(ledger.totals().unwrap()[0].totals.n_entries, 7);
     }
 
     #[test]

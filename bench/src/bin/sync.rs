@@ -174,7 +174,7 @@ fn main() -> anyhow::Result<()> {
     }
     let verify_s = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    let folded = opentill_cloud::ingest::totals_of(&entries);
+    let (folded, _) = opentill_cloud::ingest::totals_of(&entries);
     let fold_s = started.elapsed().as_secs_f64();
     anyhow::ensure!(folded.sales_minor == totals[0].totals.sales_minor);
     let started = Instant::now();
