@@ -15,6 +15,20 @@
 //! "OTSY" | version u8 | kind u8 | payload length u32 BE | payload | SHA-256 of all before
 //! ```
 //!
+//! Payloads (integers big-endian; `str` and `bytes` are a u32 length then the bytes):
+//!
+//! ```text
+//! 1 Hello: store str | node str | ts_ms i64 | head_seq u64 | signature [64]
+//! 2 Batch: store str | node str | prev_hash [32] | n u32 |
+//!          n × (seq u64 | ts_ms i64 | kind str | body bytes | hash [32] | signature [64]) |
+//!          batch signature [64]
+//! 3 Ack:   store str | node str | acked_seq u64 | head_hash [32]
+//! ```
+//!
+//! A hello is signed over SHA-256(`"opentill/hello/v1\0"` ‖ its payload before the
+//! signature), a batch likewise with `"opentill/batch/v1\0"`; each entry's signature is
+//! the journal's own (over the entry hash, see [`crate::journal`]).
+//!
 //! A frame that is truncated, too long, of another version or whose checksum fails is
 //! rejected by [`Message::decode`] with a typed [`WireError`] before anything looks at it,
 //! so a bad message never changes state.
