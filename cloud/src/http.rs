@@ -171,7 +171,12 @@ async fn nodes(State(ledger): State<Shared>) -> Response {
         Ok(Err(e)) => storage_error(e),
         Ok(Ok(rows)) => Json(
             rows.iter()
-                .map(|n| json!({ "store_id": n.store_id, "node_id": n.node_id, "acked_seq": n.acked_seq, "head_hash": hex::encode(n.head_hash), "n_entries": n.n_entries }))
+                .map(|n| {
+                    json!({
+                        "store_id": n.store_id, "node_id": n.node_id, "acked_seq": n.acked_seq, "head_hash": hex::encode(n.head_hash), "n_entries": n.n_entries,
+                        "reported_head": n.reported_head, "behind": n.reported_head.saturating_sub(n.acked_seq), "last_seen_ms": n.last_seen_ms,
+                    })
+                })
                 .collect::<Vec<_>>(),
         )
         .into_response(),

@@ -59,18 +59,19 @@ pub fn handle(ledger: &mut dyn Ledger, bytes: &[u8], now_ms: i64) -> Result<Repl
     match Message::decode(bytes) {
         Err(e) => Ok(refused(400, "bad_message", e.to_string())),
         Ok(Message::Ack(_)) => Ok(refused(400, "unexpected_message", "the cloud does not take acknowledgements")),
-        Ok(Message::Hello(hello)) => handle_hello(ledger, &hello),
+        Ok(Message::Hello(hello)) => handle_hello(ledger, &hello, now_ms),
         Ok(Message::Batch(batch)) => handle_batch(ledger, &batch, bytes, now_ms),
     }
 }
 
-fn handle_hello(ledger: &mut dyn Ledger, hello: &Hello) -> Result<Reply, LedgerError> {
+fn handle_hello(ledger: &mut dyn Ledger, hello: &Hello, now_ms: i64) -> Result<Reply, LedgerError> {
     let Some(node) = ledger.node(&hello.store_id, &hello.node_id)? else {
         return Ok(refused(401, "unknown_node", format!("node {}/{} is not enrolled", hello.store_id, hello.node_id)));
     };
     if !hello.verify(&node.ledger.key) {
         return Ok(refused(403, "bad_signature", format!("hello is not signed by node {}/{}", hello.store_id, hello.node_id)));
     }
+    ledger.record_hello(node.node_ref, hello.head_seq, now_ms)?;
     Ok(Reply::Ack(Message::Ack(node.ledger.ack()).encode()))
 }
 

@@ -136,6 +136,11 @@ pub struct NodeSummary {
     pub head_hash: [u8; 32],
     /// Entries held (equals `acked_seq` when consistent).
     pub n_entries: u64,
+    /// The highest head the node announced in a hello: it is behind by
+    /// `reported_head - acked_seq` as far as the cloud knows.
+    pub reported_head: u64,
+    /// When the node last said hello (unix ms).
+    pub last_seen_ms: Option<i64>,
 }
 
 /// The operations the cloud needs from storage.
@@ -154,6 +159,8 @@ pub trait Ledger: Send {
     fn node(&self, store_id: &str, node_id: &str) -> Result<Option<NodeRecord>, LedgerError>;
     /// Stores newly accepted entries (see the invariant above).
     fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, now_ms: i64) -> Result<bool, LedgerError>;
+    /// Records what an authenticated node announced about its own journal.
+    fn record_hello(&mut self, node_ref: i64, head_seq: u64, now_ms: i64) -> Result<(), LedgerError>;
     /// Keeps a refused message for review and raises a critical alert about it.
     fn quarantine(&mut self, store_id: &str, node_id: &str, reason: &str, seqs: Option<(u64, u64)>, message: &[u8], now_ms: i64) -> Result<(), LedgerError>;
     /// Raises an alert.

@@ -91,6 +91,11 @@ pub const MIGRATIONS: &[&str] = &[
         message TEXT NOT NULL
     ) STRICT;
     "#,
+    // 2: what each node last said of itself, so the cloud sees who is behind.
+    r#"
+    ALTER TABLE nodes ADD COLUMN reported_head INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE nodes ADD COLUMN last_seen_ms INTEGER;
+    "#,
 ];
 
 /// A [`Ledger`] in one SQLite file.
@@ -228,6 +233,13 @@ impl Ledger for SqliteLedger {
         Ok(true)
     }
 
+    fn record_hello(&mut self, node_ref: i64, head_seq: u64, now_ms: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE nodes SET reported_head = max(reported_head, ?2), last_seen_ms = ?3 WHERE node_ref = ?1")?
+            .execute(params![node_ref, head_seq as i64, now_ms])?;
+        Ok(())
+    }
+
     fn quarantine(&mut self, store_id: &str, node_id: &str, reason: &str, seqs: Option<(u64, u64)>, message: &[u8], now_ms: i64) -> Result<()> {
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -288,14 +300,24 @@ impl Ledger for SqliteLedger {
 
     fn nodes(&self) -> Result<Vec<NodeSummary>> {
         let mut stmt = self.conn.prepare(
-            "SELECT s.store_id, n.node_id, n.acked_seq, n.head_hash, (SELECT count(*) FROM journal j WHERE j.node_ref = n.node_ref)
+            "SELECT s.store_id, n.node_id, n.acked_seq, n.head_hash, (SELECT count(*) FROM journal j WHERE j.node_ref = n.node_ref), n.reported_head, n.last_seen_ms
              FROM nodes n JOIN stores s USING (store_ref) ORDER BY s.store_id, n.node_id",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Vec<u8>>(3)?, r.get::<_, i64>(4)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Vec<u8>>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?, r.get::<_, Option<i64>>(6)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
-            let (store_id, node_id, acked, head, n) = row?;
-            out.push(NodeSummary { store_id, node_id, acked_seq: acked as u64, head_hash: hash32(head, "head hash")?, n_entries: n as u64 });
+            let (store_id, node_id, acked, head, n, reported, seen) = row?;
+            out.push(NodeSummary {
+                store_id,
+                node_id,
+                acked_seq: acked as u64,
+                head_hash: hash32(head, "head hash")?,
+                n_entries: n as u64,
+                reported_head: reported as u64,
+                last_seen_ms: seen,
+            });
         }
         Ok(out)
     }

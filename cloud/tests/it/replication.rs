@@ -187,6 +187,8 @@ fn two_stores_converge_with_the_cloud_through_kills_and_resends() {
         assert_eq!(node["acked_seq"].as_u64().unwrap(), head, "{store_id}");
         assert_eq!(node["n_entries"].as_u64().unwrap(), head, "{store_id}");
         assert_eq!(node["head_hash"].as_str().unwrap(), hex::encode(hash), "{store_id}");
+        assert_eq!(node["reported_head"].as_u64().unwrap(), head, "{store_id}");
+        assert_eq!(node["behind"].as_u64().unwrap(), 0, "{store_id}");
         let row = totals.as_array().unwrap().iter().find(|t| t["store_id"] == store_id).unwrap();
         assert_eq!(row["n_entries"].as_u64().unwrap(), head);
         assert_eq!(row["sales_minor"].as_i64().unwrap(), sales, "{store_id} sales");
