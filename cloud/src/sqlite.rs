@@ -322,3 +322,57 @@ impl Ledger for SqliteLedger {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use expect_test::expect;
+
+    use super::*;
+    use crate::code_hash;
+
+    #[test]
+    fn enrolment_outcomes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = SqliteLedger::open(&dir.path().join("cloud.db")).unwrap();
+        let path = |store: &str| StorePath { tenant: "acme".into(), brand: "mart".into(), store_id: store.into() };
+        ledger.add_enrol_code(&path("S1"), code_hash("A"), 0, 100).unwrap();
+        ledger.add_enrol_code(&path("S1"), code_hash("B"), 0, 100).unwrap();
+        ledger.add_enrol_code(&path("S2"), code_hash("C"), 0, 100).unwrap();
+        let mut out = String::new();
+        for (code, store, node, key, now) in [
+            ("A", "S1", "till-1", 1u8, 200), // too late
+            ("Z", "S1", "till-1", 1, 10),    // no such code
+            ("C", "S1", "till-1", 1, 10),    // another store's code
+            ("A", "S1", "till-1", 1, 10),    // enrolled
+            ("A", "S1", "till-1", 1, 20),    // the same again (a lost reply)
+            ("A", "S1", "till-2", 2, 20),    // the code is spent
+            ("B", "S1", "till-1", 3, 20),    // till-1 exists with another key
+            ("B", "S1", "till-2", 2, 20),    // enrolled
+        ] {
+            let outcome = ledger.enrol(code_hash(code), store, node, [key; 32], now).unwrap();
+            out += &format!("{code} {store}/{node} key {key} at {now}: {outcome:?}\n");
+        }
+        expect![[r#"
+            A S1/till-1 key 1 at 200: Expired
+            Z S1/till-1 key 1 at 10: UnknownCode
+            C S1/till-1 key 1 at 10: WrongStore { code_store: "S2" }
+            A S1/till-1 key 1 at 10: Enrolled(StorePath { tenant: "acme", brand: "mart", store_id: "S1" })
+            A S1/till-1 key 1 at 20: Enrolled(StorePath { tenant: "acme", brand: "mart", store_id: "S1" })
+            A S1/till-2 key 2 at 20: CodeUsed
+            B S1/till-1 key 3 at 20: NodeExists
+            B S1/till-2 key 2 at 20: Enrolled(StorePath { tenant: "acme", brand: "mart", store_id: "S1" })
+        "#]].assert_eq(&out);
+        let nodes: Vec<String> = ledger.nodes().unwrap().into_iter().map(|n| format!("{}/{}", n.store_id, n.node_id)).collect();
+        assert_eq!(nodes, ["S1/till-1", "S1/till-2"]);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cloud.db");
+        drop(SqliteLedger::open(&path).unwrap());
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        let err = SqliteLedger::open(&path).unwrap_err();
+        assert_eq!(err.to_string(), format!("cloud database schema version 99 is newer than this build supports ({})", MIGRATIONS.len()));
+    }
+}
