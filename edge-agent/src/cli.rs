@@ -107,6 +107,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Print the OpenAPI document of the local HTTP API.
     Openapi,
+    /// Replicate the journal to the cloud: enroll, push, status.
+    #[command(subcommand)]
+    Sync(crate::sync_cmd::SyncCommand),
     /// Ring up sales in a loop, printing each one that is durable (for crash tests).
     #[command(hide = true, name = "sale-loop")]
     SaleLoop(SaleLoopArgs),

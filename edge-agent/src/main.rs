@@ -5,6 +5,7 @@ mod demo;
 mod mqtt;
 mod mqtt_config;
 mod print;
+mod sync_cmd;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -374,6 +375,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
         }
         Command::Serve(args) => serve(args, lang),
         Command::Demo(args) => demo::run(args, lang),
+        Command::Sync(command) => Ok(sync_cmd::run(command, lang)?),
         Command::Openapi => {
             println!("{}", opentill_till::api::openapi_document());
             Ok(())

@@ -18,6 +18,8 @@
 #![deny(missing_docs)]
 
 pub mod journal;
+pub mod protocol;
+pub mod push;
 mod replica;
 pub mod schema;
 pub mod search;

@@ -226,9 +226,9 @@ pub struct Appended {
 
 /// A node's replica: the SQLite database and the node's signing key.
 pub struct Replica {
-    conn: Connection,
-    key: SigningKey,
-    settings: StoreSettings,
+    pub(crate) conn: Connection,
+    pub(crate) key: SigningKey,
+    pub(crate) settings: StoreSettings,
     dir: PathBuf,
 }
 

@@ -3,7 +3,6 @@
 //! slots and revoked member passes. Facts that follow from devices (a vend sale, a gate
 //! passage) are journal entries; these tables hold what is not a fact.
 
-use ed25519_dalek::Signer;
 use rusqlite::{OptionalExtension, Row, Transaction, params};
 
 use super::{Replica, Result};
@@ -179,11 +178,6 @@ pub fn take_from_slot(tx: &Transaction<'_>, machine: &str, slot: &str) -> Result
 }
 
 impl Replica {
-    /// Signs `message` with the node's key (member passes, for example).
-    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
-        self.key.sign(message).to_bytes()
-    }
-
     /// Records a device's announced state. Returns its previous online flag, or `None`
     /// for a device seen for the first time.
     pub fn record_device_state(&mut self, device: &str, kind: &str, online: bool, ts_ms: i64) -> Result<Option<bool>> {

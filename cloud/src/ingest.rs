@@ -1,0 +1,247 @@
+//! What the cloud does with one sync message, whatever carried it: decode, authenticate,
+//! verify, store, acknowledge, or quarantine and alert.
+
+use opentill_core::journal::Fact;
+use opentill_sync::journal::Entry;
+use opentill_sync::protocol::{Batch, Hello, Message, Verdict};
+use tracing::{info, warn};
+
+use crate::ledger::{Ledger, LedgerError, TotalsDelta};
+
+/// The answer to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// An encoded [`opentill_sync::protocol::Ack`].
+    Ack(Vec<u8>),
+    /// The message was refused and nothing changed, except that a quarantined message was
+    /// kept and alerted on.
+    Refused {
+        /// HTTP-like status.
+        status: u16,
+        /// Stable machine-readable kind.
+        kind: &'static str,
+        /// For people.
+        message: String,
+    },
+}
+
+/// What new entries add to their store's totals, and the seqs of entries this build
+/// cannot read (held and counted as entries, but adding no money; the caller alerts).
+pub fn totals_of(entries: &[Entry]) -> (TotalsDelta, Vec<u64>) {
+    let mut delta = TotalsDelta { n_entries: entries.len() as i64, ..TotalsDelta::default() };
+    let mut unreadable = Vec::new();
+    for entry in entries {
+        match serde_json::from_slice::<Fact>(&entry.body) {
+            Ok(Fact::Sale(sale)) => {
+                delta.n_sales += 1;
+                delta.sales_minor += sale.total;
+            }
+            Ok(Fact::Refund(refund)) => {
+                delta.n_refunds += 1;
+                delta.refunds_minor += refund.total;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                warn!(node = %entry.node_id, seq = entry.seq, error = %e, "entry body not understood by this build; held without totals");
+                unreadable.push(entry.seq);
+            }
+        }
+    }
+    (delta, unreadable)
+}
+
+fn refused(status: u16, kind: &'static str, message: impl Into<String>) -> Reply {
+    Reply::Refused { status, kind, message: message.into() }
+}
+
+/// Handles one message.
+pub fn handle(ledger: &mut dyn Ledger, bytes: &[u8], now_ms: i64) -> Result<Reply, LedgerError> {
+    match Message::decode(bytes) {
+        Err(e) => Ok(refused(400, "bad_message", e.to_string())),
+        Ok(Message::Ack(_)) => Ok(refused(400, "unexpected_message", "the cloud does not take acknowledgements")),
+        Ok(Message::Hello(hello)) => handle_hello(ledger, &hello, now_ms),
+        Ok(Message::Batch(batch)) => handle_batch(ledger, &batch, bytes, now_ms),
+    }
+}
+
+fn handle_hello(ledger: &mut dyn Ledger, hello: &Hello, now_ms: i64) -> Result<Reply, LedgerError> {
+    let Some(node) = ledger.node(&hello.store_id, &hello.node_id)? else {
+        return Ok(refused(401, "unknown_node", format!("node {}/{} is not enrolled", hello.store_id, hello.node_id)));
+    };
+    if !hello.verify(&node.ledger.key) {
+        return Ok(refused(403, "bad_signature", format!("hello is not signed by node {}/{}", hello.store_id, hello.node_id)));
+    }
+    ledger.record_hello(node.node_ref, hello.head_seq, now_ms)?;
+    Ok(Reply::Ack(Message::Ack(node.ledger.ack()).encode()))
+}
+
+fn handle_batch(ledger: &mut dyn Ledger, batch: &Batch, bytes: &[u8], now_ms: i64) -> Result<Reply, LedgerError> {
+    let seqs = batch.seqs().map(|r| (*r.start(), *r.end()));
+    let Some(node) = ledger.node(&batch.store_id, &batch.node_id)? else {
+        let reason = format!("batch from node {}/{}, which is not enrolled", batch.store_id, batch.node_id);
+        warn!(store = %batch.store_id, node = %batch.node_id, "{reason}");
+        ledger.quarantine(&batch.store_id, &batch.node_id, &reason, seqs, bytes, now_ms)?;
+        return Ok(refused(401, "unknown_node", reason));
+    };
+    let verdict = node.ledger.check(batch);
+    match &verdict {
+        Verdict::Accept { skip, head } => {
+            let entries = &batch.entries()[*skip..];
+            let (totals, unreadable) = totals_of(entries);
+            if ledger.append(&node, entries, *head, totals, now_ms)? {
+                info!(store = %batch.store_id, node = %batch.node_id, from = entries[0].seq, to = head.0, "ingested");
+                if let (Some(first), n) = (unreadable.first(), unreadable.len()) {
+                    let message = format!("{n} verified entries (first: seq {first}) are facts this cloud cannot read; they are held but not counted in the store's totals");
+                    ledger.alert("warning", &batch.store_id, &batch.node_id, &message, now_ms)?;
+                }
+                let mut after = node.ledger.clone();
+                after.apply(&verdict);
+                Ok(Reply::Ack(Message::Ack(after.ack()).encode()))
+            } else {
+                // Another server moved this node first: say where it stands now.
+                let now = ledger.node(&batch.store_id, &batch.node_id)?.map(|n| n.ledger).unwrap_or(node.ledger);
+                Ok(Reply::Ack(Message::Ack(now.ack()).encode()))
+            }
+        }
+        Verdict::Duplicate | Verdict::Gap { .. } => Ok(Reply::Ack(Message::Ack(node.ledger.ack()).encode())),
+        Verdict::Quarantine(tamper) => {
+            let reason = tamper.to_string();
+            warn!(store = %batch.store_id, node = %batch.node_id, %reason, "quarantined a batch");
+            ledger.quarantine(&batch.store_id, &batch.node_id, &reason, seqs, bytes, now_ms)?;
+            Ok(refused(422, "quarantined", format!("batch quarantined: {reason}")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+    use expect_test::{Expect, expect};
+    use opentill_core::journal::{CashDirection, Fact};
+    use opentill_sync::protocol::{Batch, Message};
+    use opentill_sync::{Replica, StoreSettings};
+
+    use super::*;
+    use crate::ledger::StorePath;
+    use crate::sqlite::SqliteLedger;
+
+    const SECRET: [u8; 32] = [5; 32];
+
+    /// A cloud with node S1/till-1 enrolled and a replica of that node holding six cash
+    /// movements of 1.00 to 6.00.
+    fn setup() -> (tempfile::TempDir, SqliteLedger, Replica) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = SqliteLedger::open(&dir.path().join("cloud.db")).unwrap();
+        let mut replica = Replica::create(&dir.path().join("node"), StoreSettings::new("S1", "till-1"), SECRET).unwrap();
+        for i in 1..=6 {
+            replica.append(i, &Fact::CashMoved { shift_id: None, direction: CashDirection::In, amount: i * 100, reason: "float".into(), by: "m1".into() }).unwrap();
+        }
+        let path = StorePath { tenant: "t".into(), brand: "b".into(), store_id: "S1".into() };
+        ledger.add_enrol_code(&path, crate::code_hash("CODE"), 0, 10).unwrap();
+        assert!(matches!(ledger.enrol(crate::code_hash("CODE"), "S1", "till-1", replica.public_key().to_bytes(), 1).unwrap(), EnrolOutcome::Enrolled(_)));
+        (dir, ledger, replica)
+    }
+
+    use crate::ledger::EnrolOutcome;
+
+    fn render(ledger: &SqliteLedger, reply: &Reply) -> String {
+        let reply = match reply {
+            Reply::Ack(bytes) => match Message::decode(bytes).unwrap() {
+                Message::Ack(ack) => format!("ack {}", ack.acked_seq),
+                other => format!("{other:?}"),
+            },
+            Reply::Refused { status, kind, message } => format!("{status} {kind}: {message}"),
+        };
+        let node = ledger.node("S1", "till-1").unwrap().unwrap();
+        let alerts: Vec<String> = ledger.alerts().unwrap().into_iter().map(|a| format!("{} {}/{}: {}", a.severity, a.store_id, a.node_id, a.message)).collect();
+        format!("{reply}\nheld {} quarantined {}\n{}", node.ledger.acked_seq, ledger.quarantined().unwrap().len(), alerts.join("\n"))
+    }
+
+    /// Sends entries 1-2, then entries 3-6 after `tamper`, sealed with `key`.
+    fn check(tamper: impl Fn(&mut Vec<Entry>), key: SigningKey, expect: Expect) {
+        let (_dir, mut ledger, replica) = setup();
+        let first = Message::Batch(replica.seal_batch(1..=2).unwrap()).encode();
+        assert!(matches!(handle(&mut ledger, &first, 5).unwrap(), Reply::Ack(_)));
+        let mut entries = replica.entries(3..=6).unwrap();
+        tamper(&mut entries);
+        let prev = entries[0].prev_hash;
+        let batch = Batch::seal(&key, "S1", "till-1", prev, entries);
+        let reply = handle(&mut ledger, &Message::Batch(batch).encode(), 6).unwrap();
+        expect.assert_eq(&render(&ledger, &reply));
+    }
+
+    #[test]
+    fn honest_batches_are_stored_and_resends_are_harmless() {
+        let (_dir, mut ledger, replica) = setup();
+        let all = Message::Batch(replica.seal_batch(1..=6).unwrap()).encode();
+        let reply = handle(&mut ledger, &all, 5).unwrap();
+        let reply = handle(&mut ledger, &all, 6).unwrap_or(reply);
+        expect![[r#"
+            ack 6
+            held 6 quarantined 0
+
+        "#]]
+        .assert_eq(&(render(&ledger, &reply) + "\n"));
+        assert_eq!(ledger.totals().unwrap()[0].totals.n_entries, 6);
+    }
+
+    #[test]
+    fn tampered_journals_are_quarantined_with_an_alert() {
+        let node_key = || SigningKey::from_bytes(&SECRET);
+        check(|_| {}, node_key(), expect![[r#"
+            ack 6
+            held 6 quarantined 0
+        "#]]);
+        // An amount edited in the till's database, then pushed by the node itself.
+        check(
+            |e| e[1].body = String::from_utf8(e[1].body.clone()).unwrap().replace("\"amount\":400", "\"amount\":40000").into_bytes(),
+            node_key(),
+            expect![[r#"
+                422 quarantined: batch quarantined: entry 4: hash mismatch: the entry was altered
+                held 2 quarantined 1
+                critical S1/till-1: journal quarantined: entry 4: hash mismatch: the entry was altered"#]],
+        );
+        // An entry dropped.
+        check(|e| drop(e.remove(1)), node_key(), expect![[r#"
+            422 quarantined: batch quarantined: entry 4: sequence broken: expected 4, found 5
+            held 2 quarantined 1
+            critical S1/till-1: journal quarantined: entry 4: sequence broken: expected 4, found 5"#]]);
+        // Another key pushing in this node's name.
+        check(|_| {}, SigningKey::from_bytes(&[6; 32]), expect![[r#"
+            422 quarantined: batch quarantined: batch is not signed by node till-1: forged or altered
+            held 2 quarantined 1
+            critical S1/till-1: journal quarantined: batch is not signed by node till-1: forged or altered"#]]);
+    }
+
+    #[test]
+    fn a_fact_from_a_newer_till_is_held_and_alerted_on() {
+        let (_dir, mut ledger, replica) = setup();
+        let key = SigningKey::from_bytes(&SECRET);
+        let mut entries = replica.entries(1..=6).unwrap();
+        let last = entries.last().unwrap().hash;
+        entries.push(opentill_sync::journal::seal(&key, "till-1", 7, 7, "gift_card", last, br#"{"type":"gift_card","amount":500}"#.to_vec()));
+        let batch = Batch::seal(&key, "S1", "till-1", opentill_sync::journal::GENESIS_HASH, entries);
+        let reply = handle(&mut ledger, &Message::Batch(batch).encode(), 5).unwrap();
+        expect![[r#"
+            ack 7
+            held 7 quarantined 0
+            warning S1/till-1: 1 verified entries (first: seq 7) are facts this cloud cannot read; they are held but not counted in the store's totals"#]].assert_eq(&render(&ledger, &reply));
+        assert_eq!(ledger.totals().unwrap()[0].totals.n_entries, 7);
+    }
+
+    #[test]
+    fn an_unknown_node_and_a_damaged_message_change_nothing() {
+        let (_dir, mut ledger, _replica) = setup();
+        let dir = tempfile::tempdir().unwrap();
+        let mut stranger = Replica::create(dir.path(), StoreSettings::new("S1", "till-9"), [9; 32]).unwrap();
+        stranger.append(1, &Fact::NoSale { shift_id: None, by: "x".into(), reason: "x".into() }).unwrap();
+        let bytes = Message::Batch(stranger.seal_batch(1..=1).unwrap()).encode();
+        let reply = handle(&mut ledger, &bytes, 5).unwrap();
+        let damaged = handle(&mut ledger, &bytes[..bytes.len() - 3], 5).unwrap();
+        expect![[r#"
+            401 unknown_node: batch from node S1/till-9, which is not enrolled
+            held 0 quarantined 1
+            critical S1/till-9: journal quarantined: batch from node S1/till-9, which is not enrolled
+            Refused { status: 400, kind: "bad_message", message: "sync message truncated: 338 bytes, need 341" }"#]].assert_eq(&format!("{}\n{damaged:?}", render(&ledger, &reply)));
+    }
+}

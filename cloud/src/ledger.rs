@@ -1,0 +1,176 @@
+//! Storage behind the cloud: the [`Ledger`] trait, so SQLite today and PostgreSQL later
+//! implement the same operations with the same meaning.
+
+use opentill_sync::journal::Entry;
+use opentill_sync::protocol::NodeLedger;
+
+/// Errors from storage.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The database failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The database was written by a newer build.
+    #[error("cloud database schema version {found} is newer than this build supports ({supported})")]
+    SchemaTooNew {
+        /// Found.
+        found: usize,
+        /// Supported.
+        supported: usize,
+    },
+    /// Stored data could not be decoded.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// Where a store sits in the tenant → brand → store hierarchy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorePath {
+    /// Tenant (the customer company).
+    pub tenant: String,
+    /// Brand within the tenant.
+    pub brand: String,
+    /// Store id, unique across the cloud (the id tills were initialised with).
+    pub store_id: String,
+}
+
+/// How enrolling went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnrolOutcome {
+    /// The node is enrolled (now, or already with this key and code).
+    Enrolled(StorePath),
+    /// No such code.
+    UnknownCode,
+    /// The code expired.
+    Expired,
+    /// The code was already used by another node.
+    CodeUsed,
+    /// The code is for another store.
+    WrongStore {
+        /// The code's store.
+        code_store: String,
+    },
+    /// The node is enrolled with another key.
+    NodeExists,
+}
+
+/// A stored node: its row id and its ledger (enrolled key and held prefix).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRecord {
+    /// Storage id.
+    pub node_ref: i64,
+    /// Key and held prefix.
+    pub ledger: NodeLedger,
+}
+
+/// What ingesting a batch adds to a store's totals (integer minor units).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TotalsDelta {
+    /// Entries.
+    pub n_entries: i64,
+    /// Sales.
+    pub n_sales: i64,
+    /// Sum of sale totals.
+    pub sales_minor: i64,
+    /// Refunds.
+    pub n_refunds: i64,
+    /// Sum of refund totals.
+    pub refunds_minor: i64,
+}
+
+/// A store's totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreTotals {
+    /// The store.
+    pub path: StorePath,
+    /// The sums.
+    pub totals: TotalsDelta,
+}
+
+/// A batch kept aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantined {
+    /// Id.
+    pub id: i64,
+    /// When it arrived (unix ms).
+    pub received_ms: i64,
+    /// The store it claims.
+    pub store_id: String,
+    /// The node it claims.
+    pub node_id: String,
+    /// Why it was refused.
+    pub reason: String,
+    /// Its first and last seq.
+    pub seqs: Option<(u64, u64)>,
+    /// Size of the message kept.
+    pub n_bytes: usize,
+}
+
+/// An alert for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// Id.
+    pub id: i64,
+    /// When (unix ms).
+    pub raised_ms: i64,
+    /// `critical` (tampering) or `warning`.
+    pub severity: String,
+    /// Store.
+    pub store_id: String,
+    /// Node.
+    pub node_id: String,
+    /// What happened.
+    pub message: String,
+}
+
+/// A node as reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSummary {
+    /// Store.
+    pub store_id: String,
+    /// Node.
+    pub node_id: String,
+    /// Held up to here.
+    pub acked_seq: u64,
+    /// Hash of the last held entry.
+    pub head_hash: [u8; 32],
+    /// Entries held (equals `acked_seq` when consistent).
+    pub n_entries: u64,
+    /// The highest head the node announced in a hello: it is behind by
+    /// `reported_head - acked_seq` as far as the cloud knows.
+    pub reported_head: u64,
+    /// When the node last said hello (unix ms).
+    pub last_seen_ms: Option<i64>,
+}
+
+/// The operations the cloud needs from storage.
+///
+/// **Architecture Invariant:** [`Ledger::append`] stores the entries, moves the node's
+/// held prefix and adds to the store's totals in one transaction, and only if the node's
+/// held prefix is still `before`; otherwise it changes nothing and returns `false`. That
+/// makes a server stateless: any number of them can ingest for the same node.
+pub trait Ledger: Send {
+    /// Records a one-time enrolment code (its SHA-256) for a store, creating the tenant,
+    /// brand and store as needed.
+    fn add_enrol_code(&mut self, path: &StorePath, code_hash: [u8; 32], now_ms: i64, expires_ms: i64) -> Result<(), LedgerError>;
+    /// Enrols a node with a code, atomically using the code up.
+    fn enrol(&mut self, code_hash: [u8; 32], store_id: &str, node_id: &str, public_key: [u8; 32], now_ms: i64) -> Result<EnrolOutcome, LedgerError>;
+    /// A node and what is held of its journal.
+    fn node(&self, store_id: &str, node_id: &str) -> Result<Option<NodeRecord>, LedgerError>;
+    /// Stores newly accepted entries (see the invariant above).
+    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, now_ms: i64) -> Result<bool, LedgerError>;
+    /// Records what an authenticated node announced about its own journal.
+    fn record_hello(&mut self, node_ref: i64, head_seq: u64, now_ms: i64) -> Result<(), LedgerError>;
+    /// Keeps a refused message for review and raises a critical alert about it.
+    fn quarantine(&mut self, store_id: &str, node_id: &str, reason: &str, seqs: Option<(u64, u64)>, message: &[u8], now_ms: i64) -> Result<(), LedgerError>;
+    /// Raises an alert.
+    fn alert(&mut self, severity: &str, store_id: &str, node_id: &str, message: &str, now_ms: i64) -> Result<(), LedgerError>;
+    /// Everything quarantined, oldest first.
+    fn quarantined(&self) -> Result<Vec<Quarantined>, LedgerError>;
+    /// Alerts, oldest first.
+    fn alerts(&self) -> Result<Vec<Alert>, LedgerError>;
+    /// Totals of every store.
+    fn totals(&self) -> Result<Vec<StoreTotals>, LedgerError>;
+    /// Every enrolled node.
+    fn nodes(&self) -> Result<Vec<NodeSummary>, LedgerError>;
+}

@@ -1,0 +1,56 @@
+//! The OpenTill cloud ledger: enrols nodes with one-time codes, ingests their journals
+//! through the replication protocol of [`opentill_sync::protocol`] (verifying each node's
+//! signatures and hash chain), keeps the grow-only set of entries keyed by `(node, seq)`,
+//! totals per store in integer minor units, and quarantines and alerts on anything that
+//! does not verify.
+//!
+//! Storage sits behind [`ledger::Ledger`]; [`sqlite::SqliteLedger`] is the one
+//! implementation so far.
+//!
+//! ```
+//! use opentill_cloud::ledger::{Ledger, StorePath};
+//! use opentill_cloud::sqlite::SqliteLedger;
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let mut ledger = SqliteLedger::open(&dir.path().join("cloud.db")).unwrap();
+//! let path = StorePath { tenant: "acme".into(), brand: "acme-mart".into(), store_id: "S1".into() };
+//! let code = opentill_cloud::new_code();
+//! ledger.add_enrol_code(&path, opentill_cloud::code_hash(&code), 0, 60_000).unwrap();
+//! assert_eq!(ledger.totals().unwrap()[0].totals.sales_minor, 0);
+//! ```
+#![deny(missing_docs)]
+
+pub mod http;
+pub mod ingest;
+pub mod ledger;
+pub mod sqlite;
+
+use sha2::{Digest, Sha256};
+
+/// The current time in unix milliseconds (only the shell reads the clock).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// How a one-time code is stored: only its hash.
+pub fn code_hash(normalized_code: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(b"opentill/enrol-code/v1\0");
+    hasher.update(normalized_code.as_bytes());
+    hasher.finalize().into()
+}
+
+/// A new one-time code: 10 characters of Crockford base32 (50 bits), shown as `XXXXX-XXXXX`
+/// and stored normalized (without the dash).
+pub fn new_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::rngs::OsRng;
+    (0..10).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+/// Serves the HTTP API on `listener` until `shutdown` resolves (see [`http::router`] for
+/// `admin_token`).
+pub async fn serve(listener: tokio::net::TcpListener, ledger: http::Shared, admin_token: Option<String>, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, http::router(ledger, admin_token)).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,378 @@
+//! The SQLite [`Ledger`]: one file, WAL, every write fsynced before it is acknowledged.
+
+use std::path::Path;
+
+use ed25519_dalek::VerifyingKey;
+use opentill_sync::journal::{Entry, GENESIS_HASH};
+use opentill_sync::protocol::NodeLedger;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use tracing::info;
+
+use crate::ledger::{Alert, EnrolOutcome, Ledger, LedgerError, NodeRecord, NodeSummary, Quarantined, StorePath, StoreTotals, TotalsDelta};
+
+/// The cloud schema's migrations.
+///
+/// **Architecture Invariant:** migrations only ever append; a released one is never edited.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: tenants → brands → stores, enrolment codes, nodes, the journal set, totals,
+    // quarantine and alerts.
+    r#"
+    CREATE TABLE tenants (tenant_ref INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE) STRICT;
+    CREATE TABLE brands (
+        brand_ref INTEGER PRIMARY KEY,
+        tenant_ref INTEGER NOT NULL REFERENCES tenants(tenant_ref),
+        name TEXT NOT NULL,
+        UNIQUE (tenant_ref, name)
+    ) STRICT;
+    CREATE TABLE stores (
+        store_ref INTEGER PRIMARY KEY,
+        brand_ref INTEGER NOT NULL REFERENCES brands(brand_ref),
+        store_id TEXT NOT NULL UNIQUE
+    ) STRICT;
+    CREATE TABLE enrol_codes (
+        code_hash BLOB PRIMARY KEY,
+        store_ref INTEGER NOT NULL REFERENCES stores(store_ref),
+        created_ms INTEGER NOT NULL,
+        expires_ms INTEGER NOT NULL,
+        used_ms INTEGER,
+        used_by INTEGER REFERENCES nodes(node_ref)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE nodes (
+        node_ref INTEGER PRIMARY KEY,
+        store_ref INTEGER NOT NULL REFERENCES stores(store_ref),
+        node_id TEXT NOT NULL,
+        public_key BLOB NOT NULL,
+        enrolled_ms INTEGER NOT NULL,
+        acked_seq INTEGER NOT NULL DEFAULT 0,
+        head_hash BLOB NOT NULL,
+        UNIQUE (store_ref, node_id)
+    ) STRICT;
+    -- The grow-only set of journal entries, keyed by (node, seq).
+    CREATE TABLE journal (
+        node_ref INTEGER NOT NULL REFERENCES nodes(node_ref),
+        seq INTEGER NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        body BLOB NOT NULL,
+        prev_hash BLOB NOT NULL,
+        hash BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        received_ms INTEGER NOT NULL,
+        PRIMARY KEY (node_ref, seq)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+    CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+        BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+    CREATE TABLE store_totals (
+        store_ref INTEGER PRIMARY KEY REFERENCES stores(store_ref),
+        n_entries INTEGER NOT NULL DEFAULT 0,
+        n_sales INTEGER NOT NULL DEFAULT 0,
+        sales_minor INTEGER NOT NULL DEFAULT 0,
+        n_refunds INTEGER NOT NULL DEFAULT 0,
+        refunds_minor INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    CREATE TABLE quarantine (
+        id INTEGER PRIMARY KEY,
+        received_ms INTEGER NOT NULL,
+        store_id TEXT NOT NULL,
+        node_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        first_seq INTEGER,
+        last_seq INTEGER,
+        message BLOB NOT NULL
+    ) STRICT;
+    CREATE TABLE alerts (
+        id INTEGER PRIMARY KEY,
+        raised_ms INTEGER NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('critical', 'warning')),
+        store_id TEXT NOT NULL,
+        node_id TEXT NOT NULL,
+        message TEXT NOT NULL
+    ) STRICT;
+    "#,
+    // 2: what each node last said of itself, so the cloud sees who is behind.
+    r#"
+    ALTER TABLE nodes ADD COLUMN reported_head INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE nodes ADD COLUMN last_seen_ms INTEGER;
+    "#,
+];
+
+/// A [`Ledger`] in one SQLite file.
+pub struct SqliteLedger {
+    conn: Connection,
+}
+
+impl std::fmt::Debug for SqliteLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteLedger").finish_non_exhaustive()
+    }
+}
+
+type Result<T> = std::result::Result<T, LedgerError>;
+
+impl SqliteLedger {
+    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    pub fn open(path: &Path) -> Result<SqliteLedger> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
+        if version > MIGRATIONS.len() {
+            return Err(LedgerError::SchemaTooNew { found: version, supported: MIGRATIONS.len() });
+        }
+        for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (idx + 1) as i64)?;
+            tx.commit()?;
+            info!(version = idx + 1, "migrated cloud schema");
+        }
+        Ok(SqliteLedger { conn })
+    }
+}
+
+fn hash32(v: Vec<u8>, what: &str) -> Result<[u8; 32]> {
+    v.try_into().map_err(|_| LedgerError::Corrupt(format!("{what} is not 32 bytes")))
+}
+
+impl Ledger for SqliteLedger {
+    fn add_enrol_code(&mut self, path: &StorePath, code_hash: [u8; 32], now_ms: i64, expires_ms: i64) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute("INSERT INTO tenants (name) VALUES (?1) ON CONFLICT (name) DO NOTHING", [&path.tenant])?;
+        let tenant_ref: i64 = tx.query_row("SELECT tenant_ref FROM tenants WHERE name = ?1", [&path.tenant], |r| r.get(0))?;
+        tx.execute("INSERT INTO brands (tenant_ref, name) VALUES (?1, ?2) ON CONFLICT (tenant_ref, name) DO NOTHING", params![tenant_ref, path.brand])?;
+        let brand_ref: i64 = tx.query_row("SELECT brand_ref FROM brands WHERE tenant_ref = ?1 AND name = ?2", params![tenant_ref, path.brand], |r| r.get(0))?;
+        tx.execute("INSERT INTO stores (brand_ref, store_id) VALUES (?1, ?2) ON CONFLICT (store_id) DO NOTHING", params![brand_ref, path.store_id])?;
+        let store_ref: i64 = tx.query_row("SELECT store_ref FROM stores WHERE store_id = ?1", [&path.store_id], |r| r.get(0))?;
+        tx.execute("INSERT INTO store_totals (store_ref) VALUES (?1) ON CONFLICT (store_ref) DO NOTHING", [store_ref])?;
+        tx.execute("INSERT INTO enrol_codes (code_hash, store_ref, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4)", params![code_hash.as_slice(), store_ref, now_ms, expires_ms])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn enrol(&mut self, code_hash: [u8; 32], store_id: &str, node_id: &str, public_key: [u8; 32], now_ms: i64) -> Result<EnrolOutcome> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let code: Option<(i64, String, i64, Option<i64>)> = tx
+            .query_row(
+                "SELECT c.store_ref, s.store_id, c.expires_ms, c.used_by FROM enrol_codes c JOIN stores s USING (store_ref) WHERE c.code_hash = ?1",
+                [code_hash.as_slice()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((store_ref, code_store, expires_ms, used_by)) = code else { return Ok(EnrolOutcome::UnknownCode) };
+        if code_store != store_id {
+            return Ok(EnrolOutcome::WrongStore { code_store });
+        }
+        let existing: Option<(i64, Vec<u8>)> =
+            tx.query_row("SELECT node_ref, public_key FROM nodes WHERE store_ref = ?1 AND node_id = ?2", params![store_ref, node_id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        match (used_by, &existing) {
+            // A retry of an enrolment whose reply was lost.
+            (Some(user), Some((node_ref, key))) if user == *node_ref && key.as_slice() == public_key.as_slice() => {}
+            (Some(_), _) => return Ok(EnrolOutcome::CodeUsed),
+            (None, Some(_)) => return Ok(EnrolOutcome::NodeExists),
+            (None, None) => {
+                if now_ms > expires_ms {
+                    return Ok(EnrolOutcome::Expired);
+                }
+                tx.execute(
+                    "INSERT INTO nodes (store_ref, node_id, public_key, enrolled_ms, head_hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![store_ref, node_id, public_key.as_slice(), now_ms, GENESIS_HASH.as_slice()],
+                )?;
+                let node_ref = tx.last_insert_rowid();
+                tx.execute("UPDATE enrol_codes SET used_ms = ?1, used_by = ?2 WHERE code_hash = ?3", params![now_ms, node_ref, code_hash.as_slice()])?;
+            }
+        }
+        let path = tx.query_row(
+            "SELECT t.name, b.name, s.store_id FROM stores s JOIN brands b USING (brand_ref) JOIN tenants t USING (tenant_ref) WHERE s.store_ref = ?1",
+            [store_ref],
+            |r| Ok(StorePath { tenant: r.get(0)?, brand: r.get(1)?, store_id: r.get(2)? }),
+        )?;
+        tx.commit()?;
+        Ok(EnrolOutcome::Enrolled(path))
+    }
+
+    fn node(&self, store_id: &str, node_id: &str) -> Result<Option<NodeRecord>> {
+        let row: Option<(i64, Vec<u8>, i64, Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT n.node_ref, n.public_key, n.acked_seq, n.head_hash FROM nodes n JOIN stores s USING (store_ref) WHERE s.store_id = ?1 AND n.node_id = ?2")?
+            .query_row(params![store_id, node_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .optional()?;
+        let Some((node_ref, key, acked_seq, head_hash)) = row else { return Ok(None) };
+        let key = VerifyingKey::from_bytes(&hash32(key, "public key")?).map_err(|_| LedgerError::Corrupt(format!("node {store_id}/{node_id} has an invalid key")))?;
+        let mut ledger = NodeLedger::new(store_id, node_id, key);
+        ledger.acked_seq = acked_seq as u64;
+        ledger.head_hash = hash32(head_hash, "head hash")?;
+        Ok(Some(NodeRecord { node_ref, ledger }))
+    }
+
+    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, now_ms: i64) -> Result<bool> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let moved = tx
+            .prepare_cached("UPDATE nodes SET acked_seq = ?1, head_hash = ?2 WHERE node_ref = ?3 AND acked_seq = ?4 AND head_hash = ?5")?
+            .execute(params![head.0 as i64, head.1.as_slice(), node.node_ref, node.ledger.acked_seq as i64, node.ledger.head_hash.as_slice()])?;
+        if moved != 1 {
+            return Ok(false);
+        }
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO journal (node_ref, seq, ts_ms, kind, body, prev_hash, hash, signature, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?;
+            for e in entries {
+                insert.execute(params![node.node_ref, e.seq as i64, e.ts_ms, e.kind, e.body, e.prev_hash.as_slice(), e.hash.as_slice(), e.signature.as_slice(), now_ms])?;
+            }
+        }
+        tx.prepare_cached(
+            "UPDATE store_totals SET n_entries = n_entries + ?2, n_sales = n_sales + ?3, sales_minor = sales_minor + ?4, n_refunds = n_refunds + ?5, refunds_minor = refunds_minor + ?6
+             WHERE store_ref = (SELECT store_ref FROM nodes WHERE node_ref = ?1)",
+        )?
+        .execute(params![node.node_ref, totals.n_entries, totals.n_sales, totals.sales_minor, totals.n_refunds, totals.refunds_minor])?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn record_hello(&mut self, node_ref: i64, head_seq: u64, now_ms: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE nodes SET reported_head = max(reported_head, ?2), last_seen_ms = ?3 WHERE node_ref = ?1")?
+            .execute(params![node_ref, head_seq as i64, now_ms])?;
+        Ok(())
+    }
+
+    fn quarantine(&mut self, store_id: &str, node_id: &str, reason: &str, seqs: Option<(u64, u64)>, message: &[u8], now_ms: i64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO quarantine (received_ms, store_id, node_id, reason, first_seq, last_seq, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![now_ms, store_id, node_id, reason, seqs.map(|s| s.0 as i64), seqs.map(|s| s.1 as i64), message],
+        )?;
+        tx.execute(
+            "INSERT INTO alerts (raised_ms, severity, store_id, node_id, message) VALUES (?1, 'critical', ?2, ?3, ?4)",
+            params![now_ms, store_id, node_id, format!("journal quarantined: {reason}")],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn alert(&mut self, severity: &str, store_id: &str, node_id: &str, message: &str, now_ms: i64) -> Result<()> {
+        self.conn.execute("INSERT INTO alerts (raised_ms, severity, store_id, node_id, message) VALUES (?1, ?2, ?3, ?4, ?5)", params![now_ms, severity, store_id, node_id, message])?;
+        Ok(())
+    }
+
+    fn quarantined(&self) -> Result<Vec<Quarantined>> {
+        let mut stmt = self.conn.prepare("SELECT id, received_ms, store_id, node_id, reason, first_seq, last_seq, length(message) FROM quarantine ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            let first: Option<i64> = r.get(5)?;
+            let last: Option<i64> = r.get(6)?;
+            Ok(Quarantined {
+                id: r.get(0)?,
+                received_ms: r.get(1)?,
+                store_id: r.get(2)?,
+                node_id: r.get(3)?,
+                reason: r.get(4)?,
+                seqs: first.zip(last).map(|(a, b)| (a as u64, b as u64)),
+                n_bytes: r.get::<_, i64>(7)? as usize,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn alerts(&self) -> Result<Vec<Alert>> {
+        let mut stmt = self.conn.prepare("SELECT id, raised_ms, severity, store_id, node_id, message FROM alerts ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok(Alert { id: r.get(0)?, raised_ms: r.get(1)?, severity: r.get(2)?, store_id: r.get(3)?, node_id: r.get(4)?, message: r.get(5)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn totals(&self) -> Result<Vec<StoreTotals>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT t.name, b.name, s.store_id, x.n_entries, x.n_sales, x.sales_minor, x.n_refunds, x.refunds_minor
+             FROM store_totals x JOIN stores s USING (store_ref) JOIN brands b USING (brand_ref) JOIN tenants t USING (tenant_ref)
+             ORDER BY t.name, b.name, s.store_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(StoreTotals {
+                path: StorePath { tenant: r.get(0)?, brand: r.get(1)?, store_id: r.get(2)? },
+                totals: TotalsDelta { n_entries: r.get(3)?, n_sales: r.get(4)?, sales_minor: r.get(5)?, n_refunds: r.get(6)?, refunds_minor: r.get(7)? },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn nodes(&self) -> Result<Vec<NodeSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT s.store_id, n.node_id, n.acked_seq, n.head_hash, (SELECT count(*) FROM journal j WHERE j.node_ref = n.node_ref), n.reported_head, n.last_seen_ms
+             FROM nodes n JOIN stores s USING (store_ref) ORDER BY s.store_id, n.node_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, Vec<u8>>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?, r.get::<_, Option<i64>>(6)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (store_id, node_id, acked, head, n, reported, seen) = row?;
+            out.push(NodeSummary {
+                store_id,
+                node_id,
+                acked_seq: acked as u64,
+                head_hash: hash32(head, "head hash")?,
+                n_entries: n as u64,
+                reported_head: reported as u64,
+                last_seen_ms: seen,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::expect;
+
+    use super::*;
+    use crate::code_hash;
+
+    #[test]
+    fn enrolment_outcomes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ledger = SqliteLedger::open(&dir.path().join("cloud.db")).unwrap();
+        let path = |store: &str| StorePath { tenant: "acme".into(), brand: "mart".into(), store_id: store.into() };
+        ledger.add_enrol_code(&path("S1"), code_hash("A"), 0, 100).unwrap();
+        ledger.add_enrol_code(&path("S1"), code_hash("B"), 0, 100).unwrap();
+        ledger.add_enrol_code(&path("S2"), code_hash("C"), 0, 100).unwrap();
+        let mut out = String::new();
+        for (code, store, node, key, now) in [
+            ("A", "S1", "till-1", 1u8, 200), // too late
+            ("Z", "S1", "till-1", 1, 10),    // no such code
+            ("C", "S1", "till-1", 1, 10),    // another store's code
+            ("A", "S1", "till-1", 1, 10),    // enrolled
+            ("A", "S1", "till-1", 1, 20),    // the same again (a lost reply)
+            ("A", "S1", "till-2", 2, 20),    // the code is spent
+            ("B", "S1", "till-1", 3, 20),    // till-1 exists with another key
+            ("B", "S1", "till-2", 2, 20),    // enrolled
+        ] {
+            let outcome = ledger.enrol(code_hash(code), store, node, [key; 32], now).unwrap();
+            out += &format!("{code} {store}/{node} key {key} at {now}: {outcome:?}\n");
+        }
+        expect![[r#"
+            A S1/till-1 key 1 at 200: Expired
+            Z S1/till-1 key 1 at 10: UnknownCode
+            C S1/till-1 key 1 at 10: WrongStore { code_store: "S2" }
+            A S1/till-1 key 1 at 10: Enrolled(StorePath { tenant: "acme", brand: "mart", store_id: "S1" })
+            A S1/till-1 key 1 at 20: Enrolled(StorePath { tenant: "acme", brand: "mart", store_id: "S1" })
+            A S1/till-2 key 2 at 20: CodeUsed
+            B S1/till-1 key 3 at 20: NodeExists
+            B S1/till-2 key 2 at 20: Enrolled(StorePath { tenant: "acme", brand: "mart", store_id: "S1" })
+        "#]].assert_eq(&out);
+        let nodes: Vec<String> = ledger.nodes().unwrap().into_iter().map(|n| format!("{}/{}", n.store_id, n.node_id)).collect();
+        assert_eq!(nodes, ["S1/till-1", "S1/till-2"]);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cloud.db");
+        drop(SqliteLedger::open(&path).unwrap());
+        Connection::open(&path).unwrap().pragma_update(None, "user_version", 99).unwrap();
+        let err = SqliteLedger::open(&path).unwrap_err();
+        assert_eq!(err.to_string(), format!("cloud database schema version 99 is newer than this build supports ({})", MIGRATIONS.len()));
+    }
+}

@@ -1,0 +1,254 @@
+//! `opentill-edge sync`: enrol this node with a cloud, push its journal, show where
+//! replication stands. The protocol itself lives in `opentill_sync::protocol` and the
+//! push loop in `opentill_sync::push`; this file is the HTTP transport and the output.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::{Subcommand, ValueEnum};
+use opentill_core::i18n::Lang;
+use opentill_sync::Replica;
+use opentill_sync::protocol::{Message, enrol_message, normalize_code};
+use opentill_sync::push::{PushError, PushProgress, push};
+
+use crate::cli::DataArg;
+
+/// `sync`.
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Enrol this node with a cloud using a one-time code (from `opentill-cloud enrol-code`).
+    Enroll {
+        #[command(flatten)]
+        data: DataArg,
+        /// The cloud's base URL, e.g. http://cloud.example:8787.
+        #[arg(long)]
+        cloud: String,
+        /// The one-time code.
+        #[arg(long)]
+        code: String,
+    },
+    /// Send the journal entries the cloud does not hold yet; resumes where the last push stopped.
+    Push {
+        #[command(flatten)]
+        data: DataArg,
+        /// Entries per batch (1 to 10000).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        batch: u64,
+    },
+    /// How much of this node's journal the cloud holds.
+    Status {
+        #[command(flatten)]
+        data: DataArg,
+        /// Only what this node recorded; do not ask the cloud.
+        #[arg(long)]
+        offline: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: StatusFormat,
+    },
+}
+
+/// `sync status --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// For people.
+    Text,
+    /// For programs.
+    Json,
+}
+
+/// A refused or failed HTTP exchange.
+#[derive(Debug)]
+pub struct HttpError(String);
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+fn agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).timeout_connect(Some(Duration::from_secs(5))).timeout_global(Some(timeout)).build().into()
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// POSTs `body` and returns the reply body, or the cloud's `{kind, message}` as an error.
+fn post(agent: &ureq::Agent, url: &str, content_type: &str, body: &[u8]) -> Result<Vec<u8>, HttpError> {
+    let mut response = agent.post(url).header("content-type", content_type).send(body).map_err(|e| HttpError(format!("{url}: {e}")))?;
+    let status = response.status().as_u16();
+    let bytes = response.body_mut().with_config().limit(64 << 20).read_to_vec().map_err(|e| HttpError(format!("{url}: reading the reply: {e}")))?;
+    if status == 200 {
+        return Ok(bytes);
+    }
+    let detail = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .map(|v| format!("[{}] {}", v["kind"].as_str().unwrap_or("?"), v["message"].as_str().unwrap_or("")))
+        .unwrap_or_else(|| String::from_utf8_lossy(&bytes).into_owned());
+    Err(HttpError(format!("cloud refused ({status}): {detail}")))
+}
+
+fn cloud_url(replica: &Replica) -> anyhow::Result<String> {
+    replica.sync_state()?.cloud_url.context("this node is not enrolled with a cloud: run `opentill-edge sync enroll --cloud URL --code CODE` first")
+}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 1 << 20 { format!("{:.1} MiB", n as f64 / (1 << 20) as f64) } else { format!("{:.1} KiB", n as f64 / 1024.0) }
+}
+
+/// Runs a `sync` command.
+pub fn run(command: SyncCommand, lang: Lang) -> anyhow::Result<()> {
+    match command {
+        SyncCommand::Enroll { data, cloud, code } => enroll(&data.data, cloud.trim_end_matches('/'), &code, lang),
+        SyncCommand::Push { data, batch } => push_cmd(&data.data, batch, lang),
+        SyncCommand::Status { data, offline, format } => status(&data.data, offline, format, lang),
+    }
+}
+
+fn enroll(data: &Path, cloud: &str, code: &str, lang: Lang) -> anyhow::Result<()> {
+    let mut replica = Replica::open(data)?;
+    let settings = replica.settings().clone();
+    let public_key = replica.public_key().to_bytes();
+    let code = normalize_code(code);
+    let signature = replica.sign(&enrol_message(&code, &settings.store_id, &settings.node_id, &public_key));
+    let request = serde_json::json!({
+        "code": code, "store_id": settings.store_id, "node_id": settings.node_id,
+        "public_key": hex_encode(&public_key), "signature": hex_encode(&signature),
+    });
+    let reply = post(&agent(Duration::from_secs(30)), &format!("{cloud}/v1/enrol"), "application/json", request.to_string().as_bytes())?;
+    let reply: serde_json::Value = serde_json::from_slice(&reply).context("the cloud's enrolment reply is not JSON")?;
+    replica.record_enrolment(cloud, now_ms())?;
+    println!(
+        "{} {}/{} → {} ({} {} / {} {})",
+        lang.pick("已注册：", "enrolled:"),
+        settings.store_id,
+        settings.node_id,
+        cloud,
+        lang.pick("租户", "tenant"),
+        reply["tenant"].as_str().unwrap_or("?"),
+        lang.pick("品牌", "brand"),
+        reply["brand"].as_str().unwrap_or("?"),
+    );
+    Ok(())
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
+    let mut replica = Replica::open(data)?;
+    let url = format!("{}/v1/sync", cloud_url(&replica)?);
+    let agent = agent(Duration::from_secs(120));
+    let started = Instant::now();
+    let tty = std::io::stderr().is_terminal();
+    let mut last_line = Instant::now() - Duration::from_secs(1);
+    let mut print_progress = |p: &PushProgress| {
+        let total = p.head_seq - p.start_seq;
+        let done = p.acked_seq - p.start_seq;
+        // A catch-up of thousands of entries prints as it goes; a small push prints once.
+        if total == 0 || (tty && last_line.elapsed() < Duration::from_millis(100) && done < total) {
+            return;
+        }
+        last_line = Instant::now();
+        let pct = (done * 100).checked_div(total).unwrap_or(100);
+        let line = format!("{} {done}/{total} ({pct}%), {} {}", lang.pick("推送", "pushed"), human_bytes(p.bytes_sent), lang.pick("已发送", "sent"));
+        if tty {
+            eprint!("\r{line}");
+            if done == total {
+                eprintln!();
+            }
+        } else {
+            eprintln!("{line}");
+        }
+    };
+    let result = push(&mut replica, batch, now_ms, |bytes| post(&agent, &url, "application/octet-stream", &bytes), &mut print_progress);
+    match result {
+        Ok(p) => {
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "{} {} {}, {} {} ({} {}, {:.2} s)",
+                lang.pick("云端已有", "cloud holds"),
+                p.acked_seq,
+                lang.pick("条记录", "entries"),
+                p.acked_seq - p.start_seq,
+                lang.pick("条为本次推送", "new this push"),
+                human_bytes(p.bytes_sent),
+                lang.pick("已发送", "sent"),
+                secs
+            );
+            Ok(())
+        }
+        Err(PushError::Transport(e)) => {
+            let state = replica.sync_state()?;
+            bail!(
+                "{}: {e} ({} {}/{}; {})",
+                lang.pick("推送中断", "push interrupted"),
+                lang.pick("云端已确认", "cloud acknowledged"),
+                state.acked_seq,
+                state.head_seq,
+                lang.pick("再次运行 `sync push` 即可从此处继续", "run `sync push` again to resume from there")
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyhow::Result<()> {
+    let replica = Replica::open(data)?;
+    let state = replica.sync_state()?;
+    let settings = replica.settings();
+    // Ask the cloud what it holds, unless told not to or not enrolled.
+    let cloud: Option<Result<u64, String>> = match (&state.cloud_url, offline) {
+        (Some(url), false) => {
+            let hello = Message::Hello(replica.sync_hello(now_ms())?).encode();
+            Some(match post(&agent(Duration::from_secs(10)), &format!("{url}/v1/sync"), "application/octet-stream", &hello) {
+                Ok(reply) => match Message::decode(&reply) {
+                    Ok(Message::Ack(ack)) => Ok(ack.acked_seq),
+                    Ok(_) => Err("unexpected reply".to_string()),
+                    Err(e) => Err(e.to_string()),
+                },
+                Err(e) => Err(e.to_string()),
+            })
+        }
+        _ => None,
+    };
+    let now = now_ms();
+    if format == StatusFormat::Json {
+        let json = serde_json::json!({
+            "store_id": settings.store_id, "node_id": settings.node_id,
+            "cloud_url": state.cloud_url, "enrolled_ms": state.enrolled_ms,
+            "head_seq": state.head_seq, "acked_seq": state.acked_seq, "pending": state.pending(), "pushed_ms": state.pushed_ms,
+            "cloud_acked_seq": cloud.as_ref().and_then(|c| c.as_ref().ok()),
+            "cloud_error": cloud.as_ref().and_then(|c| c.as_ref().err()),
+        });
+        println!("{json}");
+        return Ok(());
+    }
+    println!("{} {}/{}", lang.pick("节点", "node"), settings.store_id, settings.node_id);
+    let Some(url) = &state.cloud_url else {
+        println!("{}", lang.pick("未注册到云端（opentill-edge sync enroll --cloud URL --code CODE）", "not enrolled with a cloud (opentill-edge sync enroll --cloud URL --code CODE)"));
+        println!("{} {}", lang.pick("本地日志：", "local journal:"), state.head_seq);
+        return Ok(());
+    };
+    println!("{} {url}", lang.pick("云端", "cloud"));
+    println!("{} {}", lang.pick("本地日志：", "local journal:"), state.head_seq);
+    let ago = state.pushed_ms.map(|t| format!(" ({} s {})", (now - t).max(0) / 1000, lang.pick("前", "ago"))).unwrap_or_default();
+    println!("{} {}{ago}", lang.pick("云端已确认：", "acknowledged by the cloud:"), state.acked_seq);
+    println!("{} {}", lang.pick("待推送：", "pending:"), state.pending());
+    match cloud {
+        Some(Ok(held)) => {
+            let verdict = if held >= state.head_seq { lang.pick("已同步", "in sync") } else { lang.pick("落后", "behind") };
+            println!("{} {held} ({verdict})", lang.pick("云端现有：", "cloud holds now:"));
+        }
+        Some(Err(e)) => println!("{} {e}", lang.pick("云端不可达：", "cloud unreachable:")),
+        None => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! The node's side of journal replication: what it knows of the cloud (kept in the
+//! replica's `meta` table, so it survives restarts), and [`push`], which drives
+//! [`crate::protocol`] over any request/response transport until the cloud holds the
+//! whole journal.
+//!
+//! A push that is cut off (network, cloud restart, SIGKILL of either side) loses nothing:
+//! the next push starts with a [`Hello`], the cloud answers with what it holds, and
+//! sending resumes from there.
+
+use std::ops::RangeInclusive;
+
+use rusqlite::{OptionalExtension, params};
+
+use crate::journal::{Entry, GENESIS_HASH};
+use crate::protocol::{Ack, Batch, Hello, Message, Outbox, WireError};
+use crate::replica::{Replica, ReplicaError};
+
+const CLOUD_URL: &str = "sync_cloud_url";
+const ACKED_SEQ: &str = "sync_acked_seq";
+const PUSHED_MS: &str = "sync_pushed_ms";
+const ENROLLED_MS: &str = "sync_enrolled_ms";
+
+/// What the node knows about its replication to the cloud.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncState {
+    /// The cloud it enrolled with, if any.
+    pub cloud_url: Option<String>,
+    /// When it enrolled (unix ms).
+    pub enrolled_ms: Option<i64>,
+    /// The cloud held the journal up to here at the last acknowledgement.
+    pub acked_seq: u64,
+    /// When that acknowledgement came (unix ms).
+    pub pushed_ms: Option<i64>,
+    /// The local journal's head.
+    pub head_seq: u64,
+}
+
+impl SyncState {
+    /// Entries the cloud has not acknowledged.
+    pub fn pending(&self) -> u64 {
+        self.head_seq.saturating_sub(self.acked_seq)
+    }
+}
+
+impl Replica {
+    fn meta_get(&self, key: &str) -> Result<Option<String>, ReplicaError> {
+        Ok(self.conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
+    }
+
+    fn meta_set(&self, key: &str, value: &str) -> Result<(), ReplicaError> {
+        self.conn.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?.execute(params![key, value])?;
+        Ok(())
+    }
+
+    /// The node's sync state.
+    pub fn sync_state(&self) -> Result<SyncState, ReplicaError> {
+        let number = |key: &'static str| -> Result<Option<i64>, ReplicaError> { self.meta_get(key)?.map(|v| v.parse().map_err(|_| ReplicaError::BadSetting(key))).transpose() };
+        Ok(SyncState {
+            cloud_url: self.meta_get(CLOUD_URL)?,
+            enrolled_ms: number(ENROLLED_MS)?,
+            acked_seq: number(ACKED_SEQ)?.unwrap_or(0) as u64,
+            pushed_ms: number(PUSHED_MS)?,
+            head_seq: self.head()?.0,
+        })
+    }
+
+    /// Records a successful enrolment with the cloud at `cloud_url`.
+    pub fn record_enrolment(&mut self, cloud_url: &str, now_ms: i64) -> Result<(), ReplicaError> {
+        let tx = self.conn.transaction()?;
+        for (k, v) in [(CLOUD_URL, cloud_url.to_string()), (ENROLLED_MS, now_ms.to_string()), (ACKED_SEQ, "0".into())] {
+            tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![k, v])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records an acknowledgement from the cloud.
+    pub fn record_ack(&mut self, acked_seq: u64, now_ms: i64) -> Result<(), ReplicaError> {
+        self.meta_set(ACKED_SEQ, &acked_seq.to_string())?;
+        self.meta_set(PUSHED_MS, &now_ms.to_string())
+    }
+
+    /// A signed hello announcing this node and its head.
+    pub fn sync_hello(&self, ts_ms: i64) -> Result<Hello, ReplicaError> {
+        Ok(Hello::seal(&self.key, &self.settings.store_id, &self.settings.node_id, ts_ms, self.head()?.0))
+    }
+
+    /// Signs `message` with the node key (enrolment's proof of possession).
+    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer;
+        self.key.sign(message).to_bytes()
+    }
+
+    /// Entries `seqs`, in order.
+    pub fn entries(&self, seqs: RangeInclusive<u64>) -> Result<Vec<Entry>, ReplicaError> {
+        let mut stmt = self.conn.prepare_cached("SELECT seq, node_id, ts_ms, kind, body, prev_hash, hash, signature FROM journal WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq")?;
+        let mut rows = stmt.query(params![*seqs.start() as i64, *seqs.end() as i64])?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            let fixed = |idx: usize| -> Result<Vec<u8>, ReplicaError> { Ok(row.get::<_, Vec<u8>>(idx)?) };
+            let corrupt = || ReplicaError::Corrupt(format!("entry {seq} has a malformed hash or signature"));
+            out.push(Entry {
+                seq: seq as u64,
+                node_id: row.get(1)?,
+                ts_ms: row.get(2)?,
+                kind: row.get(3)?,
+                body: row.get(4)?,
+                prev_hash: fixed(5)?.try_into().map_err(|_| corrupt())?,
+                hash: fixed(6)?.try_into().map_err(|_| corrupt())?,
+                signature: fixed(7)?.try_into().map_err(|_| corrupt())?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Entries `seqs` as a signed batch.
+    pub fn seal_batch(&self, seqs: RangeInclusive<u64>) -> Result<Batch, ReplicaError> {
+        let entries = self.entries(seqs)?;
+        let prev_hash = entries.first().map(|e| e.prev_hash).unwrap_or(GENESIS_HASH);
+        Ok(Batch::seal(&self.key, &self.settings.store_id, &self.settings.node_id, prev_hash, entries))
+    }
+}
+
+/// Why a push stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError<E: std::error::Error + 'static> {
+    /// The transport failed (network down, cloud refused the request).
+    #[error("transport: {0}")]
+    Transport(#[source] E),
+    /// The local replica failed.
+    #[error(transparent)]
+    Replica(#[from] ReplicaError),
+    /// The cloud's reply is not a valid message.
+    #[error("the cloud's reply: {0}")]
+    Wire(#[from] WireError),
+    /// The cloud replied with something other than an acknowledgement for this node.
+    #[error("the cloud's reply is not an acknowledgement for this node")]
+    UnexpectedReply,
+    /// The cloud holds more of this node's journal than the replica: the replica was
+    /// restored from an old copy.
+    #[error("the cloud holds entries up to {cloud} but this replica ends at {local}: it was restored from an older copy")]
+    CloudAhead {
+        /// Cloud's acked seq.
+        cloud: u64,
+        /// Local head.
+        local: u64,
+    },
+    /// The cloud keeps acknowledging less than was sent.
+    #[error("the cloud did not accept entries from {0} on")]
+    NoProgress(u64),
+}
+
+/// How far a push got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PushProgress {
+    /// The cloud holds the journal up to here.
+    pub acked_seq: u64,
+    /// Where the cloud stood when the push started.
+    pub start_seq: u64,
+    /// The local head.
+    pub head_seq: u64,
+    /// Batches sent.
+    pub batches: u64,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// Bytes received.
+    pub bytes_received: u64,
+}
+
+/// Sends the journal entries the cloud lacks, `batch_max` at a time, over `send` (one
+/// request, one reply), recording each acknowledgement. `now_ms` stamps the records;
+/// `progress` is called after every acknowledgement.
+pub fn push<E: std::error::Error + 'static>(
+    replica: &mut Replica,
+    batch_max: u64,
+    mut now_ms: impl FnMut() -> i64,
+    mut send: impl FnMut(Vec<u8>) -> Result<Vec<u8>, E>,
+    mut progress: impl FnMut(&PushProgress),
+) -> Result<PushProgress, PushError<E>> {
+    let (store_id, node_id) = (replica.settings.store_id.clone(), replica.settings.node_id.clone());
+    let mut stats = PushProgress::default();
+    let mut exchange = |bytes: Vec<u8>, stats: &mut PushProgress| -> Result<Ack, PushError<E>> {
+        stats.bytes_sent += bytes.len() as u64;
+        let reply = send(bytes).map_err(PushError::Transport)?;
+        stats.bytes_received += reply.len() as u64;
+        match Message::decode(&reply)? {
+            Message::Ack(ack) if ack.store_id == store_id && ack.node_id == node_id => Ok(ack),
+            _ => Err(PushError::UnexpectedReply),
+        }
+    };
+    let hello = replica.sync_hello(now_ms())?;
+    let head = hello.head_seq;
+    let ack = exchange(Message::Hello(hello).encode(), &mut stats)?;
+    if ack.acked_seq > head {
+        return Err(PushError::CloudAhead { cloud: ack.acked_seq, local: head });
+    }
+    replica.record_ack(ack.acked_seq, now_ms())?;
+    stats.start_seq = ack.acked_seq;
+    stats.acked_seq = ack.acked_seq;
+    stats.head_seq = head;
+    progress(&stats);
+    let mut outbox = Outbox::new(head, ack.acked_seq, batch_max, 1);
+    let mut stalled = 0;
+    while let Some(seqs) = outbox.next_batch() {
+        let batch = replica.seal_batch(seqs.clone())?;
+        stats.batches += 1;
+        let ack = exchange(Message::Batch(batch).encode(), &mut stats)?;
+        outbox.on_ack(ack.acked_seq);
+        if ack.acked_seq < *seqs.end() {
+            // Someone else pushed for us, or the cloud lost a write: resend from its ack.
+            stalled += 1;
+            if stalled > 3 {
+                return Err(PushError::NoProgress(ack.acked_seq + 1));
+            }
+            outbox.on_timeout();
+        } else {
+            stalled = 0;
+        }
+        replica.record_ack(outbox.acked(), now_ms())?;
+        stats.acked_seq = outbox.acked();
+        progress(&stats);
+    }
+    Ok(stats)
+}
