@@ -97,6 +97,21 @@ pub enum Fact {
         /// Who.
         by: String,
     },
+    /// Someone passed (or was refused at) an unmanned-store gate.
+    GatePassed {
+        /// The gate.
+        gate: String,
+        /// The id of the gate's scan message: a repeated scan is the same passage.
+        scan_id: String,
+        /// `in` or `out`.
+        direction: String,
+        /// Whether the gate opened.
+        opened: bool,
+        /// `member`, `exit`, or why it refused (`bad_pass`, `pass_expired`, ...).
+        reason: String,
+        /// The member's account, when a valid pass was shown.
+        account: Option<String>,
+    },
     /// Money was loaded onto a stored-value account.
     StoredValueToppedUp {
         /// The account.
@@ -126,6 +141,7 @@ impl Fact {
             Fact::ShiftClosed(_) => "shift_closed",
             Fact::StockAdjusted { .. } => "stock_adjusted",
             Fact::StoredValueToppedUp { .. } => "stored_value_topped_up",
+            Fact::GatePassed { .. } => "gate_passed",
         }
     }
 }

@@ -665,6 +665,14 @@ pub enum JournalCommand {
 /// `report`.
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
+    /// People through the unmanned-store gates per hour of a day.
+    Footfall {
+        #[command(flatten)]
+        data: DataArg,
+        /// The day, YYYY-MM-DD.
+        #[arg(long)]
+        date: String,
+    },
     /// Sales by day, tender, category and product.
     Sales {
         #[command(flatten)]

@@ -363,6 +363,17 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             let till = open(&data.data)?;
             export_journal(&till, format)
         }
+        Command::Report(ReportCommand::Footfall { data, date }) => {
+            let till = open(&data.data)?;
+            let hours = till.footfall(&date)?;
+            println!("{date}  {}", lang.pick("时段  进店  离店  拒绝", "hour  in    out   refused"));
+            for (hour, entries, exits, refused) in &hours {
+                println!("      {hour:02}:00 {entries:>5} {exits:>5} {refused:>5}");
+            }
+            let total: i64 = hours.iter().map(|h| h.1).sum();
+            println!("{} {total}", lang.pick("进店合计", "entries in all"));
+            Ok(())
+        }
         Command::Report(ReportCommand::Sales { data, from, to, format }) => {
             let till = open(&data.data)?;
             let report = till.sales_report(from.as_deref(), to.as_deref())?;

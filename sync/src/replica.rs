@@ -65,6 +65,9 @@ pub enum ReplicaError {
     /// A refund with this id is already journaled.
     #[error("refund {0} is already recorded")]
     DuplicateRefund(String),
+    /// A gate scan that is already journaled.
+    #[error("gate passage {0} is already recorded")]
+    DuplicatePassage(String),
     /// A refund for a sale that is not in this journal.
     #[error("sale {0} is not in this store's journal")]
     UnknownSale(String),
@@ -882,6 +885,14 @@ fn project(tx: &Transaction<'_>, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()
                 if qty > sold_line.qty || amount > sold_line.amount || line.qty < 1 || line.amount < 0 {
                     return Err(ReplicaError::RefundExceedsSale { sale_id: refund.sale_id.clone(), line: line.line_idx + 1 });
                 }
+            }
+        }
+        Fact::GatePassed { gate, scan_id, direction, opened, .. } => {
+            let inserted = tx
+                .prepare_cached("INSERT INTO gate_passages (gate, scan_id, seq, ts_ms, direction, opened) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING")?
+                .execute(params![gate, scan_id, seq as i64, ts_ms, direction, opened])?;
+            if inserted == 0 {
+                return Err(ReplicaError::DuplicatePassage(format!("{gate}/{scan_id}")));
             }
         }
         Fact::ShiftOpened { shift_id, cashier, .. } => {

@@ -171,5 +171,16 @@ const DEVICES_MIGRATION: &str = r#"
         configured_ms INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (shelf, slot)
     ) STRICT, WITHOUT ROWID;
+    -- Projection of GatePassed facts: one row per gate scan, for idempotence and footfall.
+    CREATE TABLE gate_passages (
+        gate TEXT NOT NULL,
+        scan_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        direction TEXT NOT NULL,
+        opened INTEGER NOT NULL,
+        PRIMARY KEY (gate, scan_id)
+    ) STRICT;
+    CREATE INDEX gate_passages_time ON gate_passages(ts_ms);
     CREATE TABLE revoked_passes (pass_id TEXT PRIMARY KEY, revoked_ms INTEGER NOT NULL) STRICT;
 "#;

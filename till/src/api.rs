@@ -91,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/alerts", get(devices::alerts))
         .route("/api/alerts/{alert_id}/clear", post(devices::clear_alert))
         .route("/api/vends", get(devices::vends))
+        .route("/api/footfall", get(devices::footfall))
         .fallback(not_found)
         .with_state(state)
 }
@@ -99,8 +100,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, create_sale, get_sale, create_refund, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, crate::devices::DeviceStatsDto))
+    paths(health, search_products, product_by_barcode, create_sale, get_sale, create_refund, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto))
 )]
 pub struct ApiDoc;
 

@@ -175,10 +175,31 @@ impl Till {
             }
             Body::ShelfWeight { slot, grams } => self.shelf_reading(&store, &mut out, device, slot, *grams, now)?,
             Body::GateScan { code, direction } => {
-                let (open, reason) = match (direction, self.check_pass(code)?) {
-                    (GateDirection::Out, _) => (true, "exit".to_string()),
-                    (GateDirection::In, Ok(_)) => (true, "member".to_string()),
-                    (GateDirection::In, Err(denial)) => (false, denial.code().to_string()),
+                let (open, reason) = match self.replica.gate_passage(device, &msg.id)? {
+                    // A repeated scan message: the same answer, journaled once.
+                    Some(answer) => answer,
+                    None => {
+                        let pass = self.check_pass(code)?;
+                        let (open, reason) = match (direction, &pass) {
+                            (GateDirection::Out, _) => (true, "exit".to_string()),
+                            (GateDirection::In, Ok(_)) => (true, "member".to_string()),
+                            (GateDirection::In, Err(denial)) => (false, denial.code().to_string()),
+                        };
+                        let fact = opentill_core::journal::Fact::GatePassed {
+                            gate: device.to_string(),
+                            scan_id: msg.id.clone(),
+                            direction: match direction {
+                                GateDirection::In => "in",
+                                GateDirection::Out => "out",
+                            }
+                            .to_string(),
+                            opened: open,
+                            reason: reason.clone(),
+                            account: pass.ok().map(|p| p.account),
+                        };
+                        self.replica.append(now, &fact)?;
+                        (open, reason)
+                    }
                 };
                 info!(gate = device, open, %reason, "gate scan");
                 let body = Outbound::GateCommand { id: new_id(), ts: now, open, reason };
@@ -219,6 +240,13 @@ impl Till {
             out.push(Publish { topic: contract::shelf_label_topic(&store, &shelf, &slot), payload: json(&body), retain: true });
         }
         Ok((out, newest))
+    }
+
+    /// Gate entries, exits and refusals per local hour of one day (`YYYY-MM-DD`).
+    pub fn footfall(&self, date: &str) -> Result<Vec<(u32, i64, i64, i64)>> {
+        let offset = self.replica.settings().utc_offset_min;
+        let from = opentill_core::time::parse_date_ms(date, offset).ok_or_else(|| TillError::BadInput(format!("date `{date}` must be a real date written YYYY-MM-DD")))?;
+        Ok(self.replica.footfall(from, from + 86_400_000, offset)?)
     }
 
     /// Clears an open alert by hand (the back office saw to it).

@@ -111,7 +111,7 @@ impl TillError {
             TillError::Forbidden { .. } => "forbidden",
             TillError::NoOpenShift => "no_open_shift",
             TillError::Import { .. } | TillError::BadImportFile(..) => "bad_import",
-            TillError::Replica(ReplicaError::DuplicateSale(_) | ReplicaError::DuplicateRefund(_)) => "duplicate",
+            TillError::Replica(ReplicaError::DuplicateSale(_) | ReplicaError::DuplicateRefund(_) | ReplicaError::DuplicatePassage(_)) => "duplicate",
             TillError::Replica(ReplicaError::InsufficientBalance { .. }) => "insufficient_balance",
             TillError::Replica(ReplicaError::ShiftAlreadyOpen(_)) => "shift_already_open",
             TillError::Replica(ReplicaError::ShiftNotOpen(_)) => "no_open_shift",

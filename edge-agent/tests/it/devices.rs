@@ -121,6 +121,16 @@ fn vending_gates_alerts_and_bad_messages_over_the_embedded_broker() {
     ok(&["pass", "revoke", "--data", &data, "--pass", pass_id]);
     assert_eq!(gate.pass(&pass, "in", Duration::from_secs(10)), Some((false, "pass_revoked".into())));
     assert_eq!(gate.pass("anything", "out", Duration::from_secs(10)), Some((true, "exit".into())));
+    // A repeated scan message gets the same answer and is journaled once.
+    for _ in 0..2 {
+        gate.device.publish("gate/gate-1/scan", "scan-again", json!({"code": pass, "direction": "in"}), false);
+        let (_, answer) = gate.device.recv(Duration::from_secs(10)).expect("an answer to each repeat");
+        assert_eq!((answer["open"].as_bool(), answer["reason"].as_str()), (Some(false), Some("pass_revoked")));
+    }
+    let journal: serde_json::Value = serde_json::from_str(&ok(&["journal", "export", "--data", &data])).unwrap();
+    let passages: Vec<(bool, String)> = journal.as_array().unwrap().iter().filter(|e| e["kind"] == "gate_passed").map(|e| (e["body"]["opened"].as_bool().unwrap(), e["body"]["reason"].as_str().unwrap().to_string())).collect();
+    let want = [(true, "member"), (false, "bad_pass"), (false, "pass_revoked"), (true, "exit"), (false, "pass_revoked")];
+    assert_eq!(passages, want.map(|(o, r)| (o, r.to_string())), "every scan journaled once");
 
     // Bad input of every kind: refused, counted, and the agent carries on.
     let probe = SimDevice::connect(&broker, "probe-1", opentill_hardware::contract::DeviceKind::Other, &[]);

@@ -387,6 +387,29 @@ impl Replica {
         Ok(())
     }
 
+    /// A journaled gate passage by scan: (opened, reason).
+    pub fn gate_passage(&self, gate: &str, scan_id: &str) -> Result<Option<(bool, String)>> {
+        let seq: Option<i64> = self.conn.prepare_cached("SELECT seq FROM gate_passages WHERE gate = ?1 AND scan_id = ?2")?.query_row([gate, scan_id], |r| r.get(0)).optional()?;
+        let Some(seq) = seq else { return Ok(None) };
+        let body: Vec<u8> = self.conn.prepare_cached("SELECT body FROM journal WHERE seq = ?1")?.query_row([seq], |r| r.get(0))?;
+        match serde_json::from_slice::<opentill_core::journal::Fact>(&body) {
+            Ok(opentill_core::journal::Fact::GatePassed { opened, reason, .. }) => Ok(Some((opened, reason))),
+            _ => Err(super::ReplicaError::Corrupt(format!("entry {seq} is not a gate passage"))),
+        }
+    }
+
+    /// Entries and exits through open gates per hour between two instants, local hours
+    /// at `utc_offset_min`: (hour 0–23, in, out, refused).
+    pub fn footfall(&self, from_ms: i64, to_ms: i64, utc_offset_min: i32) -> Result<Vec<(u32, i64, i64, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ((ts_ms + ?3 * 60000) / 3600000) % 24 AS hour,
+                    SUM(opened AND direction = 'in'), SUM(opened AND direction = 'out'), SUM(NOT opened)
+             FROM gate_passages WHERE ts_ms >= ?1 AND ts_ms < ?2 GROUP BY hour ORDER BY hour",
+        )?;
+        let rows = stmt.query_map(params![from_ms, to_ms, utc_offset_min], |r| Ok((r.get::<_, i64>(0)? as u32, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Revokes a member pass; returns false when it was already revoked.
     pub fn revoke_pass(&mut self, pass_id: &str, ts_ms: i64) -> Result<bool> {
         let n = self.conn.prepare_cached("INSERT INTO revoked_passes (pass_id, revoked_ms) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?.execute(params![pass_id, ts_ms])?;

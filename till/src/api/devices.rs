@@ -107,6 +107,32 @@ pub(super) async fn vends(State(state): State<AppState>, AcceptLang(lang): Accep
     .map(Json)
 }
 
+/// People through the gates in one local hour.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FootfallHourDto {
+    /// Hour of the day, 0–23, local time.
+    pub hour: u32,
+    /// Entries (gate opened, `in`).
+    pub entries: i64,
+    /// Exits.
+    pub exits: i64,
+    /// Refused at a gate.
+    pub refused: i64,
+}
+
+/// Query of `/api/footfall`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct FootfallQuery {
+    /// The day, `YYYY-MM-DD`.
+    pub date: String,
+}
+
+/// Gate entries, exits and refusals per hour of a day (hours with none are left out).
+#[utoipa::path(get, path = "/api/footfall", params(FootfallQuery), responses((status = 200, body = Vec<FootfallHourDto>), (status = 422, body = super::ApiErrorBody)))]
+pub(super) async fn footfall(State(state): State<AppState>, AcceptLang(lang): AcceptLang, axum::extract::Query(q): axum::extract::Query<FootfallQuery>) -> Result<Json<Vec<FootfallHourDto>>, ApiError> {
+    run(&state, lang, move |till| Ok(till.footfall(&q.date)?.into_iter().map(|(hour, entries, exits, refused)| FootfallHourDto { hour, entries, exits, refused }).collect())).await.map(Json)
+}
+
 /// The device bridge's counters: received, handled, refused by reason.
 #[utoipa::path(get, path = "/api/devices/metrics", responses((status = 200, body = DeviceStatsDto)))]
 pub(super) async fn metrics(State(state): State<AppState>) -> Json<DeviceStatsDto> {

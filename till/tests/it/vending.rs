@@ -143,3 +143,33 @@ fn sessions_are_denied_with_a_reason() {
     assert!(till.vend_result("vm-1", "nope", Outcome::Dispensed, None).is_err());
     assert_eq!(charges(&till), 0);
 }
+
+#[test]
+fn gate_passages_are_journaled_once_and_counted_per_hour() {
+    use opentill_hardware::contract::{Body, DeviceKind, GateDirection, Inbound};
+    let (_dir, mut till, clock) = machine();
+    let pass = member(&till).value;
+    let msg = |id: &str, body: Body| Inbound { device: "gate-1".into(), id: id.into(), ts: 0, body };
+    let scan = |id: &str, code: &str, direction| msg(id, Body::GateScan { code: code.into(), direction });
+    till.on_device_message(&msg("st", Body::State { online: true, kind: DeviceKind::Gate })).unwrap();
+    // 1_795_311_000_000 is 09:30 in Shanghai (UTC+8, the store's default offset).
+    let day: &[(&str, &str, GateDirection, i64)] = &[
+        ("a", pass.as_str(), GateDirection::In, 0),
+        ("a", pass.as_str(), GateDirection::In, 0), // the same message again
+        ("b", "junk", GateDirection::In, 60_000),
+        ("c", pass.as_str(), GateDirection::In, 3_600_000),
+        ("d", "", GateDirection::Out, 60_000),
+    ];
+    let mut answers = Vec::new();
+    for (id, code, direction, advance) in day {
+        clock.advance(*advance);
+        let out = till.on_device_message(&scan(id, if code.is_empty() { "x" } else { code }, *direction)).unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&out[0].payload).unwrap();
+        answers.push((body["open"].as_bool().unwrap(), body["reason"].as_str().unwrap().to_string()));
+    }
+    let want = [(true, "member"), (true, "member"), (false, "bad_pass"), (true, "member"), (true, "exit")];
+    assert_eq!(answers, want.map(|(o, r)| (o, r.to_string())));
+    assert_eq!(till.footfall("2026-11-22").unwrap(), vec![(9, 1, 0, 1), (10, 1, 1, 0)]);
+    assert!(till.footfall("2026-11-21").unwrap().is_empty());
+    assert!(matches!(till.footfall("2026-13-01"), Err(opentill_till::TillError::BadInput(_))));
+}
