@@ -35,6 +35,7 @@ pub mod role;
 pub mod rounding;
 pub mod sale;
 pub mod shift;
+pub mod shrink;
 pub mod tax;
 pub mod tender;
 pub mod time;

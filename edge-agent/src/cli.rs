@@ -702,6 +702,9 @@ pub struct ServeArgs {
     /// broker such as Mosquitto), or `off`.
     #[arg(long, default_value = "embedded:1883", env = "OPENTILL_MQTT")]
     pub mqtt: String,
+    /// How long after items leave a smart shelf a sale must cover them before a shrink alert.
+    #[arg(long, default_value_t = 600)]
+    pub shrink_window_secs: u64,
 }
 
 /// `demo`.

@@ -891,17 +891,18 @@ fn serve(args: cli::ServeArgs, lang: Lang) -> Outcome {
         let addr = listener.local_addr().context("local address")?;
         println!("{} http://{addr}/api/openapi.json", lang.pick("本地 API 已启动：", "local API listening:"));
         let state = opentill_till::api::AppState::new(till);
+        let shrink_window = std::time::Duration::from_secs(args.shrink_window_secs.max(1));
         match mqtt::parse_mode(&args.mqtt).map_err(anyhow::Error::msg)? {
             mqtt::MqttMode::Off => {}
             mqtt::MqttMode::Embedded(addr) => {
                 mqtt::start_embedded(addr)?;
                 println!("{} mqtt://{addr}", lang.pick("设备 MQTT 代理已启动：", "device MQTT broker listening:"));
                 let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
-                tokio::spawn(mqtt::run_bridge(host, addr.port(), None, state.till(), state.stats()));
+                tokio::spawn(mqtt::run_bridge(host, addr.port(), None, shrink_window, state.till(), state.stats()));
             }
             mqtt::MqttMode::External { host, port, credentials } => {
                 println!("{} mqtt://{host}:{port}", lang.pick("设备 MQTT 代理：", "device MQTT broker:"));
-                tokio::spawn(mqtt::run_bridge(host, port, credentials, state.till(), state.stats()));
+                tokio::spawn(mqtt::run_bridge(host, port, credentials, shrink_window, state.till(), state.stats()));
             }
         }
         let app = opentill_till::api::router(state);

@@ -121,7 +121,7 @@ pub fn start_embedded(addr: SocketAddr) -> anyhow::Result<()> {
 }
 
 /// Connects the device bridge and runs it forever (it reconnects on its own).
-pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, String)>, till: Arc<Mutex<Till>>, stats: Arc<DeviceStats>) {
+pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, String)>, shrink_window: Duration, till: Arc<Mutex<Till>>, stats: Arc<DeviceStats>) {
     let store = lock(&till).replica().settings().store_id.clone();
     let mut options = MqttOptions::new(format!("opentill-agent-{store}"), host, port);
     options.set_keep_alive(Duration::from_secs(10)).set_clean_session(false).set_manual_acks(true).set_max_packet_size(MAX_PACKET, MAX_PACKET).set_inflight(100);
@@ -179,18 +179,31 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
             }
         }
     });
+    // Once a second: release vend holds whose machine went silent, and look for shrink.
     let sweeper = till.clone();
+    let alert_client = client.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             tick.tick().await;
             let till = sweeper.clone();
-            let _ = tokio::task::spawn_blocking(move || {
-                if let Err(e) = lock(&till).expire_vends() {
+            let alerts = tokio::task::spawn_blocking(move || {
+                let mut till = lock(&till);
+                if let Err(e) = till.expire_vends() {
                     error!(error = %e, "cannot release expired vend holds");
                 }
+                till.check_shrink(shrink_window.as_millis() as i64).unwrap_or_else(|e| {
+                    error!(error = %e, "cannot check shelves for shrink");
+                    Vec::new()
+                })
             })
-            .await;
+            .await
+            .unwrap_or_default();
+            for msg in alerts {
+                if let Err(e) = alert_client.publish(msg.topic, QoS::AtLeastOnce, false, msg.payload).await {
+                    error!(error = %e, "cannot publish an alert");
+                }
+            }
         }
     });
     while let Some(p) = rx.recv().await {

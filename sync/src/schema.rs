@@ -171,6 +171,18 @@ const DEVICES_MIGRATION: &str = r#"
         configured_ms INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (shelf, slot)
     ) STRICT, WITHOUT ROWID;
+    -- Items that left a smart-shelf slot (weight readings going down), for shrink checks.
+    CREATE TABLE shelf_picks (
+        shelf TEXT NOT NULL,
+        slot TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        qty INTEGER NOT NULL CHECK (qty > 0),
+        ts_ms INTEGER NOT NULL,
+        alerted INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (shelf, slot, ts_ms)
+    ) STRICT;
+    CREATE INDEX shelf_picks_time ON shelf_picks(ts_ms);
+    CREATE INDEX sales_time ON sales(ts_ms);
     -- Projection of GatePassed facts: one row per gate scan, for idempotence and footfall.
     CREATE TABLE gate_passages (
         gate TEXT NOT NULL,

@@ -249,6 +249,37 @@ impl Till {
         Ok(self.replica.footfall(from, from + 86_400_000, offset)?)
     }
 
+    /// Raises a `shrink` alert for each shelf pick that no sale of its SKU covered within
+    /// `window_ms` (see `opentill_core::shrink`). Returns the alerts to publish.
+    pub fn check_shrink(&mut self, window_ms: i64) -> Result<Vec<Publish>> {
+        let store = self.replica.settings().store_id.clone();
+        let now = self.clock.now_ms();
+        let horizon = now - 6 * window_ms;
+        let picks = self.replica.picks_since(horizon)?;
+        let mut out = Vec::new();
+        let mut skus: Vec<&str> = picks.iter().filter(|p| !p.5).map(|p| p.2.as_str()).collect();
+        skus.sort_unstable();
+        skus.dedup();
+        let mut alerts = Vec::new();
+        for sku in skus {
+            let mine: Vec<_> = picks.iter().filter(|p| p.2 == sku).collect();
+            let as_picks: Vec<opentill_core::shrink::Pick> = mine.iter().map(|p| opentill_core::shrink::Pick { ts: p.4, qty: p.3 }).collect();
+            let sales = self.replica.sold_between(sku, horizon - window_ms, now + 1)?;
+            for found in opentill_core::shrink::find_shrink(&as_picks, &sales, window_ms, now) {
+                let p = mine[found.pick];
+                if !p.5 {
+                    alerts.push((p.0.clone(), p.1.clone(), p.2.clone(), p.4, found.missing));
+                }
+            }
+        }
+        for (shelf, slot, sku, ts, missing) in alerts {
+            let detail = format!("{missing} × {sku} left shelf {shelf} slot {slot} with no sale within {} min", window_ms / 60_000);
+            self.alert(&store, &mut out, &format!("shrink:{shelf}:{slot}:{ts}"), "shrink", &shelf, detail, now)?;
+            self.replica.mark_pick_alerted(&shelf, &slot, ts)?;
+        }
+        Ok(out)
+    }
+
     /// Clears an open alert by hand (the back office saw to it).
     pub fn clear_alert(&mut self, alert_id: &str) -> Result<()> {
         if !self.replica.clear_alert(alert_id, self.clock.now_ms())? {
@@ -299,6 +330,12 @@ impl Till {
         let count = (grams + config.unit_grams / 2).div_euclid(config.unit_grams).max(0);
         let off = (grams - count * config.unit_grams).abs();
         self.replica.record_shelf_reading(shelf, slot, grams, count, now)?;
+        if let Some(before) = config.count
+            && count < before
+        {
+            info!(shelf, slot, sku = config.sku, qty = before - count, "items picked from the shelf");
+            self.replica.record_pick(shelf, slot, &config.sku, before - count, now)?;
+        }
         let low_id = format!("low_shelf:{shelf}:{slot}");
         if off > config.tolerance_grams {
             warn!(shelf, slot, grams, "reading is not a whole number of items; something foreign is on the shelf");

@@ -36,9 +36,14 @@ struct Agent {
 
 impl Agent {
     fn start(data: &str, mqtt: &str) -> Agent {
+        Agent::start_with(data, mqtt, &[])
+    }
+
+    fn start_with(data: &str, mqtt: &str, extra: &[&str]) -> Agent {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_opentill-edge"))
             .args(["serve", "--data", data, "--listen", &format!("127.0.0.1:{port}"), "--mqtt", mqtt])
+            .args(extra)
             .env("OPENTILL_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -350,7 +355,7 @@ fn shelf_labels_follow_prices_and_readings_raise_low_shelf_alerts() {
     let bad = crate::edge(&["shelf", "set", "--data", &data, "--shelf", "S1", "--slot", "2", "--sku", "NOPE", "--unit-grams", "350"]);
     assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("NOPE"));
     let mport = free_port();
-    let agent = Agent::start(&data, &format!("embedded:127.0.0.1:{mport}"));
+    let agent = Agent::start_with(&data, &format!("embedded:127.0.0.1:{mport}"), &["--shrink-window-secs", "2"]);
     let shelf = SimDevice::connect(&broker(mport), "S1", opentill_hardware::contract::DeviceKind::Shelf, &["shelf/S1/label/+".into()]);
     let label = |want: i64| {
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -376,6 +381,11 @@ fn shelf_labels_follow_prices_and_readings_raise_low_shelf_alerts() {
     shelf.publish("shelf/S1/weight", "w-1", json!({"slot": "1", "grams": 1046}), false);
     shelf.publish("shelf/S1/weight", "w-2", json!({"slot": "1", "grams": 352}), false);
     wait_for("the low-shelf alert", Duration::from_secs(10), || has(&agent.get("/api/alerts"), "alert_id", "low_shelf:S1:1"));
+    // Two items left the shelf; one is paid for at the till: shrink of one.
+    ok(&["sale", "--data", &data, "--scan", "6901234567892", "--tender", "cash:10"]);
+    wait_for("the shrink alert", Duration::from_secs(15), || {
+        agent.get("/api/alerts").as_array().unwrap().iter().any(|a| a["kind"] == "shrink" && a["detail"].as_str().unwrap().starts_with("1 × DRK-1 left shelf S1 slot 1"))
+    });
     let listed = ok(&["shelf", "list", "--data", &data]);
     assert!(listed.contains("S1/1\tDRK-1\t350 g ± 20 g\tpar 2\t1 (352 g)"), "{listed}");
 }

@@ -410,6 +410,44 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Records items leaving a shelf slot.
+    pub fn record_pick(&mut self, shelf: &str, slot: &str, sku: &str, qty: i64, ts_ms: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO shelf_picks (shelf, slot, sku, qty, ts_ms) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET qty = qty + excluded.qty")?
+            .execute(params![shelf, slot, sku, qty, ts_ms])?;
+        Ok(())
+    }
+
+    /// Picks since `since_ms`, oldest first: (shelf, slot, sku, qty, ts_ms, alerted).
+    pub fn picks_since(&self, since_ms: i64) -> Result<Vec<(String, String, String, i64, i64, bool)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT shelf, slot, sku, qty, ts_ms, alerted FROM shelf_picks WHERE ts_ms >= ?1 ORDER BY ts_ms")?;
+        let rows = stmt.query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Marks a pick as reported shrink.
+    pub fn mark_pick_alerted(&mut self, shelf: &str, slot: &str, ts_ms: i64) -> Result<()> {
+        self.conn.prepare_cached("UPDATE shelf_picks SET alerted = 1 WHERE shelf = ?1 AND slot = ?2 AND ts_ms = ?3")?.execute(params![shelf, slot, ts_ms])?;
+        Ok(())
+    }
+
+    /// Items of `sku` sold between two instants: (time, items), pieces only.
+    pub fn sold_between(&self, sku: &str, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, i64)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT s.ts_ms, j.body FROM sales s JOIN journal j ON j.seq = s.seq WHERE s.ts_ms >= ?1 AND s.ts_ms < ?2 ORDER BY s.ts_ms")?;
+        let rows = stmt.query_map(params![from_ms, to_ms], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (ts, body) = row?;
+            if let Ok(opentill_core::journal::Fact::Sale(sale)) = serde_json::from_slice(&body) {
+                let qty: i64 = sale.lines.iter().filter(|l| l.sku == sku && l.unit == opentill_core::catalog::Unit::Each).map(|l| l.qty).sum();
+                if qty > 0 {
+                    out.push((ts, qty));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Revokes a member pass; returns false when it was already revoked.
     pub fn revoke_pass(&mut self, pass_id: &str, ts_ms: i64) -> Result<bool> {
         let n = self.conn.prepare_cached("INSERT INTO revoked_passes (pass_id, revoked_ms) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?.execute(params![pass_id, ts_ms])?;

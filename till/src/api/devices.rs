@@ -30,7 +30,7 @@ pub struct AlertDto {
     pub alert_id: String,
     /// Raised at (unix ms).
     pub ts_ms: i64,
-    /// `device_offline`, `low_shelf`, `restock`, `temperature`, `door_open`, `late_dispense`.
+    /// `device_offline`, `low_shelf`, `shrink`, `restock`, `temperature`, `door_open`, `late_dispense`.
     pub kind: String,
     /// The device it is about.
     pub device: String,
