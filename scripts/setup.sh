@@ -8,6 +8,9 @@ command -v cc >/dev/null 2>&1 || need_apt+=(build-essential)
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 # nokhwa's V4L2 bindings (the `camera` feature) are generated with bindgen.
 ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need_apt+=(libclang-dev)
+# The browser UI (ui/): Node to build it, Chromium for its Playwright end-to-end tests.
+command -v npm >/dev/null 2>&1 || need_apt+=(nodejs npm)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 
 if ((${#need_apt[@]})); then
     echo "setup: installing ${need_apt[*]}" >&2

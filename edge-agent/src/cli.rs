@@ -597,6 +597,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: String,
+    /// The built browser UI to serve at `/` (default: `ui/dist` when it exists).
+    #[arg(long, env = "OPENTILL_UI")]
+    pub ui: Option<PathBuf>,
 }
 
 /// `demo`.

@@ -3,6 +3,7 @@
 mod cli;
 mod demo;
 mod print;
+mod ui;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -844,7 +845,11 @@ fn serve(args: cli::ServeArgs, lang: Lang) -> Outcome {
         let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("{} {}", lang.pick("无法监听", "cannot listen on"), args.listen))?;
         let addr = listener.local_addr().context("local address")?;
         println!("{} http://{addr}/api/openapi.json", lang.pick("本地 API 已启动：", "local API listening:"));
-        let app = opentill_till::api::router(opentill_till::api::AppState::new(till));
+        let mut app = opentill_till::api::router(opentill_till::api::AppState::new(till));
+        if let Some(dir) = ui::resolve(args.ui) {
+            println!("{} http://{addr}/", lang.pick("收银界面：", "till in the browser:"));
+            app = ui::with_ui(app, dir);
+        }
         axum_serve(listener, app).await
     })?;
     Ok(())

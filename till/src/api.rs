@@ -56,6 +56,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/health", get(health))
         .route("/api/products", get(search_products))
         .route("/api/products/barcode/{code}", get(product_by_barcode))
+        .route("/api/categories", get(categories))
+        .route("/api/categories/{category}/products", get(category_products))
         .route("/api/sales", post(create_sale))
         .route("/api/sales/{sale_id}", get(get_sale))
         .route("/api/refunds", post(create_refund))
@@ -80,8 +82,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, create_sale, get_sale, create_refund, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto))
+    paths(health, search_products, product_by_barcode, categories, category_products, create_sale, get_sale, create_refund, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, CategoryDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto))
 )]
 pub struct ApiDoc;
 
@@ -633,6 +635,22 @@ pub struct SearchQuery {
     pub limit: Option<usize>,
 }
 
+/// A catalog category.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryDto {
+    /// Category name as imported, e.g. `drinks`.
+    pub category: String,
+    /// Products in it.
+    pub products: u64,
+}
+
+/// How many to list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LimitQuery {
+    /// At most this many (default 60, at most 500).
+    pub limit: Option<usize>,
+}
+
 /// Report period.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PeriodQuery {
@@ -679,6 +697,18 @@ async fn search_products(State(state): State<AppState>, AcceptLang(lang): Accept
 #[utoipa::path(get, path = "/api/products/barcode/{code}", params(("code" = String, Path, description = "Barcode")), responses((status = 200, body = ProductDto), (status = 404, body = ApiErrorBody)))]
 async fn product_by_barcode(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(code): Path<String>) -> Result<Json<ProductDto>, ApiError> {
     run(&state, lang, move |till| Ok(till.lookup(&code)?.into())).await.map(Json)
+}
+
+/// The catalog's categories, by name (the till's category tabs).
+#[utoipa::path(get, path = "/api/categories", responses((status = 200, body = [CategoryDto])))]
+async fn categories(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<Vec<CategoryDto>>, ApiError> {
+    run(&state, lang, |till| Ok(till.replica().categories()?.into_iter().map(|(category, products)| CategoryDto { category, products }).collect())).await.map(Json)
+}
+
+/// Products of one category, by SKU (the till's product buttons).
+#[utoipa::path(get, path = "/api/categories/{category}/products", params(("category" = String, Path, description = "Category"), LimitQuery), responses((status = 200, body = [ProductDto])))]
+async fn category_products(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(category): Path<String>, Query(q): Query<LimitQuery>) -> Result<Json<Vec<ProductDto>>, ApiError> {
+    run(&state, lang, move |till| Ok(till.replica().products_in_category(&category, q.limit.unwrap_or(60).clamp(1, 500))?.into_iter().map(ProductDto::from).collect())).await.map(Json)
 }
 
 /// Record a sale: items and tenders in one request, durable when it returns.

@@ -106,3 +106,24 @@ async fn errors_are_kind_and_message_in_the_callers_language() {
     let (_, health) = call(&app, "GET", "/api/health", None, "en").await;
     assert_eq!(health["journal_entries"].as_u64(), Some(0), "no failed request wrote anything");
 }
+
+#[tokio::test]
+async fn categories_list_the_product_buttons() {
+    let (_dir, till) = store(CashRounding::None);
+    let app = router(AppState::new(till));
+    let (status, body) = call(&app, "GET", "/api/categories", None, "en").await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = body.as_array().unwrap().iter().map(|c| c["category"].as_str().unwrap()).collect();
+    assert_eq!(names, ["dairy", "drinks", "instant", "produce", "snacks"]);
+    assert_eq!(body[1]["products"], 2);
+    let (status, body) = call(&app, "GET", "/api/categories/drinks/products", None, "en").await;
+    assert_eq!(status, StatusCode::OK);
+    let skus: Vec<&str> = body.as_array().unwrap().iter().map(|p| p["sku"].as_str().unwrap()).collect();
+    assert_eq!(skus, ["DRK-1", "DRK-2"]);
+    let (_, body) = call(&app, "GET", "/api/categories/drinks/products?limit=1", None, "en").await;
+    assert_eq!(body.as_array().unwrap().len(), 1);
+    let (_, body) = call(&app, "GET", "/api/categories/nothing/products", None, "en").await;
+    assert_eq!(body, json!([]));
+    let (_, doc) = call(&app, "GET", "/api/openapi.json", None, "en").await;
+    assert!(doc["paths"].get("/api/categories/{category}/products").is_some());
+}

@@ -1,0 +1,328 @@
+// End-to-end test of the till in Chromium against a real `opentill-edge serve`.
+//
+//   node e2e/run.mjs                 the flows in English and Chinese, with assertions
+//   node e2e/run.mjs --screenshots   the same, saving docs/screenshots/*.png on the way
+//
+// Each language gets its own store (temporary data directory, free loopback port). The
+// flow: PIN login, open shift, wedge-scanned items (real key events at scanner speed),
+// a weighed item, pinyin search, a member, split tender (stored value, card, mobile pay
+// code scanned, cash with change), the receipt, a reload in the middle of a sale, an
+// unknown barcode's plain message, offline status, a return scanned from the receipt's
+// sale id, and a shift close whose Z report matches the recorded sale and refund.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ui = resolve(here, '..');
+const repo = resolve(ui, '..');
+const shots = process.argv.includes('--screenshots') ? resolve(repo, 'docs/screenshots') : null;
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const started = Date.now();
+const log = (...a) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...a);
+
+function edgeBinary() {
+  if (process.env.OPENTILL_EDGE) return process.env.OPENTILL_EDGE;
+  const bin = resolve(process.env.CARGO_TARGET_DIR ?? resolve(repo, 'target'), 'debug/opentill-edge');
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build -p opentill-edge\` or set OPENTILL_EDGE`);
+  return bin;
+}
+const edge = edgeBinary();
+if (!existsSync(join(ui, 'dist/index.html'))) throw new Error('ui/dist is missing: run `npm run build` first');
+if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run scripts/setup.sh`);
+
+const freePort = () =>
+  new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+
+/** A store from the fixtures, served with the built UI. */
+async function startStore() {
+  const dir = mkdtempSync(join(tmpdir(), 'opentill-e2e-'));
+  const data = join(dir, 'store');
+  const run = (...args) => execFileSync(edge, [...args, '--data', data], { env: { ...process.env, OPENTILL_LANG: 'en' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  run('init', '--store', 'SH001', '--name', 'OpenTill Demo', '--name-zh', 'OpenTill 示范店');
+  run('import', 'products', join(repo, 'fixtures/catalog.csv'));
+  run('import', 'users', join(repo, 'fixtures/cashiers.csv'));
+  run('stored-value', 'top-up', '--account', '13800138000', '--amount', '100', '--tender', 'card');
+  const port = await freePort();
+  const child = spawn(edge, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--ui', join(ui, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(base + '/api/health')).ok) break;
+    } catch {}
+    if (i > 200) throw new Error('opentill-edge serve did not start');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    base,
+    api: async (path) => (await fetch(base + path, { headers: { 'accept-language': 'en' } })).json(),
+    stop: () => {
+      child.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A keyboard-wedge scanner: real key events 4 ms apart, then Enter. The events carry
+ * their hardware timestamps (as a scanner's would), so a busy test machine delivering
+ * them late does not turn a scan into typing.
+ */
+const cdpSessions = new WeakMap();
+async function scan(page, code) {
+  let cdp = cdpSessions.get(page);
+  if (!cdp) {
+    cdp = await page.context().newCDPSession(page);
+    cdpSessions.set(page, cdp);
+  }
+  const base = Date.now() / 1000;
+  const keys = [...code].map((c) => ({ key: c, text: c })).concat([{ key: 'Enter', code: 'Enter', text: '\r', windowsVirtualKeyCode: 13 }]);
+  for (const [i, k] of keys.entries()) {
+    const timestamp = base + i * 0.004;
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', ...k, timestamp });
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: k.key, code: k.code, windowsVirtualKeyCode: k.windowsVirtualKeyCode, timestamp: timestamp + 0.002 });
+  }
+}
+
+/** Waits until a field holds `value` (screens update after the event that changed them). */
+async function expectValue(page, selector, value, message) {
+  try {
+    await page.waitForFunction(([sel, v]) => document.querySelector(sel)?.value === v, [selector, value], { timeout: 5000 });
+  } catch {
+    assert.equal(await page.inputValue(selector), value, message);
+  }
+}
+
+/** Waits until an element's text is `text`. */
+async function expectText(page, selector, text, message) {
+  try {
+    await page.waitForFunction(([sel, v]) => document.querySelector(sel)?.textContent === v, [selector, text], { timeout: 5000 });
+  } catch {
+    assert.equal(await page.textContent(selector), text, message);
+  }
+}
+
+async function shot(page, name) {
+  if (!shots) return;
+  await page.waitForTimeout(150);
+  await page.screenshot({ path: join(shots, `${name}.png`) });
+  log('screenshot', name);
+}
+
+async function flow(browser, locale) {
+  const store = await startStore();
+  const context = browser;
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const consoleErrors = [];
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  try {
+    await page.goto(store.base + '/');
+    await page.evaluate((l) => {
+      localStorage.clear();
+      localStorage.setItem('opentill.locale', l);
+    }, locale);
+    await page.reload();
+    const tag = locale === 'en' ? 'en' : 'zh';
+
+    // PIN login with the on-screen keypad.
+    await page.getByTestId('login').waitFor();
+    await page.fill('input[name=user]', 'c01');
+    for (const k of '1234') await page.click(`.keypad button:text-is("${k}")`);
+    await shot(page, `login-${tag}`);
+    await page.click('[data-testid=login] button.primary');
+
+    // Open the shift with a ¥500 float.
+    await page.getByTestId('open-shift').waitFor();
+    await shot(page, `open-shift-${tag}`);
+    await page.click('[data-testid=open-shift] button.primary');
+    await page.getByTestId('sale').waitFor();
+    await page.locator('.grid .product').first().waitFor();
+
+    // Scans with nothing focused: two colas (one line, qty 2) and instant noodles.
+    await scan(page, '6901234567892');
+    await scan(page, '6901234567892');
+    await scan(page, '6953931935283');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 2);
+    // A scan while the search field has focus still rings up and leaves the field empty.
+    await page.click('[data-testid=search]');
+    await scan(page, '6908662654392');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 3);
+    assert.equal(await page.inputValue('[data-testid=search]'), '', 'scanned digits are taken back out of the field');
+    // Slow typing in the search field is typing: pinyin initials find 可口可乐.
+    await page.keyboard.type('kkkl', { delay: 80 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=products]')?.textContent?.includes('可口可乐') || document.querySelector('[data-testid=products]')?.textContent?.includes('Coca-Cola'));
+    await page.fill('[data-testid=search]', '');
+
+    // A weighed item: bananas, 0.532 kg.
+    await scan(page, '2010001000006');
+    await page.getByTestId('weigh').waitFor();
+    for (const k of '0.532') await page.click(`[data-testid=weigh] .keypad button:text-is("${k}")`);
+    await shot(page, `weigh-${tag}`);
+    await page.click('[data-testid=weigh] button.primary');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 4);
+
+    // The sale survives a reload.
+    await page.reload();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 4);
+
+    // A member with stored value.
+    await page.click('[data-testid=member-btn]');
+    await page.fill('[data-testid=member-dialog] input', '13800138000');
+    await page.click('[data-testid=member-dialog] button.primary');
+    await page.getByTestId('member').waitFor();
+    // 2 × 3.50 + 3.20 + 7.50 + 6.98 × 0.532 (3.71) = 21.41
+    await expectText(page, '[data-testid=total]', '¥21.41');
+    await shot(page, `sale-${tag}`);
+
+    // Split tender: ¥5 stored value, ¥3 card, ¥2 mobile pay code (scanned), cash with change.
+    await page.click('[data-testid=pay]');
+    await page.getByTestId('tender').waitFor();
+    const addTender = async (kind, amount, reference) => {
+      await page.click(`[data-testid=kind-${kind}]`);
+      await page.fill('[data-testid=tender] input[name=amount]', amount);
+      if (reference) await page.fill('[data-testid=tender] input[name=reference]', reference);
+      await page.click('[data-testid=add-tender]');
+    };
+    await page.click('[data-testid=kind-stored]');
+    await expectValue(page, '[data-testid=tender] input[name=reference]', '13800138000', 'the member account is offered');
+    await addTender('stored', '5');
+    await addTender('card', '3', 'POS123456');
+    await page.click('[data-testid=kind-mobile]');
+    await page.fill('[data-testid=tender] input[name=amount]', '2');
+    await page.click('[data-testid=tender] input[name=amount]');
+    await scan(page, '134567890123456789');
+    await expectValue(page, '[data-testid=tender] input[name=reference]', '134567890123456789', 'the payment code scan lands in the reference');
+    await expectValue(page, '[data-testid=tender] input[name=amount]', '2', 'and not in the amount field');
+    await page.click('[data-testid=add-tender]');
+    await page.click('[data-testid=kind-cash]');
+    await expectText(page, '[data-testid=remaining]', '¥11.41');
+    await page.click('[data-testid=quick-cash] button:nth-child(2)'); // ¥20
+    await expectText(page, '[data-testid=change]', '¥8.59');
+    await shot(page, `tender-${tag}`);
+    await page.click('[data-testid=complete]');
+
+    // The receipt, as the till service recorded it.
+    await page.getByTestId('receipt').waitFor();
+    await expectText(page, '[data-testid=change-due]', '¥8.59');
+    const receiptText = await page.textContent('[data-testid=receipt-text]');
+    await shot(page, `receipt-${tag}`);
+    const saleId = await page.evaluate(() => localStorage.getItem('opentill.lastSale'));
+    const sale = await store.api(`/api/sales/${saleId}`);
+    assert.equal(sale.total_minor, 2141);
+    assert.deepEqual(sale.tenders.map((t) => [t.kind, t.amount_minor]), [['stored', 500], ['card', 300], ['mobile', 200], ['cash', 1141]]);
+    assert.equal(sale.change_minor, 859);
+    assert.ok(receiptText.includes(locale === 'en' ? 'Banana' : '香蕉'), receiptText);
+    assert.ok(receiptText.includes(saleId.slice(0, 8)) || receiptText.length > 100, 'receipt text shown');
+    await page.click('[data-testid=receipt-close]');
+    assert.equal(await page.locator('[data-testid=line]').count(), 0, 'a new sale starts empty');
+    const balance = await store.api('/api/stored-value/13800138000');
+    assert.equal(balance.balance_minor, 9500);
+
+    // Reprint the last receipt.
+    await page.click('[data-testid=last-receipt]');
+    await page.getByTestId('receipt').waitFor();
+    assert.equal(await page.textContent('[data-testid=receipt-text]'), receiptText);
+    await page.click('[data-testid=receipt-close]');
+
+    // An unknown code: a plain message saying what to do; nothing added.
+    await scan(page, '6900000000007');
+    await page.getByTestId('problem').waitFor();
+    const problem = await page.textContent('[data-testid=problem]');
+    assert.match(problem, locale === 'en' ? /not in the catalog/ : /商品库中没有/);
+    await shot(page, `error-${tag}`);
+    await page.click('[data-testid=problem] button');
+
+    // Offline: the status bar says so while the edge agent cannot be reached.
+    await page.route('**/api/health', (r) => r.abort());
+    await page.waitForSelector('[data-testid=status-online].bad', { timeout: 10000 });
+    await page.unroute('**/api/health');
+    await page.waitForSelector('[data-testid=status-online].good', { timeout: 10000 });
+
+    // Return one cola, the sale found by scanning the receipt's QR code (its sale id).
+    await page.click('[data-testid=return-btn]');
+    await page.getByTestId('return').waitFor();
+    await scan(page, saleId);
+    await page.locator('[data-testid=return] table').waitFor();
+    const colaLine = sale.lines.find((l) => l.sku === 'DRK-00001').line;
+    for (const l of sale.lines) await page.fill(`input[name=qty-${l.line}]`, l.line === colaLine ? '1' : '');
+    await page.fill('input[name=supervisor]', 's01');
+    await page.fill('input[name=supervisor-pin]', '9001');
+    await shot(page, `return-${tag}`);
+    await page.click('[data-testid=refund]');
+    await page.getByTestId('refund-done').waitFor();
+    assert.match(await page.textContent('[data-testid=refund-done] h1'), /¥3\.50/);
+    await page.click('[data-testid=refund-done] button');
+
+    // Reports.
+    await page.click('.actions button:nth-child(5)');
+    await page.getByTestId('reports').waitFor();
+    await page.locator('.tiles').waitFor();
+    await shot(page, `reports-${tag}`);
+    await page.click('[data-testid=reports] > button');
+
+    // Close the shift: counted cash equals expected; the Z report matches the sale and refund.
+    await page.click('[data-testid=close-btn]');
+    await page.getByTestId('close-shift').waitFor();
+    const x = await store.api('/api/shifts/current');
+    // Float 500 + cash 11.41, less whatever part of the refund went back in cash.
+    const cashRefund = 1141 - x.by_tender_minor.cash;
+    assert.ok(cashRefund === 0 || cashRefund === 350, JSON.stringify(x));
+    assert.equal(x.expected_cash_minor, 50000 + 1141 - cashRefund);
+    await page.fill('[data-testid=close-shift] input[name=counted]', (x.expected_cash_minor / 100).toFixed(2));
+    await page.fill('[data-testid=close-shift] input[name=pin]', '1234');
+    await shot(page, `close-shift-${tag}`);
+    await page.click('[data-testid=close-shift] button.primary');
+    await page.getByTestId('z-report').waitFor();
+    const z = {
+      sales: await page.textContent('[data-testid=z-sales]'),
+      refunds: await page.textContent('[data-testid=z-refunds]'),
+      net: await page.textContent('[data-testid=z-net]'),
+      cash: await page.textContent('[data-testid=z-cash]'),
+    };
+    const yuan = (m) => '¥' + (m / 100).toFixed(2);
+    assert.deepEqual(z, { sales: '1 · ¥21.41', refunds: '1 · ¥3.50', net: '¥17.91', cash: yuan(1141 - cashRefund) });
+    assert.ok((await page.textContent('[data-testid=z-report] pre')).length > 50);
+    await shot(page, `z-report-${tag}`);
+    await page.click('[data-testid=z-report] button.primary');
+    await page.getByTestId('login').waitFor();
+    assert.deepEqual(consoleErrors, []);
+    log(`flow ${locale} passed`);
+  } finally {
+    await page.close();
+    store.stop();
+  }
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'opentill-chromium-'));
+if (shots) mkdirSync(shots, { recursive: true });
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath: chromiumPath,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 800 },
+});
+let failed = false;
+try {
+  for (const locale of ['en', 'zh-CN']) await flow(browser, locale);
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
+log(failed ? 'FAILED' : 'all flows passed');
+process.exit(failed ? 1 : 0);
