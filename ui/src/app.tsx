@@ -172,6 +172,8 @@ export function App({ client }: { client: Client }) {
     if (sale) setReceipt({ sale, fresh: false });
   };
 
+  const mainRef = useRef<HTMLElement>(null);
+  useEffect(() => mainRef.current?.scrollTo(0, 0), [screen, session, shift === null]);
   const tenderScan = useRef<(code: string) => void>(() => {});
   const returnScan = useRef<(code: string) => void>(() => {});
   let body: ComponentChildren;
@@ -196,7 +198,7 @@ export function App({ client }: { client: Client }) {
     body = <TenderScreen t={t} money={money} draft={draft} setDraft={setDraft} busy={busy} onBack={() => setScreen('sale')} onComplete={complete} scanInto={tenderScan} />;
   } else if (screen === 'return') {
     scanHandler = (code) => returnScan.current(code);
-    body = <ReturnScreen t={t} money={money} client={client} attempt={attempt} scanInto={returnScan} onDone={() => setScreen('sale')} />;
+    body = <ReturnScreen t={t} money={money} locale={locale} client={client} attempt={attempt} scanInto={returnScan} onDone={() => setScreen('sale')} />;
   } else if (screen === 'close') {
     body = <CloseShift t={t} money={money} client={client} attempt={attempt} shift={shift} session={session} onCancel={() => setScreen('sale')} onClosed={() => { setScreen('sale'); logout(); }} />;
   } else if (screen === 'nosale') {
@@ -216,7 +218,7 @@ export function App({ client }: { client: Client }) {
     <div class="app">
       <StatusBar t={t} online={online} pending={outbox.length} session={session} shift={shift ?? null} locale={locale}
         onLocale={() => setLocale(locale === 'en' ? 'zh-CN' : 'en')} onLogout={session ? logout : undefined} />
-      <main class="main">{body}</main>
+      <main class="main" ref={mainRef}>{body}</main>
       {weighing && <WeighDialog t={t} product={weighing.product} locale={locale} onCancel={() => setWeighing(null)} onWeight={(grams) => {
         setDraft(addProduct(currentDraft.current, weighing.product, weighing.barcode, grams));
         setWeighing(null);
@@ -504,7 +506,7 @@ function TenderScreen(p: { t: T; money: Money; draft: Draft; setDraft: (d: Draft
   );
 }
 
-function ReturnScreen(p: { t: T; money: Money; client: Client; attempt: Attempt; scanInto: { current: (code: string) => void }; onDone: () => void }) {
+function ReturnScreen(p: { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; scanInto: { current: (code: string) => void }; onDone: () => void }) {
   const { t, money, client, attempt } = p;
   const [saleId, setSaleId] = useState('');
   const [sale, setSale] = useState<Sale | null>(null);
@@ -544,7 +546,7 @@ function ReturnScreen(p: { t: T; money: Money; client: Client; attempt: Attempt;
     return (
       <div class="card" data-testid="refund-done">
         <h1>{t('return.done', { amount: money(done.total_minor) })}</h1>
-        <pre class="receipt">{done.receipt_text}</pre>
+        <ReceiptText text={done.receipt_text} />
         <button class="btn primary wide" onClick={p.onDone}>{t('common.ok')}</button>
       </div>
     );
@@ -562,7 +564,10 @@ function ReturnScreen(p: { t: T; money: Money; client: Client; attempt: Attempt;
             <tbody>
               {sale.lines.map((l) => (
                 <tr>
-                  <td>{l.line}</td><td>{l.name_zh} {l.name}</td><td>{money(l.amount_minor)}</td>
+                  <td>{l.line}</td>
+                  <td>{p.locale === 'zh-CN' ? l.name_zh || l.name : l.name}</td>
+                  <td class="muted">{l.unit === 'kg' ? `${(l.qty / 1000).toFixed(3)} kg` : `× ${l.qty}`}</td>
+                  <td class="num">{money(l.amount_minor)}</td>
                   <td><label>{t('return.qty')}<input name={'qty-' + l.line} inputMode="decimal" value={qty[l.line] ?? ''} onInput={(e) => setQtyState({ ...qty, [l.line]: e.currentTarget.value })} /></label></td>
                 </tr>
               ))}
@@ -596,9 +601,13 @@ function CloseShift(p: { t: T; money: Money; client: Client; attempt: Attempt; s
     return (
       <div class="card" data-testid="z-report">
         <h1>{t('shift.z.title')}</h1>
-        <ShiftFigures t={t} money={money} r={z} />
-        <pre class="receipt">{z.text}</pre>
-        <button class="btn primary wide" onClick={p.onClosed}>{t('shift.z.done')}</button>
+        <div class="two">
+          <div>
+            <ShiftFigures t={t} money={money} r={z} />
+            <button class="btn primary wide" onClick={p.onClosed}>{t('shift.z.done')}</button>
+          </div>
+          <ReceiptText text={z.text} tall />
+        </div>
       </div>
     );
   }
@@ -707,7 +716,7 @@ function ReceiptDialog({ t, money, sale, fresh, onClose }: { t: T; money: Money;
     <Dialog onClose={onClose}>
       <div data-testid="receipt">
         {fresh && sale.change_minor > 0 && <div class="change-due"><small>{t('receipt.change')}</small><strong data-testid="change-due">{money(sale.change_minor)}</strong></div>}
-        <pre class="receipt" data-testid="receipt-text">{sale.receipt_text}</pre>
+        <ReceiptText text={sale.receipt_text} testid="receipt-text" />
         <div class="row">
           <button class="btn" onClick={() => window.print()}>{t('receipt.print')}</button>
           <button class="btn primary grow" onClick={onClose} data-testid="receipt-close">{fresh ? t('receipt.next') : t('receipt.close')}</button>
@@ -732,4 +741,22 @@ function ProblemDialog({ t, problem, onClose }: { t: T; problem: Problem; onClos
       </div>
     </Dialog>
   );
+}
+
+// Characters a receipt printer prints two columns wide (as core's unicode-width counts them).
+const WIDE = /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]/;
+
+/** Receipt text in its printed columns: each wide character takes exactly two. */
+function ReceiptText({ text, tall, testid }: { text: string; tall?: boolean; testid?: string }) {
+  const parts: ComponentChildren[] = [];
+  let run = '';
+  for (const ch of text) {
+    if (WIDE.test(ch)) {
+      if (run) parts.push(run);
+      run = '';
+      parts.push(<span class="w">{ch}</span>);
+    } else run += ch;
+  }
+  if (run) parts.push(run);
+  return <pre class={'receipt' + (tall ? ' tall' : '')} data-testid={testid}>{parts}</pre>;
 }
