@@ -7,11 +7,13 @@
 // flow: PIN login, open shift, wedge-scanned items (real key events at scanner speed),
 // a weighed item, pinyin search, a member, split tender (stored value, card, mobile pay
 // code scanned, cash with change), the receipt, a reload in the middle of a sale, an
-// unknown barcode's plain message, offline status, a return scanned from the receipt's
-// sale id, and a shift close whose Z report matches the recorded sale and refund.
+// the receipt read back from a simulated ESC/POS printer, an unknown barcode's plain
+// message, offline status, a sale made while the edge agent is unreachable (kept, then
+// sent once), a return scanned from the receipt's sale id, and a shift close whose Z
+// report matches the recorded sales and refund.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -33,6 +35,8 @@ function edgeBinary() {
   return bin;
 }
 const edge = edgeBinary();
+const sim = resolve(dirname(edge), 'opentill-sim');
+if (!existsSync(sim)) throw new Error(`${sim} is missing: run \`cargo build -p opentill-hardware --bin opentill-sim\``);
 if (!existsSync(join(ui, 'dist/index.html'))) throw new Error('ui/dist is missing: run `npm run build` first');
 if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run scripts/setup.sh`);
 
@@ -55,6 +59,10 @@ async function startStore() {
   run('import', 'products', join(repo, 'fixtures/catalog.csv'));
   run('import', 'users', join(repo, 'fixtures/cashiers.csv'));
   run('stored-value', 'top-up', '--account', '13800138000', '--amount', '100', '--tender', 'card');
+  // A simulated ESC/POS network printer that decodes each job back to text.
+  const printerPort = await freePort();
+  const printed = join(dir, 'printed');
+  const printer = spawn(sim, ['printer', '--listen', `127.0.0.1:${printerPort}`, '--out', printed], { stdio: 'ignore' });
   const port = await freePort();
   const child = spawn(edge, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--ui', join(ui, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
@@ -68,7 +76,19 @@ async function startStore() {
   return {
     base,
     api: async (path) => (await fetch(base + path, { headers: { 'accept-language': 'en' } })).json(),
+    /** Prints a sale's receipt on the simulated printer and reads back what it printed. */
+    printReceipt: async (saleId, lang) => {
+      execFileSync(edge, ['print', 'receipt', '--data', data, '--sale', saleId, '--printer', `tcp:127.0.0.1:${printerPort}`, '--lang', lang], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const file = join(printed, 'receipt-1.txt');
+      for (let i = 0; !existsSync(join(printed, 'receipt-1.qr')); i++) {
+        if (i > 200) throw new Error('the simulated printer got no job');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      return { text: readFileSync(file, 'utf8'), qr: readFileSync(join(printed, 'receipt-1.qr'), 'utf8') };
+    },
     stop: () => {
+      printer.kill('SIGTERM');
       child.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
@@ -231,6 +251,11 @@ async function flow(browser, locale) {
     const balance = await store.api('/api/stored-value/13800138000');
     assert.equal(balance.balance_minor, 9500);
 
+    // The same receipt printed on the (simulated) ESC/POS printer reads back exactly.
+    const paper = await store.printReceipt(saleId, locale === 'en' ? 'en' : 'zh');
+    assert.equal(paper.text.trimEnd(), receiptText.trimEnd(), 'printed receipt = receipt on screen');
+    assert.equal(paper.qr, saleId, 'the receipt QR code carries the sale id');
+
     // Reprint the last receipt.
     await page.click('[data-testid=last-receipt]');
     await page.getByTestId('receipt').waitFor();
@@ -250,6 +275,22 @@ async function flow(browser, locale) {
     await page.waitForSelector('[data-testid=status-online].bad', { timeout: 10000 });
     await page.unroute('**/api/health');
     await page.waitForSelector('[data-testid=status-online].good', { timeout: 10000 });
+
+    // A sale while the edge agent cannot be reached is kept and sent when it is back.
+    await page.route('**/api/sales', (r) => r.abort());
+    await scan(page, '6901234567892');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 1);
+    await page.click('[data-testid=pay]');
+    await page.click('[data-testid=quick-cash] button:nth-child(1)');
+    await page.click('[data-testid=complete]');
+    await expectText(page, '[data-testid=status-pending]', locale === 'en' ? 'Pending: 1' : '待发送: 1');
+    const queued = await page.evaluate(() => JSON.parse(localStorage.getItem('opentill.outbox'))[0].sale_id);
+    await shot(page, `offline-${tag}`);
+    await page.click('.dialog button.primary');
+    await page.unroute('**/api/sales');
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem('opentill.outbox') ?? '[]').length === 0, null, { timeout: 15000 });
+    await expectText(page, '[data-testid=status-pending]', locale === 'en' ? 'Pending: 0' : '待发送: 0');
+    assert.equal((await store.api(`/api/sales/${queued}`)).total_minor, 350, 'the queued sale was recorded once');
 
     // Return one cola, the sale found by scanning the receipt's QR code (its sale id).
     await page.click('[data-testid=return-btn]');
@@ -277,10 +318,10 @@ async function flow(browser, locale) {
     await page.click('[data-testid=close-btn]');
     await page.getByTestId('close-shift').waitFor();
     const x = await store.api('/api/shifts/current');
-    // Float 500 + cash 11.41, less whatever part of the refund went back in cash.
-    const cashRefund = 1141 - x.by_tender_minor.cash;
+    // Float 500 + cash 11.41 + 3.50 (the queued sale), less whatever part of the refund went back in cash.
+    const cashRefund = 1491 - x.by_tender_minor.cash;
     assert.ok(cashRefund === 0 || cashRefund === 350, JSON.stringify(x));
-    assert.equal(x.expected_cash_minor, 50000 + 1141 - cashRefund);
+    assert.equal(x.expected_cash_minor, 50000 + 1491 - cashRefund);
     await page.fill('[data-testid=close-shift] input[name=counted]', (x.expected_cash_minor / 100).toFixed(2));
     await page.fill('[data-testid=close-shift] input[name=pin]', '1234');
     await shot(page, `close-shift-${tag}`);
@@ -293,7 +334,7 @@ async function flow(browser, locale) {
       cash: await page.textContent('[data-testid=z-cash]'),
     };
     const yuan = (m) => '¥' + (m / 100).toFixed(2);
-    assert.deepEqual(z, { sales: '1 · ¥21.41', refunds: '1 · ¥3.50', net: '¥17.91', cash: yuan(1141 - cashRefund) });
+    assert.deepEqual(z, { sales: '2 · ¥24.91', refunds: '1 · ¥3.50', net: '¥21.41', cash: yuan(1491 - cashRefund) });
     assert.ok((await page.textContent('[data-testid=z-report] pre')).length > 50);
     await shot(page, `z-report-${tag}`);
     await page.click('[data-testid=z-report] button.primary');
