@@ -314,6 +314,7 @@ function SaleScreen(p: {
   const [query, setQuery] = useState('');
   const [selected, setSelected] = useState<number | null>(null);
   const [memberOpen, setMemberOpen] = useState(false);
+  const [reweigh, setReweigh] = useState(false);
 
   useEffect(() => {
     client.categories().then((c) => {
@@ -351,6 +352,8 @@ function SaleScreen(p: {
             {line.unit === 'each' && <button class="btn" onClick={() => setDraft(setQty(draft, selected, line.qty - 1))}>−</button>}
             {line.unit === 'each' && <span class="big">{line.qty}</span>}
             {line.unit === 'each' && <button class="btn" onClick={() => setDraft(setQty(draft, selected, line.qty + 1))}>+</button>}
+            {line.unit === 'kg' && <span class="big">{(line.qty / 1000).toFixed(3)} kg</span>}
+            {line.unit === 'kg' && <button class="btn" onClick={() => setReweigh(true)}>{t('sale.reweigh')}</button>}
             <button class="btn danger" onClick={() => { setDraft(setQty(draft, selected, 0)); setSelected(null); }}>{t('sale.remove')}</button>
           </div>
         )}
@@ -391,6 +394,10 @@ function SaleScreen(p: {
           <button class="btn danger" disabled={!draft.lines.length} onClick={() => { setDraft(newDraft()); setSelected(null); }}>{t('sale.clear')}</button>
         </nav>
       </section>
+      {reweigh && line && selected !== null && (
+        <WeighDialog t={t} product={{ ...line, barcodes: [line.barcode], category: '', tax_rate_bp: 0 }} locale={locale} onCancel={() => setReweigh(false)}
+          onWeight={(grams) => { setDraft(setQty(draft, selected, grams)); setReweigh(false); }} />
+      )}
       {memberOpen && <MemberDialog t={t} client={client} onCancel={() => setMemberOpen(false)} onMember={(m) => { setDraft({ ...draft, member: m }); setMemberOpen(false); }} fail={p.fail} />}
     </div>
   );
