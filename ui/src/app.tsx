@@ -211,7 +211,9 @@ export function App({ client }: { client: Client }) {
       onPay={() => setScreen('tender')} onNav={setScreen} onLastReceipt={showLastReceipt} />;
   }
   onScan.current = (code) => {
-    if (weighing || receipt) return;
+    if (weighing) return;
+    // The next customer's first scan puts the last receipt away.
+    if (receipt) setReceipt(null);
     scanHandler(code);
   };
   return (
