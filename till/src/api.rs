@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/health", get(health))
         .route("/api/products", get(search_products))
         .route("/api/products/barcode/{code}", get(product_by_barcode))
+        .route("/api/scan/{code}", get(understand_scan))
         .route("/api/categories", get(categories))
         .route("/api/categories/{category}/products", get(category_products))
         .route("/api/sales", post(create_sale))
@@ -82,8 +83,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, categories, category_products, create_sale, get_sale, create_refund, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, CategoryDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, get_sale, create_refund, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto))
 )]
 pub struct ApiDoc;
 
@@ -635,6 +636,18 @@ pub struct SearchQuery {
     pub limit: Option<usize>,
 }
 
+/// What a scanned code rings up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScanDto {
+    /// The product.
+    pub product: ProductDto,
+    /// The weight the code carries (scale labels, GS1 net weight), in grams; none when
+    /// the cashier gives the quantity.
+    pub grams: Option<i64>,
+    /// The price printed on a price label, charged as is.
+    pub label_price_minor: Option<i64>,
+}
+
 /// A catalog category.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryDto {
@@ -697,6 +710,19 @@ async fn search_products(State(state): State<AppState>, AcceptLang(lang): Accept
 #[utoipa::path(get, path = "/api/products/barcode/{code}", params(("code" = String, Path, description = "Barcode")), responses((status = 200, body = ProductDto), (status = 404, body = ApiErrorBody)))]
 async fn product_by_barcode(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(code): Path<String>) -> Result<Json<ProductDto>, ApiError> {
     run(&state, lang, move |till| Ok(till.lookup(&code)?.into())).await.map(Json)
+}
+
+/// What a scanned code rings up: a barcode as printed, its UPC-A/UPC-E/GTIN-14 spelling,
+/// an in-store scale label (with its weight or price) or a GS1 code. Send the code itself
+/// as the sale item's barcode (with no quantity when it carries a weight).
+#[utoipa::path(get, path = "/api/scan/{code}", params(("code" = String, Path, description = "Scanned code")), responses((status = 200, body = ScanDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn understand_scan(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(code): Path<String>) -> Result<Json<ScanDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let (product, weighed) = till.understand_scan(&code)?;
+        Ok(ScanDto { product: product.into(), grams: weighed.map(|(g, _)| g), label_price_minor: weighed.and_then(|(_, p)| p) })
+    })
+    .await
+    .map(Json)
 }
 
 /// The catalog's categories, by name (the till's category tabs).

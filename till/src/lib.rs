@@ -341,6 +341,16 @@ impl Till {
         Ok(())
     }
 
+    /// What a scanned code would ring up, without ringing it up: the product and, when
+    /// the code carries them (a scale label, a GS1 code), the weight in grams and the
+    /// printed price.
+    pub fn understand_scan(&self, code: &str) -> Result<(Product, Option<(i64, Option<i64>)>)> {
+        Ok(match self.understand(code)? {
+            Understood::Product(product) => (product, None),
+            Understood::Weighed { product, grams, label_price } => (product, Some((grams, label_price))),
+        })
+    }
+
     fn understand(&self, code: &str) -> Result<Understood> {
         use opentill_hardware::gs1::{Scan, ScaleValue, gs1_gtin, gs1_net_grams, gs1_price_minor, parse_scan};
         check_code(code)?;

@@ -5,12 +5,13 @@
 //
 // Each language gets its own store (temporary data directory, free loopback port). The
 // flow: PIN login, open shift, wedge-scanned items (real key events at scanner speed),
-// a weighed item, pinyin search, a member, split tender (stored value, card, mobile pay
-// code scanned, cash with change), the receipt, a reload in the middle of a sale, an
-// the receipt read back from a simulated ESC/POS printer, an unknown barcode's plain
-// message, offline status, a sale made while the edge agent is unreachable (kept, then
-// sent once), a return scanned from the receipt's sale id, and a shift close whose Z
-// report matches the recorded sales and refund.
+// a weighed item, pinyin search, a reload in the middle of a sale, a member, split tender
+// (stored value, card, mobile pay code scanned, cash with change), the receipt, the same
+// receipt read back from a simulated ESC/POS printer, an unknown barcode's plain message,
+// offline status, a sale with a scale label made while the edge agent is unreachable
+// (kept, then sent once), scan-to-line timing, no-sale with a supervisor PIN, a return
+// scanned from the receipt's sale id, reports, and a shift close whose Z report matches
+// the recorded sales and refund.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -278,9 +279,12 @@ async function flow(browser, locale) {
     await page.waitForSelector('[data-testid=status-online].good', { timeout: 10000 });
 
     // A sale while the edge agent cannot be reached is kept and sent when it is back.
+    // It also has a scale label: bananas, 0.750 kg printed on the label (6.98 × 0.75 = 5.235 → 5.24).
     await page.route('**/api/sales', (r) => r.abort());
     await scan(page, '6901234567892');
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 1);
+    await scan(page, '2010001007500');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 2);
+    await expectText(page, '[data-testid=total]', '¥8.74');
     await page.click('[data-testid=pay]');
     await page.click('[data-testid=quick-cash] button:nth-child(1)');
     await page.click('[data-testid=complete]');
@@ -291,7 +295,7 @@ async function flow(browser, locale) {
     await page.unroute('**/api/sales');
     await page.waitForFunction(() => JSON.parse(localStorage.getItem('opentill.outbox') ?? '[]').length === 0, null, { timeout: 15000 });
     await expectText(page, '[data-testid=status-pending]', locale === 'en' ? 'Pending: 0' : '待发送: 0');
-    assert.equal((await store.api(`/api/sales/${queued}`)).total_minor, 350, 'the queued sale was recorded once');
+    assert.equal((await store.api(`/api/sales/${queued}`)).total_minor, 874, 'the queued sale was recorded once');
 
     // Scan to line on screen, measured in the browser (the page is the only clock).
     const codes = readFileSync(join(repo, 'fixtures/catalog.csv'), 'utf8').split('\n').slice(1)
@@ -349,10 +353,10 @@ async function flow(browser, locale) {
     await page.click('[data-testid=close-btn]');
     await page.getByTestId('close-shift').waitFor();
     const x = await store.api('/api/shifts/current');
-    // Float 500 + cash 11.41 + 3.50 (the queued sale), less whatever part of the refund went back in cash.
-    const cashRefund = 1491 - x.by_tender_minor.cash;
+    // Float 500 + cash 11.41 + 8.74 (the queued sale), less whatever part of the refund went back in cash.
+    const cashRefund = 2015 - x.by_tender_minor.cash;
     assert.ok(cashRefund === 0 || cashRefund === 350, JSON.stringify(x));
-    assert.equal(x.expected_cash_minor, 50000 + 1491 - cashRefund);
+    assert.equal(x.expected_cash_minor, 50000 + 2015 - cashRefund);
     await page.fill('[data-testid=close-shift] input[name=counted]', (x.expected_cash_minor / 100).toFixed(2));
     await page.fill('[data-testid=close-shift] input[name=pin]', '1234');
     await shot(page, `close-shift-${tag}`);
@@ -365,7 +369,7 @@ async function flow(browser, locale) {
       cash: await page.textContent('[data-testid=z-cash]'),
     };
     const yuan = (m) => '¥' + (m / 100).toFixed(2);
-    assert.deepEqual(z, { sales: '2 · ¥24.91', refunds: '1 · ¥3.50', net: '¥21.41', cash: yuan(1491 - cashRefund) });
+    assert.deepEqual(z, { sales: '2 · ¥30.15', refunds: '1 · ¥3.50', net: '¥26.65', cash: yuan(2015 - cashRefund) });
     assert.ok((await page.textContent('[data-testid=z-report] pre')).length > 50);
     await shot(page, `z-report-${tag}`);
     await page.click('[data-testid=z-report] button.primary');

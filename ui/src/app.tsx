@@ -4,7 +4,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type Category, type Client, type Product, type Sale, type SalesReport, type ShiftReport, type Refund, type RefundRequest } from './api/client';
-import { addProduct, addTender, itemCount, lineAmount, loadDraft, newDraft, quickCash, saleRequest, saveDraft, setQty, tenderState, total, type Draft } from './basket';
+import { addLabel, addProduct, addTender, itemCount, lineAmount, loadDraft, newDraft, quickCash, saleRequest, saveDraft, setQty, tenderState, total, type Draft } from './basket';
 import { categoryName, formatMoney, parseKg, parseMoney, translate, type Locale, type MessageKey } from './i18n';
 import { listenForScans } from './wedge';
 
@@ -131,9 +131,11 @@ export function App({ client }: { client: Client }) {
   useEffect(() => listenForScans(window, (code) => onScan.current(code)), []);
 
   const ringUp = async (code: string, known?: Product) => {
-    const product = known ?? (await attempt(() => client.byBarcode(code)));
-    if (!product) return;
-    if (product.unit === 'kg') setWeighing({ product, barcode: code });
+    const scanned = known ? { product: known, grams: null, label_price_minor: null } : await attempt(() => client.scan(code));
+    if (!scanned) return;
+    const { product, grams } = scanned;
+    if (grams != null) setDraft(addLabel(currentDraft.current, product, code, grams, scanned.label_price_minor ?? null));
+    else if (product.unit === 'kg') setWeighing({ product, barcode: code });
     else setDraft(addProduct(currentDraft.current, product, code, 1));
   };
 
@@ -355,7 +357,7 @@ function SaleScreen(p: {
             {line.unit === 'each' && <span class="big">{line.qty}</span>}
             {line.unit === 'each' && <button class="btn" onClick={() => setDraft(setQty(draft, selected, line.qty + 1))}>+</button>}
             {line.unit === 'kg' && <span class="big">{(line.qty / 1000).toFixed(3)} kg</span>}
-            {line.unit === 'kg' && <button class="btn" onClick={() => setReweigh(true)}>{t('sale.reweigh')}</button>}
+            {line.unit === 'kg' && !line.label && <button class="btn" onClick={() => setReweigh(true)}>{t('sale.reweigh')}</button>}
             <button class="btn danger" onClick={() => { setDraft(setQty(draft, selected, 0)); setSelected(null); }}>{t('sale.remove')}</button>
           </div>
         )}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Product } from './api/client';
-import { addProduct, addTender, lineAmount, loadDraft, newDraft, quickCash, saleRequest, saveDraft, setQty, tenderState, total } from './basket';
+import { addLabel, addProduct, addTender, lineAmount, loadDraft, newDraft, quickCash, saleRequest, saveDraft, setQty, tenderState, total } from './basket';
 
 const cola: Product = { sku: 'DRK-1', barcodes: ['6901234567892'], name: 'Coca-Cola 330ml', name_zh: '可口可乐 330ml', category: 'drinks', unit: 'each', price_minor: 350, tax_rate_bp: 1300 };
 const banana: Product = { sku: 'PRD-1', barcodes: ['2000001000007'], name: 'Banana', name_zh: '香蕉', category: 'produce', unit: 'kg', price_minor: 698, tax_rate_bp: 900 };
@@ -46,5 +46,14 @@ describe('basket', () => {
     let d = addProduct(draft(), banana, '2000001000007', 532);
     d = addProduct(d, cola, '6901234567892', 2);
     expect(saleRequest(d).items).toEqual([{ barcode: '2000001000007', grams: 532 }, { barcode: '6901234567892', qty: 2 }]);
+  });
+});
+
+describe('labels', () => {
+  it('sends a scale label as scanned and charges a printed price as is', () => {
+    let d = addLabel(draft(), banana, '2000001012345', 1234, null);
+    d = addLabel(d, banana, '2000001000502', 717, 500);
+    expect(d.lines.map(lineAmount)).toEqual([861, 500]);
+    expect(saleRequest(d).items).toEqual([{ barcode: '2000001012345' }, { barcode: '2000001000502' }]);
   });
 });

@@ -13,6 +13,10 @@ export interface Line {
   price_minor: number;
   /** Pieces, or grams for weighed products. */
   qty: number;
+  /** The weight came from the scanned label (scale label, GS1): the label is sent as is. */
+  label?: boolean;
+  /** The price printed on a price label, charged as is. */
+  label_price_minor?: number | null;
 }
 
 export interface Member {
@@ -33,6 +37,7 @@ export function newDraft(id: () => string = () => crypto.randomUUID()): Draft {
 }
 
 export function lineAmount(line: Line): number {
+  if (line.label_price_minor != null) return line.label_price_minor;
   if (line.unit === 'kg') return Math.floor((line.price_minor * line.qty + 500) / 1000);
   return line.price_minor * line.qty;
 }
@@ -43,6 +48,12 @@ export function total(draft: Draft): number {
 
 export function itemCount(draft: Draft): number {
   return draft.lines.reduce((n, l) => n + (l.unit === 'kg' ? 1 : l.qty), 0);
+}
+
+/** Adds a scale or GS1 label: its own line, with the weight (and price) the label carries. */
+export function addLabel(draft: Draft, p: Product, code: string, grams: number, labelPrice: number | null): Draft {
+  const line: Line = { sku: p.sku, barcode: code, name: p.name, name_zh: p.name_zh, unit: p.unit, price_minor: p.price_minor, qty: grams, label: true, label_price_minor: labelPrice };
+  return { ...draft, lines: [...draft.lines, line], tenders: [] };
 }
 
 /** Adds a product: pieces join an existing line of the same product; weighed items are their own line. */
@@ -103,7 +114,7 @@ export function addTender(draft: Draft, tender: Tender): Draft {
 export function saleRequest(draft: Draft): SaleRequest {
   return {
     sale_id: draft.sale_id,
-    items: draft.lines.map((l) => (l.unit === 'kg' ? { barcode: l.barcode, grams: l.qty } : { barcode: l.barcode, qty: l.qty })),
+    items: draft.lines.map((l) => (l.label ? { barcode: l.barcode } : l.unit === 'kg' ? { barcode: l.barcode, grams: l.qty } : { barcode: l.barcode, qty: l.qty })),
     tenders: [...draft.tenders.filter((t) => t.kind !== 'cash'), ...draft.tenders.filter((t) => t.kind === 'cash')],
   };
 }

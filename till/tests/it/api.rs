@@ -127,3 +127,22 @@ async fn categories_list_the_product_buttons() {
     let (_, doc) = call(&app, "GET", "/api/openapi.json", None, "en").await;
     assert!(doc["paths"].get("/api/categories/{category}/products").is_some());
 }
+
+#[tokio::test]
+async fn a_scan_is_understood_before_it_is_sold() {
+    let (_dir, till) = store(CashRounding::None);
+    let app = router(AppState::new(till));
+    let (status, body) = call(&app, "GET", "/api/scan/6901234567892", None, "en").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["product"]["sku"].as_str(), &body["grams"], &body["label_price_minor"]), (Some("DRK-1"), &Value::Null, &Value::Null));
+    // A scale label: item 00001 (bananas), 1.234 kg.
+    let (status, body) = call(&app, "GET", "/api/scan/2000001012345", None, "en").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["product"]["sku"].as_str(), body["grams"].as_i64()), (Some("PRD-1"), Some(1234)));
+    let (status, body) = call(&app, "GET", "/api/scan/6900000000007", None, "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_barcode")));
+    // The label itself is the sale item: the till reads the weight again.
+    let sale = json!({"items": [{"barcode": "2000001012345"}], "tenders": [{"kind": "cash", "amount_minor": 1000}]});
+    let (status, body) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "en").await;
+    assert_eq!((status, body["total_minor"].as_i64()), (StatusCode::OK, Some(861)), "{body}");
+}

@@ -6,6 +6,7 @@ import type { components } from './schema';
 type S = components['schemas'];
 export type Product = S['ProductDto'];
 export type Category = S['CategoryDto'];
+export type Scan = S['ScanDto'];
 export type Sale = S['SaleDto'];
 export type SaleRequest = S['SaleRequest'];
 export type Tender = S['TenderDto'];
@@ -87,6 +88,7 @@ export class Client {
     return this.call<Product[]>('GET', `/api/categories/${encodeURIComponent(category)}/products?limit=${limit}`);
   }
   search(q: string, limit = 20) { return this.call<Product[]>('GET', `/api/products?q=${encodeURIComponent(q)}&limit=${limit}`); }
+  scan(code: string) { return this.call<Scan>('GET', `/api/scan/${encodeURIComponent(code)}`); }
   byBarcode(code: string) { return this.call<Product>('GET', `/api/products/barcode/${encodeURIComponent(code)}`); }
   sell(req: SaleRequest) { return this.call<Sale>('POST', '/api/sales', req); }
   sale(id: string) { return this.call<Sale>('GET', `/api/sales/${encodeURIComponent(id)}`); }

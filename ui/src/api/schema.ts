@@ -222,6 +222,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scan/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a scanned code rings up: a barcode as printed, its UPC-A/UPC-E/GTIN-14 spelling,
+         *     an in-store scale label (with its weight or price) or a GS1 code. Send the code itself
+         *     as the sale item's barcode (with no quantity when it carries a weight).
+         */
+        get: operations["understand_scan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shifts/close": {
         parameters: {
             query?: never;
@@ -706,6 +727,22 @@ export interface components {
             tax_minor: number;
             /** @description Last day. */
             to?: string | null;
+        };
+        /** @description What a scanned code rings up. */
+        ScanDto: {
+            /**
+             * Format: int64
+             * @description The weight the code carries (scale labels, GS1 net weight), in grams; none when
+             *     the cashier gives the quantity.
+             */
+            grams?: number | null;
+            /**
+             * Format: int64
+             * @description The price printed on a price label, charged as is.
+             */
+            label_price_minor?: number | null;
+            /** @description The product. */
+            product: components["schemas"]["ProductDto"];
         };
         /** @description The opened shift. */
         ShiftDto: {
@@ -1197,6 +1234,44 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    understand_scan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Scanned code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScanDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
