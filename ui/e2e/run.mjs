@@ -158,8 +158,17 @@ async function flow(browser, locale) {
     await page.reload();
     const tag = locale === 'en' ? 'en' : 'zh';
 
-    // PIN login with the on-screen keypad.
+    // The language switches at runtime, and back.
     await page.getByTestId('login').waitFor();
+    const title = locale === 'en' ? 'Sign in' : '登录';
+    const other = locale === 'en' ? '登录' : 'Sign in';
+    await expectText(page, '[data-testid=login] h1', title);
+    await page.click('[data-testid=lang]');
+    await expectText(page, '[data-testid=login] h1', other);
+    await page.click('[data-testid=lang]');
+    await expectText(page, '[data-testid=login] h1', title);
+
+    // PIN login with the on-screen keypad.
     await page.fill('input[name=user]', 'c01');
     for (const k of '1234') await page.click(`.keypad button:text-is("${k}")`);
     await shot(page, `login-${tag}`);

@@ -623,20 +623,24 @@ function CloseShift(p: { t: T; money: Money; client: Client; attempt: Attempt; s
     );
   }
   return (
-    <form class="card narrow" data-testid="close-shift" onSubmit={async (e) => {
+    <form class="card" data-testid="close-shift" onSubmit={async (e) => {
       e.preventDefault();
       if (amount === null) return;
       const r = await attempt(() => client.closeShift(p.session.user_id, pin, amount));
       if (r) setZ(r);
     }}>
       <h1>{t('shift.close.title')}</h1>
-      <ShiftFigures t={t} money={money} r={current} />
-      <label>{t('shift.close.counted')}<input name="counted" inputMode="decimal" value={counted} onInput={(e) => setCounted(e.currentTarget.value)} /></label>
-      <label>{t('login.pin')}<input name="pin" type="password" value={pin} onInput={(e) => setPin(e.currentTarget.value)} /></label>
-      <Keypad t={t} dot onKey={(k) => setCounted(keyInto(counted, k))} />
-      <div class="row">
-        <button type="button" class="btn" onClick={p.onCancel}>{t('common.cancel')}</button>
-        <button class="btn primary grow" disabled={amount === null || !pin}>{t('shift.close.submit')}</button>
+      <div class="split">
+        <ShiftFigures t={t} money={money} r={current} />
+        <div>
+          <label>{t('shift.close.counted')}<input name="counted" inputMode="decimal" value={counted} onInput={(e) => setCounted(e.currentTarget.value)} /></label>
+          <label>{t('login.pin')}<input name="pin" type="password" value={pin} onInput={(e) => setPin(e.currentTarget.value)} /></label>
+          <Keypad t={t} dot onKey={(k) => setCounted(keyInto(counted, k))} />
+          <div class="row">
+            <button type="button" class="btn" onClick={p.onCancel}>{t('common.cancel')}</button>
+            <button class="btn primary grow" disabled={amount === null || !pin}>{t('shift.close.submit')}</button>
+          </div>
+        </div>
       </div>
     </form>
   );

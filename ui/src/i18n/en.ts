@@ -23,7 +23,7 @@ export const en = {
   'shift.close.title': 'Close shift',
   'shift.close.counted': 'Cash counted in the drawer',
   'shift.close.expected': 'Expected cash',
-  'shift.close.submit': 'Close shift and print Z report',
+  'shift.close.submit': 'Close shift and take the Z report',
   'shift.z.title': 'Z report',
   'shift.z.done': 'Done',
   'sale.search': 'Search name, pinyin or initials (kkkl)',

@@ -25,7 +25,7 @@ export const zhCN: Record<MessageKey, string> = {
   'shift.close.title': '交班',
   'shift.close.counted': '钱箱实点现金',
   'shift.close.expected': '应有现金',
-  'shift.close.submit': '交班并打印 Z 报表',
+  'shift.close.submit': '交班并出 Z 报表',
   'shift.z.title': 'Z 报表',
   'shift.z.done': '完成',
   'sale.search': '搜索名称、拼音或首字母（kkkl）',
