@@ -9,3 +9,4 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/build-ui.sh
 cargo run --quiet --locked -p opentill-edge -- demo "$@"
+echo "The till in the browser: opentill-edge serve --data DIR, then open http://127.0.0.1:8080/ (cashier c01, PIN 1234)."

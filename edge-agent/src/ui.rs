@@ -18,6 +18,11 @@ pub fn with_ui(app: Router, dir: PathBuf) -> Router {
 
 /// The UI folder to serve: `--ui DIR` when given, else `ui/dist` when it holds a build.
 pub fn resolve(flag: Option<PathBuf>) -> Option<PathBuf> {
+    if let Some(dir) = &flag
+        && !dir.join("index.html").is_file()
+    {
+        eprintln!("warning: {} has no index.html; build the UI with scripts/build-ui.sh", dir.display());
+    }
     flag.or_else(|| {
         let default = PathBuf::from("ui/dist");
         default.join("index.html").is_file().then_some(default)
