@@ -209,10 +209,12 @@ async function flow(browser, locale) {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 4);
 
     // A member with stored value.
+    // A member: the card (or member QR) scanned into the open member box.
     await page.click('[data-testid=member-btn]');
-    await page.fill('[data-testid=member-dialog] input', '13800138000');
-    await page.click('[data-testid=member-dialog] button.primary');
+    await page.getByTestId('member-dialog').waitFor();
+    await scan(page, '13800138000');
     await page.getByTestId('member').waitFor();
+    assert.equal(await page.locator('[data-testid=line]').count(), 4, 'the member scan added no item');
     // 2 × 3.50 + 3.20 + 7.50 + 6.98 × 0.532 (3.71) = 21.41
     await expectText(page, '[data-testid=total]', '¥21.41');
     await shot(page, `sale-${tag}`);

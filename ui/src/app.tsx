@@ -178,6 +178,7 @@ export function App({ client }: { client: Client }) {
   useEffect(() => mainRef.current?.scrollTo(0, 0), [screen, session, shift === null]);
   const tenderScan = useRef<(code: string) => void>(() => {});
   const returnScan = useRef<(code: string) => void>(() => {});
+  const saleScan = useRef<(code: string) => void>(() => {});
   let body: ComponentChildren;
   let scanHandler: (code: string) => void = () => {};
   if (!session) {
@@ -208,8 +209,8 @@ export function App({ client }: { client: Client }) {
   } else if (screen === 'reports') {
     body = <Reports t={t} money={money} locale={locale} client={client} attempt={attempt} onBack={() => setScreen('sale')} />;
   } else {
-    scanHandler = (code) => ringUp(code);
-    body = <SaleScreen t={t} money={money} locale={locale} client={client} draft={draft} setDraft={setDraft} ringUp={ringUp} fail={fail}
+    scanHandler = (code) => saleScan.current(code);
+    body = <SaleScreen t={t} money={money} locale={locale} client={client} draft={draft} setDraft={setDraft} ringUp={ringUp} fail={fail} scanInto={saleScan}
       onPay={() => setScreen('tender')} onNav={setScreen} onLastReceipt={showLastReceipt} />;
   }
   onScan.current = (code) => {
@@ -308,7 +309,7 @@ function OpenShift({ t, busy, needPin, onOpen, onLogout }: { t: T; busy: boolean
 
 function SaleScreen(p: {
   t: T; money: Money; locale: Locale; client: Client; draft: Draft; setDraft: (d: Draft) => void;
-  ringUp: (code: string, known?: Product) => void; fail: (e: unknown) => void;
+  ringUp: (code: string, known?: Product) => void; fail: (e: unknown) => void; scanInto: { current: (code: string) => void };
   onPay: () => void; onNav: (s: Screen) => void; onLastReceipt: () => void;
 }) {
   const { t, money, locale, client, draft, setDraft } = p;
@@ -319,6 +320,9 @@ function SaleScreen(p: {
   const [selected, setSelected] = useState<number | null>(null);
   const [memberOpen, setMemberOpen] = useState(false);
   const [reweigh, setReweigh] = useState(false);
+  const memberScan = useRef<(code: string) => void>(() => {});
+  // With the member box open, a scan is the member's card or QR code.
+  p.scanInto.current = (code) => (memberOpen ? memberScan.current(code) : p.ringUp(code));
 
   useEffect(() => {
     client.categories().then((c) => {
@@ -402,21 +406,28 @@ function SaleScreen(p: {
         <WeighDialog t={t} product={{ ...line, barcodes: [line.barcode], category: '', tax_rate_bp: 0 }} locale={locale} onCancel={() => setReweigh(false)}
           onWeight={(grams) => { setDraft(setQty(draft, selected, grams)); setReweigh(false); }} />
       )}
-      {memberOpen && <MemberDialog t={t} client={client} onCancel={() => setMemberOpen(false)} onMember={(m) => { setDraft({ ...draft, member: m }); setMemberOpen(false); }} fail={p.fail} />}
+      {memberOpen && <MemberDialog t={t} client={client} scanInto={memberScan} onCancel={() => setMemberOpen(false)} onMember={(m) => { setDraft({ ...draft, member: m }); setMemberOpen(false); }} fail={p.fail} />}
     </div>
   );
 }
 
-function MemberDialog({ t, client, onCancel, onMember, fail }: { t: T; client: Client; onCancel: () => void; onMember: (m: { account: string; balance_minor: number }) => void; fail: (e: unknown) => void }) {
+function MemberDialog({ t, client, scanInto, onCancel, onMember, fail }: { t: T; client: Client; scanInto: { current: (code: string) => void }; onCancel: () => void; onMember: (m: { account: string; balance_minor: number }) => void; fail: (e: unknown) => void }) {
   const [account, setAccount] = useState('');
-  const find = async (e: Event) => {
-    e.preventDefault();
+  const lookup = async (id: string) => {
     try {
-      const b = await client.storedValue(account.trim());
+      const b = await client.storedValue(id.trim());
       onMember({ account: b.account, balance_minor: b.balance_minor });
     } catch (err) {
       fail(err);
     }
+  };
+  scanInto.current = (code) => {
+    setAccount(code);
+    lookup(code);
+  };
+  const find = (e: Event) => {
+    e.preventDefault();
+    lookup(account);
   };
   return (
     <Dialog onClose={onCancel}>
