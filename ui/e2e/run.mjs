@@ -324,6 +324,14 @@ async function flow(browser, locale) {
       await page.waitForFunction((n) => document.querySelectorAll('[data-testid=line]').length === n, i + 1);
     }
     const ms = (await page.evaluate(() => window.scanMs)).sort((a, b) => a - b);
+    // A quantity typed on the keypad.
+    await page.click('[data-testid=line] >> nth=0');
+    await page.click('[data-testid=qty-btn]');
+    await page.click('[data-testid=qty] .keypad button:text-is("C")');
+    await page.click('[data-testid=qty] .keypad button:text-is("1")');
+    await page.click('[data-testid=qty] .keypad button:text-is("2")');
+    await page.click('[data-testid=qty] button.primary');
+    await page.waitForFunction(() => document.querySelector('[data-testid=line] .qty')?.textContent === '× 12');
     assert.equal(ms.length, codes.length);
     log(`scan to line, ${ms.length} scans of ${codes.length} products: median ${ms[ms.length >> 1].toFixed(1)} ms, max ${ms[ms.length - 1].toFixed(1)} ms`);
     assert.ok(ms[ms.length - 1] < 1000, 'a scan shows within a second even on a busy test machine');

@@ -320,6 +320,7 @@ function SaleScreen(p: {
   const [selected, setSelected] = useState<number | null>(null);
   const [memberOpen, setMemberOpen] = useState(false);
   const [reweigh, setReweigh] = useState(false);
+  const [qtyOpen, setQtyOpen] = useState(false);
   const memberScan = useRef<(code: string) => void>(() => {});
   // With the member box open, a scan is the member's card or QR code.
   p.scanInto.current = (code) => (memberOpen ? memberScan.current(code) : p.ringUp(code));
@@ -358,7 +359,7 @@ function SaleScreen(p: {
         {line && selected !== null && (
           <div class="row line-tools">
             {line.unit === 'each' && <button class="btn" onClick={() => setDraft(setQty(draft, selected, line.qty - 1))}>−</button>}
-            {line.unit === 'each' && <span class="big">{line.qty}</span>}
+            {line.unit === 'each' && <button class="btn big" onClick={() => setQtyOpen(true)} data-testid="qty-btn">{line.qty}</button>}
             {line.unit === 'each' && <button class="btn" onClick={() => setDraft(setQty(draft, selected, line.qty + 1))}>+</button>}
             {line.unit === 'kg' && <span class="big">{(line.qty / 1000).toFixed(3)} kg</span>}
             {line.unit === 'kg' && !line.label && <button class="btn" onClick={() => setReweigh(true)}>{t('sale.reweigh')}</button>}
@@ -402,6 +403,10 @@ function SaleScreen(p: {
           <button class="btn danger" disabled={!draft.lines.length} onClick={() => { setDraft(newDraft()); setSelected(null); }}>{t('sale.clear')}</button>
         </nav>
       </section>
+      {qtyOpen && line && selected !== null && (
+        <QtyDialog t={t} name={locale === 'zh-CN' ? line.name_zh || line.name : line.name} qty={line.qty} onCancel={() => setQtyOpen(false)}
+          onQty={(n) => { setDraft(setQty(draft, selected, n)); setQtyOpen(false); }} />
+      )}
       {reweigh && line && selected !== null && (
         <WeighDialog t={t} product={{ ...line, barcodes: [line.barcode], category: '', tax_rate_bp: 0 }} locale={locale} onCancel={() => setReweigh(false)}
           onWeight={(grams) => { setDraft(setQty(draft, selected, grams)); setReweigh(false); }} />
@@ -434,6 +439,20 @@ function MemberDialog({ t, client, scanInto, onCancel, onMember, fail }: { t: T;
       <form onSubmit={find} data-testid="member-dialog">
         <label>{t('sale.member.prompt')}<input name="account" value={account} onInput={(e) => setAccount(e.currentTarget.value)} autofocus /></label>
         <div class="row"><button type="button" class="btn" onClick={onCancel}>{t('common.cancel')}</button><button class="btn primary grow" disabled={!account.trim()}>{t('common.ok')}</button></div>
+      </form>
+    </Dialog>
+  );
+}
+
+function QtyDialog({ t, name, qty, onCancel, onQty }: { t: T; name: string; qty: number; onCancel: () => void; onQty: (n: number) => void }) {
+  const [text, setText] = useState(String(qty));
+  const n = /^\d{1,4}$/.test(text) && Number(text) > 0 ? Number(text) : null;
+  return (
+    <Dialog onClose={onCancel}>
+      <form data-testid="qty" onSubmit={(e) => { e.preventDefault(); if (n) onQty(n); }}>
+        <label>{t('sale.qtyOf', { name })}<input name="qty" inputMode="numeric" value={text} onInput={(e) => setText(e.currentTarget.value)} autofocus /></label>
+        <Keypad t={t} onKey={(k) => setText(keyInto(text, k))} />
+        <div class="row"><button type="button" class="btn" onClick={onCancel}>{t('common.cancel')}</button><button class="btn primary grow" disabled={!n}>{t('common.ok')}</button></div>
       </form>
     </Dialog>
   );

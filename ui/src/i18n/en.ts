@@ -34,6 +34,7 @@ export const en = {
   'sale.clear': 'Clear sale',
   'sale.qty': 'Qty',
   'sale.reweigh': 'Weigh again',
+  'sale.qtyOf': 'Quantity of {name}',
   'sale.remove': 'Remove',
   'sale.weigh': 'Weight (kg) for {name}',
   'sale.weigh.ok': 'Add',

@@ -36,6 +36,7 @@ export const zhCN: Record<MessageKey, string> = {
   'sale.clear': '清空',
   'sale.qty': '数量',
   'sale.reweigh': '重新称重',
+  'sale.qtyOf': '{name} 数量',
   'sale.remove': '删除',
   'sale.weigh': '{name} 重量（千克）',
   'sale.weigh.ok': '加入',
