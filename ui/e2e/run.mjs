@@ -308,6 +308,24 @@ async function flow(browser, locale) {
     await expectText(page, '[data-testid=status-pending]', locale === 'en' ? 'Pending: 0' : '待发送: 0');
     assert.equal((await store.api(`/api/sales/${queued}`)).total_minor, 874, 'the queued sale was recorded once');
 
+    // A queued sale the agent then refuses comes back on screen with the reason; it is not resent.
+    await page.route('**/api/sales', (r) => r.abort());
+    await scan(page, '6901234567892');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 1);
+    await page.click('[data-testid=pay]');
+    await page.click('[data-testid=quick-cash] button:nth-child(1)');
+    await page.click('[data-testid=complete]');
+    await page.click('.dialog button.primary');
+    await page.unroute('**/api/sales');
+    await page.route('**/api/sales', (r) => r.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ kind: 'no_open_shift', message: 'no shift is open on this till' }) }));
+    await page.getByTestId('problem').waitFor({ timeout: 15000 });
+    assert.match(await page.textContent('[data-testid=problem]'), locale === 'en' ? /Open a shift first/ : /请先开班/);
+    await page.unroute('**/api/sales');
+    await page.click('[data-testid=problem] button');
+    await expectText(page, '[data-testid=status-pending]', locale === 'en' ? 'Pending: 0' : '待发送: 0');
+    assert.equal(await page.locator('[data-testid=line]').count(), 1, 'the refused sale is back on screen');
+    await page.click('.actions button.danger');
+
     // Scan to line on screen, measured in the browser (the page is the only clock).
     const codes = readFileSync(join(repo, 'fixtures/catalog.csv'), 'utf8').split('\n').slice(1)
       .map((l) => l.split(',')).filter((f) => f[6] === 'each').map((f) => f[1].split('|')[0]).filter((c, i) => i % 97 === 0).slice(0, 20);

@@ -96,7 +96,12 @@ export function App({ client }: { client: Client }) {
             store.setItem('opentill.lastSale', d.sale_id);
           } catch (e) {
             if (e instanceof ApiError && e.kind !== 'offline') {
-              // Refused for good (e.g. a price changed below a tender): show it, keep it.
+              // Refused for good (e.g. the shift was closed meanwhile): stop resending it and
+              // put it back on screen for the cashier, or, if a sale is on screen, keep it
+              // aside (opentill.refused) so nothing is lost.
+              setOutbox(read<Draft[]>('opentill.outbox', []).filter((x) => x.sale_id !== d.sale_id));
+              if (currentDraft.current.lines.length === 0) setDraft(d);
+              else write('opentill.refused', [...read<Draft[]>('opentill.refused', []), d]);
               setProblem({ kind: e.kind, message: e.message });
             }
             break;
