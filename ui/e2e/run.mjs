@@ -204,9 +204,11 @@ async function flow(browser, locale) {
     await page.click('[data-testid=weigh] button.primary');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 4);
 
-    // The sale survives a reload.
+    // The sale survives a reload; how long until the sale screen is usable again.
+    const reloadAt = Date.now();
     await page.reload();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 4);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 4 && document.querySelector('.grid .product'));
+    log(`reload to a usable sale screen with the sale back: ${Date.now() - reloadAt} ms`);
 
     // A member with stored value.
     // A member: the card (or member QR) scanned into the open member box.
