@@ -718,8 +718,8 @@ async fn product_by_barcode(State(state): State<AppState>, AcceptLang(lang): Acc
 #[utoipa::path(get, path = "/api/scan/{code}", params(("code" = String, Path, description = "Scanned code")), responses((status = 200, body = ScanDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn understand_scan(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(code): Path<String>) -> Result<Json<ScanDto>, ApiError> {
     run(&state, lang, move |till| {
-        let (product, weighed) = till.understand_scan(&code)?;
-        Ok(ScanDto { product: product.into(), grams: weighed.map(|(g, _)| g), label_price_minor: weighed.and_then(|(_, p)| p) })
+        let scanned = till.understand_scan(&code)?;
+        Ok(ScanDto { product: scanned.product.into(), grams: scanned.grams, label_price_minor: scanned.label_price })
     })
     .await
     .map(Json)

@@ -344,10 +344,10 @@ impl Till {
     /// What a scanned code would ring up, without ringing it up: the product and, when
     /// the code carries them (a scale label, a GS1 code), the weight in grams and the
     /// printed price.
-    pub fn understand_scan(&self, code: &str) -> Result<(Product, Option<(i64, Option<i64>)>)> {
+    pub fn understand_scan(&self, code: &str) -> Result<Scanned> {
         Ok(match self.understand(code)? {
-            Understood::Product(product) => (product, None),
-            Understood::Weighed { product, grams, label_price } => (product, Some((grams, label_price))),
+            Understood::Product(product) => Scanned { product, grams: None, label_price: None },
+            Understood::Weighed { product, grams, label_price } => Scanned { product, grams: Some(grams), label_price },
         })
     }
 
@@ -685,6 +685,17 @@ impl Till {
     pub fn verify(&self, progress: impl FnMut(u64)) -> Result<VerifyReport> {
         Ok(self.replica.verify(progress)?)
     }
+}
+
+/// What a scanned code rings up ([`Till::understand_scan`]).
+#[derive(Debug, Clone)]
+pub struct Scanned {
+    /// The product.
+    pub product: Product,
+    /// The weight the code carries (scale label, GS1 net weight), in grams.
+    pub grams: Option<i64>,
+    /// The price printed on a price label.
+    pub label_price: Option<i64>,
 }
 
 /// What a scan rings up.
