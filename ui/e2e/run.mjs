@@ -326,7 +326,7 @@ async function flow(browser, locale) {
     await page.click('[data-testid=problem] button');
     await expectText(page, '[data-testid=status-pending]', locale === 'en' ? 'Pending: 0' : '待发送: 0');
     assert.equal(await page.locator('[data-testid=line]').count(), 1, 'the refused sale is back on screen');
-    await page.click('.actions button.danger');
+    await page.click('[data-testid=clear]');
 
     // Scan to line on screen, measured in the browser (the page is the only clock).
     const codes = readFileSync(join(repo, 'fixtures/catalog.csv'), 'utf8').split('\n').slice(1)
@@ -352,10 +352,21 @@ async function flow(browser, locale) {
     await page.click('[data-testid=qty] .keypad button:text-is("2")');
     await page.click('[data-testid=qty] button.primary');
     await page.waitForFunction(() => document.querySelector('[data-testid=line] .qty')?.textContent === '× 12');
+    // Put the sale aside (挂单) and take it back (取单).
+    const totalBefore = await page.textContent('[data-testid=total]');
+    await page.click('[data-testid=suspend]');
+    await page.waitForSelector('.notice');
+    await page.click('.dialog button.primary');
+    assert.equal(await page.locator('[data-testid=line]').count(), 0);
+    await page.click('[data-testid=resume]');
+    await page.click('[data-testid=resume-dialog] .resume-item');
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=line]').length === n, codes.length);
+    await expectText(page, '[data-testid=total]', totalBefore);
+    assert.deepEqual(await store.api('/api/suspended'), [], 'a resumed sale leaves the list');
     assert.equal(ms.length, codes.length);
     log(`scan to line, ${ms.length} scans of ${codes.length} products: median ${ms[ms.length >> 1].toFixed(1)} ms, max ${ms[ms.length - 1].toFixed(1)} ms`);
     assert.ok(ms[ms.length - 1] < 1000, 'a scan shows within a second even on a busy test machine');
-    await page.click('.actions button.danger');
+    await page.click('[data-testid=clear]');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 0);
 
     // Open the drawer with no sale: a supervisor's ID and PIN.

@@ -3,7 +3,7 @@
 // localStorage; PINs are kept in memory only.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, type Category, type Client, type Product, type Sale, type SalesReport, type ShiftReport, type Refund, type RefundRequest } from './api/client';
+import { ApiError, type Category, type Client, type Product, type Sale, type SalesReport, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
 import { addLabel, addProduct, addTender, itemCount, lineAmount, loadDraft, newDraft, quickCash, saleRequest, saveDraft, setQty, tenderState, total, type Draft } from './basket';
 import { categoryName, formatMoney, parseKg, parseMoney, translate, type Locale, type MessageKey } from './i18n';
 import { listenForScans } from './wedge';
@@ -215,7 +215,7 @@ export function App({ client }: { client: Client }) {
     body = <Reports t={t} money={money} locale={locale} client={client} attempt={attempt} onBack={() => setScreen('sale')} />;
   } else {
     scanHandler = (code) => saleScan.current(code);
-    body = <SaleScreen t={t} money={money} locale={locale} client={client} draft={draft} setDraft={setDraft} ringUp={ringUp} fail={fail} scanInto={saleScan}
+    body = <SaleScreen t={t} money={money} locale={locale} client={client} draft={draft} setDraft={setDraft} ringUp={ringUp} fail={fail} scanInto={saleScan} notify={setNotice}
       onPay={() => setScreen('tender')} onNav={setScreen} onLastReceipt={showLastReceipt} />;
   }
   onScan.current = (code) => {
@@ -314,7 +314,7 @@ function OpenShift({ t, busy, needPin, onOpen, onLogout }: { t: T; busy: boolean
 
 function SaleScreen(p: {
   t: T; money: Money; locale: Locale; client: Client; draft: Draft; setDraft: (d: Draft) => void;
-  ringUp: (code: string, known?: Product) => void; fail: (e: unknown) => void; scanInto: { current: (code: string) => void };
+  ringUp: (code: string, known?: Product) => void; fail: (e: unknown) => void; scanInto: { current: (code: string) => void }; notify: (text: string) => void;
   onPay: () => void; onNav: (s: Screen) => void; onLastReceipt: () => void;
 }) {
   const { t, money, locale, client, draft, setDraft } = p;
@@ -326,6 +326,31 @@ function SaleScreen(p: {
   const [memberOpen, setMemberOpen] = useState(false);
   const [reweigh, setReweigh] = useState(false);
   const [qtyOpen, setQtyOpen] = useState(false);
+  const [resumeOpen, setResumeOpen] = useState(false);
+  const suspend = async () => {
+    try {
+      await client.suspend(saleRequest(draft).items, draft.member ? draft.member.account : '');
+      setDraft(newDraft());
+      setSelected(null);
+      p.notify(t('sale.suspended'));
+    } catch (e) {
+      p.fail(e);
+    }
+  };
+  const resume = async (id: string) => {
+    setResumeOpen(false);
+    try {
+      const resumed = await client.resume(id);
+      let next = newDraft();
+      for (const item of resumed.items) {
+        const scanned = await client.scan(item.barcode);
+        next = addProduct(next, scanned.product, item.barcode, item.grams ?? item.qty ?? 1);
+      }
+      setDraft(next);
+    } catch (e) {
+      p.fail(e);
+    }
+  };
   const memberScan = useRef<(code: string) => void>(() => {});
   // With the member box open, a scan is the member's card or QR code.
   p.scanInto.current = (code) => (memberOpen ? memberScan.current(code) : p.ringUp(code));
@@ -378,6 +403,11 @@ function SaleScreen(p: {
           </div>
         )}
         <div class="total"><span>{t('sale.total')} <small>{t('sale.items', { n: itemCount(draft) })}</small></span><strong data-testid="total">{money(sum)}</strong></div>
+        <div class="basket-tools">
+          <button class="btn" disabled={!draft.lines.length} onClick={suspend} data-testid="suspend">{t('sale.suspend')}</button>
+          <button class="btn" disabled={draft.lines.length > 0} onClick={() => setResumeOpen(true)} data-testid="resume">{t('sale.resume')}</button>
+          <button class="btn danger" disabled={!draft.lines.length} onClick={() => { setDraft(newDraft()); setSelected(null); }} data-testid="clear">{t('sale.clear')}</button>
+        </div>
         <button class="btn primary pay" disabled={!draft.lines.length} onClick={p.onPay} data-testid="pay">{t('sale.pay')}</button>
       </section>
       <section class="catalog">
@@ -405,9 +435,9 @@ function SaleScreen(p: {
           <button class="btn" onClick={() => p.onNav('nosale')}>{t('sale.noSale')}</button>
           <button class="btn" onClick={() => p.onNav('reports')}>{t('sale.reports')}</button>
           <button class="btn" onClick={() => p.onNav('close')} data-testid="close-btn">{t('sale.closeShift')}</button>
-          <button class="btn danger" disabled={!draft.lines.length} onClick={() => { setDraft(newDraft()); setSelected(null); }}>{t('sale.clear')}</button>
         </nav>
       </section>
+      {resumeOpen && <ResumeDialog t={t} money={money} client={client} fail={p.fail} onCancel={() => setResumeOpen(false)} onResume={resume} />}
       {qtyOpen && line && selected !== null && (
         <QtyDialog t={t} name={locale === 'zh-CN' ? line.name_zh || line.name : line.name} qty={line.qty} onCancel={() => setQtyOpen(false)}
           onQty={(n) => { setDraft(setQty(draft, selected, n)); setQtyOpen(false); }} />
@@ -445,6 +475,28 @@ function MemberDialog({ t, client, scanInto, onCancel, onMember, fail }: { t: T;
         <label>{t('sale.member.prompt')}<input name="account" value={account} onInput={(e) => setAccount(e.currentTarget.value)} autofocus /></label>
         <div class="row"><button type="button" class="btn" onClick={onCancel}>{t('common.cancel')}</button><button class="btn primary grow" disabled={!account.trim()}>{t('common.ok')}</button></div>
       </form>
+    </Dialog>
+  );
+}
+
+function ResumeDialog({ t, money, client, fail, onCancel, onResume }: { t: T; money: Money; client: Client; fail: (e: unknown) => void; onCancel: () => void; onResume: (id: string) => void }) {
+  const [list, setList] = useState<Suspended[] | null>(null);
+  useEffect(() => { client.suspended().then(setList, (e) => { onCancel(); fail(e); }); }, []);
+  return (
+    <Dialog onClose={onCancel}>
+      <div data-testid="resume-dialog">
+        <h2>{t('sale.resume')}</h2>
+        {list && list.length === 0 && <p class="muted">{t('sale.resume.none')}</p>}
+        <div class="resume-list">
+          {list?.map((x) => (
+            <button class="btn resume-item" onClick={() => onResume(x.basket_id)}>
+              <span>{new Date(x.created_ms).toLocaleTimeString()} · {t('sale.items', { n: x.n_lines })}{x.label ? ` · ${x.label}` : ''}</span>
+              <strong>{money(x.total_minor)}</strong>
+            </button>
+          ))}
+        </div>
+        <button class="btn wide" onClick={onCancel}>{t('common.cancel')}</button>
+      </div>
     </Dialog>
   );
 }

@@ -146,3 +146,25 @@ async fn a_scan_is_understood_before_it_is_sold() {
     let (status, body) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "en").await;
     assert_eq!((status, body["total_minor"].as_i64()), (StatusCode::OK, Some(861)), "{body}");
 }
+
+#[tokio::test]
+async fn a_sale_put_aside_comes_back_as_items() {
+    let (_dir, till) = store(CashRounding::None);
+    let app = router(AppState::new(till));
+    let basket = json!({"items": [{"barcode": "6901234567892", "qty": 2}, {"barcode": "2000001012345"}], "label": "wallet in the car"});
+    let (status, body) = call(&app, "POST", "/api/suspended", Some(&basket.to_string()), "en").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["n_lines"].as_i64(), body["total_minor"].as_i64(), body["label"].as_str()), (Some(2), Some(700 + 861), Some("wallet in the car")));
+    let id = body["basket_id"].as_str().unwrap().to_string();
+    let (_, list) = call(&app, "GET", "/api/suspended", None, "en").await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (status, body) = call(&app, "POST", &format!("/api/suspended/{id}/resume"), Some("{}"), "en").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["items"], json!([{"barcode": "6901234567892", "qty": 2, "grams": null}, {"barcode": "2000001000007", "qty": null, "grams": 1234}]));
+    let (_, list) = call(&app, "GET", "/api/suspended", None, "en").await;
+    assert_eq!(list, json!([]), "resumed sales leave the list");
+    let (status, body) = call(&app, "POST", &format!("/api/suspended/{id}/resume"), Some("{}"), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_basket")));
+    let (status, body) = call(&app, "POST", "/api/suspended", Some(r#"{"items": []}"#), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_input")));
+}

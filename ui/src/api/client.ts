@@ -7,6 +7,8 @@ type S = components['schemas'];
 export type Product = S['ProductDto'];
 export type Category = S['CategoryDto'];
 export type Scan = S['ScanDto'];
+export type Suspended = S['SuspendedDto'];
+export type Resumed = S['ResumedDto'];
 export type Sale = S['SaleDto'];
 export type SaleRequest = S['SaleRequest'];
 export type Tender = S['TenderDto'];
@@ -91,6 +93,9 @@ export class Client {
   scan(code: string) { return this.call<Scan>('GET', `/api/scan/${encodeURIComponent(code)}`); }
   byBarcode(code: string) { return this.call<Product>('GET', `/api/products/barcode/${encodeURIComponent(code)}`); }
   sell(req: SaleRequest) { return this.call<Sale>('POST', '/api/sales', req); }
+  suspend(items: SaleRequest['items'], label: string) { return this.call<Suspended>('POST', '/api/suspended', { items, label }); }
+  suspended() { return this.call<Suspended[]>('GET', '/api/suspended'); }
+  resume(id: string) { return this.call<Resumed>('POST', `/api/suspended/${encodeURIComponent(id)}/resume`, {}); }
   sale(id: string) { return this.call<Sale>('GET', `/api/sales/${encodeURIComponent(id)}`); }
   refund(req: RefundRequest) { return this.call<Refund>('POST', '/api/refunds', req); }
   openShift(user_id: string, pin: string, float_minor: number) {

@@ -379,6 +379,45 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/suspended": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sales put aside, oldest first. */
+        get: operations["list_suspended"];
+        put?: never;
+        /** Put a sale aside (挂单); nothing is journaled until it is sold. */
+        post: operations["suspend_sale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suspended/{basket_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a sale put aside back: it leaves the list and its items come back to ring up.
+         *     A sale with discounts, price overrides or price labels stays on the list (resume it
+         *     with `opentill-edge sale --resume`).
+         */
+        post: operations["resume_suspended"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -573,6 +612,28 @@ export interface components {
             sale_id: string;
             /** @description Authorising user. */
             user_id: string;
+        };
+        /** @description A resumed sale: taken off the suspended list, its items back to the caller. */
+        ResumedDto: {
+            /** @description Id it had. */
+            basket_id: string;
+            /** @description Items in scan order. */
+            items: components["schemas"]["ResumedItemDto"][];
+        };
+        /** @description An item of a resumed sale, to ring up again. */
+        ResumedItemDto: {
+            /** @description Barcode. */
+            barcode: string;
+            /**
+             * Format: int64
+             * @description Grams, for weighed products.
+             */
+            grams?: number | null;
+            /**
+             * Format: int64
+             * @description Pieces.
+             */
+            qty?: number | null;
         };
         /** @description A recorded sale. */
         SaleDto: {
@@ -829,6 +890,32 @@ export interface components {
             qty: number;
             /** @description SKU. */
             sku: string;
+        };
+        /** @description A sale to put aside (挂单) until the customer comes back. */
+        SuspendRequest: {
+            /** @description Items in scan order. */
+            items: components["schemas"]["ItemDto"][];
+            /** @description What the cashier calls it. */
+            label?: string;
+        };
+        /** @description A sale put aside. */
+        SuspendedDto: {
+            /** @description Id to resume it by. */
+            basket_id: string;
+            /**
+             * Format: int64
+             * @description When (unix ms).
+             */
+            created_ms: number;
+            /** @description What the cashier called it. */
+            label: string;
+            /** @description Lines. */
+            n_lines: number;
+            /**
+             * Format: int64
+             * @description Total so far.
+             */
+            total_minor: number;
         };
         /** @description A tender. */
         TenderDto: {
@@ -1499,6 +1586,102 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BalanceDto"];
+                };
+            };
+        };
+    };
+    list_suspended: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspendedDto"][];
+                };
+            };
+        };
+    };
+    suspend_sale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuspendRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspendedDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    resume_suspended: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Suspended sale */
+                basket_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResumedDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
         };
