@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The demo store: sets up a store from fixtures/, rings up sample sales, prints the
 # receipts, X and Z reports and the sales report, and verifies the journal; then runs
-# the store live: the edge agent with its embedded MQTT broker and the local API, and
-# simulated vending machines, a gate and a smart shelf (opentill-sim devices). Ctrl-C
-# stops everything.
+# the store live: the edge agent with its embedded MQTT broker, the local API and the
+# till in the browser, and simulated vending machines, a gate and a smart shelf
+# (opentill-sim devices). Ctrl-C stops everything.
 # Extra arguments go to `opentill-edge demo` (e.g. --sales 100).
 # DEMO_SERVE=0 stops after the setup; DEMO_HTTP and DEMO_MQTT choose the ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
+./scripts/build-ui.sh
 cargo build --quiet --locked -p opentill-edge -p opentill-hardware --bins
 bin="${CARGO_TARGET_DIR:-target}/debug"
 data="$(mktemp -d -t opentill-demo-XXXXXX)/store"
@@ -28,6 +29,7 @@ done
 "$bin/opentill-sim" devices --broker "$mqtt" --store DEMO01 --pass "$(cat "$data/member-pass.txt")" &
 pids+=($!)
 echo
-echo "Live store: devices, vends and alerts at http://$http/api/devices, /api/vends, /api/alerts"
+echo "The till in the browser: http://$http/ (cashier c01, PIN 1234; supervisor s01, PIN 9001)"
+echo "Live devices, vends and alerts: http://$http/api/devices, /api/vends, /api/alerts"
 echo "Ctrl-C stops the demo."
 wait -n "${pids[@]}"

@@ -11,6 +11,11 @@ ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need_apt+=(libclang-dev)
 # A real external broker for the device tests (generated ACL, broker restarts).
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
+# The browser UI (ui/): Node to build it, Chromium for its Playwright end-to-end tests.
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# A Chinese font, so the browser (and the screenshots) show 中文 rather than boxes.
+fc-list :lang=zh 2>/dev/null | grep -q . || need_apt+=(fonts-wqy-microhei)
 
 if ((${#need_apt[@]})); then
     echo "setup: installing ${need_apt[*]}" >&2
@@ -18,6 +23,16 @@ if ((${#need_apt[@]})); then
     if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${need_apt[@]}"
+fi
+
+# NodeSource's nodejs package brings npm; Debian's own needs its npm package too.
+if command -v node >/dev/null 2>&1 && ! command -v npm >/dev/null 2>&1; then
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends npm
+fi
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' 2>/dev/null; then
+    echo "setup: the UI (ui/) needs Node.js 20.19 or newer (Vite 8); found $(node --version 2>/dev/null || echo none)" >&2
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

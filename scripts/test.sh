@@ -7,3 +7,7 @@ cd "$(dirname "$0")/.."
 cargo test --workspace --locked "$@"
 # The webcam source is behind a feature; make sure it still builds.
 cargo check -p opentill-edge --features camera --locked
+# The browser UI: API types still match the Rust API, unit tests, build, then the
+# end-to-end flows in Chromium against the opentill-edge that cargo test just built.
+./scripts/build-ui.sh
+(cd ui && npm run check:api && npm test && npm run e2e)

@@ -705,6 +705,9 @@ pub struct ServeArgs {
     /// How long after items leave a smart shelf a sale must cover them before a shrink alert.
     #[arg(long, default_value_t = 600)]
     pub shrink_window_secs: u64,
+    /// The built browser UI to serve at `/` (default: `ui/dist` when it exists).
+    #[arg(long, env = "OPENTILL_UI")]
+    pub ui: Option<PathBuf>,
 }
 
 /// `demo`.

@@ -6,6 +6,7 @@ mod mqtt;
 mod mqtt_config;
 mod print;
 mod sync_cmd;
+mod ui;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -905,7 +906,11 @@ fn serve(args: cli::ServeArgs, lang: Lang) -> Outcome {
                 tokio::spawn(mqtt::run_bridge(host, port, credentials, shrink_window, state.till(), state.stats()));
             }
         }
-        let app = opentill_till::api::router(state);
+        let mut app = opentill_till::api::router(state);
+        if let Some(dir) = ui::resolve(args.ui) {
+            println!("{} http://{addr}/", lang.pick("收银界面：", "till in the browser:"));
+            app = ui::with_ui(app, dir);
+        }
         axum_serve(listener, app).await
     })?;
     Ok(())

@@ -487,6 +487,19 @@ impl Replica {
         Ok(stmt.query_map(params![fts, limit as i64], product_row)?.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// The catalog's categories with how many products each holds, by name.
+    pub fn categories(&self) -> Result<Vec<(String, u64)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT category, count(*) FROM products GROUP BY category ORDER BY category")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Up to `limit` products of a category, by SKU (the till's product buttons).
+    pub fn products_in_category(&self, category: &str, limit: usize) -> Result<Vec<Product>> {
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT {PRODUCT_COLUMNS} FROM products AS p WHERE p.category = ?1 ORDER BY p.sku LIMIT ?2"))?;
+        Ok(stmt.query_map(params![category, limit as i64], product_row)?.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// How many products the catalog holds.
     pub fn product_count(&self) -> Result<u64> {
         Ok(self.conn.query_row("SELECT count(*) FROM products", [], |r| r.get::<_, i64>(0))? as u64)

@@ -70,9 +70,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/health", get(health))
         .route("/api/products", get(search_products))
         .route("/api/products/barcode/{code}", get(product_by_barcode))
+        .route("/api/scan/{code}", get(understand_scan))
+        .route("/api/categories", get(categories))
+        .route("/api/categories/{category}/products", get(category_products))
         .route("/api/sales", post(create_sale))
         .route("/api/sales/{sale_id}", get(get_sale))
         .route("/api/refunds", post(create_refund))
+        .route("/api/suspended", get(list_suspended).post(suspend_sale))
+        .route("/api/suspended/{basket_id}/resume", post(resume_suspended))
         .route("/api/login", post(login))
         .route("/api/shifts/open", post(open_shift))
         .route("/api/shifts/current", get(current_shift))
@@ -100,8 +105,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, create_sale, get_sale, create_refund, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto))
 )]
 pub struct ApiDoc;
 
@@ -653,6 +658,85 @@ pub struct SearchQuery {
     pub limit: Option<usize>,
 }
 
+/// What a scanned code rings up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScanDto {
+    /// The product.
+    pub product: ProductDto,
+    /// The weight the code carries (scale labels, GS1 net weight), in grams; none when
+    /// the cashier gives the quantity.
+    pub grams: Option<i64>,
+    /// The price printed on a price label, charged as is.
+    pub label_price_minor: Option<i64>,
+}
+
+/// A sale to put aside (挂单) until the customer comes back.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SuspendRequest {
+    /// Items in scan order.
+    pub items: Vec<ItemDto>,
+    /// What the cashier calls it.
+    #[serde(default)]
+    pub label: String,
+}
+
+/// A sale put aside.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuspendedDto {
+    /// Id to resume it by.
+    pub basket_id: String,
+    /// What the cashier called it.
+    pub label: String,
+    /// When (unix ms).
+    pub created_ms: i64,
+    /// Lines.
+    pub n_lines: usize,
+    /// Total so far.
+    pub total_minor: i64,
+}
+
+/// An item of a resumed sale, to ring up again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResumedItemDto {
+    /// Barcode.
+    pub barcode: String,
+    /// Pieces.
+    pub qty: Option<i64>,
+    /// Grams, for weighed products.
+    pub grams: Option<i64>,
+}
+
+/// A resumed sale: taken off the suspended list, its items back to the caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResumedDto {
+    /// Id it had.
+    pub basket_id: String,
+    /// Items in scan order.
+    pub items: Vec<ResumedItemDto>,
+}
+
+fn suspended_dto(s: opentill_sync::Suspended) -> SuspendedDto {
+    let basket: Option<opentill_core::basket::Basket> = serde_json::from_str(&s.basket_json).ok();
+    let (n_lines, total_minor) = basket.map_or((0, 0), |b| (b.lines.iter().filter(|l| !l.voided).count(), b.totals().total));
+    SuspendedDto { basket_id: s.basket_id, label: s.label, created_ms: s.created_ms, n_lines, total_minor }
+}
+
+/// A catalog category.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryDto {
+    /// Category name as imported, e.g. `drinks`.
+    pub category: String,
+    /// Products in it.
+    pub products: u64,
+}
+
+/// How many to list.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LimitQuery {
+    /// At most this many (default 60, at most 500).
+    pub limit: Option<usize>,
+}
+
 /// Report period.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct PeriodQuery {
@@ -701,12 +785,47 @@ async fn product_by_barcode(State(state): State<AppState>, AcceptLang(lang): Acc
     run(&state, lang, move |till| Ok(till.lookup(&code)?.into())).await.map(Json)
 }
 
+/// What a scanned code rings up: a barcode as printed, its UPC-A/UPC-E/GTIN-14 spelling,
+/// an in-store scale label (with its weight or price) or a GS1 code. Send the code itself
+/// as the sale item's barcode (with no quantity when it carries a weight).
+#[utoipa::path(get, path = "/api/scan/{code}", params(("code" = String, Path, description = "Scanned code")), responses((status = 200, body = ScanDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn understand_scan(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(code): Path<String>) -> Result<Json<ScanDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let scanned = till.understand_scan(&code)?;
+        Ok(ScanDto { product: scanned.product.into(), grams: scanned.grams, label_price_minor: scanned.label_price })
+    })
+    .await
+    .map(Json)
+}
+
+/// The catalog's categories, by name (the till's category tabs).
+#[utoipa::path(get, path = "/api/categories", responses((status = 200, body = [CategoryDto])))]
+async fn categories(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<Vec<CategoryDto>>, ApiError> {
+    run(&state, lang, |till| Ok(till.replica().categories()?.into_iter().map(|(category, products)| CategoryDto { category, products }).collect())).await.map(Json)
+}
+
+/// Products of one category, by SKU (the till's product buttons).
+#[utoipa::path(get, path = "/api/categories/{category}/products", params(("category" = String, Path, description = "Category"), LimitQuery), responses((status = 200, body = [ProductDto])))]
+async fn category_products(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(category): Path<String>, Query(q): Query<LimitQuery>) -> Result<Json<Vec<ProductDto>>, ApiError> {
+    run(&state, lang, move |till| Ok(till.replica().products_in_category(&category, q.limit.unwrap_or(60).clamp(1, 500))?.into_iter().map(ProductDto::from).collect())).await.map(Json)
+}
+
 /// Record a sale: items and tenders in one request, durable when it returns.
 #[utoipa::path(post, path = "/api/sales", request_body = SaleRequest, responses((status = 200, body = SaleDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn create_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<SaleRequest>) -> Result<Json<SaleDto>, ApiError> {
     let tenders = parse_tenders(req.tenders)?;
-    let scans: Vec<ScanInput> = req
-        .items
+    let scans = scan_inputs(req.items);
+    run(&state, lang, move |till| {
+        let done = till.sell(req.sale_id.as_deref(), &scans, &tenders, None)?;
+        let text = till.sale_receipt(&done, lang);
+        Ok(sale_dto(done.sale, done.ts_ms, done.new, text))
+    })
+    .await
+    .map(Json)
+}
+
+fn scan_inputs(items: Vec<ItemDto>) -> Vec<ScanInput> {
+    items
         .into_iter()
         .map(|i| ScanInput {
             code: i.barcode,
@@ -716,11 +835,53 @@ async fn create_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang
                 (None, None) => None,
             },
         })
-        .collect();
+        .collect()
+}
+
+/// Put a sale aside (挂单); nothing is journaled until it is sold.
+#[utoipa::path(post, path = "/api/suspended", request_body = SuspendRequest, responses((status = 200, body = SuspendedDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn suspend_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<SuspendRequest>) -> Result<Json<SuspendedDto>, ApiError> {
+    let scans = scan_inputs(req.items);
     run(&state, lang, move |till| {
-        let done = till.sell(req.sale_id.as_deref(), &scans, &tenders, None)?;
-        let text = till.sale_receipt(&done, lang);
-        Ok(sale_dto(done.sale, done.ts_ms, done.new, text))
+        if scans.is_empty() {
+            return Err(TillError::BadInput("nothing to suspend".into()));
+        }
+        let mut basket = till.new_basket();
+        till.ring_up(&mut basket, &scans)?;
+        let basket_id = till.suspend(&basket, &req.label)?;
+        let found = till.replica().suspended()?.into_iter().find(|s| s.basket_id == basket_id).ok_or_else(|| TillError::UnknownBasket(basket_id.clone()))?;
+        Ok(suspended_dto(found))
+    })
+    .await
+    .map(Json)
+}
+
+/// Sales put aside, oldest first.
+#[utoipa::path(get, path = "/api/suspended", responses((status = 200, body = [SuspendedDto])))]
+async fn list_suspended(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<Vec<SuspendedDto>>, ApiError> {
+    run(&state, lang, |till| Ok(till.replica().suspended()?.into_iter().map(suspended_dto).collect())).await.map(Json)
+}
+
+/// Take a sale put aside back: it leaves the list and its items come back to ring up.
+/// A sale with discounts, price overrides or price labels stays on the list (resume it
+/// with `opentill-edge sale --resume`).
+#[utoipa::path(post, path = "/api/suspended/{basket_id}/resume", params(("basket_id" = String, Path, description = "Suspended sale")), responses((status = 200, body = ResumedDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn resume_suspended(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(basket_id): Path<String>) -> Result<Json<ResumedDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let found = till.replica().suspended()?.into_iter().find(|s| s.basket_id == basket_id).ok_or_else(|| TillError::UnknownBasket(basket_id.clone()))?;
+        let basket: opentill_core::basket::Basket = serde_json::from_str(&found.basket_json).map_err(|e| TillError::BadInput(format!("suspended sale {basket_id} is unreadable: {e}")))?;
+        if basket.discount.is_some() || basket.lines.iter().any(|l| !l.voided && (l.discount.is_some() || l.price_override.is_some() || l.label_price.is_some())) {
+            return Err(TillError::BadInput(format!("suspended sale {basket_id} has discounts, price overrides or price labels; resume it with opentill-edge sale --resume")));
+        }
+        let mut items = Vec::new();
+        for line in basket.lines.iter().filter(|l| !l.voided) {
+            let product = till.replica().product_by_sku(&line.item.sku)?.ok_or_else(|| TillError::UnknownSku(line.item.sku.clone()))?;
+            let barcode = product.barcodes.first().cloned().ok_or_else(|| TillError::UnknownSku(line.item.sku.clone()))?;
+            let weighed = line.item.unit == opentill_core::catalog::Unit::Kg;
+            items.push(ResumedItemDto { barcode, qty: (!weighed).then_some(line.qty), grams: weighed.then_some(line.qty) });
+        }
+        till.resume(&basket_id)?;
+        Ok(ResumedDto { basket_id, items })
     })
     .await
     .map(Json)

@@ -343,6 +343,16 @@ impl Till {
         Ok(())
     }
 
+    /// What a scanned code would ring up, without ringing it up: the product and, when
+    /// the code carries them (a scale label, a GS1 code), the weight in grams and the
+    /// printed price.
+    pub fn understand_scan(&self, code: &str) -> Result<Scanned> {
+        Ok(match self.understand(code)? {
+            Understood::Product(product) => Scanned { product, grams: None, label_price: None },
+            Understood::Weighed { product, grams, label_price } => Scanned { product, grams: Some(grams), label_price },
+        })
+    }
+
     fn understand(&self, code: &str) -> Result<Understood> {
         use opentill_hardware::gs1::{Scan, ScaleValue, gs1_gtin, gs1_net_grams, gs1_price_minor, parse_scan};
         check_code(code)?;
@@ -690,6 +700,17 @@ impl Till {
     pub fn verify(&self, progress: impl FnMut(u64)) -> Result<VerifyReport> {
         Ok(self.replica.verify(progress)?)
     }
+}
+
+/// What a scanned code rings up ([`Till::understand_scan`]).
+#[derive(Debug, Clone)]
+pub struct Scanned {
+    /// The product.
+    pub product: Product,
+    /// The weight the code carries (scale label, GS1 net weight), in grams.
+    pub grams: Option<i64>,
+    /// The price printed on a price label.
+    pub label_price: Option<i64>,
 }
 
 /// What a scan rings up.

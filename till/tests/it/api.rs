@@ -106,3 +106,65 @@ async fn errors_are_kind_and_message_in_the_callers_language() {
     let (_, health) = call(&app, "GET", "/api/health", None, "en").await;
     assert_eq!(health["journal_entries"].as_u64(), Some(0), "no failed request wrote anything");
 }
+
+#[tokio::test]
+async fn categories_list_the_product_buttons() {
+    let (_dir, till) = store(CashRounding::None);
+    let app = router(AppState::new(till));
+    let (status, body) = call(&app, "GET", "/api/categories", None, "en").await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = body.as_array().unwrap().iter().map(|c| c["category"].as_str().unwrap()).collect();
+    assert_eq!(names, ["dairy", "drinks", "instant", "produce", "snacks"]);
+    assert_eq!(body[1]["products"], 2);
+    let (status, body) = call(&app, "GET", "/api/categories/drinks/products", None, "en").await;
+    assert_eq!(status, StatusCode::OK);
+    let skus: Vec<&str> = body.as_array().unwrap().iter().map(|p| p["sku"].as_str().unwrap()).collect();
+    assert_eq!(skus, ["DRK-1", "DRK-2"]);
+    let (_, body) = call(&app, "GET", "/api/categories/drinks/products?limit=1", None, "en").await;
+    assert_eq!(body.as_array().unwrap().len(), 1);
+    let (_, body) = call(&app, "GET", "/api/categories/nothing/products", None, "en").await;
+    assert_eq!(body, json!([]));
+    let (_, doc) = call(&app, "GET", "/api/openapi.json", None, "en").await;
+    assert!(doc["paths"].get("/api/categories/{category}/products").is_some());
+}
+
+#[tokio::test]
+async fn a_scan_is_understood_before_it_is_sold() {
+    let (_dir, till) = store(CashRounding::None);
+    let app = router(AppState::new(till));
+    let (status, body) = call(&app, "GET", "/api/scan/6901234567892", None, "en").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["product"]["sku"].as_str(), &body["grams"], &body["label_price_minor"]), (Some("DRK-1"), &Value::Null, &Value::Null));
+    // A scale label: item 00001 (bananas), 1.234 kg.
+    let (status, body) = call(&app, "GET", "/api/scan/2000001012345", None, "en").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["product"]["sku"].as_str(), body["grams"].as_i64()), (Some("PRD-1"), Some(1234)));
+    let (status, body) = call(&app, "GET", "/api/scan/6900000000007", None, "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_barcode")));
+    // The label itself is the sale item: the till reads the weight again.
+    let sale = json!({"items": [{"barcode": "2000001012345"}], "tenders": [{"kind": "cash", "amount_minor": 1000}]});
+    let (status, body) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "en").await;
+    assert_eq!((status, body["total_minor"].as_i64()), (StatusCode::OK, Some(861)), "{body}");
+}
+
+#[tokio::test]
+async fn a_sale_put_aside_comes_back_as_items() {
+    let (_dir, till) = store(CashRounding::None);
+    let app = router(AppState::new(till));
+    let basket = json!({"items": [{"barcode": "6901234567892", "qty": 2}, {"barcode": "2000001012345"}], "label": "wallet in the car"});
+    let (status, body) = call(&app, "POST", "/api/suspended", Some(&basket.to_string()), "en").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["n_lines"].as_i64(), body["total_minor"].as_i64(), body["label"].as_str()), (Some(2), Some(700 + 861), Some("wallet in the car")));
+    let id = body["basket_id"].as_str().unwrap().to_string();
+    let (_, list) = call(&app, "GET", "/api/suspended", None, "en").await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    let (status, body) = call(&app, "POST", &format!("/api/suspended/{id}/resume"), Some("{}"), "en").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["items"], json!([{"barcode": "6901234567892", "qty": 2, "grams": null}, {"barcode": "2000001000007", "qty": null, "grams": 1234}]));
+    let (_, list) = call(&app, "GET", "/api/suspended", None, "en").await;
+    assert_eq!(list, json!([]), "resumed sales leave the list");
+    let (status, body) = call(&app, "POST", &format!("/api/suspended/{id}/resume"), Some("{}"), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_basket")));
+    let (status, body) = call(&app, "POST", "/api/suspended", Some(r#"{"items": []}"#), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_input")));
+}

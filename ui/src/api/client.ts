@@ -1,0 +1,111 @@
+// The one typed client of the till API. Types come from the OpenAPI document
+// (schema.ts, generated); how a request travels is a Transport: HTTP to an edge agent
+// today, Tauri IPC to the in-process router later (same paths, same JSON).
+import type { components } from './schema';
+
+type S = components['schemas'];
+export type Product = S['ProductDto'];
+export type Category = S['CategoryDto'];
+export type Scan = S['ScanDto'];
+export type Suspended = S['SuspendedDto'];
+export type Resumed = S['ResumedDto'];
+export type Sale = S['SaleDto'];
+export type SaleRequest = S['SaleRequest'];
+export type Tender = S['TenderDto'];
+export type Refund = S['RefundDto'];
+export type RefundRequest = S['RefundRequest'];
+export type Actor = S['ActorDto'];
+export type ShiftReport = S['ShiftReportDto'];
+export type Health = S['HealthDto'];
+export type Balance = S['BalanceDto'];
+export type SalesReport = S['SalesReportDto'];
+
+export interface TransportRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  lang: string;
+}
+
+export interface TransportResponse {
+  status: number;
+  body: unknown;
+}
+
+/** Moves one request to the till service and back. Throws only when it cannot reach it. */
+export interface Transport {
+  send(req: TransportRequest): Promise<TransportResponse>;
+}
+
+/** fetch() to an edge agent (the page's own origin by default). */
+export class HttpTransport implements Transport {
+  constructor(private base = '', private timeoutMs = 15000) {}
+
+  async send(req: TransportRequest): Promise<TransportResponse> {
+    const headers: Record<string, string> = { 'accept-language': req.lang };
+    if (req.body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(this.base + req.path, {
+      method: req.method,
+      headers,
+      body: req.body === undefined ? undefined : JSON.stringify(req.body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await res.text();
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = { kind: 'bad_response', message: text.slice(0, 200) };
+    }
+    return { status: res.status, body };
+  }
+}
+
+/** A refused or failed call. `kind` is the API's stable kind, or `offline`. */
+export class ApiError extends Error {
+  constructor(public kind: string, message: string, public status: number) {
+    super(message);
+  }
+}
+
+export class Client {
+  constructor(private transport: Transport, public lang: () => string) {}
+
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    let res: TransportResponse;
+    try {
+      res = await this.transport.send({ method, path, body, lang: this.lang() });
+    } catch (e) {
+      throw new ApiError('offline', String(e), 0);
+    }
+    if (res.status >= 200 && res.status < 300) return res.body as T;
+    const err = (res.body ?? {}) as { kind?: string; message?: string };
+    throw new ApiError(err.kind ?? 'http_' + res.status, err.message ?? '', res.status);
+  }
+
+  health() { return this.call<Health>('GET', '/api/health'); }
+  login(user_id: string, pin: string) { return this.call<Actor>('POST', '/api/login', { user_id, pin }); }
+  categories() { return this.call<Category[]>('GET', '/api/categories'); }
+  categoryProducts(category: string, limit = 60) {
+    return this.call<Product[]>('GET', `/api/categories/${encodeURIComponent(category)}/products?limit=${limit}`);
+  }
+  search(q: string, limit = 20) { return this.call<Product[]>('GET', `/api/products?q=${encodeURIComponent(q)}&limit=${limit}`); }
+  scan(code: string) { return this.call<Scan>('GET', `/api/scan/${encodeURIComponent(code)}`); }
+  byBarcode(code: string) { return this.call<Product>('GET', `/api/products/barcode/${encodeURIComponent(code)}`); }
+  sell(req: SaleRequest) { return this.call<Sale>('POST', '/api/sales', req); }
+  suspend(items: SaleRequest['items'], label: string) { return this.call<Suspended>('POST', '/api/suspended', { items, label }); }
+  suspended() { return this.call<Suspended[]>('GET', '/api/suspended'); }
+  resume(id: string) { return this.call<Resumed>('POST', `/api/suspended/${encodeURIComponent(id)}/resume`, {}); }
+  sale(id: string) { return this.call<Sale>('GET', `/api/sales/${encodeURIComponent(id)}`); }
+  refund(req: RefundRequest) { return this.call<Refund>('POST', '/api/refunds', req); }
+  openShift(user_id: string, pin: string, float_minor: number) {
+    return this.call<S['ShiftDto']>('POST', '/api/shifts/open', { user_id, pin, float_minor });
+  }
+  currentShift() { return this.call<ShiftReport>('GET', '/api/shifts/current'); }
+  closeShift(user_id: string, pin: string, counted_minor: number) {
+    return this.call<ShiftReport>('POST', '/api/shifts/close', { user_id, pin, counted_minor });
+  }
+  noSale(user_id: string, pin: string, reason: string) { return this.call<null>('POST', '/api/no-sale', { user_id, pin, reason }); }
+  storedValue(account: string) { return this.call<Balance>('GET', `/api/stored-value/${encodeURIComponent(account)}`); }
+  salesReport() { return this.call<SalesReport>('GET', '/api/reports/sales'); }
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import type { Product } from './api/client';
+import { addLabel, addProduct, addTender, lineAmount, loadDraft, newDraft, quickCash, saleRequest, saveDraft, setQty, tenderState, total } from './basket';
+
+const cola: Product = { sku: 'DRK-1', barcodes: ['6901234567892'], name: 'Coca-Cola 330ml', name_zh: '可口可乐 330ml', category: 'drinks', unit: 'each', price_minor: 350, tax_rate_bp: 1300 };
+const banana: Product = { sku: 'PRD-1', barcodes: ['2000001000007'], name: 'Banana', name_zh: '香蕉', category: 'produce', unit: 'kg', price_minor: 698, tax_rate_bp: 900 };
+const draft = () => newDraft(() => 'sale-1');
+
+describe('basket', () => {
+  it('merges pieces, keeps weighed lines apart, rounds weight half up', () => {
+    let d = addProduct(draft(), cola, '6901234567892', 1);
+    d = addProduct(d, cola, '6901234567892', 1);
+    d = addProduct(d, banana, '2000001000007', 532);
+    expect(d.lines.map((l) => l.qty)).toEqual([2, 532]);
+    expect(lineAmount(d.lines[1])).toBe(371); // 6.98 × 0.532 = 3.71336
+    expect(total(d)).toBe(1071);
+    expect(setQty(d, 0, 0).lines.length).toBe(1);
+  });
+  it('plans split tenders and change', () => {
+    let d = addProduct(draft(), cola, '6901234567892', 4); // ¥14.00
+    d = addTender(d, { kind: 'card', amount_minor: 5000, reference: 'POS1' });
+    expect(d.tenders[0].amount_minor).toBe(1400); // capped at what is due
+    d = addTender(draft(), { kind: 'cash', amount_minor: 0 });
+    d = addProduct(draft(), cola, '6901234567892', 4);
+    d = addTender(d, { kind: 'mobile', amount_minor: 400, reference: '1345' });
+    expect(tenderState(d).remaining).toBe(1000);
+    d = addTender(d, { kind: 'cash', amount_minor: 2000 });
+    expect(tenderState(d)).toEqual({ due: 1400, paid: 2400, remaining: 0, change: 1000 });
+    expect(saleRequest(d).tenders.map((t) => t.kind)).toEqual(['mobile', 'cash']);
+  });
+  it('offers the exact amount and round notes', () => {
+    expect(quickCash(1071)).toEqual([1071, 2000, 5000, 10000]);
+    expect(quickCash(2000)).toEqual([2000, 5000, 10000]);
+    expect(quickCash(0)).toEqual([]);
+  });
+  it('survives a reload through storage', () => {
+    const mem = new Map<string, string>();
+    const storage = { getItem: (k: string) => mem.get(k) ?? null, setItem: (k: string, v: string) => void mem.set(k, v) } as Storage;
+    const d = addProduct(draft(), banana, '2000001000007', 1000);
+    saveDraft(storage, d);
+    expect(loadDraft(storage)).toEqual(d);
+    mem.set('opentill.draft', '{broken');
+    expect(loadDraft(storage)).toBeNull();
+  });
+  it('sends grams for weighed lines and pieces otherwise', () => {
+    let d = addProduct(draft(), banana, '2000001000007', 532);
+    d = addProduct(d, cola, '6901234567892', 2);
+    expect(saleRequest(d).items).toEqual([{ barcode: '2000001000007', grams: 532 }, { barcode: '6901234567892', qty: 2 }]);
+  });
+});
+
+describe('labels', () => {
+  it('sends a scale label as scanned and charges a printed price as is', () => {
+    let d = addLabel(draft(), banana, '2000001012345', 1234, null);
+    d = addLabel(d, banana, '2000001000502', 717, 500);
+    expect(d.lines.map(lineAmount)).toEqual([861, 500]);
+    expect(saleRequest(d).items).toEqual([{ barcode: '2000001012345' }, { barcode: '2000001000502' }]);
+  });
+});
