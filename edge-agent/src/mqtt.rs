@@ -129,14 +129,18 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
         options.set_credentials(user, password);
     }
     let (client, mut eventloop) = AsyncClient::new(options, 1_000);
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<rumqttc::Publish>(1_000);
+    // Unbounded on purpose: the connection task must never wait for the handler, or it
+    // stops polling and the handler's acks and answers never leave (a deadlock under
+    // load). What is queued here is bounded by the broker's in-flight window, since every
+    // message waits for our manual ack.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<rumqttc::Publish>();
     let subscription = contract::subscription(&store);
     let poller = client.clone();
     tokio::spawn(async move {
         loop {
             match eventloop.poll().await {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
-                    if tx.send(p).await.is_err() {
+                    if tx.send(p).is_err() {
                         return;
                     }
                 }
@@ -218,14 +222,14 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
         stats.receive();
         let answer = handle(&store, &till, &p).await;
         match answer {
-            Ok(out) => {
+            Ok((out, sent_ms)) => {
                 for msg in out {
                     let qos = QoS::AtLeastOnce;
                     if let Err(e) = client.publish(msg.topic.clone(), qos, msg.retain, msg.payload).await {
                         error!(error = %e, topic = msg.topic, "cannot publish");
                     }
                 }
-                stats.handle();
+                stats.handle(sent_ms, opentill_hardware::mqtt_sim::now_ms());
             }
             Err(Refused::Storage(e)) => {
                 // Not acknowledged: the broker delivers it again after a reconnect.
@@ -249,12 +253,13 @@ enum Refused {
     Storage(TillError),
 }
 
-async fn handle(store: &str, till: &Arc<Mutex<Till>>, p: &rumqttc::Publish) -> Result<Vec<Publish>, Refused> {
+async fn handle(store: &str, till: &Arc<Mutex<Till>>, p: &rumqttc::Publish) -> Result<(Vec<Publish>, i64), Refused> {
     let inbound = contract::parse_inbound(store, &p.topic, &p.payload).map_err(|e: ContractError| Refused::Bad(e.reason(), e.to_string()))?;
     debug!(device = inbound.device, id = inbound.id, "device message");
+    let sent_ms = inbound.ts;
     let till = till.clone();
     let result = tokio::task::spawn_blocking(move || lock(&till).on_device_message(&inbound)).await.map_err(|e| Refused::Bad("internal", e.to_string()))?;
-    result.map_err(|e| match e.kind() {
+    result.map(|out| (out, sent_ms)).map_err(|e| match e.kind() {
         "storage" | "not_initialized" => Refused::Storage(e),
         "unknown_device" => Refused::Bad("unknown_device", e.to_string()),
         _ => Refused::Bad("refused", e.to_string()),

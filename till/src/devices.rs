@@ -39,7 +39,11 @@ pub struct DeviceStats {
     /// Messages acted on.
     pub handled: AtomicU64,
     rejected: Mutex<BTreeMap<&'static str, u64>>,
+    /// Publish-to-handled times: count per millisecond, the last bucket for 2 s and more.
+    latency: Mutex<Vec<u64>>,
 }
+
+const LATENCY_BUCKETS: usize = 2_001;
 
 /// A snapshot of [`DeviceStats`].
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -50,6 +54,12 @@ pub struct DeviceStatsDto {
     pub handled: u64,
     /// Messages refused, by reason (`topic`, `oversized`, `json`, `field`, `unknown_device`, `refused`).
     pub rejected: BTreeMap<String, u64>,
+    /// Median time from a device's `ts` to handled, in ms (clocks must agree).
+    pub latency_p50_ms: Option<u64>,
+    /// 99th percentile of the same.
+    pub latency_p99_ms: Option<u64>,
+    /// Worst of the same (2000 means 2 s or more).
+    pub latency_max_ms: Option<u64>,
 }
 
 impl DeviceStats {
@@ -63,17 +73,40 @@ impl DeviceStats {
         self.received.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Counts a handled message.
-    pub fn handle(&self) {
+    /// Counts a handled message that the device sent at `sent_ms`, handled at `now_ms`.
+    pub fn handle(&self, sent_ms: i64, now_ms: i64) {
         self.handled.fetch_add(1, Ordering::Relaxed);
+        let ms = (now_ms - sent_ms).clamp(0, LATENCY_BUCKETS as i64 - 1) as usize;
+        let mut latency = self.latency.lock().unwrap_or_else(|p| p.into_inner());
+        if latency.is_empty() {
+            latency.resize(LATENCY_BUCKETS, 0);
+        }
+        latency[ms] += 1;
+    }
+
+    fn percentile(latency: &[u64], q: f64) -> Option<u64> {
+        let total: u64 = latency.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        let rank = ((total as f64) * q).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        latency.iter().position(|n| {
+            seen += n;
+            seen >= rank
+        }).map(|i| i as u64)
     }
 
     /// The counters now.
     pub fn snapshot(&self) -> DeviceStatsDto {
+        let latency = self.latency.lock().unwrap_or_else(|p| p.into_inner()).clone();
         DeviceStatsDto {
             received: self.received.load(Ordering::Relaxed),
             handled: self.handled.load(Ordering::Relaxed),
             rejected: self.rejected.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            latency_p50_ms: Self::percentile(&latency, 0.5),
+            latency_p99_ms: Self::percentile(&latency, 0.99),
+            latency_max_ms: Self::percentile(&latency, 1.0),
         }
     }
 }
@@ -120,10 +153,10 @@ impl Till {
             info!(device, online, "device state");
             return Ok(out);
         }
-        if !self.replica.devices()?.iter().any(|d| d.device == device) {
+        if !self.replica.device_known(device)? {
             return Err(TillError::UnknownDevice(device.to_string()));
         }
-        self.replica.touch_device(device, "other", now)?;
+        self.replica.touch_device(device, now)?;
         match &msg.body {
             Body::State { .. } => unreachable!("handled above"),
             Body::VendSession { slot, credential } => {

@@ -635,6 +635,21 @@ export interface components {
             handled: number;
             /**
              * Format: int64
+             * @description Worst of the same (2000 means 2 s or more).
+             */
+            latency_max_ms?: number | null;
+            /**
+             * Format: int64
+             * @description Median time from a device's `ts` to handled, in ms (clocks must agree).
+             */
+            latency_p50_ms?: number | null;
+            /**
+             * Format: int64
+             * @description 99th percentile of the same.
+             */
+            latency_p99_ms?: number | null;
+            /**
+             * Format: int64
              * @description Messages received.
              */
             received: number;

@@ -1,0 +1,272 @@
+//! `opentill-bench-mqtt`: many smart shelves publishing weight readings to the edge agent.
+//!
+//! N simulated shelves (1,000 by default), each a real MQTT connection, publish readings
+//! at R messages a second each (5: 5,000 a second in all) for S seconds (60).
+//! - Baseline, same run: the same load through the same broker (rumqttd, embedded here)
+//!   to a bare subscriber that only parses each payload; time from publish to received.
+//! - OpenTill: `opentill-edge serve` with its embedded broker (a separate process) handles
+//!   every reading (contract check, registry, slot count written to SQLite with fsync,
+//!   acknowledged after the write); time from publish to handled, from the agent's own
+//!   histogram; the agent's peak RSS (VmHWM).
+//!
+//! ```text
+//! cargo build --release -p opentill-edge -p opentill-bench
+//! target/release/opentill-bench-mqtt [--devices 1000] [--rate 5] [--secs 60] [--out target/bench/mqtt.json]
+//! ```
+
+use std::collections::HashMap;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use opentill_sync::StoreSettings;
+use opentill_till::Till;
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+
+const CATALOG: &str = include_str!("../../../fixtures/test-catalog.csv");
+const STORE: &str = "BENCH";
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_or(0, |a| a.port())
+}
+
+fn wait_port(port: u16) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            bail!("nothing answers on port {port}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// rumqttd with the configuration the agent uses, on its own thread.
+fn start_rumqttd(port: u16) -> anyhow::Result<()> {
+    let connections = rumqttd::ConnectionSettings { connection_timeout_ms: 10_000, max_payload_size: 256 * 1024, max_inflight_count: 500, auth: None, external_auth: None, dynamic_filters: true };
+    let server = rumqttd::ServerSettings { name: "v4".into(), listen: SocketAddr::from(([127, 0, 0, 1], port)), tls: None, next_connection_delay_ms: 1, connections };
+    let config = rumqttd::Config {
+        router: rumqttd::RouterConfig { max_connections: 10_010, max_outgoing_packet_count: 1_000, max_segment_size: 16 * 1024 * 1024, max_segment_count: 10, ..Default::default() },
+        v4: Some(HashMap::from([("v4".to_string(), server)])),
+        ..Default::default()
+    };
+    std::thread::spawn(move || {
+        let _ = rumqttd::Broker::new(config).start();
+    });
+    wait_port(port)
+}
+
+/// Publishes from `devices` shelves at `rate` a second each for `secs`; returns the count sent.
+async fn load(port: u16, devices: usize, rate: f64, secs: f64, announce: bool) -> u64 {
+    let sent = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for i in 0..devices {
+        let sent = sent.clone();
+        tasks.push(tokio::spawn(async move {
+            let shelf = format!("S{i:04}");
+            let mut options = MqttOptions::new(format!("bench-{shelf}"), "127.0.0.1", port);
+            options.set_keep_alive(Duration::from_secs(60)).set_inflight(50);
+            let (client, mut eventloop) = AsyncClient::new(options, 64);
+            let poller = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
+            let prefix = format!("opentill/v1/{STORE}");
+            if announce {
+                let state = format!(r#"{{"id":"{shelf}-on","ts":{},"online":true,"kind":"shelf"}}"#, now_ms());
+                let _ = client.publish(format!("{prefix}/dev/{shelf}/state"), QoS::AtLeastOnce, false, state).await;
+            }
+            // Spread the shelves over the first interval, then a steady rate.
+            let period = Duration::from_secs_f64(1.0 / rate);
+            tokio::time::sleep(period.mul_f64(i as f64 / devices as f64)).await;
+            let mut tick = tokio::time::interval(period);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let end = Instant::now() + Duration::from_secs_f64(secs);
+            let mut n = 0u64;
+            while Instant::now() < end {
+                tick.tick().await;
+                n += 1;
+                // Ten 350 g items, give or take a few grams of noise.
+                let payload = format!(r#"{{"id":"{shelf}-{n}","ts":{},"slot":"1","grams":{}}}"#, now_ms(), 3_500 + (n % 7) as i64 - 3);
+                if client.publish(format!("{prefix}/shelf/{shelf}/weight"), QoS::AtLeastOnce, false, payload).await.is_ok() {
+                    sent.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let _ = client.disconnect().await;
+            poller.abort();
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    sent.load(Ordering::Relaxed)
+}
+
+fn percentile(sorted: &[u64], q: f64) -> u64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    sorted[((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+fn http_json(port: u16, path: &str) -> anyhow::Result<serde_json::Value> {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    Ok(serde_json::from_str(body)?)
+}
+
+fn vm_hwm_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn main() -> anyhow::Result<()> {
+    let (mut devices, mut rate, mut secs, mut out) = (1_000usize, 5.0f64, 60.0f64, PathBuf::from("target/bench/mqtt.json"));
+    // `embedded` (the agent's own rumqttd) or `mosquitto` (the agent as a client of a
+    // Mosquitto process, the broker of a real deployment).
+    let mut broker = String::from("embedded");
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = args.next().with_context(|| format!("{arg} needs a value"))?;
+        match arg.as_str() {
+            "--devices" => devices = value.parse()?,
+            "--rate" => rate = value.parse()?,
+            "--secs" => secs = value.parse()?,
+            "--out" => out = value.into(),
+            "--broker" => broker = value,
+            _ => bail!("unknown argument {arg}"),
+        }
+    }
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let edge = std::env::current_exe()?.with_file_name("opentill-edge");
+    if !edge.exists() {
+        bail!("{} is missing: cargo build --release -p opentill-edge", edge.display());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    println!("{devices} shelves × {rate} readings/s for {secs} s ({} messages/s)", devices as f64 * rate);
+
+    // Baseline: rumqttd to a bare subscriber.
+    let port = free_port();
+    start_rumqttd(port)?;
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::<u64>::with_capacity((devices as f64 * rate * secs) as usize + 1000)));
+    let (base_sent, base_secs) = runtime.block_on(async {
+        let mut options = MqttOptions::new("bench-subscriber", "127.0.0.1", port);
+        options.set_keep_alive(Duration::from_secs(60));
+        let (client, mut eventloop) = AsyncClient::new(options, 1_000);
+        client.subscribe(format!("opentill/v1/{STORE}/#"), QoS::AtLeastOnce).await?;
+        let got = latencies.clone();
+        tokio::spawn(async move {
+            while let Ok(event) = eventloop.poll().await {
+                if let Event::Incoming(Packet::Publish(p)) = event
+                    && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&p.payload)
+                    && let Some(ts) = v["ts"].as_i64()
+                {
+                    got.lock().unwrap().push((now_ms() - ts).max(0) as u64);
+                }
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let start = Instant::now();
+        let sent = load(port, devices, rate, secs, false).await;
+        anyhow::Ok((sent, start.elapsed().as_secs_f64()))
+    })?;
+    let mut base = latencies.lock().unwrap().clone();
+    base.sort_unstable();
+    let base_rate = base.len() as f64 / base_secs;
+
+    // OpenTill: the agent handles every reading.
+    let dir = tempfile::tempdir()?;
+    let mut settings = StoreSettings::new(STORE, "edge-1");
+    settings.name = "Bench".into();
+    let mut till = Till::init_with(dir.path(), settings)?;
+    till.import_products(CATALOG.as_bytes(), false, |_, _| {})?;
+    for i in 0..devices {
+        till.set_shelf_slot(&format!("S{i:04}"), "1", "DRK-1", 350, 20, 0)?;
+    }
+    drop(till);
+    let (http, mqtt) = (free_port(), free_port());
+    let mut mosquitto = None;
+    let mode = match broker.as_str() {
+        "embedded" => format!("embedded:127.0.0.1:{mqtt}"),
+        "mosquitto" => {
+            let conf = dir.path().join("mosquitto.conf");
+            std::fs::write(&conf, format!("listener {mqtt} 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 500\nmax_queued_messages 100000\n"))?;
+            mosquitto = Some(Command::new(if std::path::Path::new("/usr/sbin/mosquitto").exists() { "/usr/sbin/mosquitto" } else { "mosquitto" }).arg("-c").arg(&conf).stdout(Stdio::null()).stderr(Stdio::null()).spawn().context("mosquitto (scripts/setup.sh installs it)")?);
+            wait_port(mqtt)?;
+            format!("mqtt://127.0.0.1:{mqtt}")
+        }
+        other => bail!("--broker {other}: embedded or mosquitto"),
+    };
+    let mut agent = Command::new(&edge)
+        .args(["serve", "--data", dir.path().to_str().context("path")?, "--listen", &format!("127.0.0.1:{http}"), "--mqtt", &mode])
+        .env("OPENTILL_LOG", "warn,rumqttd=error")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(out.with_extension("agent.log"))?)
+        .spawn()?;
+    wait_port(http)?;
+    wait_port(mqtt)?;
+    std::thread::sleep(Duration::from_millis(500));
+    let start = Instant::now();
+    let agent_sent = runtime.block_on(load(mqtt, devices, rate, secs, true));
+    let load_secs = start.elapsed().as_secs_f64();
+    let at_end = http_json(http, "/api/devices/metrics")?;
+    let handled_at_end = at_end["handled"].as_u64().unwrap_or(0);
+    let expected = agent_sent + devices as u64;
+    let drain_start = Instant::now();
+    let mut metrics = at_end.clone();
+    while metrics["handled"].as_u64().unwrap_or(0) + metrics["rejected"].as_object().map_or(0, |r| r.values().filter_map(|v| v.as_u64()).sum()) < expected && drain_start.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(200));
+        metrics = http_json(http, "/api/devices/metrics")?;
+    }
+    let drain_secs = drain_start.elapsed().as_secs_f64();
+    let rss_kib = vm_hwm_kib(agent.id());
+    let _ = agent.kill();
+    let _ = agent.wait();
+    if let Some(mut m) = mosquitto {
+        let _ = m.kill();
+        let _ = m.wait();
+    }
+    let handled = metrics["handled"].as_u64().unwrap_or(0);
+    let agent_rate = handled as f64 / (load_secs + drain_secs);
+
+    println!();
+    println!("agent's broker: {broker}");
+    println!("| | bare subscriber (baseline) | opentill-edge | ratio |");
+    println!("|---|---:|---:|---:|");
+    println!("| messages published | {base_sent} | {agent_sent} | |");
+    println!("| messages received / handled | {} | {handled} | |", base.len());
+    println!("| handled per second | {base_rate:.0} | {agent_rate:.0} | {:.2} |", agent_rate / base_rate.max(1.0));
+    println!("| p50 publish → handled | {} ms | {} ms | |", percentile(&base, 0.5), metrics["latency_p50_ms"]);
+    println!("| p99 publish → handled | {} ms | {} ms | {:.1}× |", percentile(&base, 0.99), metrics["latency_p99_ms"], metrics["latency_p99_ms"].as_u64().unwrap_or(0) as f64 / percentile(&base, 0.99).max(1) as f64);
+    println!("| backlog when publishing stopped | | {} | |", expected.saturating_sub(handled_at_end));
+    println!("| time to drain it | | {drain_secs:.1} s | |");
+    println!("| agent peak RSS (VmHWM) | | {:.1} MiB | |", rss_kib as f64 / 1024.0);
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(
+        &out,
+        serde_json::to_string_pretty(&serde_json::json!({
+            "devices": devices, "rate_per_device": rate, "secs": secs, "agent_broker": broker,
+            "baseline": {"published": base_sent, "received": base.len(), "per_sec": base_rate, "p50_ms": percentile(&base, 0.5), "p99_ms": percentile(&base, 0.99)},
+            "agent": {"published": agent_sent, "handled": handled, "per_sec": agent_rate, "p50_ms": metrics["latency_p50_ms"], "p99_ms": metrics["latency_p99_ms"], "max_ms": metrics["latency_max_ms"],
+                      "backlog_at_end": expected.saturating_sub(handled_at_end), "drain_secs": drain_secs, "peak_rss_kib": rss_kib, "rejected": metrics["rejected"]},
+        }))?,
+    )?;
+    println!("\nwrote {}", out.display());
+    Ok(())
+}
