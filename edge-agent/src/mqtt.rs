@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use opentill_hardware::contract::{self, ContractError};
-use opentill_till::devices::{DeviceStats, Publish};
-use opentill_till::{Till, TillError};
+use opentill_hardware::contract::{self, ContractError, Inbound};
+use opentill_till::devices::DeviceStats;
+use opentill_till::Till;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use tracing::{debug, error, info, warn};
 
@@ -90,10 +90,12 @@ pub fn start_embedded(addr: SocketAddr) -> anyhow::Result<()> {
     let config = rumqttd::Config {
         id: 0,
         router: rumqttd::RouterConfig {
-            max_connections: 10_010,
+            max_connections: 2_000,
             max_outgoing_packet_count: 1_000,
-            max_segment_size: 16 * 1024 * 1024,
-            max_segment_count: 10,
+            // rumqttd keeps what it routed in memory, per subscription, until the oldest
+            // segment is dropped: 8 × 1 MiB bounds that (about 80,000 readings behind).
+            max_segment_size: 1024 * 1024,
+            max_segment_count: 8,
             ..Default::default()
         },
         v4: Some(HashMap::from([("v4".to_string(), server)])),
@@ -123,16 +125,33 @@ pub fn start_embedded(addr: SocketAddr) -> anyhow::Result<()> {
 /// Connects the device bridge and runs it forever (it reconnects on its own).
 pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, String)>, shrink_window: Duration, till: Arc<Mutex<Till>>, stats: Arc<DeviceStats>) {
     let store = lock(&till).replica().settings().store_id.clone();
-    let mut options = MqttOptions::new(format!("opentill-agent-{store}"), host, port);
-    options.set_keep_alive(Duration::from_secs(10)).set_clean_session(false).set_manual_acks(true).set_max_packet_size(MAX_PACKET, MAX_PACKET).set_inflight(100);
-    if let Some((user, password)) = credentials {
-        options.set_credentials(user, password);
-    }
-    let (client, mut eventloop) = AsyncClient::new(options, 1_000);
-    // Unbounded on purpose: the connection task must never wait for the handler, or it
-    // stops polling and the handler's acks and answers never leave (a deadlock under
-    // load). What is queued here is bounded by the broker's in-flight window, since every
-    // message waits for our manual ack.
+    // Two connections: one receives and acknowledges device messages, the other publishes
+    // commands, labels and alerts. On one connection, acknowledgements queue behind
+    // publishes waiting for the broker's PUBACK while the broker waits for those very
+    // acknowledgements before it sends anything more (with a thousand retained labels
+    // at start, rumqttd then stopped serving the agent altogether).
+    let connect = |suffix: &str| {
+        let mut options = MqttOptions::new(format!("opentill-agent-{store}{suffix}"), host.clone(), port);
+        options.set_keep_alive(Duration::from_secs(10)).set_clean_session(false).set_manual_acks(true).set_max_packet_size(MAX_PACKET, MAX_PACKET).set_inflight(100);
+        if let Some((user, password)) = &credentials {
+            options.set_credentials(user.clone(), password.clone());
+        }
+        AsyncClient::new(options, 1_000)
+    };
+    let (client, mut eventloop) = connect("");
+    let (publisher, mut publisher_loop) = connect("-out");
+    tokio::spawn(async move {
+        loop {
+            match publisher_loop.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) => info!("agent publisher connected"),
+                Ok(_) => {}
+                Err(e) => {
+                    warn!(error = %e, "MQTT publisher connection lost; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+    });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<rumqttc::Publish>();
     let subscription = contract::subscription(&store);
     let poller = client.clone();
@@ -161,7 +180,7 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
     // E-paper labels: every slot's label at start (retained), then each one whose price
     // or slot changed, whoever changed it (this process, a CLI import, a sync).
     let labels = till.clone();
-    let label_client = client.clone();
+    let label_client = publisher.clone();
     tokio::spawn(async move {
         let mut since = i64::MIN;
         let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -185,7 +204,7 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
     });
     // Once a second: release vend holds whose machine went silent, and look for shrink.
     let sweeper = till.clone();
-    let alert_client = client.clone();
+    let alert_client = publisher.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
@@ -210,60 +229,123 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
             }
         }
     });
-    while let Some(p) = rx.recv().await {
-        if contract::is_agent_topic(&store, &p.topic) {
-            // Our own commands, acks, labels and alerts, seen through the store-wide
-            // subscription.
-            if let Err(e) = client.ack(&p).await {
-                error!(error = %e, "cannot acknowledge");
-            }
-            continue;
-        }
-        stats.receive();
-        let answer = handle(&store, &till, &p).await;
-        match answer {
-            Ok((out, sent_ms)) => {
-                for msg in out {
-                    let qos = QoS::AtLeastOnce;
-                    if let Err(e) = client.publish(msg.topic.clone(), qos, msg.retain, msg.payload).await {
-                        error!(error = %e, topic = msg.topic, "cannot publish");
-                    }
-                }
-                stats.handle(sent_ms, opentill_hardware::mqtt_sim::now_ms());
-            }
-            Err(Refused::Storage(e)) => {
-                // Not acknowledged: the broker delivers it again after a reconnect.
-                error!(error = %e, topic = p.topic, "device message not stored; not acknowledged");
-                stats.reject("storage");
-                continue;
-            }
-            Err(Refused::Bad(reason, why)) => {
-                warn!(topic = p.topic, reason, %why, "device message refused");
-                stats.reject(reason);
+    // Group commit: whatever arrived while the last burst was being written is handled
+    // as the next burst, in one transaction and one fsync, then answered and acknowledged.
+    let mut burst: Vec<rumqttc::Publish> = Vec::with_capacity(MAX_BURST);
+    while let Some(first) = rx.recv().await {
+        burst.push(first);
+        while burst.len() < MAX_BURST {
+            match rx.try_recv() {
+                Ok(p) => burst.push(p),
+                Err(_) => break,
             }
         }
-        if let Err(e) = client.ack(&p).await {
-            error!(error = %e, "cannot acknowledge");
-        }
+        handle_burst(&store, &till, &client, &publisher, &stats, std::mem::take(&mut burst)).await;
     }
 }
 
-enum Refused {
-    Bad(&'static str, String),
-    Storage(TillError),
-}
+/// A burst that takes longer than this is logged.
+const SLOW_BURST: Duration = Duration::from_millis(100);
 
-async fn handle(store: &str, till: &Arc<Mutex<Till>>, p: &rumqttc::Publish) -> Result<(Vec<Publish>, i64), Refused> {
-    let inbound = contract::parse_inbound(store, &p.topic, &p.payload).map_err(|e: ContractError| Refused::Bad(e.reason(), e.to_string()))?;
-    debug!(device = inbound.device, id = inbound.id, "device message");
-    let sent_ms = inbound.ts;
-    let till = till.clone();
-    let result = tokio::task::spawn_blocking(move || lock(&till).on_device_message(&inbound)).await.map_err(|e| Refused::Bad("internal", e.to_string()))?;
-    result.map(|out| (out, sent_ms)).map_err(|e| match e.kind() {
-        "storage" | "not_initialized" => Refused::Storage(e),
-        "unknown_device" => Refused::Bad("unknown_device", e.to_string()),
-        _ => Refused::Bad("refused", e.to_string()),
+/// The most device messages written in one transaction.
+const MAX_BURST: usize = 512;
+
+async fn handle_burst(store: &str, till: &Arc<Mutex<Till>>, client: &AsyncClient, publisher: &AsyncClient, stats: &DeviceStats, burst: Vec<rumqttc::Publish>) {
+    // Check every message against the contract first, outside the lock.
+    let mut checked = Vec::with_capacity(burst.len());
+    let mut refused = Vec::new();
+    let mut own = Vec::new();
+    for p in burst {
+        if contract::is_agent_topic(store, &p.topic) {
+            // Our own commands, acks, labels and alerts, seen through the store-wide
+            // subscription.
+            own.push(p);
+            continue;
+        }
+        stats.receive();
+        match contract::parse_inbound(store, &p.topic, &p.payload) {
+            Ok(inbound) => {
+                debug!(device = inbound.device, id = inbound.id, "device message");
+                checked.push((p, inbound));
+            }
+            Err(e) => {
+                let e: ContractError = e;
+                warn!(topic = p.topic, reason = e.reason(), why = %e, "device message refused");
+                stats.reject(e.reason());
+                refused.push(p);
+            }
+        }
+    }
+    for p in own.iter().chain(&refused) {
+        if let Err(e) = client.ack(p).await {
+            error!(error = %e, "cannot acknowledge");
+        }
+    }
+    if checked.is_empty() {
+        return;
+    }
+    let (publishes, inbound): (Vec<rumqttc::Publish>, Vec<Inbound>) = checked.into_iter().unzip();
+    let sent: Vec<i64> = inbound.iter().map(|m| m.ts).collect();
+    let shared = till.clone();
+    let n = inbound.len();
+    let started = Instant::now();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let mut till = lock(&shared);
+        let locked = started.elapsed();
+        (till.on_device_messages(&inbound), locked)
     })
+    .await
+    .map(|(result, locked)| {
+        if started.elapsed() > SLOW_BURST {
+            warn!(n, waited_ms = locked.as_millis() as u64, total_ms = started.elapsed().as_millis() as u64, "slow burst of device messages");
+        }
+        result
+    });
+    let results = match outcome {
+        Ok(Ok(results)) => results,
+        Ok(Err(e)) => {
+            // Nothing of the burst is on disk: acknowledge nothing, the broker delivers
+            // it all again after a reconnect.
+            error!(error = %e, n = publishes.len(), "device messages not stored; not acknowledged");
+            for _ in &publishes {
+                stats.reject("storage");
+            }
+            return;
+        }
+        Err(e) => {
+            error!(error = %e, "device message handler failed; not acknowledged");
+            return;
+        }
+    };
+    let now = opentill_hardware::mqtt_sim::now_ms();
+    for ((p, result), sent_ms) in publishes.iter().zip(results).zip(sent) {
+        match result {
+            Ok(out) => {
+                for msg in out {
+                    if let Err(e) = publisher.publish(msg.topic.clone(), QoS::AtLeastOnce, msg.retain, msg.payload).await {
+                        error!(error = %e, topic = msg.topic, "cannot publish");
+                    }
+                }
+                stats.handle(sent_ms, now);
+            }
+            Err(e) => match e.kind() {
+                "storage" | "not_initialized" => {
+                    // Not acknowledged: the broker delivers it again after a reconnect.
+                    error!(error = %e, topic = p.topic, "device message not stored; not acknowledged");
+                    stats.reject("storage");
+                    continue;
+                }
+                kind => {
+                    let reason = if kind == "unknown_device" { "unknown_device" } else { "refused" };
+                    warn!(topic = p.topic, reason, why = %e, "device message refused");
+                    stats.reject(reason);
+                }
+            },
+        }
+        if let Err(e) = client.ack(p).await {
+            error!(error = %e, "cannot acknowledge");
+        }
+    }
 }
 
 fn lock(till: &Arc<Mutex<Till>>) -> std::sync::MutexGuard<'_, Till> {

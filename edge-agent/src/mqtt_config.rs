@@ -95,6 +95,10 @@ pub fn mosquitto_conf(listen: &std::net::SocketAddr, dir: &std::path::Path, user
          acl_file {dir}/acl\n\
          # The contract's limit is 16 KiB; bigger messages reach the agent and are refused with a reason.\n\
          max_packet_size 263168\n\
+         # Drop nothing: the agent acknowledges each message only once it is on disk, so\n\
+         # let many wait in flight, and queue (never discard) what a reconnecting agent missed.\n\
+         max_inflight_messages 1000\n\
+         max_queued_messages 1000000\n\
          persistence true\n\
          persistence_location {dir}/data/\n",
         port = listen.port(),

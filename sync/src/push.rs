@@ -66,7 +66,7 @@ impl Replica {
 
     /// Records a successful enrolment with the cloud at `cloud_url`.
     pub fn record_enrolment(&mut self, cloud_url: &str, now_ms: i64) -> Result<(), ReplicaError> {
-        let tx = self.conn.transaction()?;
+        let tx = crate::replica::write(&mut self.conn)?;
         for (k, v) in [(CLOUD_URL, cloud_url.to_string()), (ENROLLED_MS, now_ms.to_string()), (ACKED_SEQ, "0".into())] {
             tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![k, v])?;
         }

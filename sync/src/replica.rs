@@ -13,7 +13,7 @@ use opentill_core::role::Role;
 use opentill_core::rounding::CashRounding;
 use opentill_core::sale::SaleRecord;
 use opentill_core::tax::{TaxMode, TaxRate};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Savepoint, Transaction, TransactionBehavior, params};
 use tracing::{debug, info};
 
 use crate::journal::{Entry, EntryProblem, GENESIS_HASH, check_entry, seal};
@@ -241,6 +241,42 @@ impl std::fmt::Debug for Replica {
     }
 }
 
+/// A write in progress: its own `BEGIN IMMEDIATE` transaction, or a savepoint when the
+/// caller already holds a batch open (see [`Replica::begin_batch`]). Dropped without
+/// `commit`, it rolls back.
+pub(crate) enum Write<'a> {
+    Tx(Transaction<'a>),
+    Savepoint(Savepoint<'a>),
+}
+
+impl std::ops::Deref for Write<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            Write::Tx(tx) => tx,
+            Write::Savepoint(sp) => sp,
+        }
+    }
+}
+
+/// Starts a write: a transaction of its own, or a savepoint inside an open batch.
+pub(crate) fn write(conn: &mut Connection) -> Result<Write<'_>> {
+    Ok(if conn.is_autocommit() {
+        Write::Tx(conn.transaction_with_behavior(TransactionBehavior::Immediate)?)
+    } else {
+        Write::Savepoint(conn.savepoint()?)
+    })
+}
+
+impl Write<'_> {
+    pub(crate) fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            Write::Tx(tx) => tx.commit(),
+            Write::Savepoint(sp) => sp.commit(),
+        }
+    }
+}
+
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReplicaError + '_ {
     move |source| ReplicaError::Io { path: path.to_path_buf(), source }
 }
@@ -277,6 +313,53 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         info!(version = idx + 1, "migrated replica schema");
     }
     Ok(())
+}
+
+impl Replica {
+    /// Opens a batch: every write until [`Replica::commit_batch`] joins one transaction,
+    /// fsynced once. This is the edge agent's group commit: a burst of device messages
+    /// costs one fsync, and none of them is acknowledged before the batch is on disk.
+    pub fn begin_batch(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    /// Marks a point inside the batch that [`Replica::undo_to_mark`] can return to, so
+    /// that one failed message takes back only its own writes.
+    pub fn mark(&mut self) -> Result<()> {
+        self.conn.execute_batch("SAVEPOINT batch_item")?;
+        Ok(())
+    }
+
+    /// Keeps what was written since the last [`Replica::mark`].
+    pub fn keep_since_mark(&mut self) -> Result<()> {
+        self.conn.execute_batch("RELEASE batch_item")?;
+        Ok(())
+    }
+
+    /// Takes back what was written since the last [`Replica::mark`].
+    pub fn undo_to_mark(&mut self) -> Result<()> {
+        self.conn.execute_batch("ROLLBACK TO batch_item; RELEASE batch_item")?;
+        Ok(())
+    }
+
+    /// Commits the batch (one fsync). On error the whole batch is rolled back.
+    pub fn commit_batch(&mut self) -> Result<()> {
+        if let Err(e) = self.conn.execute_batch("COMMIT") {
+            if !self.conn.is_autocommit() {
+                let _ = self.conn.execute_batch("ROLLBACK");
+            }
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Abandons an open batch.
+    pub fn rollback_batch(&mut self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
 }
 
 impl Replica {
@@ -393,7 +476,7 @@ impl Replica {
     /// called with the number written so far. Fails, writing nothing, if a barcode belongs
     /// to a product not in this batch.
     pub fn upsert_products(&mut self, products: &[Product], ts_ms: i64, mut progress: impl FnMut(usize)) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = write(&mut self.conn)?;
         {
             let mut owner = tx.prepare_cached("SELECT sku FROM barcodes WHERE code = ?1")?;
             let mut upsert = tx.prepare_cached(
@@ -556,7 +639,7 @@ impl Replica {
 
     /// Takes a suspended basket back (removing it), if it exists.
     pub fn resume(&mut self, basket_id: &str) -> Result<Option<Suspended>> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = write(&mut self.conn)?;
         let found = tx
             .query_row("SELECT basket_id, created_ms, label, basket FROM suspended WHERE basket_id = ?1", [basket_id], suspended_row)
             .optional()?;
@@ -611,8 +694,8 @@ impl Replica {
     /// Like [`Replica::append`], and also runs `also` inside the same transaction, so
     /// that state kept beside the journal (a vend marked charged, say) changes together
     /// with the fact or not at all.
-    pub fn append_with(&mut self, ts_ms: i64, fact: &Fact, also: impl FnOnce(&Transaction<'_>) -> Result<()>) -> Result<Appended> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn append_with(&mut self, ts_ms: i64, fact: &Fact, also: impl FnOnce(&Connection) -> Result<()>) -> Result<Appended> {
+        let tx = write(&mut self.conn)?;
         let last: Option<(i64, Vec<u8>)> = tx.prepare_cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")?.query_row([], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
         let (prev_seq, prev_hash) = match last {
             Some((seq, hash)) => (seq as u64, <[u8; 32]>::try_from(hash.as_slice()).map_err(|_| ReplicaError::Corrupt(format!("entry {seq} has a malformed hash")))?),
@@ -863,7 +946,7 @@ impl Replica {
 
 /// Updates the projections for one fact, inside the append's transaction; an error here
 /// rolls the whole append back.
-fn project(tx: &Transaction<'_>, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
+fn project(tx: &Connection, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
     match fact {
         Fact::Sale(sale) => {
             let inserted = tx
@@ -949,7 +1032,7 @@ fn project(tx: &Transaction<'_>, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()
     Ok(())
 }
 
-fn open_shift_tx(tx: &Transaction<'_>) -> Result<Option<(String, String)>> {
+fn open_shift_tx(tx: &Connection) -> Result<Option<(String, String)>> {
     Ok(tx.query_row("SELECT open_shift, open_cashier FROM drawer WHERE id = 1", [], |r| {
         Ok(match (r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?) {
             (Some(s), Some(c)) => Some((s, c)),

@@ -408,7 +408,7 @@ impl Till {
         sale_id: Option<String>,
         tenders: &[Tender],
         cashier: Option<&Actor>,
-        also: impl FnOnce(&opentill_sync::rusqlite::Transaction<'_>) -> opentill_sync::Result<()>,
+        also: impl FnOnce(&opentill_sync::rusqlite::Connection) -> opentill_sync::Result<()>,
     ) -> Result<SaleDone> {
         for tender in tenders.iter().filter(|t| t.kind == TenderKind::StoredValue) {
             if let Some(account) = &tender.reference {

@@ -3,7 +3,7 @@
 //! slots and revoked member passes. Facts that follow from devices (a vend sale, a gate
 //! passage) are journal entries; these tables hold what is not a fact.
 
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{Replica, Result};
 
@@ -165,14 +165,14 @@ const SHELF_COLUMNS: &str = "shelf, slot, sku, unit_grams, tolerance_grams, par,
 
 /// Marks a vend settled inside a transaction (used with [`Replica::append_with`] so that
 /// the sale and the settlement are written together).
-pub fn settle_vend(tx: &Transaction<'_>, vend_id: &str, state: VendState, reason: Option<&str>, ts_ms: i64) -> Result<()> {
+pub fn settle_vend(tx: &Connection, vend_id: &str, state: VendState, reason: Option<&str>, ts_ms: i64) -> Result<()> {
     tx.prepare_cached("UPDATE vends SET state = ?2, reason = COALESCE(?3, reason), settled_ms = ?4 WHERE vend_id = ?1")?
         .execute(params![vend_id, state.as_str(), reason, ts_ms])?;
     Ok(())
 }
 
 /// Takes one item out of a vending slot's count inside a transaction.
-pub fn take_from_slot(tx: &Transaction<'_>, machine: &str, slot: &str) -> Result<()> {
+pub fn take_from_slot(tx: &Connection, machine: &str, slot: &str) -> Result<()> {
     tx.prepare_cached("UPDATE vend_slots SET count = MAX(count - 1, 0) WHERE machine = ?1 AND slot = ?2")?.execute(params![machine, slot])?;
     Ok(())
 }
@@ -181,7 +181,7 @@ impl Replica {
     /// Records a device's announced state. Returns its previous online flag, or `None`
     /// for a device seen for the first time.
     pub fn record_device_state(&mut self, device: &str, kind: &str, online: bool, ts_ms: i64) -> Result<Option<bool>> {
-        let tx = self.conn.transaction()?;
+        let tx = crate::replica::write(&mut self.conn)?;
         let before: Option<bool> = tx.prepare_cached("SELECT online FROM devices WHERE device = ?1")?.query_row([device], |r| r.get(0)).optional()?;
         tx.prepare_cached(
             "INSERT INTO devices (device, kind, online, since_ms, last_seen_ms) VALUES (?1, ?2, ?3, ?4, ?4)
@@ -298,7 +298,7 @@ impl Replica {
 
     /// Releases a hold without a sale (failed or expired).
     pub fn release_vend(&mut self, vend_id: &str, reason: &str, ts_ms: i64) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = crate::replica::write(&mut self.conn)?;
         settle_vend(&tx, vend_id, VendState::Released, Some(reason), ts_ms)?;
         tx.commit()?;
         Ok(())
@@ -306,7 +306,7 @@ impl Replica {
 
     /// Replaces a vending machine's slot map with what it reported.
     pub fn set_vend_slots(&mut self, machine: &str, slots: &[(String, String, i64)]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = crate::replica::write(&mut self.conn)?;
         tx.prepare_cached("DELETE FROM vend_slots WHERE machine = ?1")?.execute([machine])?;
         for (slot, sku, count) in slots {
             tx.prepare_cached("INSERT INTO vend_slots (machine, slot, sku, count) VALUES (?1, ?2, ?3, ?4)")?.execute(params![machine, slot, sku, count])?;

@@ -173,3 +173,37 @@ fn gate_passages_are_journaled_once_and_counted_per_hour() {
     assert!(till.footfall("2026-11-21").unwrap().is_empty());
     assert!(matches!(till.footfall("2026-13-01"), Err(opentill_till::TillError::BadInput(_))));
 }
+
+#[test]
+fn a_burst_of_device_messages_commits_together_and_a_refused_one_does_not_stop_the_others() {
+    use opentill_hardware::contract::{Body, DeviceKind, GateDirection, Inbound};
+    let (dir, mut till, _clock) = machine();
+    let pass = member(&till).value;
+    let msg = |device: &str, id: &str, body: Body| Inbound { device: device.into(), id: id.into(), ts: 0, body };
+    let announce = [msg("vm-1", "st1", Body::State { online: true, kind: DeviceKind::Vending }), msg("gate-1", "st2", Body::State { online: true, kind: DeviceKind::Gate })];
+    let first = till.on_device_messages(&announce).unwrap();
+    assert!(first.iter().all(|r| r.is_ok()));
+    // One burst: a session, a stranger's message, a gate entry, a scan for a slot that does not exist.
+    let session = msg("vm-1", "s-1", Body::VendSession { slot: "A1".into(), credential: pay() });
+    let burst = [
+        session.clone(),
+        msg("stranger", "x-1", Body::GateScan { code: pass.clone(), direction: GateDirection::In }),
+        msg("gate-1", "g-1", Body::GateScan { code: pass.clone(), direction: GateDirection::In }),
+        msg("vm-1", "s-2", Body::VendSession { slot: "Z9".into(), credential: pay() }),
+    ];
+    let results = till.on_device_messages(&burst).unwrap();
+    let kinds: Vec<&str> = results.iter().map(|r| r.as_ref().map_or_else(|e| e.kind(), |_| "ok")).collect();
+    assert_eq!(kinds[..3], ["ok", "unknown_device", "ok"]);
+    let command: serde_json::Value = serde_json::from_slice(&results[0].as_ref().unwrap()[0].payload).unwrap();
+    let vend = command["vend"].as_str().unwrap().to_string();
+    // The vend is dispensed, reported twice in the next burst: one charge.
+    let dispensed = msg("vm-1", "r-1", Body::VendResult { vend: vend.clone(), outcome: Outcome::Dispensed, reason: None });
+    let results = till.on_device_messages(&[dispensed.clone(), dispensed]).unwrap();
+    assert!(results.iter().all(|r| r.is_ok()));
+    assert_eq!(charges(&till), 1);
+    drop(till);
+    // All of it is on disk.
+    let till = Till::open(dir.path()).unwrap();
+    assert_eq!(charges(&till), 1);
+    assert_eq!(till.footfall("2026-11-22").unwrap().iter().map(|h| h.1).sum::<i64>(), 1, "one entry journaled");
+}
