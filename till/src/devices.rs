@@ -60,6 +60,10 @@ pub struct DeviceStatsDto {
     pub latency_p99_ms: Option<u64>,
     /// Worst of the same (2000 means 2 s or more).
     pub latency_max_ms: Option<u64>,
+    /// The whole distribution: `[ms, messages]` for every millisecond that has any, so
+    /// that a client can take the difference of two snapshots (a benchmark's steady
+    /// state, the last hour).
+    pub latency_histogram: Vec<[u64; 2]>,
 }
 
 impl DeviceStats {
@@ -107,6 +111,7 @@ impl DeviceStats {
             latency_p50_ms: Self::percentile(&latency, 0.5),
             latency_p99_ms: Self::percentile(&latency, 0.99),
             latency_max_ms: Self::percentile(&latency, 1.0),
+            latency_histogram: latency.iter().enumerate().filter(|(_, n)| **n > 0).map(|(ms, n)| [ms as u64, *n]).collect(),
         }
     }
 }
@@ -128,6 +133,34 @@ pub fn alert_message(store: &str, alert: &Alert) -> Publish {
     }
     let msg = Msg { id: &alert.alert_id, ts: alert.ts_ms, kind: &alert.kind, device: &alert.device, detail: &alert.detail, cleared: alert.cleared_ms.is_some() };
     Publish { topic: contract::alert_topic(store), payload: json(&msg), retain: false }
+}
+
+impl Till {
+    /// Acts on a burst of checked device messages in one transaction, fsynced once (group
+    /// commit), and returns each message's outcome in order. Each message's writes sit
+    /// behind a savepoint: a message that fails takes back only its own writes, the others
+    /// still commit. When this returns `Err` (the commit itself failed) nothing of the
+    /// burst was written and no message may be acknowledged.
+    pub fn on_device_messages(&mut self, msgs: &[Inbound]) -> Result<Vec<Result<Vec<Publish>>>> {
+        self.replica.begin_batch()?;
+        let mut results = Vec::with_capacity(msgs.len());
+        for msg in msgs {
+            if let Err(e) = self.replica.mark() {
+                self.replica.rollback_batch();
+                return Err(e.into());
+            }
+            let result = self.on_device_message(msg);
+            let step = if result.is_ok() { self.replica.keep_since_mark() } else { self.replica.undo_to_mark() };
+            if let Err(e) = step {
+                // SQLite already rolled the transaction back (a full disk, an I/O error).
+                self.replica.rollback_batch();
+                return Err(e.into());
+            }
+            results.push(result);
+        }
+        self.replica.commit_batch()?;
+        Ok(results)
+    }
 }
 
 impl Till {

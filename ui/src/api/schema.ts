@@ -634,6 +634,12 @@ export interface components {
              */
             handled: number;
             /**
+             * @description The whole distribution: `[ms, messages]` for every millisecond that has any, so
+             *     that a client can take the difference of two snapshots (a benchmark's steady
+             *     state, the last hour).
+             */
+            latency_histogram: number[][];
+            /**
              * Format: int64
              * @description Worst of the same (2000 means 2 s or more).
              */
