@@ -436,6 +436,17 @@ pub enum StockCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Set the level at or under which a SKU raises a low-stock alert (`serve` checks every second).
+    ReorderLevel {
+        #[command(flatten)]
+        data: DataArg,
+        /// SKU.
+        #[arg(long)]
+        sku: String,
+        /// Pieces, or grams for weighed products; `none` removes the level.
+        #[arg(long)]
+        level: String,
+    },
 }
 
 /// `shelf`.
@@ -708,6 +719,11 @@ pub struct ServeArgs {
     /// The built browser UI to serve at `/` (default: `ui/dist` when it exists).
     #[arg(long, env = "OPENTILL_UI")]
     pub ui: Option<PathBuf>,
+    /// Once enrolled with a cloud (`sync enroll`), push the journal this often, in seconds
+    /// (0: never; `sync push` by hand). While the cloud is unreachable the backlog stays on
+    /// disk and drains when it answers again.
+    #[arg(long, default_value_t = 10)]
+    pub push_every_secs: u64,
 }
 
 /// `demo`.

@@ -267,6 +267,19 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             println!("{sku}: {} {on_hand}", lang.pick("库存", "on hand"));
             Ok(())
         }
+        Command::Stock(StockCommand::ReorderLevel { data, sku, level }) => {
+            let mut till = open(&data.data)?;
+            let level = match level.as_str() {
+                "none" => None,
+                text => Some(text.parse::<i64>().map_err(|_| TillError::BadInput(format!("--level `{text}` must be a whole number or `none`")))?),
+            };
+            till.set_reorder_level(&sku, level)?;
+            match level {
+                Some(level) => println!("{sku}: {} {level}", lang.pick("补货线", "reorder level")),
+                None => println!("{sku}: {}", lang.pick("已取消补货线", "reorder level removed")),
+            }
+            Ok(())
+        }
         Command::StoredValue(StoredValueCommand::TopUp { data, account, amount: text, tender }) => {
             let mut till = open(&data.data)?;
             let value = amount(&till, &text, "--amount")?;
@@ -905,6 +918,10 @@ fn serve(args: cli::ServeArgs, lang: Lang) -> Outcome {
                 println!("{} mqtt://{host}:{port}", lang.pick("设备 MQTT 代理：", "device MQTT broker:"));
                 tokio::spawn(mqtt::run_bridge(host, port, credentials, shrink_window, state.till(), state.stats()));
             }
+        }
+        if args.push_every_secs > 0 {
+            let (data, every) = (args.data.data.clone(), std::time::Duration::from_secs(args.push_every_secs));
+            std::thread::Builder::new().name("cloud-push".into()).spawn(move || sync_cmd::push_forever(data, every)).context("starting the cloud push thread")?;
         }
         let mut app = opentill_till::api::router(state);
         if let Some(dir) = ui::resolve(args.ui) {

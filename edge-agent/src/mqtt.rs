@@ -202,7 +202,8 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
             }
         }
     });
-    // Once a second: release vend holds whose machine went silent, and look for shrink.
+    // Once a second: release vend holds whose machine went silent, look for shrink and
+    // for stock at or under its reorder level.
     let sweeper = till.clone();
     let alert_client = publisher.clone();
     tokio::spawn(async move {
@@ -215,10 +216,15 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
                 if let Err(e) = till.expire_vends() {
                     error!(error = %e, "cannot release expired vend holds");
                 }
-                till.check_shrink(shrink_window.as_millis() as i64).unwrap_or_else(|e| {
+                let mut alerts = till.check_shrink(shrink_window.as_millis() as i64).unwrap_or_else(|e| {
                     error!(error = %e, "cannot check shelves for shrink");
                     Vec::new()
-                })
+                });
+                alerts.extend(till.check_low_stock().unwrap_or_else(|e| {
+                    error!(error = %e, "cannot check stock against reorder levels");
+                    Vec::new()
+                }));
+                alerts
             })
             .await
             .unwrap_or_default();

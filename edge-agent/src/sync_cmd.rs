@@ -252,3 +252,50 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
     }
     Ok(())
 }
+
+/// `serve`'s store-and-forward to the cloud: every `every`, if this node is enrolled and
+/// has entries the cloud lacks, push them. Runs on its own thread with its own connection
+/// to the replica (SQLite in WAL mode lets it read while the till writes). While the
+/// cloud is unreachable it waits longer between tries (up to 5 minutes), and says so once.
+pub fn push_forever(data: std::path::PathBuf, every: Duration) {
+    let mut wait = every;
+    let mut failing = false;
+    loop {
+        std::thread::sleep(wait);
+        match push_once(&data) {
+            Ok(Some(pushed)) => {
+                if failing {
+                    tracing::info!("cloud reachable again");
+                }
+                if pushed > 0 {
+                    tracing::info!(pushed, "journal pushed to the cloud");
+                }
+                failing = false;
+                wait = every;
+            }
+            Ok(None) => wait = every,
+            Err(e) => {
+                if !failing {
+                    tracing::warn!(error = %e, "cannot push to the cloud; the backlog stays on disk and is retried");
+                }
+                failing = true;
+                wait = (wait * 2).clamp(every, Duration::from_secs(300));
+            }
+        }
+    }
+}
+
+/// One push if enrolled and behind: the number of entries the cloud newly acknowledged,
+/// or `None` when there is nothing to do.
+fn push_once(data: &Path) -> anyhow::Result<Option<u64>> {
+    let mut replica = Replica::open(data)?;
+    let state = replica.sync_state()?;
+    if state.pending() == 0 {
+        return Ok(None);
+    }
+    let Some(cloud) = state.cloud_url else { return Ok(None) };
+    let url = format!("{cloud}/v1/sync");
+    let agent = agent(Duration::from_secs(120));
+    let progress = push(&mut replica, 1000, now_ms, |bytes| post(&agent, &url, "application/octet-stream", &bytes), |_| {})?;
+    Ok(Some(progress.acked_seq - progress.start_seq))
+}

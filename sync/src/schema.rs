@@ -106,6 +106,10 @@ pub const MIGRATIONS: &[&str] = &[
     // 3: the edge agent's device state: registry and health, alerts, vends (holds and
     // their settlement), vending slots and telemetry, smart-shelf slots, revoked passes.
     DEVICES_MIGRATION,
+    // 4: reorder levels: stock at or under its level raises a low-stock alert.
+    r#"
+    CREATE TABLE reorder_levels (sku TEXT PRIMARY KEY, level INTEGER NOT NULL CHECK (level >= 0)) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 /// Migration 3, the edge agent's device tables. Device state is not a fact: facts (vend

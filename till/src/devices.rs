@@ -346,6 +346,38 @@ impl Till {
         Ok(out)
     }
 
+    /// Sets (or with `None` removes) the stock level at or under which `sku` raises a
+    /// `low_stock` alert.
+    pub fn set_reorder_level(&mut self, sku: &str, level: Option<i64>) -> Result<()> {
+        if self.replica.product_by_sku(sku)?.is_none() {
+            return Err(TillError::UnknownSku(sku.to_string()));
+        }
+        if let Some(level) = level
+            && !(0..=opentill_core::basket::MAX_GRAMS).contains(&level)
+        {
+            return Err(TillError::BadInput(format!("reorder level {level} must be 0 to {}", opentill_core::basket::MAX_GRAMS)));
+        }
+        self.replica.set_reorder_level(sku, level)?;
+        Ok(())
+    }
+
+    /// Raises a `low_stock` alert for every SKU whose stock on hand is at or under its
+    /// reorder level, and clears it once stock is back above. Returns the alerts to publish.
+    pub fn check_low_stock(&mut self) -> Result<Vec<Publish>> {
+        let store = self.replica.settings().store_id.clone();
+        let now = self.clock.now_ms();
+        let mut out = Vec::new();
+        for (sku, on_hand, level) in self.replica.reorder_levels()? {
+            let id = format!("low_stock:{sku}");
+            if on_hand <= level {
+                self.alert(&store, &mut out, &id, "low_stock", &sku, format!("{sku} has {on_hand} on hand, reorder level {level}"), now)?;
+            } else {
+                self.clear(&store, &mut out, &id, now)?;
+            }
+        }
+        Ok(out)
+    }
+
     /// Clears an open alert by hand (the back office saw to it).
     pub fn clear_alert(&mut self, alert_id: &str) -> Result<()> {
         if !self.replica.clear_alert(alert_id, self.clock.now_ms())? {

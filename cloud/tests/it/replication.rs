@@ -199,3 +199,54 @@ fn two_stores_converge_with_the_cloud_through_kills_and_resends() {
     assert_eq!(totals[0]["brand"], "acme-express");
     assert_eq!(totals[1]["brand"], "acme-mart");
 }
+
+fn pending(data: &str) -> u64 {
+    let status: serde_json::Value = serde_json::from_str(&ok(&["sync", "status", "--data", data, "--offline", "--format", "json"])).unwrap();
+    status["pending"].as_u64().unwrap()
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting until {what}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn serve_pushes_the_backlog_by_itself_and_keeps_it_while_the_cloud_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cloud").join("cloud.db");
+    let port = free_port();
+    let cloud = Cloud::start(&db, port);
+    let data = store(dir.path(), "a", "SH001", "till-1");
+    let db_arg = format!("sqlite:{}", db.display());
+    let code = cloud_ok(&["enrol-code", "--db", &db_arg, "--store", "SH001", "--tenant", "acme", "--brand", "acme-mart"]).trim().to_string();
+    ok(&["sync", "enroll", "--data", &data, "--cloud", &cloud.url, "--code", &code]);
+    let mut serve = Command::new(edge_bin())
+        .args(["serve", "--data", &data, "--listen", &format!("127.0.0.1:{}", free_port()), "--mqtt", "off", "--push-every-secs", "1"])
+        .env("OPENTILL_LANG", "en")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Sales rung up while the agent runs reach the cloud with no `sync push`.
+    ok(&["sale-loop", "--data", &data, "--count", "5", "--seed", "7"]);
+    assert!(pending(&data) > 0);
+    wait_until("the cloud holds the first sales", || pending(&data) == 0);
+    // The cloud goes away; sales go on and wait on disk.
+    cloud.kill();
+    ok(&["sale-loop", "--data", &data, "--count", "5", "--seed", "8"]);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let backlog = pending(&data);
+    assert!(backlog > 0, "nothing can be pushed while the cloud is down");
+    // It comes back on the same address: the backlog drains (the retry wait is at most a few seconds here).
+    let cloud = Cloud::start(&db, port);
+    wait_until("the backlog drains", || pending(&data) == 0);
+    let (_, _, sales, _) = local(&data);
+    let totals = cloud.get("/v1/totals");
+    let row = totals.as_array().unwrap().iter().find(|r| r["store_id"] == "SH001").unwrap().clone();
+    assert_eq!(row["sales_minor"].as_i64().unwrap(), sales, "the cloud's total equals the journal's");
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+}

@@ -459,4 +459,21 @@ impl Replica {
     pub fn is_revoked(&self, pass_id: &str) -> Result<bool> {
         Ok(self.conn.prepare_cached("SELECT 1 FROM revoked_passes WHERE pass_id = ?1")?.query_row([pass_id], |_| Ok(())).optional()?.is_some())
     }
+
+    /// Sets the stock level at or under which a SKU raises a low-stock alert; `None`
+    /// removes it.
+    pub fn set_reorder_level(&mut self, sku: &str, level: Option<i64>) -> Result<()> {
+        match level {
+            Some(level) => self.conn.prepare_cached("INSERT INTO reorder_levels (sku, level) VALUES (?1, ?2) ON CONFLICT (sku) DO UPDATE SET level = excluded.level")?.execute(params![sku, level])?,
+            None => self.conn.prepare_cached("DELETE FROM reorder_levels WHERE sku = ?1")?.execute([sku])?,
+        };
+        Ok(())
+    }
+
+    /// Every SKU with a reorder level: `(sku, on hand, level)`, by SKU.
+    pub fn reorder_levels(&self) -> Result<Vec<(String, i64, i64)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT r.sku, COALESCE(s.qty, 0), r.level FROM reorder_levels r LEFT JOIN stock s ON s.sku = r.sku ORDER BY r.sku")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
 }

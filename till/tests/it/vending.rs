@@ -207,3 +207,28 @@ fn a_burst_of_device_messages_commits_together_and_a_refused_one_does_not_stop_t
     assert_eq!(charges(&till), 1);
     assert_eq!(till.footfall("2026-11-22").unwrap().iter().map(|h| h.1).sum::<i64>(), 1, "one entry journaled");
 }
+
+#[test]
+fn stock_at_or_under_its_reorder_level_raises_one_alert_until_restocked() {
+    let (_dir, mut till, _clock) = machine();
+    assert!(matches!(till.set_reorder_level("NOPE", Some(3)), Err(opentill_till::TillError::UnknownSku(_))));
+    assert!(matches!(till.set_reorder_level("DRK-1", Some(-1)), Err(opentill_till::TillError::BadInput(_))));
+    let on_hand = till.replica().stock("DRK-1").unwrap();
+    till.adjust_stock("DRK-1", 5 - on_hand, "count", "test").unwrap();
+    till.set_reorder_level("DRK-1", Some(3)).unwrap();
+    let published = |out: Vec<opentill_till::devices::Publish>| -> Vec<(String, bool)> {
+        out.iter().map(|p| serde_json::from_slice::<serde_json::Value>(&p.payload).unwrap()).map(|v| (v["kind"].as_str().unwrap().to_string(), v["cleared"].as_bool().unwrap())).collect()
+    };
+    assert_eq!(published(till.check_low_stock().unwrap()), vec![]);
+    till.adjust_stock("DRK-1", -2, "damage", "test").unwrap();
+    assert_eq!(published(till.check_low_stock().unwrap()), vec![("low_stock".to_string(), false)]);
+    assert_eq!(published(till.check_low_stock().unwrap()), vec![], "an open alert is not raised again");
+    let open: Vec<_> = till.replica().alerts(10).unwrap().into_iter().filter(|a| a.kind == "low_stock" && a.cleared_ms.is_none()).collect();
+    assert_eq!(open.len(), 1);
+    assert!(open[0].detail.contains("DRK-1 has 3 on hand, reorder level 3"), "{}", open[0].detail);
+    till.adjust_stock("DRK-1", 24, "receive", "test").unwrap();
+    assert_eq!(published(till.check_low_stock().unwrap()), vec![("low_stock".to_string(), true)]);
+    till.set_reorder_level("DRK-1", None).unwrap();
+    till.adjust_stock("DRK-1", -27, "count", "test").unwrap();
+    assert_eq!(published(till.check_low_stock().unwrap()), vec![], "no level, no alert");
+}
