@@ -710,9 +710,14 @@ pub struct ServeArgs {
     pub listen: String,
     /// The devices' MQTT broker: `embedded:PORT` (rumqttd in this process, on all
     /// interfaces), `embedded:HOST:PORT`, `mqtt://[user:password@]host:port` (an external
-    /// broker such as Mosquitto), or `off`.
+    /// broker such as Mosquitto), `mqtts://[user:password@]host:port` (the same over TLS),
+    /// or `off`.
     #[arg(long, default_value = "embedded:1883", env = "OPENTILL_MQTT")]
     pub mqtt: String,
+    /// For `mqtts://`: the PEM file of the certificate authorities that signed the
+    /// broker's certificate (default: the system's bundle).
+    #[arg(long, env = "OPENTILL_MQTT_CA")]
+    pub mqtt_ca: Option<PathBuf>,
     /// How long after items leave a smart shelf a sale must cover them before a shrink alert.
     #[arg(long, default_value_t = 600)]
     pub shrink_window_secs: u64,

@@ -912,11 +912,13 @@ fn serve(args: cli::ServeArgs, lang: Lang) -> Outcome {
                 mqtt::start_embedded(addr)?;
                 println!("{} mqtt://{addr}", lang.pick("设备 MQTT 代理已启动：", "device MQTT broker listening:"));
                 let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
-                tokio::spawn(mqtt::run_bridge(host, addr.port(), None, shrink_window, state.till(), state.stats()));
+                tokio::spawn(mqtt::run_bridge(host, addr.port(), None, None, shrink_window, state.till(), state.stats()));
             }
-            mqtt::MqttMode::External { host, port, credentials } => {
-                println!("{} mqtt://{host}:{port}", lang.pick("设备 MQTT 代理：", "device MQTT broker:"));
-                tokio::spawn(mqtt::run_bridge(host, port, credentials, shrink_window, state.till(), state.stats()));
+            mqtt::MqttMode::External { host, port, credentials, tls } => {
+                let ca = if tls { Some(mqtt::load_ca(args.mqtt_ca.as_deref())?) } else { None };
+                let scheme = if tls { "mqtts" } else { "mqtt" };
+                println!("{} {scheme}://{host}:{port}", lang.pick("设备 MQTT 代理：", "device MQTT broker:"));
+                tokio::spawn(mqtt::run_bridge(host, port, credentials, ca, shrink_window, state.till(), state.stats()));
             }
         }
         if args.push_every_secs > 0 {

@@ -34,12 +34,15 @@ pub enum MqttMode {
         port: u16,
         /// `user:password` for the agent's own account.
         credentials: Option<(String, String)>,
+        /// `mqtts://`: TLS, the broker's certificate checked against `serve --mqtt-ca`.
+        tls: bool,
     },
 }
 
-/// Reads `off`, `embedded:PORT`, `embedded:HOST:PORT`, `mqtt://[user:pass@]host:port`.
+/// Reads `off`, `embedded:PORT`, `embedded:HOST:PORT`, `mqtt://[user:pass@]host:port`,
+/// `mqtts://[user:pass@]host:port`.
 pub fn parse_mode(text: &str) -> Result<MqttMode, String> {
-    let bad = || format!("`{text}` is not `off`, `embedded:PORT`, `embedded:HOST:PORT` or `mqtt://[user:password@]host:port`");
+    let bad = || format!("`{text}` is not `off`, `embedded:PORT`, `embedded:HOST:PORT`, `mqtt://[user:password@]host:port` or `mqtts://[user:password@]host:port`");
     if text == "off" {
         return Ok(MqttMode::Off);
     }
@@ -47,7 +50,12 @@ pub fn parse_mode(text: &str) -> Result<MqttMode, String> {
         let addr = if rest.contains(':') { rest.to_string() } else { format!("0.0.0.0:{rest}") };
         return addr.parse().map(MqttMode::Embedded).map_err(|_| bad());
     }
-    if let Some(rest) = text.strip_prefix("mqtt://") {
+    let (tls, rest) = match (text.strip_prefix("mqtt://"), text.strip_prefix("mqtts://")) {
+        (Some(rest), _) => (false, Some(rest)),
+        (_, Some(rest)) => (true, Some(rest)),
+        _ => (false, None),
+    };
+    if let Some(rest) = rest {
         let (credentials, hostport) = match rest.rsplit_once('@') {
             Some((cred, hp)) => {
                 let (u, p) = cred.split_once(':').ok_or_else(bad)?;
@@ -55,15 +63,13 @@ pub fn parse_mode(text: &str) -> Result<MqttMode, String> {
             }
             None => (None, rest),
         };
-        let (host, port) = hostport.rsplit_once(':').map_or((hostport, Some(1883)), |(h, p)| (h, p.parse().ok()));
+        let default_port = if tls { 8883 } else { 1883 };
+        let (host, port) = hostport.rsplit_once(':').map_or((hostport, Some(default_port)), |(h, p)| (h, p.parse().ok()));
         let port = port.ok_or_else(bad)?;
         if host.is_empty() {
             return Err(bad());
         }
-        return Ok(MqttMode::External { host: host.to_string(), port, credentials });
-    }
-    if text.starts_with("mqtts://") {
-        return Err(format!("`{text}`: TLS to an external broker is not supported yet; put the broker on the store LAN or use a local TLS-terminating bridge"));
+        return Ok(MqttMode::External { host: host.to_string(), port, credentials, tls });
     }
     Err(bad())
 }
@@ -72,6 +78,18 @@ pub fn parse_mode(text: &str) -> Result<MqttMode, String> {
 /// so that an oversized device message reaches the bridge and is refused with a reason,
 /// instead of dropping the bridge's connection.
 const MAX_PACKET: usize = 256 * 1024;
+
+/// The certificate authorities `mqtts://` trusts: the PEM file given, or the system's
+/// bundle. rustls is told to use *ring* for its cryptography.
+pub fn load_ca(path: Option<&std::path::Path>) -> anyhow::Result<Vec<u8>> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let path = path.unwrap_or(std::path::Path::new("/etc/ssl/certs/ca-certificates.crt"));
+    let pem = std::fs::read(path).with_context(|| format!("cannot read the MQTT CA certificates {} (set --mqtt-ca)", path.display()))?;
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        bail!("{} holds no PEM certificate", path.display());
+    }
+    Ok(pem)
+}
 
 /// Starts rumqttd on its own thread and waits until it answers. rumqttd has no shutdown:
 /// it ends with the process.
@@ -123,7 +141,7 @@ pub fn start_embedded(addr: SocketAddr) -> anyhow::Result<()> {
 }
 
 /// Connects the device bridge and runs it forever (it reconnects on its own).
-pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, String)>, shrink_window: Duration, till: Arc<Mutex<Till>>, stats: Arc<DeviceStats>) {
+pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, String)>, tls_ca: Option<Vec<u8>>, shrink_window: Duration, till: Arc<Mutex<Till>>, stats: Arc<DeviceStats>) {
     let store = lock(&till).replica().settings().store_id.clone();
     // Two connections: one receives and acknowledges device messages, the other publishes
     // commands, labels and alerts. On one connection, acknowledgements queue behind
@@ -135,6 +153,9 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
         options.set_keep_alive(Duration::from_secs(10)).set_clean_session(false).set_manual_acks(true).set_max_packet_size(MAX_PACKET, MAX_PACKET).set_inflight(100);
         if let Some((user, password)) = &credentials {
             options.set_credentials(user.clone(), password.clone());
+        }
+        if let Some(ca) = &tls_ca {
+            options.set_transport(rumqttc::Transport::tls_with_config(rumqttc::TlsConfiguration::Simple { ca: ca.clone(), alpn: None, client_auth: None }));
         }
         AsyncClient::new(options, 1_000)
     };
@@ -367,11 +388,11 @@ mod tests {
         assert_eq!(parse_mode("off"), Ok(MqttMode::Off));
         assert_eq!(parse_mode("embedded:1883"), Ok(MqttMode::Embedded("0.0.0.0:1883".parse().unwrap())));
         assert_eq!(parse_mode("embedded:127.0.0.1:2883"), Ok(MqttMode::Embedded("127.0.0.1:2883".parse().unwrap())));
-        assert_eq!(parse_mode("mqtt://broker.lan:1884"), Ok(MqttMode::External { host: "broker.lan".into(), port: 1884, credentials: None }));
-        assert_eq!(parse_mode("mqtt://agent:s3cret@10.0.0.2:1883"), Ok(MqttMode::External { host: "10.0.0.2".into(), port: 1883, credentials: Some(("agent".into(), "s3cret".into())) }));
+        assert_eq!(parse_mode("mqtt://broker.lan:1884"), Ok(MqttMode::External { host: "broker.lan".into(), port: 1884, credentials: None, tls: false }));
+        assert_eq!(parse_mode("mqtt://agent:s3cret@10.0.0.2:1883"), Ok(MqttMode::External { host: "10.0.0.2".into(), port: 1883, credentials: Some(("agent".into(), "s3cret".into())), tls: false }));
+        assert_eq!(parse_mode("mqtts://broker.lan"), Ok(MqttMode::External { host: "broker.lan".into(), port: 8883, credentials: None, tls: true }));
         for bad in ["", "embedded:", "embedded:x", "mqtt://", "mqtt://h:port", "tcp://h:1"] {
             assert!(parse_mode(bad).is_err(), "{bad}");
         }
-        assert!(parse_mode("mqtts://h:8883").unwrap_err().contains("TLS"));
     }
 }

@@ -389,3 +389,51 @@ fn shelf_labels_follow_prices_and_readings_raise_low_shelf_alerts() {
     let listed = ok(&["shelf", "list", "--data", &data]);
     assert!(listed.contains("S1/1\tDRK-1\t350 g ± 20 g\tpar 2\t1 (352 g)"), "{listed}");
 }
+
+/// A CA, and a certificate for `localhost` / 127.0.0.1 signed by it, made with the
+/// openssl command (scripts/setup.sh installs it).
+fn tls_files(dir: &Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let [ca_key, ca, key, csr, cert, ext] = ["ca.key", "ca.pem", "server.key", "server.csr", "server.pem", "san.ext"].map(|f| dir.join(format!("{name}-{f}")));
+    std::fs::write(&ext, "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).output().expect("openssl");
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let p = |p: &std::path::PathBuf| p.to_str().unwrap().to_string();
+    openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", &p(&ca_key), "-out", &p(&ca), "-days", "2", "-subj", &format!("/CN=OpenTill test CA {name}")]);
+    openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", &p(&key), "-out", &p(&csr), "-subj", "/CN=localhost"]);
+    openssl(&["x509", "-req", "-in", &p(&csr), "-CA", &p(&ca), "-CAkey", &p(&ca_key), "-CAcreateserial", "-out", &p(&cert), "-days", "2", "-extfile", &p(&ext)]);
+    (ca, cert, key)
+}
+
+#[test]
+fn the_agent_reaches_an_external_broker_over_tls_and_refuses_a_certificate_it_cannot_trust() {
+    let dir = store();
+    let data = data(&dir);
+    let (ca, cert, key) = tls_files(dir.path(), "good");
+    let (other_ca, _, _) = tls_files(dir.path(), "other");
+    let port = free_port();
+    // Mosquitto started by root drops to its own user, who cannot read our temporary
+    // directory: keep it as whoever runs the test.
+    let me = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    let _broker = Mosquitto::start(dir.path(), port, &format!("user {}\nallow_anonymous true\ncafile {}\ncertfile {}\nkeyfile {}", me.trim(), ca.display(), cert.display(), key.display()));
+    let announce = |id: &str| {
+        let out = Command::new("mosquitto_pub")
+            .args(["-h", "localhost", "-p", &port.to_string(), "--cafile", ca.to_str().unwrap(), "-q", "1", "-r", "-t", &format!("opentill/v1/SH001/dev/{id}/state")])
+            .args(["-m", &json!({"id": format!("{id}-on"), "ts": 1, "online": true, "kind": "shelf"}).to_string()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    announce("S-tls");
+    // Trusting the wrong CA: the agent runs, but nothing gets through.
+    let untrusting = Agent::start_with(&data, &format!("mqtts://localhost:{port}"), &["--mqtt-ca", other_ca.to_str().unwrap()]);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(untrusting.get("/api/devices").as_array().unwrap().len(), 0, "a broker whose certificate is not trusted is not used");
+    drop(untrusting);
+    let bad_ca = crate::edge(&["serve", "--data", &data, "--listen", "127.0.0.1:0", "--mqtt", &format!("mqtts://localhost:{port}"), "--mqtt-ca", key.to_str().unwrap()]);
+    assert!(!bad_ca.status.success() && String::from_utf8_lossy(&bad_ca.stderr).contains("holds no PEM certificate"), "{}", String::from_utf8_lossy(&bad_ca.stderr));
+    // Trusting the right one: the retained announcement arrives over TLS.
+    let agent = Agent::start_with(&data, &format!("mqtts://localhost:{port}"), &["--mqtt-ca", ca.to_str().unwrap()]);
+    wait_for("the device announced over TLS", Duration::from_secs(10), || has(&agent.get("/api/devices"), "device", "S-tls"));
+}
