@@ -9,6 +9,8 @@
 //! | `GET /v1/nodes` | every node and how much of its journal is held |
 //! | `GET /v1/quarantine` | batches kept aside |
 //! | `GET /v1/alerts` | alerts |
+//! | `POST /v1/passes/revoke` | admin: JSON `{store_id, pass_id}` → `{revoked}` (false when it already was) |
+//! | `POST /v1/revoked` | node-signed JSON `{store_id, node_id, since_ms, signature}` → `{passes: [{pass_id, revoked_ms}]}` |
 
 use std::sync::{Arc, Mutex};
 
@@ -19,14 +21,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
-use opentill_sync::protocol::{MAX_FRAME, enrol_message, normalize_code};
+use opentill_sync::protocol::{MAX_FRAME, enrol_message, normalize_code, revoked_request_message};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tracing::info;
 
 use crate::ingest::{Reply, handle};
-use crate::ledger::{EnrolOutcome, Ledger};
+use crate::ledger::{EnrolOutcome, Ledger, LedgerError};
 use crate::{code_hash, now_ms};
 
 /// Shared state: the storage, behind a lock (SQLite has one writer anyway).
@@ -42,10 +44,12 @@ pub fn router(ledger: Shared, admin_token: Option<String>) -> axum::Router {
         .route("/v1/nodes", get(nodes))
         .route("/v1/quarantine", get(quarantine))
         .route("/v1/alerts", get(alerts))
+        .route("/v1/passes/revoke", post(revoke_pass))
         .route_layer(axum::middleware::from_fn_with_state(token, require_admin));
     axum::Router::new()
         .route("/v1/enrol", post(enrol))
         .route("/v1/sync", post(sync))
+        .route("/v1/revoked", post(revoked))
         .merge(reads)
         .layer(DefaultBodyLimit::max(MAX_FRAME))
         .with_state(ledger)
@@ -77,6 +81,79 @@ async fn with_ledger<T: Send + 'static>(ledger: &Shared, work: impl FnOnce(&mut 
     })
     .await
     .map_err(|e| error(500, "internal", e.to_string()))
+}
+
+/// `POST /v1/passes/revoke` body.
+#[derive(Debug, Deserialize)]
+struct RevokeRequest {
+    store_id: String,
+    pass_id: String,
+}
+
+#[tracing::instrument(skip_all)]
+async fn revoke_pass(State(ledger): State<Shared>, body: Bytes) -> Response {
+    let request: RevokeRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(400, "bad_request", format!("revoke request: {e}")),
+    };
+    if request.pass_id.is_empty() || request.pass_id.len() > 64 {
+        return error(400, "bad_request", "pass_id must be 1 to 64 characters");
+    }
+    let (store, pass) = (request.store_id.clone(), request.pass_id.clone());
+    match with_ledger(&ledger, move |l| l.revoke_pass(&store, &pass, now_ms())).await {
+        Err(r) => r,
+        Ok(Err(LedgerError::UnknownStore(s))) => error(404, "unknown_store", format!("no store {s} in the cloud")),
+        Ok(Err(e)) => storage_error(e),
+        Ok(Ok(revoked)) => {
+            info!(store = %request.store_id, pass = %request.pass_id, "member pass revoked");
+            Json(json!({ "revoked": revoked })).into_response()
+        }
+    }
+}
+
+/// `POST /v1/revoked` body.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct RevokedRequest {
+    /// The node's store.
+    pub store_id: String,
+    /// The node.
+    pub node_id: String,
+    /// Passes revoked at or after this (unix ms).
+    pub since_ms: i64,
+    /// Signature of [`revoked_request_message`], hex.
+    pub signature: String,
+}
+
+#[tracing::instrument(skip_all)]
+async fn revoked(State(ledger): State<Shared>, body: Bytes) -> Response {
+    let request: RevokedRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(400, "bad_request", format!("revoked request: {e}")),
+    };
+    let Some(signature) = hex::decode(&request.signature).ok().and_then(|b| <[u8; 64]>::try_from(b).ok()) else {
+        return error(400, "bad_request", "signature must be 64 bytes of hex");
+    };
+    let (store, node, since) = (request.store_id.clone(), request.node_id.clone(), request.since_ms);
+    enum Found {
+        UnknownNode,
+        BadSignature,
+        Passes(Vec<(String, i64)>),
+    }
+    let found = with_ledger(&ledger, move |l| -> Result<Found, LedgerError> {
+        let Some(record) = l.node(&store, &node)? else { return Ok(Found::UnknownNode) };
+        if record.ledger.key.verify(&revoked_request_message(&store, &node, since), &Signature::from_bytes(&signature)).is_err() {
+            return Ok(Found::BadSignature);
+        }
+        Ok(Found::Passes(l.revoked_passes(&store, since)?))
+    })
+    .await;
+    match found {
+        Err(r) => r,
+        Ok(Err(e)) => storage_error(e),
+        Ok(Ok(Found::UnknownNode)) => error(403, "unknown_node", format!("node {}/{} is not enrolled", request.store_id, request.node_id)),
+        Ok(Ok(Found::BadSignature)) => error(403, "bad_signature", "the request is not signed by the node's enrolled key"),
+        Ok(Ok(Found::Passes(passes))) => Json(json!({ "passes": passes.iter().map(|(p, t)| json!({"pass_id": p, "revoked_ms": t})).collect::<Vec<_>>() })).into_response(),
+    }
 }
 
 fn storage_error(e: impl std::fmt::Display) -> Response {

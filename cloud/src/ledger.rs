@@ -21,6 +21,9 @@ pub enum LedgerError {
     /// Stored data could not be decoded.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// No store with this id (it gets one with its first enrolment code).
+    #[error("no store {0} in the cloud")]
+    UnknownStore(String),
 }
 
 /// Where a store sits in the tenant → brand → store hierarchy.
@@ -173,4 +176,8 @@ pub trait Ledger: Send {
     fn totals(&self) -> Result<Vec<StoreTotals>, LedgerError>;
     /// Every enrolled node.
     fn nodes(&self) -> Result<Vec<NodeSummary>, LedgerError>;
+    /// Revokes a member pass issued in a store; `false` if it already was.
+    fn revoke_pass(&mut self, store_id: &str, pass_id: &str, now_ms: i64) -> Result<bool, LedgerError>;
+    /// A store's revoked passes revoked at or after `since_ms`: `(pass_id, revoked_ms)`, oldest first.
+    fn revoked_passes(&self, store_id: &str, since_ms: i64) -> Result<Vec<(String, i64)>, LedgerError>;
 }

@@ -52,6 +52,19 @@ enum Command {
         #[arg(long, default_value_t = 72)]
         ttl_hours: i64,
     },
+    /// Revoke a member pass issued in a store; the store's agents learn it on their next
+    /// sync and refuse the pass at gates and vending machines from then on.
+    RevokePass {
+        /// The database: `sqlite:PATH`.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// The store that issued the pass.
+        #[arg(long)]
+        store: String,
+        /// The pass id (`opentill-edge pass issue` prints it).
+        #[arg(long)]
+        pass: String,
+    },
 }
 
 fn open(db: &str) -> anyhow::Result<SqliteLedger> {
@@ -98,6 +111,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             ledger.add_enrol_code(&StorePath { tenant, brand, store_id: store.clone() }, code_hash(&code), now, now + ttl_hours * 3_600_000)?;
             println!("{}-{}", &code[..5], &code[5..]);
             eprintln!("one-time code for store {store}, valid {ttl_hours} h: opentill-edge sync enroll --cloud URL --code {}-{}", &code[..5], &code[5..]);
+            Ok(())
+        }
+        Command::RevokePass { db, store, pass } => {
+            let mut ledger = open(&db)?;
+            if pass.is_empty() || pass.len() > 64 {
+                bail!("--pass must be 1 to 64 characters");
+            }
+            let new = ledger.revoke_pass(&store, &pass, now_ms())?;
+            println!("{}", if new { format!("pass {pass} of store {store} revoked") } else { format!("pass {pass} of store {store} was already revoked") });
             Ok(())
         }
     }

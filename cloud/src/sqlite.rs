@@ -96,6 +96,16 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE nodes ADD COLUMN reported_head INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE nodes ADD COLUMN last_seen_ms INTEGER;
     "#,
+    // 3: member passes revoked by head office, sent down to the store's nodes.
+    r#"
+    CREATE TABLE revoked_passes (
+        store_ref INTEGER NOT NULL REFERENCES stores(store_ref),
+        pass_id TEXT NOT NULL,
+        revoked_ms INTEGER NOT NULL,
+        PRIMARY KEY (store_ref, pass_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX revoked_passes_time ON revoked_passes(store_ref, revoked_ms);
+    "#,
 ];
 
 /// A [`Ledger`] in one SQLite file.
@@ -192,6 +202,21 @@ impl Ledger for SqliteLedger {
         )?;
         tx.commit()?;
         Ok(EnrolOutcome::Enrolled(path))
+    }
+
+    fn revoke_pass(&mut self, store_id: &str, pass_id: &str, now_ms: i64) -> Result<bool> {
+        let store_ref: Option<i64> = self.conn.prepare_cached("SELECT store_ref FROM stores WHERE store_id = ?1")?.query_row([store_id], |r| r.get(0)).optional()?;
+        let Some(store_ref) = store_ref else { return Err(LedgerError::UnknownStore(store_id.to_string())) };
+        let n = self.conn.prepare_cached("INSERT INTO revoked_passes (store_ref, pass_id, revoked_ms) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")?.execute(params![store_ref, pass_id, now_ms])?;
+        Ok(n == 1)
+    }
+
+    fn revoked_passes(&self, store_id: &str, since_ms: i64) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.pass_id, r.revoked_ms FROM revoked_passes r JOIN stores s USING (store_ref) WHERE s.store_id = ?1 AND r.revoked_ms >= ?2 ORDER BY r.revoked_ms, r.pass_id",
+        )?;
+        let rows = stmt.query_map(params![store_id, since_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn node(&self, store_id: &str, node_id: &str) -> Result<Option<NodeRecord>> {

@@ -262,6 +262,11 @@ pub fn push_forever(data: std::path::PathBuf, every: Duration) {
     let mut failing = false;
     loop {
         std::thread::sleep(wait);
+        match pull_revocations(&data) {
+            Ok(Some(new)) if new > 0 => tracing::info!(new, "member passes revoked by head office"),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "cannot fetch revoked passes"),
+        }
         match push_once(&data) {
             Ok(Some(pushed)) => {
                 if failing {
@@ -283,6 +288,27 @@ pub fn push_forever(data: std::path::PathBuf, every: Duration) {
             }
         }
     }
+}
+
+/// Asks the cloud for this store's member passes revoked since the last answer and
+/// records them; `None` when not enrolled.
+fn pull_revocations(data: &Path) -> anyhow::Result<Option<usize>> {
+    let mut replica = Replica::open(data)?;
+    let Some(cloud) = replica.sync_state()?.cloud_url else { return Ok(None) };
+    let settings = replica.settings().clone();
+    let since = replica.revocations_since()?;
+    let signature = replica.sign(&opentill_sync::protocol::revoked_request_message(&settings.store_id, &settings.node_id, since));
+    let request = serde_json::json!({ "store_id": settings.store_id, "node_id": settings.node_id, "since_ms": since, "signature": hex_encode(&signature) });
+    let reply = post(&agent(Duration::from_secs(30)), &format!("{cloud}/v1/revoked"), "application/json", request.to_string().as_bytes())?;
+    let reply: serde_json::Value = serde_json::from_slice(&reply).context("the cloud's revoked-pass reply is not JSON")?;
+    let passes: Vec<(String, i64)> = reply["passes"]
+        .as_array()
+        .context("the cloud's revoked-pass reply has no `passes`")?
+        .iter()
+        .map(|p| Some((p["pass_id"].as_str()?.to_string(), p["revoked_ms"].as_i64()?)))
+        .collect::<Option<_>>()
+        .context("a revoked pass in the cloud's reply is malformed")?;
+    Ok(Some(replica.apply_revocations(&passes)?))
 }
 
 /// One push if enrolled and behind: the number of entries the cloud newly acknowledged,

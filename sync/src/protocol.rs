@@ -441,6 +441,19 @@ impl Message {
 
 /// What a node signs to prove, when enrolling with a one-time code, that it holds the
 /// private key it enrols.
+/// What a node signs to ask the cloud for its store's member passes revoked at or after
+/// `since_ms` (`POST /v1/revoked`). Read-only: a replayed request only learns a list the
+/// node already had.
+pub fn revoked_request_message(store_id: &str, node_id: &str, since_ms: i64) -> Vec<u8> {
+    let mut out = b"opentill/revoked/v1\0".to_vec();
+    for part in [store_id.as_bytes(), node_id.as_bytes()] {
+        put_bytes(&mut out, part);
+    }
+    out.extend_from_slice(&since_ms.to_be_bytes());
+    out
+}
+
+/// What a node signs to enrol.
 pub fn enrol_message(code: &str, store_id: &str, node_id: &str, public_key: &[u8; 32]) -> Vec<u8> {
     let mut out = b"opentill/enrol/v1\0".to_vec();
     for part in [code.as_bytes(), store_id.as_bytes(), node_id.as_bytes()] {

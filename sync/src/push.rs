@@ -19,6 +19,7 @@ const CLOUD_URL: &str = "sync_cloud_url";
 const ACKED_SEQ: &str = "sync_acked_seq";
 const PUSHED_MS: &str = "sync_pushed_ms";
 const ENROLLED_MS: &str = "sync_enrolled_ms";
+const REVOKED_SINCE_MS: &str = "sync_revoked_since_ms";
 
 /// What the node knows about its replication to the cloud.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -50,6 +51,30 @@ impl Replica {
     fn meta_set(&self, key: &str, value: &str) -> Result<(), ReplicaError> {
         self.conn.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?.execute(params![key, value])?;
         Ok(())
+    }
+
+    /// Where the next request for revoked passes starts (the newest revocation the cloud
+    /// sent so far; 0 before the first).
+    pub fn revocations_since(&self) -> Result<i64, ReplicaError> {
+        self.meta_get(REVOKED_SINCE_MS)?.map(|v| v.parse().map_err(|_| ReplicaError::BadSetting(REVOKED_SINCE_MS))).transpose().map(|v| v.unwrap_or(0))
+    }
+
+    /// Records member passes the cloud says are revoked, `(pass_id, revoked_ms)`, and moves
+    /// [`Replica::revocations_since`] past them, in one transaction. Returns how many were new.
+    pub fn apply_revocations(&mut self, passes: &[(String, i64)]) -> Result<usize, ReplicaError> {
+        let tx = crate::replica::write(&mut self.conn)?;
+        let mut new = 0;
+        let mut newest = None;
+        for (pass_id, revoked_ms) in passes {
+            new += tx.prepare_cached("INSERT INTO revoked_passes (pass_id, revoked_ms) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?.execute(params![pass_id, revoked_ms])?;
+            newest = newest.max(Some(*revoked_ms));
+        }
+        if let Some(newest) = newest {
+            // `since` is inclusive: the next answer repeats the newest ones, harmlessly.
+            tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", params![REVOKED_SINCE_MS, newest.to_string()])?;
+        }
+        tx.commit()?;
+        Ok(new)
     }
 
     /// The node's sync state.

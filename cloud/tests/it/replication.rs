@@ -214,7 +214,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 }
 
 #[test]
-fn serve_pushes_the_backlog_by_itself_and_keeps_it_while_the_cloud_is_down() {
+fn serve_pushes_the_backlog_by_itself_keeps_it_while_the_cloud_is_down_and_learns_revoked_passes() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("cloud").join("cloud.db");
     let port = free_port();
@@ -243,6 +243,23 @@ fn serve_pushes_the_backlog_by_itself_and_keeps_it_while_the_cloud_is_down() {
     // It comes back on the same address: the backlog drains (the retry wait is at most a few seconds here).
     let cloud = Cloud::start(&db, port);
     wait_until("the backlog drains", || pending(&data) == 0);
+    // Head office revokes a member pass: the store's agent learns it by itself.
+    ok(&["stored-value", "top-up", "--data", &data, "--account", "M001", "--amount", "10", "--tender", "cash"]);
+    let issued = edge(&["pass", "issue", "--data", &data, "--account", "M001"]);
+    assert!(issued.status.success());
+    let pass_id = String::from_utf8_lossy(&issued.stderr).split_whitespace().nth(1).unwrap().to_string();
+    assert!(!Replica::open(Path::new(&data)).unwrap().is_revoked(&pass_id).unwrap());
+    let out = cloud_ok(&["revoke-pass", "--db", &db_arg, "--store", "SH001", "--pass", &pass_id]);
+    assert!(out.contains("revoked"), "{out}");
+    let unknown = Command::new(crate::cloud_bin()).args(["revoke-pass", "--db", &db_arg, "--store", "NOPE", "--pass", "x"]).output().unwrap();
+    assert!(!unknown.status.success() && String::from_utf8_lossy(&unknown.stderr).contains("no store NOPE"));
+    wait_until("the revocation reaches the store", || Replica::open(Path::new(&data)).unwrap().is_revoked(&pass_id).unwrap());
+    // Only the node's own key may ask.
+    let forged = serde_json::json!({"store_id": "SH001", "node_id": "till-1", "since_ms": 0, "signature": "00".repeat(64)});
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let response = agent.post(&format!("{}/v1/revoked", cloud.url)).header("content-type", "application/json").send(forged.to_string().as_bytes()).unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+
     let (_, _, sales, _) = local(&data);
     let totals = cloud.get("/v1/totals");
     let row = totals.as_array().unwrap().iter().find(|r| r["store_id"] == "SH001").unwrap().clone();
