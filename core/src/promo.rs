@@ -97,6 +97,7 @@ pub use config::{
 };
 pub use input::{Member, PresentedCoupon, PricingContext, PromoLine};
 pub use pricing::{Applied, LinePrice, LineShare, Offer, Pricing, Refusal, RefusalReason, Stage};
+pub use search::DEFAULT_WORK_LIMIT;
 
 use crate::i18n::Lang;
 use eval::OfferRef;
@@ -104,14 +105,15 @@ use eval::OfferRef;
 impl PromotionSet {
     /// Prices `lines` for the best combination of promotions and presented coupons.
     pub fn price(&self, lines: &[PromoLine], ctx: &PricingContext) -> Pricing {
-        self.price_with_limit(lines, ctx, search::DEFAULT_NODE_LIMIT)
+        self.price_with_limit(lines, ctx, DEFAULT_WORK_LIMIT)
     }
 
-    /// [`PromotionSet::price`] with a different search budget (nodes visited before the
-    /// optimiser settles for the best found so far).
-    pub fn price_with_limit(&self, lines: &[PromoLine], ctx: &PricingContext, node_limit: u64) -> Pricing {
+    /// [`PromotionSet::price`] with a different search budget: the work (see
+    /// [`Pricing::work`]) the optimiser may do before it settles for the best combination
+    /// found so far. [`DEFAULT_WORK_LIMIT`] is what `price` uses.
+    pub fn price_with_limit(&self, lines: &[PromoLine], ctx: &PricingContext, work_limit: u64) -> Pricing {
         let problem = eval::Problem::new(self, lines, ctx, false);
-        let searched = search::optimise(&problem, node_limit);
+        let searched = search::optimise(&problem, work_limit);
         build(&problem, &searched)
     }
 }
@@ -175,6 +177,6 @@ fn build(problem: &eval::Problem, searched: &search::Searched) -> Pricing {
         total: gross - outcome.total,
         proven_optimal: searched.proven,
         upper_bound: searched.upper_bound.max(outcome.total),
-        nodes: searched.nodes,
+        work: searched.nodes,
     }
 }

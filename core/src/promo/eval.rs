@@ -2,7 +2,7 @@
 //! are allowed, and what a chosen combination saves on each line. The optimiser searches
 //! over these; the exhaustive test enumerates them; both use this one evaluation.
 
-use crate::rounding::{RoundingMode, allocate, div_round};
+use crate::rounding::{RoundingMode, allocate, allocate_into, div_round};
 
 use super::config::{CouponKind, CouponUses, Moment, PromoKind, PromotionSet, ThresholdRule};
 use super::input::{PricingContext, PromoLine};
@@ -52,6 +52,22 @@ pub(crate) struct AppliedRaw {
     pub offer: OfferRef,
     pub lines: Vec<(u16, i64)>,
     pub base: i64,
+}
+
+/// Buffers [`Problem::evaluate_into`] reuses from one call to the next.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    touched_by: Vec<Option<u32>>,
+    promos: Vec<u32>,
+    positions: Vec<u16>,
+    order: Vec<u32>,
+    net1: Vec<i64>,
+    rem: Vec<i64>,
+    net2: Vec<i64>,
+    touched: Vec<u16>,
+    weights: Vec<i64>,
+    parts: Vec<i64>,
+    remainders: Vec<(i128, usize)>,
 }
 
 /// What a selection saves, line by line and offer by offer.
@@ -251,59 +267,118 @@ impl<'a> Problem<'a> {
     /// cost and spread over them in proportion to that ([`allocate`]), so no line goes
     /// below zero.
     pub(crate) fn evaluate(&self, sel: &Selection) -> Outcome {
+        let mut out = Outcome::default();
+        self.evaluate_into(sel, &mut out, &mut Scratch::default(), true);
+        out
+    }
+
+    /// [`Problem::evaluate`] into `out`, reusing buffers; the applied offers are listed
+    /// only when `record` is set. Returns the total saving.
+    pub(crate) fn evaluate_into(&self, sel: &Selection, out: &mut Outcome, scratch: &mut Scratch, record: bool) -> i64 {
         let n = self.lines.len();
-        let mut out = Outcome { item: vec![0; n], order: vec![0; n], coupon: vec![0; n], applied: Vec::new(), total: 0 };
+        for v in [&mut out.item, &mut out.order, &mut out.coupon] {
+            v.clear();
+            v.resize(n, 0);
+        }
+        out.applied.clear();
+        let Scratch { touched_by, promos, positions, order, net1, rem, net2, touched, weights, parts, remainders } = scratch;
         // The item promotion each line is touched by: assigned, and doing something to it.
-        let mut touched_by: Vec<Option<u32>> = vec![None; n];
-        let mut promos: Vec<u32> = sel.item.iter().flatten().copied().collect();
+        touched_by.clear();
+        touched_by.resize(n, None);
+        promos.clear();
+        promos.extend(sel.item.iter().flatten().copied());
         promos.sort_unstable();
         promos.dedup();
-        let mut positions = Vec::new();
-        for p in promos {
+        for &p in promos.iter() {
             positions.clear();
             positions.extend((0..n).filter(|&i| sel.item[i] == Some(p)).map(|i| i as u16));
-            let (savings, touched) = self.item_effect(p, &positions);
+            if self.is_per_line(p) {
+                let mut total = 0;
+                for &pos in positions.iter() {
+                    let s = self.line_saving(p, pos as usize).unwrap_or(0);
+                    out.item[pos as usize] = s;
+                    total += s;
+                    if s > 0 {
+                        touched_by[pos as usize] = Some(p);
+                    }
+                }
+                if record && total > 0 {
+                    let lines = positions.iter().map(|&pos| (pos, out.item[pos as usize])).filter(|&(_, s)| s > 0).collect();
+                    out.applied.push(AppliedRaw { offer: OfferRef::Promotion(p), lines, base: 0 });
+                }
+                continue;
+            }
+            let (savings, is_touched) = self.item_effect(p, positions);
             let mut lines = Vec::new();
-            for ((&pos, &s), &t) in positions.iter().zip(&savings).zip(&touched) {
+            for ((&pos, &s), &t) in positions.iter().zip(&savings).zip(&is_touched) {
                 out.item[pos as usize] = s;
                 if t {
                     touched_by[pos as usize] = Some(p);
-                    lines.push((pos, s));
+                    if record {
+                        lines.push((pos, s));
+                    }
                 }
             }
-            if savings.iter().sum::<i64>() > 0 {
+            if record && savings.iter().sum::<i64>() > 0 {
                 out.applied.push(AppliedRaw { offer: OfferRef::Promotion(p), lines, base: 0 });
             }
         }
-        let net1: Vec<i64> = (0..n).map(|i| self.lines[i].gross - out.item[i]).collect();
-        let mut rem = net1.clone();
-        let mut net2: Option<Vec<i64>> = None;
-        let mut chosen = sel.order.clone();
-        chosen.sort_unstable();
-        for o in chosen {
+        net1.clear();
+        net1.extend((0..n).map(|i| self.lines[i].gross - out.item[i]));
+        rem.clear();
+        rem.extend_from_slice(net1);
+        let mut coupons_started = false;
+        order.clear();
+        order.extend_from_slice(&sel.order);
+        order.sort_unstable();
+        for &o in order.iter() {
             let offer = &self.order[o as usize];
             let is_coupon = matches!(offer.offer, OfferRef::Coupon(_));
-            if is_coupon && net2.is_none() {
-                net2 = Some(rem.clone());
+            if is_coupon && !coupons_started {
+                coupons_started = true;
+                net2.clear();
+                net2.extend_from_slice(rem);
             }
-            let base_of = if is_coupon { net2.as_ref().unwrap_or(&net1) } else { &net1 };
-            let touched: Vec<u16> = offer.scope_lines.iter().copied().filter(|&l| !self.blocked(touched_by[l as usize], o as usize)).collect();
+            let base_of: &[i64] = if is_coupon { net2 } else { net1 };
+            touched.clear();
+            touched.extend(offer.scope_lines.iter().copied().filter(|&l| !self.blocked(touched_by[l as usize], o as usize)));
             let base: i64 = touched.iter().map(|&l| base_of[l as usize]).sum();
-            let weights: Vec<i64> = touched.iter().map(|&l| rem[l as usize]).collect();
+            weights.clear();
+            weights.extend(touched.iter().map(|&l| rem[l as usize]));
             let saving = self.declared(o as usize, base).min(weights.iter().sum()).max(0);
             if saving == 0 {
                 continue;
             }
-            let parts = allocate(saving, &weights);
+            allocate_into(saving, weights, parts, remainders);
             let target = if is_coupon { &mut out.coupon } else { &mut out.order };
-            for (&l, &part) in touched.iter().zip(&parts) {
+            for (&l, &part) in touched.iter().zip(parts.iter()) {
                 rem[l as usize] -= part;
                 target[l as usize] += part;
             }
-            out.applied.push(AppliedRaw { offer: offer.offer, lines: touched.into_iter().zip(parts).filter(|(_, s)| *s != 0).collect(), base });
+            if record {
+                out.applied.push(AppliedRaw { offer: offer.offer, lines: touched.iter().copied().zip(parts.iter().copied()).filter(|(_, s)| *s != 0).collect(), base });
+            }
         }
         out.total = (0..n).map(|i| out.item[i] + out.order[i] + out.coupon[i]).sum();
-        out
+        out.total
+    }
+
+    /// Whether a promotion is priced line by line (折扣, 特价, 会员价) rather than over a
+    /// pool of lines.
+    pub(crate) fn is_per_line(&self, promo: u32) -> bool {
+        matches!(self.set.promotions[promo as usize].kind, PromoKind::PercentOff { .. } | PromoKind::FixedPrice { .. } | PromoKind::MemberPrice { .. })
+    }
+
+    /// What a promotion priced line by line (折扣, 特价, 会员价) saves on the line at `pos`;
+    /// `None` for pooled promotions (买N送M, bundles, flash sales).
+    pub(crate) fn line_saving(&self, promo: u32, pos: usize) -> Option<i64> {
+        let line = &self.lines[pos];
+        match &self.set.promotions[promo as usize].kind {
+            PromoKind::PercentOff { percent_bp, .. } => Some(percent_of(line.gross, *percent_bp)),
+            PromoKind::FixedPrice { price, .. } => Some(price_saving(line, *price)),
+            PromoKind::MemberPrice { prices } => Some(member_price(prices, line, self.ctx).map_or(0, |price| price_saving(line, price))),
+            _ => None,
+        }
     }
 
     /// What item promotion `promo` saves on each of the lines at `positions`, all of
@@ -334,9 +409,7 @@ impl<'a> Problem<'a> {
         let line = |pos: u16| &self.lines[pos as usize];
         let promotion = &self.set.promotions[promo as usize];
         match &promotion.kind {
-            PromoKind::PercentOff { percent_bp, .. } => positions.iter().map(|&p| percent_of(line(p).gross, *percent_bp)).collect(),
-            PromoKind::FixedPrice { price, .. } => positions.iter().map(|&p| price_saving(line(p), *price)).collect(),
-            PromoKind::MemberPrice { prices } => positions.iter().map(|&p| member_price(prices, line(p), self.ctx).map_or(0, |price| price_saving(line(p), price))).collect(),
+            PromoKind::PercentOff { .. } | PromoKind::FixedPrice { .. } | PromoKind::MemberPrice { .. } => positions.iter().map(|&p| self.line_saving(promo, p as usize).unwrap_or(0)).collect(),
             PromoKind::BuyGet { buy, get, .. } => {
                 let pieces: i64 = positions.iter().map(|&p| line(p).pieces()).sum();
                 let group = i64::from(*buy) + i64::from(*get);

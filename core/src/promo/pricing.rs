@@ -168,6 +168,7 @@ pub struct Pricing {
     pub proven_optimal: bool,
     /// No allowed combination saves more than this. Equal to `saving` when proven.
     pub upper_bound: i64,
-    /// Search nodes visited, for benchmarks and logs.
-    pub nodes: u64,
+    /// Search work done, for benchmarks and logs: search nodes, with building the bounds for
+    /// a set of order-level offers and pricing a complete combination charged one per line.
+    pub work: u64,
 }

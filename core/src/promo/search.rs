@@ -32,20 +32,29 @@
 //!   offers added later, because they only lower the chosen offers' bases.
 //!
 //! Leaves are priced by [`Problem::evaluate`], the same function that prices the result.
-//! The search visits at most a node budget; past it, the best combination found so far
+//! The search does at most a budget of work; past it, the best combination found so far
 //! (the first one is the greedy choice: best offers first, best item options) is returned
-//! with `proven = false` and the root bound as the upper bound.
+//! with `proven = false` and, as the upper bound, the highest bound among the parts of the
+//! search left unexplored.
 
 use std::collections::HashMap;
 
 use super::config::{CouponKind, PromoKind};
-use super::eval::{OfferRef, Problem, RuleRef, Selection, percent_of, price_saving, member_price};
+use super::eval::{OfferRef, Outcome, Problem, RuleRef, Scratch, Selection};
 
 /// Fixed-point scale of the line bounds: 1/10,000 fen, so that basis points multiply exactly.
 const SCALE: i128 = 10_000;
 
-/// The search stops exploring after this many nodes by default (a few milliseconds).
-pub(crate) const DEFAULT_NODE_LIMIT: u64 = 20_000;
+/// How much work [`PromotionSet::price`](super::PromotionSet::price) lets the optimiser do
+/// before it settles for the best combination found. Work counts search nodes; building the
+/// bounds for a set of order-level offers and pricing a complete combination are charged
+/// one per line, as they cost that much more. On the benchmark machine (2 cores, shared)
+/// this is about 1.5 ms at worst; see BENCHMARKS.md.
+pub const DEFAULT_WORK_LIMIT: u64 = 8_000;
+/// Work charged per line for building an item search.
+const STATE_COST: u64 = 1;
+/// Work charged per line for pricing a leaf.
+const LEAF_COST: u64 = 1;
 
 /// One item option of a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,9 +64,13 @@ struct Opt {
     pooled: Option<usize>,
     /// Exact saving (per-line promotions) or an upper bound (pooled ones).
     saving: i64,
+    /// What the option is expected to save, to try the likeliest options first: the
+    /// saving, or for a pooled one the line's share in the pool's best subset of lines
+    /// (negative for a line outside it, so that the pool is tried last).
+    estimate: i64,
 }
 
-const NONE: Opt = Opt { promo: None, pooled: None, saving: 0 };
+const NONE: Opt = Opt { promo: None, pooled: None, saving: 0, estimate: 0 };
 
 #[derive(Debug, Clone)]
 struct Pooled {
@@ -120,22 +133,16 @@ pub(crate) fn optimise(problem: &Problem, node_limit: u64) -> Searched {
             if promotion.kind.is_order_level() || !problem.item_eligible(p, pos) {
                 continue;
             }
-            let line = &lines[pos];
-            let saving = match &promotion.kind {
-                PromoKind::PercentOff { percent_bp, .. } => percent_of(line.gross, *percent_bp),
-                PromoKind::FixedPrice { price, .. } => price_saving(line, *price),
-                PromoKind::MemberPrice { prices } => member_price(prices, line, problem.ctx).map_or(0, |price| price_saving(line, price)),
-                _ => {
-                    let at = *pooled_at.entry(p).or_insert_with(|| {
-                        pooled.push(Pooled { promo: p, lines: Vec::new(), best: None });
-                        pooled.len() - 1
-                    });
-                    pooled[at].lines.push(pos as u16);
-                    continue;
-                }
+            let Some(saving) = problem.line_saving(p, pos) else {
+                let at = *pooled_at.entry(p).or_insert_with(|| {
+                    pooled.push(Pooled { promo: p, lines: Vec::new(), best: None });
+                    pooled.len() - 1
+                });
+                pooled[at].lines.push(pos as u16);
+                continue;
             };
             if saving > 0 {
-                separable.push(Opt { promo: Some(p), pooled: None, saving });
+                separable.push(Opt { promo: Some(p), pooled: None, saving, estimate: saving });
             }
         }
         // Best first; ties go to the higher priority, then the earlier promotion.
@@ -165,19 +172,27 @@ pub(crate) fn optimise(problem: &Problem, node_limit: u64) -> Searched {
         if bounds.iter().all(|&b| b == 0) {
             continue;
         }
+        // The best subset of lines for the pool alone (all of them if too many to try).
+        let mut members: Vec<u16> = pool.lines.clone();
         if pool.lines.len() <= POOL_ENUMERATE {
             let mut subset = Vec::with_capacity(pool.lines.len());
-            pool.best = (1u32..1 << pool.lines.len())
-                .map(|bits| {
-                    subset.clear();
-                    subset.extend((0..pool.lines.len()).filter(|i| bits & (1 << i) != 0).map(|i| pool.lines[i]));
-                    problem.item_savings(pool.promo, &subset).iter().sum::<i64>()
-                })
-                .max();
+            let (mut best, mut best_bits) = (-1, 0u32);
+            for bits in 1u32..1 << pool.lines.len() {
+                subset.clear();
+                subset.extend((0..pool.lines.len()).filter(|i| bits & (1 << i) != 0).map(|i| pool.lines[i]));
+                let saving = problem.item_savings(pool.promo, &subset).iter().sum::<i64>();
+                if saving > best {
+                    (best, best_bits) = (saving, bits);
+                }
+            }
+            pool.best = Some(best);
+            members = (0..pool.lines.len()).filter(|i| best_bits & (1 << i) != 0).map(|i| pool.lines[i]).collect();
         }
+        let shares = problem.item_savings(pool.promo, &members);
         let at = kept_pooled.len();
         for (&l, &ub) in pool.lines.iter().zip(&bounds) {
-            options[l as usize].push(Opt { promo: Some(pool.promo), pooled: Some(at), saving: ub });
+            let estimate = members.iter().position(|&m| m == l).map_or(-1, |i| shares[i]);
+            options[l as usize].push(Opt { promo: Some(pool.promo), pooled: Some(at), saving: ub, estimate });
         }
         kept_pooled.push(pool);
     }
@@ -237,7 +252,7 @@ pub(crate) fn optimise(problem: &Problem, node_limit: u64) -> Searched {
     let mut components: Vec<Component> = components.into_values().collect();
     components.sort_by_key(|c| c.lines[0]);
 
-    let mut search = Search { problem, options: &options, pooled: &pooled, relaxed: &relaxed, nodes: 0, limit: node_limit, aborted: false };
+    let mut search = Search { problem, selection: Selection::default(), outcome: Outcome::default(), scratch: Scratch::default(), options: &options, pooled: &pooled, relaxed: &relaxed, nodes: 0, limit: node_limit, aborted: false, open: 0 };
     let mut selection = Selection { item: vec![None; n], order: Vec::new() };
     let mut proven = true;
     let mut upper_bound = 0;
@@ -323,12 +338,19 @@ struct Best {
 
 struct Search<'a, 'p> {
     problem: &'a Problem<'p>,
+    /// Buffers for pricing leaves.
+    selection: Selection,
+    outcome: Outcome,
+    scratch: Scratch,
     options: &'a [Vec<Opt>],
     pooled: &'a [Pooled],
     relaxed: &'a [i64],
     nodes: u64,
     limit: u64,
     aborted: bool,
+    /// Once aborted: the highest bound (scaled) of the parts of the current component left
+    /// unexplored, so that the reported upper bound covers them.
+    open: i128,
 }
 
 /// How a step offer's reduction depends on its base, for the knapsack bound.
@@ -432,18 +454,20 @@ impl Prep {
     /// lowers the base of each chosen percentage coupon bounded per line whose scope holds
     /// all its lines, so together they are worth at most `1 - rates` of it.
     fn rest(&self, search: &Search, chosen: &[usize], from: usize) -> i128 {
+        self.cliques[from..].iter().map(|q| q.iter().filter(|&&o| self.compatible(o, chosen)).map(|&o| self.rest_of(search, chosen, o)).max().unwrap_or(0)).sum()
+    }
+
+    /// Upper bound (scaled) on what offer `o` adds to the offers `chosen`, whatever else
+    /// is added: its gross-case value, weighted as in [`Prep::rest`].
+    fn rest_of(&self, search: &Search, chosen: &[usize], o: usize) -> i128 {
         let k = self.k();
-        let weight = |o: usize| -> i128 {
-            if !matches!(search.problem.order[self.offers[o]].offer, OfferRef::Promotion(_)) {
-                return SCALE;
-            }
+        let weight = if matches!(search.problem.order[self.offers[o]].offer, OfferRef::Promotion(_)) {
             let rates: i128 = chosen.iter().filter(|&&c| self.subset[o * k + c]).filter_map(|&c| self.linear_bp[c]).sum();
             (SCALE - rates).max(0)
+        } else {
+            SCALE
         };
-        self.cliques[from..]
-            .iter()
-            .map(|q| q.iter().filter(|&&o| self.compatible(o, chosen)).map(|&o| weight(o) * i128::from(search.relaxed[self.offers[o]])).max().unwrap_or(0))
-            .sum()
+        weight * i128::from(search.relaxed[self.offers[o]])
     }
 }
 
@@ -458,16 +482,18 @@ impl Search<'_, '_> {
         }
         let prep = Prep::new(self, comp);
         let root = ItemSearch::new(self, comp, &prep, &[]);
-        let root_bound = (root.bound(self, 0) + prep.rest(self, &[], 0)) / SCALE;
+        let root_bound = root.bound(self, 0) + prep.rest(self, &[], 0);
         let mut best: Option<Best> = None;
         let was_aborted = self.aborted;
         self.aborted = false;
+        self.open = 0;
         let mut chosen = Vec::new();
-        self.offer_dfs(comp, &prep, 0, &mut chosen, root, &mut best);
+        self.offer_dfs(comp, &prep, 0, &mut chosen, root, root_bound, &mut best);
         let proven = !self.aborted;
         self.aborted |= was_aborted;
         let best = best.expect("the first descent always reaches a leaf");
-        (best, proven, root_bound as i64)
+        let bound = if proven { best.value } else { best.value.max((self.open / SCALE) as i64) };
+        (best, proven, bound)
     }
 
     fn out_of_budget(&mut self, best: &Option<Best>) -> bool {
@@ -482,46 +508,72 @@ impl Search<'_, '_> {
     /// offers chosen so far: its root bound still holds whatever offers are added later
     /// (they only lower its offers' bases), and each later clique adds at most its best
     /// compatible offer's gross-case value. Children are visited best bound first.
-    fn offer_dfs<'c>(&mut self, comp: &'c Component, prep: &'c Prep, at: usize, chosen: &mut Vec<usize>, state: ItemSearch<'c>, best: &mut Option<Best>) {
+    ///
+    /// `bound` bounds this node's subtree; if the budget runs out, the bounds of what is
+    /// left unexplored go into `open`.
+    #[allow(clippy::too_many_arguments)]
+    fn offer_dfs<'c>(&mut self, comp: &'c Component, prep: &'c Prep, at: usize, chosen: &mut Vec<usize>, state: ItemSearch<'c>, bound: i128, best: &mut Option<Best>) {
         self.nodes += 1;
         if self.out_of_budget(best) {
+            self.open = self.open.max(bound);
             return;
         }
         let floor = |best: &Option<Best>| (i128::from(best.as_ref().map_or(-1, |b| b.value)) + 1) * SCALE;
         if at == prep.cliques.len() {
             let mut state = state;
-            if state.bound(self, 0) >= floor(best) {
+            let bound = state.bound(self, 0);
+            if bound >= floor(best) {
                 state.dfs(self, 0, best);
+                if self.aborted {
+                    self.open = self.open.max(bound);
+                }
             }
             return;
         }
-        let mut children: Vec<(i128, Option<usize>, ItemSearch)> = Vec::new();
+        // A child's bound before building its item search: this state's bound holds for
+        // any offers added, and the added offer is worth at most its gross-case value
+        // (less the rates of chosen coupons it lowers, as in `Prep::rest`).
+        let here = state.bound(self, 0);
+        let mut children: Vec<(i128, Option<usize>)> = Vec::new();
         for &o in &prep.cliques[at] {
             if !prep.compatible(o, chosen) {
                 continue;
             }
+            let alone = prep.rest_of(self, chosen, o);
             chosen.push(o);
-            let child = ItemSearch::new(self, comp, prep, chosen);
-            let bound = child.bound(self, 0) + prep.rest(self, chosen, at + 1);
+            let bound = here + alone + prep.rest(self, chosen, at + 1);
             chosen.pop();
-            children.push((bound, Some(o), child));
+            children.push((bound, Some(o)));
         }
-        let bound = state.bound(self, 0) + prep.rest(self, chosen, at + 1);
-        children.push((bound, None, state));
+        children.push((here + prep.rest(self, chosen, at + 1), None));
         children.sort_by_key(|c| std::cmp::Reverse(c.0));
-        for (bound, offer, child) in children {
+        let mut state = Some(state);
+        for (i, &(bound, offer)) in children.iter().enumerate() {
+            if self.aborted {
+                // What is left unexplored here is bounded by its children's bounds.
+                if let Some(&(rest, _)) = children[i..].iter().find(|c| c.0 >= floor(best)) {
+                    self.open = self.open.max(rest);
+                }
+                return;
+            }
             if bound < floor(best) {
                 continue;
             }
-            if let Some(o) = offer {
-                chosen.push(o);
-            }
-            self.offer_dfs(comp, prep, at + 1, chosen, child, best);
-            if offer.is_some() {
-                chosen.pop();
-            }
-            if self.aborted {
-                return;
+            match offer {
+                Some(o) => {
+                    chosen.push(o);
+                    self.nodes += STATE_COST * comp.lines.len() as u64;
+                    let child = ItemSearch::new(self, comp, prep, chosen);
+                    let child_bound = child.bound(self, 0) + prep.rest(self, chosen, at + 1);
+                    if child_bound >= floor(best) {
+                        self.offer_dfs(comp, prep, at + 1, chosen, child, child_bound, best);
+                    }
+                    chosen.pop();
+                }
+                None => {
+                    let state = state.take().expect("one none-child");
+                    self.offer_dfs(comp, prep, at + 1, chosen, state, bound, best);
+                }
             }
         }
     }
@@ -672,7 +724,7 @@ impl<'c> ItemSearch<'c> {
         // (sort key, position, range of its options in `scratch`)
         let mut undecided: Vec<(DecideKey, u16, usize, usize)> = Vec::new();
         let mut scratch: Vec<Opt> = Vec::new();
-        let mut scored: Vec<(i128, Opt)> = Vec::new();
+        let mut scored: Vec<(i128, i128, Opt)> = Vec::new();
         for &l in &comp.lines {
             let pos = l as usize;
             let all = &search.options[pos];
@@ -686,18 +738,24 @@ impl<'c> ItemSearch<'c> {
             }
             let owner = if has_pooled { None } else { me.step_of[me.step_at[pos] as usize..me.step_at[pos + 1] as usize].iter().map(|&s| s as usize).min_by_key(|&s| rank[s]) };
             let none_term = me.term(problem, pos, NONE, false);
+            // Options are tried in order of their expected term (with estimates); bounds
+            // use their bound terms.
             scored.clear();
-            scored.extend(all.iter().map(|&o| (me.term(problem, pos, o, o.pooled.is_some()), o)));
-            scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.saving.cmp(&a.1.saving)));
+            scored.extend(all.iter().map(|&o| {
+                let expected = me.term(problem, pos, Opt { saving: o.estimate.max(0), ..o }, false) + i128::from(o.estimate.min(0));
+                (me.term(problem, pos, o, o.pooled.is_some()), expected, o)
+            }));
+            scored.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.saving.cmp(&a.2.saving)));
+            let best_term = scored.iter().map(|s| s.0).max().unwrap_or(none_term);
             match owner {
                 Some(s) => {
                     me.owner[pos] = s as u16;
-                    let extra = (scored[0].0 - none_term).max(0);
+                    let extra = (best_term - none_term).max(0);
                     me.extra[pos] = extra;
                     owned_total[s] += extra;
                     free_term[pos] = none_term;
                     let gross = i128::from(problem.lines[pos].gross);
-                    for &(t, o) in &scored {
+                    for &(t, _, o) in &scored {
                         let reduction = if problem.blocked(o.promo, steps[s].offer) { gross } else { i128::from(o.saving) };
                         if t > none_term && reduction > 0 {
                             steps[s].density = steps[s].density.max(ceil_div(t - none_term, reduction));
@@ -708,20 +766,20 @@ impl<'c> ItemSearch<'c> {
                     // A line whose one pooled option is a pool with a known best counts its
                     // best other option here; what the pool adds is capped jointly in `bound`.
                     let pools: Vec<usize> = all.iter().filter_map(|o| o.pooled).collect();
-                    let other = scored.iter().filter(|(_, o)| o.pooled.is_none()).map(|&(t, _)| t).max().unwrap_or(0);
+                    let other = scored.iter().filter(|(_, _, o)| o.pooled.is_none()).map(|&(t, _, _)| t).max().unwrap_or(0);
                     if pools.len() == 1 && search.pooled[pools[0]].best.is_some() {
-                        let extra = (scored[0].0 - other).max(0);
+                        let extra = (best_term - other).max(0);
                         me.pool_extra[pos] = extra;
                         me.pool_extra_left[pools[0]] += extra;
                         free_term[pos] = other;
                     } else {
-                        free_term[pos] = scored[0].0;
+                        free_term[pos] = best_term;
                     }
                 }
             }
             let first_pool = all.iter().filter_map(|o| o.pooled).min().unwrap_or(usize::MAX);
             let from = scratch.len();
-            scratch.extend(scored.iter().map(|&(_, o)| o));
+            scratch.extend(scored.iter().map(|&(_, _, o)| o));
             undecided.push(((first_pool, owner.is_none(), std::cmp::Reverse(me.extra[pos]), l), l, from, scratch.len()));
         }
         // Pooled lines first, grouped by promotion, so their exact savings are known early;
@@ -905,14 +963,19 @@ impl<'c> ItemSearch<'c> {
 
     fn leaf(&mut self, search: &mut Search, best: &mut Option<Best>) {
         let problem = search.problem;
-        let mut selection = Selection { item: vec![None; problem.lines.len()], order: self.offers.iter().map(|&o| o as u32).collect() };
+        search.nodes += LEAF_COST * problem.lines.len() as u64;
+        let selection = &mut search.selection;
+        selection.item.clear();
+        selection.item.resize(problem.lines.len(), None);
+        selection.order.clear();
+        selection.order.extend(self.offers.iter().map(|&o| o as u32));
         for &(l, opt) in &self.fixed {
             selection.item[l as usize] = opt.promo;
         }
         for &l in &self.decide {
             selection.item[l as usize] = self.choice[l as usize].promo;
         }
-        let value = problem.evaluate(&selection).total;
+        let value = problem.evaluate_into(selection, &mut search.outcome, &mut search.scratch, false);
         if best.as_ref().is_none_or(|b| value > b.value) {
             let item = self.comp.lines.iter().map(|&l| (l, selection.item[l as usize])).collect();
             *best = Some(Best { value, item, order: self.offers.clone() });

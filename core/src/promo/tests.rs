@@ -854,7 +854,7 @@ proptest! {
         prop_assert!(oracle_job.allowed(&best_selection).is_ok());
 
         let job = Job::new(&set, &lines, &ctx, false);
-        let searched = super::search::optimise(&job, super::search::DEFAULT_NODE_LIMIT);
+        let searched = super::search::optimise(&job, DEFAULT_WORK_LIMIT);
         prop_assert!(searched.proven, "small baskets never exhaust the search budget");
         let allowed = job.allowed(&searched.selection);
         prop_assert!(allowed.is_ok(), "{:?}", allowed);
@@ -863,13 +863,16 @@ proptest! {
         prop_assert_eq!(pricing.upper_bound, best);
         assert_invariants(&lines, &pricing);
 
-        // With no search budget at all: still an allowed combination (the greedy one), and
-        // the reported bound really bounds the optimum.
-        let greedy = set.price_with_limit(&lines, &ctx, 0);
-        assert_invariants(&lines, &greedy);
-        prop_assert!(greedy.saving <= best && greedy.upper_bound >= best, "greedy {} ≤ {} ≤ {}", greedy.saving, best, greedy.upper_bound);
-        let greedy_searched = super::search::optimise(&job, 0);
-        prop_assert!(job.allowed(&greedy_searched.selection).is_ok());
+        // With little or no search budget: still an allowed combination (the first is the
+        // greedy one), and the reported bound really bounds the optimum.
+        for limit in [0, 5, 40] {
+            let early = set.price_with_limit(&lines, &ctx, limit);
+            assert_invariants(&lines, &early);
+            prop_assert!(early.saving <= best && early.upper_bound >= best, "budget {}: {} ≤ {} ≤ {}", limit, early.saving, best, early.upper_bound);
+            prop_assert!(early.proven_optimal || early.work > limit);
+            let searched = super::search::optimise(&job, limit);
+            prop_assert!(job.allowed(&searched.selection).is_ok());
+        }
     }
 
     #[test]
