@@ -387,8 +387,9 @@ pub struct Promotion {
     /// not both count the same line.
     #[serde(default)]
     pub stack_group: Option<String>,
-    /// Order of application among 满减 (higher first) and tie-break between equally good
-    /// combinations. It never makes the customer pay more.
+    /// Order of application among 满减 (higher first, then by id), and which of two item
+    /// promotions saving the same on a line is tried first. It never makes the customer
+    /// pay more: the optimiser compares savings, not priorities.
     #[serde(default)]
     pub priority: i32,
     /// Only for identified members.

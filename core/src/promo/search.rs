@@ -89,13 +89,14 @@ pub(crate) struct Searched {
     pub selection: Selection,
     pub proven: bool,
     pub upper_bound: i64,
-    pub nodes: u64,
+    pub work: u64,
     /// Per order-level offer: whether it could save anything at all on this basket.
     pub reachable: Vec<bool>,
 }
 
-/// Finds the best selection, visiting at most about `node_limit` search nodes.
-pub(crate) fn optimise(problem: &Problem, node_limit: u64) -> Searched {
+/// Finds the best selection, doing about `work_limit` work at most (see
+/// [`DEFAULT_WORK_LIMIT`]).
+pub(crate) fn optimise(problem: &Problem, work_limit: u64) -> Searched {
     let n = problem.lines.len();
     let lines = problem.lines;
 
@@ -252,7 +253,7 @@ pub(crate) fn optimise(problem: &Problem, node_limit: u64) -> Searched {
     let mut components: Vec<Component> = components.into_values().collect();
     components.sort_by_key(|c| c.lines[0]);
 
-    let mut search = Search { problem, selection: Selection::default(), outcome: Outcome::default(), scratch: Scratch::default(), options: &options, pooled: &pooled, relaxed: &relaxed, nodes: 0, limit: node_limit, aborted: false, open: 0 };
+    let mut search = Search { problem, selection: Selection::default(), outcome: Outcome::default(), scratch: Scratch::default(), options: &options, pooled: &pooled, relaxed: &relaxed, work: 0, limit: work_limit, aborted: false, open: 0 };
     let mut selection = Selection { item: vec![None; n], order: Vec::new() };
     let mut proven = true;
     let mut upper_bound = 0;
@@ -266,7 +267,7 @@ pub(crate) fn optimise(problem: &Problem, node_limit: u64) -> Searched {
         upper_bound += if comp_proven { best.value } else { comp_bound.max(best.value) };
     }
     selection.order.sort_unstable();
-    Searched { selection, proven, upper_bound, nodes: search.nodes, reachable }
+    Searched { selection, proven, upper_bound, work: search.work, reachable }
 }
 
 /// Per-line upper bounds of what a pooled promotion can save on each of its lines.
@@ -345,7 +346,8 @@ struct Search<'a, 'p> {
     options: &'a [Vec<Opt>],
     pooled: &'a [Pooled],
     relaxed: &'a [i64],
-    nodes: u64,
+    /// Work done so far, and the budget.
+    work: u64,
     limit: u64,
     aborted: bool,
     /// Once aborted: the highest bound (scaled) of the parts of the current component left
@@ -482,7 +484,7 @@ impl Search<'_, '_> {
         }
         let prep = Prep::new(self, comp);
         let root = ItemSearch::new(self, comp, &prep, &[]);
-        let root_bound = root.bound(self, 0) + prep.rest(self, &[], 0);
+        let root_bound = root.bound(0) + prep.rest(self, &[], 0);
         let mut best: Option<Best> = None;
         let was_aborted = self.aborted;
         self.aborted = false;
@@ -497,7 +499,7 @@ impl Search<'_, '_> {
     }
 
     fn out_of_budget(&mut self, best: &Option<Best>) -> bool {
-        if self.nodes > self.limit && best.is_some() {
+        if self.work > self.limit && best.is_some() {
             self.aborted = true;
         }
         self.aborted
@@ -513,7 +515,7 @@ impl Search<'_, '_> {
     /// left unexplored go into `open`.
     #[allow(clippy::too_many_arguments)]
     fn offer_dfs<'c>(&mut self, comp: &'c Component, prep: &'c Prep, at: usize, chosen: &mut Vec<usize>, state: ItemSearch<'c>, bound: i128, best: &mut Option<Best>) {
-        self.nodes += 1;
+        self.work += 1;
         if self.out_of_budget(best) {
             self.open = self.open.max(bound);
             return;
@@ -521,7 +523,7 @@ impl Search<'_, '_> {
         let floor = |best: &Option<Best>| (i128::from(best.as_ref().map_or(-1, |b| b.value)) + 1) * SCALE;
         if at == prep.cliques.len() {
             let mut state = state;
-            let bound = state.bound(self, 0);
+            let bound = state.bound(0);
             if bound >= floor(best) {
                 state.dfs(self, 0, best);
                 if self.aborted {
@@ -533,7 +535,7 @@ impl Search<'_, '_> {
         // A child's bound before building its item search: this state's bound holds for
         // any offers added, and the added offer is worth at most its gross-case value
         // (less the rates of chosen coupons it lowers, as in `Prep::rest`).
-        let here = state.bound(self, 0);
+        let here = state.bound(0);
         let mut children: Vec<(i128, Option<usize>)> = Vec::new();
         for &o in &prep.cliques[at] {
             if !prep.compatible(o, chosen) {
@@ -562,9 +564,9 @@ impl Search<'_, '_> {
             match offer {
                 Some(o) => {
                     chosen.push(o);
-                    self.nodes += STATE_COST * comp.lines.len() as u64;
+                    self.work += STATE_COST * comp.lines.len() as u64;
                     let child = ItemSearch::new(self, comp, prep, chosen);
-                    let child_bound = child.bound(self, 0) + prep.rest(self, chosen, at + 1);
+                    let child_bound = child.bound(0) + prep.rest(self, chosen, at + 1);
                     if child_bound >= floor(best) {
                         self.offer_dfs(comp, prep, at + 1, chosen, child, child_bound, best);
                     }
@@ -632,6 +634,11 @@ struct ItemSearch<'c> {
     /// position the part of that from the line (for lines whose only pooled option it is).
     pool_extra_left: Vec<i128>,
     pool_extra: Vec<i128>,
+    /// Each step's current bound term and their sum, and the sum of the pool caps, kept
+    /// up to date as lines are decided so that `bound` is cheap.
+    step_value: Vec<i128>,
+    steps_total: i128,
+    pools_total: i128,
     choice: Vec<Opt>,
 }
 
@@ -697,10 +704,10 @@ impl<'c> ItemSearch<'c> {
             prep,
             comp,
             offers: chosen.iter().map(|&c| prep.offers[c]).collect(),
-            decide: Vec::new(),
-            starts: vec![0],
-            opts: Vec::new(),
-            fixed: Vec::new(),
+            decide: Vec::with_capacity(comp.lines.len()),
+            starts: Vec::with_capacity(comp.lines.len() + 1),
+            opts: Vec::with_capacity(3 * comp.lines.len()),
+            fixed: Vec::with_capacity(comp.lines.len()),
             linear,
             steps: Vec::new(),
             linear_at,
@@ -717,14 +724,18 @@ impl<'c> ItemSearch<'c> {
             pooled_taken: vec![Vec::new(); search.pooled.len()],
             pool_extra_left: vec![0; search.pooled.len()],
             pool_extra: vec![0; n],
+            step_value: Vec::new(),
+            steps_total: 0,
+            pools_total: 0,
             choice: vec![NONE; n],
         };
+        me.starts.push(0);
         let mut owned_total = vec![0i128; steps.len()];
         let mut free_term = vec![0i128; n];
         // (sort key, position, range of its options in `scratch`)
-        let mut undecided: Vec<(DecideKey, u16, usize, usize)> = Vec::new();
-        let mut scratch: Vec<Opt> = Vec::new();
-        let mut scored: Vec<(i128, i128, Opt)> = Vec::new();
+        let mut undecided: Vec<(DecideKey, u16, usize, usize)> = Vec::with_capacity(comp.lines.len());
+        let mut scratch: Vec<Opt> = Vec::with_capacity(3 * comp.lines.len());
+        let mut scored: Vec<(i128, i128, Opt)> = Vec::with_capacity(8);
         for &l in &comp.lines {
             let pos = l as usize;
             let all = &search.options[pos];
@@ -802,10 +813,15 @@ impl<'c> ItemSearch<'c> {
         me.base = steps.iter().map(|s| prep.top[s.local]).collect();
         me.steps = steps;
         me.owned_left = owned_total;
+        // Fixed lines first; the cached step terms are computed once, after them.
+        me.step_value = vec![0; me.steps.len()];
         for i in 0..me.fixed.len() {
             let (l, opt) = me.fixed[i];
-            me.apply(problem, l as usize, opt, false, 1);
+            me.apply_unrefreshed(problem, l as usize, opt, false, 1);
         }
+        me.step_value = (0..me.steps.len()).map(|s| me.step_term(problem, s)).collect();
+        me.steps_total = me.step_value.iter().sum();
+        me.pools_total = (0..search.pooled.len()).map(|p| me.pool_term(search, p)).sum();
         me
     }
 
@@ -826,16 +842,28 @@ impl<'c> ItemSearch<'c> {
     /// Adds (`sign = 1`) or removes (`-1`) a decided line's contribution. `provisional`:
     /// a pooled option whose exact saving is not known yet (`opt.saving` is its bound).
     fn apply(&mut self, problem: &Problem, pos: usize, opt: Opt, provisional: bool, sign: i128) {
+        self.apply_unrefreshed(problem, pos, opt, provisional, sign);
+        // The owner is one of the steps covering the line, so this refreshes it too.
+        for i in self.step_at[pos] as usize..self.step_at[pos + 1] as usize {
+            let s = self.step_of[i] as usize;
+            let value = self.step_term(problem, s);
+            self.steps_total += value - self.step_value[s];
+            self.step_value[s] = value;
+        }
+    }
+
+    /// [`ItemSearch::apply`] without refreshing the cached step terms.
+    fn apply_unrefreshed(&mut self, problem: &Problem, pos: usize, opt: Opt, provisional: bool, sign: i128) {
         let gross = problem.lines[pos].gross;
         self.acc += sign * self.term(problem, pos, opt, provisional);
+        if self.owner[pos] != NO_OWNER {
+            self.owned_left[self.owner[pos] as usize] -= sign * self.extra[pos];
+        }
         for i in self.step_at[pos] as usize..self.step_at[pos + 1] as usize {
             let s = self.step_of[i] as usize;
             let blocked = problem.blocked(opt.promo, self.steps[s].offer);
             let left = if blocked { 0 } else if provisional { gross } else { gross - opt.saving };
             self.base[s] += sign as i64 * (left - gross);
-        }
-        if self.owner[pos] != NO_OWNER {
-            self.owned_left[self.owner[pos] as usize] -= sign * self.extra[pos];
         }
     }
 
@@ -843,7 +871,38 @@ impl<'c> ItemSearch<'c> {
     fn decide_pool_line(&mut self, search: &Search, pos: usize, sign: i128) {
         if self.pool_extra[pos] != 0 {
             let pool = search.options[pos].iter().find_map(|o| o.pooled).expect("a pooled line");
+            self.pools_total -= self.pool_term(search, pool);
             self.pool_extra_left[pool] -= sign * self.pool_extra[pos];
+            self.pools_total += self.pool_term(search, pool);
+        }
+    }
+
+    /// What the undecided lines of a pool add at most: a line's term beyond its best other
+    /// option is at most SCALE × its share of the saving, and the shares add up to at most
+    /// what the pool saves at best.
+    fn pool_term(&self, search: &Search, pool: usize) -> i128 {
+        let left = self.pool_extra_left[pool];
+        if left > 0 { left.min(SCALE * i128::from(search.pooled[pool].best.unwrap_or(i64::MAX))) } else { 0 }
+    }
+
+    /// A step offer's bound term: its knapsack bound over the levels it can still reach.
+    fn step_term(&self, problem: &Problem, s: usize) -> i128 {
+        let step = &self.steps[s];
+        let base = self.base[s];
+        let owned = self.owned_left[s];
+        match &self.prep.levels[step.local] {
+            Levels::Constant => step.weight * i128::from(problem.declared(step.offer, base).min(base).max(0)) + owned,
+            Levels::Steps(levels) => {
+                let mut best = owned;
+                for &(spend, off) in levels {
+                    if spend > base {
+                        break;
+                    }
+                    let room = i128::from(base - spend);
+                    best = best.max(step.weight * i128::from(off) + owned.min(step.density.saturating_mul(room)));
+                }
+                best
+            }
         }
     }
 
@@ -870,39 +929,12 @@ impl<'c> ItemSearch<'c> {
     }
 
     /// Upper bound, scaled, on any completion once the first `k` lines of `decide` are set.
-    fn bound(&self, search: &Search, k: usize) -> i128 {
-        let problem = search.problem;
-        let mut total = self.acc + self.rest[k] + self.linear.len() as i128 * (SCALE / 2);
-        // The undecided lines of a pool add at most what the pool saves at best: a line's
-        // term beyond its best other option is at most SCALE × its share of the saving.
-        for (p, &left) in self.pool_extra_left.iter().enumerate() {
-            if left > 0 {
-                total += left.min(SCALE * i128::from(search.pooled[p].best.unwrap_or(i64::MAX)));
-            }
-        }
-        for (s, step) in self.steps.iter().enumerate() {
-            let base = self.base[s];
-            let owned = self.owned_left[s];
-            total += match &self.prep.levels[step.local] {
-                Levels::Constant => step.weight * i128::from(problem.declared(step.offer, base).min(base).max(0)) + owned,
-                Levels::Steps(levels) => {
-                    let mut best = owned;
-                    for &(spend, off) in levels {
-                        if spend > base {
-                            break;
-                        }
-                        let room = i128::from(base - spend);
-                        best = best.max(step.weight * i128::from(off) + owned.min(step.density.saturating_mul(room)));
-                    }
-                    best
-                }
-            };
-        }
-        total
+    fn bound(&self, k: usize) -> i128 {
+        self.acc + self.rest[k] + self.linear.len() as i128 * (SCALE / 2) + self.steps_total + self.pools_total
     }
 
     fn dfs(&mut self, search: &mut Search, k: usize, best: &mut Option<Best>) {
-        search.nodes += 1;
+        search.work += 1;
         if search.out_of_budget(best) {
             return;
         }
@@ -938,7 +970,7 @@ impl<'c> ItemSearch<'c> {
                 self.settle_pool(search, p, 1);
             }
             let floor = (i128::from(best.as_ref().map_or(-1, |b| b.value)) + 1) * SCALE;
-            if self.bound(search, k + 1) >= floor {
+            if self.bound(k + 1) >= floor {
                 self.dfs(search, k + 1, best);
             }
             for &p in settled[..n_settled].iter().rev() {
@@ -963,7 +995,7 @@ impl<'c> ItemSearch<'c> {
 
     fn leaf(&mut self, search: &mut Search, best: &mut Option<Best>) {
         let problem = search.problem;
-        search.nodes += LEAF_COST * problem.lines.len() as u64;
+        search.work += LEAF_COST * problem.lines.len() as u64;
         let selection = &mut search.selection;
         selection.item.clear();
         selection.item.resize(problem.lines.len(), None);
