@@ -49,8 +49,9 @@ const SCALE: i128 = 10_000;
 /// before it settles for the best combination found. Work counts search nodes; building the
 /// bounds for a set of order-level offers and pricing a complete combination are charged
 /// one per line, as they cost that much more. On the benchmark machine (2 cores, shared)
-/// this is about 1.5 ms at worst; see BENCHMARKS.md.
-pub const DEFAULT_WORK_LIMIT: u64 = 8_000;
+/// this keeps the 99th percentile of a 50-line basket under about 1.6 ms; see
+/// BENCHMARKS.md.
+pub const DEFAULT_WORK_LIMIT: u64 = 6_000;
 /// Work charged per line for building an item search.
 const STATE_COST: u64 = 1;
 /// Work charged per line for pricing a leaf.
