@@ -104,6 +104,9 @@ pub use search::DEFAULT_WORK_LIMIT;
 use crate::i18n::Lang;
 use eval::OfferRef;
 
+/// Most lines of one basket the engine prices; the rest get no promotion.
+pub const MAX_PROMO_LINES: usize = 60_000;
+
 impl PromotionSet {
     /// Prices `lines` for the best combination of promotions and presented coupons.
     pub fn price(&self, lines: &[PromoLine], ctx: &PricingContext) -> Pricing {
@@ -114,9 +117,20 @@ impl PromotionSet {
     /// [`Pricing::work`]) the optimiser may do before it settles for the best combination
     /// found so far. [`DEFAULT_WORK_LIMIT`] is what `price` uses.
     pub fn price_with_limit(&self, lines: &[PromoLine], ctx: &PricingContext, work_limit: u64) -> Pricing {
-        let problem = eval::Problem::new(self, lines, ctx, false);
+        // Lines are numbered with 16 bits inside the engine; lines past MAX_PROMO_LINES
+        // (far beyond any real basket) get no promotion.
+        let priced = &lines[..lines.len().min(MAX_PROMO_LINES)];
+        let problem = eval::Problem::new(self, priced, ctx, false);
         let searched = search::optimise(&problem, work_limit);
-        build(&problem, &searched)
+        let mut pricing = build(&problem, &searched);
+        for line in &lines[priced.len()..] {
+            pricing.lines.push(LinePrice { line_idx: line.line_idx, gross: line.gross, item_saving: 0, order_saving: 0, coupon_saving: 0, net: line.gross });
+            if line.sane() {
+                pricing.gross += line.gross;
+                pricing.total += line.gross;
+            }
+        }
+        pricing
     }
 }
 

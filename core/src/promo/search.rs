@@ -953,28 +953,24 @@ impl<'c> ItemSearch<'c> {
             if let Some(p) = opt.pooled {
                 self.pooled_taken[p].push(pos as u16);
             }
-            let mut settled: [usize; 4] = [usize::MAX; 4];
-            let mut n_settled = 0;
+            // The pools this line was the last undecided line of (allocates only then).
+            let mut settled: Vec<usize> = Vec::new();
             for j in from..to {
                 if let Some(p) = self.opts[j].pooled {
                     self.pooled_left[p] -= 1;
                     if self.pooled_left[p] == 0 {
-                        if n_settled < settled.len() {
-                            settled[n_settled] = p;
-                        }
-                        n_settled += 1;
+                        settled.push(p);
                     }
                 }
             }
-            assert!(n_settled <= settled.len(), "a line completes at most four pooled promotions at once");
-            for &p in &settled[..n_settled] {
+            for &p in &settled {
                 self.settle_pool(search, p, 1);
             }
             let floor = (i128::from(best.as_ref().map_or(-1, |b| b.value)) + 1) * SCALE;
             if self.bound(k + 1) >= floor {
                 self.dfs(search, k + 1, best);
             }
-            for &p in settled[..n_settled].iter().rev() {
+            for &p in settled.iter().rev() {
                 self.settle_pool(search, p, -1);
             }
             for j in from..to {

@@ -285,6 +285,36 @@ fn buy_n_get_m_frees_the_cheapest() {
 }
 
 #[test]
+fn one_line_can_complete_many_pools() {
+    // Six BOGO promotions on the same two drinks: the second line decided is the last
+    // line of all six pools at once.
+    let mut case = Case::new("COKE x2; SPRITE x2");
+    for i in 0..6 {
+        case = case.promo(promo(&format!("BOGO{i}"), PromoKind::BuyGet { scope: skus(&["COKE", "SPRITE"]), buy: 1, get: 1 }));
+    }
+    check(case, expect![[r#"
+        1 可口可乐 330ml x2  7.00  -7.00 = 0.00
+        2 雪碧 330ml x2  7.00
+        item BOGO0 买1送1 | Buy 1 get 1 free  -7.00  [1:7.00 2:0.00]
+        gross 14.00  saving 7.00  pay 7.00
+    "#]]);
+}
+
+#[test]
+fn lines_past_the_limit_get_no_promotion() {
+    let set = PromotionSet::new(vec![promo("ALL-9", PromoKind::PercentOff { scope: Scope::All, percent_bp: 1000 })], vec![], &facts).unwrap();
+    let one = basket("COKE x1").remove(0);
+    let lines: Vec<PromoLine> = (0..MAX_PROMO_LINES + 2).map(|i| PromoLine { line_idx: i, ..one.clone() }).collect();
+    let pricing = set.price(&lines, &PricingContext::new(NOW, 480));
+    assert_eq!(pricing.lines.len(), lines.len());
+    assert_eq!(pricing.saving, 35 * MAX_PROMO_LINES as i64);
+    assert_eq!(pricing.gross, 350 * lines.len() as i64);
+    assert_eq!(pricing.total, pricing.gross - pricing.saving);
+    assert_eq!(pricing.lines.last().unwrap().net, 350);
+    assert_invariants(&lines, &pricing);
+}
+
+#[test]
 fn bundles_and_member_prices() {
     // 可乐 + 薯片 for 10.00 (11.40 apart): two sets.
     let bundle = || promo("COMBO", PromoKind::Bundle { items: vec![BundleItem { sku: "COKE".into(), qty: 1 }, BundleItem { sku: "CHIPS".into(), qty: 1 }], price: 1_000 });
