@@ -59,6 +59,14 @@ pub enum Label {
     PriceOverride,
     Voided,
     RefundOf,
+    Promotions,
+    Coupon,
+    SpecialPrice,
+    MemberPrice,
+    Bundle,
+    FlashSale,
+    Free,
+    YouSaved,
 }
 
 impl Label {
@@ -87,6 +95,14 @@ impl Label {
             PriceOverride => ("改价", "Price override"),
             Voided => ("已作废", "Voided"),
             RefundOf => ("原单", "Original sale"),
+            Promotions => ("促销优惠", "Promotions"),
+            Coupon => ("优惠券", "Coupon"),
+            SpecialPrice => ("特价", "Special price"),
+            MemberPrice => ("会员价", "Member price"),
+            Bundle => ("组合价", "Bundle"),
+            FlashSale => ("限时抢购", "Flash sale"),
+            Free => ("免单", "free"),
+            YouSaved => ("共节省", "You saved"),
         };
         lang.pick(zh, en)
     }

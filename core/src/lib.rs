@@ -28,6 +28,7 @@ pub mod fold;
 pub mod i18n;
 pub mod journal;
 pub mod money;
+pub mod promo;
 pub mod receipt;
 pub mod refund;
 pub mod report;

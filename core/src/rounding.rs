@@ -39,18 +39,27 @@ pub fn div_round(numerator: i128, denominator: i128, mode: RoundingMode) -> i128
 /// exactly (largest remainder method; ties go to the earlier weight). Zero weights get
 /// zero. If every weight is zero, the whole amount goes to the first entry.
 pub fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
+    let mut parts = Vec::with_capacity(weights.len());
+    allocate_into(total, weights, &mut parts, &mut Vec::new());
+    parts
+}
+
+/// [`allocate`] into `parts`, with `scratch` as working space, for callers that split many
+/// amounts and keep their buffers.
+pub fn allocate_into(total: i64, weights: &[i64], parts: &mut Vec<i64>, scratch: &mut Vec<(i128, usize)>) {
+    parts.clear();
     if weights.is_empty() {
-        return Vec::new();
+        return;
     }
     let sum: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
     if sum == 0 {
-        let mut parts = vec![0; weights.len()];
+        parts.resize(weights.len(), 0);
         parts[0] = total;
-        return parts;
+        return;
     }
     let total_wide = i128::from(total);
-    let mut parts: Vec<i64> = Vec::with_capacity(weights.len());
-    let mut remainders: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
+    let remainders = scratch;
+    remainders.clear();
     for (idx, w) in weights.iter().enumerate() {
         let product = total_wide * i128::from((*w).max(0));
         parts.push((product / sum) as i64);
@@ -67,7 +76,6 @@ pub fn allocate(total: i64, weights: &[i64]) -> Vec<i64> {
         parts[*idx] += step;
         left -= step;
     }
-    parts
 }
 
 /// 抹零: how a cash amount due is rounded at the till.
