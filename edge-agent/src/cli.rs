@@ -101,6 +101,9 @@ pub enum Command {
     /// Smart shelves: what each slot holds.
     #[command(subcommand)]
     Shelf(ShelfCommand),
+    /// Promotions: add or replace one from a JSON file, list them, remove one.
+    #[command(subcommand)]
+    Promo(PromoCommand),
     /// Write a Mosquitto configuration, password file and per-device ACL for a real deployment.
     MqttConfig(MqttConfigArgs),
     /// Set up a demo store from the built-in fixtures, ring up sample sales and print the reports.
@@ -479,6 +482,31 @@ pub enum ShelfCommand {
     List {
         #[command(flatten)]
         data: DataArg,
+    },
+}
+
+/// `promo`.
+#[derive(Debug, Subcommand)]
+pub enum PromoCommand {
+    /// Add or replace a promotion, checked against the catalog and the others (JSON: see docs/promotions.md).
+    Put {
+        #[command(flatten)]
+        data: DataArg,
+        /// The promotion as JSON.
+        file: PathBuf,
+    },
+    /// Every promotion, and whether it runs now.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Remove a promotion.
+    Remove {
+        #[command(flatten)]
+        data: DataArg,
+        /// Its id.
+        #[arg(long)]
+        id: String,
     },
 }
 

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, DeviceCommand, PassCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
+use cli::{Cli, Command, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -312,6 +312,30 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             let mut till = open(&data.data)?;
             till.set_shelf_slot(&shelf, &slot, &sku, unit_grams, tolerance_grams, par)?;
             println!("{shelf}/{slot}: {sku}, {unit_grams} g ± {tolerance_grams} g, {} {par}", lang.pick("补货线", "par"));
+            Ok(())
+        }
+        Command::Promo(PromoCommand::Put { data, file }) => {
+            let mut till = open(&data.data)?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), file.display()))?;
+            let id = till.put_promotion(&text)?;
+            println!("{} {id}", lang.pick("已保存促销", "promotion stored:"));
+            Ok(())
+        }
+        Command::Promo(PromoCommand::List { data }) => {
+            let till = open(&data.data)?;
+            let settings = till.replica().settings().clone();
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+            for p in till.promotions()? {
+                let running = if p.is_running(now, settings.utc_offset_min) { lang.pick("进行中", "running") } else { lang.pick("未进行", "not running") };
+                let text = p.label_text_any(settings.currency, lang);
+                println!("{}\t{running}\t{text}", p.id);
+            }
+            Ok(())
+        }
+        Command::Promo(PromoCommand::Remove { data, id }) => {
+            let mut till = open(&data.data)?;
+            till.remove_promotion(&id)?;
+            println!("{} {id}", lang.pick("已删除促销", "promotion removed:"));
             Ok(())
         }
         Command::Shelf(ShelfCommand::List { data }) => {

@@ -203,12 +203,13 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
     let labels = till.clone();
     let label_client = publisher.clone();
     tokio::spawn(async move {
-        let mut since = i64::MIN;
+        let mut cursor = opentill_till::devices::LabelCursor::default();
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         loop {
             tick.tick().await;
             let till = labels.clone();
-            let found = tokio::task::spawn_blocking(move || lock(&till).shelf_labels_since(since)).await;
+            let mut next = cursor.clone();
+            let found = tokio::task::spawn_blocking(move || lock(&till).shelf_labels_since(&mut next).map(|out| (out, next))).await;
             match found {
                 Ok(Ok((out, newest))) => {
                     for msg in out {
@@ -216,7 +217,7 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
                             error!(error = %e, "cannot publish a shelf label");
                         }
                     }
-                    since = newest;
+                    cursor = newest;
                 }
                 Ok(Err(e)) => error!(error = %e, "cannot read shelf labels"),
                 Err(e) => error!(error = %e, "shelf label task failed"),

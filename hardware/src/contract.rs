@@ -455,9 +455,12 @@ pub enum Outbound {
         name_zh: String,
         /// Shelf price.
         price_minor: i64,
-        /// Promotion text, if any.
+        /// Promotion text in English, if a promotion covers the product now.
         #[serde(skip_serializing_if = "Option::is_none")]
         promo: Option<String>,
+        /// The same in Chinese.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        promo_zh: Option<String>,
     },
 }
 

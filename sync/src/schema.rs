@@ -110,6 +110,15 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE TABLE reorder_levels (sku TEXT PRIMARY KEY, level INTEGER NOT NULL CHECK (level >= 0)) STRICT, WITHOUT ROWID;
     "#,
+    // 5: promotions, as the core's `promo::Promotion` in JSON (checked before they are
+    // stored); a removed one stays as a tombstone so that labels notice the change.
+    r#"
+    CREATE TABLE promotions (
+        promo_id TEXT PRIMARY KEY,
+        body TEXT,
+        changed_ms INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 /// Migration 3, the edge agent's device tables. Device state is not a fact: facts (vend

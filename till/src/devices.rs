@@ -31,6 +31,20 @@ pub struct Publish {
     pub retain: bool,
 }
 
+/// Where the e-paper label task stands: the newest change it published, and which
+/// promotions were running then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelCursor {
+    since_ms: i64,
+    running: Vec<String>,
+}
+
+impl Default for LabelCursor {
+    fn default() -> LabelCursor {
+        LabelCursor { since_ms: i64::MIN, running: Vec::new() }
+    }
+}
+
 /// Counters of the device bridge, shown at `/api/devices/metrics`.
 #[derive(Debug, Default)]
 pub struct DeviceStats {
@@ -293,19 +307,71 @@ impl Till {
         Ok(())
     }
 
-    /// Retained e-paper labels for the shelf slots whose price or configuration changed
-    /// after `since_ms`, and the time of the newest change (pass it back next time).
-    pub fn shelf_labels_since(&self, since_ms: i64) -> Result<(Vec<Publish>, i64)> {
+    /// Retained e-paper labels for the shelf slots whose price, configuration or running
+    /// promotions changed since `cursor` (start with [`LabelCursor::default`]), which moves on.
+    pub fn shelf_labels_since(&self, cursor: &mut LabelCursor) -> Result<Vec<Publish>> {
         let store = self.replica.settings().store_id.clone();
-        let mut newest = since_ms;
+        let offset = self.replica.settings().utc_offset_min;
+        let now = self.clock.now_ms();
+        let promotions = self.promotions()?;
+        let running: Vec<&opentill_core::promo::Promotion> = promotions.iter().filter(|p| p.is_running(now, offset)).collect();
+        let running_ids: Vec<String> = running.iter().map(|p| p.id.clone()).collect();
+        let promos_changed = self.replica.promotions_changed_ms()?.unwrap_or(i64::MIN);
+        // A promotion added, changed, removed, starting or ending: every label again.
+        let everything = running_ids != cursor.running || promos_changed > cursor.since_ms;
+        let since = if everything { i64::MIN } else { cursor.since_ms };
+        let mut newest = cursor.since_ms.max(promos_changed);
         let mut out = Vec::new();
-        for (shelf, slot, sku, changed) in self.replica.shelf_labels_changed(since_ms)? {
+        for (shelf, slot, sku, changed) in self.replica.shelf_labels_changed(since)? {
             newest = newest.max(changed);
             let Some(product) = self.replica.product_by_sku(&sku)? else { continue };
-            let body = Outbound::ShelfLabel { id: format!("label-{shelf}-{slot}-{changed}"), ts: changed, sku, name: product.name, name_zh: product.name_zh, price_minor: product.price_minor, promo: None };
+            let currency = self.replica.settings().currency;
+            // The first running promotion that covers the product, by priority then id.
+            let text = |lang| running.iter().find_map(|p| p.label_text(&sku, &product.category, None, currency, lang));
+            let (promo, promo_zh) = (text(opentill_core::i18n::Lang::En), text(opentill_core::i18n::Lang::Zh));
+            let ts = changed.max(if everything { now } else { i64::MIN });
+            let body = Outbound::ShelfLabel { id: format!("label-{shelf}-{slot}-{ts}"), ts, sku, name: product.name, name_zh: product.name_zh, price_minor: product.price_minor, promo, promo_zh };
             out.push(Publish { topic: contract::shelf_label_topic(&store, &shelf, &slot), payload: json(&body), retain: true });
         }
-        Ok((out, newest))
+        cursor.since_ms = newest;
+        cursor.running = running_ids;
+        Ok(out)
+    }
+
+    /// Adds or replaces a promotion (JSON of [`opentill_core::promo::Promotion`]) after
+    /// checking it against the catalog and the other promotions; returns its id.
+    pub fn put_promotion(&mut self, json_text: &str) -> Result<String> {
+        let promotion: opentill_core::promo::Promotion = serde_json::from_str(json_text).map_err(|e| TillError::BadInput(format!("promotion: {e}")))?;
+        let mut all: Vec<_> = self.promotions()?.into_iter().filter(|p| p.id != promotion.id).collect();
+        all.push(promotion.clone());
+        let catalog = |sku: &str| self.replica.product_by_sku(sku).ok().flatten().map(|p| opentill_core::promo::SkuFacts { category: p.category, ..Default::default() });
+        opentill_core::promo::PromotionSet::new(all, Vec::new(), &catalog).map_err(|e| TillError::BadInput(format!("promotion {}: {e}", promotion.id)))?;
+        let body = serde_json::to_string(&promotion).map_err(|e| TillError::BadInput(e.to_string()))?;
+        let now = self.clock.now_ms();
+        self.replica.put_promotion(&promotion.id, Some(&body), now)?;
+        info!(promotion = promotion.id, "promotion stored");
+        Ok(promotion.id)
+    }
+
+    /// Removes a promotion.
+    pub fn remove_promotion(&mut self, promo_id: &str) -> Result<()> {
+        if !self.promotions()?.iter().any(|p| p.id == promo_id) {
+            return Err(TillError::BadInput(format!("there is no promotion {promo_id}")));
+        }
+        let now = self.clock.now_ms();
+        self.replica.put_promotion(promo_id, None, now)?;
+        Ok(())
+    }
+
+    /// The stored promotions, by priority (highest first) then id.
+    pub fn promotions(&self) -> Result<Vec<opentill_core::promo::Promotion>> {
+        let mut out = Vec::new();
+        for (id, body) in self.replica.promotions()? {
+            let promotion = serde_json::from_str(&body).map_err(|e| TillError::Replica(opentill_sync::ReplicaError::Corrupt(format!("promotion {id}: {e}"))))?;
+            out.push(promotion);
+        }
+        out.sort_by(|a: &opentill_core::promo::Promotion, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+        Ok(out)
     }
 
     /// Gate entries, exits and refusals per local hour of one day (`YYYY-MM-DD`).

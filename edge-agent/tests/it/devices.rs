@@ -377,6 +377,37 @@ fn shelf_labels_follow_prices_and_readings_raise_low_shelf_alerts() {
     ok(&["import", "products", csv.to_str().unwrap(), "--data", &data]);
     label(380);
 
+    // A promotion on the drinks: the label says so within a second; removed, it goes.
+    let labelled = |want: Option<&str>| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Some((topic, msg)) = shelf.recv(Duration::from_millis(100))
+                && topic == "opentill/v1/SH001/shelf/S1/label/1"
+                && msg["promo_zh"].as_str() == want
+            {
+                return msg;
+            }
+        }
+        panic!("no label with promo {want:?}");
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let promo = dir.path().join("promo.json");
+    let write = |percent_bp: i64| {
+        std::fs::write(&promo, json!({"id": "drinks-15", "kind": {"PercentOff": {"scope": {"Categories": ["drinks"]}, "percent_bp": percent_bp}}, "window": {"from_ms": now - 3_600_000, "to_ms": now + 3_600_000}}).to_string()).unwrap();
+    };
+    write(15_000);
+    let bad = crate::edge(&["promo", "put", "--data", &data, promo.to_str().unwrap()]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("drinks-15"), "{}", String::from_utf8_lossy(&bad.stderr));
+    write(1_500);
+    let put_at = Instant::now();
+    ok(&["promo", "put", "--data", &data, promo.to_str().unwrap()]);
+    let with_promo = labelled(Some("8.5折"));
+    assert!(put_at.elapsed() < Duration::from_millis(1_500), "label republished in {:?}", put_at.elapsed());
+    assert_eq!((with_promo["promo"].as_str(), with_promo["price_minor"].as_i64()), (Some("15% off"), Some(380)));
+    assert!(ok(&["promo", "list", "--data", &data]).contains("drinks-15\trunning\t15% off"));
+    ok(&["promo", "remove", "--data", &data, "--id", "drinks-15"]);
+    labelled(None);
+
     wait_for("S1 in the registry", Duration::from_secs(10), || has(&agent.get("/api/devices"), "device", "S1"));
     shelf.publish("shelf/S1/weight", "w-1", json!({"slot": "1", "grams": 1046}), false);
     shelf.publish("shelf/S1/weight", "w-2", json!({"slot": "1", "grams": 352}), false);

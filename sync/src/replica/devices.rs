@@ -476,4 +476,25 @@ impl Replica {
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// Stores a promotion (JSON of `opentill_core::promo::Promotion`, already checked),
+    /// or with `None` removes it.
+    pub fn put_promotion(&mut self, promo_id: &str, body: Option<&str>, now_ms: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO promotions (promo_id, body, changed_ms) VALUES (?1, ?2, ?3) ON CONFLICT (promo_id) DO UPDATE SET body = excluded.body, changed_ms = excluded.changed_ms")?
+            .execute(params![promo_id, body, now_ms])?;
+        Ok(())
+    }
+
+    /// Every stored promotion: `(promo_id, JSON)`, by id.
+    pub fn promotions(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT promo_id, body FROM promotions WHERE body IS NOT NULL ORDER BY promo_id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// When a promotion was last added, changed or removed.
+    pub fn promotions_changed_ms(&self) -> Result<Option<i64>> {
+        Ok(self.conn.prepare_cached("SELECT MAX(changed_ms) FROM promotions")?.query_row([], |r| r.get(0))?)
+    }
 }
