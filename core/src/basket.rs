@@ -125,6 +125,51 @@ impl Line {
     }
 }
 
+/// Whether an offer is a promotion or a coupon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferKind {
+    /// A promotion (折扣, 特价, 满减, 买N送M, …).
+    Promotion,
+    /// A coupon the customer presented.
+    Coupon,
+}
+
+/// One promotion or coupon used by a sale: what the receipt explains and what the
+/// journal keeps (coupon uses and flash-sale pieces are folded from it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferUse {
+    /// Promotion or coupon.
+    pub kind: OfferKind,
+    /// Its id.
+    pub id: String,
+    /// What it saved, minor units.
+    pub saving: i64,
+    /// Pieces a flash sale (限时抢购) sold at its price; they count against its cap.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub flash_pieces: i64,
+    /// What it is, in Chinese: `满100减20`.
+    pub text_zh: String,
+    /// The same in English.
+    pub text_en: String,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// What the promotions engine took off a basket, as the till attached it
+/// ([`Basket::apply_promotions`]). Any change to the basket clears it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PromoSavings {
+    /// Per basket line (same indexes as [`Basket::lines`]), minor units off.
+    pub lines: Vec<i64>,
+    /// The offers used, in the order they applied.
+    pub offers: Vec<OfferUse>,
+    /// The member the basket was priced for.
+    pub member: Option<String>,
+}
+
 /// Why a basket operation was refused. Nothing changes when one is returned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BasketError {
@@ -158,6 +203,9 @@ pub enum BasketError {
     /// A negative or absurd price.
     #[error("price {0} is not valid")]
     BadPrice(i64),
+    /// Promotion savings that do not fit the basket (a bug in the caller).
+    #[error("promotion savings do not fit the basket: {0}")]
+    BadSavings(String),
     /// The line or basket amount would exceed the largest amount OpenTill accepts.
     #[error("amount too large")]
     TooLarge,
@@ -170,6 +218,8 @@ pub struct LineTotal {
     pub gross: i64,
     /// The line's own discount.
     pub line_discount: i64,
+    /// What promotions and coupons took off.
+    pub promo: i64,
     /// The line's share of the basket discount.
     pub basket_discount: i64,
     /// The tax in (inclusive) or on (exclusive) this line.
@@ -185,8 +235,10 @@ pub struct Totals {
     pub lines: Vec<LineTotal>,
     /// Sum of gross amounts.
     pub subtotal: i64,
-    /// Sum of all discounts.
+    /// Sum of all discounts, promotions included.
     pub discount: i64,
+    /// Of which promotions and coupons.
+    pub promo: i64,
     /// Sum of line taxes.
     pub tax: i64,
     /// What the customer owes.
@@ -206,12 +258,15 @@ pub struct Basket {
     pub lines: Vec<Line>,
     /// A discount on the whole basket and who gave it.
     pub discount: Option<(Discount, String)>,
+    /// Promotions and coupons, when the till priced the basket.
+    #[serde(default)]
+    pub promo: PromoSavings,
 }
 
 impl Basket {
     /// An empty basket.
     pub fn new(currency: Currency, tax_mode: TaxMode) -> Basket {
-        Basket { currency, tax_mode, lines: Vec::new(), discount: None }
+        Basket { currency, tax_mode, lines: Vec::new(), discount: None, promo: PromoSavings::default() }
     }
 
     /// Adds `qty` of a product (pieces, or grams for a weighed product) and returns the
@@ -230,11 +285,13 @@ impl Basket {
                 check_qty(Unit::Each, new_qty)?;
                 self.check_amounts(Some(idx), product.price_minor, new_qty, product.unit)?;
                 self.lines[idx].qty = new_qty;
+                self.promo = PromoSavings::default();
                 return Ok(idx);
             }
         }
         self.check_amounts(None, product.price_minor, qty, product.unit)?;
         self.lines.push(Line { item: LineItem::from(product), qty, discount: None, price_override: None, voided: false, label_price: None });
+        self.promo = PromoSavings::default();
         Ok(self.lines.len() - 1)
     }
 
@@ -252,6 +309,7 @@ impl Basket {
         let mut item = LineItem::from(product);
         item.unit = Unit::Kg;
         self.lines.push(Line { item, qty: grams, discount: None, price_override: None, voided: false, label_price: Some(label_price) });
+        self.promo = PromoSavings::default();
         Ok(self.lines.len() - 1)
     }
 
@@ -261,6 +319,7 @@ impl Basket {
         check_qty(line.item.unit, qty)?;
         self.check_amounts(Some(line_idx), line.unit_price(), qty, line.item.unit)?;
         self.lines[line_idx].qty = qty;
+        self.promo = PromoSavings::default();
         Ok(())
     }
 
@@ -268,6 +327,7 @@ impl Basket {
     pub fn void_line(&mut self, line_idx: usize) -> Result<(), BasketError> {
         self.live_line(line_idx)?;
         self.lines[line_idx].voided = true;
+        self.promo = PromoSavings::default();
         Ok(())
     }
 
@@ -280,6 +340,7 @@ impl Basket {
         }
         self.check_amounts(Some(line_idx), price, line.qty, line.item.unit)?;
         self.lines[line_idx].price_override = Some(PriceOverride { price, by: actor.user_id.clone() });
+        self.promo = PromoSavings::default();
         Ok(())
     }
 
@@ -289,6 +350,7 @@ impl Basket {
         discount.check()?;
         self.live_line(line_idx)?;
         self.lines[line_idx].discount = Some(discount);
+        self.promo = PromoSavings::default();
         Ok(())
     }
 
@@ -300,13 +362,36 @@ impl Basket {
         Ok(())
     }
 
+    /// Attaches what the promotions engine took off each line. Refused (and nothing
+    /// changes) unless there is one saving per line, each between 0 and what the line
+    /// costs, and none on a voided line or one whose price or discount was set by hand.
+    pub fn apply_promotions(&mut self, savings: PromoSavings) -> Result<(), BasketError> {
+        if savings.lines.len() != self.lines.len() {
+            return Err(BasketError::BadSavings(format!("{} savings for {} lines", savings.lines.len(), self.lines.len())));
+        }
+        for (i, (line, &off)) in self.lines.iter().zip(&savings.lines).enumerate() {
+            let manual = line.voided || line.price_override.is_some() || line.discount.is_some();
+            if off < 0 || off > line.gross() || (manual && off != 0) {
+                return Err(BasketError::BadSavings(format!("line {i}: {off} off")));
+            }
+        }
+        let by_lines: i64 = savings.lines.iter().sum();
+        let by_offers: i64 = savings.offers.iter().map(|o| o.saving).sum();
+        if by_lines != by_offers {
+            return Err(BasketError::BadSavings(format!("lines save {by_lines}, offers {by_offers}")));
+        }
+        self.promo = savings;
+        Ok(())
+    }
+
     /// Lines that are not voided.
     pub fn is_empty(&self) -> bool {
         self.lines.iter().all(|l| l.voided)
     }
 
-    /// Computes every total. The basket discount is shared across lines in proportion to
-    /// what each line costs after its own discount, so refunds can be exact per line.
+    /// Computes every total. Promotions come off each line after its own discount; the
+    /// basket discount is shared across lines in proportion to what each line costs after
+    /// those, so refunds can be exact per line.
     pub fn totals(&self) -> Totals {
         let mut lines: Vec<LineTotal> = self
             .lines
@@ -320,7 +405,10 @@ impl Basket {
                 LineTotal { gross, line_discount, ..LineTotal::default() }
             })
             .collect();
-        let after_line: Vec<i64> = lines.iter().map(|l| l.gross - l.line_discount).collect();
+        for (line, off) in lines.iter_mut().zip(&self.promo.lines) {
+            line.promo = (*off).clamp(0, line.gross - line.line_discount);
+        }
+        let after_line: Vec<i64> = lines.iter().map(|l| l.gross - l.line_discount - l.promo).collect();
         let base: i64 = after_line.iter().sum();
         let basket_off = self.discount.as_ref().map_or(0, |(d, _)| d.off(base));
         for (line, share) in lines.iter_mut().zip(allocate(basket_off, &after_line)) {
@@ -328,14 +416,15 @@ impl Basket {
         }
         let mut totals = Totals::default();
         for (line, basket_line) in lines.iter_mut().zip(&self.lines) {
-            let net = line.gross - line.line_discount - line.basket_discount;
+            let net = line.gross - line.line_discount - line.promo - line.basket_discount;
             line.tax = tax_on(net, basket_line.item.tax_rate, self.tax_mode);
             line.amount = match self.tax_mode {
                 TaxMode::Inclusive => net,
                 TaxMode::Exclusive => net + line.tax,
             };
             totals.subtotal += line.gross;
-            totals.discount += line.line_discount + line.basket_discount;
+            totals.discount += line.line_discount + line.promo + line.basket_discount;
+            totals.promo += line.promo;
             totals.tax += line.tax;
             totals.total += line.amount;
             if !basket_line.voided {

@@ -67,6 +67,7 @@ pub enum Label {
     FlashSale,
     Free,
     YouSaved,
+    Member,
 }
 
 impl Label {
@@ -103,6 +104,7 @@ impl Label {
             FlashSale => ("限时抢购", "Flash sale"),
             Free => ("免单", "free"),
             YouSaved => ("共节省", "You saved"),
+            Member => ("会员", "Member"),
         };
         lang.pick(zh, en)
     }

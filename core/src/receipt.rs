@@ -138,14 +138,22 @@ pub fn sale_receipt(sale: &SaleRecord, ts_ms: i64, store: &StoreHeader, layout: 
         if let Some(catalog) = line.catalog_price {
             text.line(&format!("  {} {} -> {}", Label::PriceOverride.text(lang), m(catalog), m(line.unit_price)));
         }
-        if line.discount != 0 {
-            text.pair(&format!("  {}", Label::Discount.text(lang)), &m(-line.discount));
+        if line.promo_saving != 0 {
+            text.pair(&format!("  {}", Label::Promotions.text(lang)), &m(-line.promo_saving));
+        }
+        if line.discount != line.promo_saving {
+            text.pair(&format!("  {}", Label::Discount.text(lang)), &m(-(line.discount - line.promo_saving)));
         }
     }
     text.rule();
     text.pair(Label::Subtotal.text(lang), &m(sale.subtotal));
-    if sale.discount != 0 {
-        text.pair(Label::Discount.text(lang), &m(-sale.discount));
+    // Each promotion and coupon by name (a coupon's text says it is one), then what was
+    // taken off by hand.
+    for offer in &sale.offers {
+        text.pair(lang.pick(&offer.text_zh, &offer.text_en), &m(-offer.saving));
+    }
+    if sale.discount != sale.promo_saving {
+        text.pair(Label::Discount.text(lang), &m(-(sale.discount - sale.promo_saving)));
     }
     if sale.rounding != 0 {
         text.pair(Label::Rounding.text(lang), &m(-sale.rounding));
@@ -165,6 +173,12 @@ pub fn sale_receipt(sale: &SaleRecord, ts_ms: i64, store: &StoreHeader, layout: 
     text.rule();
     let n_items: i64 = sale.lines.iter().map(|l| if l.unit == Unit::Each { l.qty } else { 1 }).sum();
     text.line(&format!("{} {n_items}", Label::Items.text(lang)));
+    if let Some(member) = &sale.member {
+        text.line(&format!("{} {member}", Label::Member.text(lang)));
+    }
+    if sale.discount > 0 {
+        text.pair(Label::YouSaved.text(lang), &Money::new(sale.discount, sale.currency).to_string());
+    }
     text.center(Label::Thanks.text(lang));
     text.out
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::basket::{Basket, BasketError};
+use crate::basket::{Basket, BasketError, OfferUse};
 use crate::catalog::Unit;
 use crate::money::Currency;
 use crate::rounding::{CashRounding, allocate};
@@ -32,8 +32,11 @@ pub struct SaleLine {
     pub override_by: Option<String>,
     /// Price times quantity.
     pub gross: i64,
-    /// Line discount plus share of the basket discount.
+    /// Line discount, promotions and share of the basket discount.
     pub discount: i64,
+    /// Of which promotions and coupons.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub promo_saving: i64,
     /// Share of 抹零 cash rounding.
     pub rounding: i64,
     /// Tax rate.
@@ -76,6 +79,15 @@ pub struct SaleRecord {
     pub subtotal: i64,
     /// All discounts.
     pub discount: i64,
+    /// Of which promotions and coupons.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub promo_saving: i64,
+    /// The promotions and coupons used, with what each saved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offers: Vec<OfferUse>,
+    /// The member the sale was priced for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     /// 抹零.
     pub rounding: i64,
     /// Tax.
@@ -88,6 +100,10 @@ pub struct SaleRecord {
     pub cash_given: i64,
     /// Change given.
     pub change: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// Who, when and under which id a sale is completed; passed in by the caller.
@@ -142,7 +158,8 @@ pub fn complete_sale(basket: &Basket, tenders: &[Tender], rounding: CashRounding
                 catalog_price: line.price_override.as_ref().map(|_| line.item.unit_price),
                 override_by: line.price_override.as_ref().map(|o| o.by.clone()),
                 gross: line_total.gross,
-                discount: line_total.line_discount + line_total.basket_discount,
+                discount: line_total.line_discount + line_total.promo + line_total.basket_discount,
+                promo_saving: line_total.promo,
                 rounding: rounding_share,
                 tax_rate: line.item.tax_rate,
                 tax: line_total.tax,
@@ -166,6 +183,9 @@ pub fn complete_sale(basket: &Basket, tenders: &[Tender], rounding: CashRounding
         voided,
         subtotal: totals.subtotal,
         discount: totals.discount,
+        promo_saving: totals.promo,
+        offers: basket.promo.offers.clone(),
+        member: basket.promo.member.clone(),
         rounding: settlement.rounding,
         tax: totals.tax,
         total: settlement.payable,

@@ -106,6 +106,12 @@ pub enum Command {
     Promo(PromoCommand),
     /// Write a Mosquitto configuration, password file and per-device ACL for a real deployment.
     MqttConfig(MqttConfigArgs),
+    /// Coupons: add or replace one from a JSON file, list them with their uses, remove one.
+    #[command(subcommand)]
+    Coupon(CouponCommand),
+    /// Run the device MQTT broker on its own (`serve --mqtt embedded:…` starts it this way,
+    /// as a child process).
+    Broker(BrokerArgs),
     /// Set up a demo store from the built-in fixtures, ring up sample sales and print the reports.
     Demo(DemoArgs),
     /// Print the OpenAPI document of the local HTTP API.
@@ -297,6 +303,12 @@ pub struct SaleArgs {
     /// Weigh products sold by weight that have no --qty on this Toledo 8217 scale.
     #[arg(long, env = "OPENTILL_SCALE")]
     pub scale: Option<std::path::PathBuf>,
+    /// The member buying (member prices, per-member coupon limits).
+    #[arg(long)]
+    pub member: Option<String>,
+    /// A coupon id the customer presents; repeat for more.
+    #[arg(long = "coupon")]
+    pub coupons: Vec<String>,
     /// Sale id (idempotency key); a new one by default.
     #[arg(long)]
     pub sale_id: Option<String>,
@@ -508,6 +520,42 @@ pub enum PromoCommand {
         #[arg(long)]
         id: String,
     },
+}
+
+/// `coupon`.
+#[derive(Debug, Subcommand)]
+pub enum CouponCommand {
+    /// Add or replace a coupon, checked on its own and against the promotions (JSON: see docs/promotions.md).
+    Put {
+        #[command(flatten)]
+        data: DataArg,
+        /// The coupon as JSON.
+        file: PathBuf,
+    },
+    /// Every coupon and how often it was used.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Remove a coupon.
+    Remove {
+        #[command(flatten)]
+        data: DataArg,
+        /// Its id.
+        #[arg(long)]
+        id: String,
+    },
+}
+
+/// `broker`.
+#[derive(Debug, Args)]
+pub struct BrokerArgs {
+    /// Where the broker listens.
+    #[arg(long, default_value = "0.0.0.0:1883")]
+    pub listen: std::net::SocketAddr,
+    /// The agent that started it: the broker ends when that process does.
+    #[arg(long, hide = true)]
+    pub parent: Option<u32>,
 }
 
 /// `mqtt-config`.

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
+use cli::{Cli, Command, CouponCommand, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -308,6 +308,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             Ok(())
         }
         Command::MqttConfig(args) => mqtt_config(args, lang),
+        Command::Broker(args) => Ok(mqtt::run_broker(args.listen, args.parent)?),
         Command::Shelf(ShelfCommand::Set { data, shelf, slot, sku, unit_grams, tolerance_grams, par }) => {
             let mut till = open(&data.data)?;
             till.set_shelf_slot(&shelf, &slot, &sku, unit_grams, tolerance_grams, par)?;
@@ -330,6 +331,32 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
                 let text = p.label_text_any(settings.currency, lang);
                 println!("{}\t{running}\t{text}", p.id);
             }
+            Ok(())
+        }
+        Command::Coupon(CouponCommand::Put { data, file }) => {
+            let mut till = open(&data.data)?;
+            let text = std::fs::read_to_string(&file).with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), file.display()))?;
+            let id = till.put_coupon(&text)?;
+            println!("{} {id}", lang.pick("已保存优惠券", "coupon stored:"));
+            Ok(())
+        }
+        Command::Coupon(CouponCommand::List { data }) => {
+            let till = open(&data.data)?;
+            for c in till.coupons()? {
+                let uses = till.offer_uses(&c.id, None)?;
+                let limit = match c.uses {
+                    opentill_core::promo::CouponUses::Single => "1".to_string(),
+                    opentill_core::promo::CouponUses::Limited(n) => n.to_string(),
+                    opentill_core::promo::CouponUses::Unlimited => lang.pick("不限", "unlimited").to_string(),
+                };
+                println!("{}	{} {uses}/{limit}", c.id, lang.pick("已用", "used"));
+            }
+            Ok(())
+        }
+        Command::Coupon(CouponCommand::Remove { data, id }) => {
+            let mut till = open(&data.data)?;
+            till.remove_coupon(&id)?;
+            println!("{} {id}", lang.pick("已删除优惠券", "coupon removed:"));
             Ok(())
         }
         Command::Promo(PromoCommand::Remove { data, id }) => {
@@ -495,6 +522,12 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
             basket.discount_basket(discount, &actor).map_err(TillError::from)?;
         }
     }
+    // Promotions, member prices and coupons, for the best combination for the customer.
+    let shopper = opentill_till::Shopper { member: args.member.clone(), coupons: args.coupons.clone() };
+    let pricing = till.price(&mut basket, &shopper)?;
+    for refused in &pricing.refused {
+        eprintln!("{} {}: {}", lang.pick("优惠券未使用", "coupon not used"), refused.coupon_id, refused.reason.text(lang, basket.currency));
+    }
     if let Some(label) = &args.suspend {
         if basket.is_empty() {
             return Err(TillError::BadInput("nothing to suspend".into()).into());
@@ -512,7 +545,7 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
         eprintln!("{}", lang.pick("注意：没有开班，本单记为班次外销售", "note: no shift is open; the sale is recorded outside any shift"));
     }
     let done = match &args.sale_id {
-        Some(id) if args.resume.is_none() && args.discounts.is_empty() && args.prices.is_empty() && args.basket_discount.is_none() => till.sell(Some(id), &scans, &tenders, None)?,
+        Some(id) if args.resume.is_none() && args.discounts.is_empty() && args.prices.is_empty() && args.basket_discount.is_none() => till.sell_to(Some(id), &scans, &tenders, None, &shopper)?.0,
         _ => {
             if let Some(id) = &args.sale_id
                 && let Some((ts_ms, sale)) = till.replica().sale(id).map_err(TillError::from)?
@@ -933,7 +966,7 @@ fn serve(args: cli::ServeArgs, lang: Lang) -> Outcome {
         match mqtt::parse_mode(&args.mqtt).map_err(anyhow::Error::msg)? {
             mqtt::MqttMode::Off => {}
             mqtt::MqttMode::Embedded(addr) => {
-                mqtt::start_embedded(addr)?;
+                mqtt::spawn_embedded(addr)?;
                 println!("{} mqtt://{addr}", lang.pick("设备 MQTT 代理已启动：", "device MQTT broker listening:"));
                 let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
                 tokio::spawn(mqtt::run_bridge(host, addr.port(), None, None, shrink_window, state.till(), state.stats()));

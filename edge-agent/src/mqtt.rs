@@ -1,4 +1,4 @@
-//! The MQTT side of `serve`: the embedded broker (rumqttd) and the device bridge, an MQTT
+//! The MQTT side of `serve`: the embedded broker (rumqttd, run as a child process) and the device bridge, an MQTT
 //! client (rumqttc) that turns device messages into till calls.
 //!
 //! Store-and-forward: a device's message is acknowledged (MQTT PUBACK) only after what it
@@ -8,7 +8,7 @@
 //! handlers give the same answer to the same message id.
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -24,7 +24,7 @@ use tracing::{debug, error, info, warn};
 pub enum MqttMode {
     /// No MQTT at all.
     Off,
-    /// Run rumqttd in this process, listening on this address.
+    /// Run rumqttd (`opentill-edge broker`, a child process), listening on this address.
     Embedded(SocketAddr),
     /// Connect to an external broker (Mosquitto, say).
     External {
@@ -91,11 +91,8 @@ pub fn load_ca(path: Option<&std::path::Path>) -> anyhow::Result<Vec<u8>> {
     Ok(pem)
 }
 
-/// Starts rumqttd on its own thread and waits until it answers. rumqttd has no shutdown:
-/// it ends with the process.
-pub fn start_embedded(addr: SocketAddr) -> anyhow::Result<()> {
-    // rumqttd logs, and carries on, when its port is taken: find out first.
-    drop(TcpListener::bind(addr).with_context(|| format!("MQTT port {addr} is not free"))?);
+/// rumqttd's configuration: the same for `opentill-edge broker` and the benchmark's baseline.
+fn broker_config(addr: SocketAddr) -> rumqttd::Config {
     let connections = rumqttd::ConnectionSettings {
         connection_timeout_ms: 10_000,
         max_payload_size: MAX_PACKET,
@@ -105,7 +102,7 @@ pub fn start_embedded(addr: SocketAddr) -> anyhow::Result<()> {
         dynamic_filters: true,
     };
     let server = rumqttd::ServerSettings { name: "v4".into(), listen: addr, tls: None, next_connection_delay_ms: 1, connections };
-    let config = rumqttd::Config {
+    rumqttd::Config {
         id: 0,
         router: rumqttd::RouterConfig {
             max_connections: 2_000,
@@ -118,26 +115,114 @@ pub fn start_embedded(addr: SocketAddr) -> anyhow::Result<()> {
         },
         v4: Some(HashMap::from([("v4".to_string(), server)])),
         ..Default::default()
-    };
+    }
+}
+
+/// Waits up to `patience` for `addr` to be free: a broker of the agent's that was just
+/// killed may hold the port for a moment.
+fn wait_until_free(addr: SocketAddr, patience: Duration) -> anyhow::Result<()> {
+    let deadline = Instant::now() + patience;
+    loop {
+        match TcpListener::bind(addr) {
+            Ok(listener) => {
+                drop(listener);
+                return Ok(());
+            }
+            Err(e) if Instant::now() > deadline => return Err(e).with_context(|| format!("MQTT port {addr} is not free")),
+            Err(_) => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// `opentill-edge broker`: runs rumqttd in this process until it ends (it has no shutdown).
+/// With `parent` (the agent that started it), it asks the kernel to kill it when that
+/// agent ends, and ends at once if the agent is already gone.
+pub fn run_broker(addr: SocketAddr, parent: Option<u32>) -> anyhow::Result<()> {
+    if let Some(parent) = parent {
+        die_with_parent(parent)?;
+    }
+    // rumqttd logs, and carries on, when its port is taken: find out first.
+    wait_until_free(addr, Duration::from_secs(3))?;
+    info!(%addr, "MQTT broker listening");
+    rumqttd::Broker::new(broker_config(addr)).start().context("the MQTT broker stopped")?;
+    Ok(())
+}
+
+/// The embedded broker of `serve --mqtt embedded:…`: `opentill-edge broker` as a child
+/// process, so that rumqttd's memory (about 100 KiB a connection) and any crash of it
+/// stay out of the agent. A supervisor thread starts it again when it ends, and the
+/// kernel kills it when the agent ends (Linux: the broker sets its parent-death signal),
+/// so no broker outlives its agent. Returns once the broker listens.
+pub fn spawn_embedded(addr: SocketAddr) -> anyhow::Result<()> {
+    wait_until_free(addr, Duration::from_secs(3))?;
+    let exe = std::env::current_exe().context("finding opentill-edge to start the broker")?;
+    let (started, first) = std::sync::mpsc::channel::<std::io::Result<u32>>();
     std::thread::Builder::new()
         .name("mqtt-broker".into())
-        .spawn(move || {
-            let mut broker = rumqttd::Broker::new(config);
-            if let Err(e) = broker.start() {
-                error!(error = %e, "embedded MQTT broker stopped");
-            }
-        })
-        .context("starting the broker thread")?;
-    let probe = if addr.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+        .spawn(move || supervise_broker(&exe, addr, &started))
+        .context("starting the broker's supervisor thread")?;
+    let pid = first.recv().context("the broker's supervisor ended")?.context("starting the MQTT broker process")?;
     let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect_timeout(&probe, Duration::from_millis(200)).is_err() {
+    while !is_listening(addr) {
         if Instant::now() > deadline {
-            bail!("the embedded MQTT broker did not start on {addr}");
+            bail!("the embedded MQTT broker (process {pid}) did not start on {addr}");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    info!(%addr, "embedded MQTT broker listening");
+    info!(%addr, pid, "embedded MQTT broker listening");
     Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn die_with_parent(parent: u32) -> anyhow::Result<()> {
+    use rustix::process::{Signal, getppid, set_parent_process_death_signal};
+    set_parent_process_death_signal(Some(Signal::KILL)).context("prctl(PR_SET_PDEATHSIG)")?;
+    // The agent may have ended before the signal was asked for.
+    if getppid().map(|p| p.as_raw_nonzero().get()) != Some(parent as i32) {
+        bail!("the agent that started this broker (process {parent}) has ended");
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_parent: u32) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// Whether something listens on `addr`: it can no longer be bound. (Connecting to find
+/// out would make rumqttd log the probe's disconnection as an error.)
+fn is_listening(addr: SocketAddr) -> bool {
+    TcpListener::bind(addr).is_err()
+}
+
+/// Starts the broker process, waits for it, and starts it again when it ends: after 1 s,
+/// doubling to 30 s while it keeps failing within a minute. Runs for the life of the
+/// agent; the broker's parent-death signal is tied to this thread, which never ends.
+fn supervise_broker(exe: &std::path::Path, addr: SocketAddr, started: &std::sync::mpsc::Sender<std::io::Result<u32>>) {
+    let mut backoff = Duration::from_secs(1);
+    for attempt in 0u64.. {
+        let mut command = std::process::Command::new(exe);
+        command.args(["broker", "--listen", &addr.to_string(), "--parent", &std::process::id().to_string()]).stdin(std::process::Stdio::null());
+        let began = Instant::now();
+        let status = match command.spawn() {
+            Ok(mut child) => {
+                let _ = started.send(Ok(child.id()));
+                child.wait()
+            }
+            Err(e) if attempt == 0 => {
+                let _ = started.send(Err(e));
+                return;
+            }
+            Err(e) => Err(e),
+        };
+        match status {
+            Ok(status) => error!(%status, "the embedded MQTT broker ended; starting it again"),
+            Err(e) => error!(error = %e, "cannot run the embedded MQTT broker; trying again"),
+        }
+        backoff = if began.elapsed() > Duration::from_secs(60) { Duration::from_secs(1) } else { backoff };
+        std::thread::sleep(backoff);
+        backoff = (backoff * 2).min(Duration::from_secs(30));
+    }
 }
 
 /// Connects the device bridge and runs it forever (it reconnects on its own).
@@ -176,6 +261,7 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<rumqttc::Publish>();
     let subscription = contract::subscription(&store);
     let poller = client.clone();
+    let link = stats.clone();
     tokio::spawn(async move {
         loop {
             match eventloop.poll().await {
@@ -190,8 +276,10 @@ pub async fn run_bridge(host: String, port: u16, credentials: Option<(String, St
                         error!(error = %e, "cannot subscribe");
                     }
                 }
+                Ok(Event::Incoming(Packet::SubAck(_))) => link.set_connected(true),
                 Ok(_) => {}
                 Err(e) => {
+                    link.set_connected(false);
                     warn!(error = %e, "MQTT connection lost; retrying");
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }

@@ -860,6 +860,7 @@ impl Replica {
         let mut drawer = Drawer::default();
         let mut sales: BTreeMap<String, (u64, i64)> = BTreeMap::new();
         let mut refunds: BTreeMap<String, u64> = BTreeMap::new();
+        let mut offer_uses: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
         let mut open_shift: Option<String> = None;
         self.for_each_entry(1, |entry| {
             report.entries += 1;
@@ -891,6 +892,10 @@ impl Replica {
             match &fact {
                 Fact::Sale(s) => {
                     sales.insert(s.sale_id.clone(), (entry.seq, s.total));
+                    for (offer, member, pieces) in offer_use_rows(s) {
+                        let used = offer_uses.entry((offer.to_string(), member.to_string())).or_default();
+                        *used = (used.0 + 1, used.1 + pieces);
+                    }
                 }
                 Fact::Refund(r) => {
                     refunds.insert(r.refund_id.clone(), entry.seq);
@@ -940,6 +945,11 @@ impl Replica {
         if indexed != refunds {
             problems.push("the refunds index disagrees with the journal".into());
         }
+        let mut stmt = self.conn.prepare("SELECT offer_id, member, uses, flash_pieces FROM offer_uses")?;
+        let indexed: BTreeMap<(String, String), (i64, i64)> = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))?.collect::<rusqlite::Result<_>>()?;
+        if indexed != offer_uses {
+            problems.push("promotion and coupon uses disagree with the journal".into());
+        }
         Ok(report)
     }
 }
@@ -954,6 +964,13 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
                 .execute(params![sale.sale_id, seq as i64, ts_ms, sale.total])?;
             if inserted == 0 {
                 return Err(ReplicaError::DuplicateSale(sale.sale_id.clone()));
+            }
+            for (offer_id, member, pieces) in offer_use_rows(sale) {
+                tx.prepare_cached(
+                    "INSERT INTO offer_uses (offer_id, member, uses, flash_pieces) VALUES (?1, ?2, 1, ?3)
+                     ON CONFLICT (offer_id, member) DO UPDATE SET uses = uses + 1, flash_pieces = flash_pieces + excluded.flash_pieces",
+                )?
+                .execute(params![offer_id, member, pieces])?;
             }
         }
         Fact::Refund(refund) => {
@@ -1030,6 +1047,16 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The `offer_uses` rows a sale adds to: each offer once in all (member `""`) and once
+/// for its member, with the pieces a flash sale sold.
+fn offer_use_rows(sale: &opentill_core::sale::SaleRecord) -> impl Iterator<Item = (&str, &str, i64)> {
+    sale.offers.iter().flat_map(move |o| {
+        let all = Some((o.id.as_str(), "", o.flash_pieces));
+        let member = sale.member.as_deref().map(|m| (o.id.as_str(), m, 0));
+        all.into_iter().chain(member)
+    })
 }
 
 fn open_shift_tx(tx: &Connection) -> Result<Option<(String, String)>> {

@@ -119,6 +119,23 @@ pub const MIGRATIONS: &[&str] = &[
         changed_ms INTEGER NOT NULL
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 6: coupons (the core's `promo::Coupon` in JSON, checked before they are stored), and
+    // how often each promotion and coupon was used, projected from the sales that used
+    // them: in all (member '') and per member, with the pieces flash sales sold.
+    r#"
+    CREATE TABLE coupons (
+        coupon_id TEXT PRIMARY KEY,
+        body TEXT,
+        changed_ms INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE offer_uses (
+        offer_id TEXT NOT NULL,
+        member TEXT NOT NULL,
+        uses INTEGER NOT NULL,
+        flash_pieces INTEGER NOT NULL,
+        PRIMARY KEY (offer_id, member)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 /// Migration 3, the edge agent's device tables. Device state is not a fact: facts (vend

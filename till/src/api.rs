@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/categories", get(categories))
         .route("/api/categories/{category}/products", get(category_products))
         .route("/api/sales", post(create_sale))
+        .route("/api/basket/price", post(price_basket))
         .route("/api/sales/{sale_id}", get(get_sale))
         .route("/api/refunds", post(create_refund))
         .route("/api/suspended", get(list_suspended).post(suspend_sale))
@@ -105,8 +106,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto))
 )]
 pub struct ApiDoc;
 
@@ -292,6 +293,128 @@ pub struct SaleRequest {
     pub items: Vec<ItemDto>,
     /// Tenders.
     pub tenders: Vec<TenderDto>,
+    /// The member buying, if they identified themselves (member prices, per-member coupon limits).
+    #[serde(default)]
+    pub member: Option<String>,
+    /// Coupon ids presented, in order. A coupon that cannot be used is listed in the
+    /// answer's `refused_coupons`; the sale goes through without it.
+    #[serde(default)]
+    pub coupons: Vec<String>,
+}
+
+/// A basket to price without selling it: what the customer would pay.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PriceRequest {
+    /// Items in scan order.
+    pub items: Vec<ItemDto>,
+    /// The member buying, if any.
+    #[serde(default)]
+    pub member: Option<String>,
+    /// Coupon ids presented, in order.
+    #[serde(default)]
+    pub coupons: Vec<String>,
+}
+
+/// A promotion or coupon a sale used.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferDto {
+    /// `promotion` or `coupon`.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// What it saved.
+    pub saving_minor: i64,
+    /// What it is, in Chinese (`满100减20`).
+    pub text_zh: String,
+    /// The same in English.
+    pub text_en: String,
+}
+
+impl From<&opentill_core::basket::OfferUse> for OfferDto {
+    fn from(o: &opentill_core::basket::OfferUse) -> Self {
+        let kind = match o.kind {
+            opentill_core::basket::OfferKind::Promotion => "promotion",
+            opentill_core::basket::OfferKind::Coupon => "coupon",
+        };
+        OfferDto { kind: kind.into(), id: o.id.clone(), saving_minor: o.saving, text_zh: o.text_zh.clone(), text_en: o.text_en.clone() }
+    }
+}
+
+/// A presented coupon that was not used.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefusedCouponDto {
+    /// The coupon id as presented.
+    pub coupon_id: String,
+    /// `unknown`, `duplicate`, `not_valid_now`, `used_up`, `needs_member`,
+    /// `member_limit_reached`, `no_eligible_lines`, `below_threshold` or `not_best`.
+    pub reason: String,
+    /// Why, in the request's language.
+    pub message: String,
+}
+
+fn refused_dtos(pricing: Option<&opentill_core::promo::Pricing>, currency: opentill_core::money::Currency, lang: Lang) -> Vec<RefusedCouponDto> {
+    use opentill_core::promo::RefusalReason as R;
+    let Some(pricing) = pricing else { return Vec::new() };
+    pricing
+        .refused
+        .iter()
+        .map(|r| RefusedCouponDto {
+            coupon_id: r.coupon_id.clone(),
+            reason: match r.reason {
+                R::Unknown => "unknown",
+                R::Duplicate => "duplicate",
+                R::NotValidNow => "not_valid_now",
+                R::UsedUp => "used_up",
+                R::NeedsMember => "needs_member",
+                R::MemberLimitReached => "member_limit_reached",
+                R::NoEligibleLines => "no_eligible_lines",
+                R::BelowThreshold { .. } => "below_threshold",
+                R::NotBest => "not_best",
+            }
+            .into(),
+            message: r.reason.text(lang, currency),
+        })
+        .collect()
+}
+
+/// One line of a priced basket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuoteLineDto {
+    /// Line number, from 1.
+    pub line: usize,
+    /// SKU.
+    pub sku: String,
+    /// English name.
+    pub name: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// Pieces or grams.
+    pub qty: i64,
+    /// Before promotions.
+    pub gross_minor: i64,
+    /// What promotions and coupons take off this line.
+    pub promo_saving_minor: i64,
+    /// What the customer pays for it.
+    pub amount_minor: i64,
+}
+
+/// A priced basket: what the customer would pay, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuoteDto {
+    /// Lines.
+    pub lines: Vec<QuoteLineDto>,
+    /// Before promotions.
+    pub subtotal_minor: i64,
+    /// Taken off by promotions and coupons.
+    pub promo_saving_minor: i64,
+    /// To pay (before 抹零, which depends on how they pay).
+    pub total_minor: i64,
+    /// The promotions and coupons used.
+    pub offers: Vec<OfferDto>,
+    /// Coupons presented and not used, and why.
+    pub refused_coupons: Vec<RefusedCouponDto>,
+    /// Whether the optimiser proved this the best combination (false only for huge baskets).
+    pub proven_optimal: bool,
 }
 
 /// A sold line.
@@ -311,8 +434,10 @@ pub struct SaleLineDto {
     pub qty: i64,
     /// Unit price.
     pub unit_price_minor: i64,
-    /// Discount.
+    /// Discount, promotions included.
     pub discount_minor: i64,
+    /// Of which promotions and coupons.
+    pub promo_saving_minor: i64,
     /// Paid for this line.
     pub amount_minor: i64,
 }
@@ -344,12 +469,24 @@ pub struct SaleDto {
     pub cash_given_minor: i64,
     /// Change.
     pub change_minor: i64,
+    /// Of the discounts, what promotions and coupons took off.
+    pub promo_saving_minor: i64,
+    /// The promotions and coupons used.
+    pub offers: Vec<OfferDto>,
+    /// The member the sale was priced for.
+    pub member: Option<String>,
+    /// Coupons presented and not used, and why (only in the answer that recorded the sale).
+    pub refused_coupons: Vec<RefusedCouponDto>,
     /// The receipt as text.
     pub receipt_text: String,
 }
 
 fn sale_dto(sale: SaleRecord, ts_ms: i64, new: bool, receipt_text: String) -> SaleDto {
     SaleDto {
+        promo_saving_minor: sale.promo_saving,
+        offers: sale.offers.iter().map(OfferDto::from).collect(),
+        member: sale.member.clone(),
+        refused_coupons: Vec::new(),
         sale_id: sale.sale_id,
         ts_ms,
         new,
@@ -357,7 +494,7 @@ fn sale_dto(sale: SaleRecord, ts_ms: i64, new: bool, receipt_text: String) -> Sa
             .lines
             .into_iter()
             .enumerate()
-            .map(|(i, l)| SaleLineDto { line: i + 1, sku: l.sku, name: l.name, name_zh: l.name_zh, unit: l.unit.name().into(), qty: l.qty, unit_price_minor: l.unit_price, discount_minor: l.discount, amount_minor: l.amount })
+            .map(|(i, l)| SaleLineDto { line: i + 1, sku: l.sku, name: l.name, name_zh: l.name_zh, unit: l.unit.name().into(), qty: l.qty, unit_price_minor: l.unit_price, discount_minor: l.discount, promo_saving_minor: l.promo_saving, amount_minor: l.amount })
             .collect(),
         subtotal_minor: sale.subtotal,
         discount_minor: sale.discount,
@@ -815,10 +952,49 @@ async fn category_products(State(state): State<AppState>, AcceptLang(lang): Acce
 async fn create_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<SaleRequest>) -> Result<Json<SaleDto>, ApiError> {
     let tenders = parse_tenders(req.tenders)?;
     let scans = scan_inputs(req.items);
+    let shopper = crate::Shopper { member: req.member, coupons: req.coupons };
     run(&state, lang, move |till| {
-        let done = till.sell(req.sale_id.as_deref(), &scans, &tenders, None)?;
+        let (done, pricing) = till.sell_to(req.sale_id.as_deref(), &scans, &tenders, None, &shopper)?;
         let text = till.sale_receipt(&done, lang);
-        Ok(sale_dto(done.sale, done.ts_ms, done.new, text))
+        let currency = done.sale.currency;
+        let mut dto = sale_dto(done.sale, done.ts_ms, done.new, text);
+        dto.refused_coupons = refused_dtos(pricing.as_ref(), currency, lang);
+        Ok(dto)
+    })
+    .await
+    .map(Json)
+}
+
+/// Price a basket with the store's promotions, the member's prices and the coupons
+/// presented, for the combination that saves the customer the most; nothing is recorded.
+#[utoipa::path(post, path = "/api/basket/price", request_body = PriceRequest, responses((status = 200, body = QuoteDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn price_basket(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<PriceRequest>) -> Result<Json<QuoteDto>, ApiError> {
+    let scans = scan_inputs(req.items);
+    let shopper = crate::Shopper { member: req.member, coupons: req.coupons };
+    run(&state, lang, move |till| {
+        if scans.len() > 500 {
+            return Err(TillError::BadInput("at most 500 scans in one sale".into()));
+        }
+        let mut basket = till.new_basket();
+        till.ring_up(&mut basket, &scans)?;
+        let pricing = till.price(&mut basket, &shopper)?;
+        let totals = basket.totals();
+        let lines = basket
+            .lines
+            .iter()
+            .zip(&totals.lines)
+            .enumerate()
+            .map(|(i, (l, t))| QuoteLineDto { line: i + 1, sku: l.item.sku.clone(), name: l.item.name.clone(), name_zh: l.item.name_zh.clone(), qty: l.qty, gross_minor: t.gross, promo_saving_minor: t.promo, amount_minor: t.amount })
+            .collect();
+        Ok(QuoteDto {
+            lines,
+            subtotal_minor: totals.subtotal,
+            promo_saving_minor: totals.promo,
+            total_minor: totals.total,
+            offers: basket.promo.offers.iter().map(OfferDto::from).collect(),
+            refused_coupons: refused_dtos(Some(&pricing), basket.currency, lang),
+            proven_optimal: pricing.proven_optimal,
+        })
     })
     .await
     .map(Json)

@@ -53,6 +53,8 @@ pub struct DeviceStats {
     /// Messages acted on.
     pub handled: AtomicU64,
     rejected: Mutex<BTreeMap<&'static str, u64>>,
+    /// Whether the bridge is connected to the broker and subscribed.
+    connected: std::sync::atomic::AtomicBool,
     /// Publish-to-handled times: count per millisecond, the last bucket for 2 s and more.
     latency: Mutex<Vec<u64>>,
 }
@@ -62,6 +64,9 @@ const LATENCY_BUCKETS: usize = 2_001;
 /// A snapshot of [`DeviceStats`].
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct DeviceStatsDto {
+    /// Whether the device bridge is connected to the MQTT broker and subscribed to the
+    /// store's topics (false while the broker is down or being restarted).
+    pub connected: bool,
     /// Messages received.
     pub received: u64,
     /// Messages acted on.
@@ -84,6 +89,11 @@ impl DeviceStats {
     /// Counts a refused message.
     pub fn reject(&self, reason: &'static str) {
         *self.rejected.lock().unwrap_or_else(|p| p.into_inner()).entry(reason).or_default() += 1;
+    }
+
+    /// Records whether the bridge is connected and subscribed.
+    pub fn set_connected(&self, connected: bool) {
+        self.connected.store(connected, Ordering::Relaxed);
     }
 
     /// Counts a received message.
@@ -119,6 +129,7 @@ impl DeviceStats {
     pub fn snapshot(&self) -> DeviceStatsDto {
         let latency = self.latency.lock().unwrap_or_else(|p| p.into_inner()).clone();
         DeviceStatsDto {
+            connected: self.connected.load(Ordering::Relaxed),
             received: self.received.load(Ordering::Relaxed),
             handled: self.handled.load(Ordering::Relaxed),
             rejected: self.rejected.lock().unwrap_or_else(|p| p.into_inner()).iter().map(|(k, v)| (k.to_string(), *v)).collect(),

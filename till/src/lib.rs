@@ -29,6 +29,7 @@ pub mod auth;
 pub mod devices;
 pub mod error;
 pub mod import;
+pub mod pricing;
 pub mod vending;
 
 use std::path::Path;
@@ -51,6 +52,7 @@ use tracing::{info, instrument};
 
 pub use error::TillError;
 pub use import::RowError;
+pub use pricing::Shopper;
 
 type Result<T, E = TillError> = std::result::Result<T, E>;
 
@@ -291,12 +293,19 @@ impl Till {
     /// Rings up scanned codes and settles them against tenders in one step, recording the
     /// sale durably. `sale_id` makes a retry idempotent: a second call with the same id
     /// returns the first result and records nothing.
-    #[instrument(skip_all, fields(n_scans = scans.len(), n_tenders = tenders.len()))]
     pub fn sell(&mut self, sale_id: Option<&str>, scans: &[ScanInput], tenders: &[Tender], cashier: Option<&Actor>) -> Result<SaleDone> {
+        self.sell_to(sale_id, scans, tenders, cashier, &Shopper::default()).map(|(done, _)| done)
+    }
+
+    /// [`Till::sell`] for a shopper: the basket is priced with the stored promotions, the
+    /// member's prices and the coupons presented ([`Till::price`]) before it is settled.
+    /// Also returns the pricing (refused coupons and why), `None` for a replay.
+    #[instrument(skip_all, fields(n_scans = scans.len(), n_tenders = tenders.len(), n_coupons = shopper.coupons.len()))]
+    pub fn sell_to(&mut self, sale_id: Option<&str>, scans: &[ScanInput], tenders: &[Tender], cashier: Option<&Actor>, shopper: &Shopper) -> Result<(SaleDone, Option<opentill_core::promo::Pricing>)> {
         if let Some(id) = sale_id {
             validate_id(id, "sale id")?;
             if let Some((ts_ms, sale)) = self.replica.sale(id)? {
-                return Ok(SaleDone { sale, ts_ms, seq: 0, new: false });
+                return Ok((SaleDone { sale, ts_ms, seq: 0, new: false }, None));
             }
         }
         if scans.is_empty() {
@@ -307,7 +316,9 @@ impl Till {
         }
         let mut basket = self.new_basket();
         self.ring_up(&mut basket, scans)?;
-        self.checkout(&basket, sale_id.map(str::to_string), tenders, cashier)
+        let pricing = self.price(&mut basket, shopper)?;
+        let done = self.checkout(&basket, sale_id.map(str::to_string), tenders, cashier)?;
+        Ok((done, Some(pricing)))
     }
 
     /// An empty basket in the store's currency and tax mode.

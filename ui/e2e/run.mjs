@@ -14,7 +14,7 @@
 // the recorded sales and refund.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -76,6 +76,8 @@ async function startStore() {
   }
   return {
     base,
+    dir,
+    cli: run,
     api: async (path) => (await fetch(base + path, { headers: { 'accept-language': 'en' } })).json(),
     /** Prints a sale's receipt on the simulated printer and reads back what it printed. */
     printReceipt: async (saleId, lang) => {
@@ -369,6 +371,28 @@ async function flow(browser, locale) {
     await page.click('[data-testid=clear]');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 0);
 
+    // Promotions: 买2送1 on instant noodles, stored from the command line while the till
+    // runs. The screen shows the saving once the third packet is scanned; the sale charges
+    // it and the receipt names it.
+    const promoFile = join(store.dir, 'noodles.json');
+    writeFileSync(promoFile, JSON.stringify({ id: 'NOODLES-B2G1', kind: { BuyGet: { scope: { Skus: ['INS-00001'] }, buy: 2, get: 1 } }, window: { from_ms: 0, to_ms: 4102444800000 }, exclusive: false, stack_group: null, priority: 0, members_only: false }));
+    store.cli('promo', 'put', promoFile);
+    for (let i = 0; i < 3; i++) await scan(page, '6953931935283');
+    await page.waitForFunction(() => document.querySelector('[data-testid=line] .qty')?.textContent === '× 3');
+    await expectText(page, '[data-testid=saved]', '¥3.20');
+    await expectText(page, '[data-testid=total]', '¥6.40');
+    assert.ok((await page.textContent('[data-testid=promos]')).includes(locale === 'en' ? 'Buy 2 get 1 free' : '买2送1'));
+    await shot(page, `promotion-${tag}`);
+    await page.click('[data-testid=pay]');
+    await page.click('[data-testid=quick-cash] button:nth-child(1)');
+    await page.click('[data-testid=complete]');
+    await page.getByTestId('receipt').waitFor();
+    const promoSale = await store.api(`/api/sales/${await page.evaluate(() => localStorage.getItem('opentill.lastSale'))}`);
+    assert.deepEqual([promoSale.total_minor, promoSale.promo_saving_minor, promoSale.offers.map((o) => o.id)], [640, 320, ['NOODLES-B2G1']]);
+    assert.ok((await page.textContent('[data-testid=receipt-text]')).includes(locale === 'en' ? 'Buy 2 get 1 free' : '买2送1'));
+    await page.click('[data-testid=receipt-close]');
+    store.cli('promo', 'remove', '--id', 'NOODLES-B2G1');
+
     // Open the drawer with no sale: a supervisor's ID and PIN.
     await page.click('.actions button:nth-child(4)');
     await page.fill('input[name=supervisor]', 's01');
@@ -403,10 +427,11 @@ async function flow(browser, locale) {
     await page.click('[data-testid=close-btn]');
     await page.getByTestId('close-shift').waitFor();
     const x = await store.api('/api/shifts/current');
-    // Float 500 + cash 11.41 + 8.74 (the queued sale), less whatever part of the refund went back in cash.
-    const cashRefund = 2015 - x.by_tender_minor.cash;
+    // Float 500 + cash 11.41 + 8.74 (the queued sale) + 6.40 (the promotion), less whatever
+    // part of the refund went back in cash.
+    const cashRefund = 2655 - x.by_tender_minor.cash;
     assert.ok(cashRefund === 0 || cashRefund === 350, JSON.stringify(x));
-    assert.equal(x.expected_cash_minor, 50000 + 2015 - cashRefund);
+    assert.equal(x.expected_cash_minor, 50000 + 2655 - cashRefund);
     await page.fill('[data-testid=close-shift] input[name=counted]', (x.expected_cash_minor / 100).toFixed(2));
     await page.fill('[data-testid=close-shift] input[name=pin]', '1234');
     await shot(page, `close-shift-${tag}`);
@@ -419,7 +444,7 @@ async function flow(browser, locale) {
       cash: await page.textContent('[data-testid=z-cash]'),
     };
     const yuan = (m) => '¥' + (m / 100).toFixed(2);
-    assert.deepEqual(z, { sales: '2 · ¥30.15', refunds: '1 · ¥3.50', net: '¥26.65', cash: yuan(2015 - cashRefund) });
+    assert.deepEqual(z, { sales: '3 · ¥36.55', refunds: '1 · ¥3.50', net: '¥33.05', cash: yuan(2655 - cashRefund) });
     assert.ok((await page.textContent('[data-testid=z-report] pre')).length > 50);
     await shot(page, `z-report-${tag}`);
     await page.click('[data-testid=z-report] button.primary');

@@ -4,7 +4,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type Category, type Client, type Product, type Sale, type SalesReport, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
-import { addLabel, addProduct, addTender, itemCount, lineAmount, loadDraft, newDraft, quickCash, saleRequest, saveDraft, setQty, tenderState, total, type Draft } from './basket';
+import { addLabel, addProduct, addTender, currentQuote, itemCount, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
 import { categoryName, formatMoney, parseKg, parseMoney, translate, type Locale, type MessageKey } from './i18n';
 import { listenForScans } from './wedge';
 
@@ -50,6 +50,19 @@ export function App({ client }: { client: Client }) {
     saveDraft(store, d);
     setDraftState(d);
   };
+  // Promotions: the till service prices the lines whenever they (or the member) change;
+  // until it answers, or while it is offline, the screen shows the plain sum.
+  const key = priceKey(draft);
+  useEffect(() => {
+    if (!draft.lines.length) return;
+    let live = true;
+    const req = saleRequest(draft);
+    client.price({ items: req.items, member: req.member, coupons: [] }).then(
+      (q) => live && setDraft(withQuote(currentDraft.current, { key, total_minor: q.total_minor, saving_minor: q.promo_saving_minor, offers: q.offers.map((o) => ({ text_zh: o.text_zh, text_en: o.text_en, saving_minor: o.saving_minor })) })),
+      () => {},
+    );
+    return () => { live = false; };
+  }, [key]);
   const [outbox, setOutboxState] = useState<Draft[]>(read('opentill.outbox', []));
   const setOutbox = (o: Draft[]) => (write('opentill.outbox', o), setOutboxState(o));
   const [online, setOnline] = useState<boolean | null>(null);
@@ -371,6 +384,7 @@ function SaleScreen(p: {
 
   const name = (x: { name: string; name_zh: string }) => (locale === 'zh-CN' ? x.name_zh || x.name : x.name);
   const sum = total(draft);
+  const quote = currentQuote(draft);
   const line = selected !== null ? draft.lines[selected] : null;
 
   return (
@@ -401,6 +415,12 @@ function SaleScreen(p: {
             {t('sale.member')}: {draft.member.account} · {t('sale.member.balance', { amount: money(draft.member.balance_minor) })}
             <button class="btn small" onClick={() => setDraft({ ...draft, member: null })}>{t('sale.member.remove')}</button>
           </div>
+        )}
+        {quote && quote.saving_minor > 0 && (
+          <ul class="promos" data-testid="promos">
+            {quote.offers.map((o) => <li><span>{locale === 'zh-CN' ? o.text_zh : o.text_en}</span><span class="amount">−{money(o.saving_minor)}</span></li>)}
+            <li class="saved"><span>{t('sale.saved')}</span><span class="amount" data-testid="saved">{money(quote.saving_minor)}</span></li>
+          </ul>
         )}
         <div class="total"><span>{t('sale.total')} <small>{t('sale.items', { n: itemCount(draft) })}</small></span><strong data-testid="total">{money(sum)}</strong></div>
         <div class="basket-tools">

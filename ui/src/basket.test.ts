@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Product } from './api/client';
-import { addLabel, addProduct, addTender, lineAmount, loadDraft, newDraft, quickCash, saleRequest, saveDraft, setQty, tenderState, total } from './basket';
+import { addLabel, addProduct, addTender, currentQuote, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote } from './basket';
 
 const cola: Product = { sku: 'DRK-1', barcodes: ['6901234567892'], name: 'Coca-Cola 330ml', name_zh: '可口可乐 330ml', category: 'drinks', unit: 'each', price_minor: 350, tax_rate_bp: 1300 };
 const banana: Product = { sku: 'PRD-1', barcodes: ['2000001000007'], name: 'Banana', name_zh: '香蕉', category: 'produce', unit: 'kg', price_minor: 698, tax_rate_bp: 900 };
@@ -55,5 +55,23 @@ describe('labels', () => {
     d = addLabel(d, banana, '2000001000502', 717, 500);
     expect(d.lines.map(lineAmount)).toEqual([861, 500]);
     expect(saleRequest(d).items).toEqual([{ barcode: '2000001012345' }, { barcode: '2000001000502' }]);
+  });
+});
+
+describe('promotion quotes', () => {
+  const noodles: Product = { sku: 'INS-1', barcodes: ['6953931935283'], name: 'Noodles', name_zh: '方便面', category: 'instant', unit: 'each', price_minor: 320, tax_rate_bp: 1300 };
+  it('uses the till service\'s price only for the lines it priced', () => {
+    const d = addProduct(newDraft(() => 'sale-1'), noodles, '6953931935283', 3);
+    expect(total(d)).toBe(960);
+    const quoted = withQuote(d, { key: priceKey(d), total_minor: 640, saving_minor: 320, offers: [{ text_zh: '买2送1', text_en: 'Buy 2 get 1 free', saving_minor: 320 }] });
+    expect(total(quoted)).toBe(640);
+    expect(tenderState(quoted).due).toBe(640);
+    // A fourth packet: the quote is for three, so the plain sum is shown until a new one comes.
+    const more = addProduct(quoted, noodles, '6953931935283', 1);
+    expect(currentQuote(more)).toBeNull();
+    expect(total(more)).toBe(1280);
+    // A quote that arrives for lines that have since changed is not attached.
+    expect(withQuote(more, quoted.quote!)).toBe(more);
+    expect(saleRequest({ ...more, member: { account: 'M001', balance_minor: 0 } }).member).toBe('M001');
   });
 });

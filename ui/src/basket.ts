@@ -24,12 +24,23 @@ export interface Member {
   balance_minor: number;
 }
 
+/** What the till service says the current lines cost with the store's promotions. */
+export interface Quote {
+  /** The lines and member it priced ([`priceKey`]); a quote for other lines is ignored. */
+  key: string;
+  total_minor: number;
+  saving_minor: number;
+  offers: { text_zh: string; text_en: string; saving_minor: number }[];
+}
+
 export interface Draft {
   /** Made when the sale starts: resending it can never record the sale twice. */
   sale_id: string;
   lines: Line[];
   member: Member | null;
   tenders: Tender[];
+  /** The till service's price for these lines (promotions), when it answered. */
+  quote?: Quote | null;
 }
 
 export function newDraft(id: () => string = () => crypto.randomUUID()): Draft {
@@ -42,8 +53,25 @@ export function lineAmount(line: Line): number {
   return line.price_minor * line.qty;
 }
 
+/** The lines and member a quote is for. */
+export function priceKey(draft: Draft): string {
+  return JSON.stringify([saleRequest(draft).items, draft.member?.account ?? null]);
+}
+
+/** The quote, if it is for the lines as they are now. */
+export function currentQuote(draft: Draft): Quote | null {
+  return draft.quote && draft.quote.key === priceKey(draft) ? draft.quote : null;
+}
+
+/** Attaches a quote if the lines have not changed since it was asked for. */
+export function withQuote(draft: Draft, quote: Quote): Draft {
+  return quote.key === priceKey(draft) ? { ...draft, quote } : draft;
+}
+
+/** What to pay: the till service's quote (promotions taken off) when it is current,
+ *  else the sum of the lines. */
 export function total(draft: Draft): number {
-  return draft.lines.reduce((sum, l) => sum + lineAmount(l), 0);
+  return currentQuote(draft)?.total_minor ?? draft.lines.reduce((sum, l) => sum + lineAmount(l), 0);
 }
 
 export function itemCount(draft: Draft): number {
@@ -116,6 +144,7 @@ export function saleRequest(draft: Draft): SaleRequest {
     sale_id: draft.sale_id,
     items: draft.lines.map((l) => (l.label ? { barcode: l.barcode } : l.unit === 'kg' ? { barcode: l.barcode, grams: l.qty } : { barcode: l.barcode, qty: l.qty })),
     tenders: [...draft.tenders.filter((t) => t.kind !== 'cash'), ...draft.tenders.filter((t) => t.kind === 'cash')],
+    member: draft.member?.account ?? null,
   };
 }
 

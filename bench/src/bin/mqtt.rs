@@ -3,13 +3,15 @@
 //! N simulated shelves (1,000 by default), each a real MQTT connection, publish readings
 //! at R messages a second each (5: 5,000 a second in all) for S seconds (60).
 //! - Baseline, same run: the same load through the same broker (`--broker embedded`:
-//!   rumqttd configured as the agent configures it; `--broker mosquitto`: a Mosquitto
-//!   process) to a bare subscriber that only parses each payload; time from publish to received.
+//!   `opentill-edge broker`, the rumqttd process `serve` starts; `--broker mosquitto`: a
+//!   Mosquitto process) to a bare subscriber that only parses each payload; time from
+//!   publish to received; the broker's peak RSS.
 //! - OpenTill: `opentill-edge serve` (a separate process, with its embedded broker or as a
 //!   client of the Mosquitto process) handles every reading (contract check, registry, slot
 //!   count written to SQLite with fsync, acknowledged after the write); time from publish
 //!   to handled, from the agent's own histogram (the difference of two snapshots: the timed
-//!   phase only, once every shelf is connected and announced); the agent's peak RSS (VmHWM).
+//!   phase only, once every shelf is connected and announced); the peak RSS (VmHWM) of the
+//!   agent and, apart, of its broker process.
 //!
 //! ```text
 //! cargo build --release -p opentill-edge -p opentill-bench
@@ -17,7 +19,7 @@
 //! ```
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -51,44 +53,45 @@ fn wait_port(port: u16) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// rumqttd with the configuration the agent uses, on its own thread.
-fn start_rumqttd(port: u16) -> anyhow::Result<()> {
-    let connections = rumqttd::ConnectionSettings { connection_timeout_ms: 10_000, max_payload_size: 256 * 1024, max_inflight_count: 500, auth: None, external_auth: None, dynamic_filters: true };
-    let server = rumqttd::ServerSettings { name: "v4".into(), listen: SocketAddr::from(([127, 0, 0, 1], port)), tls: None, next_connection_delay_ms: 1, connections };
-    let config = rumqttd::Config {
-        router: rumqttd::RouterConfig { max_connections: 2_000, max_outgoing_packet_count: 1_000, max_segment_size: 1024 * 1024, max_segment_count: 8, ..Default::default() },
-        v4: Some(HashMap::from([("v4".to_string(), server)])),
-        ..Default::default()
-    };
-    std::thread::spawn(move || {
-        let _ = rumqttd::Broker::new(config).start();
-    });
-    wait_port(port)
-}
-
-/// The broker under test on `port`: rumqttd on a thread of this process (`embedded`; it
-/// cannot be stopped) or a Mosquitto process, configured as `opentill-edge mqtt-config`
-/// does for in-flight and queue limits.
-fn start_broker(kind: &str, port: u16, dir: &std::path::Path) -> anyhow::Result<Option<std::process::Child>> {
-    match kind {
-        "embedded" => start_rumqttd(port).map(|()| None),
+/// The broker under test on `port`, as a process: `opentill-edge broker` (`embedded`,
+/// the very process `serve --mqtt embedded:…` starts) or Mosquitto, configured as
+/// `opentill-edge mqtt-config` does for in-flight and queue limits.
+fn start_broker(kind: &str, port: u16, dir: &std::path::Path, edge: &std::path::Path) -> anyhow::Result<std::process::Child> {
+    let child = match kind {
+        "embedded" => Command::new(edge)
+            .args(["broker", "--listen", &format!("127.0.0.1:{port}")])
+            .env("OPENTILL_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("opentill-edge broker")?,
         "mosquitto" => {
             let conf = dir.join("mosquitto.conf");
             std::fs::write(&conf, format!("listener {port} 127.0.0.1\nallow_anonymous true\nmax_inflight_messages 1000\nmax_queued_messages 1000000\n"))?;
             let bin = if std::path::Path::new("/usr/sbin/mosquitto").exists() { "/usr/sbin/mosquitto" } else { "mosquitto" };
-            let child = Command::new(bin).arg("-c").arg(&conf).stdout(Stdio::null()).stderr(Stdio::null()).spawn().context("mosquitto (scripts/setup.sh installs it)")?;
-            wait_port(port)?;
-            Ok(Some(child))
+            Command::new(bin).arg("-c").arg(&conf).stdout(Stdio::null()).stderr(Stdio::null()).spawn().context("mosquitto (scripts/setup.sh installs it)")?
         }
         other => bail!("--broker {other}: embedded or mosquitto"),
-    }
+    };
+    wait_port(port)?;
+    Ok(child)
 }
 
-fn stop(child: Option<std::process::Child>) {
-    if let Some(mut child) = child {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
+/// The agent's broker process: the child `serve` started (`embedded`) or the Mosquitto
+/// this program started.
+fn child_of(parent: u32, word: &str) -> Option<u32> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+        let pid = entry.file_name().to_string_lossy().parse::<u32>().ok()?;
+        let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+        let ppid: u32 = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+        let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+        (ppid == parent && String::from_utf8_lossy(&cmdline).split('\0').any(|a| a == word)).then_some(pid)
+    })
+}
+
+fn stop(mut child: std::process::Child) {
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Connects `devices` shelves (announcing them when `announce`), waits a second, calls
@@ -223,7 +226,7 @@ fn main() -> anyhow::Result<()> {
     // Baseline: the same broker to a bare subscriber.
     let port = free_port();
     let base_dir = tempfile::tempdir()?;
-    let base_broker = start_broker(&broker, port, base_dir.path())?;
+    let base_broker = start_broker(&broker, port, base_dir.path(), &edge)?;
     let latencies = Arc::new(std::sync::Mutex::new(Vec::<u64>::with_capacity((devices as f64 * rate * secs) as usize + 1000)));
     let (base_sent, base_secs) = runtime.block_on(async {
         let mut options = MqttOptions::new("bench-subscriber", "127.0.0.1", port);
@@ -244,6 +247,7 @@ fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(300)).await;
         anyhow::Ok(load(port, devices, rate, secs, false, || {}).await)
     })?;
+    let base_broker_rss_kib = vm_hwm_kib(base_broker.id());
     stop(base_broker);
     let mut base = latencies.lock().unwrap().clone();
     base.sort_unstable();
@@ -260,7 +264,7 @@ fn main() -> anyhow::Result<()> {
     }
     drop(till);
     let (http, mqtt) = (free_port(), free_port());
-    let mosquitto = if broker == "mosquitto" { start_broker(&broker, mqtt, dir.path())? } else { None };
+    let mosquitto = if broker == "mosquitto" { Some(start_broker(&broker, mqtt, dir.path(), &edge)?) } else { None };
     let mode = if broker == "mosquitto" { format!("mqtt://127.0.0.1:{mqtt}") } else { format!("embedded:127.0.0.1:{mqtt}") };
     let mut agent = Command::new(&edge)
         .args(["serve", "--data", dir.path().to_str().context("path")?, "--listen", &format!("127.0.0.1:{http}"), "--mqtt", &mode])
@@ -300,9 +304,16 @@ fn main() -> anyhow::Result<()> {
     }
     let drain_secs = drain_start.elapsed().as_secs_f64();
     let rss_kib = vm_hwm_kib(agent.id());
+    let broker_pid = match &mosquitto {
+        Some(m) => Some(m.id()),
+        None => child_of(agent.id(), "broker"),
+    };
+    let broker_rss_kib = broker_pid.map_or(0, vm_hwm_kib);
     let _ = agent.kill();
     let _ = agent.wait();
-    stop(mosquitto);
+    if let Some(m) = mosquitto {
+        stop(m);
+    }
     let handled = metrics["handled"].as_u64().unwrap_or(0);
     let handled_timed = handled.saturating_sub(handled_warm);
     // What was handled while the shelves published, over the publishing time: equal to
@@ -325,6 +336,7 @@ fn main() -> anyhow::Result<()> {
     println!("| backlog when publishing stopped | | {} | |", expected.saturating_sub(handled_at_end));
     println!("| time to drain it | | {drain_secs:.1} s | |");
     println!("| agent peak RSS (VmHWM) | | {:.1} MiB | |", rss_kib as f64 / 1024.0);
+    println!("| broker peak RSS (VmHWM) | {:.1} MiB | {:.1} MiB | |", base_broker_rss_kib as f64 / 1024.0, broker_rss_kib as f64 / 1024.0);
     if let Some(parent) = out.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -332,9 +344,9 @@ fn main() -> anyhow::Result<()> {
         &out,
         serde_json::to_string_pretty(&serde_json::json!({
             "devices": devices, "rate_per_device": rate, "secs": secs, "agent_broker": broker,
-            "baseline": {"published": base_sent, "received": base.len(), "per_sec": base_rate, "p50_ms": percentile(&base, 0.5), "p99_ms": percentile(&base, 0.99)},
+            "baseline": {"published": base_sent, "received": base.len(), "per_sec": base_rate, "p50_ms": percentile(&base, 0.5), "p99_ms": percentile(&base, 0.99), "broker_peak_rss_kib": base_broker_rss_kib},
             "agent": {"published": agent_sent, "handled": handled_timed, "per_sec": agent_rate, "p50_ms": p50, "p99_ms": p99, "max_ms": max, "p99_ms_with_warmup": metrics["latency_p99_ms"],
-                      "backlog_at_end": expected.saturating_sub(handled_at_end), "drain_secs": drain_secs, "peak_rss_kib": rss_kib, "rejected": metrics["rejected"]},
+                      "backlog_at_end": expected.saturating_sub(handled_at_end), "drain_secs": drain_secs, "peak_rss_kib": rss_kib, "broker_peak_rss_kib": broker_rss_kib, "rejected": metrics["rejected"]},
         }))?,
     )?;
     println!("\nwrote {}", out.display());

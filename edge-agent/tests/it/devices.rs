@@ -468,3 +468,56 @@ fn the_agent_reaches_an_external_broker_over_tls_and_refuses_a_certificate_it_ca
     let agent = Agent::start_with(&data, &format!("mqtts://localhost:{port}"), &["--mqtt-ca", ca.to_str().unwrap()]);
     wait_for("the device announced over TLS", Duration::from_secs(10), || has(&agent.get("/api/devices"), "device", "S-tls"));
 }
+
+/// The processes whose parent is `pid` and whose command line holds `word`.
+fn children_running(pid: u32, word: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        // pid (comm) state ppid …: comm may hold spaces, so read after the last ')'.
+        let ppid = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)).and_then(|p| p.parse::<u32>().ok());
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next()).unwrap_or("");
+        if ppid == Some(pid) && state != "Z" && String::from_utf8_lossy(&cmdline).split('\0').any(|a| a == word) {
+            found.push(child);
+        }
+    }
+    found
+}
+
+#[test]
+fn the_embedded_broker_is_its_own_process_started_again_when_it_dies_and_gone_with_the_agent() {
+    let dir = store();
+    let data = data(&dir);
+    let mport = free_port();
+    let agent = Agent::start(&data, &format!("embedded:127.0.0.1:{mport}"));
+    let brokers = children_running(agent.child.id(), "broker");
+    assert_eq!(brokers.len(), 1, "one broker process under the agent");
+    let first = brokers[0];
+    wait_for("the bridge connected", Duration::from_secs(10), || agent.get("/api/devices/metrics")["connected"] == true);
+    let mut vm = VendingMachine::connect(&broker(mport), "vm-1", slots());
+    vm.patience = Duration::from_secs(15);
+    wait_for("vm-1 in the registry", Duration::from_secs(10), || has(&agent.get("/api/devices"), "device", "vm-1"));
+    drop(vm);
+
+    // The broker crashes: the agent keeps serving, starts another, and its bridge
+    // reconnects and subscribes again (the new broker knows nothing of the old sessions).
+    Command::new("kill").args(["-9", &first.to_string()]).status().unwrap();
+    wait_for("a new broker process", Duration::from_secs(10), || children_running(agent.child.id(), "broker").iter().any(|&p| p != first));
+    assert_eq!(agent.get("/api/devices/metrics")["handled"].as_u64().map(|n| n >= 1), Some(true), "the API kept answering");
+    wait_for("the bridge connected to the new broker", Duration::from_secs(15), || agent.get("/api/devices/metrics")["connected"] == true);
+    let mut vm = VendingMachine::connect(&broker(mport), "vm-2", slots());
+    vm.patience = Duration::from_secs(15);
+    wait_for("vm-2 in the registry", Duration::from_secs(15), || has(&agent.get("/api/devices"), "device", "vm-2"));
+    let wallet = Credential { kind: CredentialKind::PaymentCode, value: PAY.into() };
+    let end = vm.vend("A1", &wallet, &mut Chaos::none());
+    assert!(matches!(end, VendEnd::Dispensed { charged: true, .. }), "vending through the new broker: {end:?}");
+    drop(vm);
+
+    // The agent dies without a word: its broker goes with it and frees the port.
+    let second = children_running(agent.child.id(), "broker")[0];
+    drop(agent);
+    wait_for("the broker gone with its agent", Duration::from_secs(5), || !Path::new(&format!("/proc/{second}/cmdline")).exists() || std::fs::read(format!("/proc/{second}/cmdline")).unwrap_or_default().is_empty());
+    wait_for("the MQTT port free again", Duration::from_secs(5), || std::net::TcpListener::bind(("127.0.0.1", mport)).is_ok());
+}

@@ -493,6 +493,33 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Stores a coupon (JSON of `opentill_core::promo::Coupon`, already checked), or with
+    /// `None` removes it.
+    pub fn put_coupon(&mut self, coupon_id: &str, body: Option<&str>, now_ms: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO coupons (coupon_id, body, changed_ms) VALUES (?1, ?2, ?3) ON CONFLICT (coupon_id) DO UPDATE SET body = excluded.body, changed_ms = excluded.changed_ms")?
+            .execute(params![coupon_id, body, now_ms])?;
+        Ok(())
+    }
+
+    /// Every stored coupon: `(coupon_id, JSON)`, by id.
+    pub fn coupons(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT coupon_id, body FROM coupons WHERE body IS NOT NULL ORDER BY coupon_id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How often sales used a promotion or coupon, and the pieces a flash sale sold:
+    /// in all with `member` `None`, else by that member. `(0, 0)` if never.
+    pub fn offer_uses(&self, offer_id: &str, member: Option<&str>) -> Result<(i64, i64)> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT uses, flash_pieces FROM offer_uses WHERE offer_id = ?1 AND member = ?2")?
+            .query_row(params![offer_id, member.unwrap_or("")], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((0, 0)))
+    }
+
     /// When a promotion was last added, changed or removed.
     pub fn promotions_changed_ms(&self) -> Result<Option<i64>> {
         Ok(self.conn.prepare_cached("SELECT MAX(changed_ms) FROM promotions")?.query_row([], |r| r.get(0))?)

@@ -3,6 +3,7 @@
 
 mod api;
 mod flows;
+mod promotions;
 mod vending;
 
 use std::sync::atomic::{AtomicI64, Ordering};

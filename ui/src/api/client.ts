@@ -19,6 +19,8 @@ export type ShiftReport = S['ShiftReportDto'];
 export type Health = S['HealthDto'];
 export type Balance = S['BalanceDto'];
 export type SalesReport = S['SalesReportDto'];
+export type Quote = S['QuoteDto'];
+export type PriceRequest = S['PriceRequest'];
 
 export interface TransportRequest {
   method: 'GET' | 'POST';
@@ -93,6 +95,7 @@ export class Client {
   scan(code: string) { return this.call<Scan>('GET', `/api/scan/${encodeURIComponent(code)}`); }
   byBarcode(code: string) { return this.call<Product>('GET', `/api/products/barcode/${encodeURIComponent(code)}`); }
   sell(req: SaleRequest) { return this.call<Sale>('POST', '/api/sales', req); }
+  price(req: PriceRequest) { return this.call<Quote>('POST', '/api/basket/price', req); }
   suspend(items: SaleRequest['items'], label: string) { return this.call<Suspended>('POST', '/api/suspended', { items, label }); }
   suspended() { return this.call<Suspended[]>('GET', '/api/suspended'); }
   resume(id: string) { return this.call<Resumed>('POST', `/api/suspended/${encodeURIComponent(id)}/resume`, {}); }

@@ -35,6 +35,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/basket/price": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Price a basket with the store's promotions, the member's prices and the coupons
+         *     presented, for the combination that saves the customer the most; nothing is recorded.
+         */
+        post: operations["price_basket"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/cash": {
         parameters: {
             query?: never;
@@ -629,6 +649,11 @@ export interface components {
         /** @description A snapshot of [`DeviceStats`]. */
         DeviceStatsDto: {
             /**
+             * @description Whether the device bridge is connected to the MQTT broker and subscribed to the
+             *     store's topics (false while the broker is down or being restarted).
+             */
+            connected: boolean;
+            /**
              * Format: int64
              * @description Messages acted on.
              */
@@ -735,6 +760,22 @@ export interface components {
             /** @description Supervisor. */
             user_id: string;
         };
+        /** @description A promotion or coupon a sale used. */
+        OfferDto: {
+            /** @description Its id. */
+            id: string;
+            /** @description `promotion` or `coupon`. */
+            kind: string;
+            /**
+             * Format: int64
+             * @description What it saved.
+             */
+            saving_minor: number;
+            /** @description The same in English. */
+            text_en: string;
+            /** @description What it is, in Chinese (`满100减20`). */
+            text_zh: string;
+        };
         /** @description Open a shift. */
         OpenShiftRequest: {
             /**
@@ -746,6 +787,15 @@ export interface components {
             pin: string;
             /** @description Cashier. */
             user_id: string;
+        };
+        /** @description A basket to price without selling it: what the customer would pay. */
+        PriceRequest: {
+            /** @description Coupon ids presented, in order. */
+            coupons?: string[];
+            /** @description Items in scan order. */
+            items: components["schemas"]["ItemDto"][];
+            /** @description The member buying, if any. */
+            member?: string | null;
         };
         /** @description A product. */
         ProductDto: {
@@ -771,6 +821,63 @@ export interface components {
             tax_rate_bp: number;
             /** @description `each` or `kg`. */
             unit: string;
+        };
+        /** @description A priced basket: what the customer would pay, and why. */
+        QuoteDto: {
+            /** @description Lines. */
+            lines: components["schemas"]["QuoteLineDto"][];
+            /** @description The promotions and coupons used. */
+            offers: components["schemas"]["OfferDto"][];
+            /**
+             * Format: int64
+             * @description Taken off by promotions and coupons.
+             */
+            promo_saving_minor: number;
+            /** @description Whether the optimiser proved this the best combination (false only for huge baskets). */
+            proven_optimal: boolean;
+            /** @description Coupons presented and not used, and why. */
+            refused_coupons: components["schemas"]["RefusedCouponDto"][];
+            /**
+             * Format: int64
+             * @description Before promotions.
+             */
+            subtotal_minor: number;
+            /**
+             * Format: int64
+             * @description To pay (before 抹零, which depends on how they pay).
+             */
+            total_minor: number;
+        };
+        /** @description One line of a priced basket. */
+        QuoteLineDto: {
+            /**
+             * Format: int64
+             * @description What the customer pays for it.
+             */
+            amount_minor: number;
+            /**
+             * Format: int64
+             * @description Before promotions.
+             */
+            gross_minor: number;
+            /** @description Line number, from 1. */
+            line: number;
+            /** @description English name. */
+            name: string;
+            /** @description Chinese name. */
+            name_zh: string;
+            /**
+             * Format: int64
+             * @description What promotions and coupons take off this line.
+             */
+            promo_saving_minor: number;
+            /**
+             * Format: int64
+             * @description Pieces or grams.
+             */
+            qty: number;
+            /** @description SKU. */
+            sku: string;
         };
         /** @description A recorded refund. */
         RefundDto: {
@@ -816,6 +923,18 @@ export interface components {
             /** @description Authorising user. */
             user_id: string;
         };
+        /** @description A presented coupon that was not used. */
+        RefusedCouponDto: {
+            /** @description The coupon id as presented. */
+            coupon_id: string;
+            /** @description Why, in the request's language. */
+            message: string;
+            /**
+             * @description `unknown`, `duplicate`, `not_valid_now`, `used_up`, `needs_member`,
+             *     `member_limit_reached`, `no_eligible_lines`, `below_threshold` or `not_best`.
+             */
+            reason: string;
+        };
         /** @description A resumed sale: taken off the suspended list, its items back to the caller. */
         ResumedDto: {
             /** @description Id it had. */
@@ -857,10 +976,21 @@ export interface components {
             discount_minor: number;
             /** @description Lines. */
             lines: components["schemas"]["SaleLineDto"][];
+            /** @description The member the sale was priced for. */
+            member?: string | null;
             /** @description False when this is a replay of an earlier request with the same id. */
             new: boolean;
+            /** @description The promotions and coupons used. */
+            offers: components["schemas"]["OfferDto"][];
+            /**
+             * Format: int64
+             * @description Of the discounts, what promotions and coupons took off.
+             */
+            promo_saving_minor: number;
             /** @description The receipt as text. */
             receipt_text: string;
+            /** @description Coupons presented and not used, and why (only in the answer that recorded the sale). */
+            refused_coupons: components["schemas"]["RefusedCouponDto"][];
             /**
              * Format: int64
              * @description 抹零.
@@ -900,7 +1030,7 @@ export interface components {
             amount_minor: number;
             /**
              * Format: int64
-             * @description Discount.
+             * @description Discount, promotions included.
              */
             discount_minor: number;
             /** @description Line number, from 1. */
@@ -909,6 +1039,11 @@ export interface components {
             name: string;
             /** @description Chinese name. */
             name_zh: string;
+            /**
+             * Format: int64
+             * @description Of which promotions and coupons.
+             */
+            promo_saving_minor: number;
             /**
              * Format: int64
              * @description Pieces or grams.
@@ -926,8 +1061,15 @@ export interface components {
         };
         /** @description A sale to record. */
         SaleRequest: {
+            /**
+             * @description Coupon ids presented, in order. A coupon that cannot be used is listed in the
+             *     answer's `refused_coupons`; the sale goes through without it.
+             */
+            coupons?: string[];
             /** @description Items in scan order. */
             items: components["schemas"]["ItemDto"][];
+            /** @description The member buying, if they identified themselves (member prices, per-member coupon limits). */
+            member?: string | null;
             /** @description Idempotency key: resending with the same id returns the first result. */
             sale_id?: string | null;
             /** @description Tenders. */
@@ -1241,6 +1383,45 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    price_basket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuoteDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -29,6 +29,7 @@ export const en = {
   'sale.search': 'Search name, pinyin or initials (kkkl)',
   'sale.empty': 'Scan an item or tap a product',
   'sale.total': 'Total',
+  'sale.saved': 'Promotions save',
   'sale.items': '{n} items',
   'sale.pay': 'Pay',
   'sale.clear': 'Clear sale',

@@ -31,6 +31,7 @@ export const zhCN: Record<MessageKey, string> = {
   'sale.search': '搜索名称、拼音或首字母（kkkl）',
   'sale.empty': '请扫码或点选商品',
   'sale.total': '合计',
+  'sale.saved': '促销共优惠',
   'sale.items': '{n} 件',
   'sale.pay': '收款',
   'sale.clear': '清空',
