@@ -75,6 +75,43 @@ pub fn stored_value_delta(fact: &Fact) -> Vec<(&str, i64)> {
     }
 }
 
+/// How a fact changes members' points: earned on a sale, spent as a tender, given back
+/// with a refund (tenders back, earned points taken back), earned for a referral.
+pub fn points_delta(fact: &Fact) -> Vec<(&str, i64)> {
+    match fact {
+        Fact::Sale(sale) => {
+            let mut out = points_tenders(&sale.tenders, -1);
+            if let Some(member) = sale.member.as_deref().filter(|_| sale.points_earned != 0) {
+                out.push((member, sale.points_earned));
+            }
+            out
+        }
+        Fact::Refund(refund) => {
+            let mut out = points_tenders(&refund.tenders, 1);
+            if let Some(member) = refund.member.as_deref().filter(|_| refund.points_reversed != 0) {
+                out.push((member, -refund.points_reversed));
+            }
+            out
+        }
+        Fact::MemberRegistered { referred_by: Some(referrer), referral_points, .. } if *referral_points != 0 => vec![(referrer.as_str(), *referral_points)],
+        _ => Vec::new(),
+    }
+}
+
+fn points_tenders(ts: &[crate::tender::AppliedTender], sign: i64) -> Vec<(&str, i64)> {
+    ts.iter().filter(|t| t.kind == TenderKind::Points).filter_map(|t| Some((t.reference.as_deref()?, sign * t.amount / crate::member::POINT_VALUE_MINOR))).collect()
+}
+
+/// How a fact changes a member's lifetime spend (what they paid, points excluded).
+pub fn spend_delta(fact: &Fact) -> Option<(&str, i64)> {
+    let points = |ts: &[crate::tender::AppliedTender]| -> i64 { ts.iter().filter(|t| t.kind == TenderKind::Points).map(|t| t.amount).sum() };
+    match fact {
+        Fact::Sale(sale) => Some((sale.member.as_deref()?, sale.total - points(&sale.tenders))),
+        Fact::Refund(refund) => Some((refund.member.as_deref()?, -(refund.total - points(&refund.tenders)))),
+        _ => None,
+    }
+}
+
 fn tenders(ts: &[crate::tender::AppliedTender], sign: i64) -> Vec<(&str, i64)> {
     ts.iter().filter(|t| t.kind == TenderKind::StoredValue).filter_map(|t| Some((t.reference.as_deref()?, sign * t.amount))).collect()
 }

@@ -68,6 +68,8 @@ pub enum Label {
     Free,
     YouSaved,
     Member,
+    Points,
+    PointsEarned,
 }
 
 impl Label {
@@ -105,6 +107,8 @@ impl Label {
             Free => ("免单", "free"),
             YouSaved => ("共节省", "You saved"),
             Member => ("会员", "Member"),
+            Points => ("积分抵现", "Points"),
+            PointsEarned => ("本单积分", "Points earned"),
         };
         lang.pick(zh, en)
     }

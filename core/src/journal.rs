@@ -125,6 +125,25 @@ pub enum Fact {
         /// Who.
         by: String,
     },
+    /// A member registered (会员注册).
+    MemberRegistered {
+        /// New member id.
+        member_id: String,
+        /// Mobile number, 11 digits; unique.
+        phone: String,
+        /// Name.
+        name: String,
+        /// Birthday, `MM-DD`.
+        birthday: Option<String>,
+        /// The member's own referral code; unique.
+        referral_code: String,
+        /// The member whose referral code they registered with.
+        referred_by: Option<String>,
+        /// Points that referrer earned for it.
+        referral_points: i64,
+        /// Who registered them.
+        by: String,
+    },
 }
 
 impl Fact {
@@ -141,6 +160,7 @@ impl Fact {
             Fact::ShiftClosed(_) => "shift_closed",
             Fact::StockAdjusted { .. } => "stock_adjusted",
             Fact::StoredValueToppedUp { .. } => "stored_value_topped_up",
+            Fact::MemberRegistered { .. } => "member_registered",
             Fact::GatePassed { .. } => "gate_passed",
         }
     }

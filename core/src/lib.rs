@@ -27,6 +27,7 @@ pub mod catalog;
 pub mod fold;
 pub mod i18n;
 pub mod journal;
+pub mod member;
 pub mod money;
 pub mod promo;
 pub mod receipt;

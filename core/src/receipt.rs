@@ -176,6 +176,9 @@ pub fn sale_receipt(sale: &SaleRecord, ts_ms: i64, store: &StoreHeader, layout: 
     if let Some(member) = &sale.member {
         text.line(&format!("{} {member}", Label::Member.text(lang)));
     }
+    if sale.points_earned != 0 {
+        text.pair(Label::PointsEarned.text(lang), &format!("+{}", sale.points_earned));
+    }
     if sale.discount > 0 {
         text.pair(Label::YouSaved.text(lang), &Money::new(sale.discount, sale.currency).to_string());
     }

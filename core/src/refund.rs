@@ -45,6 +45,16 @@ pub struct RefundRecord {
     pub tenders: Vec<AppliedTender>,
     /// Whether the goods went back to stock.
     pub restock: bool,
+    /// The member of the sale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// Points taken back: the sale's points in proportion to the amount refunded.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub points_reversed: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 /// Why a refund was refused.
@@ -145,7 +155,29 @@ pub fn plan_refund(sale: &SaleRecord, prior: &[RefundRecord], request: &[(usize,
     }
     let total: i64 = lines.iter().map(|l| l.amount).sum();
     let tenders = refund_tenders(sale, prior, total);
-    Ok(RefundRecord { refund_id: ctx.refund_id, sale_id: sale.sale_id.clone(), shift_id: ctx.shift_id, by: ctx.by, lines, total, tenders, restock: ctx.restock })
+    // Points come back in proportion to what has been refunded in all, so that refunding
+    // everything takes back exactly what the sale earned.
+    let mine = || prior.iter().filter(|r| r.sale_id == sale.sale_id);
+    let refunded: i64 = mine().map(|r| r.total).sum::<i64>() + total;
+    let reversed_before: i64 = mine().map(|r| r.points_reversed).sum();
+    let everything = sale.lines.iter().enumerate().all(|(i, l)| done_qty.get(&i).copied().unwrap_or(0) + asked.get(&i).copied().unwrap_or(0) == l.qty);
+    let owed = if everything || sale.total <= 0 {
+        sale.points_earned
+    } else {
+        div_round(i128::from(sale.points_earned) * i128::from(refunded), i128::from(sale.total), RoundingMode::Down) as i64
+    };
+    Ok(RefundRecord {
+        refund_id: ctx.refund_id,
+        sale_id: sale.sale_id.clone(),
+        shift_id: ctx.shift_id,
+        by: ctx.by,
+        lines,
+        total,
+        tenders,
+        restock: ctx.restock,
+        member: sale.member.clone(),
+        points_reversed: (owed - reversed_before).max(0),
+    })
 }
 
 /// Money goes back the way it came: non-cash tenders first, in the order they were

@@ -88,6 +88,9 @@ pub struct SaleRecord {
     /// The member the sale was priced for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,
+    /// Points the member earned ([`crate::member::MemberProgram::points_for`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub points_earned: i64,
     /// 抹零.
     pub rounding: i64,
     /// Tax.
@@ -186,6 +189,7 @@ pub fn complete_sale(basket: &Basket, tenders: &[Tender], rounding: CashRounding
         promo_saving: totals.promo,
         offers: basket.promo.offers.clone(),
         member: basket.promo.member.clone(),
+        points_earned: 0,
         rounding: settlement.rounding,
         tax: totals.tax,
         total: settlement.payable,

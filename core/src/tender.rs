@@ -16,6 +16,8 @@ pub enum TenderKind {
     MobilePay,
     /// A stored-value (prepaid) account.
     StoredValue,
+    /// A member's points (积分抵现), one fen a point; the reference is the member id.
+    Points,
 }
 
 impl TenderKind {
@@ -26,6 +28,7 @@ impl TenderKind {
             "card" => Some(TenderKind::Card),
             "mobile" | "mobilepay" | "qr" => Some(TenderKind::MobilePay),
             "stored" | "storedvalue" | "stored_value" => Some(TenderKind::StoredValue),
+            "points" => Some(TenderKind::Points),
             _ => None,
         }
     }
@@ -37,6 +40,7 @@ impl TenderKind {
             TenderKind::Card => "card",
             TenderKind::MobilePay => "mobile",
             TenderKind::StoredValue => "stored",
+            TenderKind::Points => "points",
         }
     }
 
@@ -48,6 +52,7 @@ impl TenderKind {
             TenderKind::Card => Label::Card,
             TenderKind::MobilePay => Label::MobilePay,
             TenderKind::StoredValue => Label::StoredValue,
+            TenderKind::Points => Label::Points,
         }
     }
 }
@@ -179,6 +184,7 @@ fn check_reference(tender: &Tender) -> Result<(), TenderError> {
     }
     match tender.kind {
         TenderKind::StoredValue if reference.is_empty() => Err(TenderError::BadReference { kind: "stored", why: "the account to charge" }),
+        TenderKind::Points if reference.is_empty() => Err(TenderError::BadReference { kind: "points", why: "the member whose points pay" }),
         TenderKind::MobilePay if !reference.is_empty() && !is_payment_code(reference) => {
             Err(TenderError::BadReference { kind: "mobile", why: "a payment code is 16 to 24 digits" })
         }

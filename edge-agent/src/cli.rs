@@ -106,6 +106,9 @@ pub enum Command {
     Promo(PromoCommand),
     /// Write a Mosquitto configuration, password file and per-device ACL for a real deployment.
     MqttConfig(MqttConfigArgs),
+    /// Members (会员): register by phone, show, list, the member program.
+    #[command(subcommand)]
+    Member(MemberCommand),
     /// Coupons: add or replace one from a JSON file, list them with their uses, remove one.
     #[command(subcommand)]
     Coupon(CouponCommand),
@@ -267,7 +270,7 @@ pub struct SaleArgs {
     /// Quantity of the --scan before it: pieces, or kg for weighed products (0.532).
     #[arg(long = "qty", allow_hyphen_values = true)]
     pub qtys: Vec<String>,
-    /// KIND:AMOUNT[:REFERENCE], KIND cash, card, mobile or stored; repeat to split.
+    /// KIND:AMOUNT[:REFERENCE], KIND cash, card, mobile, stored or points (REFERENCE the member); repeat to split.
     #[arg(long = "tender")]
     pub tenders: Vec<String>,
     /// Line discount LINE:10% or LINE:2.00 (line numbers as on the receipt); needs --auth.
@@ -630,6 +633,51 @@ pub enum StoredValueCommand {
         /// Account.
         #[arg(long)]
         account: String,
+    },
+}
+
+/// `member`.
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Register a member by mobile number.
+    Register {
+        #[command(flatten)]
+        data: DataArg,
+        /// Mobile number (11 digits; +86 allowed).
+        #[arg(long)]
+        phone: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Birthday, MM-DD (points count double that day).
+        #[arg(long)]
+        birthday: Option<String>,
+        /// Another member's referral code (they earn points for it).
+        #[arg(long)]
+        referral: Option<String>,
+    },
+    /// A member by id, mobile number or referral code: tier, spend, points.
+    Show {
+        #[command(flatten)]
+        data: DataArg,
+        /// Member id, mobile number or referral code.
+        key: String,
+    },
+    /// The newest members.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+        /// How many.
+        #[arg(long, default_value = "50")]
+        limit: usize,
+    },
+    /// Print the member program (tiers, points, birthday, referral), or set it from a JSON file.
+    Program {
+        #[command(flatten)]
+        data: DataArg,
+        /// The program as JSON (the printed form).
+        #[arg(long)]
+        set: Option<PathBuf>,
     },
 }
 

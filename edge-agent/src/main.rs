@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, CouponCommand, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
+use cli::{Cli, Command, CouponCommand, MemberCommand, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -283,7 +283,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
         Command::StoredValue(StoredValueCommand::TopUp { data, account, amount: text, tender }) => {
             let mut till = open(&data.data)?;
             let value = amount(&till, &text, "--amount")?;
-            let kind = TenderKind::parse(&tender).filter(|k| *k != TenderKind::StoredValue).ok_or_else(|| TillError::BadInput(format!("--tender `{tender}` must be cash, card or mobile")))?;
+            let kind = TenderKind::parse(&tender).filter(|k| !matches!(k, TenderKind::StoredValue | TenderKind::Points)).ok_or_else(|| TillError::BadInput(format!("--tender `{tender}` must be cash, card or mobile")))?;
             let balance = till.top_up(&account, value, kind, "cli")?;
             println!("{account}: {} {}", lang.pick("余额", "balance"), money(&till, balance));
             Ok(())
@@ -331,6 +331,37 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
                 let text = p.label_text_any(settings.currency, lang);
                 println!("{}\t{running}\t{text}", p.id);
             }
+            Ok(())
+        }
+        Command::Member(MemberCommand::Register { data, phone, name, birthday, referral }) => {
+            let mut till = open(&data.data)?;
+            let member = till.register_member(&phone, &name, birthday.as_deref(), referral.as_deref(), "cli")?;
+            println!("{} {}", lang.pick("已注册会员", "member registered:"), member.row.member_id);
+            print_member(&till, &member, lang);
+            Ok(())
+        }
+        Command::Member(MemberCommand::Show { data, key }) => {
+            let till = open(&data.data)?;
+            print_member(&till, &till.member(&key)?, lang);
+            Ok(())
+        }
+        Command::Member(MemberCommand::List { data, limit }) => {
+            let till = open(&data.data)?;
+            for m in till.members(limit)? {
+                println!("{}\t{}\t{}\t{}\t{} {}\t{}", m.row.member_id, m.row.phone, m.row.name, lang.pick(&m.tier.name_zh, &m.tier.name_en), lang.pick("积分", "points"), m.row.points, money(&till, m.row.spend));
+            }
+            Ok(())
+        }
+        Command::Member(MemberCommand::Program { data, set }) => {
+            let mut till = open(&data.data)?;
+            let program = match set {
+                Some(file) => {
+                    let text = std::fs::read_to_string(&file).with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), file.display()))?;
+                    till.set_member_program(&text)?
+                }
+                None => till.member_program()?,
+            };
+            println!("{}", serde_json::to_string_pretty(&program).context("member program")?);
             Ok(())
         }
         Command::Coupon(CouponCommand::Put { data, file }) => {
@@ -1058,4 +1089,16 @@ fn mqtt_config(args: cli::MqttConfigArgs, lang: Lang) -> Outcome {
     println!("  {} {}/credentials.txt", lang.pick("各设备的用户名和密码见", "each device's user and password are in"), out.display());
     println!("  opentill-edge serve --mqtt mqtt://{}:PASSWORD@HOST:{}", mqtt_config::AGENT_USER, args.listen.port());
     Ok(())
+}
+
+fn print_member(till: &opentill_till::Till, m: &opentill_till::members::MemberView, lang: Lang) {
+    let r = &m.row;
+    println!("{}: {}  {}  {}", lang.pick("会员", "member"), r.member_id, r.name, r.phone);
+    println!("{}: {}", lang.pick("等级", "tier"), lang.pick(&m.tier.name_zh, &m.tier.name_en));
+    println!("{}: {}", lang.pick("累计消费", "lifetime spend"), money(till, r.spend));
+    println!("{}: {}", lang.pick("积分", "points"), r.points);
+    println!("{}: {}", lang.pick("推荐码", "referral code"), r.referral_code);
+    if let Some(b) = &r.birthday {
+        println!("{}: {b}", lang.pick("生日", "birthday"));
+    }
 }

@@ -24,7 +24,7 @@ mod replica;
 pub mod schema;
 pub mod search;
 
-pub use replica::devices::{Alert, DeviceRow, ShelfSlot, Vend, VendState, settle_vend, take_from_slot};
+pub use replica::devices::{Alert, DeviceRow, MemberRow, ShelfSlot, Vend, VendState, settle_vend, take_from_slot};
 pub use rusqlite;
 /// What replica operations return.
 pub type Result<T, E = ReplicaError> = std::result::Result<T, E>;

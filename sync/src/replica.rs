@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use opentill_core::catalog::{Product, Unit};
-use opentill_core::fold::{Drawer, DrawerChange, drawer_change, stock_delta, stored_value_delta};
+use opentill_core::fold::{Drawer, DrawerChange, drawer_change, points_delta, spend_delta, stock_delta, stored_value_delta};
 use opentill_core::journal::Fact;
 use opentill_core::money::Currency;
 use opentill_core::refund::RefundRecord;
@@ -89,6 +89,22 @@ pub enum ReplicaError {
         /// What was asked.
         needed: i64,
     },
+    /// A member's points would go negative.
+    #[error("member {member} has {points} points, not enough for {needed}")]
+    InsufficientPoints {
+        /// The member.
+        member: String,
+        /// Their points.
+        points: i64,
+        /// What was asked.
+        needed: i64,
+    },
+    /// A member with that phone number or referral code exists.
+    #[error("a member with {0} is already registered")]
+    DuplicateMember(String),
+    /// No member with that id, phone or referral code.
+    #[error("there is no member {0}")]
+    UnknownMember(String),
     /// Opening a shift while one is open.
     #[error("shift {0} is already open on this till; close it first")]
     ShiftAlreadyOpen(String),
@@ -861,6 +877,8 @@ impl Replica {
         let mut sales: BTreeMap<String, (u64, i64)> = BTreeMap::new();
         let mut refunds: BTreeMap<String, u64> = BTreeMap::new();
         let mut offer_uses: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+        // Member → (spend, points), from registration on.
+        let mut members: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         let mut open_shift: Option<String> = None;
         self.for_each_entry(1, |entry| {
             report.entries += 1;
@@ -889,6 +907,19 @@ impl Replica {
                 *stored.entry(account.to_string()).or_default() += delta;
             }
             drawer.apply(&fact);
+            if let Fact::MemberRegistered { member_id, .. } = &fact {
+                members.insert(member_id.clone(), (0, 0));
+            }
+            for (member, delta) in points_delta(&fact) {
+                if let Some(m) = members.get_mut(member) {
+                    m.1 += delta;
+                }
+            }
+            if let Some((member, delta)) = spend_delta(&fact)
+                && let Some(m) = members.get_mut(member)
+            {
+                m.0 += delta;
+            }
             match &fact {
                 Fact::Sale(s) => {
                     sales.insert(s.sale_id.clone(), (entry.seq, s.total));
@@ -949,6 +980,11 @@ impl Replica {
         let indexed: BTreeMap<(String, String), (i64, i64)> = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))?.collect::<rusqlite::Result<_>>()?;
         if indexed != offer_uses {
             problems.push("promotion and coupon uses disagree with the journal".into());
+        }
+        let mut stmt = self.conn.prepare("SELECT member_id, spend, points FROM members")?;
+        let indexed: BTreeMap<String, (i64, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?.collect::<rusqlite::Result<_>>()?;
+        if indexed != members {
+            problems.push("members' spend or points disagree with the journal".into());
         }
         Ok(report)
     }
@@ -1022,6 +1058,33 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
             tx.execute("UPDATE drawer SET open_shift = NULL, open_cashier = NULL WHERE id = 1", [])?;
         }
         _ => {}
+    }
+    if let Fact::MemberRegistered { member_id, phone, name, birthday, referral_code, referred_by, .. } = fact {
+        let taken: Option<String> = tx
+            .prepare_cached("SELECT phone FROM members WHERE member_id = ?1 OR phone = ?2 OR referral_code = ?3")?
+            .query_row(params![member_id, phone, referral_code], |r| r.get(0))
+            .optional()?;
+        if let Some(taken) = taken {
+            return Err(ReplicaError::DuplicateMember(if &taken == phone { taken } else { format!("id {member_id} or referral code {referral_code}") }));
+        }
+        if let Some(referrer) = referred_by
+            && tx.prepare_cached("SELECT 1 FROM members WHERE member_id = ?1")?.query_row([referrer], |_| Ok(())).optional()?.is_none()
+        {
+            return Err(ReplicaError::UnknownMember(referrer.clone()));
+        }
+        tx.prepare_cached("INSERT INTO members (member_id, phone, name, birthday, referral_code, referred_by, registered_ms, spend, points) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0)")?
+            .execute(params![member_id, phone, name, birthday, referral_code, referred_by, ts_ms])?;
+    }
+    for (member, delta) in points_delta(fact) {
+        let points: Option<i64> = tx.prepare_cached("UPDATE members SET points = points + ?2 WHERE member_id = ?1 RETURNING points")?.query_row(params![member, delta], |r| r.get(0)).optional()?;
+        let Some(points) = points else { return Err(ReplicaError::UnknownMember(member.to_string())) };
+        // Paying with points never overdraws; taking back a refunded sale's points may.
+        if points < 0 && delta < 0 && matches!(fact, Fact::Sale(_)) {
+            return Err(ReplicaError::InsufficientPoints { member: member.to_string(), points: points - delta, needed: -delta });
+        }
+    }
+    if let Some((member, delta)) = spend_delta(fact) {
+        tx.prepare_cached("UPDATE members SET spend = spend + ?2 WHERE member_id = ?1")?.execute(params![member, delta])?;
     }
     for (sku, delta) in stock_delta(fact) {
         // Most SKUs already have a row: try the cheaper UPDATE first.

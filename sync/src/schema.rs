@@ -136,6 +136,22 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (offer_id, member)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 7: members, projected from `member_registered` facts, with their lifetime spend
+    // and points folded from sales, refunds and referrals; the member program's rules.
+    r#"
+    CREATE TABLE members (
+        member_id TEXT PRIMARY KEY,
+        phone TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        birthday TEXT,
+        referral_code TEXT NOT NULL UNIQUE,
+        referred_by TEXT,
+        registered_ms INTEGER NOT NULL,
+        spend INTEGER NOT NULL,
+        points INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE member_program (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL) STRICT;
+    "#,
 ];
 
 /// Migration 3, the edge agent's device tables. Device state is not a fact: facts (vend

@@ -89,6 +89,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stock/{sku}", get(stock))
         .route("/api/stock/adjust", post(adjust_stock))
         .route("/api/stored-value/{account}", get(stored_value))
+        .route("/api/members", post(register_member))
+        .route("/api/members/{key}", get(get_member))
         .route("/api/stored-value/top-up", post(top_up))
         .route("/api/reports/sales", get(sales_report))
         .route("/api/journal/verify", get(verify_journal))
@@ -106,8 +108,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, sales_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, SalesReportDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, sales_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, SalesReportDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto))
 )]
 pub struct ApiDoc;
 
@@ -138,7 +140,7 @@ impl ApiError {
     fn from_till(error: TillError, lang: Lang) -> ApiError {
         let kind = error.kind();
         let status = match kind {
-            "unknown_barcode" | "unknown_sku" | "unknown_sale" | "unknown_basket" | "unknown_alert" => StatusCode::NOT_FOUND,
+            "unknown_barcode" | "unknown_sku" | "unknown_sale" | "unknown_basket" | "unknown_alert" | "unknown_member" => StatusCode::NOT_FOUND,
             "auth_failed" => StatusCode::UNAUTHORIZED,
             "forbidden" => StatusCode::FORBIDDEN,
             "duplicate" | "shift_already_open" | "no_open_shift" => StatusCode::CONFLICT,
@@ -270,7 +272,7 @@ pub struct ItemDto {
 /// A tender.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TenderDto {
-    /// `cash`, `card`, `mobile` or `stored`.
+    /// `cash`, `card`, `mobile`, `stored` or `points` (the reference is the member).
     pub kind: String,
     /// Minor units.
     pub amount_minor: i64,
@@ -475,6 +477,8 @@ pub struct SaleDto {
     pub offers: Vec<OfferDto>,
     /// The member the sale was priced for.
     pub member: Option<String>,
+    /// Points the member earned.
+    pub points_earned: i64,
     /// Coupons presented and not used, and why (only in the answer that recorded the sale).
     pub refused_coupons: Vec<RefusedCouponDto>,
     /// The receipt as text.
@@ -486,6 +490,7 @@ fn sale_dto(sale: SaleRecord, ts_ms: i64, new: bool, receipt_text: String) -> Sa
         promo_saving_minor: sale.promo_saving,
         offers: sale.offers.iter().map(OfferDto::from).collect(),
         member: sale.member.clone(),
+        points_earned: sale.points_earned,
         refused_coupons: Vec::new(),
         sale_id: sale.sale_id,
         ts_ms,
@@ -684,6 +689,65 @@ pub struct StockAdjustRequest {
     /// Manager.
     pub user_id: String,
     /// PIN.
+    pub pin: String,
+}
+
+/// A member (会员).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberDto {
+    /// Member id.
+    pub member_id: String,
+    /// Mobile number.
+    pub phone: String,
+    /// Name.
+    pub name: String,
+    /// Birthday, `MM-DD`.
+    pub birthday: Option<String>,
+    /// Tier id (`normal`, `silver`, `gold`).
+    pub tier: String,
+    /// Tier name in the request's language.
+    pub tier_name: String,
+    /// Lifetime spend, minor units.
+    pub spend_minor: i64,
+    /// Points (one fen each when they pay).
+    pub points: i64,
+    /// Their referral code.
+    pub referral_code: String,
+    /// Who referred them.
+    pub referred_by: Option<String>,
+}
+
+fn member_dto(m: crate::members::MemberView, lang: Lang) -> MemberDto {
+    MemberDto {
+        member_id: m.row.member_id,
+        phone: m.row.phone,
+        name: m.row.name,
+        birthday: m.row.birthday,
+        tier_name: lang.pick(&m.tier.name_zh, &m.tier.name_en).to_string(),
+        tier: m.tier.id,
+        spend_minor: m.row.spend,
+        points: m.row.points,
+        referral_code: m.row.referral_code,
+        referred_by: m.row.referred_by,
+    }
+}
+
+/// Register a member; a cashier's id and PIN authorise it.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RegisterMemberRequest {
+    /// Mobile number (11 digits; +86 allowed).
+    pub phone: String,
+    /// Name.
+    pub name: String,
+    /// Birthday, `MM-DD`.
+    #[serde(default)]
+    pub birthday: Option<String>,
+    /// Another member's referral code.
+    #[serde(default)]
+    pub referral_code: Option<String>,
+    /// The cashier.
+    pub user_id: String,
+    /// Their PIN.
     pub pin: String,
 }
 
@@ -887,7 +951,7 @@ fn parse_tenders(tenders: Vec<TenderDto>) -> Result<Vec<Tender>, ApiError> {
     tenders
         .into_iter()
         .map(|t| {
-            let kind = TenderKind::parse(&t.kind).ok_or_else(|| ApiError::bad_input(format!("tender kind `{}` must be cash, card, mobile or stored", t.kind)))?;
+            let kind = TenderKind::parse(&t.kind).ok_or_else(|| ApiError::bad_input(format!("tender kind `{}` must be cash, card, mobile, stored or points", t.kind)))?;
             Ok(Tender { kind, amount: t.amount_minor, reference: t.reference })
         })
         .collect()
@@ -1192,6 +1256,24 @@ async fn adjust_stock(State(state): State<AppState>, AcceptLang(lang): AcceptLan
     .map(Json)
 }
 
+/// Register a member by mobile number (journaled); a referral code earns its owner points.
+#[utoipa::path(post, path = "/api/members", request_body = RegisterMemberRequest, responses((status = 200, body = MemberDto), (status = 401, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn register_member(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<RegisterMemberRequest>) -> Result<Json<MemberDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.authorize(&req.user_id, &req.pin, Permission::Sell, "register a member")?;
+        let member = till.register_member(&req.phone, &req.name, req.birthday.as_deref(), req.referral_code.as_deref(), &actor.user_id)?;
+        Ok(member_dto(member, lang))
+    })
+    .await
+    .map(Json)
+}
+
+/// A member by id, mobile number or referral code, with tier, spend and points.
+#[utoipa::path(get, path = "/api/members/{key}", params(("key" = String, Path, description = "Member id, mobile number or referral code")), responses((status = 200, body = MemberDto), (status = 404, body = ApiErrorBody)))]
+async fn get_member(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(key): Path<String>) -> Result<Json<MemberDto>, ApiError> {
+    run(&state, lang, move |till| Ok(member_dto(till.member(&key)?, lang))).await.map(Json)
+}
+
 /// A stored-value account's balance.
 #[utoipa::path(get, path = "/api/stored-value/{account}", params(("account" = String, Path, description = "Account")), responses((status = 200, body = BalanceDto)))]
 async fn stored_value(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(account): Path<String>) -> Result<Json<BalanceDto>, ApiError> {
@@ -1201,7 +1283,7 @@ async fn stored_value(State(state): State<AppState>, AcceptLang(lang): AcceptLan
 /// Load money onto a stored-value account (journaled).
 #[utoipa::path(post, path = "/api/stored-value/top-up", request_body = TopUpRequest, responses((status = 200, body = BalanceDto), (status = 422, body = ApiErrorBody)))]
 async fn top_up(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<TopUpRequest>) -> Result<Json<BalanceDto>, ApiError> {
-    let tender = TenderKind::parse(&req.tender).filter(|k| *k != TenderKind::StoredValue).ok_or_else(|| ApiError::bad_input(format!("tender `{}` must be cash, card or mobile", req.tender)))?;
+    let tender = TenderKind::parse(&req.tender).filter(|k| !matches!(k, TenderKind::StoredValue | TenderKind::Points)).ok_or_else(|| ApiError::bad_input(format!("tender `{}` must be cash, card or mobile", req.tender)))?;
     run(&state, lang, move |till| {
         let actor = till.authorize(&req.user_id, &req.pin, Permission::Sell, "top up stored value")?;
         let balance = till.top_up(&req.account, req.amount_minor, tender, &actor.user_id)?;

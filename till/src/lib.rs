@@ -29,6 +29,7 @@ pub mod auth;
 pub mod devices;
 pub mod error;
 pub mod import;
+pub mod members;
 pub mod pricing;
 pub mod vending;
 
@@ -435,7 +436,8 @@ impl Till {
             shift_id: shift.as_ref().map(|(s, _)| s.clone()),
             cashier: cashier.map(|a| a.user_id.clone()).or(shift.map(|(_, c)| c)),
         };
-        let sale = complete_sale(basket, tenders, self.replica.settings().cash_rounding, ctx)?;
+        let mut sale = complete_sale(basket, tenders, self.replica.settings().cash_rounding, ctx)?;
+        self.award_points(&mut sale)?;
         let ts_ms = self.clock.now_ms();
         let appended = self.replica.append_with(ts_ms, &Fact::Sale(sale.clone()), also)?;
         info!(sale = %sale.sale_id, total = sale.total, seq = appended.seq, "sale recorded");

@@ -88,11 +88,20 @@ impl Till {
         let settings = self.replica.settings();
         let mut ctx = PricingContext::new(self.clock.now_ms(), settings.utc_offset_min);
         ctx.currency = settings.currency;
-        ctx.member = shopper.member.as_ref().map(|id| Member { id: id.clone(), tier: None });
+        // A registered member is priced at their tier; another id (a stored-value account)
+        // still counts for per-member coupon limits.
+        let member = match &shopper.member {
+            Some(key) => Some(match self.find_member(key)? {
+                Some(m) => Member { id: m.row.member_id, tier: Some(m.tier.id) },
+                None => Member { id: key.clone(), tier: None },
+            }),
+            None => None,
+        };
+        ctx.member = member.clone();
         for id in &shopper.coupons {
             let times = |member: Option<&str>| -> Result<u32> { Ok(u32::try_from(self.replica.offer_uses(id, member)?.0).unwrap_or(u32::MAX)) };
-            let member_times_used = match &shopper.member {
-                Some(m) => times(Some(m))?,
+            let member_times_used = match &ctx.member {
+                Some(m) => times(Some(&m.id))?,
                 None => 0,
             };
             ctx.coupons.push(PresentedCoupon { coupon_id: id.clone(), times_used: times(None)?, member_times_used });
@@ -106,7 +115,7 @@ impl Till {
         let set = self.check_offers(promotions, coupons).map_err(|e| TillError::BadInput(format!("the stored promotions do not check: {e}")))?;
         let lines = PromoLine::from_basket(basket, |_| None);
         let pricing = set.price(&lines, &ctx);
-        let mut savings = PromoSavings { lines: vec![0; basket.lines.len()], offers: Vec::new(), member: shopper.member.clone() };
+        let mut savings = PromoSavings { lines: vec![0; basket.lines.len()], offers: Vec::new(), member: member.map(|m| m.id) };
         for line in &pricing.lines {
             savings.lines[line.line_idx] = line.saving();
         }

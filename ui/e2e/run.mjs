@@ -60,6 +60,7 @@ async function startStore() {
   run('import', 'products', join(repo, 'fixtures/catalog.csv'));
   run('import', 'users', join(repo, 'fixtures/cashiers.csv'));
   run('stored-value', 'top-up', '--account', '13800138000', '--amount', '100', '--tender', 'card');
+  run('member', 'register', '--phone', '13800138000', '--name', 'Wang Fang', '--birthday', '03-08');
   // A simulated ESC/POS network printer that decodes each job back to text.
   const printerPort = await freePort();
   const printed = join(dir, 'printed');
@@ -218,6 +219,7 @@ async function flow(browser, locale) {
     await page.getByTestId('member-dialog').waitFor();
     await scan(page, '13800138000');
     await page.getByTestId('member').waitFor();
+    await expectText(page, '[data-testid=member-tier]', locale === 'en' ? 'Member' : '普通会员');
     assert.equal(await page.locator('[data-testid=line]').count(), 4, 'the member scan added no item');
     // 2 × 3.50 + 3.20 + 7.50 + 6.98 × 0.532 (3.71) = 21.41
     await expectText(page, '[data-testid=total]', '¥21.41');
@@ -260,6 +262,7 @@ async function flow(browser, locale) {
     assert.equal(sale.total_minor, 2141);
     assert.deepEqual(sale.tenders.map((t) => [t.kind, t.amount_minor]), [['stored', 500], ['card', 300], ['mobile', 200], ['cash', 1141]]);
     assert.equal(sale.change_minor, 859);
+    assert.equal(sale.points_earned, 21, 'the member earns a point a yuan');
     assert.ok(receiptText.includes(locale === 'en' ? 'Banana' : '香蕉'), receiptText);
     assert.ok(receiptText.includes(saleId.slice(0, 8)) || receiptText.length > 100, 'receipt text shown');
     await page.click('[data-testid=receipt-close]');

@@ -412,7 +412,9 @@ function SaleScreen(p: {
         )}
         {draft.member && (
           <div class="member" data-testid="member">
-            {t('sale.member')}: {draft.member.account} · {t('sale.member.balance', { amount: money(draft.member.balance_minor) })}
+            {t('sale.member')}: {draft.member.account}
+            {draft.member.tier_name && <> · <span data-testid="member-tier">{draft.member.tier_name}</span> · {t('sale.member.points', { n: draft.member.points ?? 0 })}</>}
+            {' · '}{t('sale.member.balance', { amount: money(draft.member.balance_minor) })}
             <button class="btn small" onClick={() => setDraft({ ...draft, member: null })}>{t('sale.member.remove')}</button>
           </div>
         )}
@@ -471,12 +473,14 @@ function SaleScreen(p: {
   );
 }
 
-function MemberDialog({ t, client, scanInto, onCancel, onMember, fail }: { t: T; client: Client; scanInto: { current: (code: string) => void }; onCancel: () => void; onMember: (m: { account: string; balance_minor: number }) => void; fail: (e: unknown) => void }) {
+function MemberDialog({ t, client, scanInto, onCancel, onMember, fail }: { t: T; client: Client; scanInto: { current: (code: string) => void }; onCancel: () => void; onMember: (m: Draft['member'] & {}) => void; fail: (e: unknown) => void }) {
   const [account, setAccount] = useState('');
   const lookup = async (id: string) => {
     try {
-      const b = await client.storedValue(id.trim());
-      onMember({ account: b.account, balance_minor: b.balance_minor });
+      // A stored-value account, and the member registered under the same number if any
+      // (tier and points; the till service prices the sale for them).
+      const [b, m] = await Promise.all([client.storedValue(id.trim()), client.member(id.trim()).catch(() => null)]);
+      onMember({ account: b.account, balance_minor: b.balance_minor, tier_name: m?.tier_name ?? null, points: m?.points ?? null });
     } catch (err) {
       fail(err);
     }

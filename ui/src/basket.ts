@@ -22,6 +22,9 @@ export interface Line {
 export interface Member {
   account: string;
   balance_minor: number;
+  /** When the account is a registered member: their tier's name and points. */
+  tier_name?: string | null;
+  points?: number | null;
 }
 
 /** What the till service says the current lines cost with the store's promotions. */

@@ -171,3 +171,35 @@ fn the_demo_store_runs_end_to_end() {
     assert!(ok(&["journal", "verify", "--data", data.to_str().unwrap()]).contains("journal OK"));
     assert_eq!(ok(&["print", "queue", "--data", data.to_str().unwrap()]), "", "every receipt printed");
 }
+
+#[test]
+fn members_promotions_and_coupons_from_the_command_line() {
+    let dir = store();
+    let data = data(&dir);
+    let out = ok(&["member", "register", "--data", &data, "--phone", "13800138000", "--name", "Wang Fang", "--birthday", "3-8"]);
+    assert!(out.contains("member registered: M") && out.contains("tier: Member") && out.contains("birthday: 03-08"), "{out}");
+    let code = out.lines().find_map(|l| l.strip_prefix("referral code: ")).unwrap().to_string();
+    let out = ok(&["member", "register", "--data", &data, "--phone", "13900139000", "--name", "Li Lei", "--referral", &code]);
+    assert!(out.contains("points: 0"), "{out}");
+    assert!(ok(&["member", "show", "--data", &data, "13800138000"]).contains("points: 100"), "the referrer earned 100 points");
+    let again = edge(&["member", "register", "--data", &data, "--phone", "13800138000", "--name", "Again"]);
+    assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("13800138000 is already registered"), "{}", String::from_utf8_lossy(&again.stderr));
+
+    let coupon = dir.path().join("coupon.json");
+    std::fs::write(&coupon, r#"{"id": "NEW2", "kind": {"Cash": {"off": 200}}, "scope": "All", "window": {"from_ms": 0, "to_ms": 4102444800000}, "group": "welcome", "uses": "Single"}"#).unwrap();
+    ok(&["coupon", "put", "--data", &data, coupon.to_str().unwrap()]);
+    std::fs::write(&coupon, r#"{"id": "BAD", "kind": {"Cash": {"off": -5}}, "scope": "All", "window": {"from_ms": 0, "to_ms": 4102444800000}, "group": "g", "uses": "Single"}"#).unwrap();
+    let bad = edge(&["coupon", "put", "--data", &data, coupon.to_str().unwrap()]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("BAD"), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert_eq!(ok(&["coupon", "list", "--data", &data]).trim(), "NEW2\tused 0/1");
+
+    // Wang pays 1.00 with points and uses the coupon: 3 bags of chips, 23.70 − 2.00.
+    let out = ok(&["sale", "--data", &data, "--scan", "6920152400012", "--qty", "3", "--member", "13800138000", "--coupon", "NEW2", "--tender", "points:1.00:13800138000", "--tender", "cash:30"]);
+    assert!(out.contains("¥2 coupon") && out.contains("Points earned") && out.contains("Total                     ¥21.70"), "{out}");
+    assert_eq!(ok(&["coupon", "list", "--data", &data]).trim(), "NEW2\tused 1/1");
+    // 100 + 20 earned on the 20.70 paid in cash − 100 spent.
+    assert!(ok(&["member", "show", "--data", &data, "13800138000"]).contains("points: 20"));
+    let out = edge(&["sale", "--data", &data, "--scan", "6920152400012", "--member", "13800138000", "--coupon", "NEW2", "--tender", "cash:10"]);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stderr).contains("coupon not used NEW2: already used up"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(ok(&["journal", "verify", "--data", &data]).contains("journal OK"));
+}

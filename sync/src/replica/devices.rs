@@ -520,8 +520,72 @@ impl Replica {
             .unwrap_or((0, 0)))
     }
 
+    /// A member by id, phone or referral code.
+    pub fn member(&self, key: &str) -> Result<Option<MemberRow>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT member_id, phone, name, birthday, referral_code, referred_by, registered_ms, spend, points FROM members WHERE member_id = ?1 OR phone = ?1 OR referral_code = ?1")?
+            .query_row([key], member_row)
+            .optional()?)
+    }
+
+    /// Members, newest first, at most `limit`.
+    pub fn members(&self, limit: usize) -> Result<Vec<MemberRow>> {
+        let mut stmt = self.conn.prepare_cached("SELECT member_id, phone, name, birthday, referral_code, referred_by, registered_ms, spend, points FROM members ORDER BY registered_ms DESC, member_id LIMIT ?1")?;
+        let rows = stmt.query_map([limit as i64], member_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The member program (JSON of `opentill_core::member::MemberProgram`), if one was set.
+    pub fn member_program(&self) -> Result<Option<String>> {
+        Ok(self.conn.prepare_cached("SELECT body FROM member_program WHERE id = 1")?.query_row([], |r| r.get(0)).optional()?)
+    }
+
+    /// Stores the member program (already checked).
+    pub fn set_member_program(&mut self, body: &str) -> Result<()> {
+        self.conn.execute("INSERT INTO member_program (id, body) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET body = excluded.body", [body])?;
+        Ok(())
+    }
+
     /// When a promotion was last added, changed or removed.
     pub fn promotions_changed_ms(&self) -> Result<Option<i64>> {
         Ok(self.conn.prepare_cached("SELECT MAX(changed_ms) FROM promotions")?.query_row([], |r| r.get(0))?)
     }
+}
+
+/// A member as the replica holds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRow {
+    /// Id.
+    pub member_id: String,
+    /// Mobile number.
+    pub phone: String,
+    /// Name.
+    pub name: String,
+    /// `MM-DD`.
+    pub birthday: Option<String>,
+    /// Their referral code.
+    pub referral_code: String,
+    /// Who referred them.
+    pub referred_by: Option<String>,
+    /// When they registered, unix ms.
+    pub registered_ms: i64,
+    /// Lifetime spend, minor units.
+    pub spend: i64,
+    /// Points.
+    pub points: i64,
+}
+
+fn member_row(r: &Row<'_>) -> rusqlite::Result<MemberRow> {
+    Ok(MemberRow {
+        member_id: r.get(0)?,
+        phone: r.get(1)?,
+        name: r.get(2)?,
+        birthday: r.get(3)?,
+        referral_code: r.get(4)?,
+        referred_by: r.get(5)?,
+        registered_ms: r.get(6)?,
+        spend: r.get(7)?,
+        points: r.get(8)?,
+    })
 }

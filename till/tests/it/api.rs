@@ -168,3 +168,41 @@ async fn a_sale_put_aside_comes_back_as_items() {
     let (status, body) = call(&app, "POST", "/api/suspended", Some(r#"{"items": []}"#), "en").await;
     assert_eq!((status, body["kind"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_input")));
 }
+
+#[tokio::test]
+async fn members_quotes_and_coupons_over_http() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.put_promotion(r#"{"id": "MJ20", "kind": {"Threshold": {"scope": "All", "rule": {"Tiers": [{"spend": 2000, "off": 300}]}}}, "window": {"from_ms": 0, "to_ms": 4102444800000}, "exclusive": false, "stack_group": null, "priority": 0, "members_only": false}"#).unwrap();
+    till.put_coupon(r#"{"id": "NEW2", "kind": {"Cash": {"off": 200}}, "scope": "All", "window": {"from_ms": 0, "to_ms": 4102444800000}, "group": "welcome", "uses": "Single"}"#).unwrap();
+    let app = router(AppState::new(till));
+
+    let register = json!({"phone": "13800138000", "name": "王芳", "birthday": "03-08", "user_id": "c01", "pin": "1234"});
+    let (status, member) = call(&app, "POST", "/api/members", Some(&register.to_string()), "zh-CN").await;
+    assert_eq!(status, StatusCode::OK, "{member}");
+    assert_eq!((member["tier"].as_str(), member["tier_name"].as_str(), member["points"].as_i64()), (Some("normal"), Some("普通会员"), Some(0)));
+    let (status, again) = call(&app, "POST", "/api/members", Some(&register.to_string()), "en").await;
+    assert_eq!((status, again["kind"].as_str()), (StatusCode::CONFLICT, Some("duplicate")));
+    let (status, missing) = call(&app, "GET", "/api/members/13900000000", None, "en").await;
+    assert_eq!((status, missing["kind"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_member")));
+
+    // A quote: 3 bags of chips (23.70) reach 满20减3; the coupon takes 2.00 more; an unknown coupon is refused.
+    let items = json!([{"barcode": "6920152400012", "qty": 3}]);
+    let quote = json!({"items": items, "member": "13800138000", "coupons": ["NEW2", "NOPE"]});
+    let (status, q) = call(&app, "POST", "/api/basket/price", Some(&quote.to_string()), "en").await;
+    assert_eq!(status, StatusCode::OK, "{q}");
+    assert_eq!((q["subtotal_minor"].as_i64(), q["promo_saving_minor"].as_i64(), q["total_minor"].as_i64()), (Some(2370), Some(500), Some(1870)));
+    assert_eq!(q["offers"].as_array().unwrap().iter().map(|o| o["text_en"].as_str().unwrap()).collect::<Vec<_>>(), ["Spend ¥20, save ¥3", "¥2 coupon"]);
+    assert_eq!((q["refused_coupons"][0]["coupon_id"].as_str(), q["refused_coupons"][0]["reason"].as_str()), (Some("NOPE"), Some("unknown")));
+
+    // The sale charges what was quoted, earns the member points, and uses the coupon up.
+    let sale = json!({"items": items, "member": "13800138000", "coupons": ["NEW2"], "tenders": [{"kind": "cash", "amount_minor": 2000}]});
+    let (status, s) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "en").await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!((s["total_minor"].as_i64(), s["promo_saving_minor"].as_i64(), s["points_earned"].as_i64()), (Some(1870), Some(500), Some(18)));
+    assert_eq!(s["lines"][0]["promo_saving_minor"].as_i64(), Some(500));
+    let sale = json!({"items": items, "member": "13800138000", "coupons": ["NEW2"], "tenders": [{"kind": "cash", "amount_minor": 3000}]});
+    let (_, s2) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "zh-CN").await;
+    assert_eq!((s2["total_minor"].as_i64(), s2["refused_coupons"][0]["message"].as_str()), (Some(2070), Some("已用完")), "{s2}");
+    let (_, member) = call(&app, "GET", "/api/members/13800138000", None, "en").await;
+    assert_eq!((member["points"].as_i64(), member["spend_minor"].as_i64()), (Some(18 + 20), Some(1870 + 2070)));
+}

@@ -3,6 +3,7 @@
 
 mod api;
 mod flows;
+mod members;
 mod promotions;
 mod vending;
 

@@ -20,6 +20,7 @@ export type Health = S['HealthDto'];
 export type Balance = S['BalanceDto'];
 export type SalesReport = S['SalesReportDto'];
 export type Quote = S['QuoteDto'];
+export type MemberInfo = S['MemberDto'];
 export type PriceRequest = S['PriceRequest'];
 
 export interface TransportRequest {
@@ -109,6 +110,7 @@ export class Client {
     return this.call<ShiftReport>('POST', '/api/shifts/close', { user_id, pin, counted_minor });
   }
   noSale(user_id: string, pin: string, reason: string) { return this.call<null>('POST', '/api/no-sale', { user_id, pin, reason }); }
+  member(key: string) { return this.call<MemberInfo>('GET', `/api/members/${encodeURIComponent(key)}`); }
   storedValue(account: string) { return this.call<Balance>('GET', `/api/stored-value/${encodeURIComponent(account)}`); }
   salesReport() { return this.call<SalesReport>('GET', '/api/reports/sales'); }
 }

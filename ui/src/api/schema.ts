@@ -208,6 +208,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Register a member by mobile number (journaled); a referral code earns its owner points. */
+        post: operations["register_member"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/members/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A member by id, mobile number or referral code, with tier, spend and points. */
+        get: operations["get_member"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/no-sale": {
         parameters: {
             query?: never;
@@ -751,6 +785,35 @@ export interface components {
             /** @description User id. */
             user_id: string;
         };
+        /** @description A member (会员). */
+        MemberDto: {
+            /** @description Birthday, `MM-DD`. */
+            birthday?: string | null;
+            /** @description Member id. */
+            member_id: string;
+            /** @description Name. */
+            name: string;
+            /** @description Mobile number. */
+            phone: string;
+            /**
+             * Format: int64
+             * @description Points (one fen each when they pay).
+             */
+            points: number;
+            /** @description Their referral code. */
+            referral_code: string;
+            /** @description Who referred them. */
+            referred_by?: string | null;
+            /**
+             * Format: int64
+             * @description Lifetime spend, minor units.
+             */
+            spend_minor: number;
+            /** @description Tier id (`normal`, `silver`, `gold`). */
+            tier: string;
+            /** @description Tier name in the request's language. */
+            tier_name: string;
+        };
         /** @description Open the drawer with no sale. */
         NoSaleRequest: {
             /** @description PIN. */
@@ -935,6 +998,21 @@ export interface components {
              */
             reason: string;
         };
+        /** @description Register a member; a cashier's id and PIN authorise it. */
+        RegisterMemberRequest: {
+            /** @description Birthday, `MM-DD`. */
+            birthday?: string | null;
+            /** @description Name. */
+            name: string;
+            /** @description Mobile number (11 digits; +86 allowed). */
+            phone: string;
+            /** @description Their PIN. */
+            pin: string;
+            /** @description Another member's referral code. */
+            referral_code?: string | null;
+            /** @description The cashier. */
+            user_id: string;
+        };
         /** @description A resumed sale: taken off the suspended list, its items back to the caller. */
         ResumedDto: {
             /** @description Id it had. */
@@ -982,6 +1060,11 @@ export interface components {
             new: boolean;
             /** @description The promotions and coupons used. */
             offers: components["schemas"]["OfferDto"][];
+            /**
+             * Format: int64
+             * @description Points the member earned.
+             */
+            points_earned: number;
             /**
              * Format: int64
              * @description Of the discounts, what promotions and coupons took off.
@@ -1269,7 +1352,7 @@ export interface components {
              * @description Minor units.
              */
             amount_minor: number;
-            /** @description `cash`, `card`, `mobile` or `stored`. */
+            /** @description `cash`, `card`, `mobile`, `stored` or `points` (the reference is the member). */
             kind: string;
             /** @description Card reference, payment code or stored-value account. */
             reference?: string | null;
@@ -1632,6 +1715,83 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    register_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RegisterMemberRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    get_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Member id, mobile number or referral code */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberDto"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -46,6 +46,7 @@ export const en = {
   'sale.member': 'Member',
   'sale.member.prompt': 'Member phone or card number',
   'sale.member.balance': 'Balance {amount}',
+  'sale.member.points': '{n} points',
   'sale.member.remove': 'Remove member',
   'sale.lastReceipt': 'Last receipt',
   'sale.return': 'Return',

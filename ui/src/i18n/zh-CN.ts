@@ -48,6 +48,7 @@ export const zhCN: Record<MessageKey, string> = {
   'sale.member': '会员',
   'sale.member.prompt': '会员手机号或卡号',
   'sale.member.balance': '余额 {amount}',
+  'sale.member.points': '积分 {n}',
   'sale.member.remove': '移除会员',
   'sale.lastReceipt': '上一张小票',
   'sale.return': '退货',

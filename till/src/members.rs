@@ -1,0 +1,143 @@
+//! Members at the till: registration by phone, lookup by id, phone or referral code, the
+//! member program's rules, and the tier and points a sale uses (`opentill_core::member`).
+//!
+//! A registration is a journal fact (`member_registered`), so members replicate with the
+//! journal; spend and points are folded from sales, refunds and referrals into the
+//! replica's `members` table in the transaction that records each fact.
+
+use opentill_core::journal::Fact;
+use opentill_core::member::{MemberProgram, TierRule, check_name, is_birthday, parse_birthday, parse_phone};
+use opentill_core::sale::SaleRecord;
+use opentill_core::tender::TenderKind;
+use opentill_core::time::LocalTime;
+use opentill_sync::{MemberRow, ReplicaError};
+use tracing::info;
+
+use crate::{Result, Till, TillError, new_id};
+
+/// A member, with the tier their spend reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberView {
+    /// What the replica holds.
+    pub row: MemberRow,
+    /// Their tier.
+    pub tier: TierRule,
+}
+
+/// Letters for referral codes: no 0/O, 1/I/L.
+const CODE_ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+fn random_code(len: usize) -> String {
+    // The UUIDv7's last 16 hex digits are random.
+    let id = new_id();
+    let random = u64::from_str_radix(&id[16..], 16).unwrap_or(0);
+    (0..len).map(|i| CODE_ALPHABET[((random >> (i * 5)) % CODE_ALPHABET.len() as u64) as usize] as char).collect()
+}
+
+impl Till {
+    /// The member program: the one set with [`Till::set_member_program`], else the default
+    /// (普通 / 银卡 from ¥2,000 / 金卡 from ¥10,000; 1 point a yuan ×1, ×1.2, ×1.5; double on
+    /// birthdays; 100 points for a referral).
+    pub fn member_program(&self) -> Result<MemberProgram> {
+        match self.replica.member_program()? {
+            Some(body) => serde_json::from_str(&body).map_err(|e| TillError::Replica(ReplicaError::Corrupt(format!("member program: {e}")))),
+            None => Ok(MemberProgram::default()),
+        }
+    }
+
+    /// Sets the member program from JSON, after checking it.
+    pub fn set_member_program(&mut self, json_text: &str) -> Result<MemberProgram> {
+        let program: MemberProgram = serde_json::from_str(json_text).map_err(|e| TillError::BadInput(format!("member program: {e}")))?;
+        program.check().map_err(|e| TillError::BadInput(e.to_string()))?;
+        let body = serde_json::to_string(&program).map_err(|e| TillError::BadInput(e.to_string()))?;
+        self.replica.set_member_program(&body)?;
+        Ok(program)
+    }
+
+    /// Registers a member by mobile number; `referral` is another member's referral code,
+    /// who earns the program's referral points. Refused if the phone is registered.
+    pub fn register_member(&mut self, phone: &str, name: &str, birthday: Option<&str>, referral: Option<&str>, by: &str) -> Result<MemberView> {
+        let bad = |e: opentill_core::member::MemberError| TillError::BadInput(e.to_string());
+        let phone = parse_phone(phone).map_err(bad)?;
+        let name = check_name(name).map_err(bad)?;
+        let birthday = birthday.map(parse_birthday).transpose().map_err(bad)?;
+        if self.replica.member(&phone)?.is_some() {
+            return Err(ReplicaError::DuplicateMember(phone).into());
+        }
+        let referred_by = match referral.map(str::trim).filter(|r| !r.is_empty()) {
+            Some(code) => {
+                let code = code.to_ascii_uppercase();
+                let referrer = self.replica.member(&code)?.filter(|m| m.referral_code == code).ok_or_else(|| TillError::BadInput(format!("no member has the referral code {code}")))?;
+                Some(referrer.member_id)
+            }
+            None => None,
+        };
+        let program = self.member_program()?;
+        let member_id = format!("M{}", random_code(9));
+        let fact = Fact::MemberRegistered {
+            member_id: member_id.clone(),
+            phone,
+            name,
+            birthday,
+            referral_code: random_code(6),
+            referral_points: if referred_by.is_some() { program.referral_points } else { 0 },
+            referred_by,
+            by: by.to_string(),
+        };
+        self.replica.append(self.clock.now_ms(), &fact)?;
+        info!(member = member_id, "member registered");
+        self.member(&member_id)
+    }
+
+    /// A member by id, mobile number or referral code.
+    pub fn member(&self, key: &str) -> Result<MemberView> {
+        let key = key.trim();
+        let found = match parse_phone(key) {
+            Ok(phone) => self.replica.member(&phone)?,
+            Err(_) => self.replica.member(key)?.or(self.replica.member(&key.to_ascii_uppercase())?),
+        };
+        let row = found.ok_or_else(|| ReplicaError::UnknownMember(key.to_string()))?;
+        let tier = self.member_program()?.tier_for(row.spend).clone();
+        Ok(MemberView { row, tier })
+    }
+
+    /// The newest members, at most `limit`.
+    pub fn members(&self, limit: usize) -> Result<Vec<MemberView>> {
+        let program = self.member_program()?;
+        Ok(self.replica.members(limit)?.into_iter().map(|row| MemberView { tier: program.tier_for(row.spend).clone(), row }).collect())
+    }
+
+    /// A registered member for `key`, or `None` when nobody is registered under it (a
+    /// stored-value account that is not a member, say).
+    pub(crate) fn find_member(&self, key: &str) -> Result<Option<MemberView>> {
+        match self.member(key) {
+            Ok(m) => Ok(Some(m)),
+            Err(TillError::Replica(ReplicaError::UnknownMember(_))) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Points the sale earns its member: on what was paid with money, at the tier of their
+    /// spend before it, doubled on their birthday. Also checks a points tender against the
+    /// balance, so the cashier gets a clear error before anything is written.
+    pub(crate) fn award_points(&self, sale: &mut SaleRecord) -> Result<()> {
+        for tender in sale.tenders.iter_mut().filter(|t| t.kind == TenderKind::Points) {
+            let key = tender.reference.clone().unwrap_or_default();
+            let member = self.find_member(&key)?.ok_or(ReplicaError::UnknownMember(key))?;
+            if member.row.points < tender.amount {
+                return Err(ReplicaError::InsufficientPoints { member: member.row.member_id, points: member.row.points, needed: tender.amount }.into());
+            }
+            // The journal names members by id, whichever way the cashier gave them.
+            tender.reference = Some(member.row.member_id);
+        }
+        let Some(key) = sale.member.clone() else { return Ok(()) };
+        let Some(member) = self.find_member(&key)? else { return Ok(()) };
+        sale.member = Some(member.row.member_id.clone());
+        let program = self.member_program()?;
+        let paid = sale.total - sale.tenders.iter().filter(|t| t.kind == TenderKind::Points).map(|t| t.amount).sum::<i64>();
+        let today = LocalTime::from_unix_ms(self.clock.now_ms(), self.replica.settings().utc_offset_min).date();
+        let birthday = member.row.birthday.as_deref().is_some_and(|b| is_birthday(b, &today));
+        sale.points_earned = program.points_for(paid, member.row.spend, birthday);
+        Ok(())
+    }
+}
