@@ -144,6 +144,37 @@ pub enum Fact {
         /// Who registered them.
         by: String,
     },
+    /// A stocktake (盘点) was posted: stock moves to what was counted.
+    StocktakePosted {
+        /// The stocktake.
+        stocktake_id: String,
+        /// Each counted SKU, with what was expected then.
+        lines: Vec<crate::stock::CountLine>,
+        /// Who posted it.
+        by: String,
+    },
+    /// A purchase order (采购单) was placed with a supplier.
+    PurchaseOrdered {
+        /// New order id.
+        po_id: String,
+        /// The supplier.
+        supplier_id: String,
+        /// What was ordered.
+        lines: Vec<crate::stock::PoLine>,
+        /// Who.
+        by: String,
+    },
+    /// Goods were received (收货), against an order or without one.
+    GoodsReceived {
+        /// New receipt id.
+        receipt_id: String,
+        /// The order, if any.
+        po_id: Option<String>,
+        /// What arrived.
+        lines: Vec<crate::stock::ReceivedLine>,
+        /// Who.
+        by: String,
+    },
 }
 
 impl Fact {
@@ -161,6 +192,9 @@ impl Fact {
             Fact::StockAdjusted { .. } => "stock_adjusted",
             Fact::StoredValueToppedUp { .. } => "stored_value_topped_up",
             Fact::MemberRegistered { .. } => "member_registered",
+            Fact::StocktakePosted { .. } => "stocktake_posted",
+            Fact::PurchaseOrdered { .. } => "purchase_ordered",
+            Fact::GoodsReceived { .. } => "goods_received",
             Fact::GatePassed { .. } => "gate_passed",
         }
     }

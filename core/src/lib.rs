@@ -38,6 +38,7 @@ pub mod rounding;
 pub mod sale;
 pub mod shift;
 pub mod shrink;
+pub mod stock;
 pub mod tax;
 pub mod tender;
 pub mod time;

@@ -106,6 +106,15 @@ pub enum Command {
     Promo(PromoCommand),
     /// Write a Mosquitto configuration, password file and per-device ACL for a real deployment.
     MqttConfig(MqttConfigArgs),
+    /// Suppliers: add, list.
+    #[command(subcommand)]
+    Supplier(SupplierCommand),
+    /// Purchase orders (采购): create, receive against, list.
+    #[command(subcommand)]
+    Po(PoCommand),
+    /// Stocktakes (盘点): open, count, variance report, post.
+    #[command(subcommand)]
+    Stocktake(StocktakeCommand),
     /// Members (会员): register by phone, show, list, the member program.
     #[command(subcommand)]
     Member(MemberCommand),
@@ -454,6 +463,20 @@ pub enum StockCommand {
         #[arg(long)]
         reason: String,
     },
+    /// What to reorder now, from sales velocity, supplier lead time and safety stock.
+    Suggest {
+        #[command(flatten)]
+        data: DataArg,
+        /// Sales over this many days make the velocity.
+        #[arg(long, default_value = "28")]
+        days: i64,
+        /// Safety stock, in days of sales.
+        #[arg(long, default_value = "3")]
+        safety_days: i64,
+        /// Days until the next order.
+        #[arg(long, default_value = "7")]
+        review_days: i64,
+    },
     /// Set the level at or under which a SKU raises a low-stock alert (`serve` checks every second).
     ReorderLevel {
         #[command(flatten)]
@@ -633,6 +656,108 @@ pub enum StoredValueCommand {
         /// Account.
         #[arg(long)]
         account: String,
+    },
+}
+
+/// `supplier`.
+#[derive(Debug, Subcommand)]
+pub enum SupplierCommand {
+    /// Add or replace a supplier.
+    Add {
+        #[command(flatten)]
+        data: DataArg,
+        /// Id.
+        #[arg(long)]
+        id: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// Days from order to delivery.
+        #[arg(long)]
+        lead_time_days: i64,
+        /// Contact number.
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Every supplier.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+}
+
+/// `po`.
+#[derive(Debug, Subcommand)]
+pub enum PoCommand {
+    /// Place a purchase order.
+    Create {
+        #[command(flatten)]
+        data: DataArg,
+        /// The supplier.
+        #[arg(long)]
+        supplier: String,
+        /// SKU:QTY:COST (cost per piece in yuan); repeat for more lines.
+        #[arg(long = "line", required = true)]
+        lines: Vec<String>,
+    },
+    /// Receive goods against an order (or, without --po, goods that came without one).
+    Receive {
+        #[command(flatten)]
+        data: DataArg,
+        /// The order.
+        #[arg(long)]
+        po: Option<String>,
+        /// SKU:QTY; repeat for more lines.
+        #[arg(long = "line", required = true)]
+        lines: Vec<String>,
+    },
+    /// Every order and where it stands.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+}
+
+/// `stocktake`.
+#[derive(Debug, Subcommand)]
+pub enum StocktakeCommand {
+    /// Open a stocktake of the store or of one category; prints its id.
+    Open {
+        #[command(flatten)]
+        data: DataArg,
+        /// Only this category.
+        #[arg(long)]
+        category: Option<String>,
+    },
+    /// Record a count (a recount replaces it).
+    Count {
+        #[command(flatten)]
+        data: DataArg,
+        /// The stocktake.
+        #[arg(long)]
+        id: String,
+        /// Barcode or SKU.
+        #[arg(long)]
+        scan: String,
+        /// Pieces, or grams for weighed products.
+        #[arg(long)]
+        qty: i64,
+    },
+    /// The variance report: counted against on hand.
+    Report {
+        #[command(flatten)]
+        data: DataArg,
+        /// The stocktake.
+        #[arg(long)]
+        id: String,
+    },
+    /// Post it: counted stock becomes on hand (journaled), and it closes.
+    Post {
+        #[command(flatten)]
+        data: DataArg,
+        /// The stocktake.
+        #[arg(long)]
+        id: String,
     },
 }
 

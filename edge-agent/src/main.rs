@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, CouponCommand, MemberCommand, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
+use cli::{Cli, Command, CouponCommand, MemberCommand, PoCommand, StocktakeCommand, SupplierCommand, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -265,6 +265,94 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             let mut till = open(&data.data)?;
             let on_hand = till.adjust_stock(&sku, delta, &reason, "cli")?;
             println!("{sku}: {} {on_hand}", lang.pick("库存", "on hand"));
+            Ok(())
+        }
+        Command::Stock(StockCommand::Suggest { data, days, safety_days, review_days }) => {
+            let till = open(&data.data)?;
+            let policy = opentill_till::stock::ReplenishPolicy { days, safety_days, review_days, ..Default::default() };
+            let suggestions = till.replenishment(policy)?;
+            if suggestions.is_empty() {
+                println!("{}", lang.pick("无需补货", "nothing to reorder"));
+            }
+            for (p, s) in suggestions {
+                let name = if lang == Lang::Zh && !p.name_zh.is_empty() { &p.name_zh } else { &p.name };
+                let cover = s.days_of_cover.map_or("-".to_string(), |d| d.to_string());
+                println!("{}\t{name}\t{} {}.{:03}\t{} {}\t{} {}\t{} {cover}\t{} {}", p.sku, lang.pick("日销", "a day"), s.daily_milli / 1000, s.daily_milli % 1000, lang.pick("库存+在途", "position"), s.position, lang.pick("补货点", "reorder at"), s.reorder_point, lang.pick("可售天数", "days of cover"), lang.pick("建议订购", "order"), s.qty);
+            }
+            Ok(())
+        }
+        Command::Supplier(SupplierCommand::Add { data, id, name, lead_time_days, phone }) => {
+            let mut till = open(&data.data)?;
+            till.put_supplier(&id, &name, lead_time_days, phone.as_deref())?;
+            println!("{} {id}", lang.pick("已保存供应商", "supplier stored:"));
+            Ok(())
+        }
+        Command::Supplier(SupplierCommand::List { data }) => {
+            let till = open(&data.data)?;
+            for s in till.suppliers()? {
+                println!("{}\t{}\t{} {}\t{}", s.supplier_id, s.name, lang.pick("到货天数", "lead time days"), s.lead_time_days, s.phone.unwrap_or_default());
+            }
+            Ok(())
+        }
+        Command::Po(PoCommand::Create { data, supplier, lines }) => {
+            let mut till = open(&data.data)?;
+            let mut parsed = Vec::new();
+            for spec in &lines {
+                let mut parts = spec.split(':');
+                let (Some(sku), Some(qty), Some(cost), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+                    return Err(TillError::BadInput(format!("--line `{spec}` must be SKU:QTY:COST")).into());
+                };
+                let qty = qty.parse().map_err(|_| TillError::BadInput(format!("--line `{spec}`: quantity `{qty}` is not a whole number")))?;
+                parsed.push(opentill_core::stock::PoLine { sku: sku.to_string(), qty, unit_cost: amount(&till, cost, "--line")? });
+            }
+            let po = till.place_order(&supplier, parsed, "cli")?;
+            println!("{} {}", lang.pick("已下采购单", "purchase order placed:"), po.row.po_id);
+            print_po(&po, lang);
+            Ok(())
+        }
+        Command::Po(PoCommand::Receive { data, po, lines }) => {
+            let mut till = open(&data.data)?;
+            let mut parsed = Vec::new();
+            for spec in &lines {
+                let Some((sku, qty)) = spec.split_once(':') else { return Err(TillError::BadInput(format!("--line `{spec}` must be SKU:QTY")).into()) };
+                let qty = qty.parse().map_err(|_| TillError::BadInput(format!("--line `{spec}`: quantity `{qty}` is not a whole number")))?;
+                parsed.push(opentill_core::stock::ReceivedLine { sku: sku.to_string(), qty });
+            }
+            match till.receive(po.as_deref(), parsed, "cli")? {
+                Some(po) => print_po(&po, lang),
+                None => println!("{}", lang.pick("已收货", "received")),
+            }
+            Ok(())
+        }
+        Command::Po(PoCommand::List { data }) => {
+            let till = open(&data.data)?;
+            for po in till.purchase_orders()? {
+                print_po(&po, lang);
+            }
+            Ok(())
+        }
+        Command::Stocktake(StocktakeCommand::Open { data, category }) => {
+            let mut till = open(&data.data)?;
+            let id = till.open_stocktake(category.as_deref())?;
+            println!("{} {id}", lang.pick("已开始盘点", "stocktake opened:"));
+            Ok(())
+        }
+        Command::Stocktake(StocktakeCommand::Count { data, id, scan, qty }) => {
+            let mut till = open(&data.data)?;
+            let product = till.count(&id, &scan, qty)?;
+            println!("{}: {} {qty}", product.sku, lang.pick("盘点数", "counted"));
+            Ok(())
+        }
+        Command::Stocktake(StocktakeCommand::Report { data, id }) => {
+            let till = open(&data.data)?;
+            print_stocktake(&till, &till.stocktake_report(&id)?, lang);
+            Ok(())
+        }
+        Command::Stocktake(StocktakeCommand::Post { data, id }) => {
+            let mut till = open(&data.data)?;
+            let report = till.post_stocktake(&id, "cli")?;
+            print_stocktake(&till, &report, lang);
+            println!("{}", lang.pick("已过账：库存已按盘点数更新", "posted: stock on hand is now what was counted"));
             Ok(())
         }
         Command::Stock(StockCommand::ReorderLevel { data, sku, level }) => {
@@ -1100,5 +1188,31 @@ fn print_member(till: &opentill_till::Till, m: &opentill_till::members::MemberVi
     println!("{}: {}", lang.pick("推荐码", "referral code"), r.referral_code);
     if let Some(b) = &r.birthday {
         println!("{}: {b}", lang.pick("生日", "birthday"));
+    }
+}
+
+fn print_po(po: &opentill_till::stock::PoView, lang: Lang) {
+    let state = match po.state {
+        "open" => lang.pick("待收货", "open"),
+        "partial" => lang.pick("部分收货", "partly received"),
+        "over" => lang.pick("超收", "received, some over"),
+        _ => lang.pick("已收齐", "received"),
+    };
+    println!("{}\t{}\t{state}", po.row.po_id, po.row.supplier_id);
+    for l in &po.lines {
+        println!("  {}\t{} {}\t{} {}\t{} {}\t{} {}", l.sku, lang.pick("订购", "ordered"), l.ordered, lang.pick("已收", "received"), l.received, lang.pick("待收", "outstanding"), l.outstanding(), lang.pick("超收", "over"), l.over());
+    }
+}
+
+fn print_stocktake(till: &Till, report: &opentill_till::stock::StocktakeReport, lang: Lang) {
+    let scope = report.category.clone().unwrap_or_else(|| lang.pick("全店", "whole store").to_string());
+    println!("{} {} ({scope})", lang.pick("盘点", "stocktake"), report.stocktake_id);
+    println!("SKU\t{}\t{}\t{}\t{}", lang.pick("账面", "expected"), lang.pick("实盘", "counted"), lang.pick("差异", "variance"), lang.pick("差异金额", "value"));
+    for l in &report.lines {
+        println!("{}\t{}\t{}\t{:+}\t{}", l.product.sku, l.expected, l.counted, l.delta(), money(till, l.value()));
+    }
+    println!("{}: {}", lang.pick("差异合计", "total variance"), money(till, report.value()));
+    for (sku, on_hand) in &report.uncounted {
+        println!("{} {sku} ({} {on_hand})", lang.pick("未盘点：", "not counted:"), lang.pick("账面", "on hand"));
     }
 }

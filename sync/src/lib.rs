@@ -24,6 +24,7 @@ mod replica;
 pub mod schema;
 pub mod search;
 
+pub use replica::stock::{PurchaseOrderRow, StocktakeRow, SupplierRow};
 pub use replica::devices::{Alert, DeviceRow, MemberRow, ShelfSlot, Vend, VendState, settle_vend, take_from_slot};
 pub use rusqlite;
 /// What replica operations return.

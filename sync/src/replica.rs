@@ -99,6 +99,20 @@ pub enum ReplicaError {
         /// What was asked.
         needed: i64,
     },
+    /// A purchase order id used twice.
+    #[error("purchase order {0} already exists")]
+    DuplicateOrder(String),
+    /// No purchase order with that id.
+    #[error("there is no purchase order {0}")]
+    UnknownOrder(String),
+    /// Goods received against an order that does not have the SKU.
+    #[error("purchase order {po_id} has no {what}")]
+    NotOnOrder {
+        /// The order.
+        po_id: String,
+        /// The SKU.
+        what: String,
+    },
     /// A member with that phone number or referral code exists.
     #[error("a member with {0} is already registered")]
     DuplicateMember(String),
@@ -127,6 +141,7 @@ pub enum ReplicaError {
 type Result<T, E = ReplicaError> = std::result::Result<T, E>;
 
 pub mod devices;
+pub mod stock;
 
 /// Store settings, fixed at `init` and kept in the replica.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -877,6 +892,8 @@ impl Replica {
         let mut sales: BTreeMap<String, (u64, i64)> = BTreeMap::new();
         let mut refunds: BTreeMap<String, u64> = BTreeMap::new();
         let mut offer_uses: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+        // (order, SKU) → (ordered, received).
+        let mut po_lines: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
         // Member → (spend, points), from registration on.
         let mut members: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         let mut open_shift: Option<String> = None;
@@ -909,6 +926,17 @@ impl Replica {
             drawer.apply(&fact);
             if let Fact::MemberRegistered { member_id, .. } = &fact {
                 members.insert(member_id.clone(), (0, 0));
+            }
+            match &fact {
+                Fact::PurchaseOrdered { po_id, lines, .. } => lines.iter().for_each(|l| {
+                    po_lines.insert((po_id.clone(), l.sku.clone()), (l.qty, 0));
+                }),
+                Fact::GoodsReceived { po_id: Some(po_id), lines, .. } => lines.iter().for_each(|l| {
+                    if let Some(line) = po_lines.get_mut(&(po_id.clone(), l.sku.clone())) {
+                        line.1 += l.qty;
+                    }
+                }),
+                _ => {}
             }
             for (member, delta) in points_delta(&fact) {
                 if let Some(m) = members.get_mut(member) {
@@ -980,6 +1008,11 @@ impl Replica {
         let indexed: BTreeMap<(String, String), (i64, i64)> = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))?.collect::<rusqlite::Result<_>>()?;
         if indexed != offer_uses {
             problems.push("promotion and coupon uses disagree with the journal".into());
+        }
+        let mut stmt = self.conn.prepare("SELECT po_id, sku, ordered, received FROM po_lines")?;
+        let indexed: BTreeMap<(String, String), (i64, i64)> = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), (r.get(2)?, r.get(3)?))))?.collect::<rusqlite::Result<_>>()?;
+        if indexed != po_lines {
+            problems.push("purchase orders disagree with the journal".into());
         }
         let mut stmt = self.conn.prepare("SELECT member_id, spend, points FROM members")?;
         let indexed: BTreeMap<String, (i64, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?.collect::<rusqlite::Result<_>>()?;
@@ -1056,6 +1089,26 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
                 _ => return Err(ReplicaError::ShiftNotOpen(report.shift_id.clone())),
             }
             tx.execute("UPDATE drawer SET open_shift = NULL, open_cashier = NULL WHERE id = 1", [])?;
+        }
+        _ => {}
+    }
+    match fact {
+        Fact::PurchaseOrdered { po_id, supplier_id, lines, .. } => {
+            let inserted = tx.prepare_cached("INSERT INTO purchase_orders (po_id, supplier_id, ordered_ms, seq) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")?.execute(params![po_id, supplier_id, ts_ms, seq as i64])?;
+            if inserted == 0 {
+                return Err(ReplicaError::DuplicateOrder(po_id.clone()));
+            }
+            for (i, line) in lines.iter().enumerate() {
+                tx.prepare_cached("INSERT INTO po_lines (po_id, line_no, sku, ordered, received, unit_cost) VALUES (?1, ?2, ?3, ?4, 0, ?5)")?.execute(params![po_id, i as i64, line.sku, line.qty, line.unit_cost])?;
+            }
+        }
+        Fact::GoodsReceived { po_id: Some(po_id), lines, .. } => {
+            for line in lines {
+                let updated = tx.prepare_cached("UPDATE po_lines SET received = received + ?3 WHERE po_id = ?1 AND sku = ?2")?.execute(params![po_id, line.sku, line.qty])?;
+                if updated == 0 {
+                    return Err(ReplicaError::NotOnOrder { po_id: po_id.clone(), what: line.sku.clone() });
+                }
+            }
         }
         _ => {}
     }

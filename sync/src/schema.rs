@@ -152,6 +152,45 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE TABLE member_program (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL) STRICT;
     "#,
+    // 8: stock and purchasing: suppliers, stocktakes in progress and their counts (the
+    // posting is a `stocktake_posted` fact), purchase orders and what was received
+    // against each line (projected from `purchase_ordered` and `goods_received`).
+    r#"
+    CREATE TABLE suppliers (
+        supplier_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        lead_time_days INTEGER NOT NULL CHECK (lead_time_days >= 0),
+        phone TEXT
+    ) STRICT;
+    CREATE TABLE stocktakes (
+        stocktake_id TEXT PRIMARY KEY,
+        category TEXT,
+        opened_ms INTEGER NOT NULL,
+        posted_ms INTEGER
+    ) STRICT;
+    CREATE TABLE stocktake_counts (
+        stocktake_id TEXT NOT NULL REFERENCES stocktakes(stocktake_id),
+        sku TEXT NOT NULL,
+        counted INTEGER NOT NULL,
+        PRIMARY KEY (stocktake_id, sku)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE purchase_orders (
+        po_id TEXT PRIMARY KEY,
+        supplier_id TEXT NOT NULL,
+        ordered_ms INTEGER NOT NULL,
+        seq INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE po_lines (
+        po_id TEXT NOT NULL,
+        line_no INTEGER NOT NULL,
+        sku TEXT NOT NULL,
+        ordered INTEGER NOT NULL,
+        received INTEGER NOT NULL,
+        unit_cost INTEGER NOT NULL,
+        PRIMARY KEY (po_id, line_no),
+        UNIQUE (po_id, sku)
+    ) STRICT;
+    "#,
 ];
 
 /// Migration 3, the edge agent's device tables. Device state is not a fact: facts (vend

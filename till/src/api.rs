@@ -30,6 +30,7 @@ use crate::devices::DeviceStats;
 use crate::{ScanInput, Till, TillError};
 
 mod devices;
+mod stock;
 
 /// The router type, re-exported so binaries need not depend on axum.
 pub type Router = axum::Router;
@@ -89,6 +90,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stock/{sku}", get(stock))
         .route("/api/stock/adjust", post(adjust_stock))
         .route("/api/stored-value/{account}", get(stored_value))
+        .route("/api/suppliers", get(stock::suppliers).post(stock::put_supplier))
+        .route("/api/purchase-orders", get(stock::purchase_orders).post(stock::place_order))
+        .route("/api/purchase-orders/{po_id}/receive", post(stock::receive))
+        .route("/api/stocktakes", post(stock::open_stocktake))
+        .route("/api/stocktakes/{stocktake_id}", get(stock::stocktake))
+        .route("/api/stocktakes/{stocktake_id}/counts", post(stock::count))
+        .route("/api/stocktakes/{stocktake_id}/post", post(stock::post_stocktake))
+        .route("/api/replenishment", get(stock::replenishment))
         .route("/api/members", post(register_member))
         .route("/api/members/{key}", get(get_member))
         .route("/api/stored-value/top-up", post(top_up))
@@ -108,8 +117,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, sales_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, SalesReportDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto))
 )]
 pub struct ApiDoc;
 
@@ -140,7 +149,7 @@ impl ApiError {
     fn from_till(error: TillError, lang: Lang) -> ApiError {
         let kind = error.kind();
         let status = match kind {
-            "unknown_barcode" | "unknown_sku" | "unknown_sale" | "unknown_basket" | "unknown_alert" | "unknown_member" => StatusCode::NOT_FOUND,
+            "unknown_barcode" | "unknown_sku" | "unknown_sale" | "unknown_basket" | "unknown_alert" | "unknown_member" | "unknown_order" => StatusCode::NOT_FOUND,
             "auth_failed" => StatusCode::UNAUTHORIZED,
             "forbidden" => StatusCode::FORBIDDEN,
             "duplicate" | "shift_already_open" | "no_open_shift" => StatusCode::CONFLICT,

@@ -31,6 +31,7 @@ pub mod error;
 pub mod import;
 pub mod members;
 pub mod pricing;
+pub mod stock;
 pub mod vending;
 
 use std::path::Path;

@@ -206,3 +206,38 @@ async fn members_quotes_and_coupons_over_http() {
     let (_, member) = call(&app, "GET", "/api/members/13800138000", None, "en").await;
     assert_eq!((member["points"].as_i64(), member["spend_minor"].as_i64()), (Some(18 + 20), Some(1870 + 2070)));
 }
+
+#[tokio::test]
+async fn suppliers_orders_stocktakes_and_replenishment_over_http() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.add_user("m01", "李经理", opentill_core::role::Role::Manager, "7777").unwrap();
+    let app = router(AppState::new(till));
+    let supplier = json!({"supplier": {"supplier_id": "COKE", "name": "Swire", "lead_time_days": 2, "phone": null}, "user_id": "s01", "pin": "9001"});
+    let (status, body) = call(&app, "POST", "/api/suppliers", Some(&supplier.to_string()), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "a supervisor may not");
+    let supplier = json!({"supplier": {"supplier_id": "COKE", "name": "Swire", "lead_time_days": 2, "phone": null}, "user_id": "m01", "pin": "7777"});
+    assert_eq!(call(&app, "POST", "/api/suppliers", Some(&supplier.to_string()), "en").await.0, StatusCode::OK);
+
+    let order = json!({"supplier_id": "COKE", "lines": [{"sku": "DRK-1", "qty": 24, "unit_cost_minor": 180}, {"sku": "NOPE", "qty": 1}], "user_id": "m01", "pin": "7777"});
+    let (status, body) = call(&app, "POST", "/api/purchase-orders", Some(&order.to_string()), "en").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["message"].as_str().unwrap().contains("NOPE is not in the catalog"), "{body}");
+    let order = json!({"supplier_id": "COKE", "lines": [{"sku": "DRK-1", "qty": 24, "unit_cost_minor": 180}], "user_id": "m01", "pin": "7777"});
+    let (status, po) = call(&app, "POST", "/api/purchase-orders", Some(&order.to_string()), "en").await;
+    assert_eq!((status, po["state"].as_str()), (StatusCode::OK, Some("open")), "{po}");
+    let receive = json!({"lines": [{"sku": "DRK-1", "qty": 10}], "user_id": "m01", "pin": "7777"});
+    let (_, po) = call(&app, "POST", &format!("/api/purchase-orders/{}/receive", po["po_id"].as_str().unwrap()), Some(&receive.to_string()), "en").await;
+    assert_eq!((po["state"].as_str(), po["lines"][0]["outstanding"].as_i64()), (Some("partial"), Some(14)), "{po}");
+
+    let open = json!({"category": "drinks", "user_id": "m01", "pin": "7777"});
+    let (_, take) = call(&app, "POST", "/api/stocktakes", Some(&open.to_string()), "en").await;
+    let id = take["stocktake_id"].as_str().unwrap().to_string();
+    let (_, take) = call(&app, "POST", &format!("/api/stocktakes/{id}/counts"), Some(r#"{"code": "6901234567892", "counted": 9}"#), "en").await;
+    assert_eq!((take["lines"][0]["delta"].as_i64(), take["value_minor"].as_i64()), (Some(-1), Some(-350)), "{take}");
+    let (_, take) = call(&app, "POST", &format!("/api/stocktakes/{id}/post"), Some(r#"{"user_id": "m01", "pin": "7777"}"#), "zh-CN").await;
+    assert_eq!(take["posted"].as_bool(), Some(true), "{take}");
+    let (_, stock) = call(&app, "GET", "/api/stock/DRK-1", None, "en").await;
+    assert_eq!(stock["qty"].as_i64(), Some(9));
+    let (status, suggestions) = call(&app, "GET", "/api/replenishment?days=7", None, "en").await;
+    assert_eq!((status, suggestions.as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "nothing sold: nothing to suggest");
+}

@@ -5,6 +5,7 @@ mod api;
 mod flows;
 mod members;
 mod promotions;
+mod stock;
 mod vending;
 
 use std::sync::atomic::{AtomicI64, Ordering};

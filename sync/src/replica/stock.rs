@@ -1,0 +1,159 @@
+//! Stock and purchasing state beside the journal: suppliers, stocktakes in progress and
+//! their counts (state until posted; the posting is a fact), and purchase orders with
+//! what was received against each line (a projection of `purchase_ordered` and
+//! `goods_received` facts, kept by `project`).
+
+use std::collections::BTreeMap;
+
+use opentill_core::journal::Fact;
+use rusqlite::{OptionalExtension, params};
+
+use super::{Replica, Result};
+
+/// A supplier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupplierRow {
+    /// Id.
+    pub supplier_id: String,
+    /// Name.
+    pub name: String,
+    /// Days from order to delivery.
+    pub lead_time_days: i64,
+    /// Contact number.
+    pub phone: Option<String>,
+}
+
+/// A stocktake and its counts so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StocktakeRow {
+    /// Id.
+    pub stocktake_id: String,
+    /// Only this category, or the whole store.
+    pub category: Option<String>,
+    /// Opened, unix ms.
+    pub opened_ms: i64,
+    /// Posted, unix ms (then it is closed).
+    pub posted_ms: Option<i64>,
+    /// SKU → counted.
+    pub counts: BTreeMap<String, i64>,
+}
+
+/// A purchase order with each line's ordered and received quantities.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchaseOrderRow {
+    /// Id.
+    pub po_id: String,
+    /// Supplier.
+    pub supplier_id: String,
+    /// Placed, unix ms.
+    pub ordered_ms: i64,
+    /// `(sku, ordered, received, unit_cost)` in order.
+    pub lines: Vec<(String, i64, i64, i64)>,
+}
+
+impl Replica {
+    /// Adds or replaces a supplier.
+    pub fn put_supplier(&mut self, supplier: &SupplierRow) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO suppliers (supplier_id, name, lead_time_days, phone) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (supplier_id) DO UPDATE SET name = excluded.name, lead_time_days = excluded.lead_time_days, phone = excluded.phone")?
+            .execute(params![supplier.supplier_id, supplier.name, supplier.lead_time_days, supplier.phone])?;
+        Ok(())
+    }
+
+    /// Every supplier, by id.
+    pub fn suppliers(&self) -> Result<Vec<SupplierRow>> {
+        let mut stmt = self.conn.prepare_cached("SELECT supplier_id, name, lead_time_days, phone FROM suppliers ORDER BY supplier_id")?;
+        let rows = stmt.query_map([], |r| Ok(SupplierRow { supplier_id: r.get(0)?, name: r.get(1)?, lead_time_days: r.get(2)?, phone: r.get(3)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Opens a stocktake.
+    pub fn open_stocktake(&mut self, stocktake_id: &str, category: Option<&str>, now_ms: i64) -> Result<()> {
+        self.conn.execute("INSERT INTO stocktakes (stocktake_id, category, opened_ms) VALUES (?1, ?2, ?3)", params![stocktake_id, category, now_ms])?;
+        Ok(())
+    }
+
+    /// Records a count (a recount replaces it).
+    pub fn set_count(&mut self, stocktake_id: &str, sku: &str, counted: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("INSERT INTO stocktake_counts (stocktake_id, sku, counted) VALUES (?1, ?2, ?3) ON CONFLICT (stocktake_id, sku) DO UPDATE SET counted = excluded.counted")?
+            .execute(params![stocktake_id, sku, counted])?;
+        Ok(())
+    }
+
+    /// A stocktake with its counts.
+    pub fn stocktake(&self, stocktake_id: &str) -> Result<Option<StocktakeRow>> {
+        let found = self
+            .conn
+            .prepare_cached("SELECT category, opened_ms, posted_ms FROM stocktakes WHERE stocktake_id = ?1")?
+            .query_row([stocktake_id], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<i64>>(2)?)))
+            .optional()?;
+        let Some((category, opened_ms, posted_ms)) = found else { return Ok(None) };
+        let mut stmt = self.conn.prepare_cached("SELECT sku, counted FROM stocktake_counts WHERE stocktake_id = ?1")?;
+        let counts = stmt.query_map([stocktake_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        Ok(Some(StocktakeRow { stocktake_id: stocktake_id.to_string(), category, opened_ms, posted_ms, counts }))
+    }
+
+    /// Stocktakes not posted yet, oldest first.
+    pub fn open_stocktakes(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT stocktake_id FROM stocktakes WHERE posted_ms IS NULL ORDER BY opened_ms")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Purchase orders, newest first, with their lines.
+    pub fn purchase_orders(&self) -> Result<Vec<PurchaseOrderRow>> {
+        let mut stmt = self.conn.prepare_cached("SELECT po_id, supplier_id, ordered_ms FROM purchase_orders ORDER BY ordered_ms DESC, po_id")?;
+        let heads: Vec<(String, String, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+        heads.into_iter().map(|(po_id, supplier_id, ordered_ms)| Ok(PurchaseOrderRow { lines: self.po_lines(&po_id)?, po_id, supplier_id, ordered_ms })).collect()
+    }
+
+    /// One purchase order.
+    pub fn purchase_order(&self, po_id: &str) -> Result<Option<PurchaseOrderRow>> {
+        let head = self.conn.prepare_cached("SELECT supplier_id, ordered_ms FROM purchase_orders WHERE po_id = ?1")?.query_row([po_id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+        let Some((supplier_id, ordered_ms)) = head else { return Ok(None) };
+        Ok(Some(PurchaseOrderRow { po_id: po_id.to_string(), supplier_id, ordered_ms, lines: self.po_lines(po_id)? }))
+    }
+
+    fn po_lines(&self, po_id: &str) -> Result<Vec<(String, i64, i64, i64)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT sku, ordered, received, unit_cost FROM po_lines WHERE po_id = ?1 ORDER BY line_no")?;
+        let rows = stmt.query_map([po_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Ordered and not yet received, per SKU.
+    pub fn on_order(&self) -> Result<BTreeMap<String, i64>> {
+        let mut stmt = self.conn.prepare_cached("SELECT sku, SUM(MAX(ordered - received, 0)) FROM po_lines GROUP BY sku")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The lead time of the supplier of each SKU's latest order.
+    pub fn lead_times(&self) -> Result<BTreeMap<String, i64>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.sku, s.lead_time_days FROM po_lines l JOIN purchase_orders o ON o.po_id = l.po_id JOIN suppliers s ON s.supplier_id = o.supplier_id ORDER BY o.ordered_ms",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        // Later orders overwrite earlier ones.
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Pieces (or grams) sold per SKU since `since_ms`, refunds that went back to stock
+    /// taken off.
+    pub fn sold_since(&self, since_ms: i64) -> Result<BTreeMap<String, i64>> {
+        let mut sold: BTreeMap<String, i64> = BTreeMap::new();
+        let mut stmt = self.conn.prepare_cached("SELECT seq, body FROM journal WHERE ts_ms >= ?1 AND kind IN ('sale', 'refund') ORDER BY seq")?;
+        let mut rows = stmt.query([since_ms])?;
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            let body: Vec<u8> = row.get(1)?;
+            let fact: Fact = serde_json::from_slice(&body).map_err(|e| super::ReplicaError::Corrupt(format!("entry {seq}: {e}")))?;
+            match fact {
+                Fact::Sale(s) => s.lines.iter().for_each(|l| *sold.entry(l.sku.clone()).or_default() += l.qty),
+                Fact::Refund(r) => r.lines.iter().for_each(|l| *sold.entry(l.sku.clone()).or_default() -= l.qty),
+                _ => {}
+            }
+        }
+        Ok(sold)
+    }
+}

@@ -1,0 +1,327 @@
+//! Stock and purchasing endpoints for the back office: suppliers, purchase orders and
+//! receiving, stocktakes, and replenishment suggestions. Changes need a manager's PIN.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use opentill_core::role::Permission;
+use opentill_core::stock::{PoLine, ReceivedLine};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{AcceptLang, ApiError, ApiErrorBody, ApiJson, AppState, run};
+use crate::stock::{PoView, ReplenishPolicy, StocktakeReport};
+
+/// A supplier.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SupplierDto {
+    /// Id.
+    pub supplier_id: String,
+    /// Name.
+    pub name: String,
+    /// Days from order to delivery.
+    pub lead_time_days: i64,
+    /// Contact number.
+    pub phone: Option<String>,
+}
+
+/// A supplier to add or replace; a manager's id and PIN authorise it.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct SupplierRequest {
+    /// The supplier.
+    pub supplier: SupplierDto,
+    /// The manager.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
+/// A purchase order line, or goods received.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StockLineDto {
+    /// SKU.
+    pub sku: String,
+    /// Pieces, or grams for weighed products.
+    pub qty: i64,
+    /// Cost per piece (or kg), minor units: purchase orders only.
+    #[serde(default)]
+    pub unit_cost_minor: Option<i64>,
+}
+
+/// A purchase order to place.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OrderRequest {
+    /// Supplier.
+    pub supplier_id: String,
+    /// Lines.
+    pub lines: Vec<StockLineDto>,
+    /// The manager.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
+/// Goods received against an order.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReceiveRequest {
+    /// What arrived.
+    pub lines: Vec<StockLineDto>,
+    /// The manager.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
+/// One line of a purchase order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoLineDto {
+    /// SKU.
+    pub sku: String,
+    /// Ordered.
+    pub ordered: i64,
+    /// Received so far.
+    pub received: i64,
+    /// Still to come.
+    pub outstanding: i64,
+    /// Received beyond the order.
+    pub over: i64,
+}
+
+/// A purchase order and where it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PurchaseOrderDto {
+    /// Id.
+    pub po_id: String,
+    /// Supplier.
+    pub supplier_id: String,
+    /// Placed, unix ms.
+    pub ordered_ms: i64,
+    /// `open`, `partial`, `received` or `over`.
+    pub state: String,
+    /// Lines.
+    pub lines: Vec<PoLineDto>,
+}
+
+fn po_dto(po: PoView) -> PurchaseOrderDto {
+    PurchaseOrderDto {
+        state: po.state.into(),
+        lines: po.lines.iter().map(|l| PoLineDto { sku: l.sku.clone(), ordered: l.ordered, received: l.received, outstanding: l.outstanding(), over: l.over() }).collect(),
+        po_id: po.row.po_id,
+        supplier_id: po.row.supplier_id,
+        ordered_ms: po.row.ordered_ms,
+    }
+}
+
+/// Open a stocktake.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StocktakeRequest {
+    /// Only this category; the whole store without.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The manager.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
+/// A count.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CountRequest {
+    /// Barcode or SKU.
+    pub code: String,
+    /// Pieces, or grams for weighed products.
+    pub counted: i64,
+}
+
+/// One counted SKU.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VarianceDto {
+    /// SKU.
+    pub sku: String,
+    /// English name.
+    pub name: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// On hand by the journal.
+    pub expected: i64,
+    /// Counted.
+    pub counted: i64,
+    /// Counted minus expected.
+    pub delta: i64,
+    /// At the selling price, minor units.
+    pub value_minor: i64,
+}
+
+/// A stocktake's variance report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StocktakeDto {
+    /// Id.
+    pub stocktake_id: String,
+    /// Scope.
+    pub category: Option<String>,
+    /// Posted (closed).
+    pub posted: bool,
+    /// Counted SKUs.
+    pub lines: Vec<VarianceDto>,
+    /// Sum of the variances' values.
+    pub value_minor: i64,
+    /// SKUs in scope with stock that nobody counted.
+    pub uncounted: Vec<String>,
+}
+
+fn stocktake_dto(r: StocktakeReport) -> StocktakeDto {
+    StocktakeDto {
+        value_minor: r.value(),
+        lines: r.lines.iter().map(|l| VarianceDto { sku: l.product.sku.clone(), name: l.product.name.clone(), name_zh: l.product.name_zh.clone(), expected: l.expected, counted: l.counted, delta: l.delta(), value_minor: l.value() }).collect(),
+        uncounted: r.uncounted.into_iter().map(|(sku, _)| sku).collect(),
+        stocktake_id: r.stocktake_id,
+        category: r.category,
+        posted: r.posted,
+    }
+}
+
+/// The window and horizon of replenishment.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReplenishQuery {
+    /// Sales over this many days make the velocity (28).
+    pub days: Option<i64>,
+    /// Safety stock in days of sales (3).
+    pub safety_days: Option<i64>,
+    /// Days until the next order (7).
+    pub review_days: Option<i64>,
+}
+
+/// A replenishment suggestion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionDto {
+    /// SKU.
+    pub sku: String,
+    /// English name.
+    pub name: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// Sold a day, thousandths.
+    pub daily_milli: i64,
+    /// On hand plus on order.
+    pub position: i64,
+    /// Order at or under this.
+    pub reorder_point: i64,
+    /// Suggested order.
+    pub qty: i64,
+    /// Days the position lasts.
+    pub days_of_cover: Option<i64>,
+}
+
+/// Suppliers.
+#[utoipa::path(get, path = "/api/suppliers", responses((status = 200, body = [SupplierDto])))]
+pub async fn suppliers(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<Vec<SupplierDto>>, ApiError> {
+    run(&state, lang, |till| Ok(till.suppliers()?.into_iter().map(|s| SupplierDto { supplier_id: s.supplier_id, name: s.name, lead_time_days: s.lead_time_days, phone: s.phone }).collect())).await.map(Json)
+}
+
+/// Add or replace a supplier; needs a manager.
+#[utoipa::path(post, path = "/api/suppliers", request_body = SupplierRequest, responses((status = 200, body = SupplierDto), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn put_supplier(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<SupplierRequest>) -> Result<Json<SupplierDto>, ApiError> {
+    run(&state, lang, move |till| {
+        till.authorize(&req.user_id, &req.pin, Permission::Manage, "manage suppliers")?;
+        let s = req.supplier;
+        till.put_supplier(&s.supplier_id, &s.name, s.lead_time_days, s.phone.as_deref())?;
+        Ok(s)
+    })
+    .await
+    .map(Json)
+}
+
+/// Purchase orders, newest first.
+#[utoipa::path(get, path = "/api/purchase-orders", responses((status = 200, body = [PurchaseOrderDto])))]
+pub async fn purchase_orders(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<Vec<PurchaseOrderDto>>, ApiError> {
+    run(&state, lang, |till| Ok(till.purchase_orders()?.into_iter().map(po_dto).collect())).await.map(Json)
+}
+
+/// Place a purchase order (journaled); needs a manager. An unknown SKU is refused.
+#[utoipa::path(post, path = "/api/purchase-orders", request_body = OrderRequest, responses((status = 200, body = PurchaseOrderDto), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn place_order(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<OrderRequest>) -> Result<Json<PurchaseOrderDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "place a purchase order")?;
+        let lines = req.lines.into_iter().map(|l| PoLine { sku: l.sku, qty: l.qty, unit_cost: l.unit_cost_minor.unwrap_or(0) }).collect();
+        Ok(po_dto(till.place_order(&req.supplier_id, lines, &actor.user_id)?))
+    })
+    .await
+    .map(Json)
+}
+
+/// Receive goods against an order (journaled; partial, complete or over); needs a manager.
+#[utoipa::path(post, path = "/api/purchase-orders/{po_id}/receive", params(("po_id" = String, Path, description = "Order")), request_body = ReceiveRequest, responses((status = 200, body = PurchaseOrderDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn receive(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(po_id): Path<String>, ApiJson(req): ApiJson<ReceiveRequest>) -> Result<Json<PurchaseOrderDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "receive goods")?;
+        let lines = req.lines.into_iter().map(|l| ReceivedLine { sku: l.sku, qty: l.qty }).collect();
+        let po = till.receive(Some(&po_id), lines, &actor.user_id)?;
+        po.map(po_dto).ok_or_else(|| crate::TillError::BadInput("no order".into()))
+    })
+    .await
+    .map(Json)
+}
+
+/// Open a stocktake of the store or one category; needs a manager.
+#[utoipa::path(post, path = "/api/stocktakes", request_body = StocktakeRequest, responses((status = 200, body = StocktakeDto), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn open_stocktake(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<StocktakeRequest>) -> Result<Json<StocktakeDto>, ApiError> {
+    run(&state, lang, move |till| {
+        till.authorize(&req.user_id, &req.pin, Permission::Manage, "open a stocktake")?;
+        let id = till.open_stocktake(req.category.as_deref())?;
+        Ok(stocktake_dto(till.stocktake_report(&id)?))
+    })
+    .await
+    .map(Json)
+}
+
+/// A stocktake's variance report.
+#[utoipa::path(get, path = "/api/stocktakes/{stocktake_id}", params(("stocktake_id" = String, Path, description = "Stocktake")), responses((status = 200, body = StocktakeDto), (status = 422, body = ApiErrorBody)))]
+pub async fn stocktake(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(id): Path<String>) -> Result<Json<StocktakeDto>, ApiError> {
+    run(&state, lang, move |till| Ok(stocktake_dto(till.stocktake_report(&id)?))).await.map(Json)
+}
+
+/// Record a count (a recount replaces it); scanning staff need no PIN.
+#[utoipa::path(post, path = "/api/stocktakes/{stocktake_id}/counts", params(("stocktake_id" = String, Path, description = "Stocktake")), request_body = CountRequest, responses((status = 200, body = StocktakeDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn count(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(id): Path<String>, ApiJson(req): ApiJson<CountRequest>) -> Result<Json<StocktakeDto>, ApiError> {
+    run(&state, lang, move |till| {
+        till.count(&id, &req.code, req.counted)?;
+        Ok(stocktake_dto(till.stocktake_report(&id)?))
+    })
+    .await
+    .map(Json)
+}
+
+/// Post a stocktake (journaled): counted stock becomes on hand; needs a manager.
+#[utoipa::path(post, path = "/api/stocktakes/{stocktake_id}/post", params(("stocktake_id" = String, Path, description = "Stocktake")), request_body = ManagerPin, responses((status = 200, body = StocktakeDto), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn post_stocktake(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(id): Path<String>, ApiJson(req): ApiJson<ManagerPin>) -> Result<Json<StocktakeDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "post a stocktake")?;
+        Ok(stocktake_dto(till.post_stocktake(&id, &actor.user_id)?))
+    })
+    .await
+    .map(Json)
+}
+
+/// A manager's id and PIN.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ManagerPin {
+    /// The manager.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
+/// What to reorder now, most urgent first.
+#[utoipa::path(get, path = "/api/replenishment", params(ReplenishQuery), responses((status = 200, body = [SuggestionDto])))]
+pub async fn replenishment(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Query(q): Query<ReplenishQuery>) -> Result<Json<Vec<SuggestionDto>>, ApiError> {
+    let base = ReplenishPolicy::default();
+    let policy = ReplenishPolicy { days: q.days.unwrap_or(base.days), safety_days: q.safety_days.unwrap_or(base.safety_days), review_days: q.review_days.unwrap_or(base.review_days), ..base };
+    run(&state, lang, move |till| {
+        Ok(till
+            .replenishment(policy)?
+            .into_iter()
+            .map(|(p, s)| SuggestionDto { sku: p.sku, name: p.name, name_zh: p.name_zh, daily_milli: s.daily_milli, position: s.position, reorder_point: s.reorder_point, qty: s.qty, days_of_cover: s.days_of_cover })
+            .collect())
+    })
+    .await
+    .map(Json)
+}
