@@ -139,6 +139,8 @@ pub fn run(args: DemoArgs, lang: Lang) -> Outcome {
         print!("{}", till.refund_receipt(&done, lang));
     }
 
+    store_operations(&mut till, &printer, &cashier, lang)?;
+
     heading(lang.pick("取款与 X 报表", "Cash drop and X report"));
     let supervisor = till.login("s01", "9001")?;
     till.move_cash(CashDirection::Out, 20_000, "bank drop", &supervisor)?;
@@ -179,6 +181,58 @@ pub fn run(args: DemoArgs, lang: Lang) -> Outcome {
     println!("  opentill-edge report sales --data {d} --format json");
     println!("  opentill-edge journal verify --data {d}");
     println!("  opentill-edge serve --data {d} --listen 127.0.0.1:8080");
+    Ok(())
+}
+
+/// A store manager's week in small: promotions and a coupon, members (one referred by
+/// the other), sales priced for them with the receipt explaining each saving, a
+/// purchase order received in part, a stocktake with a variance, and what to reorder.
+fn store_operations(till: &mut Till, printer: &opentill_hardware::transport::PrinterAddress, cashier: &opentill_core::role::Actor, lang: Lang) -> Outcome {
+    use opentill_core::stock::{PoLine, ReceivedLine};
+    heading(lang.pick("促销与会员", "Promotions and members"));
+    let always = r#""window": {"from_ms": 0, "to_ms": 4102444800000}, "exclusive": false, "stack_group": null, "priority": 0, "members_only": false"#;
+    till.put_promotion(&format!(r#"{{"id": "MJ30", "kind": {{"Threshold": {{"scope": "All", "rule": {{"Tiers": [{{"spend": 3000, "off": 500}}, {{"spend": 6000, "off": 1200}}]}}}}}}, {always}}}"#))?;
+    till.put_promotion(&format!(r#"{{"id": "NOODLES-B2G1", "kind": {{"BuyGet": {{"scope": {{"Skus": ["INS-00001"]}}, "buy": 2, "get": 1}}}}, {always}}}"#))?;
+    till.put_promotion(&format!(r#"{{"id": "COLA-FLASH", "kind": {{"FlashSale": {{"scope": {{"Skus": ["DRK-00001"]}}, "price": 199, "cap": 50, "per_order_limit": 6}}}}, {always}}}"#))?;
+    till.put_coupon(r#"{"id": "WELCOME5", "kind": {"Cash": {"off": 500}}, "scope": "All", "window": {"from_ms": 0, "to_ms": 4102444800000}, "group": "welcome", "uses": {"Limited": 100}, "per_member_limit": 1}"#)?;
+    for p in till.promotions()? {
+        println!("  {}  {}", p.id, p.label_text_any(till.replica().settings().currency, lang));
+    }
+    let wang = till.register_member("13800138000", "王芳", Some("03-08"), None, "c01")?;
+    let li = till.register_member("13900139000", "李雷", None, Some(&wang.row.referral_code), "c01")?;
+    println!("{} {} {} ({} {})", lang.pick("会员", "member"), wang.row.member_id, wang.row.name, lang.pick("推荐码", "referral code"), wang.row.referral_code);
+    println!("{} {} {} ({} {})", lang.pick("会员", "member"), li.row.member_id, li.row.name, lang.pick("推荐人", "referred by"), wang.row.member_id);
+    let scans = |list: &[(&str, &str)]| list.iter().map(|(code, qty)| ScanInput { code: code.to_string(), qty: Some(qty.to_string()) }).collect::<Vec<_>>();
+    let cash = |yuan: i64| vec![Tender { kind: TenderKind::Cash, amount: yuan * 100, reference: None }];
+    let shopper = |member: &str, coupons: &[&str]| opentill_till::Shopper { member: Some(member.into()), coupons: coupons.iter().map(|c| c.to_string()).collect() };
+    // Li: six colas, three noodles and chips, with the welcome coupon.
+    let (done, _) = till.sell_to(None, &scans(&[("6901234567892", "6"), ("6953931935283", "3"), ("6908662654392", "4")]), &cash(100), Some(cashier), &shopper("13900139000", &["WELCOME5"]))?;
+    crate::print::queue_and_print(till, "sale", &done.sale.sale_id, Some(printer), lang)?;
+    print!("{}", till.sale_receipt(&done, lang));
+    // Wang pays part with the points the referral earned her.
+    let pay = vec![Tender { kind: TenderKind::Points, amount: 100, reference: Some("13800138000".into()) }, Tender { kind: TenderKind::Cash, amount: 5_000, reference: None }];
+    let (done, _) = till.sell_to(None, &scans(&[("6908662654392", "5")]), &pay, Some(cashier), &shopper("13800138000", &[]))?;
+    crate::print::queue_and_print(till, "sale", &done.sale.sale_id, Some(printer), lang)?;
+    for m in till.members(10)? {
+        println!("{} {}  {}  {} {}  {} {}", m.row.member_id, m.row.name, lang.pick(&m.tier.name_zh, &m.tier.name_en), lang.pick("积分", "points"), m.row.points, lang.pick("累计消费", "spend"), crate::money(till, m.row.spend));
+    }
+
+    heading(lang.pick("采购、收货与盘点", "Purchasing, receiving and a stocktake"));
+    till.put_supplier("SWIRE", "太古可口可乐 Swire Coca-Cola", 2, Some("021-5888 0000"))?;
+    let po = till.place_order("SWIRE", vec![PoLine { sku: "DRK-00001".into(), qty: 48, unit_cost: 180 }, PoLine { sku: "DRK-00003".into(), qty: 24, unit_cost: 190 }], "m01")?;
+    let po = till.receive(Some(&po.row.po_id), vec![ReceivedLine { sku: "DRK-00001".into(), qty: 48 }], "m01")?.context("the order")?;
+    crate::print_po(&po, lang);
+    let take = till.open_stocktake(Some("drinks"))?;
+    let on_hand = till.replica().stock("DRK-00001").map_err(opentill_till::TillError::from)?;
+    till.count(&take, "6901234567892", on_hand - 2)?;
+    let report = till.post_stocktake(&take, "m01")?;
+    crate::print_stocktake(till, &report, lang);
+    heading(lang.pick("补货建议", "Replenishment"));
+    let policy = opentill_till::stock::ReplenishPolicy { days: 1, ..Default::default() };
+    for (p, s) in till.replenishment(policy)?.into_iter().take(5) {
+        let name = if lang == Lang::Zh && !p.name_zh.is_empty() { &p.name_zh } else { &p.name };
+        println!("  {}  {name}  {} {}  {} {}", p.sku, lang.pick("库存+在途", "position"), s.position, lang.pick("建议订购", "order"), s.qty);
+    }
     Ok(())
 }
 

@@ -1212,7 +1212,10 @@ fn print_stocktake(till: &Till, report: &opentill_till::stock::StocktakeReport, 
         println!("{}\t{}\t{}\t{:+}\t{}", l.product.sku, l.expected, l.counted, l.delta(), money(till, l.value()));
     }
     println!("{}: {}", lang.pick("差异合计", "total variance"), money(till, report.value()));
-    for (sku, on_hand) in &report.uncounted {
+    for (sku, on_hand) in report.uncounted.iter().take(5) {
         println!("{} {sku} ({} {on_hand})", lang.pick("未盘点：", "not counted:"), lang.pick("账面", "on hand"));
+    }
+    if report.uncounted.len() > 5 {
+        println!("{} {}", lang.pick("……另有未盘点商品", "… and more not counted:"), report.uncounted.len() - 5);
     }
 }
