@@ -24,6 +24,7 @@
 
 pub mod basket;
 pub mod catalog;
+pub mod commission;
 pub mod fold;
 pub mod i18n;
 pub mod journal;

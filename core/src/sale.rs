@@ -88,6 +88,9 @@ pub struct SaleRecord {
     /// The member the sale was priced for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member: Option<String>,
+    /// The staff member who served the customer (导购), for commissions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served_by: Option<String>,
     /// Points the member earned ([`crate::member::MemberProgram::points_for`]).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub points_earned: i64,
@@ -190,6 +193,7 @@ pub fn complete_sale(basket: &Basket, tenders: &[Tender], rounding: CashRounding
         offers: basket.promo.offers.clone(),
         member: basket.promo.member.clone(),
         points_earned: 0,
+        served_by: None,
         rounding: settlement.rounding,
         tax: totals.tax,
         total: settlement.payable,

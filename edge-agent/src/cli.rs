@@ -321,6 +321,9 @@ pub struct SaleArgs {
     /// A coupon id the customer presents; repeat for more.
     #[arg(long = "coupon")]
     pub coupons: Vec<String>,
+    /// The staff member who served the customer (导购), credited with the commission.
+    #[arg(long)]
+    pub served_by: Option<String>,
     /// Sale id (idempotency key); a new one by default.
     #[arg(long)]
     pub sale_id: Option<String>,
@@ -932,6 +935,25 @@ pub enum ReportCommand {
         /// The day, YYYY-MM-DD.
         #[arg(long)]
         date: String,
+    },
+    /// Commission per staff member (导购) over a period.
+    Commissions {
+        #[command(flatten)]
+        data: DataArg,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, inclusive.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Set the commission rules from a JSON file (`{"default_bp": 100, "by_category": {"cosmetics": 500}}`), or print them.
+    CommissionRules {
+        #[command(flatten)]
+        data: DataArg,
+        /// The rules as JSON.
+        #[arg(long)]
+        set: Option<PathBuf>,
     },
     /// Sales by day, tender, category and product.
     Sales {

@@ -204,7 +204,7 @@ fn store_operations(till: &mut Till, printer: &opentill_hardware::transport::Pri
     println!("{} {} {} ({} {})", lang.pick("会员", "member"), li.row.member_id, li.row.name, lang.pick("推荐人", "referred by"), wang.row.member_id);
     let scans = |list: &[(&str, &str)]| list.iter().map(|(code, qty)| ScanInput { code: code.to_string(), qty: Some(qty.to_string()) }).collect::<Vec<_>>();
     let cash = |yuan: i64| vec![Tender { kind: TenderKind::Cash, amount: yuan * 100, reference: None }];
-    let shopper = |member: &str, coupons: &[&str]| opentill_till::Shopper { member: Some(member.into()), coupons: coupons.iter().map(|c| c.to_string()).collect() };
+    let shopper = |member: &str, coupons: &[&str]| opentill_till::Shopper { member: Some(member.into()), coupons: coupons.iter().map(|c| c.to_string()).collect(), served_by: Some("c02".into()) };
     // Li: six colas, three noodles and chips, with the welcome coupon.
     let (done, _) = till.sell_to(None, &scans(&[("6901234567892", "6"), ("6953931935283", "3"), ("6908662654392", "4")]), &cash(100), Some(cashier), &shopper("13900139000", &["WELCOME5"]))?;
     crate::print::queue_and_print(till, "sale", &done.sale.sale_id, Some(printer), lang)?;
@@ -213,6 +213,10 @@ fn store_operations(till: &mut Till, printer: &opentill_hardware::transport::Pri
     let pay = vec![Tender { kind: TenderKind::Points, amount: 100, reference: Some("13800138000".into()) }, Tender { kind: TenderKind::Cash, amount: 5_000, reference: None }];
     let (done, _) = till.sell_to(None, &scans(&[("6908662654392", "5")]), &pay, Some(cashier), &shopper("13800138000", &[]))?;
     crate::print::queue_and_print(till, "sale", &done.sale.sale_id, Some(printer), lang)?;
+    till.set_commission_rules(r#"{"default_bp": 100, "by_category": {"snacks": 300}}"#)?;
+    for c in till.commission_report(None, None)? {
+        println!("{} {}  {} {}  {} {}", lang.pick("导购", "staff"), c.staff, lang.pick("单数", "sales"), c.n_sales, lang.pick("提成", "commission"), crate::money(till, c.commission));
+    }
     for m in till.members(10)? {
         println!("{} {}  {}  {} {}  {} {}", m.row.member_id, m.row.name, lang.pick(&m.tier.name_zh, &m.tier.name_en), lang.pick("积分", "points"), m.row.points, lang.pick("累计消费", "spend"), crate::money(till, m.row.spend));
     }

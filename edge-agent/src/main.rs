@@ -558,6 +558,27 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             println!("{} {total}", lang.pick("进店合计", "entries in all"));
             Ok(())
         }
+        Command::Report(ReportCommand::Commissions { data, from, to }) => {
+            let till = open(&data.data)?;
+            let rows = till.commission_report(from.as_deref(), to.as_deref())?;
+            println!("{}\t{}\t{}\t{}", lang.pick("导购", "staff"), lang.pick("单数", "sales"), lang.pick("净销售额", "net"), lang.pick("提成", "commission"));
+            for r in rows {
+                println!("{}\t{}\t{}\t{}", r.staff, r.n_sales, money(&till, r.net), money(&till, r.commission));
+            }
+            Ok(())
+        }
+        Command::Report(ReportCommand::CommissionRules { data, set }) => {
+            let mut till = open(&data.data)?;
+            let rules = match set {
+                Some(file) => {
+                    let text = std::fs::read_to_string(&file).with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), file.display()))?;
+                    till.set_commission_rules(&text)?
+                }
+                None => till.commission_rules()?,
+            };
+            println!("{}", serde_json::to_string_pretty(&rules).context("commission rules")?);
+            Ok(())
+        }
         Command::Report(ReportCommand::Sales { data, from, to, format }) => {
             let till = open(&data.data)?;
             let report = till.sales_report(from.as_deref(), to.as_deref())?;
@@ -642,7 +663,7 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
         }
     }
     // Promotions, member prices and coupons, for the best combination for the customer.
-    let shopper = opentill_till::Shopper { member: args.member.clone(), coupons: args.coupons.clone() };
+    let shopper = opentill_till::Shopper { member: args.member.clone(), coupons: args.coupons.clone(), served_by: args.served_by.clone() };
     let pricing = till.price(&mut basket, &shopper)?;
     for refused in &pricing.refused {
         eprintln!("{} {}: {}", lang.pick("优惠券未使用", "coupon not used"), refused.coupon_id, refused.reason.text(lang, basket.currency));

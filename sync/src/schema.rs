@@ -191,6 +191,10 @@ pub const MIGRATIONS: &[&str] = &[
         UNIQUE (po_id, sku)
     ) STRICT;
     "#,
+    // 9: staff commission rules (the core's `commission::CommissionRules` in JSON).
+    r#"
+    CREATE TABLE commission_rules (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL) STRICT;
+    "#,
 ];
 
 /// Migration 3, the edge agent's device tables. Device state is not a fact: facts (vend

@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/members/{key}", get(get_member))
         .route("/api/stored-value/top-up", post(top_up))
         .route("/api/reports/sales", get(sales_report))
+        .route("/api/reports/commissions", get(commission_report))
         .route("/api/journal/verify", get(verify_journal))
         .route("/api/devices", get(devices::devices))
         .route("/api/devices/metrics", get(devices::metrics))
@@ -117,8 +118,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto))
 )]
 pub struct ApiDoc;
 
@@ -311,6 +312,9 @@ pub struct SaleRequest {
     /// answer's `refused_coupons`; the sale goes through without it.
     #[serde(default)]
     pub coupons: Vec<String>,
+    /// The staff member who served the customer (导购), credited with the commission.
+    #[serde(default)]
+    pub served_by: Option<String>,
 }
 
 /// A basket to price without selling it: what the customer would pay.
@@ -488,6 +492,8 @@ pub struct SaleDto {
     pub member: Option<String>,
     /// Points the member earned.
     pub points_earned: i64,
+    /// The staff member credited with the sale.
+    pub served_by: Option<String>,
     /// Coupons presented and not used, and why (only in the answer that recorded the sale).
     pub refused_coupons: Vec<RefusedCouponDto>,
     /// The receipt as text.
@@ -500,6 +506,7 @@ fn sale_dto(sale: SaleRecord, ts_ms: i64, new: bool, receipt_text: String) -> Sa
         offers: sale.offers.iter().map(OfferDto::from).collect(),
         member: sale.member.clone(),
         points_earned: sale.points_earned,
+        served_by: sale.served_by.clone(),
         refused_coupons: Vec::new(),
         sale_id: sale.sale_id,
         ts_ms,
@@ -1025,7 +1032,7 @@ async fn category_products(State(state): State<AppState>, AcceptLang(lang): Acce
 async fn create_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<SaleRequest>) -> Result<Json<SaleDto>, ApiError> {
     let tenders = parse_tenders(req.tenders)?;
     let scans = scan_inputs(req.items);
-    let shopper = crate::Shopper { member: req.member, coupons: req.coupons };
+    let shopper = crate::Shopper { member: req.member, coupons: req.coupons, served_by: req.served_by };
     run(&state, lang, move |till| {
         let (done, pricing) = till.sell_to(req.sale_id.as_deref(), &scans, &tenders, None, &shopper)?;
         let text = till.sale_receipt(&done, lang);
@@ -1043,7 +1050,7 @@ async fn create_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang
 #[utoipa::path(post, path = "/api/basket/price", request_body = PriceRequest, responses((status = 200, body = QuoteDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn price_basket(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<PriceRequest>) -> Result<Json<QuoteDto>, ApiError> {
     let scans = scan_inputs(req.items);
-    let shopper = crate::Shopper { member: req.member, coupons: req.coupons };
+    let shopper = crate::Shopper { member: req.member, coupons: req.coupons, served_by: None };
     run(&state, lang, move |till| {
         if scans.len() > 500 {
             return Err(TillError::BadInput("at most 500 scans in one sale".into()));
@@ -1281,6 +1288,29 @@ async fn register_member(State(state): State<AppState>, AcceptLang(lang): Accept
 #[utoipa::path(get, path = "/api/members/{key}", params(("key" = String, Path, description = "Member id, mobile number or referral code")), responses((status = 200, body = MemberDto), (status = 404, body = ApiErrorBody)))]
 async fn get_member(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(key): Path<String>) -> Result<Json<MemberDto>, ApiError> {
     run(&state, lang, move |till| Ok(member_dto(till.member(&key)?, lang))).await.map(Json)
+}
+
+/// One staff member's commission over a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommissionDto {
+    /// Staff user id.
+    pub staff: String,
+    /// Sales they served.
+    pub n_sales: i64,
+    /// Paid for them, less refunds.
+    pub net_minor: i64,
+    /// Commission, less what refunds took back.
+    pub commission_minor: i64,
+}
+
+/// Commission per staff member (导购) between two local dates, inclusive.
+#[utoipa::path(get, path = "/api/reports/commissions", params(PeriodQuery), responses((status = 200, body = [CommissionDto]), (status = 422, body = ApiErrorBody)))]
+async fn commission_report(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Query(q): Query<PeriodQuery>) -> Result<Json<Vec<CommissionDto>>, ApiError> {
+    run(&state, lang, move |till| {
+        Ok(till.commission_report(q.from.as_deref(), q.to.as_deref())?.into_iter().map(|c| CommissionDto { staff: c.staff, n_sales: c.n_sales, net_minor: c.net, commission_minor: c.commission }).collect())
+    })
+    .await
+    .map(Json)
 }
 
 /// A stored-value account's balance.

@@ -319,7 +319,12 @@ impl Till {
         let mut basket = self.new_basket();
         self.ring_up(&mut basket, scans)?;
         let pricing = self.price(&mut basket, shopper)?;
-        let done = self.checkout(&basket, sale_id.map(str::to_string), tenders, cashier)?;
+        if let Some(staff) = &shopper.served_by
+            && self.replica.user(staff)?.is_none()
+        {
+            return Err(TillError::BadInput(format!("there is no staff member {staff} to credit the sale to")));
+        }
+        let done = self.checkout_inner(&basket, sale_id.map(str::to_string), tenders, cashier, shopper.served_by.clone(), |_| Ok(()))?;
         Ok((done, Some(pricing)))
     }
 
@@ -423,6 +428,18 @@ impl Till {
         cashier: Option<&Actor>,
         also: impl FnOnce(&opentill_sync::rusqlite::Connection) -> opentill_sync::Result<()>,
     ) -> Result<SaleDone> {
+        self.checkout_inner(basket, sale_id, tenders, cashier, None, also)
+    }
+
+    fn checkout_inner(
+        &mut self,
+        basket: &Basket,
+        sale_id: Option<String>,
+        tenders: &[Tender],
+        cashier: Option<&Actor>,
+        served_by: Option<String>,
+        also: impl FnOnce(&opentill_sync::rusqlite::Connection) -> opentill_sync::Result<()>,
+    ) -> Result<SaleDone> {
         for tender in tenders.iter().filter(|t| t.kind == TenderKind::StoredValue) {
             if let Some(account) = &tender.reference {
                 let balance = self.replica.stored_value(account)?;
@@ -438,6 +455,7 @@ impl Till {
             cashier: cashier.map(|a| a.user_id.clone()).or(shift.map(|(_, c)| c)),
         };
         let mut sale = complete_sale(basket, tenders, self.replica.settings().cash_rounding, ctx)?;
+        sale.served_by = served_by;
         self.award_points(&mut sale)?;
         let ts_ms = self.clock.now_ms();
         let appended = self.replica.append_with(ts_ms, &Fact::Sale(sale.clone()), also)?;
@@ -708,6 +726,33 @@ impl Till {
         report.from = from.map(str::to_string);
         report.to = to.map(str::to_string);
         Ok(report)
+    }
+
+    /// The commission rules (none set: no commission).
+    pub fn commission_rules(&self) -> Result<opentill_core::commission::CommissionRules> {
+        match self.replica.commission_rules()? {
+            Some(body) => serde_json::from_str(&body).map_err(|e| TillError::Replica(opentill_sync::ReplicaError::Corrupt(format!("commission rules: {e}")))),
+            None => Ok(Default::default()),
+        }
+    }
+
+    /// Sets the commission rules from JSON, after checking them.
+    pub fn set_commission_rules(&mut self, json_text: &str) -> Result<opentill_core::commission::CommissionRules> {
+        let rules: opentill_core::commission::CommissionRules = serde_json::from_str(json_text).map_err(|e| TillError::BadInput(format!("commission rules: {e}")))?;
+        rules.check().map_err(TillError::BadInput)?;
+        let body = serde_json::to_string(&rules).map_err(|e| TillError::BadInput(e.to_string()))?;
+        self.replica.set_commission_rules(&body)?;
+        Ok(rules)
+    }
+
+    /// Commission per staff member between two local dates, inclusive (`YYYY-MM-DD`).
+    pub fn commission_report(&self, from: Option<&str>, to: Option<&str>) -> Result<Vec<opentill_core::commission::StaffCommission>> {
+        let offset = self.replica.settings().utc_offset_min;
+        let parse = |d: &str| parse_date_ms(d, offset).ok_or_else(|| TillError::BadInput(format!("date `{d}` must be a real date written YYYY-MM-DD")));
+        let from_ms = from.map(parse).transpose()?;
+        let to_ms = to.map(parse).transpose()?.map(|t| t + 86_400_000);
+        let facts = self.replica.facts()?;
+        Ok(opentill_core::commission::commissions(facts.iter().map(|(ts, f)| (*ts, f)), &self.commission_rules()?, from_ms, to_ms))
     }
 
     /// Verifies the journal and its projections.

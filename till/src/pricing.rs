@@ -20,6 +20,8 @@ pub struct Shopper {
     pub member: Option<String>,
     /// Coupon ids, in the order presented.
     pub coupons: Vec<String>,
+    /// The staff member who served them (导购), for commissions: a user id.
+    pub served_by: Option<String>,
 }
 
 /// Most coupons one sale may present.

@@ -547,6 +547,17 @@ impl Replica {
         Ok(())
     }
 
+    /// The commission rules (JSON of `opentill_core::commission::CommissionRules`), if set.
+    pub fn commission_rules(&self) -> Result<Option<String>> {
+        Ok(self.conn.prepare_cached("SELECT body FROM commission_rules WHERE id = 1")?.query_row([], |r| r.get(0)).optional()?)
+    }
+
+    /// Stores the commission rules (already checked).
+    pub fn set_commission_rules(&mut self, body: &str) -> Result<()> {
+        self.conn.execute("INSERT INTO commission_rules (id, body) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET body = excluded.body", [body])?;
+        Ok(())
+    }
+
     /// When a promotion was last added, changed or removed.
     pub fn promotions_changed_ms(&self) -> Result<Option<i64>> {
         Ok(self.conn.prepare_cached("SELECT MAX(changed_ms) FROM promotions")?.query_row([], |r| r.get(0))?)

@@ -20,7 +20,7 @@ fn cash(minor: i64) -> Tender {
 }
 
 fn member(key: &str) -> Shopper {
-    Shopper { member: Some(key.into()), coupons: vec![] }
+    Shopper { member: Some(key.into()), ..Shopper::default() }
 }
 
 fn points(till: &Till, key: &str) -> (i64, i64, String) {

@@ -22,7 +22,7 @@ fn cash(minor: i64) -> Tender {
 }
 
 fn shopper(member: Option<&str>, coupons: &[&str]) -> Shopper {
-    Shopper { member: member.map(str::to_string), coupons: coupons.iter().map(|c| c.to_string()).collect() }
+    Shopper { member: member.map(str::to_string), coupons: coupons.iter().map(|c| c.to_string()).collect(), served_by: None }
 }
 
 /// 满20减3 on everything, DRK-1 at 1.99 for the first 3 pieces (限时抢购), and a
@@ -165,4 +165,25 @@ fn bad_coupons_are_refused_with_the_reason_and_nothing_is_stored() {
     assert!(till.remove_coupon("NOPE").is_err());
     till.remove_coupon("NEW2").unwrap();
     assert!(till.coupons().unwrap().is_empty());
+}
+
+#[test]
+fn sales_credit_the_staff_member_who_served_and_commission_follows_the_rules() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.set_commission_rules(r#"{"default_bp": 100, "by_category": {"snacks": 500}}"#).unwrap();
+    assert!(till.set_commission_rules(r#"{"default_bp": 20000, "by_category": {}}"#).unwrap_err().message(Lang::En).contains("over 100 %"));
+    let served = |staff: &str| Shopper { served_by: Some(staff.into()), ..Shopper::default() };
+    let (chips, _) = till.sell_to(None, &[scan(CHIPS, "2")], &[cash(2_000)], None, &served("c01")).unwrap();
+    assert_eq!(chips.sale.served_by.as_deref(), Some("c01"));
+    till.sell_to(None, &[scan(DRINK, "4")], &[cash(2_000)], None, &served("s01")).unwrap();
+    till.sell(None, &[scan(CHIPS, "1")], &[cash(1_000)], None).unwrap();
+    let err = till.sell_to(None, &[scan(DRINK, "1")], &[cash(1_000)], None, &served("nobody")).unwrap_err();
+    assert!(err.message(Lang::En).contains("no staff member nobody"), "{}", err.message(Lang::En));
+    // c01: 15.80 of snacks at 5 % = 0.79; s01: 14.00 of drinks at the default 1 % = 0.14.
+    let rows: Vec<(String, i64, i64)> = till.commission_report(None, None).unwrap().into_iter().map(|r| (r.staff, r.net, r.commission)).collect();
+    assert_eq!(rows, [("c01".to_string(), 1_580, 79), ("s01".to_string(), 1_400, 14)]);
+    // A refund of one bag takes its commission back: 0.79 − 0.40 (7.90 at 5 %, half up).
+    till.refund(&chips.sale.sale_id, &[(1, Some("1".into()))], None, true).unwrap();
+    let c01 = &till.commission_report(Some("2026-11-22"), Some("2026-11-22")).unwrap()[0];
+    assert_eq!((c01.staff.as_str(), c01.net, c01.commission), ("c01", 790, 39));
 }

@@ -293,6 +293,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/purchase-orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Purchase orders, newest first. */
+        get: operations["purchase_orders"];
+        put?: never;
+        /** Place a purchase order (journaled); needs a manager. An unknown SKU is refused. */
+        post: operations["place_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/purchase-orders/{po_id}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Receive goods against an order (journaled; partial, complete or over); needs a manager. */
+        post: operations["receive"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/refunds": {
         parameters: {
             query?: never;
@@ -304,6 +339,40 @@ export interface paths {
         put?: never;
         /** Refund against a sale; a supervisor authorises with their PIN. */
         post: operations["create_refund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/replenishment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What to reorder now, most urgent first. */
+        get: operations["replenishment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/commissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commission per staff member (导购) between two local dates, inclusive. */
+        get: operations["commission_report"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -484,6 +553,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stocktakes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open a stocktake of the store or one category; needs a manager. */
+        post: operations["open_stocktake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stocktakes/{stocktake_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stocktake's variance report. */
+        get: operations["stocktake"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stocktakes/{stocktake_id}/counts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a count (a recount replaces it); scanning staff need no PIN. */
+        post: operations["count"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stocktakes/{stocktake_id}/post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Post a stocktake (journaled): counted stock becomes on hand; needs a manager. */
+        post: operations["post_stocktake"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stored-value/top-up": {
         parameters: {
             query?: never;
@@ -512,6 +649,24 @@ export interface paths {
         get: operations["stored_value"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/suppliers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Suppliers. */
+        get: operations["suppliers"];
+        put?: never;
+        /** Add or replace a supplier; needs a manager. */
+        post: operations["put_supplier"];
         delete?: never;
         options?: never;
         head?: never;
@@ -661,6 +816,36 @@ export interface components {
             /** @description The cashier, or a supervisor. */
             user_id: string;
         };
+        /** @description One staff member's commission over a period. */
+        CommissionDto: {
+            /**
+             * Format: int64
+             * @description Commission, less what refunds took back.
+             */
+            commission_minor: number;
+            /**
+             * Format: int64
+             * @description Sales they served.
+             */
+            n_sales: number;
+            /**
+             * Format: int64
+             * @description Paid for them, less refunds.
+             */
+            net_minor: number;
+            /** @description Staff user id. */
+            staff: string;
+        };
+        /** @description A count. */
+        CountRequest: {
+            /** @description Barcode or SKU. */
+            code: string;
+            /**
+             * Format: int64
+             * @description Pieces, or grams for weighed products.
+             */
+            counted: number;
+        };
         /** @description A device in the registry. */
         DeviceDto: {
             /** @description Device id (from its topics). */
@@ -785,6 +970,13 @@ export interface components {
             /** @description User id. */
             user_id: string;
         };
+        /** @description A manager's id and PIN. */
+        ManagerPin: {
+            /** @description Their PIN. */
+            pin: string;
+            /** @description The manager. */
+            user_id: string;
+        };
         /** @description A member (会员). */
         MemberDto: {
             /** @description Birthday, `MM-DD`. */
@@ -851,6 +1043,42 @@ export interface components {
             /** @description Cashier. */
             user_id: string;
         };
+        /** @description A purchase order to place. */
+        OrderRequest: {
+            /** @description Lines. */
+            lines: components["schemas"]["StockLineDto"][];
+            /** @description Their PIN. */
+            pin: string;
+            /** @description Supplier. */
+            supplier_id: string;
+            /** @description The manager. */
+            user_id: string;
+        };
+        /** @description One line of a purchase order. */
+        PoLineDto: {
+            /**
+             * Format: int64
+             * @description Ordered.
+             */
+            ordered: number;
+            /**
+             * Format: int64
+             * @description Still to come.
+             */
+            outstanding: number;
+            /**
+             * Format: int64
+             * @description Received beyond the order.
+             */
+            over: number;
+            /**
+             * Format: int64
+             * @description Received so far.
+             */
+            received: number;
+            /** @description SKU. */
+            sku: string;
+        };
         /** @description A basket to price without selling it: what the customer would pay. */
         PriceRequest: {
             /** @description Coupon ids presented, in order. */
@@ -884,6 +1112,22 @@ export interface components {
             tax_rate_bp: number;
             /** @description `each` or `kg`. */
             unit: string;
+        };
+        /** @description A purchase order and where it stands. */
+        PurchaseOrderDto: {
+            /** @description Lines. */
+            lines: components["schemas"]["PoLineDto"][];
+            /**
+             * Format: int64
+             * @description Placed, unix ms.
+             */
+            ordered_ms: number;
+            /** @description Id. */
+            po_id: string;
+            /** @description `open`, `partial`, `received` or `over`. */
+            state: string;
+            /** @description Supplier. */
+            supplier_id: string;
         };
         /** @description A priced basket: what the customer would pay, and why. */
         QuoteDto: {
@@ -941,6 +1185,15 @@ export interface components {
             qty: number;
             /** @description SKU. */
             sku: string;
+        };
+        /** @description Goods received against an order. */
+        ReceiveRequest: {
+            /** @description What arrived. */
+            lines: components["schemas"]["StockLineDto"][];
+            /** @description Their PIN. */
+            pin: string;
+            /** @description The manager. */
+            user_id: string;
         };
         /** @description A recorded refund. */
         RefundDto: {
@@ -1081,6 +1334,8 @@ export interface components {
             rounding_minor: number;
             /** @description Id. */
             sale_id: string;
+            /** @description The staff member credited with the sale. */
+            served_by?: string | null;
             /**
              * Format: int64
              * @description Before discounts.
@@ -1155,6 +1410,8 @@ export interface components {
             member?: string | null;
             /** @description Idempotency key: resending with the same id returns the first result. */
             sale_id?: string | null;
+            /** @description The staff member who served the customer (导购), credited with the commission. */
+            served_by?: string | null;
             /** @description Tenders. */
             tenders: components["schemas"]["TenderDto"][];
         };
@@ -1319,6 +1576,105 @@ export interface components {
             /** @description SKU. */
             sku: string;
         };
+        /** @description A purchase order line, or goods received. */
+        StockLineDto: {
+            /**
+             * Format: int64
+             * @description Pieces, or grams for weighed products.
+             */
+            qty: number;
+            /** @description SKU. */
+            sku: string;
+            /**
+             * Format: int64
+             * @description Cost per piece (or kg), minor units: purchase orders only.
+             */
+            unit_cost_minor?: number | null;
+        };
+        /** @description A stocktake's variance report. */
+        StocktakeDto: {
+            /** @description Scope. */
+            category?: string | null;
+            /** @description Counted SKUs. */
+            lines: components["schemas"]["VarianceDto"][];
+            /** @description Posted (closed). */
+            posted: boolean;
+            /** @description Id. */
+            stocktake_id: string;
+            /** @description SKUs in scope with stock that nobody counted. */
+            uncounted: string[];
+            /**
+             * Format: int64
+             * @description Sum of the variances' values.
+             */
+            value_minor: number;
+        };
+        /** @description Open a stocktake. */
+        StocktakeRequest: {
+            /** @description Only this category; the whole store without. */
+            category?: string | null;
+            /** @description Their PIN. */
+            pin: string;
+            /** @description The manager. */
+            user_id: string;
+        };
+        /** @description A replenishment suggestion. */
+        SuggestionDto: {
+            /**
+             * Format: int64
+             * @description Sold a day, thousandths.
+             */
+            daily_milli: number;
+            /**
+             * Format: int64
+             * @description Days the position lasts.
+             */
+            days_of_cover?: number | null;
+            /** @description English name. */
+            name: string;
+            /** @description Chinese name. */
+            name_zh: string;
+            /**
+             * Format: int64
+             * @description On hand plus on order.
+             */
+            position: number;
+            /**
+             * Format: int64
+             * @description Suggested order.
+             */
+            qty: number;
+            /**
+             * Format: int64
+             * @description Order at or under this.
+             */
+            reorder_point: number;
+            /** @description SKU. */
+            sku: string;
+        };
+        /** @description A supplier. */
+        SupplierDto: {
+            /**
+             * Format: int64
+             * @description Days from order to delivery.
+             */
+            lead_time_days: number;
+            /** @description Name. */
+            name: string;
+            /** @description Contact number. */
+            phone?: string | null;
+            /** @description Id. */
+            supplier_id: string;
+        };
+        /** @description A supplier to add or replace; a manager's id and PIN authorise it. */
+        SupplierRequest: {
+            /** @description Their PIN. */
+            pin: string;
+            /** @description The supplier. */
+            supplier: components["schemas"]["SupplierDto"];
+            /** @description The manager. */
+            user_id: string;
+        };
         /** @description A sale to put aside (挂单) until the customer comes back. */
         SuspendRequest: {
             /** @description Items in scan order. */
@@ -1372,6 +1728,35 @@ export interface components {
             tender: string;
             /** @description Cashier. */
             user_id: string;
+        };
+        /** @description One counted SKU. */
+        VarianceDto: {
+            /**
+             * Format: int64
+             * @description Counted.
+             */
+            counted: number;
+            /**
+             * Format: int64
+             * @description Counted minus expected.
+             */
+            delta: number;
+            /**
+             * Format: int64
+             * @description On hand by the journal.
+             */
+            expected: number;
+            /** @description English name. */
+            name: string;
+            /** @description Chinese name. */
+            name_zh: string;
+            /** @description SKU. */
+            sku: string;
+            /**
+             * Format: int64
+             * @description At the selling price, minor units.
+             */
+            value_minor: number;
         };
         /** @description A vend from session to settlement. */
         VendDto: {
@@ -1884,6 +2269,106 @@ export interface operations {
             };
         };
     };
+    purchase_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderDto"][];
+                };
+            };
+        };
+    };
+    place_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    receive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order */
+                po_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReceiveRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     create_refund: {
         parameters: {
             query?: never;
@@ -1911,6 +2396,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    replenishment: {
+        parameters: {
+            query?: {
+                /** @description Sales over this many days make the velocity (28). */
+                days?: number | null;
+                /** @description Safety stock in days of sales (3). */
+                safety_days?: number | null;
+                /** @description Days until the next order (7). */
+                review_days?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestionDto"][];
+                };
+            };
+        };
+    };
+    commission_report: {
+        parameters: {
+            query?: {
+                /** @description First day, `YYYY-MM-DD`. */
+                from?: string | null;
+                /** @description Last day, inclusive. */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionDto"][];
                 };
             };
             422: {
@@ -2223,6 +2766,159 @@ export interface operations {
             };
         };
     };
+    open_stocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StocktakeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StocktakeDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    stocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Stocktake */
+                stocktake_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StocktakeDto"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    count: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Stocktake */
+                stocktake_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CountRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StocktakeDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    post_stocktake: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Stocktake */
+                stocktake_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManagerPin"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StocktakeDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     top_up: {
         parameters: {
             query?: never;
@@ -2272,6 +2968,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BalanceDto"];
+                };
+            };
+        };
+    };
+    suppliers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierDto"][];
+                };
+            };
+        };
+    };
+    put_supplier: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SupplierRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
         };
