@@ -402,6 +402,14 @@ async fn handle_burst(store: &str, till: &Arc<Mutex<Till>>, client: &AsyncClient
     }
     let (publishes, inbound): (Vec<rumqttc::Publish>, Vec<Inbound>) = checked.into_iter().unzip();
     let sent: Vec<i64> = inbound.iter().map(|m| m.ts).collect();
+    // Network scans go on to the tills once the scanner is known to be registered.
+    let scans: Vec<Option<opentill_till::devices::NetworkScan>> = inbound
+        .iter()
+        .map(|m| match &m.body {
+            contract::Body::Scan { code } => Some(opentill_till::devices::NetworkScan { scanner: m.device.clone(), id: m.id.clone(), code: code.clone() }),
+            _ => None,
+        })
+        .collect();
     let shared = till.clone();
     let n = inbound.len();
     let started = Instant::now();
@@ -434,9 +442,12 @@ async fn handle_burst(store: &str, till: &Arc<Mutex<Till>>, client: &AsyncClient
         }
     };
     let now = opentill_hardware::mqtt_sim::now_ms();
-    for ((p, result), sent_ms) in publishes.iter().zip(results).zip(sent) {
+    for (((p, result), sent_ms), scan) in publishes.iter().zip(results).zip(sent).zip(scans) {
         match result {
             Ok(out) => {
+                if let Some(scan) = scan {
+                    stats.scanned(scan);
+                }
                 for msg in out {
                     if let Err(e) = publisher.publish(msg.topic.clone(), QoS::AtLeastOnce, msg.retain, msg.payload).await {
                         error!(error = %e, topic = msg.topic, "cannot publish");

@@ -37,7 +37,24 @@ pub type Router = axum::Router;
 
 /// Serves `app` on `listener` until `shutdown` completes.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = stopping.send(());
+    };
+    let server = axum::serve(listener, app).with_graceful_shutdown(signal);
+    // Requests in flight finish; open event streams (`/api/scans/events`) would hold the
+    // shutdown up for ever, so they get two seconds.
+    tokio::select! {
+        served = server => served,
+        () = async {
+            if stopped.await.is_ok() {
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => Ok(()),
+    }
 }
 
 /// Shared state of the router.
@@ -106,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/journal/verify", get(verify_journal))
         .route("/api/devices", get(devices::devices))
         .route("/api/devices/metrics", get(devices::metrics))
+        .route("/api/scans/events", get(devices::scan_events))
         .route("/api/alerts", get(devices::alerts))
         .route("/api/alerts/{alert_id}/clear", post(devices::clear_alert))
         .route("/api/vends", get(devices::vends))
@@ -118,8 +136,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
 )]
 pub struct ApiDoc;
 

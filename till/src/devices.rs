@@ -45,9 +45,24 @@ impl Default for LabelCursor {
     }
 }
 
-/// Counters of the device bridge, shown at `/api/devices/metrics`.
-#[derive(Debug, Default)]
+/// A code a networked scanner read (`scanner/{device}/scan`), passed on to the tills
+/// listening at `/api/scans/events`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct NetworkScan {
+    /// The scanner.
+    pub scanner: String,
+    /// The message id (a repeated message is the same scan).
+    pub id: String,
+    /// What it read.
+    pub code: String,
+}
+
+/// Counters of the device bridge, shown at `/api/devices/metrics`, and the feed of
+/// network scans.
+#[derive(Debug)]
 pub struct DeviceStats {
+    /// Network scans, to every listener; a slow listener misses the oldest.
+    scans: tokio::sync::broadcast::Sender<NetworkScan>,
     /// Messages received.
     pub received: AtomicU64,
     /// Messages acted on.
@@ -85,10 +100,27 @@ pub struct DeviceStatsDto {
     pub latency_histogram: Vec<[u64; 2]>,
 }
 
+impl Default for DeviceStats {
+    fn default() -> Self {
+        DeviceStats { scans: tokio::sync::broadcast::channel(64).0, received: AtomicU64::default(), handled: AtomicU64::default(), rejected: Mutex::default(), connected: std::sync::atomic::AtomicBool::default(), latency: Mutex::default() }
+    }
+}
+
 impl DeviceStats {
     /// Counts a refused message.
     pub fn reject(&self, reason: &'static str) {
         *self.rejected.lock().unwrap_or_else(|p| p.into_inner()).entry(reason).or_default() += 1;
+    }
+
+    /// Passes a network scan on to the tills listening.
+    pub fn scanned(&self, scan: NetworkScan) {
+        // No listener is not an error: nobody is at a till.
+        let _ = self.scans.send(scan);
+    }
+
+    /// Listens to network scans from now on.
+    pub fn listen_scans(&self) -> tokio::sync::broadcast::Receiver<NetworkScan> {
+        self.scans.subscribe()
     }
 
     /// Records whether the bridge is connected and subscribed.

@@ -66,7 +66,8 @@ async function startStore() {
   const printed = join(dir, 'printed');
   const printer = spawn(sim, ['printer', '--listen', `127.0.0.1:${printerPort}`, '--out', printed], { stdio: 'ignore' });
   const port = await freePort();
-  const child = spawn(edge, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--ui', join(ui, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const mqttPort = await freePort();
+  const child = spawn(edge, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--mqtt', `embedded:127.0.0.1:${mqttPort}`, '--ui', join(ui, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -79,6 +80,12 @@ async function startStore() {
     base,
     dir,
     cli: run,
+    /** A networked scanner on the store's MQTT broker: announces itself, then reads `code`. */
+    networkScan: (scanner, id, code) => {
+      const pub = (topic, body, retain) => execFileSync('mosquitto_pub', ['-p', String(mqttPort), '-q', '1', ...(retain ? ['-r'] : []), '-t', `opentill/v1/SH001/${topic}`, '-m', JSON.stringify({ ...body, ts: Date.now() })]);
+      pub(`dev/${scanner}/state`, { id: `${id}-hello`, online: true, kind: 'scanner' }, true);
+      pub(`scanner/${scanner}/scan`, { id, code }, false);
+    },
     api: async (path) => (await fetch(base + path, { headers: { 'accept-language': 'en' } })).json(),
     /** Prints a sale's receipt on the simulated printer and reads back what it printed. */
     printReceipt: async (saleId, lang) => {
@@ -380,7 +387,10 @@ async function flow(browser, locale) {
     const promoFile = join(store.dir, 'noodles.json');
     writeFileSync(promoFile, JSON.stringify({ id: 'NOODLES-B2G1', kind: { BuyGet: { scope: { Skus: ['INS-00001'] }, buy: 2, get: 1 } }, window: { from_ms: 0, to_ms: 4102444800000 }, exclusive: false, stack_group: null, priority: 0, members_only: false }));
     store.cli('promo', 'put', promoFile);
-    for (let i = 0; i < 3; i++) await scan(page, '6953931935283');
+    // Two packets at the till, the third read by a networked scanner (MQTT) down the lane.
+    for (let i = 0; i < 2; i++) await scan(page, '6953931935283');
+    await page.waitForFunction(() => document.querySelector('[data-testid=line] .qty')?.textContent === '× 2');
+    store.networkScan('lane-1', `e2e-${tag}`, '6953931935283');
     await page.waitForFunction(() => document.querySelector('[data-testid=line] .qty')?.textContent === '× 3');
     await expectText(page, '[data-testid=saved]', '¥3.20');
     await expectText(page, '[data-testid=total]', '¥6.40');

@@ -147,6 +147,18 @@ export function App({ client }: { client: Client }) {
   // Scans anywhere, whatever has focus.
   const onScan = useRef<(code: string) => void>(() => {});
   useEffect(() => listenForScans(window, (code) => onScan.current(code)), []);
+  // Networked scanners (MQTT, through the edge agent): this till's lane if one is set
+  // (localStorage `opentill.scanner`), else every scanner. A message delivered twice is
+  // the same scan.
+  useEffect(() => {
+    const seen: string[] = [];
+    return client.onNetworkScan((scan) => {
+      if (seen.includes(scan.scanner + '/' + scan.id)) return;
+      seen.push(scan.scanner + '/' + scan.id);
+      if (seen.length > 100) seen.shift();
+      onScan.current(scan.code);
+    }, store.getItem('opentill.scanner'));
+  }, []);
 
   const ringUp = async (code: string, known?: Product) => {
     const scanned = known ? { product: known, grams: null, label_price_minor: null } : await attempt(() => client.scan(code));

@@ -521,3 +521,46 @@ fn the_embedded_broker_is_its_own_process_started_again_when_it_dies_and_gone_wi
     wait_for("the broker gone with its agent", Duration::from_secs(5), || !Path::new(&format!("/proc/{second}/cmdline")).exists() || std::fs::read(format!("/proc/{second}/cmdline")).unwrap_or_default().is_empty());
     wait_for("the MQTT port free again", Duration::from_secs(5), || std::net::TcpListener::bind(("127.0.0.1", mport)).is_ok());
 }
+
+#[test]
+fn network_scanners_reach_the_till_listening_for_their_lane() {
+    use std::io::{BufRead, BufReader, Write};
+    let dir = store();
+    let data = data(&dir);
+    let mport = free_port();
+    let agent = Agent::start(&data, &format!("embedded:127.0.0.1:{mport}"));
+    wait_for("the bridge connected", Duration::from_secs(10), || agent.get("/api/devices/metrics")["connected"] == true);
+    let mut events = TcpStream::connect(("127.0.0.1", agent.port)).unwrap();
+    events.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    write!(events, "GET /api/scans/events?scanner=lane-1 HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+    let mut events = BufReader::new(events);
+    let mut status = String::new();
+    events.read_line(&mut status).unwrap();
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+
+    let kind = opentill_hardware::contract::DeviceKind::Scanner;
+    let lane1 = SimDevice::connect(&broker(mport), "lane-1", kind, &[]);
+    let lane2 = SimDevice::connect(&broker(mport), "lane-2", kind, &[]);
+    wait_for("both scanners registered", Duration::from_secs(10), || ["lane-1", "lane-2"].iter().all(|d| has(&agent.get("/api/devices"), "device", d)));
+    // A scanner that never announced itself is refused; the other lane's scan is not ours.
+    lane2.publish("scanner/ghost/scan", "g1", json!({"code": "6920152400012"}), false);
+    lane2.publish("scanner/lane-2/scan", "s2", json!({"code": "6907992100012"}), false);
+    lane1.publish("scanner/lane-1/scan", "s1", json!({"code": "6901234567892"}), false);
+    std::thread::sleep(Duration::from_millis(200));
+    lane2.publish("scanner/lane-2/scan", "s4", json!({"code": "6907992100012"}), false);
+    lane1.publish("scanner/lane-1/scan", "s3", json!({"code": "6920152400012"}), false);
+    let mut scans = Vec::new();
+    for line in (&mut events).lines() {
+        let line = line.expect("events within 15 s");
+        if let Some(json) = line.strip_prefix("data:") {
+            let scan: serde_json::Value = serde_json::from_str(json.trim()).unwrap();
+            scans.push((scan["scanner"].as_str().unwrap().to_string(), scan["id"].as_str().unwrap().to_string(), scan["code"].as_str().unwrap().to_string()));
+            if scans.len() == 2 {
+                break;
+            }
+        }
+    }
+    let want = [("lane-1", "s1", "6901234567892"), ("lane-1", "s3", "6920152400012")].map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()));
+    assert_eq!(scans, want, "only lane-1's scans reach this till, in order");
+    wait_for("the ghost refused", Duration::from_secs(10), || agent.get("/api/devices/metrics")["rejected"]["unknown_device"].as_u64() == Some(1));
+}

@@ -1,7 +1,10 @@
 //! Device endpoints: the registry, alerts, vends and the device bridge's counters.
 
+use std::convert::Infallible;
+
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -137,4 +140,33 @@ pub(super) async fn footfall(State(state): State<AppState>, AcceptLang(lang): Ac
 #[utoipa::path(get, path = "/api/devices/metrics", responses((status = 200, body = DeviceStatsDto)))]
 pub(super) async fn metrics(State(state): State<AppState>) -> Json<DeviceStatsDto> {
     Json(state.stats.snapshot())
+}
+
+/// Which scanner a till takes codes from.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct ScanQuery {
+    /// Only this scanner's codes (its device id, the till's lane); every scanner's without.
+    pub scanner: Option<String>,
+}
+
+/// Server-sent events: each code a networked scanner reads (`scanner/{device}/scan`), as
+/// `NetworkScan` JSON, from the moment the till connects. The till rings it up as if it
+/// had been scanned at the till.
+#[utoipa::path(get, path = "/api/scans/events", params(ScanQuery), responses((status = 200, description = "An event stream; each event's data is a NetworkScan", content_type = "text/event-stream", body = crate::devices::NetworkScan)))]
+pub async fn scan_events(State(state): State<AppState>, Query(q): Query<ScanQuery>) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    use tokio::sync::broadcast::error::RecvError;
+    let listening = state.stats().listen_scans();
+    let stream = futures_util::stream::unfold((listening, q.scanner), |(mut rx, only)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(scan) if only.as_ref().is_none_or(|s| *s == scan.scanner) => {
+                    let event = Event::default().id(scan.id.clone()).json_data(&scan).unwrap_or_default();
+                    return Some((Ok(event), (rx, only)));
+                }
+                Ok(_) | Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
 }

@@ -21,6 +21,7 @@ export type Balance = S['BalanceDto'];
 export type SalesReport = S['SalesReportDto'];
 export type Quote = S['QuoteDto'];
 export type MemberInfo = S['MemberDto'];
+export type NetworkScan = S['NetworkScan'];
 export type PriceRequest = S['PriceRequest'];
 
 export interface TransportRequest {
@@ -38,6 +39,9 @@ export interface TransportResponse {
 /** Moves one request to the till service and back. Throws only when it cannot reach it. */
 export interface Transport {
   send(req: TransportRequest): Promise<TransportResponse>;
+  /** Listens to a stream of server-sent events; returns what stops listening. Optional:
+   *  a transport without it gets no pushed events. */
+  listen?(path: string, onData: (data: string) => void): () => void;
 }
 
 /** fetch() to an edge agent (the page's own origin by default). */
@@ -61,6 +65,14 @@ export class HttpTransport implements Transport {
       body = { kind: 'bad_response', message: text.slice(0, 200) };
     }
     return { status: res.status, body };
+  }
+
+  listen(path: string, onData: (data: string) => void): () => void {
+    if (typeof EventSource === 'undefined') return () => {};
+    // EventSource reconnects by itself after the edge agent restarts.
+    const source = new EventSource(this.base + path);
+    source.onmessage = (e) => onData(e.data);
+    return () => source.close();
   }
 }
 
@@ -87,6 +99,18 @@ export class Client {
   }
 
   health() { return this.call<Health>('GET', '/api/health'); }
+  /** Codes read by networked scanners (all, or one lane's), as they are read. */
+  onNetworkScan(onScan: (scan: NetworkScan) => void, scanner?: string | null): () => void {
+    if (!this.transport.listen) return () => {};
+    const path = '/api/scans/events' + (scanner ? `?scanner=${encodeURIComponent(scanner)}` : '');
+    return this.transport.listen(path, (data) => {
+      try {
+        onScan(JSON.parse(data) as NetworkScan);
+      } catch {
+        // Not a scan: ignored.
+      }
+    });
+  }
   login(user_id: string, pin: string) { return this.call<Actor>('POST', '/api/login', { user_id, pin }); }
   categories() { return this.call<Category[]>('GET', '/api/categories'); }
   categoryProducts(category: string, limit = 60) {

@@ -451,6 +451,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/scans/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Server-sent events: each code a networked scanner reads (`scanner/{device}/scan`), as
+         *     `NetworkScan` JSON, from the moment the till connects. The till rings it up as if it
+         *     had been scanned at the till.
+         */
+        get: operations["scan_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/shifts/close": {
         parameters: {
             query?: never;
@@ -1005,6 +1026,18 @@ export interface components {
             tier: string;
             /** @description Tier name in the request's language. */
             tier_name: string;
+        };
+        /**
+         * @description A code a networked scanner read (`scanner/{device}/scan`), passed on to the tills
+         *     listening at `/api/scans/events`.
+         */
+        NetworkScan: {
+            /** @description What it read. */
+            code: string;
+            /** @description The message id (a repeated message is the same scan). */
+            id: string;
+            /** @description The scanner. */
+            scanner: string;
         };
         /** @description Open the drawer with no sale. */
         NoSaleRequest: {
@@ -2593,6 +2626,29 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    scan_events: {
+        parameters: {
+            query?: {
+                /** @description Only this scanner's codes (its device id, the till's lane); every scanner's without. */
+                scanner?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream; each event's data is a NetworkScan */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["NetworkScan"];
                 };
             };
         };
