@@ -42,52 +42,73 @@ impl PrinterSim {
     /// Serves connections until the listener fails; one thread per connection.
     /// `on_job` is called with each printed job.
     pub fn serve(&self, listener: TcpListener, on_job: impl Fn(usize, &Job) + Send + Sync + 'static) {
-        let on_job = Arc::new(on_job);
+        let on_job: Arc<dyn Fn(usize, &Job) + Send + Sync> = Arc::new(on_job);
         for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
+            let Ok(stream) = stream else { continue };
             let sim = self.clone();
             let on_job = on_job.clone();
-            std::thread::spawn(move || {
-                let mut decoder = Decoder::new();
-                let mut raw = Vec::new();
-                let mut buf = [0u8; 4096];
-                loop {
-                    let n = match stream.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => n,
-                    };
-                    // Keep the raw bytes of one job for the record, but never more than 1 MiB.
-                    if raw.len() + n <= 1 << 20 {
-                        raw.extend_from_slice(&buf[..n]);
+            std::thread::spawn(move || sim.converse(stream, &*on_job));
+        }
+    }
+
+    /// The same printer on a serial port: a pseudo-terminal whose path (returned) a
+    /// client opens as `serial:PATH`. Runs until the process ends.
+    pub fn start_serial(&self, on_job: impl Fn(usize, &Job) + Send + Sync + 'static) -> std::io::Result<PathBuf> {
+        let (mut master, slave) = serialport::TTYPort::pair().map_err(std::io::Error::other)?;
+        serialport::SerialPort::set_timeout(&mut master, std::time::Duration::from_millis(100)).map_err(std::io::Error::other)?;
+        let path = PathBuf::from(serialport::SerialPort::name(&slave).ok_or_else(|| std::io::Error::other("pty has no name"))?);
+        let sim = self.clone();
+        std::thread::spawn(move || {
+            // The slave end stays open here so the pty lives while clients come and go.
+            let _slave = slave;
+            sim.converse(master, &on_job);
+        });
+        Ok(path)
+    }
+
+    /// Reads one connection's bytes, answers status requests, and records each job
+    /// when it is cut. A read timeout (a serial port with nothing to say) is no end.
+    fn converse(&self, mut stream: impl Read + Write, on_job: &dyn Fn(usize, &Job)) {
+        let mut decoder = Decoder::new();
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = match stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if matches!(e.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted) => continue,
+                Err(_) => break,
+            };
+            // Keep the raw bytes of one job for the record, but never more than 1 MiB.
+            if raw.len() + n <= 1 << 20 {
+                raw.extend_from_slice(&buf[..n]);
+            }
+            let state = *self.state.lock().unwrap_or_else(|p| p.into_inner());
+            for event in decoder.feed(&buf[..n]) {
+                match event {
+                    Event::StatusRequest(request) => {
+                        let _ = stream.write_all(&[status_bytes(state, request)]);
                     }
-                    let state = *sim.state.lock().unwrap_or_else(|p| p.into_inner());
-                    for event in decoder.feed(&buf[..n]) {
-                        match event {
-                            Event::StatusRequest(request) => {
-                                let _ = stream.write_all(&[status_bytes(state, request)]);
-                            }
-                            Event::Cut(job) => {
-                                if !state.can_print() {
-                                    sim.discarded.fetch_add(1, Ordering::SeqCst);
-                                    continue;
-                                }
-                                let number = {
-                                    let mut printed = sim.printed.lock().unwrap_or_else(|p| p.into_inner());
-                                    printed.push(job.clone());
-                                    printed.len()
-                                };
-                                if let Some(dir) = &sim.out {
-                                    let _ = std::fs::write(dir.join(format!("receipt-{number}.txt")), job.text());
-                                    let _ = std::fs::write(dir.join(format!("receipt-{number}.qr")), job.qr_codes.join("\n"));
-                                    let _ = std::fs::write(dir.join(format!("receipt-{number}.bin")), &raw);
-                                }
-                                raw.clear();
-                                on_job(number, &job);
-                            }
+                    Event::Cut(job) => {
+                        if !state.can_print() {
+                            self.discarded.fetch_add(1, Ordering::SeqCst);
+                            continue;
                         }
+                        let number = {
+                            let mut printed = self.printed.lock().unwrap_or_else(|p| p.into_inner());
+                            printed.push(job.clone());
+                            printed.len()
+                        };
+                        if let Some(dir) = &self.out {
+                            let _ = std::fs::write(dir.join(format!("receipt-{number}.txt")), job.text());
+                            let _ = std::fs::write(dir.join(format!("receipt-{number}.qr")), job.qr_codes.join("\n"));
+                            let _ = std::fs::write(dir.join(format!("receipt-{number}.bin")), &raw);
+                        }
+                        raw.clear();
+                        on_job(number, &job);
                     }
                 }
-            });
+            }
         }
     }
 }

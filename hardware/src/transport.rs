@@ -15,10 +15,17 @@ pub enum PrinterAddress {
     Tcp(String),
     /// A device node or a file, `file:PATH`.
     File(PathBuf),
+    /// A printer on a serial port, `serial:PATH[:BAUD]` (9600 baud by default, 8N1).
+    Serial {
+        /// The port (`/dev/ttyUSB0`, `/dev/ttyS1`).
+        path: PathBuf,
+        /// Baud rate.
+        baud: u32,
+    },
 }
 
 impl PrinterAddress {
-    /// Parses `tcp:HOST[:PORT]`, `tcp://HOST[:PORT]` or `file:PATH`.
+    /// Parses `tcp:HOST[:PORT]`, `tcp://HOST[:PORT]`, `serial:PATH[:BAUD]` or `file:PATH`.
     pub fn parse(text: &str) -> Result<PrinterAddress, String> {
         if let Some(rest) = text.strip_prefix("tcp://").or_else(|| text.strip_prefix("tcp:")) {
             if rest.is_empty() {
@@ -27,13 +34,26 @@ impl PrinterAddress {
             let with_port = if rest.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) { rest.to_string() } else { format!("{rest}:9100") };
             return Ok(PrinterAddress::Tcp(with_port));
         }
+        if let Some(rest) = text.strip_prefix("serial:") {
+            let (path, baud) = match rest.rsplit_once(':') {
+                Some((path, baud)) => (path, baud.parse::<u32>().map_err(|_| format!("printer `{text}`: baud `{baud}` is not a number"))?),
+                None => (rest, 9600),
+            };
+            if path.is_empty() {
+                return Err(format!("printer `{text}` needs a port, e.g. serial:/dev/ttyUSB0:9600"));
+            }
+            if !(1200..=921_600).contains(&baud) {
+                return Err(format!("printer `{text}`: baud {baud} must be 1200 to 921600"));
+            }
+            return Ok(PrinterAddress::Serial { path: PathBuf::from(path), baud });
+        }
         if let Some(path) = text.strip_prefix("file:") {
             if path.is_empty() {
                 return Err(format!("printer `{text}` needs a path, e.g. file:/dev/usb/lp0"));
             }
             return Ok(PrinterAddress::File(PathBuf::from(path)));
         }
-        Err(format!("printer `{text}` must be tcp:HOST[:PORT] or file:PATH"))
+        Err(format!("printer `{text}` must be tcp:HOST[:PORT], serial:PATH[:BAUD] or file:PATH"))
     }
 }
 
@@ -68,7 +88,7 @@ pub struct Printed {
     pub state_after: Option<PrinterState>,
 }
 
-fn read_state(stream: &mut TcpStream) -> std::io::Result<PrinterState> {
+fn read_state(stream: &mut (impl Read + Write)) -> std::io::Result<PrinterState> {
     stream.write_all(STATUS_QUERY)?;
     let mut replies = [0u8; 3];
     stream.read_exact(&mut replies)?;
@@ -83,7 +103,19 @@ pub fn printer_state(address: &PrinterAddress, timeout: Duration) -> Result<Opti
             let mut stream = connect(addr, timeout)?;
             read_state(&mut stream).map(Some).map_err(|source| PrintError::Io { address: addr.clone(), source })
         }
+        PrinterAddress::Serial { path, baud } => {
+            let mut port = open_serial(path, *baud, timeout)?;
+            read_state(&mut port).map(Some).map_err(|source| PrintError::Io { address: path.display().to_string(), source })
+        }
     }
+}
+
+fn open_serial(path: &std::path::Path, baud: u32, timeout: Duration) -> Result<Box<dyn serialport::SerialPort>, PrintError> {
+    let address = path.display().to_string();
+    serialport::new(address.clone(), baud)
+        .timeout(timeout)
+        .open()
+        .map_err(|e| PrintError::Unreachable { address, source: std::io::Error::other(e) })
 }
 
 fn connect(addr: &str, timeout: Duration) -> Result<TcpStream, PrintError> {
@@ -105,6 +137,18 @@ pub fn send(address: &PrinterAddress, job: &[u8], timeout: Duration) -> Result<P
             file.write_all(job).map_err(io)?;
             file.flush().map_err(io)?;
             Ok(Printed { state_after: None })
+        }
+        PrinterAddress::Serial { path, baud } => {
+            let io = |source| PrintError::Io { address: path.display().to_string(), source };
+            let mut port = open_serial(path, *baud, timeout)?;
+            let before = read_state(&mut port).map_err(io)?;
+            if !before.can_print() {
+                return Err(PrintError::NotReady(before));
+            }
+            port.write_all(job).map_err(io)?;
+            port.flush().map_err(io)?;
+            let after = read_state(&mut port).map_err(io)?;
+            Ok(Printed { state_after: Some(after) })
         }
         PrinterAddress::Tcp(addr) => {
             let io = |source| PrintError::Io { address: addr.clone(), source };

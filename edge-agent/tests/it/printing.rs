@@ -69,7 +69,37 @@ fn receipts_print_and_read_back_exactly() {
     assert_eq!(sim.jobs()[2].text(), sim.jobs()[0].text(), "a reprint is the same receipt");
 
     let out = edge(&["sale", "--data", &data, "--scan", "6901234567892", "--tender", "cash:5", "--print", "lpt1"]);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("must be tcp:HOST[:PORT] or file:PATH"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must be tcp:HOST[:PORT], serial:PATH[:BAUD] or file:PATH"));
+}
+
+#[test]
+fn a_serial_printer_prints_reports_its_state_and_keeps_what_it_cannot_print() {
+    let dir = store();
+    let data = data(&dir);
+    let sim = PrinterSim::new(None);
+    let port = sim.start_serial(|_, _| {}).unwrap();
+    let printer = format!("serial:{}:19200", port.display());
+    let out = ok(&["sale", "--data", &data, "--scan", "6901234567892", "--qty", "2", "--tender", "cash:10", "--print", &printer, "--lang", "zh"]);
+    let receipt = out.rsplit_once("sale_id: ").unwrap().0;
+    wait_for_jobs(&sim, 1);
+    assert_eq!(sim.jobs()[0].text(), receipt, "the same receipt over the serial port, Chinese included");
+    assert_eq!(sim.jobs()[0].drawer_kicks, 1);
+    sim.set_state(PrinterState::CoverOpen);
+    let status = edge(&["print", "status", "--printer", &printer]);
+    assert_eq!(status.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&status.stdout).contains("cover open"), "{}", String::from_utf8_lossy(&status.stdout));
+    let out = edge(&["sale", "--data", &data, "--scan", "6920152400012", "--tender", "card:7.90:T9", "--print", &printer]);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stderr).contains("receipt not printed"), "{}", String::from_utf8_lossy(&out.stderr));
+    sim.set_state(PrinterState::Ready);
+    assert!(ok(&["print", "pending", "--data", &data, "--printer", &printer]).contains("printed 1"));
+    wait_for_jobs(&sim, 2);
+    for bad in ["serial:", "serial:/dev/ttyS0:fast", "serial:/dev/ttyS0:50"] {
+        let out = edge(&["print", "status", "--printer", bad]);
+        assert!(!out.status.success(), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("printer `serial:"), "{bad}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let gone = edge(&["print", "status", "--printer", "serial:/dev/opentill-no-such-port"]);
+    assert!(!gone.status.success() && String::from_utf8_lossy(&gone.stderr).contains("cannot reach printer /dev/opentill-no-such-port"), "{}", String::from_utf8_lossy(&gone.stderr));
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! `opentill-sim`: simulated devices that speak the real wire.
 //!
-//! `opentill-sim printer --listen 127.0.0.1:9100 [--out DIR] [--state ready|paper-out|cover-open|offline|paper-near-end]`
+//! `opentill-sim printer --listen 127.0.0.1:9100 [--serial] [--out DIR] [--state ready|paper-out|cover-open|offline|paper-near-end]`
 //! is an ESC/POS network printer: it answers DLE EOT status requests as a printer in that
 //! state would, decodes every job back into text and prints it on standard output; with
 //! `--out` it also writes `receipt-N.txt`, `receipt-N.qr` and `receipt-N.bin` (raw bytes).
@@ -23,7 +23,7 @@ fn parse_state(text: &str) -> Option<PrinterState> {
 }
 
 fn usage() -> ! {
-    eprintln!("usage: opentill-sim printer --listen ADDR [--out DIR] [--state ready|paper-out|cover-open|offline|paper-near-end]");
+    eprintln!("usage: opentill-sim printer --listen ADDR [--serial] [--out DIR] [--state ready|paper-out|cover-open|offline|paper-near-end]");
     eprintln!("       opentill-sim scale [--weight KG]      a Toledo 8217 scale on a pseudo-terminal");
     eprintln!("       opentill-sim scanner                  a serial scanner on a pseudo-terminal: type codes, one a line");
     eprintln!("       opentill-sim devices --broker HOST:PORT --store ID [--pass TOKEN] [--skus A,B,C,D] [--every SECS]");
@@ -82,8 +82,12 @@ fn main() {
         Some("devices") => return devices(args),
         _ => usage(),
     }
-    let (mut listen, mut out, mut state) = (String::from("127.0.0.1:9100"), None::<PathBuf>, PrinterState::Ready);
+    let (mut listen, mut out, mut state, mut serial) = (String::from("127.0.0.1:9100"), None::<PathBuf>, PrinterState::Ready, false);
     while let Some(arg) = args.next() {
+        if arg == "--serial" {
+            serial = true;
+            continue;
+        }
         match (arg.as_str(), args.next()) {
             ("--listen", Some(v)) => listen = v,
             ("--out", Some(v)) => out = Some(v.into()),
@@ -96,6 +100,24 @@ fn main() {
     {
         eprintln!("opentill-sim: cannot create {}: {e}", dir.display());
         std::process::exit(1);
+    }
+    let show = |number: usize, job: &opentill_hardware::escpos_decode::Job| {
+        println!("----- receipt {number} -----\n{}[QR: {}] [drawer kicks: {}]", job.text(), job.qr_codes.join(", "), job.drawer_kicks);
+    };
+    if serial {
+        // The same printer on a serial port (a pseudo-terminal): print to serial:PATH.
+        let sim = PrinterSim::new(out);
+        sim.set_state(state);
+        match sim.start_serial(show) {
+            Ok(path) => println!("printer simulator ({}) on serial:{}", state.message().1, path.display()),
+            Err(e) => {
+                eprintln!("opentill-sim: cannot open a pseudo-terminal: {e}");
+                std::process::exit(1);
+            }
+        }
+        loop {
+            std::thread::park();
+        }
     }
     let listener = TcpListener::bind(&listen).unwrap_or_else(|e| {
         eprintln!("opentill-sim: cannot listen on {listen}: {e}");
