@@ -65,7 +65,8 @@ mod tests {
     fn picks_against_sales() {
         let p = |ts, qty| Pick { ts, qty };
         // (what happened, picks, sales, now, shrink as (pick, missing))
-        let cases: &[(&str, Vec<Pick>, Vec<(i64, i64)>, i64, Vec<(usize, i64)>)] = &[
+        type Case = (&'static str, Vec<Pick>, Vec<(i64, i64)>, i64, Vec<(usize, i64)>);
+        let cases: &[Case] = &[
             ("paid within the window", vec![p(0, 1)], vec![(120_000, 1)], 10 * W, vec![]),
             ("never paid", vec![p(0, 2)], vec![], 10 * W, vec![(0, 2)]),
             ("window still open", vec![p(0, 1)], vec![], W - 1, vec![]),

@@ -23,6 +23,9 @@ pub struct PrinterSim {
     pub discarded: Arc<AtomicUsize>,
 }
 
+/// What a printer simulator calls with each printed job and its number.
+type OnJob = dyn Fn(usize, &Job) + Send + Sync;
+
 impl PrinterSim {
     /// A ready printer.
     pub fn new(out: Option<PathBuf>) -> PrinterSim {
@@ -42,7 +45,7 @@ impl PrinterSim {
     /// Serves connections until the listener fails; one thread per connection.
     /// `on_job` is called with each printed job.
     pub fn serve(&self, listener: TcpListener, on_job: impl Fn(usize, &Job) + Send + Sync + 'static) {
-        let on_job: Arc<dyn Fn(usize, &Job) + Send + Sync> = Arc::new(on_job);
+        let on_job: Arc<OnJob> = Arc::new(on_job);
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
             let sim = self.clone();

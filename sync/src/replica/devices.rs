@@ -420,7 +420,7 @@ impl Replica {
     }
 
     /// Picks since `since_ms`, oldest first: (shelf, slot, sku, qty, ts_ms, alerted).
-    pub fn picks_since(&self, since_ms: i64) -> Result<Vec<(String, String, String, i64, i64, bool)>> {
+    pub fn picks_since(&self, since_ms: i64) -> Result<Vec<PickRow>> {
         let mut stmt = self.conn.prepare_cached("SELECT shelf, slot, sku, qty, ts_ms, alerted FROM shelf_picks WHERE ts_ms >= ?1 ORDER BY ts_ms")?;
         let rows = stmt.query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -563,6 +563,9 @@ impl Replica {
         Ok(self.conn.prepare_cached("SELECT MAX(changed_ms) FROM promotions")?.query_row([], |r| r.get(0))?)
     }
 }
+
+/// A smart-shelf pick: (shelf, slot, sku, qty, ts_ms, alerted).
+pub type PickRow = (String, String, String, i64, i64, bool);
 
 /// A member as the replica holds them.
 #[derive(Debug, Clone, PartialEq, Eq)]
