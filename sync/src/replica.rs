@@ -110,6 +110,7 @@ pub enum ReplicaError {
 
 type Result<T, E = ReplicaError> = std::result::Result<T, E>;
 
+pub mod analytics;
 pub mod devices;
 
 /// Store settings, fixed at `init` and kept in the replica.
@@ -300,6 +301,10 @@ fn open_connection(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// The migration that creates the analytics projection, which a replica with sales
+/// journaled before it is backfilled from.
+const ANALYTICS_VERSION: usize = 6;
+
 fn migrate(conn: &mut Connection) -> Result<()> {
     let version = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
     if version > MIGRATIONS.len() {
@@ -308,6 +313,10 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
+        if idx + 1 == ANALYTICS_VERSION {
+            // Sales journaled before the analytics projection existed get their rows now.
+            analytics::backfill(&tx)?;
+        }
         tx.pragma_update(None, "user_version", (idx + 1) as i64)?;
         tx.commit()?;
         info!(version = idx + 1, "migrated replica schema");
@@ -714,7 +723,7 @@ impl Replica {
                 entry.hash.as_slice(),
                 entry.signature.as_slice()
             ])?;
-        project(&tx, entry.seq, ts_ms, fact)?;
+        project(&tx, entry.seq, ts_ms, self.settings.utc_offset_min, fact)?;
         also(&tx)?;
         tx.commit()?;
         debug!(seq = entry.seq, kind = fact.kind(), "journaled");
@@ -861,6 +870,7 @@ impl Replica {
         let mut sales: BTreeMap<String, (u64, i64)> = BTreeMap::new();
         let mut refunds: BTreeMap<String, u64> = BTreeMap::new();
         let mut open_shift: Option<String> = None;
+        let mut analytics = analytics::Expected::default();
         self.for_each_entry(1, |entry| {
             report.entries += 1;
             if report.first_bad.is_some() {
@@ -888,6 +898,7 @@ impl Replica {
                 *stored.entry(account.to_string()).or_default() += delta;
             }
             drawer.apply(&fact);
+            analytics.add(self, entry.seq, entry.ts_ms, &fact)?;
             match &fact {
                 Fact::Sale(s) => {
                     sales.insert(s.sale_id.clone(), (entry.seq, s.total));
@@ -940,13 +951,14 @@ impl Replica {
         if indexed != refunds {
             problems.push("the refunds index disagrees with the journal".into());
         }
+        problems.extend(analytics.check(&self.conn)?);
         Ok(report)
     }
 }
 
 /// Updates the projections for one fact, inside the append's transaction; an error here
 /// rolls the whole append back.
-fn project(tx: &Connection, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
+fn project(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fact) -> Result<()> {
     match fact {
         Fact::Sale(sale) => {
             let inserted = tx
@@ -955,6 +967,7 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
             if inserted == 0 {
                 return Err(ReplicaError::DuplicateSale(sale.sale_id.clone()));
             }
+            analytics::project_analytics(tx, seq, ts_ms, utc_offset_min, fact, None)?;
         }
         Fact::Refund(refund) => {
             let sold: Option<i64> = tx.prepare_cached("SELECT seq FROM sales WHERE sale_id = ?1")?.query_row([&refund.sale_id], |r| r.get(0)).optional()?;
@@ -982,6 +995,7 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
                     return Err(ReplicaError::RefundExceedsSale { sale_id: refund.sale_id.clone(), line: line.line_idx + 1 });
                 }
             }
+            analytics::project_analytics(tx, seq, ts_ms, utc_offset_min, fact, Some(&sale))?;
         }
         Fact::GatePassed { gate, scan_id, direction, opened, .. } => {
             let inserted = tx

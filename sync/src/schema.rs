@@ -119,7 +119,52 @@ pub const MIGRATIONS: &[&str] = &[
         changed_ms INTEGER NOT NULL
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 6: the analytics projection (see `opentill_core::analytics`). A replica that already
+    // holds sales is backfilled from its journal right after this runs (`replica::migrate`).
+    ANALYTICS_MIGRATION,
 ];
+
+/// Migration 6: one row per sold line and one negative row per refunded line, one row per
+/// tender, keyed by journal entry and position. `day` (local days since 1970-01-01) and
+/// `hour` are computed with the store's UTC offset when the fact is projected. Each index
+/// covers the columns of one family of reports, in the order they group by, so a report
+/// reads one index in order and never sorts.
+const ANALYTICS_MIGRATION: &str = r#"
+    CREATE TABLE sale_lines (
+        seq INTEGER NOT NULL,
+        pos INTEGER NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+        sale_id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        category TEXT NOT NULL,
+        cashier TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        items INTEGER NOT NULL,
+        tickets INTEGER NOT NULL CHECK (tickets BETWEEN -1 AND 1),
+        gross INTEGER NOT NULL,
+        discount INTEGER NOT NULL,
+        amount INTEGER NOT NULL,
+        PRIMARY KEY (seq, pos)
+    ) STRICT, WITHOUT ROWID;
+    -- By hour, day, week and the basket figures.
+    CREATE INDEX sale_lines_day_hour ON sale_lines(day, hour, tickets, items, qty, amount, discount);
+    CREATE INDEX sale_lines_category ON sale_lines(day, category, tickets, items, qty, amount, discount);
+    CREATE INDEX sale_lines_cashier ON sale_lines(day, cashier, tickets, items, qty, amount, discount);
+    -- Top and slow sellers: read in SKU order, the period filtered inside the index.
+    CREATE INDEX sale_lines_sku ON sale_lines(sku, day, tickets, items, qty, amount, discount);
+    CREATE TABLE sale_tenders (
+        seq INTEGER NOT NULL,
+        pos INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        hour INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        PRIMARY KEY (seq, pos)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX sale_tenders_day ON sale_tenders(day, kind, amount);
+"#;
 
 /// Migration 3, the edge agent's device tables. Device state is not a fact: facts (vend
 /// sales, gate passages) go to the journal; these tables say what the devices are doing.
