@@ -26,7 +26,8 @@ impl Till {
         let replica = self.replica();
         let by_day = |grouping| replica.analytics_by_day(grouping, first, last);
         let (rows, total) = match by {
-            By::Hour | By::Day | By::Week | By::Basket => group_rows(by, by_day(DayGrouping::Hour)?),
+            By::Hour | By::Day | By::Week => group_rows(by, by_day(DayGrouping::Hour)?),
+            By::Basket => (Vec::new(), replica.analytics_total(first, last)?),
             By::Category => group_rows(by, by_day(DayGrouping::Category)?),
             By::Cashier => group_rows(by, by_day(DayGrouping::Cashier)?),
             By::Tender => group_rows(by, by_day(DayGrouping::Tender)?),

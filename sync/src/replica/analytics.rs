@@ -209,6 +209,17 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The period's rows summed (for the basket figures).
+    pub fn analytics_total(&self, from_day: i64, to_day: i64) -> Result<Totals> {
+        // Sums over no rows are NULL: an empty period adds up to zero.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT coalesce(sum(max(tickets, 0)), 0), coalesce(sum(max(-tickets, 0)), 0), coalesce(sum(items), 0), coalesce(sum(qty), 0),
+               coalesce(sum(max(amount, 0)), 0), coalesce(sum(max(-amount, 0)), 0), coalesce(sum(discount), 0)
+             FROM sale_lines WHERE day BETWEEN ?1 AND ?2",
+        )?;
+        Ok(stmt.query_row(params![from_day, to_day], |r| totals_at(r, 0))?)
+    }
+
     /// The period's rows summed per SKU, in SKU order.
     pub fn analytics_by_sku(&self, from_day: i64, to_day: i64) -> Result<Vec<(String, Totals)>> {
         // Without statistics SQLite would take the day index and sort a year of rows by
@@ -237,6 +248,7 @@ impl Replica {
             format!("SELECT day, cashier, {LINE_SUMS} FROM sale_lines WHERE day BETWEEN 0 AND 99999 GROUP BY day, cashier"),
             "SELECT day, kind, sum(amount) FROM sale_tenders WHERE day BETWEEN 0 AND 99999 GROUP BY day, kind".to_string(),
             format!("SELECT sku, {LINE_SUMS} FROM sale_lines INDEXED BY sale_lines_sku WHERE day BETWEEN 0 AND 99999 GROUP BY sku"),
+            format!("SELECT {LINE_SUMS} FROM sale_lines WHERE day BETWEEN 0 AND 99999"),
         ];
         let mut plans = Vec::new();
         for sql in queries {
