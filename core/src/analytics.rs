@@ -231,9 +231,12 @@ pub fn tender_rows(ts_ms: i64, utc_offset_min: i32, fact: &Fact) -> Vec<TenderRo
     tenders.iter().enumerate().map(|(pos, t)| TenderRow { pos, day, hour, kind: t.kind.name().to_string(), amount: sign * t.amount }).collect()
 }
 
+/// Line rows and tender rows, each with the index of the fact it came from.
+pub type FoldedRows = (Vec<(usize, LineRow)>, Vec<(usize, TenderRow)>);
+
 /// Every line and tender row of a journal, in order, as `(fact index, row)`: the
 /// reference the replica's projection is checked against.
-pub fn fold<'a>(facts: impl IntoIterator<Item = (i64, &'a Fact)>, utc_offset_min: i32) -> (Vec<(usize, LineRow)>, Vec<(usize, TenderRow)>) {
+pub fn fold<'a>(facts: impl IntoIterator<Item = (i64, &'a Fact)>, utc_offset_min: i32) -> FoldedRows {
     let mut sales: BTreeMap<&str, &SaleRecord> = BTreeMap::new();
     let mut lines = Vec::new();
     let mut tenders = Vec::new();
