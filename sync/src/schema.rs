@@ -125,10 +125,11 @@ pub const MIGRATIONS: &[&str] = &[
 ];
 
 /// Migration 6: one row per sold line and one negative row per refunded line, one row per
-/// tender, keyed by journal entry and position. `day` (local days since 1970-01-01) and
-/// `hour` are computed with the store's UTC offset when the fact is projected. Each index
-/// covers the columns of one family of reports, in the order they group by, so a report
-/// reads one index in order and never sorts.
+/// tender, keyed by journal entry and position; `day` (local days since 1970-01-01) and
+/// `hour` are computed with the store's UTC offset when the fact is projected. Beside them,
+/// `sale_groups` keeps their sums per local day and hour, category, cashier and tender kind,
+/// updated in the same transaction, so a report over a year reads a few thousand rows.
+/// Top and slow sellers read `sale_lines` through the SKU index, in SKU order.
 const ANALYTICS_MIGRATION: &str = r#"
     CREATE TABLE sale_lines (
         seq INTEGER NOT NULL,
@@ -148,11 +149,6 @@ const ANALYTICS_MIGRATION: &str = r#"
         amount INTEGER NOT NULL,
         PRIMARY KEY (seq, pos)
     ) STRICT, WITHOUT ROWID;
-    -- By hour, day, week and the basket figures.
-    CREATE INDEX sale_lines_day_hour ON sale_lines(day, hour, tickets, items, qty, amount, discount);
-    CREATE INDEX sale_lines_category ON sale_lines(day, category, tickets, items, qty, amount, discount);
-    CREATE INDEX sale_lines_cashier ON sale_lines(day, cashier, tickets, items, qty, amount, discount);
-    -- Top and slow sellers: read in SKU order, the period filtered inside the index.
     CREATE INDEX sale_lines_sku ON sale_lines(sku, day, tickets, items, qty, amount, discount);
     CREATE TABLE sale_tenders (
         seq INTEGER NOT NULL,
@@ -163,7 +159,19 @@ const ANALYTICS_MIGRATION: &str = r#"
         amount INTEGER NOT NULL,
         PRIMARY KEY (seq, pos)
     ) STRICT, WITHOUT ROWID;
-    CREATE INDEX sale_tenders_day ON sale_tenders(day, kind, amount);
+    CREATE TABLE sale_groups (
+        dim TEXT NOT NULL CHECK (dim IN ('hour', 'category', 'cashier', 'tender')),
+        day INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        n_sales INTEGER NOT NULL,
+        n_refunds INTEGER NOT NULL,
+        items INTEGER NOT NULL,
+        qty INTEGER NOT NULL,
+        sales INTEGER NOT NULL,
+        refunds INTEGER NOT NULL,
+        discount INTEGER NOT NULL,
+        PRIMARY KEY (dim, day, key)
+    ) STRICT, WITHOUT ROWID;
 "#;
 
 /// Migration 3, the edge agent's device tables. Device state is not a fact: facts (vend

@@ -1,5 +1,7 @@
-//! The analytics projection (`sale_lines`, `sale_tenders`, migration 6) and the grouped
-//! queries the reports of `opentill_core::analytics` are folded from.
+//! The analytics projection (`sale_lines`, `sale_tenders`, `sale_groups`, migration 6) and
+//! the grouped queries the reports of `opentill_core::analytics` are folded from.
+
+use std::collections::BTreeMap;
 
 use opentill_core::analytics::{CatalogItem, LineRow, TenderRow, Totals, refunded_lines, sold_lines, tender_rows};
 use opentill_core::catalog::Unit;
@@ -14,18 +16,47 @@ use super::{Replica, ReplicaError, Result};
 /// How [`Replica::analytics_by_day`] groups a period's rows within each day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DayGrouping {
-    /// Local hour, as `09`; also what the day, week and basket reports fold.
+    /// Local hour, as `09`; also what the day and week reports fold.
     Hour,
     /// Product category.
     Category,
     /// The sale's cashier (empty when none).
     Cashier,
-    /// Tender kind, from `sale_tenders`.
+    /// Tender kind.
     Tender,
+}
+
+impl DayGrouping {
+    /// Its `dim` in `sale_groups`.
+    fn dim(self) -> &'static str {
+        match self {
+            DayGrouping::Hour => "hour",
+            DayGrouping::Category => "category",
+            DayGrouping::Cashier => "cashier",
+            DayGrouping::Tender => "tender",
+        }
+    }
 }
 
 /// The sums every line query returns, in [`totals_at`]'s order.
 const LINE_SUMS: &str = "sum(max(tickets, 0)), sum(max(-tickets, 0)), sum(items), sum(qty), sum(max(amount, 0)), sum(max(-amount, 0)), sum(discount)";
+
+/// A row of `sale_groups`: dimension, local day, key.
+type GroupKey = (String, i64, String);
+
+/// Adds rows to their groups: each line to its hour, category and cashier, each tender to
+/// its kind.
+fn add_groups(groups: &mut BTreeMap<GroupKey, Totals>, lines: &[LineRow], tenders: &[TenderRow]) {
+    for l in lines {
+        let totals = Totals::of_line(l);
+        for (dim, key) in [("hour", format!("{:02}", l.hour)), ("category", l.category.clone()), ("cashier", l.cashier.clone())] {
+            groups.entry((dim.to_string(), l.day, key)).or_default().add(&totals);
+        }
+    }
+    for t in tenders {
+        groups.entry(("tender".to_string(), t.day, t.kind.clone())).or_default().add(&Totals::of_tender(t));
+    }
+}
 
 fn totals_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Totals> {
     Ok(Totals {
@@ -53,9 +84,21 @@ pub(crate) fn project_analytics(tx: &Connection, seq: u64, ts_ms: i64, utc_offse
     for l in &lines {
         insert.execute(params![seq as i64, l.pos as i64, ts_ms, l.day, l.hour, l.sale_id, l.sku, l.category, l.cashier, l.qty, l.items, l.tickets, l.gross, l.discount, l.amount])?;
     }
+    let tenders = tender_rows(ts_ms, utc_offset_min, fact);
     let mut insert = tx.prepare_cached("INSERT INTO sale_tenders (seq, pos, day, hour, kind, amount) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
-    for t in tender_rows(ts_ms, utc_offset_min, fact) {
+    for t in &tenders {
         insert.execute(params![seq as i64, t.pos as i64, t.day, t.hour, t.kind, t.amount])?;
+    }
+    let mut groups = BTreeMap::new();
+    add_groups(&mut groups, &lines, &tenders);
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO sale_groups (dim, day, key, n_sales, n_refunds, items, qty, sales, refunds, discount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT (dim, day, key) DO UPDATE SET n_sales = n_sales + excluded.n_sales, n_refunds = n_refunds + excluded.n_refunds,
+           items = items + excluded.items, qty = qty + excluded.qty, sales = sales + excluded.sales, refunds = refunds + excluded.refunds,
+           discount = discount + excluded.discount",
+    )?;
+    for ((dim, day, key), t) in &groups {
+        upsert.execute(params![dim, day, key, t.n_sales, t.n_refunds, t.items, t.qty, t.sales, t.refunds, t.discount])?;
     }
     Ok(())
 }
@@ -122,6 +165,7 @@ pub(crate) struct Expected {
     n_lines: u64,
     tenders: Sha256,
     n_tenders: u64,
+    groups: BTreeMap<GroupKey, Totals>,
 }
 
 impl Expected {
@@ -140,10 +184,12 @@ impl Expected {
             line_digest(&mut self.lines, seq, ts_ms, l);
             self.n_lines += 1;
         }
-        for t in tender_rows(ts_ms, offset, fact) {
-            tender_digest(&mut self.tenders, seq, &t);
+        let tenders = tender_rows(ts_ms, offset, fact);
+        for t in &tenders {
+            tender_digest(&mut self.tenders, seq, t);
             self.n_tenders += 1;
         }
+        add_groups(&mut self.groups, &lines, &tenders);
         Ok(())
     }
 
@@ -188,6 +234,11 @@ impl Expected {
         if n != self.n_tenders || stored.finalize() != self.tenders.finalize() {
             problems.push(format!("the tenders projection (sale_tenders, {n} rows) disagrees with the journal ({} tenders)", self.n_tenders));
         }
+        let mut stmt = conn.prepare("SELECT dim, day, key, n_sales, n_refunds, items, qty, sales, refunds, discount FROM sale_groups")?;
+        let stored: BTreeMap<GroupKey, Totals> = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), totals_at(r, 3)?)))?.collect::<rusqlite::Result<_>>()?;
+        if let Some(((dim, day, key), _)) = stored.iter().find(|(k, t)| self.groups.get(*k) != Some(*t)).or_else(|| self.groups.iter().find(|(k, _)| !stored.contains_key(*k))) {
+            problems.push(format!("the report sums (sale_groups) disagree with the journal, first at {dim} `{key}` of day {}", opentill_core::analytics::day_text(*day)));
+        }
         Ok(problems)
     }
 }
@@ -196,16 +247,10 @@ impl Replica {
     /// The period's rows (local days `from_day..=to_day`) summed per day and `grouping`
     /// key, in day order.
     pub fn analytics_by_day(&self, grouping: DayGrouping, from_day: i64, to_day: i64) -> Result<Vec<(i64, String, Totals)>> {
-        let sql = match grouping {
-            DayGrouping::Hour => format!("SELECT day, printf('%02d', hour), {LINE_SUMS} FROM sale_lines WHERE day BETWEEN ?1 AND ?2 GROUP BY day, hour"),
-            DayGrouping::Category => format!("SELECT day, category, {LINE_SUMS} FROM sale_lines WHERE day BETWEEN ?1 AND ?2 GROUP BY day, category"),
-            DayGrouping::Cashier => format!("SELECT day, cashier, {LINE_SUMS} FROM sale_lines WHERE day BETWEEN ?1 AND ?2 GROUP BY day, cashier"),
-            DayGrouping::Tender => "SELECT day, kind, sum(amount > 0), sum(amount < 0), 0, 0, sum(max(amount, 0)), sum(max(-amount, 0)), 0
-                 FROM sale_tenders WHERE day BETWEEN ?1 AND ?2 GROUP BY day, kind"
-                .to_string(),
-        };
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![from_day, to_day], |r| Ok((r.get(0)?, r.get(1)?, totals_at(r, 2)?)))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT day, key, n_sales, n_refunds, items, qty, sales, refunds, discount FROM sale_groups WHERE dim = ?1 AND day BETWEEN ?2 AND ?3 ORDER BY day, key",
+        )?;
+        let rows = stmt.query_map(params![grouping.dim(), from_day, to_day], |r| Ok((r.get(0)?, r.get(1)?, totals_at(r, 2)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -213,9 +258,9 @@ impl Replica {
     pub fn analytics_total(&self, from_day: i64, to_day: i64) -> Result<Totals> {
         // Sums over no rows are NULL: an empty period adds up to zero.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT coalesce(sum(max(tickets, 0)), 0), coalesce(sum(max(-tickets, 0)), 0), coalesce(sum(items), 0), coalesce(sum(qty), 0),
-               coalesce(sum(max(amount, 0)), 0), coalesce(sum(max(-amount, 0)), 0), coalesce(sum(discount), 0)
-             FROM sale_lines WHERE day BETWEEN ?1 AND ?2",
+            "SELECT coalesce(sum(n_sales), 0), coalesce(sum(n_refunds), 0), coalesce(sum(items), 0), coalesce(sum(qty), 0),
+               coalesce(sum(sales), 0), coalesce(sum(refunds), 0), coalesce(sum(discount), 0)
+             FROM sale_groups WHERE dim = 'hour' AND day BETWEEN ?1 AND ?2",
         )?;
         Ok(stmt.query_row(params![from_day, to_day], |r| totals_at(r, 0))?)
     }
@@ -240,15 +285,13 @@ impl Replica {
     }
 
     /// SQLite's plan for each analytics query, for tests and the benchmark: every one
-    /// should read a covering index and use no temporary b-tree.
+    /// should search `sale_groups` by its key or read a covering index in order, and use no
+    /// temporary b-tree.
     pub fn analytics_plans(&self) -> Result<Vec<String>> {
         let queries = [
-            format!("SELECT day, hour, {LINE_SUMS} FROM sale_lines WHERE day BETWEEN 0 AND 99999 GROUP BY day, hour"),
-            format!("SELECT day, category, {LINE_SUMS} FROM sale_lines WHERE day BETWEEN 0 AND 99999 GROUP BY day, category"),
-            format!("SELECT day, cashier, {LINE_SUMS} FROM sale_lines WHERE day BETWEEN 0 AND 99999 GROUP BY day, cashier"),
-            "SELECT day, kind, sum(amount) FROM sale_tenders WHERE day BETWEEN 0 AND 99999 GROUP BY day, kind".to_string(),
+            "SELECT day, key, n_sales FROM sale_groups WHERE dim = 'hour' AND day BETWEEN 0 AND 99999 ORDER BY day, key".to_string(),
+            "SELECT sum(n_sales) FROM sale_groups WHERE dim = 'hour' AND day BETWEEN 0 AND 99999".to_string(),
             format!("SELECT sku, {LINE_SUMS} FROM sale_lines INDEXED BY sale_lines_sku WHERE day BETWEEN 0 AND 99999 GROUP BY sku"),
-            format!("SELECT {LINE_SUMS} FROM sale_lines WHERE day BETWEEN 0 AND 99999"),
         ];
         let mut plans = Vec::new();
         for sql in queries {
