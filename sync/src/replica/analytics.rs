@@ -70,7 +70,8 @@ fn totals_at(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Totals> {
     })
 }
 
-/// Writes a fact's line and tender rows. `sale` is the sale a refund returns.
+/// Writes a fact's line and tender rows and adds them to the report sums. `sale` is the
+/// sale a refund returns.
 pub(crate) fn project_analytics(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fact, sale: Option<&SaleRecord>) -> Result<()> {
     let lines = match (fact, sale) {
         (Fact::Sale(sale), _) => sold_lines(ts_ms, utc_offset_min, sale),
