@@ -301,10 +301,6 @@ fn open_connection(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-/// The migration that creates the analytics projection, which a replica with sales
-/// journaled before it is backfilled from.
-const ANALYTICS_VERSION: usize = 6;
-
 fn migrate(conn: &mut Connection) -> Result<()> {
     let version = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))? as usize;
     if version > MIGRATIONS.len() {
@@ -313,7 +309,7 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
-        if idx + 1 == ANALYTICS_VERSION {
+        if idx + 1 == crate::schema::analytics_version() {
             // Sales journaled before the analytics projection existed get their rows now.
             analytics::backfill(&tx)?;
         }

@@ -124,6 +124,12 @@ pub const MIGRATIONS: &[&str] = &[
     ANALYTICS_MIGRATION,
 ];
 
+/// The schema version that creates the analytics projection: a replica migrating past it
+/// is backfilled from its journal. Found by content, so the migration may be renumbered.
+pub fn analytics_version() -> usize {
+    MIGRATIONS.iter().position(|m| *m == ANALYTICS_MIGRATION).map_or(0, |idx| idx + 1)
+}
+
 /// Migration 6: one row per sold line and one negative row per refunded line, one row per
 /// tender, keyed by journal entry and position; `day` (local days since 1970-01-01) and
 /// `hour` are computed with the store's UTC offset when the fact is projected. Beside them,
