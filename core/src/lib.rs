@@ -1,5 +1,5 @@
 //! OpenTill's domain, pure: money, tax, catalog types, the basket, tenders, refunds,
-//! receipts, shift and sales reports, and the facts the journal records.
+//! receipts, shift and sales reports, sales analytics, and the facts the journal records.
 //!
 //! Nothing here does I/O, reads a clock or draws a random number: callers pass in
 //! timestamps and new ids. That makes every rule here a plain function to test.
@@ -22,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod analytics;
 pub mod basket;
 pub mod catalog;
 pub mod commission;

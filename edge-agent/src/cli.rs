@@ -33,6 +33,29 @@ pub enum Format {
     Json,
 }
 
+/// What `report analytics` groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnalyticsBy {
+    /// Hour of the day.
+    Hour,
+    /// Day.
+    Day,
+    /// ISO week.
+    Week,
+    /// Product category.
+    Category,
+    /// Cashier.
+    Cashier,
+    /// Payment method.
+    Tender,
+    /// Best sellers by net amount.
+    Top,
+    /// Catalog products that sold least or nothing.
+    Slow,
+    /// Average basket value (客单价) and items per basket.
+    Basket,
+}
+
 /// Journal export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
@@ -935,6 +958,27 @@ pub enum ReportCommand {
         /// The day, YYYY-MM-DD.
         #[arg(long)]
         date: String,
+    },
+    /// Sales analytics over local days: by hour, day, ISO week, category, cashier or
+    /// payment method; top and slow sellers; average basket (客单价). Refunds count negative.
+    Analytics {
+        #[command(flatten)]
+        data: DataArg,
+        /// What to group by.
+        #[arg(long, value_enum)]
+        by: AnalyticsBy,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day, inclusive.
+        #[arg(long)]
+        to: Option<String>,
+        /// Top and slow sellers: list at most this many products.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
+        limit: u32,
+        /// CSV (RFC 4180, a header row) instead of a table.
+        #[arg(long)]
+        csv: bool,
     },
     /// Commission per staff member (导购) over a period.
     Commissions {

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{Cli, Command, CouponCommand, MemberCommand, PoCommand, StocktakeCommand, SupplierCommand, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
+use cli::{AnalyticsBy, Cli, Command, CouponCommand, MemberCommand, PoCommand, StocktakeCommand, SupplierCommand, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -577,6 +577,25 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
                 None => till.commission_rules()?,
             };
             println!("{}", serde_json::to_string_pretty(&rules).context("commission rules")?);
+            Ok(())
+        }
+        Command::Report(ReportCommand::Analytics { data, by, from, to, limit, csv }) => {
+            use opentill_core::analytics::{By, report_csv, report_text};
+            let by = match by {
+                AnalyticsBy::Hour => By::Hour,
+                AnalyticsBy::Day => By::Day,
+                AnalyticsBy::Week => By::Week,
+                AnalyticsBy::Category => By::Category,
+                AnalyticsBy::Cashier => By::Cashier,
+                AnalyticsBy::Tender => By::Tender,
+                AnalyticsBy::Top => By::Top,
+                AnalyticsBy::Slow => By::Slow,
+                AnalyticsBy::Basket => By::Basket,
+            };
+            let till = open(&data.data)?;
+            let report = till.analytics(by, from.as_deref(), to.as_deref(), Some(limit as usize))?;
+            let currency = till.replica().settings().currency;
+            print!("{}", if csv { report_csv(&report, currency, lang) } else { report_text(&report, currency, lang) });
             Ok(())
         }
         Command::Report(ReportCommand::Sales { data, from, to, format }) => {

@@ -1,6 +1,6 @@
 //! OpenTill persistence: the node's local replica in SQLite, its signed, hash-chained,
 //! append-only journal, and the projections (catalog lookup and search, stock, cash,
-//! stored value) that keep reads fast.
+//! stored value, sold lines for analytics) that keep reads fast.
 //!
 //! ```
 //! use opentill_core::journal::Fact;
@@ -24,6 +24,7 @@ mod replica;
 pub mod schema;
 pub mod search;
 
+pub use replica::analytics::DayGrouping;
 pub use replica::stock::{PurchaseOrderRow, StocktakeRow, SupplierRow};
 pub use replica::devices::{Alert, DeviceRow, MemberRow, ShelfSlot, Vend, VendState, settle_vend, take_from_slot};
 pub use rusqlite;

@@ -140,6 +140,7 @@ pub enum ReplicaError {
 
 type Result<T, E = ReplicaError> = std::result::Result<T, E>;
 
+pub mod analytics;
 pub mod devices;
 pub mod stock;
 
@@ -339,6 +340,10 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version) {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
+        if idx + 1 == crate::schema::analytics_version() {
+            // Sales journaled before the analytics projection existed get their rows now.
+            analytics::backfill(&tx)?;
+        }
         tx.pragma_update(None, "user_version", (idx + 1) as i64)?;
         tx.commit()?;
         info!(version = idx + 1, "migrated replica schema");
@@ -745,7 +750,7 @@ impl Replica {
                 entry.hash.as_slice(),
                 entry.signature.as_slice()
             ])?;
-        project(&tx, entry.seq, ts_ms, fact)?;
+        project(&tx, entry.seq, ts_ms, self.settings.utc_offset_min, fact)?;
         also(&tx)?;
         tx.commit()?;
         debug!(seq = entry.seq, kind = fact.kind(), "journaled");
@@ -897,6 +902,7 @@ impl Replica {
         // Member → (spend, points), from registration on.
         let mut members: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         let mut open_shift: Option<String> = None;
+        let mut analytics = analytics::Expected::default();
         self.for_each_entry(1, |entry| {
             report.entries += 1;
             if report.first_bad.is_some() {
@@ -948,6 +954,7 @@ impl Replica {
             {
                 m.0 += delta;
             }
+            analytics.add(self, entry.seq, entry.ts_ms, &fact)?;
             match &fact {
                 Fact::Sale(s) => {
                     sales.insert(s.sale_id.clone(), (entry.seq, s.total));
@@ -1019,13 +1026,14 @@ impl Replica {
         if indexed != members {
             problems.push("members' spend or points disagree with the journal".into());
         }
+        problems.extend(analytics.check(&self.conn)?);
         Ok(report)
     }
 }
 
 /// Updates the projections for one fact, inside the append's transaction; an error here
 /// rolls the whole append back.
-fn project(tx: &Connection, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
+fn project(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fact) -> Result<()> {
     match fact {
         Fact::Sale(sale) => {
             let inserted = tx
@@ -1041,6 +1049,7 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
                 )?
                 .execute(params![offer_id, member, pieces])?;
             }
+            analytics::project_analytics(tx, seq, ts_ms, utc_offset_min, fact, None)?;
         }
         Fact::Refund(refund) => {
             let sold: Option<i64> = tx.prepare_cached("SELECT seq FROM sales WHERE sale_id = ?1")?.query_row([&refund.sale_id], |r| r.get(0)).optional()?;
@@ -1068,6 +1077,7 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, fact: &Fact) -> Result<()> {
                     return Err(ReplicaError::RefundExceedsSale { sale_id: refund.sale_id.clone(), line: line.line_idx + 1 });
                 }
             }
+            analytics::project_analytics(tx, seq, ts_ms, utc_offset_min, fact, Some(&sale))?;
         }
         Fact::GatePassed { gate, scan_id, direction, opened, .. } => {
             let inserted = tx

@@ -195,7 +195,66 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE TABLE commission_rules (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL) STRICT;
     "#,
+    // 10: the analytics projection (see `opentill_core::analytics`). A replica that already
+    // holds sales is backfilled from its journal right after this runs (`replica::migrate`).
+    ANALYTICS_MIGRATION,
 ];
+
+/// The schema version that creates the analytics projection: a replica migrating past it
+/// is backfilled from its journal. Found by content, so the migration may be renumbered.
+pub fn analytics_version() -> usize {
+    MIGRATIONS.iter().position(|m| *m == ANALYTICS_MIGRATION).map_or(0, |idx| idx + 1)
+}
+
+/// Migration 10: one row per sold line and one negative row per refunded line, one row per
+/// tender, keyed by journal entry and position; `day` (local days since 1970-01-01) and
+/// `hour` are computed with the store's UTC offset when the fact is projected. Beside them,
+/// `sale_groups` keeps their sums per local day and hour, category, cashier and tender kind,
+/// updated in the same transaction, so a report over a year reads a few thousand rows.
+/// Top and slow sellers read `sale_lines` through the SKU index, in SKU order.
+const ANALYTICS_MIGRATION: &str = r#"
+    CREATE TABLE sale_lines (
+        seq INTEGER NOT NULL,
+        pos INTEGER NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+        sale_id TEXT NOT NULL,
+        sku TEXT NOT NULL,
+        category TEXT NOT NULL,
+        cashier TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        items INTEGER NOT NULL,
+        tickets INTEGER NOT NULL CHECK (tickets BETWEEN -1 AND 1),
+        gross INTEGER NOT NULL,
+        discount INTEGER NOT NULL,
+        amount INTEGER NOT NULL,
+        PRIMARY KEY (seq, pos)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX sale_lines_sku ON sale_lines(sku, day, tickets, items, qty, amount, discount);
+    CREATE TABLE sale_tenders (
+        seq INTEGER NOT NULL,
+        pos INTEGER NOT NULL,
+        day INTEGER NOT NULL,
+        hour INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        PRIMARY KEY (seq, pos)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE sale_groups (
+        dim TEXT NOT NULL CHECK (dim IN ('hour', 'category', 'cashier', 'tender')),
+        day INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        n_sales INTEGER NOT NULL,
+        n_refunds INTEGER NOT NULL,
+        items INTEGER NOT NULL,
+        qty INTEGER NOT NULL,
+        sales INTEGER NOT NULL,
+        refunds INTEGER NOT NULL,
+        discount INTEGER NOT NULL,
+        PRIMARY KEY (dim, day, key)
+    ) STRICT, WITHOUT ROWID;
+"#;
 
 /// Migration 3, the edge agent's device tables. Device state is not a fact: facts (vend
 /// sales, gate passages) go to the journal; these tables say what the devices are doing.

@@ -15,6 +15,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
+use opentill_core::analytics::{By, Report, Row, Totals, report_csv};
 use opentill_core::catalog::Product;
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
@@ -120,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stored-value/top-up", post(top_up))
         .route("/api/reports/sales", get(sales_report))
         .route("/api/reports/commissions", get(commission_report))
+        .route("/api/reports/analytics", get(analytics_report))
         .route("/api/journal/verify", get(verify_journal))
         .route("/api/devices", get(devices::devices))
         .route("/api/devices/metrics", get(devices::metrics))
@@ -136,8 +138,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
 )]
 pub struct ApiDoc;
 
@@ -869,6 +871,92 @@ impl From<SalesReport> for SalesReportDto {
     }
 }
 
+/// One row of an analytics report (or its total). Amounts in minor units; refunds count
+/// negative in `items`, `qty` and `net_minor`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnalyticsRowDto {
+    /// Hour (`09`), date (`2026-11-22`), ISO week (`2026-W48`), category, cashier id
+    /// (empty: no cashier logged in), tender kind (`cash`, `card`, `mobile`, `stored`) or
+    /// SKU; `total` for the total row.
+    pub key: String,
+    /// Top and slow sellers: the product's English name.
+    pub name: Option<String>,
+    /// Top and slow sellers: the product's Chinese name.
+    pub name_zh: Option<String>,
+    /// Top and slow sellers: `each` or `kg`.
+    pub unit: Option<String>,
+    /// Slow sellers: stock on hand (pieces or grams).
+    pub stock: Option<i64>,
+    /// Sales (tickets); for tenders, payments taken.
+    pub n_sales: i64,
+    /// Refunds; for tenders, payments given back.
+    pub n_refunds: i64,
+    /// Items sold minus returned (a weighed line is one item).
+    pub items: i64,
+    /// Pieces or grams sold minus returned.
+    pub qty: i64,
+    /// Amount sold.
+    pub sales_minor: i64,
+    /// Amount refunded.
+    pub refunds_minor: i64,
+    /// Discounts given minus taken back.
+    pub discount_minor: i64,
+    /// Sold minus refunded.
+    pub net_minor: i64,
+    /// 客单价: net per sale, rounded half up.
+    pub average_basket_minor: i64,
+    /// Items per sale, in hundredths.
+    pub items_per_basket_x100: i64,
+}
+
+fn analytics_row(row: Option<&Row>, key: &str, t: &Totals) -> AnalyticsRowDto {
+    AnalyticsRowDto {
+        key: key.to_string(),
+        name: row.filter(|r| r.unit.is_some()).map(|r| r.name.clone()),
+        name_zh: row.filter(|r| r.unit.is_some()).map(|r| r.name_zh.clone()),
+        unit: row.and_then(|r| r.unit).map(|u| u.name().to_string()),
+        stock: row.and_then(|r| r.stock),
+        n_sales: t.n_sales,
+        n_refunds: t.n_refunds,
+        items: t.items,
+        qty: t.qty,
+        sales_minor: t.sales,
+        refunds_minor: t.refunds,
+        discount_minor: t.discount,
+        net_minor: t.net(),
+        average_basket_minor: t.average_basket(),
+        items_per_basket_x100: t.items_per_basket_x100(),
+    }
+}
+
+/// An analytics report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnalyticsDto {
+    /// What it groups by: `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow`, `basket`.
+    pub by: String,
+    /// First day, inclusive.
+    pub from: Option<String>,
+    /// Last day, inclusive.
+    pub to: Option<String>,
+    /// The rows: time order for hour, day and week; largest net first for category,
+    /// cashier, tender and top; fewest items first for slow; none for basket.
+    pub rows: Vec<AnalyticsRowDto>,
+    /// Everything in the period.
+    pub total: AnalyticsRowDto,
+}
+
+impl From<Report> for AnalyticsDto {
+    fn from(r: Report) -> Self {
+        AnalyticsDto {
+            by: r.by.name().to_string(),
+            rows: r.rows.iter().map(|row| analytics_row(Some(row), &row.key, &row.totals)).collect(),
+            total: analytics_row(None, "total", &r.total),
+            from: r.from,
+            to: r.to,
+        }
+    }
+}
+
 /// Journal verification.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerifyDto {
@@ -1367,6 +1455,52 @@ async fn stock(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path
 #[utoipa::path(get, path = "/api/reports/sales", params(PeriodQuery), responses((status = 200, body = SalesReportDto)))]
 async fn sales_report(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Query(q): Query<PeriodQuery>) -> Result<Json<SalesReportDto>, ApiError> {
     run(&state, lang, move |till| Ok(till.sales_report(q.from.as_deref(), q.to.as_deref())?.into())).await.map(Json)
+}
+
+/// Analytics report: what it groups by, the period, and JSON or CSV.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AnalyticsQuery {
+    /// `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow` or `basket` (required).
+    pub by: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last day, inclusive.
+    pub to: Option<String>,
+    /// Top and slow sellers: at most this many (default 20).
+    pub limit: Option<usize>,
+    /// `json` (default) or `csv` (RFC 4180, headers in the `Accept-Language`).
+    pub format: Option<String>,
+}
+
+/// Sales analytics over local days: by hour, day, ISO week, category, cashier or
+/// payment method; top and slow sellers; average basket (客单价). Refunds count negative.
+#[utoipa::path(
+    get,
+    path = "/api/reports/analytics",
+    params(AnalyticsQuery),
+    responses(
+        (status = 200, description = "The report", content((AnalyticsDto = "application/json"), (String = "text/csv"))),
+        (status = 400, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)
+    )
+)]
+async fn analytics_report(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Query(q): Query<AnalyticsQuery>) -> Result<Response, ApiError> {
+    let by_text = q.by.as_deref().unwrap_or("");
+    let by = By::parse(by_text).ok_or_else(|| ApiError::bad_input(format!("by `{by_text}` must be hour, day, week, category, cashier, tender, top, slow or basket")))?;
+    let csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => return Err(ApiError::bad_input(format!("format `{other}` must be json or csv"))),
+    };
+    if q.limit == Some(0) {
+        return Err(ApiError::bad_input("limit must be at least 1".into()));
+    }
+    let (report, currency) = run(&state, lang, move |till| Ok((till.analytics(by, q.from.as_deref(), q.to.as_deref(), q.limit)?, till.replica().settings().currency))).await?;
+    if csv {
+        let body = report_csv(&report, currency, lang);
+        return Ok(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response());
+    }
+    Ok(Json(AnalyticsDto::from(report)).into_response())
 }
 
 /// Verify the journal's chain, signatures and projections.

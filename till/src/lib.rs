@@ -24,6 +24,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod analytics;
 pub mod api;
 pub mod auth;
 pub mod devices;

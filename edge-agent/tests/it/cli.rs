@@ -203,3 +203,32 @@ fn members_promotions_and_coupons_from_the_command_line() {
     assert!(out.status.success() && String::from_utf8_lossy(&out.stderr).contains("coupon not used NEW2: already used up"), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(ok(&["journal", "verify", "--data", &data]).contains("journal OK"));
 }
+
+#[test]
+fn analytics_reports_as_tables_and_csv() {
+    let dir = store();
+    let data = data(&dir);
+    let d = data.as_str();
+    ok(&["shift", "open", "--data", d, "--user", "c01", "--pin", "1234", "--float", "100"]);
+    let out = ok(&["sale", "--data", d, "--scan", "6901234567892", "--qty", "2", "--scan", "6920152400012", "--tender", "cash:20"]);
+    let sale_id = out.lines().last().unwrap().strip_prefix("sale_id: ").unwrap().to_string();
+    ok(&["shift", "close", "--data", d, "--user", "c01", "--pin", "1234", "--counted", "114.90"]);
+    ok(&["sale", "--data", d, "--scan", "2000001000007", "--qty", "0.532", "--tender", "mobile:3.71"]);
+    ok(&["refund", "--data", d, "--sale", &sale_id, "--line", "1", "--qty", "1"]);
+
+    // 14.90 + 3.71 sold, 3.50 back: 15.11 net over two sales.
+    let csv = ok(&["report", "analytics", "--data", d, "--by", "category", "--csv"]);
+    assert_eq!(csv, "Category,Items,Sold,Discounts,Refunded,Net,Share\r\nsnacks,1,7.90,0.00,0.00,7.90,52.3%\r\nproduce,1,3.71,0.00,0.00,3.71,24.6%\r\ndrinks,1,7.00,0.00,3.50,3.50,23.2%\r\nTotal,3,18.61,0.00,3.50,15.11,100.0%\r\n");
+    let basket = ok(&["report", "analytics", "--data", d, "--by", "basket", "--lang", "zh"]);
+    assert!(basket.starts_with("客单价与客单件数  全部日期\n"), "{basket}");
+    assert!(basket.contains("客单价（净额/笔数）     7.56\n") && basket.contains("客单件数（件数/笔数）   1.50\n"), "{basket}");
+    let cashiers = ok(&["report", "analytics", "--data", d, "--by", "cashier"]);
+    assert!(cashiers.contains("\nc01          1        1      2  14.90      3.50  11.40       11.40\n"), "{cashiers}");
+    let slow = ok(&["report", "analytics", "--data", d, "--by", "slow", "--limit", "2", "--csv"]);
+    assert_eq!(slow.lines().count(), 3, "{slow}");
+
+    let out = edge(&["report", "analytics", "--data", d, "--by", "day", "--from", "2026-11-31"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("date `2026-11-31` must be a real date"), "{out:?}");
+    let out = edge(&["report", "analytics", "--data", d, "--by", "month"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("possible values: hour, day, week"), "{out:?}");
+}

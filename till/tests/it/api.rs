@@ -241,3 +241,44 @@ async fn suppliers_orders_stocktakes_and_replenishment_over_http() {
     let (status, suggestions) = call(&app, "GET", "/api/replenishment?days=7", None, "en").await;
     assert_eq!((status, suggestions.as_array().map(Vec::len)), (StatusCode::OK, Some(0)), "nothing sold: nothing to suggest");
 }
+
+#[tokio::test]
+async fn analytics_as_json_and_csv() {
+    let (_dir, till) = store(CashRounding::None);
+    let app = router(AppState::new(till));
+    let (_, doc) = call(&app, "GET", "/api/openapi.json", None, "en").await;
+    let documented = &doc["paths"]["/api/reports/analytics"]["get"]["responses"]["200"]["content"];
+    assert!(documented.get("application/json").is_some() && documented.get("text/csv").is_some(), "{documented}");
+    assert!(doc["components"]["schemas"].get("AnalyticsDto").is_some());
+    for (id, items) in [("a-1", json!([{"barcode": "6901234567892", "qty": 2}, {"barcode": "6907992100012", "qty": 1}])), ("a-2", json!([{"barcode": "6920152400012", "qty": 1}]))] {
+        let sale = json!({"sale_id": id, "items": items, "tenders": [{"kind": "mobile", "amount_minor": if id == "a-1" { 1000 } else { 790 }}]});
+        let (status, body) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "en").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    let (status, report) = call(&app, "GET", "/api/reports/analytics?by=category&from=2026-11-22&to=2026-11-22", None, "en").await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let rows: Vec<(&str, i64, i64)> = report["rows"].as_array().unwrap().iter().map(|r| (r["key"].as_str().unwrap(), r["items"].as_i64().unwrap(), r["net_minor"].as_i64().unwrap())).collect();
+    assert_eq!(rows, [("snacks", 1, 790), ("drinks", 2, 700), ("dairy", 1, 300)]);
+    assert_eq!((report["total"]["n_sales"].as_i64(), report["total"]["average_basket_minor"].as_i64()), (Some(2), Some(895)));
+    let (_, report) = call(&app, "GET", "/api/reports/analytics?by=top&limit=1", None, "en").await;
+    assert_eq!((report["rows"][0]["key"].as_str(), report["rows"][0]["name_zh"].as_str(), report["rows"].as_array().unwrap().len()), (Some("SNK-1"), Some("乐事黄瓜味薯片 70g"), 1));
+
+    let request = Request::builder().uri("/api/reports/analytics?by=tender&format=csv").header("accept-language", "zh-CN").body(Body::empty()).unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert_eq!(csv, "支付方式,收款笔数,退款笔数,收款,退款,净额,占比\r\n扫码支付,2,0,17.90,0.00,17.90,100.0%\r\n合计,2,0,17.90,0.00,17.90,100.0%\r\n");
+
+    for (uri, status, kind) in [
+        ("/api/reports/analytics?by=month", StatusCode::BAD_REQUEST, "bad_input"),
+        ("/api/reports/analytics?by=day&format=xml", StatusCode::BAD_REQUEST, "bad_input"),
+        ("/api/reports/analytics?by=day&from=2026-11-31", StatusCode::UNPROCESSABLE_ENTITY, "bad_input"),
+        ("/api/reports/analytics?by=day&from=2026-11-23&to=2026-11-22", StatusCode::UNPROCESSABLE_ENTITY, "bad_input"),
+        ("/api/reports/analytics", StatusCode::BAD_REQUEST, "bad_input"),
+    ] {
+        let (got, body) = call(&app, "GET", uri, None, "en").await;
+        assert_eq!((got, body["kind"].as_str()), (status, Some(kind)), "{uri}: {body}");
+    }
+}

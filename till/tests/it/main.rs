@@ -1,6 +1,7 @@
 //! Till integration tests: a real replica in a temporary directory, a fixed clock.
 #![allow(missing_docs)]
 
+mod analytics;
 mod api;
 mod flows;
 mod members;

@@ -362,6 +362,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sales analytics over local days: by hour, day, ISO week, category, cashier or
+         *     payment method; top and slow sellers; average basket (客单价). Refunds count negative.
+         */
+        get: operations["analytics_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/reports/commissions": {
         parameters: {
             query?: never;
@@ -781,6 +801,95 @@ export interface components {
              * @description Raised at (unix ms).
              */
             ts_ms: number;
+        };
+        /** @description An analytics report. */
+        AnalyticsDto: {
+            /** @description What it groups by: `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow`, `basket`. */
+            by: string;
+            /** @description First day, inclusive. */
+            from?: string | null;
+            /**
+             * @description The rows: time order for hour, day and week; largest net first for category,
+             *     cashier, tender and top; fewest items first for slow; none for basket.
+             */
+            rows: components["schemas"]["AnalyticsRowDto"][];
+            /** @description Last day, inclusive. */
+            to?: string | null;
+            /** @description Everything in the period. */
+            total: components["schemas"]["AnalyticsRowDto"];
+        };
+        /**
+         * @description One row of an analytics report (or its total). Amounts in minor units; refunds count
+         *     negative in `items`, `qty` and `net_minor`.
+         */
+        AnalyticsRowDto: {
+            /**
+             * Format: int64
+             * @description 客单价: net per sale, rounded half up.
+             */
+            average_basket_minor: number;
+            /**
+             * Format: int64
+             * @description Discounts given minus taken back.
+             */
+            discount_minor: number;
+            /**
+             * Format: int64
+             * @description Items sold minus returned (a weighed line is one item).
+             */
+            items: number;
+            /**
+             * Format: int64
+             * @description Items per sale, in hundredths.
+             */
+            items_per_basket_x100: number;
+            /**
+             * @description Hour (`09`), date (`2026-11-22`), ISO week (`2026-W48`), category, cashier id
+             *     (empty: no cashier logged in), tender kind (`cash`, `card`, `mobile`, `stored`) or
+             *     SKU; `total` for the total row.
+             */
+            key: string;
+            /**
+             * Format: int64
+             * @description Refunds; for tenders, payments given back.
+             */
+            n_refunds: number;
+            /**
+             * Format: int64
+             * @description Sales (tickets); for tenders, payments taken.
+             */
+            n_sales: number;
+            /** @description Top and slow sellers: the product's English name. */
+            name?: string | null;
+            /** @description Top and slow sellers: the product's Chinese name. */
+            name_zh?: string | null;
+            /**
+             * Format: int64
+             * @description Sold minus refunded.
+             */
+            net_minor: number;
+            /**
+             * Format: int64
+             * @description Pieces or grams sold minus returned.
+             */
+            qty: number;
+            /**
+             * Format: int64
+             * @description Amount refunded.
+             */
+            refunds_minor: number;
+            /**
+             * Format: int64
+             * @description Amount sold.
+             */
+            sales_minor: number;
+            /**
+             * Format: int64
+             * @description Slow sellers: stock on hand (pieces or grams).
+             */
+            stock?: number | null;
+            /** @description Top and slow sellers: `each` or `kg`. */
+            unit?: string | null;
         };
         /** @description An error response body. */
         ApiErrorBody: {
@@ -2463,6 +2572,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SuggestionDto"][];
+                };
+            };
+        };
+    };
+    analytics_report: {
+        parameters: {
+            query?: {
+                /** @description `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow` or `basket` (required). */
+                by?: string | null;
+                /** @description First day, `YYYY-MM-DD`. */
+                from?: string | null;
+                /** @description Last day, inclusive. */
+                to?: string | null;
+                /** @description Top and slow sellers: at most this many (default 20). */
+                limit?: number | null;
+                /** @description `json` (default) or `csv` (RFC 4180, headers in the `Accept-Language`). */
+                format?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsDto"];
+                    "text/csv": string;
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
         };

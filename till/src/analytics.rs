@@ -1,0 +1,38 @@
+//! Sales analytics for one store: the reports of `opentill_core::analytics`, read from the
+//! replica's sold-lines projection (`sale_lines`, `sale_tenders`) rather than by folding
+//! the journal, so a year of sales answers in well under a second.
+
+use opentill_core::analytics::{By, Report, group_rows, parse_day, product_rows};
+use opentill_sync::DayGrouping;
+
+use crate::{Till, TillError};
+
+/// Top and slow sellers list at most this many products unless asked for another number.
+pub const DEFAULT_LIMIT: usize = 20;
+
+impl Till {
+    /// The `by` report over the local days `from..=to` (`YYYY-MM-DD`, both optional).
+    /// `limit` applies to top and slow sellers ([`DEFAULT_LIMIT`] when `None`).
+    pub fn analytics(&self, by: By, from: Option<&str>, to: Option<&str>, limit: Option<usize>) -> Result<Report, TillError> {
+        let parse = |d: &str| parse_day(d).ok_or_else(|| TillError::BadInput(format!("date `{d}` must be a real date written YYYY-MM-DD")));
+        let from_day = from.map(parse).transpose()?;
+        let to_day = to.map(parse).transpose()?;
+        if let (Some(f), Some(t)) = (from_day, to_day)
+            && f > t
+        {
+            return Err(TillError::BadInput("--from is after --to".into()));
+        }
+        let (first, last) = (from_day.unwrap_or(i64::MIN), to_day.unwrap_or(i64::MAX));
+        let replica = self.replica();
+        let by_day = |grouping| replica.analytics_by_day(grouping, first, last);
+        let (rows, total) = match by {
+            By::Hour | By::Day | By::Week => group_rows(by, by_day(DayGrouping::Hour)?),
+            By::Basket => (Vec::new(), replica.analytics_total(first, last)?),
+            By::Category => group_rows(by, by_day(DayGrouping::Category)?),
+            By::Cashier => group_rows(by, by_day(DayGrouping::Cashier)?),
+            By::Tender => group_rows(by, by_day(DayGrouping::Tender)?),
+            By::Top | By::Slow => product_rows(by, replica.analytics_by_sku(first, last)?, &replica.catalog_items()?, limit.unwrap_or(DEFAULT_LIMIT)),
+        };
+        Ok(Report { by, from: from.map(str::to_string), to: to.map(str::to_string), rows, total })
+    }
+}
