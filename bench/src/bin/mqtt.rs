@@ -110,7 +110,15 @@ async fn load(port: u16, devices: usize, rate: f64, secs: f64, announce: bool, w
             let mut options = MqttOptions::new(format!("bench-{shelf}"), "127.0.0.1", port);
             options.set_keep_alive(Duration::from_secs(60)).set_inflight(50);
             let (client, mut eventloop) = AsyncClient::new(options, 64);
-            let poller = tokio::spawn(async move { while eventloop.poll().await.is_ok() {} });
+            // Like a real device, a shelf whose connection the broker drops (rumqttd aborts
+            // a few under a thousand simultaneous connects) connects again and carries on.
+            let poller = tokio::spawn(async move {
+                loop {
+                    if eventloop.poll().await.is_err() {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
+                }
+            });
             let prefix = format!("opentill/v1/{STORE}");
             if announce {
                 let state = format!(r#"{{"id":"{shelf}-on","ts":{},"online":true,"kind":"shelf"}}"#, now_ms());
