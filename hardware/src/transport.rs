@@ -138,29 +138,20 @@ pub fn send(address: &PrinterAddress, job: &[u8], timeout: Duration) -> Result<P
             file.flush().map_err(io)?;
             Ok(Printed { state_after: None })
         }
-        PrinterAddress::Serial { path, baud } => {
-            let io = |source| PrintError::Io { address: path.display().to_string(), source };
-            let mut port = open_serial(path, *baud, timeout)?;
-            let before = read_state(&mut port).map_err(io)?;
-            if !before.can_print() {
-                return Err(PrintError::NotReady(before));
-            }
-            port.write_all(job).map_err(io)?;
-            port.flush().map_err(io)?;
-            let after = read_state(&mut port).map_err(io)?;
-            Ok(Printed { state_after: Some(after) })
-        }
-        PrinterAddress::Tcp(addr) => {
-            let io = |source| PrintError::Io { address: addr.clone(), source };
-            let mut stream = connect(addr, timeout)?;
-            let before = read_state(&mut stream).map_err(io)?;
-            if !before.can_print() {
-                return Err(PrintError::NotReady(before));
-            }
-            stream.write_all(job).map_err(io)?;
-            stream.flush().map_err(io)?;
-            let after = read_state(&mut stream).map_err(io)?;
-            Ok(Printed { state_after: Some(after) })
-        }
+        PrinterAddress::Serial { path, baud } => print_checked(&mut open_serial(path, *baud, timeout)?, job, &path.display().to_string()),
+        PrinterAddress::Tcp(addr) => print_checked(&mut connect(addr, timeout)?, job, addr),
     }
+}
+
+/// Asks the printer's state, sends the job only if it can print, and reads the state after.
+fn print_checked(printer: &mut (impl Read + Write), job: &[u8], address: &str) -> Result<Printed, PrintError> {
+    let io = |source| PrintError::Io { address: address.to_string(), source };
+    let before = read_state(printer).map_err(io)?;
+    if !before.can_print() {
+        return Err(PrintError::NotReady(before));
+    }
+    printer.write_all(job).map_err(io)?;
+    printer.flush().map_err(io)?;
+    let after = read_state(printer).map_err(io)?;
+    Ok(Printed { state_after: Some(after) })
 }

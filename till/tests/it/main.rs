@@ -41,6 +41,16 @@ pub fn store(rounding: CashRounding) -> (tempfile::TempDir, Till) {
     (dir, till)
 }
 
+/// A scan of `qty` (pieces, or kg for weighed products).
+pub fn scan_qty(code: &str, qty: &str) -> opentill_till::ScanInput {
+    opentill_till::ScanInput { code: code.into(), qty: Some(qty.into()) }
+}
+
+/// Cash, in minor units.
+pub fn cash_minor(minor: i64) -> opentill_core::tender::Tender {
+    opentill_core::tender::Tender { kind: opentill_core::tender::TenderKind::Cash, amount: minor, reference: None }
+}
+
 pub fn jiao() -> CashRounding {
     CashRounding::ToJiao(RoundingMode::Down)
 }

@@ -4,20 +4,12 @@
 use opentill_core::i18n::Lang;
 use opentill_core::rounding::CashRounding;
 use opentill_core::tender::{Tender, TenderKind};
-use opentill_till::{ScanInput, Shopper, Till};
+use opentill_till::{Shopper, Till};
 
-use crate::store;
+use crate::{cash_minor as cash, scan_qty as scan, store};
 
 const DRINK: &str = "6901234567892"; // DRK-1, 3.50
 const CHIPS: &str = "6920152400012"; // SNK-1, 7.90
-
-fn scan(code: &str, qty: &str) -> ScanInput {
-    ScanInput { code: code.into(), qty: Some(qty.into()) }
-}
-
-fn cash(minor: i64) -> Tender {
-    Tender { kind: TenderKind::Cash, amount: minor, reference: None }
-}
 
 fn member(key: &str) -> Shopper {
     Shopper { member: Some(key.into()), ..Shopper::default() }
