@@ -1029,6 +1029,10 @@ pub struct ServeArgs {
     /// or `off`.
     #[arg(long, default_value = "embedded:1883", env = "OPENTILL_MQTT")]
     pub mqtt: String,
+    /// The till's receipt printer: tcp:HOST[:PORT], serial:PATH[:BAUD] or file:PATH. Every
+    /// sale recorded through the API prints there; without, receipts show on screen.
+    #[arg(long, env = "OPENTILL_PRINTER")]
+    pub printer: Option<String>,
     /// For `mqtts://`: the PEM file of the certificate authorities that signed the
     /// broker's certificate (default: the system's bundle).
     #[arg(long, env = "OPENTILL_MQTT_CA")]

@@ -950,7 +950,7 @@ fn run_print(cmd: PrintCommand, lang: Lang) -> Outcome {
                     println!("{}", lang.pick("文件或设备打印机不回报状态", "a file or device printer reports no status"));
                     Ok(())
                 }
-                Err(e) => Err(TillError::BadInput(print::failure_text(&e, lang)).into()),
+                Err(e) => Err(TillError::BadInput(opentill_till::printing::failure_text(&e, lang)).into()),
             }
         }
     }
@@ -1120,7 +1120,12 @@ fn serve(args: cli::ServeArgs, lang: Lang) -> Outcome {
         let listener = tokio::net::TcpListener::bind(&args.listen).await.with_context(|| format!("{} {}", lang.pick("无法监听", "cannot listen on"), args.listen))?;
         let addr = listener.local_addr().context("local address")?;
         println!("{} http://{addr}/api/openapi.json", lang.pick("本地 API 已启动：", "local API listening:"));
-        let state = opentill_till::api::AppState::new(till);
+        let mut state = opentill_till::api::AppState::new(till);
+        if let Some(text) = &args.printer {
+            let address = print::printer(text)?;
+            println!("{} {address}", lang.pick("小票打印机：", "receipt printer:"));
+            state = state.with_printer(address);
+        }
         let shrink_window = std::time::Duration::from_secs(args.shrink_window_secs.max(1));
         match mqtt::parse_mode(&args.mqtt).map_err(anyhow::Error::msg)? {
             mqtt::MqttMode::Off => {}

@@ -57,6 +57,17 @@ impl PrinterAddress {
     }
 }
 
+impl std::fmt::Display for PrinterAddress {
+    /// The address as [`PrinterAddress::parse`] reads it back.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PrinterAddress::Tcp(addr) => write!(f, "tcp:{addr}"),
+            PrinterAddress::File(path) => write!(f, "file:{}", path.display()),
+            PrinterAddress::Serial { path, baud } => write!(f, "serial:{}:{baud}", path.display()),
+        }
+    }
+}
+
 /// Why a job did not print.
 #[derive(Debug, thiserror::Error)]
 pub enum PrintError {

@@ -63,12 +63,19 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Router, shutdown: imp
 pub struct AppState {
     till: Arc<Mutex<Till>>,
     stats: Arc<DeviceStats>,
+    printer: Option<opentill_hardware::transport::PrinterAddress>,
 }
 
 impl AppState {
     /// Wraps a till.
     pub fn new(till: Till) -> AppState {
-        AppState { till: Arc::new(Mutex::new(till)), stats: Arc::default() }
+        AppState { till: Arc::new(Mutex::new(till)), stats: Arc::default(), printer: None }
+    }
+
+    /// Prints every new sale's receipt on this printer (`serve --printer`).
+    pub fn with_printer(mut self, printer: opentill_hardware::transport::PrinterAddress) -> AppState {
+        self.printer = Some(printer);
+        self
     }
 
     /// The till, shared with the device bridge.
@@ -95,6 +102,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sales", post(create_sale))
         .route("/api/basket/price", post(price_basket))
         .route("/api/sales/{sale_id}", get(get_sale))
+        .route("/api/sales/{sale_id}/print", post(print_sale))
+        .route("/api/printer", get(printer_status))
         .route("/api/refunds", post(create_refund))
         .route("/api/suspended", get(list_suspended).post(suspend_sale))
         .route("/api/suspended/{basket_id}/resume", post(resume_suspended))
@@ -138,8 +147,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
 )]
 pub struct ApiDoc;
 
@@ -350,6 +359,39 @@ pub struct PriceRequest {
     pub coupons: Vec<String>,
 }
 
+/// What became of a receipt sent to the till's printer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrintDto {
+    /// It printed.
+    pub printed: bool,
+    /// Why not (it stays queued), or a warning after printing (paper nearly out), in the
+    /// request's language.
+    pub message: Option<String>,
+}
+
+fn print_dto(outcome: std::result::Result<Option<opentill_hardware::receipt_printer::PrinterState>, String>, lang: Lang) -> PrintDto {
+    use opentill_hardware::receipt_printer::PrinterState;
+    match outcome {
+        Ok(after) => PrintDto { printed: true, message: after.filter(|s| *s != PrinterState::Ready).map(|s| lang.pick(s.message().0, s.message().1).to_string()) },
+        Err(why) => PrintDto { printed: false, message: Some(why) },
+    }
+}
+
+/// The till's printer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrinterDto {
+    /// Whether `serve` was given one (`--printer`); without, receipts are shown on screen.
+    pub configured: bool,
+    /// Its address.
+    pub address: Option<String>,
+    /// Ready to print.
+    pub ready: bool,
+    /// Its state in the request's language.
+    pub message: String,
+    /// Receipts waiting to be printed.
+    pub pending: usize,
+}
+
 /// A promotion or coupon a sale used.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OfferDto {
@@ -516,6 +558,9 @@ pub struct SaleDto {
     pub served_by: Option<String>,
     /// Coupons presented and not used, and why (only in the answer that recorded the sale).
     pub refused_coupons: Vec<RefusedCouponDto>,
+    /// The receipt on the till's printer, when it has one (only in the answer that recorded
+    /// or reprinted the sale).
+    pub printed: Option<PrintDto>,
     /// The receipt as text.
     pub receipt_text: String,
 }
@@ -527,6 +572,7 @@ fn sale_dto(sale: SaleRecord, ts_ms: i64, new: bool, receipt_text: String) -> Sa
         member: sale.member.clone(),
         points_earned: sale.points_earned,
         served_by: sale.served_by.clone(),
+        printed: None,
         refused_coupons: Vec::new(),
         sale_id: sale.sale_id,
         ts_ms,
@@ -1139,12 +1185,19 @@ async fn create_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang
     let tenders = parse_tenders(req.tenders)?;
     let scans = scan_inputs(req.items);
     let shopper = crate::Shopper { member: req.member, coupons: req.coupons, served_by: req.served_by };
+    let printer = state.printer.clone();
     run(&state, lang, move |till| {
         let (done, pricing) = till.sell_to(req.sale_id.as_deref(), &scans, &tenders, None, &shopper)?;
         let text = till.sale_receipt(&done, lang);
         let currency = done.sale.currency;
+        // A new sale's receipt goes to the till's printer; one that cannot print stays queued.
+        let printed = match (&printer, done.new) {
+            (Some(address), true) => Some(print_dto(till.queue_and_print("sale", &done.sale.sale_id, Some(address), lang)?, lang)),
+            _ => None,
+        };
         let mut dto = sale_dto(done.sale, done.ts_ms, done.new, text);
         dto.refused_coupons = refused_dtos(pricing.as_ref(), currency, lang);
+        dto.printed = printed;
         Ok(dto)
     })
     .await
@@ -1257,6 +1310,41 @@ async fn get_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, P
         let done = crate::SaleDone { sale, ts_ms, seq: 0, new: false };
         let text = till.sale_receipt(&done, lang);
         Ok(sale_dto(done.sale, ts_ms, false, text))
+    })
+    .await
+    .map(Json)
+}
+
+/// Print a sale's receipt again on the till's printer (queued first: one that cannot print
+/// waits). 409 `no_printer` when `serve` has no printer.
+#[utoipa::path(post, path = "/api/sales/{sale_id}/print", params(("sale_id" = String, Path, description = "Sale id")), responses((status = 200, body = PrintDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+async fn print_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(sale_id): Path<String>) -> Result<Json<PrintDto>, ApiError> {
+    let Some(printer) = state.printer.clone() else {
+        return Err(ApiError { status: StatusCode::CONFLICT, body: ApiErrorBody { kind: "no_printer".into(), message: lang.pick("本机未连接打印机（serve --printer）", "this till has no printer (serve --printer)").into() } });
+    };
+    run(&state, lang, move |till| {
+        till.sale(&sale_id)?;
+        Ok(print_dto(till.queue_and_print("sale", &sale_id, Some(&printer), lang)?, lang))
+    })
+    .await
+    .map(Json)
+}
+
+/// The till's printer and its state, asked now.
+#[utoipa::path(get, path = "/api/printer", responses((status = 200, body = PrinterDto)))]
+async fn printer_status(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<PrinterDto>, ApiError> {
+    let printer = state.printer.clone();
+    run(&state, lang, move |till| {
+        let pending = till.replica().pending_prints()?.len();
+        let Some(address) = printer else {
+            return Ok(PrinterDto { configured: false, address: None, ready: false, message: lang.pick("屏幕显示", "on screen").into(), pending });
+        };
+        let (ready, message) = match opentill_hardware::transport::printer_state(&address, crate::printing::PRINTER_TIMEOUT) {
+            Ok(Some(s)) => (s.can_print(), lang.pick(s.message().0, s.message().1).to_string()),
+            Ok(None) => (true, lang.pick("打印到文件", "printing to a file").to_string()),
+            Err(e) => (false, crate::printing::failure_text(&e, lang)),
+        };
+        Ok(PrinterDto { configured: true, address: Some(address.to_string()), ready, message, pending })
     })
     .await
     .map(Json)

@@ -32,6 +32,7 @@ pub mod error;
 pub mod import;
 pub mod members;
 pub mod pricing;
+pub mod printing;
 pub mod stock;
 pub mod vending;
 

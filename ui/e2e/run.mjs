@@ -14,7 +14,7 @@
 // the recorded sales and refund.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -65,9 +65,17 @@ async function startStore() {
   const printerPort = await freePort();
   const printed = join(dir, 'printed');
   const printer = spawn(sim, ['printer', '--listen', `127.0.0.1:${printerPort}`, '--out', printed], { stdio: 'ignore' });
+  const readPrinted = async (n) => {
+    for (let i = 0; !existsSync(join(printed, `receipt-${n}.qr`)); i++) {
+      if (i > 200) throw new Error(`the simulated printer got no receipt ${n}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    return { text: readFileSync(join(printed, `receipt-${n}.txt`), 'utf8'), qr: readFileSync(join(printed, `receipt-${n}.qr`), 'utf8') };
+  };
   const port = await freePort();
   const mqttPort = await freePort();
-  const child = spawn(edge, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--mqtt', `embedded:127.0.0.1:${mqttPort}`, '--ui', join(ui, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(edge, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--mqtt', `embedded:127.0.0.1:${mqttPort}`, '--printer', `tcp:127.0.0.1:${printerPort}`, '--ui', join(ui, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -89,15 +97,12 @@ async function startStore() {
     api: async (path) => (await fetch(base + path, { headers: { 'accept-language': 'en' } })).json(),
     /** Prints a sale's receipt on the simulated printer and reads back what it printed. */
     printReceipt: async (saleId, lang) => {
+      const n = existsSync(printed) ? readdirSync(printed).filter((f) => f.endsWith('.qr')).length : 0;
       execFileSync(edge, ['print', 'receipt', '--data', data, '--sale', saleId, '--printer', `tcp:127.0.0.1:${printerPort}`, '--lang', lang], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const file = join(printed, 'receipt-1.txt');
-      for (let i = 0; !existsSync(join(printed, 'receipt-1.qr')); i++) {
-        if (i > 200) throw new Error('the simulated printer got no job');
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await new Promise((r) => setTimeout(r, 100));
-      return { text: readFileSync(file, 'utf8'), qr: readFileSync(join(printed, 'receipt-1.qr'), 'utf8') };
+      return readPrinted(n + 1);
     },
+    /** The `n`th receipt the simulated printer printed, waiting for it. */
+    printed: (n) => readPrinted(n),
     stop: () => {
       printer.kill('SIGTERM');
       child.kill('SIGTERM');
@@ -277,15 +282,26 @@ async function flow(browser, locale) {
     const balance = await store.api('/api/stored-value/13800138000');
     assert.equal(balance.balance_minor, 9500);
 
-    // The same receipt printed on the (simulated) ESC/POS printer reads back exactly.
+    // The till printed the receipt itself on its (simulated) ESC/POS printer, and the
+    // status bar says the printer is ready.
+    const auto = await store.printed(1);
+    assert.equal(auto.text.trimEnd(), receiptText.trimEnd(), 'the till printed the receipt on screen');
+    assert.equal(auto.qr, saleId);
+    await expectText(page, '[data-testid=status-printer]', locale === 'en' ? 'Printer: printer ready' : '打印机: 打印机就绪');
+    // Reprinted from the command line, it reads back exactly the same.
     const paper = await store.printReceipt(saleId, locale === 'en' ? 'en' : 'zh');
     assert.equal(paper.text.trimEnd(), receiptText.trimEnd(), 'printed receipt = receipt on screen');
     assert.equal(paper.qr, saleId, 'the receipt QR code carries the sale id');
 
-    // Reprint the last receipt.
+    // Reprint the last receipt, on the till's printer.
     await page.click('[data-testid=last-receipt]');
     await page.getByTestId('receipt').waitFor();
     assert.equal(await page.textContent('[data-testid=receipt-text]'), receiptText);
+    await page.click('[data-testid=print]');
+    await page.waitForSelector('.notice');
+    assert.equal((await store.printed(3)).text.trimEnd(), receiptText.trimEnd(), 'the reprint is the same receipt');
+    await page.click('.dialog:has(.notice) button.primary');
+    await page.getByTestId('receipt').waitFor();
 
     // An unknown code (scanned while the receipt is still up, which puts it away): a plain
     // message saying what to do; nothing added.

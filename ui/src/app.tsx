@@ -3,7 +3,7 @@
 // localStorage; PINs are kept in memory only.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, type Category, type Client, type Product, type Sale, type SalesReport, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
+import { ApiError, type Category, type Client, type PrinterInfo, type Product, type Sale, type SalesReport, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
 import { addLabel, addProduct, addTender, currentQuote, itemCount, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
 import { categoryName, formatMoney, parseKg, parseMoney, translate, type Locale, type MessageKey } from './i18n';
 import { listenForScans } from './wedge';
@@ -66,6 +66,7 @@ export function App({ client }: { client: Client }) {
   const [outbox, setOutboxState] = useState<Draft[]>(read('opentill.outbox', []));
   const setOutbox = (o: Draft[]) => (write('opentill.outbox', o), setOutboxState(o));
   const [online, setOnline] = useState<boolean | null>(null);
+  const [printer, setPrinter] = useState<PrinterInfo | null>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [receipt, setReceipt] = useState<{ sale: Sale; fresh: boolean } | null>(null);
@@ -100,6 +101,7 @@ export function App({ client }: { client: Client }) {
         await client.health();
         if (stopped) return;
         setOnline(true);
+        client.printer().then((p) => !stopped && setPrinter(p), () => {});
         const waiting: Draft[] = read('opentill.outbox', []);
         for (const d of waiting) {
           try {
@@ -251,14 +253,15 @@ export function App({ client }: { client: Client }) {
   };
   return (
     <div class="app">
-      <StatusBar t={t} online={online} pending={outbox.length} session={session} shift={shift ?? null} locale={locale}
+      <StatusBar t={t} online={online} printer={printer} pending={outbox.length} session={session} shift={shift ?? null} locale={locale}
         onLocale={() => setLocale(locale === 'en' ? 'zh-CN' : 'en')} onLogout={session ? logout : undefined} />
       <main class="main" ref={mainRef}>{body}</main>
       {weighing && <WeighDialog t={t} product={weighing.product} locale={locale} onCancel={() => setWeighing(null)} onWeight={(grams) => {
         setDraft(addProduct(currentDraft.current, weighing.product, weighing.barcode, grams));
         setWeighing(null);
       }} />}
-      {receipt && <ReceiptDialog t={t} money={money} sale={receipt.sale} fresh={receipt.fresh} onClose={() => setReceipt(null)} />}
+      {receipt && <ReceiptDialog t={t} money={money} sale={receipt.sale} fresh={receipt.fresh} onClose={() => setReceipt(null)}
+        onPrint={printer?.configured ? () => attempt(() => client.printSale(receipt.sale.sale_id)).then((r) => r && setNotice(r.printed ? t('receipt.printed') : r.message ?? '')) : undefined} />}
       {problem && <ProblemDialog t={t} problem={problem} onClose={() => setProblem(null)} />}
       {notice && <Dialog onClose={() => setNotice(null)}><p class="notice">{notice}</p><button class="btn primary wide" onClick={() => setNotice(null)}>{t('common.ok')}</button></Dialog>}
     </div>
@@ -269,7 +272,7 @@ type T = (key: MessageKey, params?: Record<string, string | number>) => string;
 type Money = (minor: number) => string;
 type Attempt = <R>(op: () => Promise<R>) => Promise<R | undefined>;
 
-function StatusBar(p: { t: T; online: boolean | null; pending: number; session: Session | null; shift: ShiftReport | null; locale: Locale; onLocale: () => void; onLogout?: () => void }) {
+function StatusBar(p: { t: T; online: boolean | null; printer: PrinterInfo | null; pending: number; session: Session | null; shift: ShiftReport | null; locale: Locale; onLocale: () => void; onLogout?: () => void }) {
   const { t } = p;
   return (
     <header class="status" data-testid="status">
@@ -277,7 +280,9 @@ function StatusBar(p: { t: T; online: boolean | null; pending: number; session: 
       <span class={'pill ' + (p.online === false ? 'bad' : p.online ? 'good' : '')} data-testid="status-online">
         <span class="dot" />{p.online === false ? t('status.offline') : t('status.online')}
       </span>
-      <span class="pill">{t('status.printer')}: {t('status.printer.none')}</span>
+      <span class={'pill ' + (p.printer?.configured ? (p.printer.ready ? 'good' : 'bad') : '')} data-testid="status-printer">
+        {t('status.printer')}: {p.printer?.configured ? p.printer.message : t('status.printer.none')}
+      </span>
       <span class={'pill ' + (p.pending ? 'warn' : '')} data-testid="status-pending">{t('status.pending')}: {p.pending}</span>
       <span class="grow" />
       {p.session && <span class="pill">{t('status.user')}: {p.session.user_id}</span>}
@@ -849,14 +854,15 @@ function Dialog({ children, onClose }: { children: ComponentChildren; onClose: (
   return <div class="overlay"><div class="dialog" role="dialog">{children}</div></div>;
 }
 
-function ReceiptDialog({ t, money, sale, fresh, onClose }: { t: T; money: Money; sale: Sale; fresh: boolean; onClose: () => void }) {
+function ReceiptDialog({ t, money, sale, fresh, onClose, onPrint }: { t: T; money: Money; sale: Sale; fresh: boolean; onClose: () => void; onPrint?: () => void }) {
   return (
     <Dialog onClose={onClose}>
       <div data-testid="receipt">
         {fresh && sale.change_minor > 0 && <div class="change-due"><small>{t('receipt.change')}</small><strong data-testid="change-due">{money(sale.change_minor)}</strong></div>}
+        {sale.printed && !sale.printed.printed && <div class="print-problem" data-testid="print-problem">{t('receipt.notPrinted')}: {sale.printed.message}</div>}
         <ReceiptText text={sale.receipt_text} testid="receipt-text" />
         <div class="row">
-          <button class="btn" onClick={() => window.print()}>{t('receipt.print')}</button>
+          <button class="btn" onClick={onPrint ?? (() => window.print())} data-testid="print">{t('receipt.print')}</button>
           <button class="btn primary grow" onClick={onClose} data-testid="receipt-close">{fresh ? t('receipt.next') : t('receipt.close')}</button>
         </div>
       </div>

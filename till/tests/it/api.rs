@@ -282,3 +282,40 @@ async fn analytics_as_json_and_csv() {
         assert_eq!((got, body["kind"].as_str()), (status, Some(kind)), "{uri}: {body}");
     }
 }
+
+#[tokio::test]
+async fn printing_from_the_api_prints_queues_and_says_when_there_is_no_printer() {
+    use opentill_hardware::receipt_printer::PrinterState;
+    let (_dir, till) = store(CashRounding::None);
+    let sale = json!({"sale_id": "p-1", "items": [{"barcode": "6901234567892"}], "tenders": [{"kind": "cash", "amount_minor": 350}]});
+    // No printer: receipts are on screen, and asking to print says why not.
+    let app = router(AppState::new(till));
+    let (_, body) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "en").await;
+    assert!(body["printed"].is_null(), "{body}");
+    let (status, body) = call(&app, "POST", "/api/sales/p-1/print", Some("{}"), "zh-CN").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::CONFLICT, Some("no_printer")), "{body}");
+    let (_, printer) = call(&app, "GET", "/api/printer", None, "en").await;
+    assert_eq!((printer["configured"].as_bool(), printer["message"].as_str()), (Some(false), Some("on screen")));
+
+    // A simulated network printer: a new sale prints; out of paper, the reprint waits in the queue.
+    let (_dir, till) = store(CashRounding::None);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = opentill_hardware::transport::PrinterAddress::parse(&format!("tcp:{}", listener.local_addr().unwrap())).unwrap();
+    let sim = opentill_hardware::sim::PrinterSim::new(None);
+    let serving = sim.clone();
+    std::thread::spawn(move || serving.serve(listener, |_, _| {}));
+    let app = router(AppState::new(till).with_printer(address));
+    let (_, body) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "en").await;
+    assert_eq!(body["printed"]["printed"].as_bool(), Some(true), "{body}");
+    assert_eq!(sim.jobs().len(), 1);
+    assert!(sim.jobs()[0].text().contains("Coca-Cola 330ml"));
+    sim.set_state(PrinterState::PaperOut);
+    let (_, printer) = call(&app, "GET", "/api/printer", None, "zh-CN").await;
+    assert_eq!((printer["ready"].as_bool(), printer["message"].as_str()), (Some(false), Some("打印机缺纸")));
+    let (status, body) = call(&app, "POST", "/api/sales/p-1/print", Some("{}"), "en").await;
+    assert_eq!((status, body["printed"].as_bool(), body["message"].as_str()), (StatusCode::OK, Some(false), Some("printer out of paper")));
+    let (_, printer) = call(&app, "GET", "/api/printer", None, "en").await;
+    assert_eq!(printer["pending"].as_u64(), Some(1), "the reprint waits in the queue");
+    let (status, _) = call(&app, "POST", "/api/sales/nope/print", Some("{}"), "en").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

@@ -22,6 +22,8 @@ export type SalesReport = S['SalesReportDto'];
 export type Quote = S['QuoteDto'];
 export type MemberInfo = S['MemberDto'];
 export type NetworkScan = S['NetworkScan'];
+export type PrinterInfo = S['PrinterDto'];
+export type PrintOutcome = S['PrintDto'];
 export type PriceRequest = S['PriceRequest'];
 
 export interface TransportRequest {
@@ -99,6 +101,8 @@ export class Client {
   }
 
   health() { return this.call<Health>('GET', '/api/health'); }
+  printer() { return this.call<PrinterInfo>('GET', '/api/printer'); }
+  printSale(id: string) { return this.call<PrintOutcome>('POST', `/api/sales/${encodeURIComponent(id)}/print`, {}); }
   /** Codes read by networked scanners (all, or one lane's), as they are read. */
   onNetworkScan(onScan: (scan: NetworkScan) => void, scanner?: string | null): () => void {
     if (!this.transport.listen) return () => {};

@@ -259,6 +259,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/printer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The till's printer and its state, asked now. */
+        get: operations["printer_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products": {
         parameters: {
             query?: never;
@@ -444,6 +461,26 @@ export interface paths {
         get: operations["get_sale"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sales/{sale_id}/print": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Print a sale's receipt again on the till's printer (queued first: one that cannot print
+         *     waits). 409 `no_printer` when `serve` has no printer.
+         */
+        post: operations["print_sale"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1230,6 +1267,29 @@ export interface components {
             /** @description The member buying, if any. */
             member?: string | null;
         };
+        /** @description What became of a receipt sent to the till's printer. */
+        PrintDto: {
+            /**
+             * @description Why not (it stays queued), or a warning after printing (paper nearly out), in the
+             *     request's language.
+             */
+            message?: string | null;
+            /** @description It printed. */
+            printed: boolean;
+        };
+        /** @description The till's printer. */
+        PrinterDto: {
+            /** @description Its address. */
+            address?: string | null;
+            /** @description Whether `serve` was given one (`--printer`); without, receipts are shown on screen. */
+            configured: boolean;
+            /** @description Its state in the request's language. */
+            message: string;
+            /** @description Receipts waiting to be printed. */
+            pending: number;
+            /** @description Ready to print. */
+            ready: boolean;
+        };
         /** @description A product. */
         ProductDto: {
             /** @description Barcodes. */
@@ -1460,6 +1520,7 @@ export interface components {
              * @description Points the member earned.
              */
             points_earned: number;
+            printed?: null | components["schemas"]["PrintDto"];
             /**
              * Format: int64
              * @description Of the discounts, what promotions and coupons took off.
@@ -2357,6 +2418,25 @@ export interface operations {
             };
         };
     };
+    printer_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrinterDto"];
+                };
+            };
+        };
+    };
     search_products: {
         parameters: {
             query: {
@@ -2740,6 +2820,44 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    print_sale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sale id */
+                sale_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrintDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

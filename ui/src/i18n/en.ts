@@ -77,6 +77,8 @@ export const en = {
   'receipt.title': 'Receipt',
   'receipt.change': 'Change due',
   'receipt.print': 'Print',
+  'receipt.printed': 'Receipt printed',
+  'receipt.notPrinted': 'Receipt not printed, kept in the queue',
   'receipt.next': 'Next customer',
   'receipt.close': 'Close',
   'return.title': 'Return',

@@ -79,6 +79,8 @@ export const zhCN: Record<MessageKey, string> = {
   'receipt.title': '小票',
   'receipt.change': '应找零',
   'receipt.print': '打印',
+  'receipt.printed': '小票已打印',
+  'receipt.notPrinted': '小票未打印，已排队',
   'receipt.next': '下一位顾客',
   'receipt.close': '关闭',
   'return.title': '退货',
