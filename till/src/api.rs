@@ -125,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stocktakes/{stocktake_id}/counts", post(stock::count))
         .route("/api/stocktakes/{stocktake_id}/post", post(stock::post_stocktake))
         .route("/api/replenishment", get(stock::replenishment))
+        .route("/api/passes/check", post(check_pass))
         .route("/api/members", post(register_member))
         .route("/api/members/{key}", get(get_member))
         .route("/api/stored-value/top-up", post(top_up))
@@ -147,8 +148,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
 )]
 pub struct ApiDoc;
 
@@ -1505,6 +1506,35 @@ async fn commission_report(State(state): State<AppState>, AcceptLang(lang): Acce
     })
     .await
     .map(Json)
+}
+
+/// A member pass (the QR code on the member's phone) to check.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PassCheckRequest {
+    /// The pass as scanned (`OTP1.…`).
+    pub token: String,
+}
+
+/// A valid member pass.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PassDto {
+    /// The member's account (stored value, and the member when registered under it).
+    pub account: String,
+    /// The pass.
+    pub pass_id: String,
+    /// Valid until (unix ms).
+    pub expires_ms: i64,
+}
+
+/// Check a member pass offline (signature, expiry, revocation) and say whose it is. A pass
+/// that fails is refused with its reason (`bad_pass`, `pass_expired`, `pass_revoked`).
+#[utoipa::path(post, path = "/api/passes/check", request_body = PassCheckRequest, responses((status = 200, body = PassDto), (status = 422, body = ApiErrorBody)))]
+async fn check_pass(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<PassCheckRequest>) -> Result<Json<PassDto>, ApiError> {
+    let checked = run(&state, lang, move |till| till.check_pass(req.token.trim())).await?;
+    match checked {
+        Ok(pass) => Ok(Json(PassDto { account: pass.account, pass_id: pass.pass_id, expires_ms: pass.expires_ms })),
+        Err(denial) => Err(ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, body: ApiErrorBody { kind: denial.code().into(), message: denial.message(lang).into() } }),
+    }
 }
 
 /// A stored-value account's balance.

@@ -61,6 +61,7 @@ async function startStore() {
   run('import', 'users', join(repo, 'fixtures/cashiers.csv'));
   run('stored-value', 'top-up', '--account', '13800138000', '--amount', '100', '--tender', 'card');
   run('member', 'register', '--phone', '13800138000', '--name', 'Wang Fang', '--birthday', '03-08');
+  const pass = run('pass', 'issue', '--account', '13800138000').trim();
   // A simulated ESC/POS network printer that decodes each job back to text.
   const printerPort = await freePort();
   const printed = join(dir, 'printed');
@@ -88,6 +89,8 @@ async function startStore() {
     base,
     dir,
     cli: run,
+    /** The member's pass, as the QR code in their app carries it. */
+    pass,
     /** A networked scanner on the store's MQTT broker: announces itself, then reads `code`. */
     networkScan: (scanner, id, code) => {
       const pub = (topic, body, retain) => execFileSync('mosquitto_pub', ['-p', String(mqttPort), '-q', '1', ...(retain ? ['-r'] : []), '-t', `opentill/v1/SH001/${topic}`, '-m', JSON.stringify({ ...body, ts: Date.now() })]);
@@ -229,7 +232,12 @@ async function flow(browser, locale) {
     // A member: the card (or member QR) scanned into the open member box.
     await page.click('[data-testid=member-btn]');
     await page.getByTestId('member-dialog').waitFor();
-    await scan(page, '13800138000');
+    // A forged pass is refused with the reason; the member's own pass (their app's QR) is checked offline.
+    await scan(page, 'OTP1.13800138000.x.9999999999999.00');
+    await page.getByTestId('problem').waitFor();
+    assert.match(await page.textContent('[data-testid=problem]'), locale === 'en' ? /pass/i : /会员码/);
+    await page.click('[data-testid=problem] button');
+    await scan(page, store.pass);
     await page.getByTestId('member').waitFor();
     await expectText(page, '[data-testid=member-tier]', locale === 'en' ? 'Member' : '普通会员');
     assert.equal(await page.locator('[data-testid=line]').count(), 4, 'the member scan added no item');

@@ -496,7 +496,9 @@ function MemberDialog({ t, client, scanInto, onCancel, onMember, fail }: { t: T;
     try {
       // A stored-value account, and the member registered under the same number if any
       // (tier and points; the till service prices the sale for them).
-      const [b, m] = await Promise.all([client.storedValue(id.trim()), client.member(id.trim()).catch(() => null)]);
+      // A member pass (the QR code in the member's app) is checked offline and names the account.
+      const key = id.trim().startsWith('OTP1.') ? (await client.checkPass(id.trim())).account : id.trim();
+      const [b, m] = await Promise.all([client.storedValue(key), client.member(key).catch(() => null)]);
       onMember({ account: b.account, balance_minor: b.balance_minor, tier_name: m?.tier_name ?? null, points: m?.points ?? null });
     } catch (err) {
       fail(err);

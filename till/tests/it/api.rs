@@ -319,3 +319,19 @@ async fn printing_from_the_api_prints_queues_and_says_when_there_is_no_printer()
     let (status, _) = call(&app, "POST", "/api/sales/nope/print", Some("{}"), "en").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_member_pass_is_checked_offline_and_names_its_account() {
+    let (_dir, mut till) = store(CashRounding::None);
+    let (pass, token) = till.issue_pass("13800138000", 86_400_000).unwrap();
+    let (revoked, revoked_token) = till.issue_pass("13800138000", 86_400_000).unwrap();
+    till.revoke_pass(&revoked.pass_id).unwrap();
+    let app = router(AppState::new(till));
+    let (status, body) = call(&app, "POST", "/api/passes/check", Some(&json!({"token": token}).to_string()), "en").await;
+    assert_eq!((status, body["account"].as_str(), body["pass_id"].as_str()), (StatusCode::OK, Some("13800138000"), Some(pass.pass_id.as_str())), "{body}");
+    let forged = token.replace("13800138000", "13900139000");
+    for (token, kind, says) in [(forged.as_str(), "bad_pass", "会员码无效"), (revoked_token.as_str(), "pass_revoked", "会员码已停用"), ("hello", "bad_pass", "会员码无效")] {
+        let (status, body) = call(&app, "POST", "/api/passes/check", Some(&json!({"token": token}).to_string()), "zh-CN").await;
+        assert_eq!((status, body["kind"].as_str(), body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(kind), Some(says)), "{token}");
+    }
+}

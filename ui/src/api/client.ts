@@ -138,6 +138,7 @@ export class Client {
     return this.call<ShiftReport>('POST', '/api/shifts/close', { user_id, pin, counted_minor });
   }
   noSale(user_id: string, pin: string, reason: string) { return this.call<null>('POST', '/api/no-sale', { user_id, pin, reason }); }
+  checkPass(token: string) { return this.call<S['PassDto']>('POST', '/api/passes/check', { token }); }
   member(key: string) { return this.call<MemberInfo>('GET', `/api/members/${encodeURIComponent(key)}`); }
   storedValue(account: string) { return this.call<Balance>('GET', `/api/stored-value/${encodeURIComponent(account)}`); }
   salesReport() { return this.call<SalesReport>('GET', '/api/reports/sales'); }

@@ -259,6 +259,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/passes/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a member pass offline (signature, expiry, revocation) and say whose it is. A pass
+         *     that fails is refused with its reason (`bad_pass`, `pass_expired`, `pass_revoked`).
+         */
+        post: operations["check_pass"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/printer": {
         parameters: {
             query?: never;
@@ -1232,6 +1252,23 @@ export interface components {
             supplier_id: string;
             /** @description The manager. */
             user_id: string;
+        };
+        /** @description A member pass (the QR code on the member's phone) to check. */
+        PassCheckRequest: {
+            /** @description The pass as scanned (`OTP1.…`). */
+            token: string;
+        };
+        /** @description A valid member pass. */
+        PassDto: {
+            /** @description The member's account (stored value, and the member when registered under it). */
+            account: string;
+            /**
+             * Format: int64
+             * @description Valid until (unix ms).
+             */
+            expires_ms: number;
+            /** @description The pass. */
+            pass_id: string;
         };
         /** @description One line of a purchase order. */
         PoLineDto: {
@@ -2409,6 +2446,37 @@ export interface operations {
                 content?: never;
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    check_pass: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PassCheckRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PassDto"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
