@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sales", post(create_sale))
         .route("/api/basket/price", post(price_basket))
         .route("/api/sales/{sale_id}", get(get_sale))
+        .route("/api/sales/void", post(void_sale))
         .route("/api/sales/{sale_id}/print", post(print_sale))
         .route("/api/printer", get(printer_status))
         .route("/api/refunds", post(create_refund))
@@ -148,8 +149,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
 )]
 pub struct ApiDoc;
 
@@ -345,6 +346,74 @@ pub struct SaleRequest {
     /// The staff member who served the customer (导购), credited with the commission.
     #[serde(default)]
     pub served_by: Option<String>,
+    /// Prices and discounts changed by hand, lines numbered as the quote and the receipt
+    /// number them (from 1); they need `authorized_by`.
+    #[serde(default)]
+    pub overrides: Vec<OverrideDto>,
+    /// A discount on the whole sale; needs `authorized_by`.
+    #[serde(default)]
+    pub basket_discount: Option<DiscountDto>,
+    /// The supervisor or manager who allows the overrides, with their PIN.
+    #[serde(default)]
+    pub authorized_by: Option<AuthorizationDto>,
+}
+
+/// A sale in progress abandoned: its lines are journaled for loss prevention.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VoidRequest {
+    /// The sale's id as the till made it.
+    pub sale_id: String,
+    /// Its items.
+    pub items: Vec<ItemDto>,
+    /// Why.
+    pub reason: String,
+    /// The supervisor who allows it.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
+/// A line's price or discount changed by hand (a manager override).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OverrideDto {
+    /// Line number, from 1.
+    pub line: usize,
+    /// New unit price (per piece, or per kg).
+    #[serde(default)]
+    pub price_minor: Option<i64>,
+    /// A discount on the line.
+    #[serde(default)]
+    pub discount: Option<DiscountDto>,
+}
+
+/// A discount: a percentage in basis points (1000 = 10 % off) or an amount.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DiscountDto {
+    /// Basis points off.
+    #[serde(default)]
+    pub percent_bp: Option<u32>,
+    /// Minor units off.
+    #[serde(default)]
+    pub amount_minor: Option<i64>,
+}
+
+impl DiscountDto {
+    fn to_core(&self) -> Result<opentill_core::basket::Discount, ApiError> {
+        match (self.percent_bp, self.amount_minor) {
+            (Some(bp), None) => Ok(opentill_core::basket::Discount::Percent(bp)),
+            (None, Some(minor)) => Ok(opentill_core::basket::Discount::Amount(minor)),
+            _ => Err(ApiError::bad_input("a discount is either percent_bp or amount_minor".into())),
+        }
+    }
+}
+
+/// Someone who authorises an action with their PIN.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AuthorizationDto {
+    /// User id.
+    pub user_id: String,
+    /// PIN.
+    pub pin: String,
 }
 
 /// A basket to price without selling it: what the customer would pay.
@@ -1187,8 +1256,26 @@ async fn create_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang
     let scans = scan_inputs(req.items);
     let shopper = crate::Shopper { member: req.member, coupons: req.coupons, served_by: req.served_by };
     let printer = state.printer.clone();
+    let mut adjust = crate::Adjustments::default();
+    for o in &req.overrides {
+        let line = o.line.checked_sub(1).ok_or_else(|| ApiError::bad_input("override lines are numbered from 1".into()))?;
+        if let Some(price) = o.price_minor {
+            adjust.prices.push((line, price));
+        }
+        if let Some(d) = &o.discount {
+            adjust.discounts.push((line, d.to_core()?));
+        }
+    }
+    adjust.basket = req.basket_discount.as_ref().map(DiscountDto::to_core).transpose()?;
+    let authorized_by = req.authorized_by;
     run(&state, lang, move |till| {
-        let (done, pricing) = till.sell_to(req.sale_id.as_deref(), &scans, &tenders, None, &shopper)?;
+        if let Some(a) = &authorized_by
+            && !adjust.is_empty()
+        {
+            // The permission each change needs is checked on the basket; here, who it is.
+            adjust.by = Some(till.login(&a.user_id, &a.pin)?);
+        }
+        let (done, pricing) = till.sell_adjusted(req.sale_id.as_deref(), &scans, &adjust, &tenders, None, &shopper)?;
         let text = till.sale_receipt(&done, lang);
         let currency = done.sale.currency;
         // A new sale's receipt goes to the till's printer; one that cannot print stays queued.
@@ -1314,6 +1401,23 @@ async fn get_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, P
     })
     .await
     .map(Json)
+}
+
+/// Void a whole sale in progress (journaled with its lines); a supervisor authorises it.
+#[utoipa::path(post, path = "/api/sales/void", request_body = VoidRequest, responses((status = 204), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn void_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<VoidRequest>) -> Result<StatusCode, ApiError> {
+    let scans = scan_inputs(req.items);
+    run(&state, lang, move |till| {
+        let actor = till.authorize(&req.user_id, &req.pin, Permission::VoidSale, "void a sale")?;
+        if req.reason.trim().is_empty() {
+            return Err(TillError::BadInput("say why the sale is voided".into()));
+        }
+        let mut basket = till.new_basket();
+        till.ring_up(&mut basket, &scans)?;
+        till.void_basket(&basket, &req.sale_id, &actor, req.reason.trim())
+    })
+    .await
+    .map(|()| StatusCode::NO_CONTENT)
 }
 
 /// Print a sale's receipt again on the till's printer (queued first: one that cannot print

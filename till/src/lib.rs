@@ -81,6 +81,47 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }
 
+/// Prices and discounts changed by hand on a sale, and who allowed them. Lines are the
+/// basket's, counted from 0 (the API and receipts number them from 1).
+#[derive(Debug, Clone, Default)]
+pub struct Adjustments {
+    /// The supervisor or manager who allowed them.
+    pub by: Option<Actor>,
+    /// New unit prices.
+    pub prices: Vec<(usize, i64)>,
+    /// Line discounts.
+    pub discounts: Vec<(usize, opentill_core::basket::Discount)>,
+    /// A discount on the whole sale.
+    pub basket: Option<opentill_core::basket::Discount>,
+}
+
+impl Adjustments {
+    /// Whether nothing is changed.
+    pub fn is_empty(&self) -> bool {
+        self.prices.is_empty() && self.discounts.is_empty() && self.basket.is_none()
+    }
+
+    /// Applies them to a basket, all or nothing.
+    pub fn apply(&self, basket: &mut Basket) -> Result<()> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let Some(by) = &self.by else { return Err(TillError::BadInput("prices and discounts changed by hand need a supervisor's id and PIN".into())) };
+        let mut next = basket.clone();
+        for &(line, price) in &self.prices {
+            next.override_price(line, price, by)?;
+        }
+        for &(line, discount) in &self.discounts {
+            next.discount_line(line, discount, by)?;
+        }
+        if let Some(discount) = self.basket {
+            next.discount_basket(discount, by)?;
+        }
+        *basket = next;
+        Ok(())
+    }
+}
+
 /// One scanned code and an optional quantity as typed: pieces (`3`) or kilograms (`0.532`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScanInput {
@@ -306,6 +347,13 @@ impl Till {
     /// Also returns the pricing (refused coupons and why), `None` for a replay.
     #[instrument(skip_all, fields(n_scans = scans.len(), n_tenders = tenders.len(), n_coupons = shopper.coupons.len()))]
     pub fn sell_to(&mut self, sale_id: Option<&str>, scans: &[ScanInput], tenders: &[Tender], cashier: Option<&Actor>, shopper: &Shopper) -> Result<(SaleDone, Option<opentill_core::promo::Pricing>)> {
+        self.sell_adjusted(sale_id, scans, &Adjustments::default(), tenders, cashier, shopper)
+    }
+
+    /// [`Till::sell_to`] with prices and discounts changed by hand, which the actor of
+    /// `adjust` must be allowed ([`Permission::PriceOverride`], [`Permission::ManualDiscount`]).
+    /// Lines changed by hand take no promotion.
+    pub fn sell_adjusted(&mut self, sale_id: Option<&str>, scans: &[ScanInput], adjust: &Adjustments, tenders: &[Tender], cashier: Option<&Actor>, shopper: &Shopper) -> Result<(SaleDone, Option<opentill_core::promo::Pricing>)> {
         if let Some(id) = sale_id {
             validate_id(id, "sale id")?;
             if let Some((ts_ms, sale)) = self.replica.sale(id)? {
@@ -320,6 +368,7 @@ impl Till {
         }
         let mut basket = self.new_basket();
         self.ring_up(&mut basket, scans)?;
+        adjust.apply(&mut basket)?;
         let pricing = self.price(&mut basket, shopper)?;
         if let Some(staff) = &shopper.served_by
             && self.replica.user(staff)?.is_none()

@@ -335,3 +335,42 @@ async fn a_member_pass_is_checked_offline_and_names_its_account() {
         assert_eq!((status, body["kind"].as_str(), body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(kind), Some(says)), "{token}");
     }
 }
+
+#[tokio::test]
+async fn manager_overrides_need_a_supervisor_and_skip_promotions() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.put_promotion(r#"{"id": "COLA-HALF", "kind": {"PercentOff": {"scope": {"Skus": ["DRK-1"]}, "percent_bp": 5000}}, "window": {"from_ms": 0, "to_ms": 4102444800000}, "exclusive": false, "stack_group": null, "priority": 0, "members_only": false}"#).unwrap();
+    let app = router(AppState::new(till));
+    let items = json!([{"barcode": "6901234567892", "qty": 2}, {"barcode": "6920152400012"}]);
+    let sale = |overrides: Value, by: Value| json!({"items": items, "tenders": [{"kind": "cash", "amount_minor": 2000}], "overrides": overrides, "authorized_by": by}).to_string();
+    // A cashier may not; no one at all may not; a wrong PIN is refused.
+    for (by, status, kind) in [(json!({"user_id": "c01", "pin": "1234"}), StatusCode::FORBIDDEN, "forbidden"), (Value::Null, StatusCode::UNPROCESSABLE_ENTITY, "bad_input"), (json!({"user_id": "s01", "pin": "0000"}), StatusCode::UNAUTHORIZED, "auth_failed")] {
+        let (got, body) = call(&app, "POST", "/api/sales", Some(&sale(json!([{"line": 2, "price_minor": 500}]), by)), "en").await;
+        assert_eq!((got, body["kind"].as_str()), (status, Some(kind)), "{body}");
+    }
+    // A supervisor: the chips at 5.00 and 10 % off the colas by hand; the colas then take no
+    // promotion (a line changed by hand is left as it is), so 6.30 + 5.00.
+    let overrides = json!([{"line": 2, "price_minor": 500}, {"line": 1, "discount": {"percent_bp": 1000}}]);
+    let (status, body) = call(&app, "POST", "/api/sales", Some(&sale(overrides, json!({"user_id": "s01", "pin": "9001"}))), "en").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["total_minor"].as_i64(), body["promo_saving_minor"].as_i64()), (Some(1130), Some(0)), "{body}");
+    assert!(body["receipt_text"].as_str().unwrap().contains("Price override 7.90 -> 5.00"), "{}", body["receipt_text"]);
+    // Without overrides the promotion applies: 3.50 + 7.90.
+    let (_, plain) = call(&app, "POST", "/api/sales", Some(&json!({"items": items, "tenders": [{"kind": "cash", "amount_minor": 2000}]}).to_string()), "en").await;
+    assert_eq!(plain["total_minor"].as_i64(), Some(1140));
+}
+
+#[tokio::test]
+async fn a_supervisor_voids_a_sale_in_progress_and_the_journal_keeps_its_lines() {
+    let (_dir, till) = store(CashRounding::None);
+    let app = router(AppState::new(till));
+    let void = |user: &str, pin: &str, reason: &str| json!({"sale_id": "v-1", "items": [{"barcode": "6901234567892", "qty": 3}], "reason": reason, "user_id": user, "pin": pin}).to_string();
+    let (status, body) = call(&app, "POST", "/api/sales/void", Some(&void("c01", "1234", "customer left")), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
+    let (status, body) = call(&app, "POST", "/api/sales/void", Some(&void("s01", "9001", " ")), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_input")), "{body}");
+    let (status, _) = call(&app, "POST", "/api/sales/void", Some(&void("s01", "9001", "customer left")), "en").await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
+    assert_eq!(verify["entries"].as_u64(), Some(1), "{verify}");
+}
