@@ -470,6 +470,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sales/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Void a whole sale in progress (journaled with its lines); a supervisor authorises it. */
+        post: operations["void_sale"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sales/{sale_id}": {
         parameters: {
             query?: never;
@@ -955,6 +972,13 @@ export interface components {
             /** @description Human-readable message in the requested language. */
             message: string;
         };
+        /** @description Someone who authorises an action with their PIN. */
+        AuthorizationDto: {
+            /** @description PIN. */
+            pin: string;
+            /** @description User id. */
+            user_id: string;
+        };
         /** @description A stored-value balance. */
         BalanceDto: {
             /** @description Account. */
@@ -1094,6 +1118,19 @@ export interface components {
             rejected: {
                 [key: string]: number;
             };
+        };
+        /** @description A discount: a percentage in basis points (1000 = 10 % off) or an amount. */
+        DiscountDto: {
+            /**
+             * Format: int64
+             * @description Minor units off.
+             */
+            amount_minor?: number | null;
+            /**
+             * Format: int32
+             * @description Basis points off.
+             */
+            percent_bp?: number | null;
         };
         /** @description People through the gates in one local hour. */
         FootfallHourDto: {
@@ -1252,6 +1289,17 @@ export interface components {
             supplier_id: string;
             /** @description The manager. */
             user_id: string;
+        };
+        /** @description A line's price or discount changed by hand (a manager override). */
+        OverrideDto: {
+            discount?: null | components["schemas"]["DiscountDto"];
+            /** @description Line number, from 1. */
+            line: number;
+            /**
+             * Format: int64
+             * @description New unit price (per piece, or per kg).
+             */
+            price_minor?: number | null;
         };
         /** @description A member pass (the QR code on the member's phone) to check. */
         PassCheckRequest: {
@@ -1639,6 +1687,8 @@ export interface components {
         };
         /** @description A sale to record. */
         SaleRequest: {
+            authorized_by?: null | components["schemas"]["AuthorizationDto"];
+            basket_discount?: null | components["schemas"]["DiscountDto"];
             /**
              * @description Coupon ids presented, in order. A coupon that cannot be used is listed in the
              *     answer's `refused_coupons`; the sale goes through without it.
@@ -1648,6 +1698,11 @@ export interface components {
             items: components["schemas"]["ItemDto"][];
             /** @description The member buying, if they identified themselves (member prices, per-member coupon limits). */
             member?: string | null;
+            /**
+             * @description Prices and discounts changed by hand, lines numbered as the quote and the receipt
+             *     number them (from 1); they need `authorized_by`.
+             */
+            overrides?: components["schemas"]["OverrideDto"][];
             /** @description Idempotency key: resending with the same id returns the first result. */
             sale_id?: string | null;
             /** @description The staff member who served the customer (导购), credited with the commission. */
@@ -2041,6 +2096,19 @@ export interface components {
             ok: boolean;
             /** @description Projections that disagree with the journal. */
             projection_problems: string[];
+        };
+        /** @description A sale in progress abandoned: its lines are journaled for loss prevention. */
+        VoidRequest: {
+            /** @description Its items. */
+            items: components["schemas"]["ItemDto"][];
+            /** @description Their PIN. */
+            pin: string;
+            /** @description Why. */
+            reason: string;
+            /** @description The sale's id as the till made it. */
+            sale_id: string;
+            /** @description The supervisor who allows it. */
+            user_id: string;
         };
     };
     responses: never;
@@ -2850,6 +2918,51 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    void_sale: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VoidRequest"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
