@@ -362,7 +362,22 @@ async function flow(browser, locale) {
     await page.click('[data-testid=problem] button');
     await expectText(page, '[data-testid=status-pending]', locale === 'en' ? 'Pending: 0' : '待发送: 0');
     assert.equal(await page.locator('[data-testid=line]').count(), 1, 'the refused sale is back on screen');
+    // Clearing a sale with lines voids it: a supervisor's PIN, and the journal keeps it.
     await page.click('[data-testid=clear]');
+    await page.getByTestId('void').waitFor();
+    await page.fill('[data-testid=void] input[name=supervisor]', 'c01');
+    await page.fill('[data-testid=void] input[name=supervisor-pin]', '1234');
+    await shot(page, `void-${tag}`);
+    await page.click('[data-testid=void] button.danger');
+    await page.getByTestId('problem').waitFor();
+    await page.click('[data-testid=problem] button');
+    assert.equal(await page.locator('[data-testid=line]').count(), 1, 'a cashier may not void: the sale stays');
+    await page.fill('[data-testid=void] input[name=supervisor]', 's01');
+    await page.fill('[data-testid=void] input[name=supervisor-pin]', '9001');
+    await page.click('[data-testid=void] button.danger');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 0);
+    const voids = JSON.parse(store.cli('journal', 'export')).filter((e) => e.kind === 'sale_voided');
+    assert.deepEqual(voids.map((e) => [e.body.by, e.body.lines.length]), [['s01', 1]], 'the voided sale is in the journal');
 
     // Scan to line on screen, measured in the browser (the page is the only clock).
     const codes = readFileSync(join(repo, 'fixtures/catalog.csv'), 'utf8').split('\n').slice(1)
@@ -403,7 +418,12 @@ async function flow(browser, locale) {
     log(`scan to line, ${ms.length} scans of ${codes.length} products: median ${ms[ms.length >> 1].toFixed(1)} ms, max ${ms[ms.length - 1].toFixed(1)} ms`);
     assert.ok(ms[ms.length - 1] < 1000, 'a scan shows within a second even on a busy test machine');
     await page.click('[data-testid=clear]');
+    await page.fill('[data-testid=void] input[name=supervisor]', 's01');
+    await page.fill('[data-testid=void] input[name=supervisor-pin]', '9001');
+    await page.click('[data-testid=void] button.danger');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=line]').length === 0);
+    const voided = JSON.parse(store.cli('journal', 'export')).filter((e) => e.kind === 'sale_voided');
+    assert.deepEqual(voided.map((e) => [e.body.by, e.body.lines.length]), [['s01', 1], ['s01', 20]], 'both voided sales are in the journal');
 
     // Promotions: 买2送1 on instant noodles, stored from the command line while the till
     // runs. The screen shows the saving once the third packet is scanned; the sale charges

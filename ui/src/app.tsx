@@ -354,6 +354,7 @@ function SaleScreen(p: {
   const [query, setQuery] = useState('');
   const [selected, setSelected] = useState<number | null>(null);
   const [memberOpen, setMemberOpen] = useState(false);
+  const [voidOpen, setVoidOpen] = useState(false);
   const [reweigh, setReweigh] = useState(false);
   const [qtyOpen, setQtyOpen] = useState(false);
   const [resumeOpen, setResumeOpen] = useState(false);
@@ -445,7 +446,7 @@ function SaleScreen(p: {
         <div class="basket-tools">
           <button class="btn" disabled={!draft.lines.length} onClick={suspend} data-testid="suspend">{t('sale.suspend')}</button>
           <button class="btn" disabled={draft.lines.length > 0} onClick={() => setResumeOpen(true)} data-testid="resume">{t('sale.resume')}</button>
-          <button class="btn danger" disabled={!draft.lines.length} onClick={() => { setDraft(newDraft()); setSelected(null); }} data-testid="clear">{t('sale.clear')}</button>
+          <button class="btn danger" disabled={!draft.lines.length} onClick={() => setVoidOpen(true)} data-testid="clear">{t('sale.clear')}</button>
         </div>
         <button class="btn primary pay" disabled={!draft.lines.length} onClick={p.onPay} data-testid="pay">{t('sale.pay')}</button>
       </section>
@@ -484,6 +485,19 @@ function SaleScreen(p: {
       {reweigh && line && selected !== null && (
         <WeighDialog t={t} product={{ ...line, barcodes: [line.barcode], category: '', tax_rate_bp: 0 }} locale={locale} onCancel={() => setReweigh(false)}
           onWeight={(grams) => { setDraft(setQty(draft, selected, grams)); setReweigh(false); }} />
+      )}
+      {voidOpen && (
+        <VoidDialog t={t} onCancel={() => setVoidOpen(false)} onVoid={async (user_id, pin, reason) => {
+          // A sale with lines is voided, not just dropped: the journal keeps what was on it.
+          try {
+            await client.voidSale({ sale_id: draft.sale_id, items: saleRequest(draft).items, reason, user_id, pin });
+            setDraft(newDraft());
+            setSelected(null);
+            setVoidOpen(false);
+          } catch (e) {
+            p.fail(e);
+          }
+        }} />
       )}
       {memberOpen && <MemberDialog t={t} client={client} scanInto={memberScan} onCancel={() => setMemberOpen(false)} onMember={(m) => { setDraft({ ...draft, member: m }); setMemberOpen(false); }} fail={p.fail} />}
     </div>
@@ -786,6 +800,27 @@ function ShiftFigures({ t, money, r }: { t: T; money: Money; r: ShiftReport }) {
       <dt>{t('shift.close.expected')}</dt><dd data-testid="z-expected">{money(r.expected_cash_minor)}</dd>
       {r.counted_cash_minor != null && <><dt>{t('shift.close.counted')}</dt><dd>{money(r.counted_cash_minor)}</dd></>}
     </dl>
+  );
+}
+
+function VoidDialog({ t, onCancel, onVoid }: { t: T; onCancel: () => void; onVoid: (user: string, pin: string, reason: string) => void }) {
+  const [user, setUser] = useState('');
+  const [pin, setPin] = useState('');
+  const [reason, setReason] = useState(t('void.reasonDefault'));
+  return (
+    <Dialog onClose={onCancel}>
+      <form data-testid="void" onSubmit={(e) => { e.preventDefault(); onVoid(user.trim(), pin, reason.trim()); }}>
+        <h2>{t('void.title')}</h2>
+        <p class="muted">{t('void.explain')}</p>
+        <label>{t('return.supervisor')}<input name="supervisor" value={user} onInput={(e) => setUser(e.currentTarget.value)} /></label>
+        <label>{t('return.pin')}<input name="supervisor-pin" type="password" value={pin} onInput={(e) => setPin(e.currentTarget.value)} /></label>
+        <label>{t('nosale.reason')}<input name="reason" value={reason} onInput={(e) => setReason(e.currentTarget.value)} /></label>
+        <div class="row">
+          <button type="button" class="btn" onClick={onCancel}>{t('common.cancel')}</button>
+          <button class="btn danger grow" disabled={!user || !pin || !reason.trim()}>{t('void.submit')}</button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 

@@ -102,6 +102,7 @@ export class Client {
 
   health() { return this.call<Health>('GET', '/api/health'); }
   printer() { return this.call<PrinterInfo>('GET', '/api/printer'); }
+  voidSale(req: S['VoidRequest']) { return this.call<null>('POST', '/api/sales/void', req); }
   printSale(id: string) { return this.call<PrintOutcome>('POST', `/api/sales/${encodeURIComponent(id)}/print`, {}); }
   /** Codes read by networked scanners (all, or one lane's), as they are read. */
   onNetworkScan(onScan: (scan: NetworkScan) => void, scanner?: string | null): () => void {
