@@ -20,9 +20,14 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod close;
+pub mod closing;
+pub mod export;
 pub mod http;
 pub mod ingest;
+pub mod key;
 pub mod ledger;
+pub mod report;
 pub mod sqlite;
 
 use sha2::{Digest, Sha256};
