@@ -238,7 +238,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             let mut sqlite = open(&db.db)?;
             let key_file = key_path(&db)?;
             let key = load_or_create(&key_file, &mut sqlite, now_ms()).with_context(|| lang.pick("读取云端结账密钥", "loading the cloud's closing key").to_string())?;
-            eprintln!("{} {} ({})", lang.pick("结账签名密钥", "closing key"), hex::encode(key.verifying_key().as_bytes()), key_file.display());
+            tracing::info!(public_key = %hex::encode(key.verifying_key().as_bytes()), file = %key_file.display(), "closings are signed with this key");
             let ledger: Box<dyn Ledger> = Box::new(sqlite);
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             runtime.block_on(async move {

@@ -1,6 +1,7 @@
 //! End-to-end tests: `opentill-cloud` and `opentill-edge` as real processes on loopback.
 #![allow(missing_docs)]
 
+mod closings;
 mod replication;
 
 use std::io::{BufRead, BufReader};
@@ -36,8 +37,13 @@ pub fn ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Runs `opentill-cloud` (messages in English).
+pub fn cloud(args: &[&str]) -> Output {
+    Command::new(cloud_bin()).args(args).env("OPENTILL_LOG", "warn").env("OPENTILL_LANG", "en").output().expect("run opentill-cloud")
+}
+
 pub fn cloud_ok(args: &[&str]) -> String {
-    let out = Command::new(cloud_bin()).args(args).env("OPENTILL_LOG", "warn").output().expect("run opentill-cloud");
+    let out = cloud(args);
     assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
@@ -90,6 +96,24 @@ impl Cloud {
     pub fn get(&self, path: &str) -> serde_json::Value {
         let mut response = ureq::get(&format!("{}{path}", self.url)).header("authorization", format!("Bearer {ADMIN_TOKEN}")).call().unwrap();
         serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap()
+    }
+
+    /// GETs with the admin token; returns the body as text.
+    pub fn get_text(&self, path: &str) -> String {
+        let mut response = ureq::get(&format!("{}{path}", self.url)).header("authorization", format!("Bearer {ADMIN_TOKEN}")).call().unwrap();
+        response.body_mut().read_to_string().unwrap()
+    }
+
+    /// POSTs JSON with the admin token; returns the status and the JSON body.
+    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let mut response = agent
+            .post(&format!("{}{path}", self.url))
+            .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+            .header("content-type", "application/json")
+            .send(body.to_string().as_bytes())
+            .unwrap();
+        (response.status().as_u16(), serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap())
     }
 
     /// GETs without the admin token; returns the status.
