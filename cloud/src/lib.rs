@@ -20,6 +20,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod docs;
 pub mod http;
 pub mod ingest;
 pub mod ledger;
