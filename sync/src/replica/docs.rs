@@ -188,3 +188,62 @@ impl Replica {
         Ok(DocStatus { name: CATALOG.into(), heads, n_increments, n_bytes: snapshot + inc_bytes, synced_ms })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use opentill_core::catalog::{Product, Unit};
+    use opentill_core::tax::TaxRate;
+
+    use super::*;
+    use crate::StoreSettings;
+
+    fn product(sku: &str, code: &str, price: i64) -> Product {
+        Product {
+            sku: sku.into(),
+            barcodes: vec![code.into()],
+            name: sku.into(),
+            name_zh: "茶".into(),
+            category: "drinks".into(),
+            tags: vec![],
+            unit: Unit::Each,
+            price_minor: price,
+            tax_rate: TaxRate(1300),
+            parent_sku: None,
+            specs: vec![],
+        }
+    }
+
+    #[test]
+    fn edits_are_projected_kept_across_restarts_and_compacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut replica = Replica::create(dir.path(), StoreSettings::new("S1", "n1"), [1; 32]).unwrap();
+        let (_, update) = replica.edit_catalog(1_000, |doc, clock| doc.put_product(&product("TEA", "6900000000093", 450), clock, 1_000)).unwrap();
+        assert_eq!((update.projected, update.changed.len()), (1, 1));
+        assert_eq!(replica.product_by_barcode("6900000000093").unwrap().unwrap().price_minor, 450);
+        // The store's own price is what it sells at; other stores' prices are not.
+        replica.edit_catalog(2_000, |doc, clock| doc.set_store_price("S1", "TEA", Some(420), clock, 2_000)).unwrap();
+        replica.edit_catalog(2_001, |doc, clock| doc.set_store_price("S2", "TEA", Some(999), clock, 2_001)).unwrap();
+        assert_eq!(replica.product_by_sku("TEA").unwrap().unwrap().price_minor, 420);
+        // A barcode the shared catalog gives to another product moves to it.
+        replica.edit_catalog(3_000, |doc, clock| doc.put_product(&product("TEA-2", "6900000000093", 500), clock, 3_000)).unwrap();
+        assert_eq!(replica.product_by_barcode("6900000000093").unwrap().unwrap().sku, "TEA-2");
+        // A refused edit changes nothing.
+        let heads = replica.catalog().unwrap().heads();
+        assert!(replica.edit_catalog(4_000, |doc, clock| doc.set_price("TEA", -1, clock, 4_000)).is_err());
+        assert_eq!(replica.catalog().unwrap().heads(), heads);
+        for i in 0..(COMPACT_AFTER + 6) {
+            replica.edit_catalog(5_000 + i, |doc, clock| doc.set_price("TEA", 400 + i, clock, 5_000 + i)).unwrap();
+        }
+        let status = replica.catalog_status("cloud").unwrap();
+        assert!(status.n_increments <= COMPACT_AFTER, "increments are folded into a full save: {status:?}");
+        let heads = status.heads;
+        drop(replica);
+        let mut replica = Replica::open(dir.path()).unwrap();
+        assert_eq!(replica.catalog().unwrap().heads(), heads);
+        assert_eq!(replica.catalog().unwrap().price("TEA").unwrap().0, 400 + COMPACT_AFTER + 5);
+        // The clock survived the restart: the next edit is stamped after every earlier one.
+        let (hlc, _) = replica.edit_catalog(0, |doc, clock| doc.set_price("TEA", 1, clock, 0)).unwrap();
+        assert!(hlc.wall_ms >= 5_000 + COMPACT_AFTER + 5, "{hlc}");
+        assert_eq!(replica.product_by_sku("TEA").unwrap().unwrap().price_minor, 420, "the store's own price still applies");
+    }
+}
