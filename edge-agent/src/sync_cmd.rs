@@ -327,18 +327,11 @@ fn short_heads(heads: &[String]) -> String {
 
 fn price_cmd(data: &Path, sku: &str, price: Option<&str>, central: bool, clear: bool, lang: Lang) -> anyhow::Result<()> {
     let mut replica = Replica::open(data)?;
-    let store = replica.settings().store_id.clone();
     let minor = match price {
         Some(text) if !clear => Some(opentill_core::money::parse_minor(text, replica.settings().currency).with_context(|| format!("--price {text}"))?),
         _ => None,
     };
-    let (hlc, update) = replica.edit_catalog(now_ms(), |doc, clock| {
-        if central {
-            doc.set_price(sku, minor.unwrap_or_default(), clock, now_ms())
-        } else {
-            doc.set_store_price(&store, sku, minor, clock, now_ms())
-        }
-    })?;
+    let (hlc, update) = replica.set_catalog_price(sku, minor, central, now_ms())?;
     let selling = replica.product_by_sku(sku)?.map(|p| p.price_minor);
     let money = |m: i64| format!("{}.{:02}", m / 100, m % 100);
     match selling {

@@ -120,6 +120,27 @@ impl Replica {
         Ok((out, update))
     }
 
+    /// Changes a price in the shared catalog from this store: this store's own price
+    /// (`None` removes it), or with `central` the price of every store without one of its
+    /// own. A SKU the shared catalog does not have yet but this store sells (imported
+    /// here) is added to it first, with this store's details and price as central price;
+    /// an unknown SKU is refused.
+    pub fn set_catalog_price(&mut self, sku: &str, minor: Option<i64>, central: bool, now_ms: i64) -> Result<(crate::hlc::Hlc, CatalogUpdate)> {
+        let local = self.product_by_sku(sku)?;
+        let store = self.settings.store_id.clone();
+        self.edit_catalog(now_ms, |doc, clock| {
+            if doc.details(sku).is_none() {
+                let Some(local) = &local else { return Err(DocError::BadEdit { sku: sku.into(), reason: "no such product in this store or the shared catalog".into() }) };
+                doc.put_product(local, clock, now_ms)?;
+            }
+            match (central, minor) {
+                (true, Some(minor)) => doc.set_price(sku, minor, clock, now_ms),
+                (true, None) => Err(DocError::BadEdit { sku: sku.into(), reason: "a central price can be changed, not removed".into() }),
+                (false, minor) => doc.set_store_price(&store, sku, minor, clock, now_ms),
+            }
+        })
+    }
+
     fn commit_catalog(&mut self, version: i64, mut doc: CatalogDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<CatalogUpdate> {
         let changed = doc.changed_since(before).skus;
         let store = self.settings.store_id.clone();
