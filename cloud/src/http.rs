@@ -11,6 +11,10 @@
 //! | `GET /v1/alerts` | alerts |
 //! | `POST /v1/passes/revoke` | admin: JSON `{store_id, pass_id}` → `{revoked}` (false when it already was) |
 //! | `POST /v1/revoked` | node-signed JSON `{store_id, node_id, since_ms, signature}` → `{passes: [{pass_id, revoked_ms}]}` |
+//! | `POST /v1/docs` | a node-signed document sync round (frame) → the cloud's round (frame) |
+//! | `GET /v1/catalog?tenant=T[&store=S]` | admin: the tenant's shared catalog, with each product's price at store `S` |
+//! | `PUT /v1/catalog/products?tenant=T` | admin: JSON array of products → `{written}` (all checked first; one bad product writes nothing) |
+//! | `PUT /v1/catalog/prices?tenant=T` | admin: JSON `{sku, price_minor, store?}` (`price_minor: null` with a store removes its own price) |
 //! | `POST /v1/closings`, `GET /v1/closings`, `GET /v1/reports/stores` | admin: period closings, their exports, reports across stores ([`closings`]) |
 
 pub mod closings;
@@ -61,11 +65,15 @@ pub fn router_with_key(ledger: Shared, admin_token: Option<String>, closing_key:
         .route("/v1/quarantine", get(quarantine))
         .route("/v1/alerts", get(alerts))
         .route("/v1/passes/revoke", post(revoke_pass))
+        .route("/v1/catalog", get(catalog))
+        .route("/v1/catalog/products", axum::routing::put(put_products))
+        .route("/v1/catalog/prices", axum::routing::put(put_price))
         .route_layer(axum::middleware::from_fn_with_state(token, require_admin));
     axum::Router::new()
         .route("/v1/enrol", post(enrol))
         .route("/v1/sync", post(sync))
         .route("/v1/revoked", post(revoked))
+        .route("/v1/docs", post(docs_sync))
         .merge(reads)
         .layer(DefaultBodyLimit::max(MAX_FRAME))
         .with_state(ledger)
@@ -184,6 +192,176 @@ async fn sync(State(ledger): State<Shared>, body: Bytes) -> Response {
         Ok(Err(e)) => storage_error(e),
         Ok(Ok(Reply::Ack(bytes))) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
         Ok(Ok(Reply::Refused { status, kind, message })) => error(status, kind, message),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(bytes = body.len()))]
+async fn docs_sync(State(ledger): State<Shared>, body: Bytes) -> Response {
+    match with_ledger(&ledger, move |l| crate::docs::handle(l, &body, now_ms())).await {
+        Err(response) => response,
+        Ok(Err(e)) => storage_error(e),
+        Ok(Ok(Reply::Ack(bytes))) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
+        Ok(Ok(Reply::Refused { status, kind, message })) => error(status, kind, message),
+    }
+}
+
+/// A product of the shared catalog, as the catalog routes read and write it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ProductDto {
+    /// SKU.
+    pub sku: String,
+    /// Barcodes, the first printed on labels.
+    #[serde(default)]
+    pub barcodes: Vec<String>,
+    /// English name.
+    pub name: String,
+    /// Chinese name.
+    #[serde(default)]
+    pub name_zh: String,
+    /// Category.
+    pub category: String,
+    /// Tags (brand, ...).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// `each` or `kg`.
+    pub unit: String,
+    /// Price in minor units (per piece or per kg): the central price when written; the
+    /// price at the asked store when read.
+    pub price_minor: i64,
+    /// The central price, when read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub central_price_minor: Option<i64>,
+    /// Tax rate in basis points.
+    pub tax_bp: u32,
+    /// The style this is a variant of.
+    #[serde(default)]
+    pub parent_sku: Option<String>,
+    /// Variant specs.
+    #[serde(default)]
+    pub specs: Vec<(String, String)>,
+}
+
+impl ProductDto {
+    /// The core product, or why not.
+    pub fn to_product(&self) -> Result<opentill_core::catalog::Product, String> {
+        let unit = opentill_core::catalog::Unit::parse(&self.unit).ok_or_else(|| format!("{}: unit must be `each` or `kg`, not `{}`", self.sku, self.unit))?;
+        Ok(opentill_core::catalog::Product {
+            sku: self.sku.clone(),
+            barcodes: self.barcodes.clone(),
+            name: self.name.clone(),
+            name_zh: self.name_zh.clone(),
+            category: self.category.clone(),
+            tags: self.tags.clone(),
+            unit,
+            price_minor: self.price_minor,
+            tax_rate: opentill_core::tax::TaxRate(self.tax_bp),
+            parent_sku: self.parent_sku.clone(),
+            specs: self.specs.clone(),
+        })
+    }
+
+    /// The wire form of a product (with its central price).
+    pub fn from_product(p: &opentill_core::catalog::Product, central: Option<i64>) -> ProductDto {
+        ProductDto {
+            sku: p.sku.clone(),
+            barcodes: p.barcodes.clone(),
+            name: p.name.clone(),
+            name_zh: p.name_zh.clone(),
+            category: p.category.clone(),
+            tags: p.tags.clone(),
+            unit: p.unit.name().into(),
+            price_minor: p.price_minor,
+            central_price_minor: central,
+            tax_bp: p.tax_rate.0,
+            parent_sku: p.parent_sku.clone(),
+            specs: p.specs.clone(),
+        }
+    }
+}
+
+/// Which tenant (and store) a catalog route is about.
+#[derive(Debug, Deserialize)]
+struct CatalogQuery {
+    tenant: String,
+    store: Option<String>,
+}
+
+fn catalog_error(e: crate::docs::CatalogError) -> Response {
+    match e {
+        crate::docs::CatalogError::Doc(opentill_sync::docs::DocError::BadEdit { sku, reason }) => error(422, "bad_edit", format!("{sku}: {reason}")),
+        crate::docs::CatalogError::Busy => error(503, "busy", e.to_string()),
+        other => storage_error(other),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn catalog(State(ledger): State<Shared>, axum::extract::Query(q): axum::extract::Query<CatalogQuery>) -> Response {
+    let tenant = q.tenant.clone();
+    match with_ledger(&ledger, move |l| -> Result<_, crate::docs::CatalogError> {
+        let (_, mut doc) = crate::docs::load(l, &q.tenant)?;
+        let store = q.store.unwrap_or_default();
+        let products: Vec<ProductDto> = doc.skus().iter().filter_map(|sku| Some(ProductDto::from_product(&doc.effective(&store, sku)?, doc.price(sku).map(|p| p.0)))).collect();
+        Ok((doc.heads(), products))
+    })
+    .await
+    {
+        Err(r) => r,
+        Ok(Err(e)) => catalog_error(e),
+        Ok(Ok((heads, products))) => Json(json!({ "tenant": tenant, "heads": heads, "products": products })).into_response(),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(bytes = body.len()))]
+async fn put_products(State(ledger): State<Shared>, axum::extract::Query(q): axum::extract::Query<CatalogQuery>, body: Bytes) -> Response {
+    let dtos: Vec<ProductDto> = match serde_json::from_slice(&body) {
+        Ok(d) => d,
+        Err(e) => return error(400, "bad_request", format!("products: {e}")),
+    };
+    let products = match dtos.iter().map(ProductDto::to_product).collect::<Result<Vec<_>, _>>() {
+        Ok(p) => p,
+        Err(e) => return error(422, "bad_edit", e),
+    };
+    let n = products.len();
+    match with_ledger(&ledger, move |l| crate::docs::edit(l, &q.tenant, now_ms(), |doc, clock| doc.put_products(&products, clock, now_ms(), |_| {}))).await {
+        Err(r) => r,
+        Ok(Err(e)) => catalog_error(e),
+        Ok(Ok(())) => Json(json!({ "written": n })).into_response(),
+    }
+}
+
+/// `PUT /v1/catalog/prices` body.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct PriceRequest {
+    /// SKU.
+    pub sku: String,
+    /// Minor units; `null` with a store removes that store's own price.
+    pub price_minor: Option<i64>,
+    /// A store's own price instead of the central one.
+    #[serde(default)]
+    pub store: Option<String>,
+}
+
+#[tracing::instrument(skip_all)]
+async fn put_price(State(ledger): State<Shared>, axum::extract::Query(q): axum::extract::Query<CatalogQuery>, body: Bytes) -> Response {
+    let request: PriceRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(400, "bad_request", format!("price: {e}")),
+    };
+    if request.store.is_none() && request.price_minor.is_none() {
+        return error(422, "bad_edit", format!("{}: a central price cannot be removed, only changed", request.sku));
+    }
+    let (sku, price, store) = (request.sku.clone(), request.price_minor, request.store.clone());
+    let result = with_ledger(&ledger, move |l| {
+        crate::docs::edit(l, &q.tenant, now_ms(), |doc, clock| match &store {
+            Some(store) => doc.set_store_price(store, &sku, price, clock, now_ms()),
+            None => doc.set_price(&sku, price.unwrap_or_default(), clock, now_ms()),
+        })
+    })
+    .await;
+    match result {
+        Err(r) => r,
+        Ok(Err(e)) => catalog_error(e),
+        Ok(Ok(hlc)) => Json(json!({ "sku": request.sku, "price_minor": request.price_minor, "store": request.store, "hlc": hlc.encode() })).into_response(),
     }
 }
 

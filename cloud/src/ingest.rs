@@ -58,7 +58,8 @@ fn refused(status: u16, kind: &'static str, message: impl Into<String>) -> Reply
 pub fn handle(ledger: &mut dyn Ledger, bytes: &[u8], now_ms: i64) -> Result<Reply, LedgerError> {
     match Message::decode(bytes) {
         Err(e) => Ok(refused(400, "bad_message", e.to_string())),
-        Ok(Message::Ack(_)) => Ok(refused(400, "unexpected_message", "the cloud does not take acknowledgements")),
+        Ok(Message::Ack(_) | Message::DocReply(_)) => Ok(refused(400, "unexpected_message", "the cloud does not take acknowledgements")),
+        Ok(Message::DocSync(_)) => Ok(refused(400, "unexpected_message", "document sync rounds go to /v1/docs")),
         Ok(Message::Hello(hello)) => handle_hello(ledger, &hello, now_ms),
         Ok(Message::Batch(batch)) => handle_batch(ledger, &batch, bytes, now_ms),
     }

@@ -230,6 +230,18 @@ pub trait Ledger: Send {
     fn nodes(&self) -> Result<Vec<NodeSummary>, LedgerError>;
     /// Revokes a member pass issued in a store; `false` if it already was.
     fn revoke_pass(&mut self, store_id: &str, pass_id: &str, now_ms: i64) -> Result<bool, LedgerError>;
+    /// Where a store sits in the tenant → brand → store hierarchy.
+    fn store_path(&self, store_id: &str) -> Result<Option<StorePath>, LedgerError>;
+    /// A tenant's shared document (`catalog`): its full save and version.
+    fn document(&self, tenant: &str, name: &str) -> Result<Option<(Vec<u8>, i64)>, LedgerError>;
+    /// Stores a new full save of a tenant's document, only if its stored version is still
+    /// `version` (0: none stored yet), creating the tenant if needed; `false` if another
+    /// writer moved it first (the caller reloads, merges again and retries).
+    fn put_document(&mut self, tenant: &str, name: &str, bytes: &[u8], version: i64, now_ms: i64) -> Result<bool, LedgerError>;
+    /// What the cloud and a node last agreed on a document (automerge's sync state).
+    fn document_peer(&self, node_ref: i64, name: &str) -> Result<Option<Vec<u8>>, LedgerError>;
+    /// Records it.
+    fn put_document_peer(&mut self, node_ref: i64, name: &str, state: &[u8], now_ms: i64) -> Result<(), LedgerError>;
     /// A store's revoked passes revoked at or after `since_ms`: `(pass_id, revoked_ms)`, oldest first.
     fn revoked_passes(&self, store_id: &str, since_ms: i64) -> Result<Vec<(String, i64)>, LedgerError>;
 

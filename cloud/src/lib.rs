@@ -22,6 +22,7 @@
 
 pub mod close;
 pub mod closing;
+pub mod docs;
 pub mod export;
 pub mod http;
 pub mod ingest;

@@ -133,6 +133,12 @@ enum Command {
     /// Export closings or a report across stores as CSV or JSON.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// The tenant's shared catalog: products, central prices and stores' own prices,
+    /// merged into every store's till on its next sync (共享商品目录).
+    Catalog {
+        #[command(subcommand)]
+        action: CatalogCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -172,6 +178,57 @@ enum ExportCommand {
         /// The file to write (`-` for stdout).
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// Write products from a JSON file: an array of products as `GET /v1/catalog` lists
+    /// them (`sku`, `barcodes`, `name`, `name_zh`, `category`, `unit`, `price_minor`,
+    /// `tax_bp`, ...). Every product is checked first; one bad product writes nothing.
+    Import {
+        /// The database: `sqlite:PATH`.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// Tenant.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// The JSON file.
+        file: PathBuf,
+    },
+    /// Set a SKU's central price, or with `--store` that store's own price (`--clear`
+    /// removes the store's own price, so the central one applies again).
+    Price {
+        /// The database: `sqlite:PATH`.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// Tenant.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// The SKU.
+        #[arg(long)]
+        sku: String,
+        /// The price as on a shelf (`12.50`).
+        #[arg(long, required_unless_present = "clear")]
+        price: Option<String>,
+        /// A store's own price rather than the central price.
+        #[arg(long)]
+        store: Option<String>,
+        /// Remove the store's own price.
+        #[arg(long, requires = "store", conflicts_with = "price")]
+        clear: bool,
+    },
+    /// List the catalog with the prices a store sells at (the central prices without `--store`).
+    Show {
+        /// The database: `sqlite:PATH`.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// Tenant.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// The store.
+        #[arg(long)]
+        store: Option<String>,
     },
 }
 
@@ -411,6 +468,63 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             }
             writer.flush()?;
             eprintln!("{} {} {} {}", lang.pick("已导出报表", "exported the report,"), report.rows.len(), lang.pick("行，到", "rows, to"), out.display());
+            Ok(())
+        }
+        Command::Catalog { action } => catalog(action),
+    }
+}
+
+fn catalog(action: CatalogCommand) -> anyhow::Result<()> {
+    use opentill_cloud::docs;
+    use opentill_cloud::http::ProductDto;
+    use opentill_core::money::{Currency, parse_minor};
+    match action {
+        CatalogCommand::Import { db, tenant, file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let dtos: Vec<ProductDto> = serde_json::from_str(&text).with_context(|| format!("{} is not a JSON array of products", file.display()))?;
+            let products = dtos.iter().map(ProductDto::to_product).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
+            let mut ledger = open(&db)?;
+            let n = products.len();
+            docs::edit(&mut ledger, &tenant, now_ms(), |doc, clock| {
+                doc.put_products(&products, clock, now_ms(), |done| {
+                    if done % 1000 == 0 || done == n {
+                        eprintln!("{done}/{n} products");
+                    }
+                })
+            })?;
+            println!("{n} products written to tenant {tenant}'s catalog");
+            Ok(())
+        }
+        CatalogCommand::Price { db, tenant, sku, price, store, clear } => {
+            let minor = match (&price, clear) {
+                (_, true) => None,
+                (Some(text), false) => Some(parse_minor(text, Currency::CNY).with_context(|| format!("--price {text}"))?),
+                (None, false) => bail!("--price is required"),
+            };
+            let mut ledger = open(&db)?;
+            let hlc = docs::edit(&mut ledger, &tenant, now_ms(), |doc, clock| match &store {
+                Some(store) => doc.set_store_price(store, &sku, minor, clock, now_ms()),
+                None => doc.set_price(&sku, minor.unwrap_or_default(), clock, now_ms()),
+            })?;
+            match (&store, minor) {
+                (Some(store), Some(_)) => println!("{sku} at store {store}: {} (hlc {hlc})", price.unwrap_or_default()),
+                (Some(store), None) => println!("{sku} at store {store}: its own price removed (hlc {hlc})"),
+                (None, _) => println!("{sku}: {} everywhere without a price of their own (hlc {hlc})", price.unwrap_or_default()),
+            }
+            Ok(())
+        }
+        CatalogCommand::Show { db, tenant, store } => {
+            let ledger = open(&db)?;
+            let (_, mut doc) = docs::load(&ledger, &tenant)?;
+            let at = store.clone().unwrap_or_default();
+            println!("{:<14} {:>10} {:>10}  name", "sku", "price", "central");
+            for sku in doc.skus() {
+                let Some(product) = doc.effective(&at, &sku) else { continue };
+                let central = doc.price(&sku).map_or(0, |p| p.0);
+                let money = |m: i64| format!("{}.{:02}", m / 100, m % 100);
+                println!("{:<14} {:>10} {:>10}  {} {}", sku, money(product.price_minor), money(central), product.name_zh, product.name);
+            }
+            println!("heads: {}", doc.heads().join(" "));
             Ok(())
         }
     }

@@ -108,7 +108,26 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX revoked_passes_time ON revoked_passes(store_ref, revoked_ms);
     "#,
-    // 4: period closings. Each store's business dates are local dates at its UTC offset
+    // 4: shared documents per tenant (automerge; the catalog), each one full save with a
+    // version moved by every write, and what the cloud last agreed with each node.
+    r#"
+    CREATE TABLE documents (
+        tenant_ref INTEGER NOT NULL REFERENCES tenants(tenant_ref),
+        name TEXT NOT NULL,
+        snapshot BLOB NOT NULL,
+        version INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL,
+        PRIMARY KEY (tenant_ref, name)
+    ) STRICT;
+    CREATE TABLE document_peers (
+        node_ref INTEGER NOT NULL REFERENCES nodes(node_ref),
+        name TEXT NOT NULL,
+        state BLOB NOT NULL,
+        synced_ms INTEGER NOT NULL,
+        PRIMARY KEY (node_ref, name)
+    ) STRICT;
+    "#,
+    // 5: period closings. Each store's business dates are local dates at its UTC offset
     // (+08:00 unless set); closings form one append-only chain per store and kind; the
     // public half of the cloud's closing key is recorded once (the secret stays in the
     // key file beside the database); entries are found by time for the closings' folds.
@@ -284,6 +303,51 @@ impl Ledger for SqliteLedger {
         )?;
         let rows = stmt.query_map(params![store_id, since_ms], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn store_path(&self, store_id: &str) -> Result<Option<StorePath>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT t.name, b.name FROM stores s JOIN brands b USING (brand_ref) JOIN tenants t USING (tenant_ref) WHERE s.store_id = ?1")?
+            .query_row([store_id], |r| Ok(StorePath { tenant: r.get(0)?, brand: r.get(1)?, store_id: store_id.to_string() }))
+            .optional()?)
+    }
+
+    fn document(&self, tenant: &str, name: &str) -> Result<Option<(Vec<u8>, i64)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT d.snapshot, d.version FROM documents d JOIN tenants t USING (tenant_ref) WHERE t.name = ?1 AND d.name = ?2")?
+            .query_row([tenant, name], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn put_document(&mut self, tenant: &str, name: &str, bytes: &[u8], version: i64, now_ms: i64) -> Result<bool> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached("INSERT INTO tenants (name) VALUES (?1) ON CONFLICT (name) DO NOTHING")?.execute([tenant])?;
+        let tenant_ref: i64 = tx.prepare_cached("SELECT tenant_ref FROM tenants WHERE name = ?1")?.query_row([tenant], |r| r.get(0))?;
+        let written = if version == 0 {
+            tx.prepare_cached("INSERT INTO documents (tenant_ref, name, snapshot, version, updated_ms) VALUES (?1, ?2, ?3, 1, ?4) ON CONFLICT DO NOTHING")?
+                .execute(params![tenant_ref, name, bytes, now_ms])?
+        } else {
+            tx.prepare_cached("UPDATE documents SET snapshot = ?3, version = version + 1, updated_ms = ?5 WHERE tenant_ref = ?1 AND name = ?2 AND version = ?4")?
+                .execute(params![tenant_ref, name, bytes, version, now_ms])?
+        };
+        tx.commit()?;
+        Ok(written == 1)
+    }
+
+    fn document_peer(&self, node_ref: i64, name: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.conn.prepare_cached("SELECT state FROM document_peers WHERE node_ref = ?1 AND name = ?2")?.query_row(params![node_ref, name], |r| r.get(0)).optional()?)
+    }
+
+    fn put_document_peer(&mut self, node_ref: i64, name: &str, state: &[u8], now_ms: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO document_peers (node_ref, name, state, synced_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (node_ref, name) DO UPDATE SET state = excluded.state, synced_ms = excluded.synced_ms",
+            )?
+            .execute(params![node_ref, name, state, now_ms])?;
+        Ok(())
     }
 
     fn node(&self, store_id: &str, node_id: &str) -> Result<Option<NodeRecord>> {

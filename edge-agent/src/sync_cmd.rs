@@ -11,7 +11,7 @@ use clap::{Subcommand, ValueEnum};
 use opentill_core::i18n::Lang;
 use opentill_sync::Replica;
 use opentill_sync::protocol::{Message, enrol_message, normalize_code};
-use opentill_sync::push::{PushError, PushProgress, push};
+use opentill_sync::push::{DocSyncReport, PushError, PushProgress, push, sync_catalog};
 
 use crate::cli::DataArg;
 
@@ -36,6 +36,26 @@ pub enum SyncCommand {
         /// Entries per batch (1 to 10000).
         #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10_000))]
         batch: u64,
+    },
+    /// Change a price in the shared catalog from this store: this store's own price by
+    /// default, the central price of every store with `--central`. Applied here at once
+    /// (till and shelf labels) and merged with the cloud on the next sync; concurrent
+    /// edits elsewhere are settled by hybrid logical clock (the later edit wins).
+    Price {
+        #[command(flatten)]
+        data: DataArg,
+        /// The SKU.
+        #[arg(long)]
+        sku: String,
+        /// The price as on a shelf (`12.50`).
+        #[arg(long, required_unless_present = "clear")]
+        price: Option<String>,
+        /// Change the central price instead of this store's own.
+        #[arg(long, conflicts_with = "clear")]
+        central: bool,
+        /// Remove this store's own price, so the central price applies again.
+        #[arg(long, conflicts_with = "price")]
+        clear: bool,
     },
     /// How much of this node's journal the cloud holds.
     Status {
@@ -108,6 +128,7 @@ pub fn run(command: SyncCommand, lang: Lang) -> anyhow::Result<()> {
         SyncCommand::Enroll { data, cloud, code } => enroll(&data.data, cloud.trim_end_matches('/'), &code, lang),
         SyncCommand::Push { data, batch } => push_cmd(&data.data, batch, lang),
         SyncCommand::Status { data, offline, format } => status(&data.data, offline, format, lang),
+        SyncCommand::Price { data, sku, price, central, clear } => price_cmd(&data.data, &sku, price.as_deref(), central, clear, lang),
     }
 }
 
@@ -183,7 +204,13 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
                 lang.pick("已发送", "sent"),
                 secs
             );
-            Ok(())
+            match catalog_sync(&mut replica, &agent) {
+                Ok(report) => {
+                    println!("{}", catalog_line(&report, lang));
+                    Ok(())
+                }
+                Err(e) => bail!("{}: {e}", lang.pick("商品目录同步失败（日志已推送）", "catalog sync failed (the journal was pushed)")),
+            }
         }
         Err(PushError::Transport(e)) => {
             let state = replica.sync_state()?;
@@ -201,7 +228,8 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
 }
 
 fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyhow::Result<()> {
-    let replica = Replica::open(data)?;
+    let mut replica = Replica::open(data)?;
+    let catalog = replica.catalog_status(CLOUD_PEER)?;
     let state = replica.sync_state()?;
     let settings = replica.settings();
     // Ask the cloud what it holds, unless told not to or not enrolled.
@@ -227,6 +255,7 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
             "head_seq": state.head_seq, "acked_seq": state.acked_seq, "pending": state.pending(), "pushed_ms": state.pushed_ms,
             "cloud_acked_seq": cloud.as_ref().and_then(|c| c.as_ref().ok()),
             "cloud_error": cloud.as_ref().and_then(|c| c.as_ref().err()),
+            "catalog": { "heads": catalog.heads, "synced_ms": catalog.synced_ms, "increments": catalog.n_increments, "bytes": catalog.n_bytes },
         });
         println!("{json}");
         return Ok(());
@@ -250,6 +279,68 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
         Some(Err(e)) => println!("{} {e}", lang.pick("云端不可达：", "cloud unreachable:")),
         None => {}
     }
+    let synced = catalog.synced_ms.map(|t| format!("{} s {}", (now - t).max(0) / 1000, lang.pick("前", "ago"))).unwrap_or_else(|| lang.pick("从未", "never").to_string());
+    println!(
+        "{} {} {} {}, {} {} ({} {})",
+        lang.pick("商品目录：", "catalog:"),
+        lang.pick("版本", "heads"),
+        short_heads(&catalog.heads),
+        lang.pick("上次同步", "last synced"),
+        synced,
+        human_bytes(catalog.n_bytes as u64),
+        catalog.n_increments,
+        lang.pick("个增量", "increments"),
+    );
+    Ok(())
+}
+
+/// The peer name the cloud's sync state is kept under.
+const CLOUD_PEER: &str = "cloud";
+
+/// Merges the shared catalog with the cloud (both ways) and projects what changed.
+fn catalog_sync(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<DocSyncReport> {
+    let url = format!("{}/v1/docs", cloud_url(replica)?);
+    Ok(sync_catalog(replica, CLOUD_PEER, now_ms, |bytes| post(agent, &url, "application/octet-stream", &bytes))?)
+}
+
+fn catalog_line(report: &DocSyncReport, lang: Lang) -> String {
+    format!(
+        "{} {} {}, {} {}, {} {} ({} {}, {} {})",
+        lang.pick("商品目录：", "catalog:"),
+        report.projected,
+        lang.pick("个商品已更新", "products updated"),
+        lang.pick("版本", "heads"),
+        short_heads(&report.heads),
+        report.rounds,
+        lang.pick("轮", "rounds"),
+        human_bytes(report.bytes_sent),
+        lang.pick("已发送", "sent"),
+        human_bytes(report.bytes_received),
+        lang.pick("已接收", "received"),
+    )
+}
+
+/// Heads shortened for people: the first 8 hex digits of each.
+fn short_heads(heads: &[String]) -> String {
+    heads.iter().map(|h| h.get(..8).unwrap_or(h)).collect::<Vec<_>>().join(",")
+}
+
+fn price_cmd(data: &Path, sku: &str, price: Option<&str>, central: bool, clear: bool, lang: Lang) -> anyhow::Result<()> {
+    let mut replica = Replica::open(data)?;
+    let minor = match price {
+        Some(text) if !clear => Some(opentill_core::money::parse_minor(text, replica.settings().currency).with_context(|| format!("--price {text}"))?),
+        _ => None,
+    };
+    let (hlc, update) = replica.set_catalog_price(sku, minor, central, now_ms())?;
+    let selling = replica.product_by_sku(sku)?.map(|p| p.price_minor);
+    let money = |m: i64| format!("{}.{:02}", m / 100, m % 100);
+    match selling {
+        Some(now) => println!("{sku}: {} {} (hlc {hlc})", lang.pick("本店现售", "now sells here at"), money(now)),
+        None => println!("{sku}: {} (hlc {hlc})", lang.pick("已记录；共享目录中还没有该商品的资料，本店暂不可售", "recorded; the shared catalog has no details for it yet, so this store cannot sell it")),
+    }
+    if update.projected > 0 {
+        tracing::info!(sku, projected = update.projected, "price applied to this store's catalog");
+    }
     Ok(())
 }
 
@@ -266,6 +357,11 @@ pub fn push_forever(data: std::path::PathBuf, every: Duration) {
             Ok(Some(new)) if new > 0 => tracing::info!(new, "member passes revoked by head office"),
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "cannot fetch revoked passes"),
+        }
+        match catalog_once(&data) {
+            Ok(Some(report)) if report.projected > 0 => tracing::info!(products = report.projected, "catalog changes from the cloud applied"),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "cannot sync the catalog"),
         }
         match push_once(&data) {
             Ok(Some(pushed)) => {
@@ -309,6 +405,15 @@ fn pull_revocations(data: &Path) -> anyhow::Result<Option<usize>> {
         .collect::<Option<_>>()
         .context("a revoked pass in the cloud's reply is malformed")?;
     Ok(Some(replica.apply_revocations(&passes)?))
+}
+
+/// One catalog sync if enrolled.
+fn catalog_once(data: &Path) -> anyhow::Result<Option<DocSyncReport>> {
+    let mut replica = Replica::open(data)?;
+    if replica.sync_state()?.cloud_url.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(catalog_sync(&mut replica, &agent(Duration::from_secs(60)))?))
 }
 
 /// One push if enrolled and behind: the number of entries the cloud newly acknowledged,

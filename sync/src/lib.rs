@@ -17,6 +17,8 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod docs;
+pub mod hlc;
 pub mod journal;
 pub mod protocol;
 pub mod push;
@@ -25,6 +27,7 @@ pub mod schema;
 pub mod search;
 
 pub use replica::analytics::DayGrouping;
+pub use replica::docs::{CatalogUpdate, DocStatus};
 pub use replica::stock::{PurchaseOrderRow, StocktakeRow, SupplierRow};
 pub use replica::devices::{Alert, DeviceRow, MemberRow, ShelfSlot, Vend, VendState, settle_vend, take_from_slot};
 pub use rusqlite;

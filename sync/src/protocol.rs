@@ -173,6 +173,34 @@ pub struct Ack {
     pub head_hash: [u8; 32],
 }
 
+/// Node → cloud: one round of syncing a shared document (automerge's sync protocol),
+/// signed by the node. `sync` is automerge's message, empty when the node has nothing to
+/// say but wants the cloud's side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocSync {
+    /// The node's store.
+    pub store_id: String,
+    /// The node.
+    pub node_id: String,
+    /// The document (`catalog`).
+    pub doc: String,
+    /// The node's clock, unix ms.
+    pub ts_ms: i64,
+    /// automerge's sync message, or empty.
+    pub sync: Vec<u8>,
+    /// The node's signature of the above.
+    pub signature: [u8; 64],
+}
+
+/// Cloud → node: the cloud's side of the round, empty when it has nothing to say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocReply {
+    /// The document.
+    pub doc: String,
+    /// automerge's sync message, or empty.
+    pub sync: Vec<u8>,
+}
+
 /// A protocol message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
@@ -182,6 +210,10 @@ pub enum Message {
     Batch(Batch),
     /// Receiver → node: held up to here.
     Ack(Ack),
+    /// Node → cloud: a shared document's sync round.
+    DocSync(DocSync),
+    /// Cloud → node: the answer to a [`Message::DocSync`].
+    DocReply(DocReply),
 }
 
 // ---- encoding ----
@@ -266,6 +298,34 @@ fn digest(domain: &[u8], payload: &[u8]) -> [u8; 32] {
     hasher.finalize().into()
 }
 
+impl DocSync {
+    /// Builds and signs a document sync round.
+    pub fn seal(key: &SigningKey, store_id: &str, node_id: &str, doc: &str, ts_ms: i64, sync: Vec<u8>) -> DocSync {
+        let mut round = DocSync { store_id: store_id.into(), node_id: node_id.into(), doc: doc.into(), ts_ms, sync, signature: [0; 64] };
+        round.signature = key.sign(&round.signed_digest()).to_bytes();
+        round
+    }
+
+    fn unsigned_payload(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + self.sync.len());
+        put_str(&mut out, &self.store_id);
+        put_str(&mut out, &self.node_id);
+        put_str(&mut out, &self.doc);
+        out.extend_from_slice(&self.ts_ms.to_be_bytes());
+        put_bytes(&mut out, &self.sync);
+        out
+    }
+
+    fn signed_digest(&self) -> [u8; 32] {
+        digest(b"opentill/docsync/v1\0", &self.unsigned_payload())
+    }
+
+    /// Whether `key` signed this round.
+    pub fn verify(&self, key: &VerifyingKey) -> bool {
+        key.verify(&self.signed_digest(), &Signature::from_bytes(&self.signature)).is_ok()
+    }
+}
+
 impl WireEntry {
     /// The shipped form of a stored entry.
     pub fn from_entry(entry: &Entry) -> WireEntry {
@@ -334,6 +394,8 @@ impl Message {
             Message::Hello(_) => 1,
             Message::Batch(_) => 2,
             Message::Ack(_) => 3,
+            Message::DocSync(_) => 4,
+            Message::DocReply(_) => 5,
         }
     }
 
@@ -356,6 +418,17 @@ impl Message {
                 put_str(&mut p, &a.node_id);
                 p.extend_from_slice(&a.acked_seq.to_be_bytes());
                 p.extend_from_slice(&a.head_hash);
+                p
+            }
+            Message::DocSync(d) => {
+                let mut p = d.unsigned_payload();
+                p.extend_from_slice(&d.signature);
+                p
+            }
+            Message::DocReply(d) => {
+                let mut p = Vec::with_capacity(16 + d.sync.len());
+                put_str(&mut p, &d.doc);
+                put_bytes(&mut p, &d.sync);
                 p
             }
         };
@@ -432,6 +505,15 @@ impl Message {
                 Message::Batch(Batch { store_id, node_id, prev_hash, entries, signature: r.array("batch signature")? })
             }
             3 => Message::Ack(Ack { store_id: r.string("store id")?, node_id: r.string("node id")?, acked_seq: r.u64("acked seq")?, head_hash: r.array("head hash")? }),
+            4 => Message::DocSync(DocSync {
+                store_id: r.string("store id")?,
+                node_id: r.string("node id")?,
+                doc: r.string("document name")?,
+                ts_ms: r.i64("timestamp")?,
+                sync: r.bytes("document sync message")?.to_vec(),
+                signature: r.array("signature")?,
+            }),
+            5 => Message::DocReply(DocReply { doc: r.string("document name")?, sync: r.bytes("document sync message")?.to_vec() }),
             other => return Err(WireError::UnknownKind(other)),
         };
         r.finish()?;

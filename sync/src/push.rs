@@ -12,7 +12,7 @@ use std::ops::RangeInclusive;
 use rusqlite::{OptionalExtension, params};
 
 use crate::journal::{Entry, GENESIS_HASH};
-use crate::protocol::{Ack, Batch, Hello, Message, Outbox, WireError};
+use crate::protocol::{Ack, Batch, DocSync, Hello, Message, Outbox, WireError};
 use crate::replica::{Replica, ReplicaError};
 
 const CLOUD_URL: &str = "sync_cloud_url";
@@ -44,11 +44,11 @@ impl SyncState {
 }
 
 impl Replica {
-    fn meta_get(&self, key: &str) -> Result<Option<String>, ReplicaError> {
+    pub(crate) fn meta_get(&self, key: &str) -> Result<Option<String>, ReplicaError> {
         Ok(self.conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()?)
     }
 
-    fn meta_set(&self, key: &str, value: &str) -> Result<(), ReplicaError> {
+    pub(crate) fn meta_set(&self, key: &str, value: &str) -> Result<(), ReplicaError> {
         self.conn.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?.execute(params![key, value])?;
         Ok(())
     }
@@ -171,6 +171,9 @@ pub enum PushError<E: std::error::Error + 'static> {
         /// Local head.
         local: u64,
     },
+    /// A document sync kept going without settling.
+    #[error("the document sync did not settle in {0} rounds")]
+    Unsettled(u32),
     /// The cloud keeps acknowledging less than was sent.
     #[error("the cloud did not accept entries from {0} on")]
     NoProgress(u64),
@@ -247,4 +250,72 @@ pub fn push<E: std::error::Error + 'static>(
         progress(&stats);
     }
     Ok(stats)
+}
+
+/// What a catalog sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocSyncReport {
+    /// Request/reply rounds.
+    pub rounds: u32,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// Bytes received.
+    pub bytes_received: u64,
+    /// SKUs the cloud's changes touched here.
+    pub changed: usize,
+    /// Products rewritten in this store's catalog.
+    pub projected: usize,
+    /// The catalog's heads afterwards.
+    pub heads: Vec<String>,
+}
+
+/// The most rounds one catalog sync may take before it gives up (automerge's protocol
+/// needs a handful; more means the peer keeps answering without converging).
+pub const MAX_DOC_ROUNDS: u32 = 64;
+
+/// Syncs the catalog with the cloud over `send` (one request, one reply per round),
+/// merging and projecting what arrives, until neither side has anything to say.
+pub fn sync_catalog<E: std::error::Error + 'static>(
+    replica: &mut Replica,
+    peer: &str,
+    mut now_ms: impl FnMut() -> i64,
+    mut send: impl FnMut(Vec<u8>) -> Result<Vec<u8>, E>,
+) -> Result<DocSyncReport, PushError<E>> {
+    let (store_id, node_id) = (replica.settings.store_id.clone(), replica.settings.node_id.clone());
+    let mut state = replica.catalog_sync_state(peer)?;
+    let mut report = DocSyncReport::default();
+    loop {
+        if report.rounds >= MAX_DOC_ROUNDS {
+            return Err(PushError::Unsettled(report.rounds));
+        }
+        let ours = replica.catalog_sync_message(&mut state)?;
+        // The first round always goes out (empty if need be) to hear the cloud's news. After
+        // that, having nothing to say means this node has taken in everything the cloud
+        // sent and the cloud has everything this node has, as far as the protocol knows.
+        // (The cloud keeps only the agreed heads between requests, so it always answers
+        // with its heads: waiting for it to fall silent would never end.)
+        if ours.is_none() && report.rounds > 0 {
+            break;
+        }
+        report.rounds += 1;
+        let round = DocSync::seal(&replica.key, &store_id, &node_id, crate::docs::CATALOG, now_ms(), ours.unwrap_or_default());
+        let bytes = Message::DocSync(round).encode();
+        report.bytes_sent += bytes.len() as u64;
+        let reply = send(bytes).map_err(PushError::Transport)?;
+        report.bytes_received += reply.len() as u64;
+        let theirs = match Message::decode(&reply)? {
+            Message::DocReply(r) if r.doc == crate::docs::CATALOG => r.sync,
+            _ => return Err(PushError::UnexpectedReply),
+        };
+        if !theirs.is_empty() {
+            let update = replica.receive_catalog_sync(&mut state, &theirs, now_ms())?;
+            report.changed += update.changed.len();
+            report.projected += update.projected;
+        } else if report.rounds > 1 {
+            break;
+        }
+    }
+    replica.finish_catalog_sync(peer, &state, now_ms())?;
+    report.heads = replica.catalog()?.heads();
+    Ok(report)
 }

@@ -31,6 +31,9 @@ pub enum ReplicaError {
     /// SQLite failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A shared document failed (a bad edit, a malformed sync message, a corrupt save).
+    #[error(transparent)]
+    Doc(#[from] crate::docs::DocError),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -142,6 +145,7 @@ type Result<T, E = ReplicaError> = std::result::Result<T, E>;
 
 pub mod analytics;
 pub mod devices;
+pub mod docs;
 pub mod stock;
 
 /// Store settings, fixed at `init` and kept in the replica.
@@ -265,6 +269,8 @@ pub struct Replica {
     pub(crate) key: SigningKey,
     pub(crate) settings: StoreSettings,
     dir: PathBuf,
+    /// Shared documents loaded from the database, reused while nobody else wrote them.
+    pub(crate) docs: docs::DocCache,
 }
 
 impl std::fmt::Debug for Replica {
@@ -307,6 +313,66 @@ impl Write<'_> {
             Write::Savepoint(sp) => sp.commit(),
         }
     }
+}
+
+/// Writes products in an open transaction. With `take_codes`, a barcode another product
+/// holds moves to the product written (the shared catalog's latest word wins); without,
+/// that is an error and nothing is written.
+pub(crate) fn upsert_products_in(tx: &Connection, products: &[Product], ts_ms: i64, take_codes: bool, mut progress: impl FnMut(usize)) -> Result<()> {
+    {
+        let mut owner = tx.prepare_cached("SELECT sku FROM barcodes WHERE code = ?1")?;
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO products (sku, id, barcodes, name, name_zh, category, unit, price_minor, tax_bp, tags, parent_sku, specs, updated_ms)
+             VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM products), ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (sku) DO UPDATE SET barcodes = excluded.barcodes, name = excluded.name, name_zh = excluded.name_zh, category = excluded.category,
+               unit = excluded.unit, price_minor = excluded.price_minor, tax_bp = excluded.tax_bp, tags = excluded.tags,
+               parent_sku = excluded.parent_sku, specs = excluded.specs, updated_ms = excluded.updated_ms
+             RETURNING id",
+        )?;
+        let mut drop_codes = tx.prepare_cached("DELETE FROM barcodes WHERE sku = ?1")?;
+        let mut add_code = tx.prepare_cached("INSERT INTO barcodes (code, sku, pos) VALUES (?1, ?2, ?3)")?;
+        let mut drop_terms = tx.prepare_cached("DELETE FROM product_search WHERE rowid = ?1")?;
+        let mut add_terms = tx.prepare_cached("INSERT INTO product_search (rowid, terms) VALUES (?1, ?2)")?;
+        for (idx, product) in products.iter().enumerate() {
+            for code in &product.barcodes {
+                let current: Option<String> = owner.query_row([code], |r| r.get(0)).optional()?;
+                if let Some(sku) = current.filter(|s| !take_codes && s != &product.sku && !products.iter().any(|p| &p.sku == s)) {
+                    return Err(ReplicaError::BarcodeTaken { code: code.clone(), sku });
+                }
+            }
+            let specs = serde_json::to_string(&product.specs).map_err(|e| ReplicaError::Corrupt(e.to_string()))?;
+            let rowid: i64 = upsert.query_row(
+                params![
+                    product.sku,
+                    product.name,
+                    product.name_zh,
+                    product.category,
+                    product.unit.name(),
+                    product.price_minor,
+                    product.tax_rate.0,
+                    product.tags.join(","),
+                    product.parent_sku,
+                    specs,
+                    ts_ms,
+                    product.barcodes.join(" ")
+                ],
+                |r| r.get(0),
+            )?;
+            drop_codes.execute([&product.sku])?;
+            drop_terms.execute([rowid])?;
+            add_terms.execute(params![rowid, product_terms(&product.sku, &product.name, &product.name_zh, &product.tags)])?;
+            progress(idx + 1);
+        }
+        // Codes are added after every product in the batch has released its old ones,
+        // so two products may swap codes in one import.
+        for product in products {
+            for (pos, code) in product.barcodes.iter().enumerate() {
+                tx.execute("DELETE FROM barcodes WHERE code = ?1", [code])?;
+                add_code.execute(params![code, product.sku, pos as i64])?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReplicaError + '_ {
@@ -430,7 +496,7 @@ impl Replica {
         }
         tx.commit()?;
         info!(store = %settings.store_id, node = %settings.node_id, dir = %dir.display(), "created replica");
-        Ok(Replica { conn, key, settings, dir: dir.to_path_buf() })
+        Ok(Replica { conn, key, settings, dir: dir.to_path_buf(), docs: docs::DocCache::default() })
     }
 
     /// Opens the store in `dir`, running any pending migrations.
@@ -471,7 +537,7 @@ impl Replica {
             // Stores created before the setting existed print on 58 mm paper.
             paper_mm: meta("paper_mm").ok().and_then(|v| v.parse().ok()).unwrap_or(58),
         };
-        Ok(Replica { conn, key, settings, dir: dir.to_path_buf() })
+        Ok(Replica { conn, key, settings, dir: dir.to_path_buf(), docs: docs::DocCache::default() })
     }
 
     /// The store's settings.
@@ -511,61 +577,9 @@ impl Replica {
     /// Inserts or replaces products and their barcodes in one transaction. `progress` is
     /// called with the number written so far. Fails, writing nothing, if a barcode belongs
     /// to a product not in this batch.
-    pub fn upsert_products(&mut self, products: &[Product], ts_ms: i64, mut progress: impl FnMut(usize)) -> Result<()> {
+    pub fn upsert_products(&mut self, products: &[Product], ts_ms: i64, progress: impl FnMut(usize)) -> Result<()> {
         let tx = write(&mut self.conn)?;
-        {
-            let mut owner = tx.prepare_cached("SELECT sku FROM barcodes WHERE code = ?1")?;
-            let mut upsert = tx.prepare_cached(
-                "INSERT INTO products (sku, id, barcodes, name, name_zh, category, unit, price_minor, tax_bp, tags, parent_sku, specs, updated_ms)
-                 VALUES (?1, (SELECT coalesce(max(id), 0) + 1 FROM products), ?12, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                 ON CONFLICT (sku) DO UPDATE SET barcodes = excluded.barcodes, name = excluded.name, name_zh = excluded.name_zh, category = excluded.category,
-                   unit = excluded.unit, price_minor = excluded.price_minor, tax_bp = excluded.tax_bp, tags = excluded.tags,
-                   parent_sku = excluded.parent_sku, specs = excluded.specs, updated_ms = excluded.updated_ms
-                 RETURNING id",
-            )?;
-            let mut drop_codes = tx.prepare_cached("DELETE FROM barcodes WHERE sku = ?1")?;
-            let mut add_code = tx.prepare_cached("INSERT INTO barcodes (code, sku, pos) VALUES (?1, ?2, ?3)")?;
-            let mut drop_terms = tx.prepare_cached("DELETE FROM product_search WHERE rowid = ?1")?;
-            let mut add_terms = tx.prepare_cached("INSERT INTO product_search (rowid, terms) VALUES (?1, ?2)")?;
-            for (idx, product) in products.iter().enumerate() {
-                for code in &product.barcodes {
-                    let current: Option<String> = owner.query_row([code], |r| r.get(0)).optional()?;
-                    if let Some(sku) = current.filter(|s| s != &product.sku && !products.iter().any(|p| &p.sku == s)) {
-                        return Err(ReplicaError::BarcodeTaken { code: code.clone(), sku });
-                    }
-                }
-                let specs = serde_json::to_string(&product.specs).map_err(|e| ReplicaError::Corrupt(e.to_string()))?;
-                let rowid: i64 = upsert.query_row(
-                    params![
-                        product.sku,
-                        product.name,
-                        product.name_zh,
-                        product.category,
-                        product.unit.name(),
-                        product.price_minor,
-                        product.tax_rate.0,
-                        product.tags.join(","),
-                        product.parent_sku,
-                        specs,
-                        ts_ms,
-                        product.barcodes.join(" ")
-                    ],
-                    |r| r.get(0),
-                )?;
-                drop_codes.execute([&product.sku])?;
-                drop_terms.execute([rowid])?;
-                add_terms.execute(params![rowid, product_terms(&product.sku, &product.name, &product.name_zh, &product.tags)])?;
-                progress(idx + 1);
-            }
-            // Codes are added after every product in the batch has released its old ones,
-            // so two products may swap codes in one import.
-            for product in products {
-                for (pos, code) in product.barcodes.iter().enumerate() {
-                    tx.execute("DELETE FROM barcodes WHERE code = ?1", [code])?;
-                    add_code.execute(params![code, product.sku, pos as i64])?;
-                }
-            }
-        }
+        upsert_products_in(&tx, products, ts_ms, false, progress)?;
         tx.commit()?;
         if products.len() >= 1000 {
             // A large import leaves the whole catalog in the WAL; fold it into the database

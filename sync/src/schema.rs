@@ -198,6 +198,27 @@ pub const MIGRATIONS: &[&str] = &[
     // 10: the analytics projection (see `opentill_core::analytics`). A replica that already
     // holds sales is backfilled from its journal right after this runs (`replica::migrate`).
     ANALYTICS_MIGRATION,
+    // 11: shared documents (automerge, see `crate::docs`): each document's last full save,
+    // the incremental saves after it (folded into a new full save every so often), a
+    // version that moves with every write (so a cached copy knows it is stale), and what
+    // this node last agreed with each peer it syncs the document with.
+    r#"
+    CREATE TABLE documents (
+        name TEXT PRIMARY KEY,
+        snapshot BLOB NOT NULL,
+        version INTEGER NOT NULL,
+        updated_ms INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE document_changes (id INTEGER PRIMARY KEY, name TEXT NOT NULL REFERENCES documents(name), bytes BLOB NOT NULL) STRICT;
+    CREATE INDEX document_changes_name ON document_changes(name, id);
+    CREATE TABLE document_peers (
+        name TEXT NOT NULL,
+        peer TEXT NOT NULL,
+        state BLOB NOT NULL,
+        synced_ms INTEGER NOT NULL,
+        PRIMARY KEY (name, peer)
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version that creates the analytics projection: a replica migrating past it

@@ -117,6 +117,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/no-sale", post(no_sale))
         .route("/api/stock/{sku}", get(stock))
         .route("/api/stock/adjust", post(adjust_stock))
+        .route("/api/catalog/prices", post(set_price))
         .route("/api/stored-value/{account}", get(stored_value))
         .route("/api/suppliers", get(stock::suppliers).post(stock::put_supplier))
         .route("/api/purchase-orders", get(stock::purchase_orders).post(stock::place_order))
@@ -149,7 +150,7 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
     components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
 )]
 pub struct ApiDoc;
@@ -827,6 +828,22 @@ pub struct NoSaleRequest {
     pub pin: String,
     /// Why.
     pub reason: String,
+}
+
+/// Change a price in the shared catalog from this store; needs a manager.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PriceChangeRequest {
+    /// SKU.
+    pub sku: String,
+    /// Minor units; `null` removes this store's own price (the central price applies).
+    pub price_minor: Option<i64>,
+    /// Change the central price of every store without its own, not this store's own.
+    #[serde(default)]
+    pub central: bool,
+    /// Manager.
+    pub user_id: String,
+    /// PIN.
+    pub pin: String,
 }
 
 /// Receive or correct stock; needs a manager.
@@ -1566,6 +1583,20 @@ async fn adjust_stock(State(state): State<AppState>, AcceptLang(lang): AcceptLan
         let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "adjust stock")?;
         let qty = till.adjust_stock(&req.sku, req.delta, &req.reason, &actor.user_id)?;
         Ok(StockDto { sku: req.sku, qty })
+    })
+    .await
+    .map(Json)
+}
+
+/// Change a price in the shared catalog from this store (back office): this store's own
+/// price by default, or the central price. Applies at once to the till and shelf labels;
+/// merged with head office on the next sync, the later edit (by hybrid logical clock)
+/// winning. Returns the product as this store now sells it.
+#[utoipa::path(post, path = "/api/catalog/prices", request_body = PriceChangeRequest, responses((status = 200, body = ProductDto), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn set_price(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<PriceChangeRequest>) -> Result<Json<ProductDto>, ApiError> {
+    run(&state, lang, move |till| {
+        till.authorize(&req.user_id, &req.pin, Permission::Manage, "change a price")?;
+        Ok(ProductDto::from(till.set_price(&req.sku, req.price_minor, req.central)?))
     })
     .await
     .map(Json)

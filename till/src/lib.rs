@@ -736,6 +736,20 @@ impl Till {
 
     // ---- stock and stored value ----
 
+    /// Changes a price in the shared catalog from this store (this store's own price, or
+    /// with `central` every store's; `None` removes this store's own) and returns the
+    /// product as this store now sells it. The change applies here at once (till, shelf
+    /// labels) and merges with the cloud on the next sync.
+    pub fn set_price(&mut self, sku: &str, minor: Option<i64>, central: bool) -> Result<Product> {
+        let now = self.clock.now_ms();
+        match self.replica.set_catalog_price(sku, minor, central, now) {
+            Ok(_) => {}
+            Err(opentill_sync::ReplicaError::Doc(opentill_sync::docs::DocError::BadEdit { sku, reason })) => return Err(TillError::BadInput(format!("{sku}: {reason}"))),
+            Err(e) => return Err(e.into()),
+        }
+        self.replica.product_by_sku(sku)?.ok_or_else(|| TillError::BadInput(format!("{sku}: the shared catalog has no details for it yet")))
+    }
+
     /// Corrects or receives stock of a SKU; `delta` in pieces, or grams for weighed products.
     pub fn adjust_stock(&mut self, sku: &str, delta: i64, reason: &str, by: &str) -> Result<i64> {
         if self.replica.product_by_sku(sku)?.is_none() {

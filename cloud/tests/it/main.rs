@@ -1,6 +1,7 @@
 //! End-to-end tests: `opentill-cloud` and `opentill-edge` as real processes on loopback.
 #![allow(missing_docs)]
 
+mod catalog;
 mod closings;
 mod replication;
 

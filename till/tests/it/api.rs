@@ -374,3 +374,33 @@ async fn a_supervisor_voids_a_sale_in_progress_and_the_journal_keeps_its_lines()
     let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
     assert_eq!(verify["entries"].as_u64(), Some(1), "{verify}");
 }
+
+#[tokio::test]
+async fn a_manager_changes_a_price_in_the_shared_catalog_and_the_till_sells_at_it() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.add_user("m01", "李娜", opentill_core::role::Role::Manager, "7777").unwrap();
+    let app = router(AppState::new(till));
+    let change = |price: Value, central: bool, user: &str, pin: &str| json!({"sku": "DRK-1", "price_minor": price, "central": central, "user_id": user, "pin": pin}).to_string();
+    let (status, body) = call(&app, "POST", "/api/catalog/prices", Some(&change(json!(380), false, "s01", "9001")), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "only a manager changes prices");
+    let (status, body) = call(&app, "POST", "/api/catalog/prices", Some(&change(json!(380), false, "m01", "7777")), "en").await;
+    assert_eq!((status, body["price_minor"].as_i64()), (StatusCode::OK, Some(380)), "{body}");
+    let (_, product) = call(&app, "GET", "/api/products/barcode/6901234567892", None, "en").await;
+    assert_eq!(product["price_minor"].as_i64(), Some(380), "the till rings it up at the new price");
+    let sale = json!({"items": [{"barcode": "6901234567892"}], "tenders": [{"kind": "cash", "amount_minor": 380}]});
+    let (status, body) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "en").await;
+    assert_eq!((status, body["total_minor"].as_i64()), (StatusCode::OK, Some(380)), "{body}");
+    // The central price changes, but this store keeps its own until it drops it.
+    let (_, body) = call(&app, "POST", "/api/catalog/prices", Some(&change(json!(400), true, "m01", "7777")), "en").await;
+    assert_eq!(body["price_minor"].as_i64(), Some(380));
+    let (_, body) = call(&app, "POST", "/api/catalog/prices", Some(&change(Value::Null, false, "m01", "7777")), "en").await;
+    assert_eq!(body["price_minor"].as_i64(), Some(400));
+    for (bad, why) in [(json!(-1), "below zero"), (Value::Null, "a central price removed")] {
+        let (status, body) = call(&app, "POST", "/api/catalog/prices", Some(&change(bad, true, "m01", "7777")), "en").await;
+        assert_eq!((status, body["kind"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_input")), "{why}: {body}");
+    }
+    let unknown = json!({"sku": "NOPE", "price_minor": 100, "user_id": "m01", "pin": "7777"});
+    let (status, body) = call(&app, "POST", "/api/catalog/prices", Some(&unknown.to_string()), "en").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("no such product"), "{body}");
+}

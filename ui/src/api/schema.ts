@@ -72,6 +72,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/catalog/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change a price in the shared catalog from this store (back office): this store's own
+         *     price by default, or the central price. Applies at once to the till and shelf labels;
+         *     merged with head office on the next sync, the later edit (by hybrid logical clock)
+         *     winning. Returns the product as this store now sells it.
+         */
+        post: operations["set_price"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/categories": {
         parameters: {
             query?: never;
@@ -1343,6 +1365,22 @@ export interface components {
             /** @description SKU. */
             sku: string;
         };
+        /** @description Change a price in the shared catalog from this store; needs a manager. */
+        PriceChangeRequest: {
+            /** @description Change the central price of every store without its own, not this store's own. */
+            central?: boolean;
+            /** @description PIN. */
+            pin: string;
+            /**
+             * Format: int64
+             * @description Minor units; `null` removes this store's own price (the central price applies).
+             */
+            price_minor?: number | null;
+            /** @description SKU. */
+            sku: string;
+            /** @description Manager. */
+            user_id: string;
+        };
         /** @description A basket to price without selling it: what the customer would pay. */
         PriceRequest: {
             /** @description Coupon ids presented, in order. */
@@ -2227,6 +2265,53 @@ export interface operations {
                 content?: never;
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    set_price: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PriceChangeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

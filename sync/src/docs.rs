@@ -1,0 +1,447 @@
+//! Shared editable state as automerge documents. The first is the **catalog**: product
+//! details, central prices and per-store price overrides, edited by head office (through
+//! the cloud) and by store managers, merged with automerge's sync protocol.
+//!
+//! Every value a person edits is an **HLC register**: a map object holding the value's
+//! fields and `hlc`, the [`Hlc`] of the edit. Concurrent edits of one value leave several
+//! objects under one key (automerge keeps them all as conflicts); readers take the one
+//! with the largest HLC. So the value that wins is the last edit in hybrid-logical-clock
+//! order, never the one automerge's actor ordering happens to favour, and every replica
+//! reads the same winner from the same set of changes.
+//!
+//! The three containers (`products`, `prices`, `store_prices`) are made by a fixed
+//! genesis change (fixed actor, time 0), byte-identical wherever it is made, so a node
+//! that edits before it ever synced shares the containers with everyone else instead of
+//! making a rival `products` map that automerge would hide.
+//!
+//! ```
+//! use opentill_core::catalog::{Product, Unit};
+//! use opentill_core::tax::TaxRate;
+//! use opentill_sync::docs::CatalogDoc;
+//! use opentill_sync::hlc::HlcClock;
+//!
+//! let product = Product { sku: "COLA".into(), barcodes: vec!["6901234567892".into()], name: "Cola 330ml".into(), name_zh: "可乐".into(),
+//!     category: "drinks".into(), tags: vec![], unit: Unit::Each, price_minor: 300, tax_rate: TaxRate(1300), parent_sku: None, specs: vec![] };
+//! let mut office = CatalogDoc::new();
+//! let mut clock = HlcClock::new("cloud", (0, 0));
+//! office.put_product(&product, &mut clock, 1_000).unwrap();
+//! office.set_store_price("S2", "COLA", Some(350), &mut clock, 2_000).unwrap();
+//! assert_eq!(office.effective("S1", "COLA").unwrap().price_minor, 300);
+//! assert_eq!(office.effective("S2", "COLA").unwrap().price_minor, 350);
+//! ```
+
+use std::collections::BTreeSet;
+
+use automerge::sync::{self, SyncDoc};
+use automerge::transaction::Transactable;
+use automerge::transaction::CommitOptions;
+use automerge::{ActorId, AutoCommit, ChangeHash, ObjId, ObjType, PatchAction, Prop, ReadDoc, ScalarValue, Value, ROOT};
+use opentill_core::catalog::{Product, Unit};
+use opentill_core::money::MAX_AMOUNT_MINOR;
+use opentill_core::tax::TaxRate;
+
+use crate::hlc::{Hlc, HlcClock};
+
+/// The catalog document's name.
+pub const CATALOG: &str = "catalog";
+
+const PRODUCTS: &str = "products";
+const PRICES: &str = "prices";
+const STORE_PRICES: &str = "store_prices";
+/// Separates the store and the SKU in a `store_prices` key.
+const KEY_SEP: char = '\u{1f}';
+
+/// Errors from documents.
+#[derive(Debug, thiserror::Error)]
+pub enum DocError {
+    /// automerge refused an operation or a stored document.
+    #[error("document error: {0}")]
+    Automerge(#[from] automerge::AutomergeError),
+    /// A sync message that does not decode.
+    #[error("malformed document sync message: {0}")]
+    BadSyncMessage(String),
+    /// A loaded document lacks the catalog's containers.
+    #[error("the stored document is not a catalog: no `{0}` map")]
+    NotACatalog(&'static str),
+    /// An edit that would put a bad value in the catalog.
+    #[error("invalid catalog edit for {sku}: {reason}")]
+    BadEdit {
+        /// The SKU.
+        sku: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The catalog: products, central prices, per-store price overrides.
+pub struct CatalogDoc {
+    doc: AutoCommit,
+    products: ObjId,
+    prices: ObjId,
+    store_prices: ObjId,
+}
+
+impl std::fmt::Debug for CatalogDoc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CatalogDoc").finish_non_exhaustive()
+    }
+}
+
+impl Default for CatalogDoc {
+    fn default() -> Self {
+        CatalogDoc::new()
+    }
+}
+
+/// What a sync message changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changed {
+    /// SKUs whose details, central price or some store's override changed.
+    pub skus: BTreeSet<String>,
+}
+
+fn genesis() -> AutoCommit {
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(b"opentill/catalog/genesis/v1".as_slice()));
+    doc.put(ROOT, "schema", 1_i64).expect("genesis: put schema");
+    for name in [PRODUCTS, PRICES, STORE_PRICES] {
+        doc.put_object(ROOT, name, ObjType::Map).expect("genesis: put container");
+    }
+    doc.commit_with(CommitOptions::default().with_time(0).with_message("genesis".to_string()));
+    // Every later change is made under a fresh random actor: two processes never reuse
+    // one actor's sequence numbers, even when a replica is restored from an old copy.
+    doc.set_actor(ActorId::random());
+    doc
+}
+
+fn container(doc: &AutoCommit, name: &'static str) -> Result<ObjId, DocError> {
+    match doc.get(ROOT, name)? {
+        Some((Value::Object(ObjType::Map), id)) => Ok(id),
+        _ => Err(DocError::NotACatalog(name)),
+    }
+}
+
+fn scalar_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
+    match doc.get(obj, key).ok()?? {
+        (Value::Scalar(s), _) => match s.as_ref() {
+            ScalarValue::Str(text) => Some(text.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn scalar_int(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<Option<i64>> {
+    match doc.get(obj, key).ok()?? {
+        (Value::Scalar(s), _) => match s.as_ref() {
+            ScalarValue::Int(n) => Some(Some(*n)),
+            ScalarValue::Null => Some(None),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The winning register under `key`: the map object with the largest HLC that `read`
+/// accepts. Objects with no valid HLC or fields `read` refuses are ignored, so a bad
+/// write from a buggy peer can never stop a replica from reading its catalog.
+fn winner<T>(doc: &AutoCommit, obj: &ObjId, key: &str, read: impl Fn(&AutoCommit, &ObjId) -> Option<T>) -> Option<(T, Hlc)> {
+    let values = doc.get_all(obj, key).ok()?;
+    let mut best: Option<(T, Hlc)> = None;
+    for (value, id) in values {
+        if !matches!(value, Value::Object(ObjType::Map)) {
+            continue;
+        }
+        let Some(hlc) = scalar_str(doc, &id, "hlc").and_then(|t| Hlc::parse(&t)) else { continue };
+        if best.as_ref().is_some_and(|(_, b)| *b >= hlc) {
+            continue;
+        }
+        if let Some(value) = read(doc, &id) {
+            best = Some((value, hlc));
+        }
+    }
+    best
+}
+
+fn check_price(sku: &str, minor: i64) -> Result<(), DocError> {
+    if !(0..=MAX_AMOUNT_MINOR).contains(&minor) {
+        return Err(DocError::BadEdit { sku: sku.into(), reason: format!("price {minor} is outside 0..={MAX_AMOUNT_MINOR} minor units") });
+    }
+    Ok(())
+}
+
+fn check_sku(sku: &str) -> Result<(), DocError> {
+    if sku.trim().is_empty() || sku.contains(KEY_SEP) || sku.chars().any(char::is_control) {
+        return Err(DocError::BadEdit { sku: sku.into(), reason: "a SKU must be non-empty printable text".into() });
+    }
+    Ok(())
+}
+
+fn read_details(doc: &AutoCommit, obj: &ObjId) -> Option<Product> {
+    let specs: Vec<(String, String)> = serde_json::from_str(&scalar_str(doc, obj, "specs")?).ok()?;
+    let tax_bp = scalar_int(doc, obj, "tax_bp")??;
+    Some(Product {
+        sku: String::new(),
+        barcodes: scalar_str(doc, obj, "barcodes")?.split_whitespace().map(str::to_string).collect(),
+        name: scalar_str(doc, obj, "name")?,
+        name_zh: scalar_str(doc, obj, "name_zh")?,
+        category: scalar_str(doc, obj, "category")?,
+        tags: scalar_str(doc, obj, "tags")?.split(',').filter(|t| !t.is_empty()).map(str::to_string).collect(),
+        unit: Unit::parse(&scalar_str(doc, obj, "unit")?)?,
+        price_minor: 0,
+        tax_rate: TaxRate(u32::try_from(tax_bp).ok().filter(|bp| *bp <= 10_000)?),
+        parent_sku: scalar_str(doc, obj, "parent_sku").filter(|p| !p.is_empty()),
+        specs,
+    })
+}
+
+fn read_price(doc: &AutoCommit, obj: &ObjId) -> Option<Option<i64>> {
+    let minor = scalar_int(doc, obj, "minor")?;
+    match minor {
+        Some(m) if !(0..=MAX_AMOUNT_MINOR).contains(&m) => None,
+        other => Some(other),
+    }
+}
+
+impl CatalogDoc {
+    /// An empty catalog (just the genesis change).
+    pub fn new() -> CatalogDoc {
+        CatalogDoc::wrap(genesis()).expect("the genesis has every container")
+    }
+
+    fn wrap(doc: AutoCommit) -> Result<CatalogDoc, DocError> {
+        Ok(CatalogDoc { products: container(&doc, PRODUCTS)?, prices: container(&doc, PRICES)?, store_prices: container(&doc, STORE_PRICES)?, doc })
+    }
+
+    /// Loads a saved catalog followed by any incremental saves.
+    pub fn load(snapshot: &[u8], increments: &[Vec<u8>]) -> Result<CatalogDoc, DocError> {
+        let mut doc = if snapshot.is_empty() { genesis() } else { AutoCommit::load(snapshot)? };
+        for part in increments {
+            doc.load_incremental(part)?;
+        }
+        doc.set_actor(ActorId::random());
+        CatalogDoc::wrap(doc)
+    }
+
+    /// The whole document, compacted.
+    pub fn save(&mut self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The changes since the last `save` or `save_incremental`.
+    pub fn save_incremental(&mut self) -> Vec<u8> {
+        self.doc.save_incremental()
+    }
+
+    /// The document's heads (hex), sorted: equal on two replicas exactly when they hold
+    /// the same changes.
+    pub fn heads(&mut self) -> Vec<String> {
+        let mut heads: Vec<String> = self.doc.get_heads().iter().map(|h| h.to_string()).collect();
+        heads.sort();
+        heads
+    }
+
+    fn commit(&mut self, message: &str, hlc: &Hlc) {
+        self.doc.commit_with(CommitOptions::default().with_message(message.to_string()).with_time(hlc.wall_ms / 1000));
+    }
+
+    /// Writes a register stamped after every value this replica holds for the key: a
+    /// write that replaces a value it has seen must also win by HLC, or automerge's rule
+    /// (the newer put replaces what it saw) and the HLC rule would disagree.
+    fn put_register(&mut self, obj: ObjId, key: &str, clock: &mut HlcClock, wall_ms: i64, fields: Vec<(&str, ScalarValue)>) -> Result<Hlc, DocError> {
+        for (value, id) in self.doc.get_all(&obj, key)? {
+            if matches!(value, Value::Object(ObjType::Map))
+                && let Some(seen) = scalar_str(&self.doc, &id, "hlc").and_then(|t| Hlc::parse(&t))
+            {
+                clock.observe(&seen);
+            }
+        }
+        let hlc = clock.stamp(wall_ms);
+        let register = self.doc.put_object(&obj, key, ObjType::Map)?;
+        self.doc.put(&register, "hlc", hlc.encode())?;
+        for (name, value) in fields {
+            self.doc.put(&register, name, value)?;
+        }
+        Ok(hlc)
+    }
+
+    /// Sets a product's details and its central price, stamped by `clock` at `wall_ms`.
+    pub fn put_product(&mut self, product: &Product, clock: &mut HlcClock, wall_ms: i64) -> Result<Hlc, DocError> {
+        self.check_product(product)?;
+        check_price(&product.sku, product.price_minor)?;
+        self.put_details(product, clock, wall_ms)?;
+        let hlc = self.set_price_uncommitted(&product.sku, product.price_minor, clock, wall_ms)?;
+        self.commit("put product", &hlc);
+        Ok(hlc)
+    }
+
+    /// Sets many products in one change (an import); `progress` gets the count done.
+    /// Every product is checked before anything is written: a bad row writes nothing.
+    pub fn put_products(&mut self, products: &[Product], clock: &mut HlcClock, wall_ms: i64, mut progress: impl FnMut(usize)) -> Result<(), DocError> {
+        for product in products {
+            self.check_product(product)?;
+            check_price(&product.sku, product.price_minor)?;
+        }
+        let mut last = None;
+        for (idx, product) in products.iter().enumerate() {
+            self.put_details(product, clock, wall_ms)?;
+            last = Some(self.set_price_uncommitted(&product.sku, product.price_minor, clock, wall_ms)?);
+            progress(idx + 1);
+        }
+        if let Some(hlc) = last {
+            self.commit("import products", &hlc);
+        }
+        Ok(())
+    }
+
+    fn check_product(&self, product: &Product) -> Result<(), DocError> {
+        check_sku(&product.sku)?;
+        if product.tax_rate.0 > 10_000 {
+            return Err(DocError::BadEdit { sku: product.sku.clone(), reason: format!("tax rate {} basis points is over 100 %", product.tax_rate.0) });
+        }
+        if product.barcodes.iter().any(|c| c.is_empty() || c.chars().any(char::is_whitespace)) {
+            return Err(DocError::BadEdit { sku: product.sku.clone(), reason: "a barcode is empty or has spaces".into() });
+        }
+        Ok(())
+    }
+
+    fn put_details(&mut self, product: &Product, clock: &mut HlcClock, wall_ms: i64) -> Result<Hlc, DocError> {
+        let specs = serde_json::to_string(&product.specs).expect("specs serialise");
+        let fields = vec![
+            ("barcodes", ScalarValue::Str(product.barcodes.join(" ").into())),
+            ("name", ScalarValue::Str(product.name.as_str().into())),
+            ("name_zh", ScalarValue::Str(product.name_zh.as_str().into())),
+            ("category", ScalarValue::Str(product.category.as_str().into())),
+            ("tags", ScalarValue::Str(product.tags.join(",").into())),
+            ("unit", ScalarValue::Str(product.unit.name().into())),
+            ("tax_bp", ScalarValue::Int(i64::from(product.tax_rate.0))),
+            ("parent_sku", ScalarValue::Str(product.parent_sku.clone().unwrap_or_default().into())),
+            ("specs", ScalarValue::Str(specs.into())),
+        ];
+        self.put_register(self.products.clone(), &product.sku, clock, wall_ms, fields)
+    }
+
+    fn set_price_uncommitted(&mut self, sku: &str, minor: i64, clock: &mut HlcClock, wall_ms: i64) -> Result<Hlc, DocError> {
+        check_sku(sku)?;
+        check_price(sku, minor)?;
+        self.put_register(self.prices.clone(), sku, clock, wall_ms, vec![("minor", ScalarValue::Int(minor))])
+    }
+
+    /// Sets the central price of a SKU (minor units), stamped by `clock` at `wall_ms`.
+    pub fn set_price(&mut self, sku: &str, minor: i64, clock: &mut HlcClock, wall_ms: i64) -> Result<Hlc, DocError> {
+        let hlc = self.set_price_uncommitted(sku, minor, clock, wall_ms)?;
+        self.commit("set price", &hlc);
+        Ok(hlc)
+    }
+
+    /// Sets (`Some`) or removes (`None`) a store's own price for a SKU, stamped `hlc`. A
+    /// removal is itself a register, so it is ordered by HLC like any other edit.
+    pub fn set_store_price(&mut self, store_id: &str, sku: &str, minor: Option<i64>, clock: &mut HlcClock, wall_ms: i64) -> Result<Hlc, DocError> {
+        check_sku(sku)?;
+        check_sku(store_id)?;
+        if let Some(minor) = minor {
+            check_price(sku, minor)?;
+        }
+        let value = minor.map_or(ScalarValue::Null, ScalarValue::Int);
+        let hlc = self.put_register(self.store_prices.clone(), &store_key(store_id, sku), clock, wall_ms, vec![("minor", value)])?;
+        self.commit("set store price", &hlc);
+        Ok(hlc)
+    }
+
+    /// A product's details (its `price_minor` is 0) and the HLC of their last edit.
+    pub fn details(&self, sku: &str) -> Option<(Product, Hlc)> {
+        winner(&self.doc, &self.products, sku, read_details).map(|(mut p, h)| {
+            p.sku = sku.to_string();
+            (p, h)
+        })
+    }
+
+    /// The central price and the HLC of its last edit.
+    pub fn price(&self, sku: &str) -> Option<(i64, Hlc)> {
+        winner(&self.doc, &self.prices, sku, read_price).and_then(|(p, h)| Some((p?, h)))
+    }
+
+    /// A store's own price (`None` inside when removed) and the HLC of its last edit.
+    pub fn store_price(&self, store_id: &str, sku: &str) -> Option<(Option<i64>, Hlc)> {
+        winner(&self.doc, &self.store_prices, &store_key(store_id, sku), read_price)
+    }
+
+    /// The product as a store sells it: the details with the store's own price if it has
+    /// one, else the central price. `None` until the SKU has details and a price.
+    pub fn effective(&self, store_id: &str, sku: &str) -> Option<Product> {
+        let (mut product, _) = self.details(sku)?;
+        product.price_minor = match self.store_price(store_id, sku) {
+            Some((Some(minor), _)) => minor,
+            _ => self.price(sku)?.0,
+        };
+        Some(product)
+    }
+
+    /// The largest HLC among the winners for `sku` (for the node's clock to observe).
+    pub fn latest_hlc(&self, store_id: &str, sku: &str) -> Option<Hlc> {
+        [self.details(sku).map(|d| d.1), self.price(sku).map(|p| p.1), self.store_price(store_id, sku).map(|p| p.1)].into_iter().flatten().max()
+    }
+
+    /// Every SKU with details, sorted.
+    pub fn skus(&self) -> Vec<String> {
+        self.doc.keys(&self.products).collect()
+    }
+
+    /// The SKUs changed between `before` (hex heads) and now, for every store.
+    pub fn changed_since(&mut self, before: &[String]) -> Changed {
+        let before: Vec<ChangeHash> = before.iter().filter_map(|h| h.parse().ok()).collect();
+        let after = self.doc.get_heads();
+        let mut changed = Changed::default();
+        for patch in self.doc.diff(&before, &after) {
+            // A change inside a register (or a new register) names its container and key:
+            // either the patch's path (container, key) or the put itself.
+            let (container, key) = match (patch.path.get(1), &patch.action) {
+                (Some((obj, Prop::Map(key))), _) => (Some(obj.clone()), key.clone()),
+                (None, PatchAction::PutMap { key, .. }) => (Some(patch.obj.clone()), key.clone()),
+                (None, PatchAction::DeleteMap { key }) => (Some(patch.obj.clone()), key.clone()),
+                _ => (None, String::new()),
+            };
+            match container {
+                Some(c) if c == self.products || c == self.prices => {
+                    changed.skus.insert(key);
+                }
+                Some(c) if c == self.store_prices => {
+                    if let Some((_, sku)) = key.split_once(KEY_SEP) {
+                        changed.skus.insert(sku.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+        changed
+    }
+
+    /// The next message for a peer, if there is anything to say.
+    pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<Vec<u8>> {
+        self.doc.sync().generate_sync_message(state).map(|m| m.encode())
+    }
+
+    /// Applies a peer's message. Nothing changes if it does not decode.
+    pub fn receive_sync_message(&mut self, state: &mut sync::State, message: &[u8]) -> Result<(), DocError> {
+        let message = sync::Message::decode(message).map_err(|e| DocError::BadSyncMessage(e.to_string()))?;
+        self.doc.sync().receive_sync_message(state, message)?;
+        Ok(())
+    }
+}
+
+fn store_key(store_id: &str, sku: &str) -> String {
+    format!("{store_id}{KEY_SEP}{sku}")
+}
+
+/// A sync state as stored between sessions (only what both sides share survives).
+pub fn encode_sync_state(state: &sync::State) -> Vec<u8> {
+    state.encode()
+}
+
+/// Decodes [`encode_sync_state`]; anything unreadable starts afresh (the protocol then
+/// costs one more round, never correctness).
+pub fn decode_sync_state(bytes: Option<&[u8]>) -> sync::State {
+    bytes.and_then(|b| sync::State::decode(b).ok()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;

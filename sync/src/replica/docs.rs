@@ -1,0 +1,270 @@
+//! The replica's copies of shared documents (migration 11) and the catalog projection.
+//!
+//! A document is kept as its last full save plus the incremental saves after it; every
+//! [`COMPACT_AFTER`] increments they are folded into a new full save, so loading stays one
+//! read of a compressed document and a few small ones. Every edit or merge of the catalog
+//! writes, in **one transaction**: the document's new changes, the `products` rows of
+//! every SKU it touched (the projection lookups and search read, so a scan never walks a
+//! CRDT), and the node's hybrid logical clock. A crash leaves both or neither.
+
+use std::collections::BTreeSet;
+
+use automerge::sync::State;
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{Replica, Result, upsert_products_in, write};
+use crate::docs::{CATALOG, CatalogDoc, DocError, decode_sync_state, encode_sync_state};
+use crate::hlc::HlcClock;
+
+const HLC_LAST: &str = "hlc_last";
+/// Incremental saves kept before they are folded into a full save.
+pub const COMPACT_AFTER: i64 = 64;
+
+/// Loaded documents, each with the version it was loaded at.
+#[derive(Default)]
+pub(crate) struct DocCache {
+    catalog: Option<(i64, CatalogDoc)>,
+}
+
+/// What an edit or a merge of the catalog did on this node.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogUpdate {
+    /// SKUs whose details or prices changed (for any store).
+    pub changed: BTreeSet<String>,
+    /// Products rewritten in this store's catalog tables.
+    pub projected: usize,
+}
+
+/// A document's state on this node, for `sync status`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocStatus {
+    /// The document.
+    pub name: String,
+    /// Its heads (hex, sorted).
+    pub heads: Vec<String>,
+    /// Increments since the last full save.
+    pub n_increments: i64,
+    /// Bytes stored (full save and increments).
+    pub n_bytes: i64,
+    /// When it last synced with the cloud (unix ms).
+    pub synced_ms: Option<i64>,
+}
+
+fn version(conn: &Connection, name: &str) -> Result<Option<i64>> {
+    Ok(conn.prepare_cached("SELECT version FROM documents WHERE name = ?1")?.query_row([name], |r| r.get(0)).optional()?)
+}
+
+fn load_catalog(conn: &Connection) -> Result<(i64, CatalogDoc)> {
+    let row: Option<(Vec<u8>, i64)> = conn.prepare_cached("SELECT snapshot, version FROM documents WHERE name = ?1")?.query_row([CATALOG], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let Some((snapshot, version)) = row else { return Ok((0, CatalogDoc::new())) };
+    let increments: Vec<Vec<u8>> =
+        conn.prepare_cached("SELECT bytes FROM document_changes WHERE name = ?1 ORDER BY id")?.query_map([CATALOG], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok((version, CatalogDoc::load(&snapshot, &increments)?))
+}
+
+/// Writes what changed in `doc` since it was loaded or last saved.
+fn save_catalog(conn: &Connection, doc: &mut CatalogDoc, known_version: i64, now_ms: i64) -> Result<i64> {
+    if known_version == 0 {
+        conn.prepare_cached("INSERT INTO documents (name, snapshot, version, updated_ms) VALUES (?1, ?2, 1, ?3)")?.execute(params![CATALOG, doc.save(), now_ms])?;
+        return Ok(1);
+    }
+    let increment = doc.save_incremental();
+    if increment.is_empty() {
+        return Ok(known_version);
+    }
+    conn.prepare_cached("INSERT INTO document_changes (name, bytes) VALUES (?1, ?2)")?.execute(params![CATALOG, increment])?;
+    let n: i64 = conn.prepare_cached("SELECT count(*) FROM document_changes WHERE name = ?1")?.query_row([CATALOG], |r| r.get(0))?;
+    if n > COMPACT_AFTER {
+        conn.prepare_cached("UPDATE documents SET snapshot = ?2 WHERE name = ?1")?.execute(params![CATALOG, doc.save()])?;
+        conn.prepare_cached("DELETE FROM document_changes WHERE name = ?1")?.execute([CATALOG])?;
+    }
+    conn.prepare_cached("UPDATE documents SET version = version + 1, updated_ms = ?2 WHERE name = ?1")?.execute(params![CATALOG, now_ms])?;
+    Ok(known_version + 1)
+}
+
+impl Replica {
+    /// The catalog document, loaded (or reused if nobody wrote it since).
+    pub fn catalog(&mut self) -> Result<&mut CatalogDoc> {
+        let current = version(&self.conn, CATALOG)?.unwrap_or(0);
+        if self.docs.catalog.as_ref().is_none_or(|(v, _)| *v != current || current == 0) {
+            self.docs.catalog = Some(load_catalog(&self.conn)?);
+        }
+        Ok(&mut self.docs.catalog.as_mut().expect("just loaded").1)
+    }
+
+    /// This node's hybrid logical clock, as persisted.
+    pub fn hlc_clock(&self) -> Result<HlcClock> {
+        let last = self.meta_get(HLC_LAST)?.and_then(|v| {
+            let (wall, counter) = v.split_once('.')?;
+            Some((wall.parse().ok()?, counter.parse().ok()?))
+        });
+        Ok(HlcClock::new(&self.settings.node_id, last.unwrap_or((0, 0))))
+    }
+
+    /// Runs `edit` on the catalog with this node's clock, then saves the changes, projects
+    /// the SKUs they touched into this store's catalog and saves the clock, in one
+    /// transaction. An edit that fails changes nothing.
+    pub fn edit_catalog<T>(&mut self, now_ms: i64, edit: impl FnOnce(&mut CatalogDoc, &mut HlcClock) -> Result<T, DocError>) -> Result<(T, CatalogUpdate)> {
+        let mut clock = self.hlc_clock()?;
+        self.catalog()?;
+        let (version, mut doc) = self.docs.catalog.take().expect("loaded");
+        let before = doc.heads();
+        let out = match edit(&mut doc, &mut clock) {
+            Ok(out) => out,
+            Err(e) => {
+                // Whatever the edit did in memory is dropped with the document.
+                return Err(e.into());
+            }
+        };
+        let update = self.commit_catalog(version, doc, &before, &mut clock, now_ms)?;
+        Ok((out, update))
+    }
+
+    /// Changes a price in the shared catalog from this store: this store's own price
+    /// (`None` removes it), or with `central` the price of every store without one of its
+    /// own. A SKU the shared catalog does not have yet but this store sells (imported
+    /// here) is added to it first, with this store's details and price as central price;
+    /// an unknown SKU is refused.
+    pub fn set_catalog_price(&mut self, sku: &str, minor: Option<i64>, central: bool, now_ms: i64) -> Result<(crate::hlc::Hlc, CatalogUpdate)> {
+        let local = self.product_by_sku(sku)?;
+        let store = self.settings.store_id.clone();
+        self.edit_catalog(now_ms, |doc, clock| {
+            if doc.details(sku).is_none() {
+                let Some(local) = &local else { return Err(DocError::BadEdit { sku: sku.into(), reason: "no such product in this store or the shared catalog".into() }) };
+                doc.put_product(local, clock, now_ms)?;
+            }
+            match (central, minor) {
+                (true, Some(minor)) => doc.set_price(sku, minor, clock, now_ms),
+                (true, None) => Err(DocError::BadEdit { sku: sku.into(), reason: "a central price can be changed, not removed".into() }),
+                (false, minor) => doc.set_store_price(&store, sku, minor, clock, now_ms),
+            }
+        })
+    }
+
+    fn commit_catalog(&mut self, version: i64, mut doc: CatalogDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<CatalogUpdate> {
+        let changed = doc.changed_since(before).skus;
+        let store = self.settings.store_id.clone();
+        let products: Vec<_> = changed.iter().filter_map(|sku| doc.effective(&store, sku)).collect();
+        for sku in &changed {
+            if let Some(hlc) = doc.latest_hlc(&store, sku) {
+                clock.observe(&hlc);
+            }
+        }
+        let tx = write(&mut self.conn)?;
+        let version = save_catalog(&tx, &mut doc, version, now_ms)?;
+        upsert_products_in(&tx, &products, now_ms, true, |_| {})?;
+        let (wall, counter) = clock.last();
+        tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?.execute(params![HLC_LAST, format!("{wall}.{counter}")])?;
+        tx.commit()?;
+        self.docs.catalog = Some((version, doc));
+        Ok(CatalogUpdate { projected: products.len(), changed })
+    }
+
+    /// Starts syncing the catalog with `peer`: what was agreed with it last time.
+    pub fn catalog_sync_state(&self, peer: &str) -> Result<State> {
+        let bytes: Option<Vec<u8>> = self.conn.prepare_cached("SELECT state FROM document_peers WHERE name = ?1 AND peer = ?2")?.query_row([CATALOG, peer], |r| r.get(0)).optional()?;
+        Ok(decode_sync_state(bytes.as_deref()))
+    }
+
+    /// The next catalog sync message for a peer, if there is anything to say.
+    pub fn catalog_sync_message(&mut self, state: &mut State) -> Result<Option<Vec<u8>>> {
+        Ok(self.catalog()?.generate_sync_message(state))
+    }
+
+    /// Applies a peer's catalog sync message: merges, saves, and projects what changed.
+    /// A message that does not decode or apply changes nothing.
+    pub fn receive_catalog_sync(&mut self, state: &mut State, message: &[u8], now_ms: i64) -> Result<CatalogUpdate> {
+        let mut clock = self.hlc_clock()?;
+        self.catalog()?;
+        let (version, mut doc) = self.docs.catalog.take().expect("loaded");
+        let before = doc.heads();
+        let mut trial = state.clone();
+        if let Err(e) = doc.receive_sync_message(&mut trial, message) {
+            // Reload rather than keep a copy that might hold half a message.
+            self.docs.catalog = None;
+            return Err(e.into());
+        }
+        *state = trial;
+        self.commit_catalog(version, doc, &before, &mut clock, now_ms)
+    }
+
+    /// Records how far this node and `peer` agree on the catalog.
+    pub fn finish_catalog_sync(&mut self, peer: &str, state: &State, now_ms: i64) -> Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO document_peers (name, peer, state, synced_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (name, peer) DO UPDATE SET state = excluded.state, synced_ms = excluded.synced_ms",
+            )?
+            .execute(params![CATALOG, peer, encode_sync_state(state), now_ms])?;
+        Ok(())
+    }
+
+    /// The catalog's state on this node.
+    pub fn catalog_status(&mut self, peer: &str) -> Result<DocStatus> {
+        let heads = self.catalog()?.heads();
+        let (n_increments, inc_bytes): (i64, i64) =
+            self.conn.prepare_cached("SELECT count(*), coalesce(sum(length(bytes)), 0) FROM document_changes WHERE name = ?1")?.query_row([CATALOG], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let snapshot: i64 = self.conn.prepare_cached("SELECT coalesce(sum(length(snapshot)), 0) FROM documents WHERE name = ?1")?.query_row([CATALOG], |r| r.get(0))?;
+        let synced_ms = self.conn.prepare_cached("SELECT synced_ms FROM document_peers WHERE name = ?1 AND peer = ?2")?.query_row([CATALOG, peer], |r| r.get(0)).optional()?;
+        Ok(DocStatus { name: CATALOG.into(), heads, n_increments, n_bytes: snapshot + inc_bytes, synced_ms })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use opentill_core::catalog::{Product, Unit};
+    use opentill_core::tax::TaxRate;
+
+    use super::*;
+    use crate::StoreSettings;
+
+    fn product(sku: &str, code: &str, price: i64) -> Product {
+        Product {
+            sku: sku.into(),
+            barcodes: vec![code.into()],
+            name: sku.into(),
+            name_zh: "茶".into(),
+            category: "drinks".into(),
+            tags: vec![],
+            unit: Unit::Each,
+            price_minor: price,
+            tax_rate: TaxRate(1300),
+            parent_sku: None,
+            specs: vec![],
+        }
+    }
+
+    #[test]
+    fn edits_are_projected_kept_across_restarts_and_compacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut replica = Replica::create(dir.path(), StoreSettings::new("S1", "n1"), [1; 32]).unwrap();
+        let (_, update) = replica.edit_catalog(1_000, |doc, clock| doc.put_product(&product("TEA", "6900000000093", 450), clock, 1_000)).unwrap();
+        assert_eq!((update.projected, update.changed.len()), (1, 1));
+        assert_eq!(replica.product_by_barcode("6900000000093").unwrap().unwrap().price_minor, 450);
+        // The store's own price is what it sells at; other stores' prices are not.
+        replica.edit_catalog(2_000, |doc, clock| doc.set_store_price("S1", "TEA", Some(420), clock, 2_000)).unwrap();
+        replica.edit_catalog(2_001, |doc, clock| doc.set_store_price("S2", "TEA", Some(999), clock, 2_001)).unwrap();
+        assert_eq!(replica.product_by_sku("TEA").unwrap().unwrap().price_minor, 420);
+        // A barcode the shared catalog gives to another product moves to it.
+        replica.edit_catalog(3_000, |doc, clock| doc.put_product(&product("TEA-2", "6900000000093", 500), clock, 3_000)).unwrap();
+        assert_eq!(replica.product_by_barcode("6900000000093").unwrap().unwrap().sku, "TEA-2");
+        // A refused edit changes nothing.
+        let heads = replica.catalog().unwrap().heads();
+        assert!(replica.edit_catalog(4_000, |doc, clock| doc.set_price("TEA", -1, clock, 4_000)).is_err());
+        assert_eq!(replica.catalog().unwrap().heads(), heads);
+        for i in 0..(COMPACT_AFTER + 6) {
+            replica.edit_catalog(5_000 + i, |doc, clock| doc.set_price("TEA", 400 + i, clock, 5_000 + i)).unwrap();
+        }
+        let status = replica.catalog_status("cloud").unwrap();
+        assert!(status.n_increments <= COMPACT_AFTER, "increments are folded into a full save: {status:?}");
+        let heads = status.heads;
+        drop(replica);
+        let mut replica = Replica::open(dir.path()).unwrap();
+        assert_eq!(replica.catalog().unwrap().heads(), heads);
+        assert_eq!(replica.catalog().unwrap().price("TEA").unwrap().0, 400 + COMPACT_AFTER + 5);
+        // The clock survived the restart: the next edit is stamped after every earlier one.
+        let (hlc, _) = replica.edit_catalog(0, |doc, clock| doc.set_price("TEA", 1, clock, 0)).unwrap();
+        assert!(hlc.wall_ms >= 5_000 + COMPACT_AFTER + 5, "{hlc}");
+        assert_eq!(replica.product_by_sku("TEA").unwrap().unwrap().price_minor, 420, "the store's own price still applies");
+    }
+}
