@@ -1,15 +1,13 @@
 //! `opentill-cloud`: the cloud ledger's server and admin commands.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use opentill_cloud::ledger::{Ledger, StorePath};
-use opentill_cloud::sqlite::SqliteLedger;
-use opentill_cloud::{code_hash, new_code, now_ms};
+use opentill_cloud::{code_hash, new_code, now_ms, open_ledger};
 
 /// OpenTill cloud ledger.
 #[derive(Debug, Parser)]
@@ -23,7 +21,7 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API.
     Serve {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// Address to listen on; port 0 picks a free one (the chosen address is printed).
@@ -36,7 +34,7 @@ enum Command {
     /// Create a one-time enrolment code for a store (creating the tenant, brand and store
     /// as needed) and print it.
     EnrolCode {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// The store id the node was initialised with.
@@ -55,7 +53,7 @@ enum Command {
     /// Revoke a member pass issued in a store; the store's agents learn it on their next
     /// sync and refuse the pass at gates and vending machines from then on.
     RevokePass {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// The store that issued the pass.
@@ -67,24 +65,14 @@ enum Command {
     },
 }
 
-fn open(db: &str) -> anyhow::Result<SqliteLedger> {
-    let Some(path) = db.strip_prefix("sqlite:") else {
-        if db.starts_with("postgres") {
-            bail!("PostgreSQL is not supported by this build yet; use --db sqlite:PATH");
-        }
-        bail!("--db `{db}` must look like sqlite:PATH");
-    };
-    let path = PathBuf::from(path);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    SqliteLedger::open(&path).with_context(|| format!("opening {}", path.display()))
+fn open(db: &str) -> anyhow::Result<Box<dyn Ledger>> {
+    Ok(open_ledger(db)?)
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { db, listen, admin_token } => {
-            let ledger: Box<dyn Ledger> = Box::new(open(&db)?);
+            let ledger = open(&db)?;
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
