@@ -1,15 +1,13 @@
 //! `opentill-cloud`: the cloud ledger's server and admin commands.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use opentill_cloud::ledger::{Ledger, StorePath};
-use opentill_cloud::sqlite::SqliteLedger;
-use opentill_cloud::{code_hash, new_code, now_ms};
+use opentill_cloud::{code_hash, new_code, now_ms, open_ledger};
 
 /// OpenTill cloud ledger.
 #[derive(Debug, Parser)]
@@ -23,7 +21,7 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API.
     Serve {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// Address to listen on; port 0 picks a free one (the chosen address is printed).
@@ -36,7 +34,7 @@ enum Command {
     /// Create a one-time enrolment code for a store (creating the tenant, brand and store
     /// as needed) and print it.
     EnrolCode {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// The store id the node was initialised with.
@@ -55,7 +53,7 @@ enum Command {
     /// Revoke a member pass issued in a store; the store's agents learn it on their next
     /// sync and refuse the pass at gates and vending machines from then on.
     RevokePass {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// The store that issued the pass.
@@ -79,19 +77,19 @@ enum CatalogCommand {
     /// them (`sku`, `barcodes`, `name`, `name_zh`, `category`, `unit`, `price_minor`,
     /// `tax_bp`, ...). Every product is checked first; one bad product writes nothing.
     Import {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// Tenant.
         #[arg(long, default_value = "default")]
         tenant: String,
         /// The JSON file.
-        file: PathBuf,
+        file: std::path::PathBuf,
     },
     /// Set a SKU's central price, or with `--store` that store's own price (`--clear`
     /// removes the store's own price, so the central one applies again).
     Price {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// Tenant.
@@ -112,7 +110,7 @@ enum CatalogCommand {
     },
     /// List the catalog with the prices a store sells at (the central prices without `--store`).
     Show {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// Tenant.
@@ -124,24 +122,14 @@ enum CatalogCommand {
     },
 }
 
-fn open(db: &str) -> anyhow::Result<SqliteLedger> {
-    let Some(path) = db.strip_prefix("sqlite:") else {
-        if db.starts_with("postgres") {
-            bail!("PostgreSQL is not supported by this build yet; use --db sqlite:PATH");
-        }
-        bail!("--db `{db}` must look like sqlite:PATH");
-    };
-    let path = PathBuf::from(path);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    SqliteLedger::open(&path).with_context(|| format!("opening {}", path.display()))
+fn open(db: &str) -> anyhow::Result<Box<dyn Ledger>> {
+    Ok(open_ledger(db)?)
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { db, listen, admin_token } => {
-            let ledger: Box<dyn Ledger> = Box::new(open(&db)?);
+            let ledger = open(&db)?;
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
@@ -194,7 +182,7 @@ fn catalog(action: CatalogCommand) -> anyhow::Result<()> {
             let products = dtos.iter().map(ProductDto::to_product).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
             let mut ledger = open(&db)?;
             let n = products.len();
-            docs::edit(&mut ledger, &tenant, now_ms(), |doc, clock| {
+            docs::edit(ledger.as_mut(), &tenant, now_ms(), |doc, clock| {
                 doc.put_products(&products, clock, now_ms(), |done| {
                     if done % 1000 == 0 || done == n {
                         eprintln!("{done}/{n} products");
@@ -211,7 +199,7 @@ fn catalog(action: CatalogCommand) -> anyhow::Result<()> {
                 (None, false) => bail!("--price is required"),
             };
             let mut ledger = open(&db)?;
-            let hlc = docs::edit(&mut ledger, &tenant, now_ms(), |doc, clock| match &store {
+            let hlc = docs::edit(ledger.as_mut(), &tenant, now_ms(), |doc, clock| match &store {
                 Some(store) => doc.set_store_price(store, &sku, minor, clock, now_ms()),
                 None => doc.set_price(&sku, minor.unwrap_or_default(), clock, now_ms()),
             })?;
@@ -224,7 +212,7 @@ fn catalog(action: CatalogCommand) -> anyhow::Result<()> {
         }
         CatalogCommand::Show { db, tenant, store } => {
             let ledger = open(&db)?;
-            let (_, mut doc) = docs::load(&ledger, &tenant)?;
+            let (_, mut doc) = docs::load(ledger.as_ref(), &tenant)?;
             let at = store.clone().unwrap_or_default();
             println!("{:<14} {:>10} {:>10}  name", "sku", "price", "central");
             for sku in doc.skus() {

@@ -1,13 +1,65 @@
-//! End-to-end tests: `opentill-cloud` and `opentill-edge` as real processes on loopback.
+//! End-to-end tests: `opentill-cloud` and `opentill-edge` as real processes on loopback,
+//! the cloud on SQLite and on PostgreSQL (a throwaway cluster of Debian's server, started
+//! by the tests themselves: `scripts/setup.sh` installs it).
 #![allow(missing_docs)]
 
 mod catalog;
+mod cli;
 mod replication;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+
+use opentill_cloud::postgres::TempCluster;
+
+/// The cloud's storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An empty cloud database for one test: its `--db` value (and the cluster it lives in).
+pub struct CloudDb {
+    pub db: String,
+    _cluster: Option<Arc<TempCluster>>,
+}
+
+impl CloudDb {
+    /// SQLite in `dir/cloud/cloud.db` (the folder is created by the cloud), or a fresh
+    /// database in this process's PostgreSQL cluster.
+    pub fn new(backend: Backend, dir: &Path) -> CloudDb {
+        match backend {
+            Backend::Sqlite => CloudDb { db: format!("sqlite:{}", dir.join("cloud").join("cloud.db").display()), _cluster: None },
+            Backend::Postgres => {
+                let (cluster, url) = TempCluster::shared_database().unwrap_or_else(|e| panic!("{e}"));
+                CloudDb { db: url, _cluster: Some(cluster) }
+            }
+        }
+    }
+}
+
+/// For each `fn name(backend: Backend)` in scope, the tests `sqlite::name` and `postgres::name`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name($crate::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                super::$name($crate::Backend::Postgres)
+            })*
+        }
+    };
+}
+pub(crate) use on_both_backends;
 
 /// Six products, one weighed; shared with the other packages' tests.
 pub const CATALOG: &str = include_str!("../../../fixtures/test-catalog.csv");
@@ -68,9 +120,10 @@ pub struct Cloud {
 }
 
 impl Cloud {
-    pub fn start(db: &Path, port: u16) -> Cloud {
+    /// Serves the database `db` (a `--db` value) on `port`.
+    pub fn start(db: &str, port: u16) -> Cloud {
         let mut child = Command::new(cloud_bin())
-            .args(["serve", "--db", &format!("sqlite:{}", db.display()), "--listen", &format!("127.0.0.1:{port}")])
+            .args(["serve", "--db", db, "--listen", &format!("127.0.0.1:{port}")])
             .env("OPENTILL_LOG", "warn")
             .env("OPENTILL_CLOUD_ADMIN_TOKEN", ADMIN_TOKEN)
             .stdout(Stdio::piped())
