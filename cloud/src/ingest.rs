@@ -124,28 +124,35 @@ mod tests {
 
     use super::*;
     use crate::ledger::StorePath;
-    use crate::sqlite::SqliteLedger;
+    use crate::test_db::{Backend, TestDb, on_both_backends};
+
+    on_both_backends!(
+        honest_batches_are_stored_and_resends_are_harmless,
+        tampered_journals_are_quarantined_with_an_alert,
+        a_fact_from_a_newer_till_is_held_and_alerted_on,
+        an_unknown_node_and_a_damaged_message_change_nothing,
+    );
 
     const SECRET: [u8; 32] = [5; 32];
 
     /// A cloud with node S1/till-1 enrolled and a replica of that node holding six cash
     /// movements of 1.00 to 6.00.
-    fn setup() -> (tempfile::TempDir, SqliteLedger, Replica) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut ledger = SqliteLedger::open(&dir.path().join("cloud.db")).unwrap();
-        let mut replica = Replica::create(&dir.path().join("node"), StoreSettings::new("S1", "till-1"), SECRET).unwrap();
+    fn setup(backend: Backend) -> (TestDb, Box<dyn Ledger>, Replica) {
+        let db = TestDb::new(backend);
+        let mut ledger = db.open();
+        let mut replica = Replica::create(&db.dir().join("node"), StoreSettings::new("S1", "till-1"), SECRET).unwrap();
         for i in 1..=6 {
             replica.append(i, &Fact::CashMoved { shift_id: None, direction: CashDirection::In, amount: i * 100, reason: "float".into(), by: "m1".into() }).unwrap();
         }
         let path = StorePath { tenant: "t".into(), brand: "b".into(), store_id: "S1".into() };
         ledger.add_enrol_code(&path, crate::code_hash("CODE"), 0, 10).unwrap();
         assert!(matches!(ledger.enrol(crate::code_hash("CODE"), "S1", "till-1", replica.public_key().to_bytes(), 1).unwrap(), EnrolOutcome::Enrolled(_)));
-        (dir, ledger, replica)
+        (db, ledger, replica)
     }
 
     use crate::ledger::EnrolOutcome;
 
-    fn render(ledger: &SqliteLedger, reply: &Reply) -> String {
+    fn render(ledger: &dyn Ledger, reply: &Reply) -> String {
         let reply = match reply {
             Reply::Ack(bytes) => match Message::decode(bytes).unwrap() {
                 Message::Ack(ack) => format!("ack {}", ack.acked_seq),
@@ -159,42 +166,41 @@ mod tests {
     }
 
     /// Sends entries 1-2, then entries 3-6 after `tamper`, sealed with `key`.
-    fn check(tamper: impl Fn(&mut Vec<Entry>), key: SigningKey, expect: Expect) {
-        let (_dir, mut ledger, replica) = setup();
+    fn check(backend: Backend, tamper: impl Fn(&mut Vec<Entry>), key: SigningKey, expect: Expect) {
+        let (_db, mut ledger, replica) = setup(backend);
         let first = Message::Batch(replica.seal_batch(1..=2).unwrap()).encode();
-        assert!(matches!(handle(&mut ledger, &first, 5).unwrap(), Reply::Ack(_)));
+        assert!(matches!(handle(&mut *ledger, &first, 5).unwrap(), Reply::Ack(_)));
         let mut entries = replica.entries(3..=6).unwrap();
         tamper(&mut entries);
         let prev = entries[0].prev_hash;
         let batch = Batch::seal(&key, "S1", "till-1", prev, entries);
-        let reply = handle(&mut ledger, &Message::Batch(batch).encode(), 6).unwrap();
-        expect.assert_eq(&render(&ledger, &reply));
+        let reply = handle(&mut *ledger, &Message::Batch(batch).encode(), 6).unwrap();
+        expect.assert_eq(&render(&*ledger, &reply));
     }
 
-    #[test]
-    fn honest_batches_are_stored_and_resends_are_harmless() {
-        let (_dir, mut ledger, replica) = setup();
+    fn honest_batches_are_stored_and_resends_are_harmless(backend: Backend) {
+        let (_db, mut ledger, replica) = setup(backend);
         let all = Message::Batch(replica.seal_batch(1..=6).unwrap()).encode();
-        let reply = handle(&mut ledger, &all, 5).unwrap();
-        let reply = handle(&mut ledger, &all, 6).unwrap_or(reply);
+        let reply = handle(&mut *ledger, &all, 5).unwrap();
+        let reply = handle(&mut *ledger, &all, 6).unwrap_or(reply);
         expect![[r#"
             ack 6
             held 6 quarantined 0
 
         "#]]
-        .assert_eq(&(render(&ledger, &reply) + "\n"));
+        .assert_eq(&(render(&*ledger, &reply) + "\n"));
         assert_eq!(ledger.totals().unwrap()[0].totals.n_entries, 6);
     }
 
-    #[test]
-    fn tampered_journals_are_quarantined_with_an_alert() {
+    fn tampered_journals_are_quarantined_with_an_alert(backend: Backend) {
         let node_key = || SigningKey::from_bytes(&SECRET);
-        check(|_| {}, node_key(), expect![[r#"
+        check(backend, |_| {}, node_key(), expect![[r#"
             ack 6
             held 6 quarantined 0
         "#]]);
         // An amount edited in the till's database, then pushed by the node itself.
         check(
+            backend,
             |e| e[1].body = String::from_utf8(e[1].body.clone()).unwrap().replace("\"amount\":400", "\"amount\":40000").into_bytes(),
             node_key(),
             expect![[r#"
@@ -203,46 +209,44 @@ mod tests {
                 critical S1/till-1: journal quarantined: entry 4: hash mismatch: the entry was altered"#]],
         );
         // An entry dropped.
-        check(|e| drop(e.remove(1)), node_key(), expect![[r#"
+        check(backend, |e| drop(e.remove(1)), node_key(), expect![[r#"
             422 quarantined: batch quarantined: entry 4: sequence broken: expected 4, found 5
             held 2 quarantined 1
             critical S1/till-1: journal quarantined: entry 4: sequence broken: expected 4, found 5"#]]);
         // Another key pushing in this node's name.
-        check(|_| {}, SigningKey::from_bytes(&[6; 32]), expect![[r#"
+        check(backend, |_| {}, SigningKey::from_bytes(&[6; 32]), expect![[r#"
             422 quarantined: batch quarantined: batch is not signed by node till-1: forged or altered
             held 2 quarantined 1
             critical S1/till-1: journal quarantined: batch is not signed by node till-1: forged or altered"#]]);
     }
 
-    #[test]
-    fn a_fact_from_a_newer_till_is_held_and_alerted_on() {
-        let (_dir, mut ledger, replica) = setup();
+    fn a_fact_from_a_newer_till_is_held_and_alerted_on(backend: Backend) {
+        let (_db, mut ledger, replica) = setup(backend);
         let key = SigningKey::from_bytes(&SECRET);
         let mut entries = replica.entries(1..=6).unwrap();
         let last = entries.last().unwrap().hash;
         entries.push(opentill_sync::journal::seal(&key, "till-1", 7, 7, "gift_card", last, br#"{"type":"gift_card","amount":500}"#.to_vec()));
         let batch = Batch::seal(&key, "S1", "till-1", opentill_sync::journal::GENESIS_HASH, entries);
-        let reply = handle(&mut ledger, &Message::Batch(batch).encode(), 5).unwrap();
+        let reply = handle(&mut *ledger, &Message::Batch(batch).encode(), 5).unwrap();
         expect![[r#"
             ack 7
             held 7 quarantined 0
-            warning S1/till-1: 1 verified entries (first: seq 7) are facts this cloud cannot read; they are held but not counted in the store's totals"#]].assert_eq(&render(&ledger, &reply));
+            warning S1/till-1: 1 verified entries (first: seq 7) are facts this cloud cannot read; they are held but not counted in the store's totals"#]].assert_eq(&render(&*ledger, &reply));
         assert_eq!(ledger.totals().unwrap()[0].totals.n_entries, 7);
     }
 
-    #[test]
-    fn an_unknown_node_and_a_damaged_message_change_nothing() {
-        let (_dir, mut ledger, _replica) = setup();
+    fn an_unknown_node_and_a_damaged_message_change_nothing(backend: Backend) {
+        let (_db, mut ledger, _replica) = setup(backend);
         let dir = tempfile::tempdir().unwrap();
         let mut stranger = Replica::create(dir.path(), StoreSettings::new("S1", "till-9"), [9; 32]).unwrap();
         stranger.append(1, &Fact::NoSale { shift_id: None, by: "x".into(), reason: "x".into() }).unwrap();
         let bytes = Message::Batch(stranger.seal_batch(1..=1).unwrap()).encode();
-        let reply = handle(&mut ledger, &bytes, 5).unwrap();
-        let damaged = handle(&mut ledger, &bytes[..bytes.len() - 3], 5).unwrap();
+        let reply = handle(&mut *ledger, &bytes, 5).unwrap();
+        let damaged = handle(&mut *ledger, &bytes[..bytes.len() - 3], 5).unwrap();
         expect![[r#"
             401 unknown_node: batch from node S1/till-9, which is not enrolled
             held 0 quarantined 1
             critical S1/till-9: journal quarantined: batch from node S1/till-9, which is not enrolled
-            Refused { status: 400, kind: "bad_message", message: "sync message truncated: 338 bytes, need 341" }"#]].assert_eq(&format!("{}\n{damaged:?}", render(&ledger, &reply)));
+            Refused { status: 400, kind: "bad_message", message: "sync message truncated: 338 bytes, need 341" }"#]].assert_eq(&format!("{}\n{damaged:?}", render(&*ledger, &reply)));
     }
 }

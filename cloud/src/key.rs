@@ -138,34 +138,35 @@ pub enum KeySource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sqlite::SqliteLedger;
+    use crate::test_db::{Backend, TestDb, on_both_backends};
 
-    #[test]
-    fn the_key_is_created_once_kept_private_and_must_match_the_database() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("cloud.db");
-        let path = key_path_for(&db);
-        assert_eq!(path, dir.path().join("cloud.key"));
-        let mut ledger = SqliteLedger::open(&db).unwrap();
-        let first = load_or_create(&path, &mut ledger, 1).unwrap();
+    on_both_backends!(the_key_is_created_once_kept_private_and_must_match_the_database);
+
+    fn the_key_is_created_once_kept_private_and_must_match_the_database(backend: Backend) {
+        let db = TestDb::new(backend);
+        let path = key_path_for(&db.dir().join("cloud.db"));
+        assert_eq!(path, db.dir().join("cloud.key"));
+        let mut ledger = db.open();
+        let ledger = ledger.as_mut();
+        let first = load_or_create(&path, ledger, 1).unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
         }
-        assert_eq!(load_or_create(&path, &mut ledger, 2).unwrap().to_bytes(), first.to_bytes(), "the same key on every start");
+        assert_eq!(load_or_create(&path, ledger, 2).unwrap().to_bytes(), first.to_bytes(), "the same key on every start");
         assert_eq!(ledger.cloud_key().unwrap(), Some(first.verifying_key().to_bytes()));
         // Another key file for this database is refused.
         std::fs::remove_file(&path).unwrap();
-        let err = load_or_create(&path, &mut ledger, 3).unwrap_err();
+        let err = load_or_create(&path, ledger, 3).unwrap_err();
         assert!(matches!(err, KeyError::Missing { .. }), "{err}");
         assert!(!path.exists(), "no new key is made for a database that has one");
         std::fs::write(&path, hex::encode([7u8; 32])).unwrap();
-        let err = load_or_create(&path, &mut ledger, 4).unwrap_err();
+        let err = load_or_create(&path, ledger, 4).unwrap_err();
         assert!(matches!(err, KeyError::Mismatch { .. }), "{err}");
         // Without the file, verification falls back to the recorded public key.
         std::fs::remove_file(&path).unwrap();
-        let (key, source) = verifying_key(&path, &ledger).unwrap().unwrap();
+        let (key, source) = verifying_key(&path, ledger).unwrap().unwrap();
         assert_eq!((key, source), (first.verifying_key(), KeySource::Database));
     }
 }

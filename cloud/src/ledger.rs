@@ -1,5 +1,5 @@
-//! Storage behind the cloud: the [`Ledger`] trait, so SQLite today and PostgreSQL later
-//! implement the same operations with the same meaning.
+//! Storage behind the cloud: the [`Ledger`] trait, so SQLite ([`crate::sqlite`]) and
+//! PostgreSQL ([`crate::postgres`]) implement the same operations with the same meaning.
 
 use std::ops::{Range, RangeInclusive};
 
@@ -8,12 +8,18 @@ use opentill_sync::protocol::NodeLedger;
 
 use crate::closing::PeriodKind;
 
+#[cfg(test)]
+mod tests;
+
 /// Errors from storage.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     /// The database failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL failed or could not be reached (the server's own message is shown).
+    #[error("PostgreSQL error: {}", crate::postgres::describe(.0))]
+    Postgres(::postgres::Error),
     /// The database was written by a newer build.
     #[error("cloud database schema version {found} is newer than this build supports ({supported})")]
     SchemaTooNew {
@@ -28,6 +34,13 @@ pub enum LedgerError {
     /// No store with this id (it gets one with its first enrolment code).
     #[error("no store {0} in the cloud")]
     UnknownStore(String),
+}
+
+// Not `#[from]`: the message already holds what the source would add.
+impl From<::postgres::Error> for LedgerError {
+    fn from(e: ::postgres::Error) -> LedgerError {
+        LedgerError::Postgres(e)
+    }
 }
 
 /// Where a store sits in the tenant → brand → store hierarchy.
@@ -97,7 +110,7 @@ pub struct StoreTotals {
 /// A batch kept aside.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quarantined {
-    /// Id.
+    /// Id, increasing (PostgreSQL may skip numbers).
     pub id: i64,
     /// When it arrived (unix ms).
     pub received_ms: i64,
@@ -116,7 +129,7 @@ pub struct Quarantined {
 /// An alert for people.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alert {
-    /// Id.
+    /// Id, increasing (PostgreSQL may skip numbers).
     pub id: i64,
     /// When (unix ms).
     pub raised_ms: i64,

@@ -4,8 +4,9 @@
 //! totals per store in integer minor units, and quarantines and alerts on anything that
 //! does not verify.
 //!
-//! Storage sits behind [`ledger::Ledger`]; [`sqlite::SqliteLedger`] is the one
-//! implementation so far.
+//! Storage sits behind [`ledger::Ledger`]: [`sqlite::SqliteLedger`] (one file, the
+//! default) and [`postgres::PostgresLedger`] (for several stateless servers), with the
+//! same behaviour; [`open_ledger`] picks one from a `--db` value.
 //!
 //! ```
 //! use opentill_cloud::ledger::{Ledger, StorePath};
@@ -28,10 +29,90 @@ pub mod http;
 pub mod ingest;
 pub mod key;
 pub mod ledger;
+pub mod postgres;
 pub mod report;
 pub mod sqlite;
+#[cfg(test)]
+mod test_db;
 
 use sha2::{Digest, Sha256};
+
+use crate::ledger::{Ledger, LedgerError};
+
+/// Why [`open_ledger`] could not open a ledger.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// Neither `sqlite:` nor `postgres://`.
+    #[error("--db `{0}` must be sqlite:PATH or postgres://USER@HOST:PORT/DATABASE")]
+    Unrecognised(String),
+    /// A `postgres://` value that does not parse.
+    #[error("--db `{url}` is not a valid PostgreSQL URL ({reason}); expected postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE")]
+    BadUrl {
+        /// The value, without its password.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The SQLite file's folder could not be created.
+    #[error("creating {path}: {source}")]
+    Folder {
+        /// The folder.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The database refused or failed.
+    #[error("opening {db}: {source}")]
+    Ledger {
+        /// The `--db` value, without its password.
+        db: String,
+        /// Why.
+        source: LedgerError,
+    },
+}
+
+/// `url` with its password (if any) replaced by `***`, fit for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***{}", &rest[at..]),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// Opens (creating or migrating as needed) the ledger a `--db` value names:
+/// `sqlite:PATH` (its folder is created) or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`
+/// (also `postgresql://`; the database must exist).
+pub fn open_ledger(db: &str) -> Result<Box<dyn Ledger>, OpenError> {
+    if let Some(path) = db.strip_prefix("sqlite:") {
+        let path = std::path::PathBuf::from(path);
+        if path.as_os_str().is_empty() {
+            return Err(OpenError::Unrecognised(db.to_string()));
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| OpenError::Folder { path: dir.display().to_string(), source })?;
+        }
+        return match sqlite::SqliteLedger::open(&path) {
+            Ok(ledger) => Ok(Box::new(ledger)),
+            Err(source) => Err(OpenError::Ledger { db: db.to_string(), source }),
+        };
+    }
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        let config: ::postgres::Config = db.parse().map_err(|e| OpenError::BadUrl { url: redact_url(db), reason: postgres::describe(&e) })?;
+        if config.get_hosts().is_empty() {
+            return Err(OpenError::BadUrl { url: redact_url(db), reason: "no host".into() });
+        }
+        return match postgres::PostgresLedger::with_config(config) {
+            Ok(ledger) => Ok(Box::new(ledger)),
+            Err(source) => Err(OpenError::Ledger { db: redact_url(db), source }),
+        };
+    }
+    Err(OpenError::Unrecognised(redact_url(db)))
+}
 
 /// The current time in unix milliseconds (only the shell reads the clock).
 pub fn now_ms() -> i64 {

@@ -12,8 +12,7 @@ use opentill_cloud::closing::{Period, PeriodKind, offset_text, parse_offset};
 use opentill_cloud::export::{self, Format};
 use opentill_cloud::key::{KeySource, key_path_for, load_or_create, verifying_key};
 use opentill_cloud::ledger::{Ledger, StorePath};
-use opentill_cloud::sqlite::SqliteLedger;
-use opentill_cloud::{code_hash, new_code, now_ms};
+use opentill_cloud::{code_hash, new_code, now_ms, open_ledger};
 use opentill_core::i18n::Lang;
 use opentill_core::money::{Currency, Money};
 
@@ -31,11 +30,11 @@ struct Cli {
 /// The database and the closing key beside it.
 #[derive(Debug, Args)]
 struct DbArgs {
-    /// The database: `sqlite:PATH`.
+    /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
     #[arg(long, env = "OPENTILL_CLOUD_DB")]
     db: String,
-    /// The cloud's closing key file (default: beside the database, `cloud.db` → `cloud.key`;
-    /// created on first use, mode 0600).
+    /// The cloud's closing key file (created on first use, mode 0600). Default: beside a
+    /// SQLite database (`cloud.db` → `cloud.key`); needed with PostgreSQL.
     #[arg(long, env = "OPENTILL_CLOUD_KEY")]
     key: Option<PathBuf>,
 }
@@ -56,7 +55,7 @@ enum Command {
     /// Create a one-time enrolment code for a store (creating the tenant, brand and store
     /// as needed) and print it.
     EnrolCode {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// The store id the node was initialised with.
@@ -75,7 +74,7 @@ enum Command {
     /// Revoke a member pass issued in a store; the store's agents learn it on their next
     /// sync and refuse the pass at gates and vending machines from then on.
     RevokePass {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// The store that issued the pass.
@@ -88,7 +87,7 @@ enum Command {
     /// Set the UTC offset a store's business days are kept at (default +08:00); refused once
     /// the store has a closing.
     StoreOffset {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// The store.
@@ -145,7 +144,7 @@ enum Command {
 enum ExportCommand {
     /// Closings, by store, kind and chain order.
     Closings {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// Only this store.
@@ -163,7 +162,7 @@ enum ExportCommand {
     },
     /// Sales per store, brand and tenant over local dates.
     Report {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// First date, `YYYY-MM-DD`.
@@ -187,19 +186,19 @@ enum CatalogCommand {
     /// them (`sku`, `barcodes`, `name`, `name_zh`, `category`, `unit`, `price_minor`,
     /// `tax_bp`, ...). Every product is checked first; one bad product writes nothing.
     Import {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// Tenant.
         #[arg(long, default_value = "default")]
         tenant: String,
         /// The JSON file.
-        file: PathBuf,
+        file: std::path::PathBuf,
     },
     /// Set a SKU's central price, or with `--store` that store's own price (`--clear`
     /// removes the store's own price, so the central one applies again).
     Price {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// Tenant.
@@ -220,7 +219,7 @@ enum CatalogCommand {
     },
     /// List the catalog with the prices a store sells at (the central prices without `--store`).
     Show {
-        /// The database: `sqlite:PATH`.
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
         #[arg(long, env = "OPENTILL_CLOUD_DB")]
         db: String,
         /// Tenant.
@@ -232,28 +231,18 @@ enum CatalogCommand {
     },
 }
 
-fn open(db: &str) -> anyhow::Result<SqliteLedger> {
-    let Some(path) = db.strip_prefix("sqlite:") else {
-        if db.starts_with("postgres") {
-            bail!("PostgreSQL is not supported by this build yet; use --db sqlite:PATH");
-        }
-        bail!("--db `{db}` must look like sqlite:PATH");
-    };
-    let path = PathBuf::from(path);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    SqliteLedger::open(&path).with_context(|| format!("opening {}", path.display()))
+fn open(db: &str) -> anyhow::Result<Box<dyn Ledger>> {
+    Ok(open_ledger(db)?)
 }
 
 /// The key file: `--key`, or beside the database.
-fn key_path(args: &DbArgs) -> anyhow::Result<PathBuf> {
+fn key_path(args: &DbArgs, lang: Lang) -> anyhow::Result<PathBuf> {
     if let Some(path) = &args.key {
         return Ok(path.clone());
     }
     match args.db.strip_prefix("sqlite:") {
         Some(path) => Ok(key_path_for(std::path::Path::new(path))),
-        None => bail!("--key FILE is needed for a database that is not sqlite:PATH"),
+        None => bail!("{}", lang.pick("PostgreSQL 数据库需用 --key FILE（或 OPENTILL_CLOUD_KEY）指定结账密钥文件", "give the closing key file with --key FILE (or OPENTILL_CLOUD_KEY) for a PostgreSQL database")),
     }
 }
 
@@ -292,11 +281,18 @@ fn format_arg(text: &str, lang: Lang) -> anyhow::Result<Format> {
 fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { db, listen, admin_token } => {
-            let mut sqlite = open(&db.db)?;
-            let key_file = key_path(&db)?;
-            let key = load_or_create(&key_file, &mut sqlite, now_ms()).with_context(|| lang.pick("读取云端结账密钥", "loading the cloud's closing key").to_string())?;
-            tracing::info!(public_key = %hex::encode(key.verifying_key().as_bytes()), file = %key_file.display(), "closings are signed with this key");
-            let ledger: Box<dyn Ledger> = Box::new(sqlite);
+            let mut ledger = open(&db.db)?;
+            let key = match key_path(&db, lang) {
+                Ok(key_file) => {
+                    let key = load_or_create(&key_file, ledger.as_mut(), now_ms()).with_context(|| lang.pick("读取云端结账密钥", "loading the cloud's closing key").to_string())?;
+                    tracing::info!(public_key = %hex::encode(key.verifying_key().as_bytes()), file = %key_file.display(), "closings are signed with this key");
+                    Some(key)
+                }
+                Err(_) => {
+                    tracing::info!("no --key for this database: POST /v1/closings is off (opentill-cloud close --key FILE still works)");
+                    None
+                }
+            };
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
@@ -313,7 +309,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     #[cfg(not(unix))]
                     let _ = ctrl_c.await;
                 };
-                opentill_cloud::serve_with_key(listener, Arc::new(Mutex::new(ledger)), admin_token, Some(key), shutdown).await.context("serving")
+                opentill_cloud::serve_with_key(listener, Arc::new(Mutex::new(ledger)), admin_token, key, shutdown).await.context("serving")
             })
         }
         Command::EnrolCode { db, store, tenant, brand, ttl_hours } => {
@@ -368,8 +364,8 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 bail!("{} {text:?}", lang.pick("期间格式应为 YYYY-MM-DD、YYYY-MM 或 YYYY，而不是", "the period must be YYYY-MM-DD, YYYY-MM or YYYY, not"));
             };
             let mut ledger = open(&db.db)?;
-            let key = load_or_create(&key_path(&db)?, &mut ledger, now_ms()).with_context(|| lang.pick("读取云端结账密钥", "loading the cloud's closing key").to_string())?;
-            let sealed = match close(&mut ledger, &key, &store, period, force, now_ms()) {
+            let key = load_or_create(&key_path(&db, lang)?, ledger.as_mut(), now_ms()).with_context(|| lang.pick("读取云端结账密钥", "loading the cloud's closing key").to_string())?;
+            let sealed = match close(ledger.as_mut(), &key, &store, period, force, now_ms()) {
                 Ok(sealed) => sealed,
                 Err(e @ (CloseError::Refused(_) | CloseError::UnknownStore(_) | CloseError::Raced)) => bail!("{}[{}]: {}", lang.pick("拒绝结账", "not closed"), e.kind(), e.message(lang)),
                 Err(e) => return Err(e.into()),
@@ -410,15 +406,15 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         }
         Command::VerifyClosings { db } => {
             let ledger = open(&db.db)?;
-            let path = key_path(&db)?;
-            let Some((key, source)) = verifying_key(&path, &ledger)? else {
+            let path = key_path(&db, lang)?;
+            let Some((key, source)) = verifying_key(&path, ledger.as_ref())? else {
                 println!("{}", lang.pick("没有结账记录，也没有结账密钥：无可核验", "no closings and no closing key: nothing to verify"));
                 return Ok(());
             };
             if source == KeySource::Database {
                 eprintln!("{} {}", lang.pick("注意：找不到密钥文件，改用数据库记录的公钥核验：", "note: no key file, verifying with the public key the database recorded:"), path.display());
             }
-            let report = verify_closings(&ledger, &key, &mut progress_printer(lang.pick("核验结账", "verifying closings").to_string()))?;
+            let report = verify_closings(ledger.as_ref(), &key, &mut progress_printer(lang.pick("核验结账", "verifying closings").to_string()))?;
             for problem in &report.problems {
                 println!("{} {problem}", lang.pick("有问题：", "BAD"));
             }
@@ -457,7 +453,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 bail!("{}", lang.pick("--to 早于 --from", "--to is before --from"));
             }
             let ledger = open(&db)?;
-            let report = opentill_cloud::report::stores_report(&ledger, first, last, &mut progress_printer(lang.pick("汇总门店", "reading stores").to_string()))?;
+            let report = opentill_cloud::report::stores_report(ledger.as_ref(), first, last, &mut progress_printer(lang.pick("汇总门店", "reading stores").to_string()))?;
             let mut writer = output(&out)?;
             match format {
                 Format::Json => {
@@ -485,7 +481,7 @@ fn catalog(action: CatalogCommand) -> anyhow::Result<()> {
             let products = dtos.iter().map(ProductDto::to_product).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
             let mut ledger = open(&db)?;
             let n = products.len();
-            docs::edit(&mut ledger, &tenant, now_ms(), |doc, clock| {
+            docs::edit(ledger.as_mut(), &tenant, now_ms(), |doc, clock| {
                 doc.put_products(&products, clock, now_ms(), |done| {
                     if done % 1000 == 0 || done == n {
                         eprintln!("{done}/{n} products");
@@ -502,7 +498,7 @@ fn catalog(action: CatalogCommand) -> anyhow::Result<()> {
                 (None, false) => bail!("--price is required"),
             };
             let mut ledger = open(&db)?;
-            let hlc = docs::edit(&mut ledger, &tenant, now_ms(), |doc, clock| match &store {
+            let hlc = docs::edit(ledger.as_mut(), &tenant, now_ms(), |doc, clock| match &store {
                 Some(store) => doc.set_store_price(store, &sku, minor, clock, now_ms()),
                 None => doc.set_price(&sku, minor.unwrap_or_default(), clock, now_ms()),
             })?;
@@ -515,7 +511,7 @@ fn catalog(action: CatalogCommand) -> anyhow::Result<()> {
         }
         CatalogCommand::Show { db, tenant, store } => {
             let ledger = open(&db)?;
-            let (_, mut doc) = docs::load(&ledger, &tenant)?;
+            let (_, mut doc) = docs::load(ledger.as_ref(), &tenant)?;
             let at = store.clone().unwrap_or_default();
             println!("{:<14} {:>10} {:>10}  name", "sku", "price", "central");
             for sku in doc.skus() {

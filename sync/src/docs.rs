@@ -398,6 +398,9 @@ impl CatalogDoc {
                 (Some((obj, Prop::Map(key))), _) => (Some(obj.clone()), key.clone()),
                 (None, PatchAction::PutMap { key, .. }) => (Some(patch.obj.clone()), key.clone()),
                 (None, PatchAction::DeleteMap { key }) => (Some(patch.obj.clone()), key.clone()),
+                // A concurrent register that lost automerge's own ordering leaves the visible
+                // value as it was and shows only as a conflict, yet it may win by HLC.
+                (None, PatchAction::Conflict { prop: Prop::Map(key) }) => (Some(patch.obj.clone()), key.clone()),
                 _ => (None, String::new()),
             };
             match container {

@@ -1,6 +1,6 @@
-//! The closing rules against a real [`SqliteLedger`], fed through [`crate::ingest::handle`]
-//! by in-process replicas whose entries carry chosen timestamps, with the cloud's clock
-//! passed in.
+//! The closing rules against real ledgers (SQLite and PostgreSQL alike), fed through
+//! [`crate::ingest::handle`] by in-process replicas whose entries carry chosen timestamps,
+//! with the cloud's clock passed in.
 
 use ed25519_dalek::SigningKey;
 use expect_test::{Expect, expect};
@@ -13,7 +13,14 @@ use super::*;
 use crate::closing::tests::{refund, render_figures, sale};
 use crate::ingest::{Reply, handle};
 use crate::ledger::{EnrolOutcome, StorePath};
-use crate::sqlite::SqliteLedger;
+use crate::test_db::{Backend, TestDb, on_both_backends};
+
+on_both_backends!(
+    days_close_in_order_when_every_node_is_heard_from_and_late_entries_go_to_the_next_day,
+    a_year_needs_its_months_and_its_months_their_days,
+    verify_names_an_edited_closing_a_broken_chain_and_a_journal_that_changed_underneath,
+    reports_across_stores_and_exports_read_back,
+);
 
 const CN: i32 = 480;
 
@@ -38,7 +45,7 @@ struct Node {
 }
 
 impl Node {
-    fn new(dir: &std::path::Path, ledger: &mut SqliteLedger, store: &'static str, brand: &str, node: &'static str, secret: u8) -> Node {
+    fn new(dir: &std::path::Path, ledger: &mut dyn Ledger, store: &'static str, brand: &str, node: &'static str, secret: u8) -> Node {
         let replica = Replica::create(&dir.join(format!("{store}-{node}")), StoreSettings::new(store, node), [secret; 32]).unwrap();
         let code = format!("{store}{node}");
         ledger.add_enrol_code(&StorePath { tenant: "acme".into(), brand: brand.into(), store_id: store.into() }, crate::code_hash(&code), 0, i64::MAX).unwrap();
@@ -52,7 +59,7 @@ impl Node {
     }
 
     /// Hello and a batch of everything not pushed yet, at the cloud's `now`.
-    fn push(&mut self, ledger: &mut SqliteLedger, now: &str) {
+    fn push(&mut self, ledger: &mut dyn Ledger, now: &str) {
         let (head, _) = self.replica.head().unwrap();
         let hello = Message::Hello(Hello::seal(&self.key, self.store, self.node, at(now), head)).encode();
         assert!(matches!(handle(ledger, &hello, at(now)).unwrap(), Reply::Ack(_)));
@@ -98,43 +105,40 @@ fn render(result: &Result<Sealed, CloseError>) -> String {
 }
 
 struct World {
-    _dir: tempfile::TempDir,
-    db: std::path::PathBuf,
-    ledger: SqliteLedger,
+    db: TestDb,
+    ledger: Box<dyn Ledger>,
     key: SigningKey,
     till1: Node,
     till2: Node,
 }
 
 impl World {
-    fn new() -> World {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("cloud.db");
-        let mut ledger = SqliteLedger::open(&db).unwrap();
-        let till1 = Node::new(dir.path(), &mut ledger, "S1", "mart", "till-1", 11);
-        let till2 = Node::new(dir.path(), &mut ledger, "S1", "mart", "till-2", 12);
-        World { _dir: dir, db, ledger, key: SigningKey::from_bytes(&[9; 32]), till1, till2 }
+    fn new(backend: Backend) -> World {
+        let db = TestDb::new(backend);
+        let mut ledger = db.open();
+        let till1 = Node::new(db.dir(), ledger.as_mut(), "S1", "mart", "till-1", 11);
+        let till2 = Node::new(db.dir(), ledger.as_mut(), "S1", "mart", "till-2", 12);
+        World { db, ledger, key: SigningKey::from_bytes(&[9; 32]), till1, till2 }
     }
 
     fn close(&mut self, store: &str, text: &str, force: bool, now: &str, expect: Expect) -> Option<Sealed> {
-        let result = close(&mut self.ledger, &self.key, store, period(text), force, at(now));
+        let result = close(self.ledger.as_mut(), &self.key, store, period(text), force, at(now));
         expect.assert_eq(&render(&result));
         result.ok()
     }
 
     fn verify(&self) -> Verified {
-        verify_closings(&self.ledger, &self.key.verifying_key(), &mut |_, _| {}).unwrap()
+        verify_closings(self.ledger.as_ref(), &self.key.verifying_key(), &mut |_, _| {}).unwrap()
     }
 }
 
-#[test]
-fn days_close_in_order_when_every_node_is_heard_from_and_late_entries_go_to_the_next_day() {
-    let mut w = World::new();
+fn days_close_in_order_when_every_node_is_heard_from_and_late_entries_go_to_the_next_day(backend: Backend) {
+    let mut w = World::new(backend);
     w.till1.record("2026-10-30 10:00", sale("a1", 1000, 115, &[(TenderKind::Cash, 1000)]));
     w.till1.record("2026-10-30 11:00", sale("a2", 2000, 230, &[(TenderKind::Card, 2000)]));
     w.till1.record("2026-10-30 12:00", refund("ra1", "a1", 1000, 115, &[(TenderKind::Cash, 1000)]));
     w.till2.record("2026-10-30 15:00", sale("b1", 700, 0, &[(TenderKind::MobilePay, 700)]));
-    w.till1.push(&mut w.ledger, "2026-10-31 09:00");
+    w.till1.push(w.ledger.as_mut(), "2026-10-31 09:00");
 
     w.close("S1", "2026-10-31", false, "2026-11-01 09:00", expect!["refused [out_of_order]: periods are closed in order: close 2026-10-30 before 2026-10-31"]);
     w.close("S1", "2026-10-30", false, "2026-10-30 23:59", expect!["refused [not_over]: 2026-10-30 is not over until 2026-10-31 00:00 +08:00; it cannot be closed yet"]);
@@ -168,7 +172,7 @@ fn days_close_in_order_when_every_node_is_heard_from_and_late_entries_go_to_the_
     // the 31st's closing, and the 30th's closing is untouched.
     w.till1.record("2026-10-31 10:00", sale("a3", 1500, 0, &[(TenderKind::Cash, 1500)]));
     w.till2.record("2026-10-31 16:00", sale("b2", 800, 0, &[(TenderKind::Cash, 800)]));
-    w.till2.push(&mut w.ledger, "2026-11-01 08:00");
+    w.till2.push(w.ledger.as_mut(), "2026-11-01 08:00");
     w.close(
         "S1",
         "2026-10-31",
@@ -176,7 +180,7 @@ fn days_close_in_order_when_every_node_is_heard_from_and_late_entries_go_to_the_
         "2026-11-01 09:00",
         expect!["refused [nodes_behind]: 2026-10-31 cannot be closed: these nodes have not been heard from past its end: till-1 (last heard from at 2026-10-31 09:00 +08:00) (--force closes it anyway and records them)"],
     );
-    w.till1.push(&mut w.ledger, "2026-11-01 09:00");
+    w.till1.push(w.ledger.as_mut(), "2026-11-01 09:00");
     let day2 = w
         .close(
             "S1",
@@ -218,12 +222,11 @@ fn days_close_in_order_when_every_node_is_heard_from_and_late_entries_go_to_the_
     assert_eq!((verified.checked, verified.problems), (3, vec![]));
 }
 
-#[test]
-fn a_year_needs_its_months_and_its_months_their_days() {
-    let mut w = World::new();
+fn a_year_needs_its_months_and_its_months_their_days(backend: Backend) {
+    let mut w = World::new(backend);
     w.till1.record("2026-11-29 10:00", sale("a1", 1000, 0, &[(TenderKind::Cash, 1000)]));
-    w.till1.push(&mut w.ledger, "2026-12-01 00:00");
-    w.till2.push(&mut w.ledger, "2026-12-01 00:00");
+    w.till1.push(w.ledger.as_mut(), "2026-12-01 00:00");
+    w.till2.push(w.ledger.as_mut(), "2026-12-01 00:00");
     w.close("S1", "2026-11-29", false, "2026-12-01 00:00", expect![[r#"
         closed day 2026-11-29 #1
           in period: entries 1 (unreadable 0), sales 1 refunds 0: sold 1000 refunded 0 net 1000 tax 0 [cash=1000]
@@ -246,11 +249,11 @@ fn a_year_needs_its_months_and_its_months_their_days() {
     let mut day = period("2026-12-01");
     while day <= period("2026-12-31") {
         if day == period("2026-12-10") {
-            w.till2.push(&mut w.ledger, "2026-12-10 12:00");
+            w.till2.push(w.ledger.as_mut(), "2026-12-10 12:00");
         }
-        w.till1.push(&mut w.ledger, &format!("{} 00:00", day.next().text()));
-        w.till2.push(&mut w.ledger, &format!("{} 00:00", day.next().text()));
-        close(&mut w.ledger, &w.key, "S1", day, false, at(&format!("{} 00:00", day.next().text()))).unwrap();
+        w.till1.push(w.ledger.as_mut(), &format!("{} 00:00", day.next().text()));
+        w.till2.push(w.ledger.as_mut(), &format!("{} 00:00", day.next().text()));
+        close(w.ledger.as_mut(), &w.key, "S1", day, false, at(&format!("{} 00:00", day.next().text()))).unwrap();
         day = day.next();
     }
     w.close("S1", "2026", false, "2027-01-01 00:00", expect!["refused [parts_open]: 2026 cannot be closed until all its parts are closed; the next to close is 2026-12"]);
@@ -270,34 +273,44 @@ fn a_year_needs_its_months_and_its_months_their_days() {
     assert_eq!((verified.checked, verified.problems), (2 + 31 + 2 + 1, vec![]));
 }
 
-#[test]
-fn verify_names_an_edited_closing_a_broken_chain_and_a_journal_that_changed_underneath() {
-    let mut w = World::new();
+fn verify_names_an_edited_closing_a_broken_chain_and_a_journal_that_changed_underneath(backend: Backend) {
+    let mut w = World::new(backend);
     w.till1.record("2026-10-30 10:00", sale("a1", 1000, 0, &[(TenderKind::Cash, 1000)]));
     w.till1.record("2026-10-31 10:00", sale("a2", 2000, 0, &[(TenderKind::Cash, 2000)]));
-    w.till1.push(&mut w.ledger, "2026-11-01 09:00");
-    w.till2.push(&mut w.ledger, "2026-11-01 09:00");
+    w.till1.push(w.ledger.as_mut(), "2026-11-01 09:00");
+    w.till2.push(w.ledger.as_mut(), "2026-11-01 09:00");
     for d in ["2026-10-30", "2026-10-31", "2026-10"] {
-        close(&mut w.ledger, &w.key, "S1", period(d), false, at("2026-11-01 10:00")).unwrap();
+        close(w.ledger.as_mut(), &w.key, "S1", period(d), false, at("2026-11-01 10:00")).unwrap();
     }
     assert!(w.verify().problems.is_empty());
-    let conn = rusqlite::Connection::open(&w.db).unwrap();
+    // Behind the ledger's back, in each backend's SQL.
+    let sql = |sqlite: &str, postgres: &str| w.db.raw(if backend == Backend::Sqlite { sqlite } else { postgres });
+    let edit = |from: &str, to: &str| {
+        sql(
+            &format!("UPDATE closings SET body = CAST(replace(CAST(body AS TEXT), '{from}', '{to}') AS BLOB) WHERE period = '2026-10-30'"),
+            &format!("UPDATE closings SET body = convert_to(replace(convert_from(body, 'UTF8'), '{from}', '{to}'), 'UTF8') WHERE period = '2026-10-30'"),
+        )
+    };
     // The triggers refuse an edit; someone with the database drops them first.
-    assert!(conn.execute("UPDATE closings SET closed_ms = 0", []).is_err());
-    assert!(conn.execute("DELETE FROM closings", []).is_err());
-    conn.execute_batch("DROP TRIGGER closings_no_update; DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;").unwrap();
-    conn.execute("UPDATE closings SET body = CAST(replace(CAST(body AS TEXT), '\"net_minor\":1000', '\"net_minor\":100') AS BLOB) WHERE period = '2026-10-30'", []).unwrap();
+    assert!(w.db.raw("UPDATE closings SET closed_ms = 0").unwrap_err().contains("closings are append-only"));
+    assert!(w.db.raw("DELETE FROM closings").unwrap_err().contains("closings are append-only"));
+    sql(
+        "DROP TRIGGER closings_no_update; DROP TRIGGER closings_no_delete; DROP TRIGGER journal_no_update; DROP TRIGGER journal_no_delete;",
+        "DROP TRIGGER closings_no_update ON closings; DROP TRIGGER closings_no_delete ON closings; DROP TRIGGER journal_no_update ON journal; DROP TRIGGER journal_no_delete ON journal;",
+    )
+    .unwrap();
+    edit("\"net_minor\":1000", "\"net_minor\":100").unwrap();
     let render = |v: Verified| v.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n");
     expect![[r#"
         S1 day 2026-10-30 (#1): hash mismatch: the closing was altered
         S1 day 2026-10-30 (#1): figures differ from the journal: net_minor 100 signed, 1000 recomputed
         S1 month 2026-10 (#1): sums closings that are not intact: 2026-10-30"#]]
     .assert_eq(&render(w.verify()));
-    // Put it back, then remove an entry the 31st counted from the cloud's journal.
-    conn.execute("UPDATE closings SET body = CAST(replace(CAST(body AS TEXT), '\"net_minor\":100', '\"net_minor\":1000') AS BLOB) WHERE period = '2026-10-30'", []).unwrap();
+    // Put it back, take a closing out of the chain, put it back, then remove an entry the
+    // 31st counted from the cloud's journal.
+    edit("\"net_minor\":100", "\"net_minor\":1000").unwrap();
     assert!(w.verify().problems.is_empty());
-    // A closing taken out of the chain.
-    conn.execute_batch("DROP TRIGGER closings_no_delete; CREATE TEMP TABLE saved AS SELECT * FROM closings WHERE period = '2026-10-30'; DELETE FROM closings WHERE period = '2026-10-30';").unwrap();
+    w.db.raw("CREATE TABLE saved AS SELECT * FROM closings WHERE period = '2026-10-30'; DELETE FROM closings WHERE period = '2026-10-30';").unwrap();
     expect![[r#"
         S1 day 2026-10-31 (#2): chain sequence 2 where 1 was expected
         S1 day 2026-10-31 (#2): chain broken: prev_hash is not the previous closing's hash
@@ -306,18 +319,17 @@ fn verify_names_an_edited_closing_a_broken_chain_and_a_journal_that_changed_unde
         S1 month 2026-10 (#1): its parts are not the day closings of 2026-10
         S1 month 2026-10 (#1): figures are not the sum of its parts: n_entries 2 signed, 1 recomputed, n_sales 2 signed, 1 recomputed, sales_minor 3000 signed, 2000 recomputed, net_minor 3000 signed, 2000 recomputed, by_tender {"cash": 3000} signed, {"cash": 2000} recomputed"#]]
     .assert_eq(&render(w.verify()));
-    conn.execute_batch("INSERT INTO closings SELECT * FROM saved;").unwrap();
+    w.db.raw("INSERT INTO closings SELECT * FROM saved;").unwrap();
     assert!(w.verify().problems.is_empty());
-    conn.execute("DELETE FROM journal WHERE seq = 2", []).unwrap();
+    w.db.raw("DELETE FROM journal WHERE seq = 2").unwrap();
     expect!["S1 day 2026-10-31 (#2): figures differ from the journal: n_entries 1 signed, 0 recomputed, n_sales 1 signed, 0 recomputed, sales_minor 2000 signed, 0 recomputed, net_minor 2000 signed, 0 recomputed, by_tender {\"cash\": 2000} signed, {} recomputed"]
         .assert_eq(&render(w.verify()));
 }
 
-#[test]
-fn reports_across_stores_and_exports_read_back() {
-    let mut w = World::new();
+fn reports_across_stores_and_exports_read_back(backend: Backend) {
+    let mut w = World::new(backend);
     let dir = tempfile::tempdir().unwrap();
-    let mut other = Node::new(dir.path(), &mut w.ledger, "S2", "express", "till-1", 21);
+    let mut other = Node::new(dir.path(), w.ledger.as_mut(), "S2", "express", "till-1", 21);
     w.till1.record("2026-10-30 10:00", sale("a1", 1001, 0, &[(TenderKind::Cash, 601), (TenderKind::MobilePay, 400)]));
     w.till1.record("2026-10-30 11:00", sale("a2", 2000, 0, &[(TenderKind::Card, 2000)]));
     w.till2.record("2026-10-30 12:00", sale("b1", 500, 0, &[(TenderKind::Cash, 500)]));
@@ -325,9 +337,9 @@ fn reports_across_stores_and_exports_read_back() {
     other.record("2026-10-29 23:59", sale("c0", 9999, 0, &[(TenderKind::Cash, 9999)]));
     other.record("2026-10-30 00:00", sale("c1", 333, 0, &[(TenderKind::StoredValue, 333)]));
     for node in [&mut w.till1, &mut w.till2, &mut other] {
-        node.push(&mut w.ledger, "2026-10-31 09:00");
+        node.push(w.ledger.as_mut(), "2026-10-31 09:00");
     }
-    let report = crate::report::stores_report(&w.ledger, period("2026-10-30"), period("2026-10-30"), &mut |_, _| {}).unwrap();
+    let report = crate::report::stores_report(w.ledger.as_ref(), period("2026-10-30"), period("2026-10-30"), &mut |_, _| {}).unwrap();
     let mut csv_bytes = Vec::new();
     crate::export::report_csv(&mut csv_bytes, &report).unwrap();
     expect![[r#"
@@ -342,7 +354,7 @@ fn reports_across_stores_and_exports_read_back() {
     .assert_eq(&String::from_utf8(csv_bytes).unwrap().replace("\r\n", "\n"));
 
     for (store, d) in [("S1", "2026-10-30"), ("S2", "2026-10-29"), ("S2", "2026-10-30")] {
-        close(&mut w.ledger, &w.key, store, period(d), false, at("2026-10-31 10:00")).unwrap();
+        close(w.ledger.as_mut(), &w.key, store, period(d), false, at("2026-10-31 10:00")).unwrap();
     }
     let closings = w.ledger.closings(None, None).unwrap();
     let mut out = Vec::new();

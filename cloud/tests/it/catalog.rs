@@ -7,11 +7,13 @@ use std::path::Path;
 use ed25519_dalek::SigningKey;
 use opentill_sync::protocol::{DocSync, Message};
 
-use crate::{ADMIN_TOKEN, Cloud, cloud_ok, edge, free_port, ok, store};
+use crate::{ADMIN_TOKEN, Backend, Cloud, CloudDb, cloud_ok, edge, free_port, ok, on_both_backends, store};
 
-fn enrolled_store(dir: &Path, db: &Path, cloud: &Cloud, name: &str, store_id: &str, node: &str) -> String {
+on_both_backends!(head_office_prices_reach_every_store_and_the_later_edit_wins);
+
+fn enrolled_store(dir: &Path, db: &str, cloud: &Cloud, name: &str, store_id: &str, node: &str) -> String {
     let data = store(dir, name, store_id, node);
-    let code = cloud_ok(&["enrol-code", "--db", &format!("sqlite:{}", db.display()), "--store", store_id, "--tenant", "acme", "--brand", "acme-mart"]);
+    let code = cloud_ok(&["enrol-code", "--db", db, "--store", store_id, "--tenant", "acme", "--brand", "acme-mart"]);
     ok(&["sync", "enroll", "--data", &data, "--cloud", &cloud.url, "--code", code.trim()]);
     data
 }
@@ -39,13 +41,12 @@ fn catalog_heads(data: &str) -> serde_json::Value {
     status["catalog"]["heads"].clone()
 }
 
-#[test]
-fn head_office_prices_reach_every_store_and_the_later_edit_wins() {
+fn head_office_prices_reach_every_store_and_the_later_edit_wins(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cloud.db");
-    let cloud = Cloud::start(&db, free_port());
-    let s1 = enrolled_store(dir.path(), &db, &cloud, "s1", "S1", "till-1");
-    let s2 = enrolled_store(dir.path(), &db, &cloud, "s2", "S2", "till-2");
+    let db = CloudDb::new(backend, dir.path());
+    let cloud = Cloud::start(&db.db, free_port());
+    let s1 = enrolled_store(dir.path(), &db.db, &cloud, "s1", "S1", "till-1");
+    let s2 = enrolled_store(dir.path(), &db.db, &cloud, "s2", "S2", "till-2");
     assert_eq!(selling_price(&s1, "6901234567892"), "¥3.50", "the locally imported price before any sync");
 
     // Head office publishes the catalog: Coca-Cola up to ¥3.80, a new product, and store

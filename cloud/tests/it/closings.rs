@@ -4,7 +4,8 @@
 //! the HTTP API. A till that never pushed holds a day back (named), a forced close records
 //! it, its batch arrives late and lands in the next day's closing; the month sums the
 //! days; the perpetual total equals the journals to the fen; exports read back; and a
-//! closing edited in the database is caught by `verify-closings`.
+//! closing edited in the database is caught by `verify-closings`. On SQLite (the key
+//! beside the database) and on PostgreSQL (the key given by `OPENTILL_CLOUD_KEY`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,7 +15,9 @@ use opentill_core::journal::Fact;
 use opentill_sync::Replica;
 use serde_json::{Value, json};
 
-use crate::{Cloud, cloud, cloud_ok, free_port, ok, store};
+use crate::{Backend, Cloud, CloudDb, cloud_with, free_port, ok, on_both_backends, store};
+
+on_both_backends!(days_and_a_month_are_closed_signed_exported_and_verified_across_two_stores);
 
 const CN: i32 = 480;
 
@@ -60,25 +63,38 @@ fn sell(data: &str, count: u32, clock_ms: i64, seed: u32) {
     ok(&["sale-loop", "--data", data, "--count", &count.to_string(), "--seed", &seed.to_string(), "--clock-ms", &clock_ms.to_string(), "--step-ms", "30000"]);
 }
 
-fn fails(args: &[&str]) -> String {
-    let out = cloud(args);
-    assert!(!out.status.success(), "{args:?} should have failed: {}", String::from_utf8_lossy(&out.stdout));
-    String::from_utf8(out.stderr).unwrap()
-}
-
-#[test]
-fn days_and_a_month_are_closed_signed_exported_and_verified_across_two_stores() {
+fn days_and_a_month_are_closed_signed_exported_and_verified_across_two_stores(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cloud").join("cloud.db");
-    let cloud_srv = Cloud::start(&db, free_port());
-    let key_file = dir.path().join("cloud").join("cloud.key");
-    assert!(key_file.exists(), "serve creates the closing key beside the database");
+    let cloud_db = CloudDb::new(backend, dir.path());
+    // SQLite keeps the key beside the database; a PostgreSQL cloud is told where it is.
+    let key_file = match backend {
+        Backend::Sqlite => dir.path().join("cloud").join("cloud.key"),
+        Backend::Postgres => dir.path().join("secrets").join("closing.key"),
+    };
+    std::fs::create_dir_all(key_file.parent().unwrap()).unwrap();
+    let key_env: Vec<(&str, &str)> = match backend {
+        Backend::Sqlite => vec![],
+        Backend::Postgres => vec![("OPENTILL_CLOUD_KEY", key_file.to_str().unwrap())],
+    };
+    let cloud = |args: &[&str]| cloud_with(args, &key_env);
+    let cloud_ok = |args: &[&str]| {
+        let out = cloud(args);
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let fails = |args: &[&str]| {
+        let out = cloud(args);
+        assert!(!out.status.success(), "{args:?} should have failed: {}", String::from_utf8_lossy(&out.stdout));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let cloud_srv = Cloud::start_with(&cloud_db.db, free_port(), &key_env);
+    assert!(key_file.exists(), "serve creates the closing key");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    let db_arg = format!("sqlite:{}", db.display());
+    let db_arg = cloud_db.db.clone();
     let sh1 = store(dir.path(), "sh1", "SH001", "till-1");
     let sh2 = store(dir.path(), "sh2", "SH001", "till-2");
     let bj = store(dir.path(), "bj", "BJ002", "till-1");
@@ -205,15 +221,21 @@ fn days_and_a_month_are_closed_signed_exported_and_verified_across_two_stores() 
 
     // A closing edited in the database is caught.
     cloud_srv.kill();
-    let conn = rusqlite::Connection::open(&db).unwrap();
-    conn.execute_batch("DROP TRIGGER closings_no_update").unwrap();
     let net = day2["closing"]["in_period"]["net_minor"].as_i64().unwrap();
-    let edited = conn
-        .execute(
-            "UPDATE closings SET body = CAST(replace(CAST(body AS TEXT), ?1, ?2) AS BLOB) WHERE period = '2026-10-31' AND store_ref = (SELECT store_ref FROM stores WHERE store_id = 'SH001')",
-            [format!("\"net_minor\":{net},"), format!("\"net_minor\":{},", net - 100)],
-        )
-        .unwrap();
+    let (from, to) = (format!("\"net_minor\":{net},"), format!("\"net_minor\":{},", net - 100));
+    let which = "period = '2026-10-31' AND store_ref = (SELECT store_ref FROM stores WHERE store_id = 'SH001')";
+    let edited = match backend {
+        Backend::Sqlite => {
+            let conn = rusqlite::Connection::open(dir.path().join("cloud").join("cloud.db")).unwrap();
+            conn.execute_batch("DROP TRIGGER closings_no_update").unwrap();
+            conn.execute(&format!("UPDATE closings SET body = CAST(replace(CAST(body AS TEXT), ?1, ?2) AS BLOB) WHERE {which}"), [&from, &to]).unwrap()
+        }
+        Backend::Postgres => {
+            let mut client = ::postgres::Client::connect(&cloud_db.db, ::postgres::NoTls).unwrap();
+            client.batch_execute("DROP TRIGGER closings_no_update ON closings").unwrap();
+            client.execute(&format!("UPDATE closings SET body = convert_to(replace(convert_from(body, 'UTF8'), $1, $2), 'UTF8') WHERE {which}"), &[&from, &to]).unwrap() as usize
+        }
+    };
     assert_eq!(edited, 1);
     let out = cloud(&["verify-closings", "--db", &db_arg]);
     assert!(!out.status.success());

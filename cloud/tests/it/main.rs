@@ -1,7 +1,10 @@
-//! End-to-end tests: `opentill-cloud` and `opentill-edge` as real processes on loopback.
+//! End-to-end tests: `opentill-cloud` and `opentill-edge` as real processes on loopback,
+//! the cloud on SQLite and on PostgreSQL (a throwaway cluster of Debian's server, started
+//! by the tests themselves: `scripts/setup.sh` installs it).
 #![allow(missing_docs)]
 
 mod catalog;
+mod cli;
 mod closings;
 mod replication;
 
@@ -9,6 +12,55 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+
+use opentill_cloud::postgres::TempCluster;
+
+/// The cloud's storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An empty cloud database for one test: its `--db` value (and the cluster it lives in).
+pub struct CloudDb {
+    pub db: String,
+    _cluster: Option<Arc<TempCluster>>,
+}
+
+impl CloudDb {
+    /// SQLite in `dir/cloud/cloud.db` (the folder is created by the cloud), or a fresh
+    /// database in this process's PostgreSQL cluster.
+    pub fn new(backend: Backend, dir: &Path) -> CloudDb {
+        match backend {
+            Backend::Sqlite => CloudDb { db: format!("sqlite:{}", dir.join("cloud").join("cloud.db").display()), _cluster: None },
+            Backend::Postgres => {
+                let (cluster, url) = TempCluster::shared_database().unwrap_or_else(|e| panic!("{e}"));
+                CloudDb { db: url, _cluster: Some(cluster) }
+            }
+        }
+    }
+}
+
+/// For each `fn name(backend: Backend)` in scope, the tests `sqlite::name` and `postgres::name`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name($crate::Backend::Sqlite)
+            })*
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                super::$name($crate::Backend::Postgres)
+            })*
+        }
+    };
+}
+pub(crate) use on_both_backends;
 
 /// Six products, one weighed; shared with the other packages' tests.
 pub const CATALOG: &str = include_str!("../../../fixtures/test-catalog.csv");
@@ -40,7 +92,12 @@ pub fn ok(args: &[&str]) -> String {
 
 /// Runs `opentill-cloud` (messages in English).
 pub fn cloud(args: &[&str]) -> Output {
-    Command::new(cloud_bin()).args(args).env("OPENTILL_LOG", "warn").env("OPENTILL_LANG", "en").output().expect("run opentill-cloud")
+    cloud_with(args, &[])
+}
+
+/// Runs `opentill-cloud` (messages in English) with more environment.
+pub fn cloud_with(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(cloud_bin()).args(args).env("OPENTILL_LOG", "warn").env("OPENTILL_LANG", "en").envs(env.iter().copied()).output().expect("run opentill-cloud")
 }
 
 pub fn cloud_ok(args: &[&str]) -> String {
@@ -74,11 +131,18 @@ pub struct Cloud {
 }
 
 impl Cloud {
-    pub fn start(db: &Path, port: u16) -> Cloud {
+    /// Serves the database `db` (a `--db` value) on `port`.
+    pub fn start(db: &str, port: u16) -> Cloud {
+        Cloud::start_with(db, port, &[])
+    }
+
+    /// [`Cloud::start`] with more environment (`OPENTILL_CLOUD_KEY`, ...).
+    pub fn start_with(db: &str, port: u16, env: &[(&str, &str)]) -> Cloud {
         let mut child = Command::new(cloud_bin())
-            .args(["serve", "--db", &format!("sqlite:{}", db.display()), "--listen", &format!("127.0.0.1:{port}")])
+            .args(["serve", "--db", db, "--listen", &format!("127.0.0.1:{port}")])
             .env("OPENTILL_LOG", "warn")
             .env("OPENTILL_CLOUD_ADMIN_TOKEN", ADMIN_TOKEN)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

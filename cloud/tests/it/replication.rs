@@ -13,7 +13,9 @@ use opentill_sync::Replica;
 use opentill_sync::protocol::{Batch, Message};
 use rand::{Rng, SeedableRng};
 
-use crate::{Cloud, cloud_ok, edge, edge_bin, free_port, ok, store};
+use crate::{Backend, Cloud, CloudDb, cloud_ok, edge, edge_bin, free_port, ok, on_both_backends, store};
+
+on_both_backends!(two_stores_converge_with_the_cloud_through_kills_and_resends, serve_pushes_the_backlog_by_itself_keeps_it_while_the_cloud_is_down_and_learns_revoked_passes);
 
 /// The journal's head and its totals in minor units (sales, refunds), read locally.
 fn local(data: &str) -> (u64, [u8; 32], i64, i64) {
@@ -77,8 +79,7 @@ fn push_and_kill_the_pusher(data: &str, batch: &str) {
     push.wait().unwrap();
 }
 
-#[test]
-fn two_stores_converge_with_the_cloud_through_kills_and_resends() {
+fn two_stores_converge_with_the_cloud_through_kills_and_resends(backend: Backend) {
     let slow = std::env::var_os("RUN_SLOW_TESTS").is_some();
     let rounds = if slow { 20 } else { 3 };
     let seed: u64 = std::env::var("SYNC_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs());
@@ -86,13 +87,13 @@ fn two_stores_converge_with_the_cloud_through_kills_and_resends() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
 
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cloud").join("cloud.db");
+    let db = CloudDb::new(backend, dir.path());
     let port = free_port();
-    let mut cloud = Cloud::start(&db, port);
+    let mut cloud = Cloud::start(&db.db, port);
     let stores = [store(dir.path(), "a", "SH001", "till-1"), store(dir.path(), "b", "BJ002", "till-1")];
 
     // Enrolment: a code per store, used once, only for its store.
-    let db_arg = format!("sqlite:{}", db.display());
+    let db_arg = db.db.clone();
     let code_a = cloud_ok(&["enrol-code", "--db", &db_arg, "--store", "SH001", "--tenant", "acme", "--brand", "acme-mart"]).trim().to_string();
     let code_b = cloud_ok(&["enrol-code", "--db", &db_arg, "--store", "BJ002", "--tenant", "acme", "--brand", "acme-express"]).trim().to_string();
     let wrong = edge(&["sync", "enroll", "--data", &stores[0], "--cloud", &cloud.url, "--code", &code_b]);
@@ -120,7 +121,7 @@ fn two_stores_converge_with_the_cloud_through_kills_and_resends() {
         if push_and_kill(data, cloud, &rng.gen_range(2..6).to_string()) {
             interrupted += 1;
         }
-        cloud = Cloud::start(&db, port);
+        cloud = Cloud::start(&db.db, port);
         let status = ok(&["sync", "status", "--data", data, "--format", "json"]);
         let status: serde_json::Value = serde_json::from_str(&status).unwrap();
         // The cloud may hold one batch more than the node recorded: its ack was lost.
@@ -213,14 +214,13 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-#[test]
-fn serve_pushes_the_backlog_by_itself_keeps_it_while_the_cloud_is_down_and_learns_revoked_passes() {
+fn serve_pushes_the_backlog_by_itself_keeps_it_while_the_cloud_is_down_and_learns_revoked_passes(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("cloud").join("cloud.db");
+    let db = CloudDb::new(backend, dir.path());
     let port = free_port();
-    let cloud = Cloud::start(&db, port);
+    let cloud = Cloud::start(&db.db, port);
     let data = store(dir.path(), "a", "SH001", "till-1");
-    let db_arg = format!("sqlite:{}", db.display());
+    let db_arg = db.db.clone();
     let code = cloud_ok(&["enrol-code", "--db", &db_arg, "--store", "SH001", "--tenant", "acme", "--brand", "acme-mart"]).trim().to_string();
     ok(&["sync", "enroll", "--data", &data, "--cloud", &cloud.url, "--code", &code]);
     let mut serve = Command::new(edge_bin())
@@ -241,7 +241,7 @@ fn serve_pushes_the_backlog_by_itself_keeps_it_while_the_cloud_is_down_and_learn
     let backlog = pending(&data);
     assert!(backlog > 0, "nothing can be pushed while the cloud is down");
     // It comes back on the same address: the backlog drains (the retry wait is at most a few seconds here).
-    let cloud = Cloud::start(&db, port);
+    let cloud = Cloud::start(&db.db, port);
     wait_until("the backlog drains", || pending(&data) == 0);
     // Head office revokes a member pass: the store's agent learns it by itself.
     ok(&["stored-value", "top-up", "--data", &data, "--account", "M001", "--amount", "10", "--tender", "cash"]);

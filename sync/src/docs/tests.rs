@@ -180,6 +180,24 @@ fn changed_since_names_the_skus_a_merge_touched() {
 }
 
 #[test]
+fn changed_since_names_a_sku_whose_new_concurrent_value_lost_automerges_own_ordering() {
+    // Actors are random, so automerge's winner among concurrent puts is too; over many
+    // trials both orders occur, and the SKU must be reported changed in every one.
+    for _ in 0..24 {
+        let (mut a, mut b) = (CatalogDoc::new(), CatalogDoc::new());
+        let (mut ca, mut cb) = (HlcClock::new("a", (0, 0)), HlcClock::new("b", (0, 0)));
+        a.put_product(&product("TEA", 400), &mut ca, 1).unwrap();
+        sync_pair(&mut a, &mut b);
+        b.set_price("TEA", 410, &mut cb, 5).unwrap();
+        a.set_price("TEA", 420, &mut ca, 9).unwrap();
+        let before = b.heads();
+        sync_pair(&mut a, &mut b);
+        assert_eq!(b.changed_since(&before).skus.into_iter().collect::<Vec<_>>(), ["TEA"]);
+        assert_eq!(b.price("TEA").unwrap().0, 420);
+    }
+}
+
+#[test]
 fn a_saved_document_loads_back_with_its_increments() {
     let mut doc = CatalogDoc::new();
     let mut clock = HlcClock::new("a", (0, 0));
