@@ -174,7 +174,10 @@ struct Connection {
 
 impl Connection {
     fn open(config: &Config) -> Result<Connection> {
-        let mut client = config.connect(NoTls)?;
+        Connection::prepare(config.connect(NoTls)?)
+    }
+
+    fn prepare(mut client: Client) -> Result<Connection> {
         let prepared = Prepared {
             node: client.prepare("SELECT n.node_ref, n.public_key, n.acked_seq, n.head_hash FROM nodes n JOIN stores s USING (store_ref) WHERE s.store_id = $1 AND n.node_id = $2")?,
             move_head: client.prepare("UPDATE nodes SET acked_seq = $1, head_hash = $2 WHERE node_ref = $3 AND acked_seq = $4 AND head_hash = $5")?,
@@ -242,8 +245,9 @@ impl PostgresLedger {
 
     /// Connects with a parsed configuration and runs pending migrations.
     pub fn with_config(config: Config) -> Result<PostgresLedger> {
-        migrate(&mut config.connect(NoTls)?)?;
-        let conn = Connection::open(&config)?;
+        let mut client = config.connect(NoTls)?;
+        migrate(&mut client)?;
+        let conn = Connection::prepare(client)?;
         Ok(PostgresLedger { config, conn: RefCell::new(Some(conn)) })
     }
 
