@@ -12,6 +12,9 @@ ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1 || need_apt+=(libclang-dev)
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)   # test certificates for the MQTT-over-TLS test
+# PostgreSQL's server binaries: the cloud's tests and the ingest benchmark start throwaway
+# clusters of their own (initdb, pg_ctl) on a free loopback port.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 # The browser UI (ui/): Node to build it, Chromium for its Playwright end-to-end tests.
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)

@@ -34,11 +34,12 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use tracing::info;
 
-use crate::ingest::{Reply, handle};
+use crate::ingest::{Reply, handle_shared};
 use crate::ledger::{EnrolOutcome, Ledger, LedgerError};
 use crate::{code_hash, now_ms};
 
-/// Shared state: the storage, behind a lock (SQLite has one writer anyway).
+/// Shared state: the storage, behind a lock (one SQLite writer, or one PostgreSQL
+/// connection, per server).
 pub type Shared = Arc<Mutex<Box<dyn Ledger>>>;
 
 /// The router, without the key closings are signed with (`POST /v1/closings` answers 503);
@@ -187,7 +188,10 @@ fn storage_error(e: impl std::fmt::Display) -> Response {
 
 #[tracing::instrument(skip_all, fields(bytes = body.len()))]
 async fn sync(State(ledger): State<Shared>, body: Bytes) -> Response {
-    match with_ledger(&ledger, move |l| handle(l, &body, now_ms())).await {
+    // The ledger is locked for each storage call only: one node's batch is verified while
+    // another's is being written.
+    let reply = tokio::task::spawn_blocking(move || handle_shared(&ledger, &body, now_ms())).await.map_err(|e| error(500, "internal", e.to_string()));
+    match reply {
         Err(response) => response,
         Ok(Err(e)) => storage_error(e),
         Ok(Ok(Reply::Ack(bytes))) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),

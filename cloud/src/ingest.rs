@@ -1,6 +1,8 @@
 //! What the cloud does with one sync message, whatever carried it: decode, authenticate,
 //! verify, store, acknowledge, or quarantine and alert.
 
+use std::sync::Mutex;
+
 use opentill_core::journal::Fact;
 use opentill_sync::journal::Entry;
 use opentill_sync::protocol::{Batch, Hello, Message, Verdict};
@@ -54,34 +56,65 @@ fn refused(status: u16, kind: &'static str, message: impl Into<String>) -> Reply
     Reply::Refused { status, kind, message: message.into() }
 }
 
+/// How [`handle`] reaches the storage: for the whole message, or only for each storage
+/// call (a ledger shared by a server's requests), so that decoding, verifying and folding
+/// one batch never waits for another batch being written. Both are correct because every
+/// write that depends on what was read is conditional on it ([`Ledger::append`]).
+trait Storage {
+    fn with<T>(&mut self, work: impl FnOnce(&mut dyn Ledger) -> T) -> T;
+}
+
+impl Storage for &mut dyn Ledger {
+    fn with<T>(&mut self, work: impl FnOnce(&mut dyn Ledger) -> T) -> T {
+        work(&mut **self)
+    }
+}
+
+impl Storage for &Mutex<Box<dyn Ledger>> {
+    fn with<T>(&mut self, work: impl FnOnce(&mut dyn Ledger) -> T) -> T {
+        let mut guard = self.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        work(guard.as_mut())
+    }
+}
+
 /// Handles one message.
-pub fn handle(ledger: &mut dyn Ledger, bytes: &[u8], now_ms: i64) -> Result<Reply, LedgerError> {
+pub fn handle(mut ledger: &mut dyn Ledger, bytes: &[u8], now_ms: i64) -> Result<Reply, LedgerError> {
+    handle_with(&mut ledger, bytes, now_ms)
+}
+
+/// Handles one message with a ledger that other requests share: the lock is taken for
+/// each storage call only, never while a batch is decoded, verified or folded.
+pub fn handle_shared(ledger: &Mutex<Box<dyn Ledger>>, bytes: &[u8], now_ms: i64) -> Result<Reply, LedgerError> {
+    handle_with(&mut &*ledger, bytes, now_ms)
+}
+
+fn handle_with(storage: &mut impl Storage, bytes: &[u8], now_ms: i64) -> Result<Reply, LedgerError> {
     match Message::decode(bytes) {
         Err(e) => Ok(refused(400, "bad_message", e.to_string())),
         Ok(Message::Ack(_) | Message::DocReply(_)) => Ok(refused(400, "unexpected_message", "the cloud does not take acknowledgements")),
         Ok(Message::DocSync(_)) => Ok(refused(400, "unexpected_message", "document sync rounds go to /v1/docs")),
-        Ok(Message::Hello(hello)) => handle_hello(ledger, &hello, now_ms),
-        Ok(Message::Batch(batch)) => handle_batch(ledger, &batch, bytes, now_ms),
+        Ok(Message::Hello(hello)) => handle_hello(storage, &hello, now_ms),
+        Ok(Message::Batch(batch)) => handle_batch(storage, &batch, bytes, now_ms),
     }
 }
 
-fn handle_hello(ledger: &mut dyn Ledger, hello: &Hello, now_ms: i64) -> Result<Reply, LedgerError> {
-    let Some(node) = ledger.node(&hello.store_id, &hello.node_id)? else {
+fn handle_hello(storage: &mut impl Storage, hello: &Hello, now_ms: i64) -> Result<Reply, LedgerError> {
+    let Some(node) = storage.with(|l| l.node(&hello.store_id, &hello.node_id))? else {
         return Ok(refused(401, "unknown_node", format!("node {}/{} is not enrolled", hello.store_id, hello.node_id)));
     };
     if !hello.verify(&node.ledger.key) {
         return Ok(refused(403, "bad_signature", format!("hello is not signed by node {}/{}", hello.store_id, hello.node_id)));
     }
-    ledger.record_hello(node.node_ref, hello.head_seq, now_ms)?;
+    storage.with(|l| l.record_hello(node.node_ref, hello.head_seq, now_ms))?;
     Ok(Reply::Ack(Message::Ack(node.ledger.ack()).encode()))
 }
 
-fn handle_batch(ledger: &mut dyn Ledger, batch: &Batch, bytes: &[u8], now_ms: i64) -> Result<Reply, LedgerError> {
+fn handle_batch(storage: &mut impl Storage, batch: &Batch, bytes: &[u8], now_ms: i64) -> Result<Reply, LedgerError> {
     let seqs = batch.seqs().map(|r| (*r.start(), *r.end()));
-    let Some(node) = ledger.node(&batch.store_id, &batch.node_id)? else {
+    let Some(node) = storage.with(|l| l.node(&batch.store_id, &batch.node_id))? else {
         let reason = format!("batch from node {}/{}, which is not enrolled", batch.store_id, batch.node_id);
         warn!(store = %batch.store_id, node = %batch.node_id, "{reason}");
-        ledger.quarantine(&batch.store_id, &batch.node_id, &reason, seqs, bytes, now_ms)?;
+        storage.with(|l| l.quarantine(&batch.store_id, &batch.node_id, &reason, seqs, bytes, now_ms))?;
         return Ok(refused(401, "unknown_node", reason));
     };
     let verdict = node.ledger.check(batch);
@@ -89,18 +122,18 @@ fn handle_batch(ledger: &mut dyn Ledger, batch: &Batch, bytes: &[u8], now_ms: i6
         Verdict::Accept { skip, head } => {
             let entries = &batch.entries()[*skip..];
             let (totals, unreadable) = totals_of(entries);
-            if ledger.append(&node, entries, *head, totals, now_ms)? {
+            if storage.with(|l| l.append(&node, entries, *head, totals, now_ms))? {
                 info!(store = %batch.store_id, node = %batch.node_id, from = entries[0].seq, to = head.0, "ingested");
                 if let (Some(first), n) = (unreadable.first(), unreadable.len()) {
                     let message = format!("{n} verified entries (first: seq {first}) are facts this cloud cannot read; they are held but not counted in the store's totals");
-                    ledger.alert("warning", &batch.store_id, &batch.node_id, &message, now_ms)?;
+                    storage.with(|l| l.alert("warning", &batch.store_id, &batch.node_id, &message, now_ms))?;
                 }
                 let mut after = node.ledger.clone();
                 after.apply(&verdict);
                 Ok(Reply::Ack(Message::Ack(after.ack()).encode()))
             } else {
-                // Another server moved this node first: say where it stands now.
-                let now = ledger.node(&batch.store_id, &batch.node_id)?.map(|n| n.ledger).unwrap_or(node.ledger);
+                // Another server (or request) moved this node first: say where it stands now.
+                let now = storage.with(|l| l.node(&batch.store_id, &batch.node_id))?.map(|n| n.ledger).unwrap_or(node.ledger);
                 Ok(Reply::Ack(Message::Ack(now.ack()).encode()))
             }
         }
@@ -108,7 +141,7 @@ fn handle_batch(ledger: &mut dyn Ledger, batch: &Batch, bytes: &[u8], now_ms: i6
         Verdict::Quarantine(tamper) => {
             let reason = tamper.to_string();
             warn!(store = %batch.store_id, node = %batch.node_id, %reason, "quarantined a batch");
-            ledger.quarantine(&batch.store_id, &batch.node_id, &reason, seqs, bytes, now_ms)?;
+            storage.with(|l| l.quarantine(&batch.store_id, &batch.node_id, &reason, seqs, bytes, now_ms))?;
             Ok(refused(422, "quarantined", format!("batch quarantined: {reason}")))
         }
     }

@@ -185,8 +185,8 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-/// Key of the advisory lock taken while migrating (`"otcloud"` in ASCII).
-const MIGRATION_LOCK: i64 = 0x6f74_636c_6f75_64;
+/// Key of the advisory lock taken while migrating.
+const MIGRATION_LOCK: i64 = i64::from_be_bytes(*b"\0otcloud");
 
 /// The journal's columns, in `COPY` order, and their types.
 const COPY_JOURNAL: &str = "COPY journal (node_ref, seq, ts_ms, kind, body, prev_hash, hash, signature, received_ms) FROM STDIN (FORMAT binary)";
@@ -207,7 +207,10 @@ struct Connection {
 
 impl Connection {
     fn open(config: &Config) -> Result<Connection> {
-        let mut client = config.connect(NoTls)?;
+        Connection::prepare(config.connect(NoTls)?)
+    }
+
+    fn prepare(mut client: Client) -> Result<Connection> {
         let prepared = Prepared {
             node: client.prepare("SELECT n.node_ref, n.public_key, n.acked_seq, n.head_hash FROM nodes n JOIN stores s USING (store_ref) WHERE s.store_id = $1 AND n.node_id = $2")?,
             move_head: client.prepare("UPDATE nodes SET acked_seq = $1, head_hash = $2 WHERE node_ref = $3 AND acked_seq = $4 AND head_hash = $5")?,
@@ -224,7 +227,21 @@ impl Connection {
 /// A [`Ledger`] in a PostgreSQL database.
 pub struct PostgresLedger {
     config: Config,
-    conn: RefCell<Connection>,
+    /// `None` only after a failed reconnection, and while dropping.
+    conn: RefCell<Option<Connection>>,
+}
+
+impl Drop for PostgresLedger {
+    fn drop(&mut self) {
+        // Closing a client blocks on its own small runtime, which tokio forbids on a thread
+        // that drives async tasks; a server's ledger is dropped on one when the server
+        // stops. There, the connection is closed on a thread of its own; elsewhere, here.
+        if let Some(conn) = self.conn.get_mut().take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            std::thread::spawn(move || drop(conn));
+        }
+    }
 }
 
 impl std::fmt::Debug for PostgresLedger {
@@ -289,19 +306,21 @@ impl PostgresLedger {
 
     /// Connects with a parsed configuration and runs pending migrations.
     pub fn with_config(config: Config) -> Result<PostgresLedger> {
-        migrate(&mut config.connect(NoTls)?)?;
-        let conn = Connection::open(&config)?;
-        Ok(PostgresLedger { config, conn: RefCell::new(conn) })
+        let mut client = config.connect(NoTls)?;
+        migrate(&mut client)?;
+        let conn = Connection::prepare(client)?;
+        Ok(PostgresLedger { config, conn: RefCell::new(Some(conn)) })
     }
 
     /// The connection, opened again first if it was lost (a server restart, a network cut).
     fn conn(&self) -> Result<RefMut<'_, Connection>> {
-        let mut conn = self.conn.borrow_mut();
-        if conn.client.is_closed() {
+        let mut slot = self.conn.borrow_mut();
+        if slot.as_ref().is_none_or(|c| c.client.is_closed()) {
             warn!("the PostgreSQL connection was lost; connecting again");
-            *conn = Connection::open(&self.config)?;
+            *slot = None;
+            *slot = Some(Connection::open(&self.config)?);
         }
-        Ok(conn)
+        Ok(RefMut::map(slot, |c| c.as_mut().expect("opened above")))
     }
 }
 
@@ -713,5 +732,43 @@ impl Ledger for PostgresLedger {
             });
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_db::{Backend, TestDb};
+
+    #[test]
+    fn servers_starting_together_migrate_once() {
+        let db = TestDb::new(Backend::Postgres);
+        let servers: Vec<_> = (0..4)
+            .map(|_| {
+                let url = db.db.clone();
+                std::thread::spawn(move || PostgresLedger::connect(&url).map(drop))
+            })
+            .collect();
+        for server in servers {
+            server.join().unwrap().unwrap();
+        }
+        let mut client = Client::connect(&db.db, NoTls).unwrap();
+        let versions: Vec<i64> = client.query("SELECT version FROM cloud_migrations ORDER BY version", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+        assert_eq!(versions, (1..=MIGRATIONS.len() as i64).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_lost_connection_is_opened_again() {
+        let db = TestDb::new(Backend::Postgres);
+        let mut ledger = PostgresLedger::connect(&db.db).unwrap();
+        ledger.add_enrol_code(&StorePath { tenant: "t".into(), brand: "b".into(), store_id: "S1".into() }, [1; 32], 0, 10).unwrap();
+        // The server ends every other session of this database (as a restart would) and
+        // waits until they are gone.
+        db.raw("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").unwrap();
+        // The call that finds the connection gone fails; the next one connects again.
+        let lost = ledger.totals().unwrap_err().to_string();
+        assert!(lost.starts_with("PostgreSQL error: "), "{lost}");
+        assert_eq!(ledger.totals().unwrap().len(), 1);
+        assert!(ledger.revoke_pass("S1", "p1", 5).unwrap());
     }
 }

@@ -311,6 +311,13 @@ pub fn sync_catalog<E: std::error::Error + 'static>(
             let update = replica.receive_catalog_sync(&mut state, &theirs, now_ms())?;
             report.changed += update.changed.len();
             report.projected += update.projected;
+            // Both sides hold the same changes once the cloud's heads are ours: done, even
+            // if automerge would still send an acknowledgement the cloud cannot keep.
+            let mut theirs: Vec<String> = state.their_heads.iter().flatten().map(|h| h.to_string()).collect();
+            theirs.sort();
+            if theirs == replica.catalog()?.heads() {
+                break;
+            }
         } else if report.rounds > 1 {
             break;
         }

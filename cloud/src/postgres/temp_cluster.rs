@@ -43,12 +43,21 @@ pub struct TempCluster {
     port: u16,
 }
 
-/// The newest installed server's `bin` folder.
+/// The newest installed server's `bin` folder (`OPENTILL_PG_BIN` chooses another).
 fn server_bin() -> Result<PathBuf, ClusterError> {
     if let Some(dir) = std::env::var_os("OPENTILL_PG_BIN") {
-        return Ok(PathBuf::from(dir));
+        let dir = PathBuf::from(dir);
+        if !dir.join("initdb").exists() {
+            return Err(ClusterError::Failed { what: "OPENTILL_PG_BIN".into(), detail: format!("there is no initdb in {}", dir.display()) });
+        }
+        return Ok(dir);
     }
-    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    newest_server_in(Path::new("/usr/lib/postgresql"))
+}
+
+/// The `bin` folder of the newest `ROOT/VERSION/bin` holding `initdb` and `pg_ctl`.
+fn newest_server_in(root: &Path) -> Result<PathBuf, ClusterError> {
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
         .map_err(|_| ClusterError::NotInstalled)?
         .flatten()
         .filter_map(|e| Some((e.file_name().to_str()?.parse::<u32>().ok()?, e.path().join("bin"))))
@@ -186,5 +195,20 @@ impl Drop for TempCluster {
             }
         }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_postgresql_the_message_says_to_run_setup() {
+        let empty = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(empty.path().join("15/bin")).unwrap();
+        for root in [empty.path().join("missing"), empty.path().to_path_buf()] {
+            let err = newest_server_in(&root).unwrap_err().to_string();
+            assert_eq!(err, "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/setup.sh");
+        }
     }
 }

@@ -1,8 +1,21 @@
-//! `--db` values: what each command says when one is wrong, never showing a password.
+//! `--db` values: what each command says when one is wrong, never showing a password;
+//! `serve` stopping cleanly on either backend.
 
 use std::process::Command;
 
-use crate::{cloud_bin, free_port};
+use crate::{Backend, Cloud, CloudDb, cloud_bin, free_port, on_both_backends};
+
+on_both_backends!(serve_stops_cleanly_on_sigterm);
+
+fn serve_stops_cleanly_on_sigterm(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = CloudDb::new(backend, dir.path());
+    let mut cloud = Cloud::start(&db.db, free_port());
+    assert_eq!(cloud.get("/v1/totals"), serde_json::json!([]));
+    assert!(Command::new("kill").args(["-TERM", &cloud.child.id().to_string()]).status().unwrap().success());
+    let status = cloud.child.wait().unwrap();
+    assert!(status.success(), "serve on {backend:?} ended with {status} after SIGTERM");
+}
 
 fn fails(args: &[&str]) -> String {
     let out = Command::new(cloud_bin()).args(args).env("OPENTILL_LOG", "warn").env_remove("OPENTILL_CLOUD_DB").output().unwrap();
