@@ -15,6 +15,9 @@
 //! | `GET /v1/catalog?tenant=T[&store=S]` | admin: the tenant's shared catalog, with each product's price at store `S` |
 //! | `PUT /v1/catalog/products?tenant=T` | admin: JSON array of products → `{written}` (all checked first; one bad product writes nothing) |
 //! | `PUT /v1/catalog/prices?tenant=T` | admin: JSON `{sku, price_minor, store?}` (`price_minor: null` with a store removes its own price) |
+//! | `POST /v1/closings`, `GET /v1/closings`, `GET /v1/reports/stores` | admin: period closings, their exports, reports across stores ([`closings`]) |
+
+pub mod closings;
 
 use std::sync::{Arc, Mutex};
 
@@ -24,7 +27,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, SigningKey, Verifier, VerifyingKey};
 use opentill_sync::protocol::{MAX_FRAME, enrol_message, normalize_code, revoked_request_message};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -39,11 +42,24 @@ use crate::{code_hash, now_ms};
 /// connection, per server).
 pub type Shared = Arc<Mutex<Box<dyn Ledger>>>;
 
-/// The router. When `admin_token` is set, the read routes (`/v1/totals`, `/v1/nodes`,
-/// `/v1/quarantine`, `/v1/alerts`) need `Authorization: Bearer TOKEN`; enrolment and sync
-/// are authenticated by the one-time code and the node's signatures instead.
+/// The router, without the key closings are signed with (`POST /v1/closings` answers 503);
+/// see [`router_with_key`].
 pub fn router(ledger: Shared, admin_token: Option<String>) -> axum::Router {
+    router_with_key(ledger, admin_token, None)
+}
+
+/// The router. When `admin_token` is set, the read and admin routes (`/v1/totals`,
+/// `/v1/nodes`, `/v1/quarantine`, `/v1/alerts`, `/v1/passes/revoke`, `/v1/closings`,
+/// `/v1/reports/stores`) need `Authorization: Bearer TOKEN`; enrolment and sync are
+/// authenticated by the one-time code and the node's signatures instead. `closing_key`
+/// signs the period closings made through `POST /v1/closings`.
+pub fn router_with_key(ledger: Shared, admin_token: Option<String>, closing_key: Option<SigningKey>) -> axum::Router {
     let token: Option<Arc<[u8; 32]>> = admin_token.map(|t| Arc::new(Sha256::digest(t.as_bytes()).into()));
+    let closing_routes = axum::Router::new()
+        .route("/v1/closings", post(closings::post_closing).get(closings::get_closings))
+        .route("/v1/reports/stores", get(closings::get_stores_report))
+        .route_layer(axum::middleware::from_fn_with_state(token.clone(), require_admin))
+        .with_state(closings::ClosingState { ledger: ledger.clone(), key: closing_key.map(Arc::new) });
     let reads = axum::Router::new()
         .route("/v1/totals", get(totals))
         .route("/v1/nodes", get(nodes))
@@ -62,6 +78,7 @@ pub fn router(ledger: Shared, admin_token: Option<String>) -> axum::Router {
         .merge(reads)
         .layer(DefaultBodyLimit::max(MAX_FRAME))
         .with_state(ledger)
+        .merge(closing_routes)
 }
 
 /// Compares digests of the presented and the configured token.

@@ -1,8 +1,12 @@
 //! Storage behind the cloud: the [`Ledger`] trait, so SQLite ([`crate::sqlite`]) and
 //! PostgreSQL ([`crate::postgres`]) implement the same operations with the same meaning.
 
+use std::ops::{Range, RangeInclusive};
+
 use opentill_sync::journal::Entry;
 use opentill_sync::protocol::NodeLedger;
+
+use crate::closing::PeriodKind;
 
 #[cfg(test)]
 mod tests;
@@ -159,6 +163,54 @@ pub struct NodeSummary {
     pub last_seen_ms: Option<i64>,
 }
 
+/// A store, where it sits and the UTC offset its business dates are kept at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreInfo {
+    /// Tenant, brand and store id.
+    pub path: StorePath,
+    /// Minutes east of UTC (480, +08:00, unless set otherwise).
+    pub utc_offset_min: i32,
+}
+
+/// How far the cloud has heard from one node of a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeProgress {
+    /// The node.
+    pub node_id: String,
+    /// Held up to here.
+    pub acked_seq: u64,
+    /// The highest head it announced in a hello.
+    pub reported_head: u64,
+    /// When it last said hello (unix ms, the cloud's clock).
+    pub last_seen_ms: Option<i64>,
+    /// The timestamp of the last held entry (the node's clock), if any.
+    pub head_ts_ms: Option<i64>,
+}
+
+/// A period closing as storage keeps it: the signed body and, beside it, the columns
+/// it is found by (which [`crate::close::verify_closings`] checks against the body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredClosing {
+    /// The store.
+    pub store_id: String,
+    /// Day, month or year.
+    pub kind: PeriodKind,
+    /// `2026-11-22`, `2026-11`, `2026`.
+    pub period: String,
+    /// Place in the store's chain of this kind, from 1.
+    pub chain_seq: u64,
+    /// When it was closed (unix ms).
+    pub closed_ms: i64,
+    /// The previous closing's hash (zeros for the first).
+    pub prev_hash: [u8; 32],
+    /// Its hash.
+    pub hash: [u8; 32],
+    /// The cloud's signature of `hash`.
+    pub signature: [u8; 64],
+    /// The canonical body, exactly as hashed.
+    pub body: Vec<u8>,
+}
+
 /// The operations the cloud needs from storage.
 ///
 /// **Architecture Invariant:** [`Ledger::append`] stores the entries, moves the node's
@@ -205,4 +257,32 @@ pub trait Ledger: Send {
     fn put_document_peer(&mut self, node_ref: i64, name: &str, state: &[u8], now_ms: i64) -> Result<(), LedgerError>;
     /// A store's revoked passes revoked at or after `since_ms`: `(pass_id, revoked_ms)`, oldest first.
     fn revoked_passes(&self, store_id: &str, since_ms: i64) -> Result<Vec<(String, i64)>, LedgerError>;
+
+    // Period closings (`crate::close`).
+
+    /// Every store, by tenant, brand and store id.
+    fn stores(&self) -> Result<Vec<StoreInfo>, LedgerError>;
+    /// Sets the UTC offset a store's business dates are kept at; `false` (and no change)
+    /// once the store has a closing, since its closed days would move.
+    fn set_utc_offset(&mut self, store_id: &str, utc_offset_min: i32) -> Result<bool, LedgerError>;
+    /// The nodes of a store (by node id) and how far each has been heard from.
+    fn store_nodes(&self, store_id: &str) -> Result<Vec<NodeProgress>, LedgerError>;
+    /// The earliest timestamp of any entry held for a store.
+    fn earliest_entry_ms(&self, store_id: &str) -> Result<Option<i64>, LedgerError>;
+    /// Calls `each` with every held entry of `node_id` in `store_id` whose seq is in
+    /// `seqs` and timestamp in `ts`, in seq order; stops at the first error.
+    fn read_entries(&self, store_id: &str, node_id: &str, seqs: RangeInclusive<u64>, ts: Range<i64>, each: &mut dyn FnMut(Entry) -> Result<(), LedgerError>) -> Result<(), LedgerError>;
+    /// Appends a closing to its store's chain of its kind, only if the chain's last
+    /// closing is `closing.chain_seq - 1` with hash `closing.prev_hash` (none for the first)
+    /// and the period is not closed yet; otherwise changes nothing and returns `false`.
+    /// Closings are never updated or deleted.
+    fn append_closing(&mut self, closing: &StoredClosing) -> Result<bool, LedgerError>;
+    /// Closings, by store id, kind and chain order; `None` means all.
+    fn closings(&self, store_id: Option<&str>, kind: Option<PeriodKind>) -> Result<Vec<StoredClosing>, LedgerError>;
+    /// The first and the last closing of a store's chain of `kind`.
+    fn chain_ends(&self, store_id: &str, kind: PeriodKind) -> Result<Option<(StoredClosing, StoredClosing)>, LedgerError>;
+    /// The public key of the cloud's closing key, once recorded.
+    fn cloud_key(&self) -> Result<Option<[u8; 32]>, LedgerError>;
+    /// Records the public key of the cloud's closing key; `false` if another is recorded.
+    fn record_cloud_key(&mut self, public_key: [u8; 32], now_ms: i64) -> Result<bool, LedgerError>;
 }

@@ -21,11 +21,16 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod close;
+pub mod closing;
 pub mod docs;
+pub mod export;
 pub mod http;
 pub mod ingest;
+pub mod key;
 pub mod ledger;
 pub mod postgres;
+pub mod report;
 pub mod sqlite;
 #[cfg(test)]
 mod test_db;
@@ -132,7 +137,18 @@ pub fn new_code() -> String {
 }
 
 /// Serves the HTTP API on `listener` until `shutdown` resolves (see [`http::router`] for
-/// `admin_token`).
+/// `admin_token`), without a closing key.
 pub async fn serve(listener: tokio::net::TcpListener, ledger: http::Shared, admin_token: Option<String>, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-    axum::serve(listener, http::router(ledger, admin_token)).with_graceful_shutdown(shutdown).await
+    serve_with_key(listener, ledger, admin_token, None, shutdown).await
+}
+
+/// [`serve`], signing period closings with `closing_key` (see [`key::load_or_create`]).
+pub async fn serve_with_key(
+    listener: tokio::net::TcpListener,
+    ledger: http::Shared,
+    admin_token: Option<String>,
+    closing_key: Option<ed25519_dalek::SigningKey>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, http::router_with_key(ledger, admin_token, closing_key)).with_graceful_shutdown(shutdown).await
 }

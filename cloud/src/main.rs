@@ -1,29 +1,50 @@
 //! `opentill-cloud`: the cloud ledger's server and admin commands.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use opentill_cloud::close::{CloseError, close, verify_closings};
+use opentill_cloud::closing::{Period, PeriodKind, offset_text, parse_offset};
+use opentill_cloud::export::{self, Format};
+use opentill_cloud::key::{KeySource, key_path_for, load_or_create, verifying_key};
 use opentill_cloud::ledger::{Ledger, StorePath};
 use opentill_cloud::{code_hash, new_code, now_ms, open_ledger};
+use opentill_core::i18n::Lang;
+use opentill_core::money::{Currency, Money};
 
 /// OpenTill cloud ledger.
 #[derive(Debug, Parser)]
-#[command(name = "opentill-cloud", version, about = "OpenTill cloud ledger: enrols nodes, ingests and verifies their journals (云端账本)")]
+#[command(name = "opentill-cloud", version, about = "OpenTill cloud ledger: enrols nodes, ingests and verifies their journals, closes periods (云端账本)")]
 struct Cli {
+    /// Language of messages: zh or en (default from OPENTILL_LANG or LANG).
+    #[arg(long, global = true, env = "OPENTILL_LANG")]
+    lang: Option<String>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// The database and the closing key beside it.
+#[derive(Debug, Args)]
+struct DbArgs {
+    /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
+    #[arg(long, env = "OPENTILL_CLOUD_DB")]
+    db: String,
+    /// The cloud's closing key file (created on first use, mode 0600). Default: beside a
+    /// SQLite database (`cloud.db` → `cloud.key`); needed with PostgreSQL.
+    #[arg(long, env = "OPENTILL_CLOUD_KEY")]
+    key: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the HTTP API.
     Serve {
-        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
-        #[arg(long, env = "OPENTILL_CLOUD_DB")]
-        db: String,
+        #[command(flatten)]
+        db: DbArgs,
         /// Address to listen on; port 0 picks a free one (the chosen address is printed).
         #[arg(long, default_value = "127.0.0.1:8787")]
         listen: String,
@@ -63,11 +84,99 @@ enum Command {
         #[arg(long)]
         pass: String,
     },
+    /// Set the UTC offset a store's business days are kept at (default +08:00); refused once
+    /// the store has a closing.
+    StoreOffset {
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// The store.
+        #[arg(long)]
+        store: String,
+        /// `+08:00`, `-05:00`, `Z`.
+        #[arg(long, allow_hyphen_values = true)]
+        utc_offset: String,
+    },
+    /// Close a store's day, month or year: figures, perpetual grand total, chained and
+    /// signed by the cloud's key (日结 / 月结 / 年结).
+    #[command(group = clap::ArgGroup::new("period").required(true).multiple(false))]
+    Close {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The store.
+        #[arg(long)]
+        store: String,
+        /// A business day, `YYYY-MM-DD`.
+        #[arg(long, group = "period")]
+        day: Option<String>,
+        /// A month, `YYYY-MM` (all its days closed first).
+        #[arg(long, group = "period")]
+        month: Option<String>,
+        /// A year, `YYYY` (all its months closed first).
+        #[arg(long, group = "period")]
+        year: Option<String>,
+        /// Close the day although some nodes have not been heard from past its end; the
+        /// closing records them.
+        #[arg(long)]
+        force: bool,
+        /// Print the sealed closing as JSON instead of a summary.
+        #[arg(long, value_parser = ["text", "json"], default_value = "text")]
+        format: String,
+    },
+    /// Re-check every closing: hashes, signatures, chains, and figures recomputed from the
+    /// journal. Exit 1 and name each problem if any.
+    VerifyClosings {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Export closings or a report across stores as CSV or JSON.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// The tenant's shared catalog: products, central prices and stores' own prices,
     /// merged into every store's till on its next sync (共享商品目录).
     Catalog {
         #[command(subcommand)]
         action: CatalogCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Closings, by store, kind and chain order.
+    Closings {
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// Only this store.
+        #[arg(long)]
+        store: Option<String>,
+        /// Only this kind: day, month or year.
+        #[arg(long)]
+        kind: Option<String>,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// The file to write (`-` for stdout).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sales per store, brand and tenant over local dates.
+    Report {
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// First date, `YYYY-MM-DD`.
+        #[arg(long)]
+        from: String,
+        /// Last date, inclusive.
+        #[arg(long)]
+        to: String,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// The file to write (`-` for stdout).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -126,10 +235,64 @@ fn open(db: &str) -> anyhow::Result<Box<dyn Ledger>> {
     Ok(open_ledger(db)?)
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+/// The key file: `--key`, or beside the database.
+fn key_path(args: &DbArgs, lang: Lang) -> anyhow::Result<PathBuf> {
+    if let Some(path) = &args.key {
+        return Ok(path.clone());
+    }
+    match args.db.strip_prefix("sqlite:") {
+        Some(path) => Ok(key_path_for(std::path::Path::new(path))),
+        None => bail!("{}", lang.pick("PostgreSQL 数据库需用 --key FILE（或 OPENTILL_CLOUD_KEY）指定结账密钥文件", "give the closing key file with --key FILE (or OPENTILL_CLOUD_KEY) for a PostgreSQL database")),
+    }
+}
+
+fn money(minor: i64) -> String {
+    Money::new(minor, Currency::CNY).plain()
+}
+
+/// Prints `label done/total` on stderr: in place on a terminal, else every tenth and the last.
+fn progress_printer(label: String) -> impl FnMut(usize, usize) {
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    move |done, total| {
+        if tty {
+            eprint!("\r{label} {done}/{total}");
+            if done == total {
+                eprintln!();
+            }
+        } else if done == total || done % (total / 10).max(1) == 0 {
+            eprintln!("{label} {done}/{total}");
+        }
+    }
+}
+
+/// Opens `--out` (`-` is stdout).
+fn output(path: &std::path::Path) -> anyhow::Result<Box<dyn Write>> {
+    if path.as_os_str() == "-" {
+        return Ok(Box::new(std::io::stdout().lock()));
+    }
+    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    Ok(Box::new(std::io::BufWriter::new(file)))
+}
+
+fn format_arg(text: &str, lang: Lang) -> anyhow::Result<Format> {
+    Format::parse(text).with_context(|| format!("{} {text:?}", lang.pick("--format 只能是 csv 或 json，而不是", "--format must be csv or json, not")))
+}
+
+fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { db, listen, admin_token } => {
-            let ledger = open(&db)?;
+            let mut ledger = open(&db.db)?;
+            let key = match key_path(&db, lang) {
+                Ok(key_file) => {
+                    let key = load_or_create(&key_file, ledger.as_mut(), now_ms()).with_context(|| lang.pick("读取云端结账密钥", "loading the cloud's closing key").to_string())?;
+                    tracing::info!(public_key = %hex::encode(key.verifying_key().as_bytes()), file = %key_file.display(), "closings are signed with this key");
+                    Some(key)
+                }
+                Err(_) => {
+                    tracing::info!("no --key for this database: POST /v1/closings is off (opentill-cloud close --key FILE still works)");
+                    None
+                }
+            };
             let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
@@ -146,7 +309,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     #[cfg(not(unix))]
                     let _ = ctrl_c.await;
                 };
-                opentill_cloud::serve(listener, Arc::new(Mutex::new(ledger)), admin_token, shutdown).await.context("serving")
+                opentill_cloud::serve_with_key(listener, Arc::new(Mutex::new(ledger)), admin_token, key, shutdown).await.context("serving")
             })
         }
         Command::EnrolCode { db, store, tenant, brand, ttl_hours } => {
@@ -155,16 +318,152 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let now = now_ms();
             ledger.add_enrol_code(&StorePath { tenant, brand, store_id: store.clone() }, code_hash(&code), now, now + ttl_hours * 3_600_000)?;
             println!("{}-{}", &code[..5], &code[5..]);
-            eprintln!("one-time code for store {store}, valid {ttl_hours} h: opentill-edge sync enroll --cloud URL --code {}-{}", &code[..5], &code[5..]);
+            let shown = format!("{}-{}", &code[..5], &code[5..]);
+            match lang {
+                Lang::Zh => eprintln!("门店 {store} 的一次性注册码，{ttl_hours} 小时内有效：opentill-edge sync enroll --cloud URL --code {shown}"),
+                Lang::En => eprintln!("one-time code for store {store}, valid {ttl_hours} h: opentill-edge sync enroll --cloud URL --code {shown}"),
+            }
             Ok(())
         }
         Command::RevokePass { db, store, pass } => {
             let mut ledger = open(&db)?;
             if pass.is_empty() || pass.len() > 64 {
-                bail!("--pass must be 1 to 64 characters");
+                bail!("{}", lang.pick("--pass 须为 1 到 64 个字符", "--pass must be 1 to 64 characters"));
             }
             let new = ledger.revoke_pass(&store, &pass, now_ms())?;
-            println!("{}", if new { format!("pass {pass} of store {store} revoked") } else { format!("pass {pass} of store {store} was already revoked") });
+            println!("{}", match (new, lang) {
+                (true, Lang::Zh) => format!("已吊销门店 {store} 的会员码 {pass}"),
+                (false, Lang::Zh) => format!("门店 {store} 的会员码 {pass} 早已吊销"),
+                (true, Lang::En) => format!("pass {pass} of store {store} revoked"),
+                (false, Lang::En) => format!("pass {pass} of store {store} was already revoked"),
+            });
+            Ok(())
+        }
+        Command::StoreOffset { db, store, utc_offset } => {
+            let Some(offset) = parse_offset(&utc_offset) else {
+                bail!("{} {utc_offset:?}", lang.pick("--utc-offset 应形如 +08:00，而不是", "--utc-offset must look like +08:00, not"));
+            };
+            let mut ledger = open(&db)?;
+            if !ledger.set_utc_offset(&store, offset)? {
+                bail!("{}", match lang {
+                    Lang::Zh => format!("门店 {store} 已有结账记录，营业日的时区不能再改"),
+                    Lang::En => format!("store {store} has closings: the offset of its business days can no longer change"),
+                });
+            }
+            println!("{} {store}: {}", lang.pick("门店营业日时区", "business days of store"), offset_text(offset));
+            Ok(())
+        }
+        Command::Close { db, store, day, month, year, force, format } => {
+            let (text, kind) = match (day, month, year) {
+                (Some(d), _, _) => (d, PeriodKind::Day),
+                (_, Some(m), _) => (m, PeriodKind::Month),
+                (_, _, Some(y)) => (y, PeriodKind::Year),
+                _ => bail!("--day, --month or --year"),
+            };
+            let Some(period) = Period::parse(&text).filter(|p| p.kind() == kind) else {
+                bail!("{} {text:?}", lang.pick("期间格式应为 YYYY-MM-DD、YYYY-MM 或 YYYY，而不是", "the period must be YYYY-MM-DD, YYYY-MM or YYYY, not"));
+            };
+            let mut ledger = open(&db.db)?;
+            let key = load_or_create(&key_path(&db, lang)?, ledger.as_mut(), now_ms()).with_context(|| lang.pick("读取云端结账密钥", "loading the cloud's closing key").to_string())?;
+            let sealed = match close(ledger.as_mut(), &key, &store, period, force, now_ms()) {
+                Ok(sealed) => sealed,
+                Err(e @ (CloseError::Refused(_) | CloseError::UnknownStore(_) | CloseError::Raced)) => bail!("{}[{}]: {}", lang.pick("拒绝结账", "not closed"), e.kind(), e.message(lang)),
+                Err(e) => return Err(e.into()),
+            };
+            if format == "json" {
+                std::io::stdout().write_all(&export::closing_json(&sealed.stored()))?;
+                println!();
+                return Ok(());
+            }
+            let c = &sealed.closing;
+            let (t, p) = (&c.total, &c.perpetual);
+            println!("{} {store} {} {}", lang.pick("已结账", "closed"), c.kind.label(lang), c.period);
+            println!(
+                "  {} {}  {} {}  {} {}  {} {}  {} {}  {} {}",
+                lang.pick("销售笔数", "sales"),
+                t.n_sales,
+                lang.pick("退款笔数", "refunds"),
+                t.n_refunds,
+                lang.pick("销售额", "sold"),
+                money(t.sales_minor),
+                lang.pick("退款额", "refunded"),
+                money(t.refunds_minor),
+                lang.pick("净额", "net"),
+                money(t.net_minor),
+                lang.pick("税额", "tax"),
+                money(t.tax_minor)
+            );
+            for late in &c.late {
+                println!("  {} {}: {} {}, {} {}", lang.pick("迟到分录", "late entries of"), late.date, late.figures.n_entries, lang.pick("条", "entries"), lang.pick("净额", "net"), money(late.figures.net_minor));
+            }
+            println!("  {} {}  ({} {}, {} {})", lang.pick("永续总计净额", "perpetual grand total, net"), money(p.net_minor), lang.pick("销售", "sold"), money(p.sales_minor), lang.pick("退款", "refunded"), money(p.refunds_minor));
+            if c.forced {
+                let nodes: Vec<String> = c.incomplete_nodes.iter().map(|n| n.text(c.utc_offset_min, lang)).collect();
+                println!("  {}: {}", lang.pick("强制结账，未同步的节点", "forced; nodes behind"), nodes.join("; "));
+            }
+            println!("  {} {}", lang.pick("哈希", "hash"), hex::encode(sealed.hash));
+            Ok(())
+        }
+        Command::VerifyClosings { db } => {
+            let ledger = open(&db.db)?;
+            let path = key_path(&db, lang)?;
+            let Some((key, source)) = verifying_key(&path, ledger.as_ref())? else {
+                println!("{}", lang.pick("没有结账记录，也没有结账密钥：无可核验", "no closings and no closing key: nothing to verify"));
+                return Ok(());
+            };
+            if source == KeySource::Database {
+                eprintln!("{} {}", lang.pick("注意：找不到密钥文件，改用数据库记录的公钥核验：", "note: no key file, verifying with the public key the database recorded:"), path.display());
+            }
+            let report = verify_closings(ledger.as_ref(), &key, &mut progress_printer(lang.pick("核验结账", "verifying closings").to_string()))?;
+            for problem in &report.problems {
+                println!("{} {problem}", lang.pick("有问题：", "BAD"));
+            }
+            if report.problems.is_empty() {
+                println!("{} {} {}", lang.pick("结账记录完好：", "closings intact:"), report.checked, lang.pick("条，链、签名与分录重算均一致", "checked, chains, signatures and figures recomputed from the journal agree"));
+                Ok(())
+            } else {
+                bail!("{} {} / {}", lang.pick("结账记录有问题：", "closings with problems:"), report.problems.len(), report.checked)
+            }
+        }
+        Command::Export(ExportCommand::Closings { db, store, kind, format, out }) => {
+            let format = format_arg(&format, lang)?;
+            let kind = match kind.as_deref().map(PeriodKind::parse) {
+                Some(None) => bail!("--kind day|month|year"),
+                Some(Some(k)) => Some(k),
+                None => None,
+            };
+            let ledger = open(&db)?;
+            let closings = ledger.closings(store.as_deref(), kind)?;
+            let stores = ledger.stores()?;
+            let mut writer = output(&out)?;
+            let mut progress = progress_printer(lang.pick("导出结账", "exporting closings").to_string());
+            match format {
+                Format::Json => export::closings_json(&mut writer, &closings, &mut progress)?,
+                Format::Csv => export::closings_csv(&mut writer, &closings, &stores, &mut progress)?,
+            }
+            writer.flush()?;
+            eprintln!("{} {} {} {}", lang.pick("已导出", "exported"), closings.len(), lang.pick("条结账记录到", "closings to"), out.display());
+            Ok(())
+        }
+        Command::Export(ExportCommand::Report { db, from, to, format, out }) => {
+            let format = format_arg(&format, lang)?;
+            let day = |text: &str| Period::parse(text).filter(|p| p.kind() == PeriodKind::Day);
+            let (Some(first), Some(last)) = (day(&from), day(&to)) else { bail!("{}", lang.pick("--from 与 --to 应为日期 YYYY-MM-DD", "--from and --to must be dates, YYYY-MM-DD")) };
+            if last < first {
+                bail!("{}", lang.pick("--to 早于 --from", "--to is before --from"));
+            }
+            let ledger = open(&db)?;
+            let report = opentill_cloud::report::stores_report(ledger.as_ref(), first, last, &mut progress_printer(lang.pick("汇总门店", "reading stores").to_string()))?;
+            let mut writer = output(&out)?;
+            match format {
+                Format::Json => {
+                    serde_json::to_writer_pretty(&mut writer, &export::report_json(&report))?;
+                    writeln!(writer)?;
+                }
+                Format::Csv => export::report_csv(&mut writer, &report)?,
+            }
+            writer.flush()?;
+            eprintln!("{} {} {} {}", lang.pick("已导出报表", "exported the report,"), report.rows.len(), lang.pick("行，到", "rows, to"), out.display());
             Ok(())
         }
         Command::Catalog { action } => catalog(action),
@@ -233,10 +532,12 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    let lang = cli.lang.as_deref().and_then(Lang::parse).or_else(|| std::env::var("LANG").ok().and_then(|l| Lang::parse(&l))).unwrap_or(Lang::En);
+    match run(cli, lang) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{}: {e:#}", lang.pick("错误", "error"));
             ExitCode::FAILURE
         }
     }

@@ -16,8 +16,10 @@
 pub mod temp_cluster;
 
 use std::cell::{RefCell, RefMut};
+use std::ops::{Range, RangeInclusive};
 
 use ::postgres::binary_copy::BinaryCopyInWriter;
+use ::postgres::fallible_iterator::FallibleIterator;
 use ::postgres::types::Type;
 use ::postgres::{Client, Config, NoTls, Statement};
 use ed25519_dalek::VerifyingKey;
@@ -27,7 +29,8 @@ use tracing::{info, warn};
 
 pub use temp_cluster::TempCluster;
 
-use crate::ledger::{Alert, EnrolOutcome, Ledger, LedgerError, NodeRecord, NodeSummary, Quarantined, StorePath, StoreTotals, TotalsDelta};
+use crate::closing::PeriodKind;
+use crate::ledger::{Alert, EnrolOutcome, Ledger, LedgerError, NodeProgress, NodeRecord, NodeSummary, Quarantined, StoreInfo, StorePath, StoreTotals, StoredClosing, TotalsDelta};
 
 /// The cloud schema's migrations for PostgreSQL (numbered on their own, from 1).
 ///
@@ -150,6 +153,36 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (node_ref, name)
     );
     "#,
+    // 3: SQLite's migration 5: period closings (one append-only chain per store and kind),
+    // each store's UTC offset, the public half of the cloud's closing key, and the
+    // journal by time for the closings' folds.
+    r#"
+    ALTER TABLE stores ADD COLUMN utc_offset_min INTEGER NOT NULL DEFAULT 480;
+    CREATE INDEX journal_time ON journal (node_ref, ts_ms);
+    CREATE TABLE closings (
+        store_ref BIGINT NOT NULL REFERENCES stores(store_ref),
+        kind TEXT COLLATE "C" NOT NULL CHECK (kind IN ('day', 'month', 'year')),
+        chain_seq BIGINT NOT NULL CHECK (chain_seq >= 1),
+        period TEXT COLLATE "C" NOT NULL,
+        closed_ms BIGINT NOT NULL,
+        prev_hash BYTEA NOT NULL,
+        hash BYTEA NOT NULL,
+        signature BYTEA NOT NULL,
+        body BYTEA NOT NULL,
+        PRIMARY KEY (store_ref, kind, chain_seq),
+        UNIQUE (store_ref, kind, period)
+    );
+    CREATE FUNCTION closings_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'closings are append-only'; END $$;
+    CREATE TRIGGER closings_no_update BEFORE UPDATE ON closings FOR EACH ROW EXECUTE FUNCTION closings_append_only();
+    CREATE TRIGGER closings_no_delete BEFORE DELETE ON closings FOR EACH ROW EXECUTE FUNCTION closings_append_only();
+    CREATE TRIGGER closings_no_truncate BEFORE TRUNCATE ON closings FOR EACH STATEMENT EXECUTE FUNCTION closings_append_only();
+    CREATE TABLE cloud_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        public_key BYTEA NOT NULL,
+        recorded_ms BIGINT NOT NULL
+    );
+    "#,
 ];
 
 /// Key of the advisory lock taken while migrating.
@@ -235,7 +268,35 @@ fn hash32(v: Vec<u8>, what: &str) -> Result<[u8; 32]> {
     v.try_into().map_err(|_| LedgerError::Corrupt(format!("{what} is not 32 bytes")))
 }
 
+/// Seqs are `u64` in the protocol and `BIGINT` here; they never pass `i64::MAX`.
+fn seq_param(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+const CLOSING_COLUMNS: &str = "s.store_id, c.kind, c.period, c.chain_seq, c.closed_ms, c.prev_hash, c.hash, c.signature, c.body";
+
+fn stored_closing(r: &::postgres::Row) -> Result<StoredClosing> {
+    let kind: String = r.get(1);
+    let signature: Vec<u8> = r.get(7);
+    Ok(StoredClosing {
+        store_id: r.get(0),
+        kind: PeriodKind::parse(&kind).ok_or_else(|| LedgerError::Corrupt(format!("closing kind {kind:?}")))?,
+        period: r.get(2),
+        chain_seq: r.get::<_, i64>(3) as u64,
+        closed_ms: r.get(4),
+        prev_hash: hash32(r.get(5), "closing prev_hash")?,
+        hash: hash32(r.get(6), "closing hash")?,
+        signature: signature.try_into().map_err(|_| LedgerError::Corrupt("closing signature is not 64 bytes".into()))?,
+        body: r.get(8),
+    })
+}
+
 impl PostgresLedger {
+    fn store_ref(&self, store_id: &str) -> Result<i64> {
+        let row = self.conn()?.client.query_opt("SELECT store_ref FROM stores WHERE store_id = $1", &[&store_id])?;
+        row.map(|r| r.get(0)).ok_or_else(|| LedgerError::UnknownStore(store_id.to_string()))
+    }
+
     /// Connects to `url` (`postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, or the
     /// key=value form) and runs pending migrations.
     pub fn connect(url: &str) -> Result<PostgresLedger> {
@@ -505,6 +566,151 @@ impl Ledger for PostgresLedger {
                 totals: TotalsDelta { n_entries: r.get(3), n_sales: r.get(4), sales_minor: r.get(5), n_refunds: r.get(6), refunds_minor: r.get(7) },
             })
             .collect())
+    }
+
+    fn stores(&self) -> Result<Vec<StoreInfo>> {
+        let rows = self.conn()?.client.query(
+            "SELECT t.name, b.name, s.store_id, s.utc_offset_min FROM stores s JOIN brands b USING (brand_ref) JOIN tenants t USING (tenant_ref) ORDER BY t.name, b.name, s.store_id",
+            &[],
+        )?;
+        Ok(rows.iter().map(|r| StoreInfo { path: StorePath { tenant: r.get(0), brand: r.get(1), store_id: r.get(2) }, utc_offset_min: r.get(3) }).collect())
+    }
+
+    fn set_utc_offset(&mut self, store_id: &str, utc_offset_min: i32) -> Result<bool> {
+        let store_ref = self.store_ref(store_id)?;
+        let n = self
+            .conn()?
+            .client
+            .execute("UPDATE stores SET utc_offset_min = $2 WHERE store_ref = $1 AND NOT EXISTS (SELECT 1 FROM closings WHERE store_ref = $1)", &[&store_ref, &utc_offset_min])?;
+        Ok(n == 1)
+    }
+
+    fn store_nodes(&self, store_id: &str) -> Result<Vec<NodeProgress>> {
+        let store_ref = self.store_ref(store_id)?;
+        let rows = self.conn()?.client.query(
+            "SELECT n.node_id, n.acked_seq, n.reported_head, n.last_seen_ms, (SELECT j.ts_ms FROM journal j WHERE j.node_ref = n.node_ref AND j.seq = n.acked_seq)
+             FROM nodes n WHERE n.store_ref = $1 ORDER BY n.node_id",
+            &[&store_ref],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| NodeProgress { node_id: r.get(0), acked_seq: r.get::<_, i64>(1) as u64, reported_head: r.get::<_, i64>(2) as u64, last_seen_ms: r.get(3), head_ts_ms: r.get(4) })
+            .collect())
+    }
+
+    fn earliest_entry_ms(&self, store_id: &str) -> Result<Option<i64>> {
+        let store_ref = self.store_ref(store_id)?;
+        // One index probe per node (journal_time), rather than a scan of the store's entries.
+        let row = self.conn()?.client.query_one("SELECT min((SELECT min(j.ts_ms) FROM journal j WHERE j.node_ref = n.node_ref)) FROM nodes n WHERE n.store_ref = $1", &[&store_ref])?;
+        Ok(row.get(0))
+    }
+
+    fn read_entries(&self, store_id: &str, node_id: &str, seqs: RangeInclusive<u64>, ts: Range<i64>, each: &mut dyn FnMut(Entry) -> Result<()>) -> Result<()> {
+        if seqs.is_empty() || ts.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn()?;
+        let node_ref: Option<i64> = conn
+            .client
+            .query_opt("SELECT n.node_ref FROM nodes n JOIN stores s USING (store_ref) WHERE s.store_id = $1 AND n.node_id = $2", &[&store_id, &node_id])?
+            .map(|r| r.get(0));
+        let Some(node_ref) = node_ref else { return Ok(()) };
+        let (first, last) = (seq_param(*seqs.start()), seq_param(*seqs.end()));
+        let params: [&(dyn ::postgres::types::ToSql + Sync); 5] = [&node_ref, &first, &last, &ts.start, &ts.end];
+        // Rows are handed on as they arrive, so a year's entries are never all in memory.
+        let mut rows = conn.client.query_raw(
+            "SELECT seq, ts_ms, kind, body, prev_hash, hash, signature FROM journal
+             WHERE node_ref = $1 AND seq BETWEEN $2 AND $3 AND ts_ms >= $4 AND ts_ms < $5 ORDER BY seq",
+            params,
+        )?;
+        while let Some(row) = rows.next()? {
+            let signature: Vec<u8> = row.get(6);
+            each(Entry {
+                node_id: node_id.to_string(),
+                seq: row.get::<_, i64>(0) as u64,
+                ts_ms: row.get(1),
+                kind: row.get(2),
+                body: row.get(3),
+                prev_hash: hash32(row.get(4), "prev_hash")?,
+                hash: hash32(row.get(5), "hash")?,
+                signature: signature.try_into().map_err(|_| LedgerError::Corrupt("entry signature is not 64 bytes".into()))?,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn append_closing(&mut self, closing: &StoredClosing) -> Result<bool> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.client.transaction()?;
+        // The store's row is locked, so two servers closing for one store take turns (a
+        // NO KEY lock: ingest and enrolment, which only reference the row, go on).
+        let store_ref: Option<i64> = tx.query_opt("SELECT store_ref FROM stores WHERE store_id = $1 FOR NO KEY UPDATE", &[&closing.store_id])?.map(|r| r.get(0));
+        let Some(store_ref) = store_ref else { return Err(LedgerError::UnknownStore(closing.store_id.clone())) };
+        let kind = closing.kind.name();
+        let head: Option<(i64, Vec<u8>)> =
+            tx.query_opt("SELECT chain_seq, hash FROM closings WHERE store_ref = $1 AND kind = $2 ORDER BY chain_seq DESC LIMIT 1", &[&store_ref, &kind])?.map(|r| (r.get(0), r.get(1)));
+        let follows = match head {
+            None => closing.chain_seq == 1 && closing.prev_hash == GENESIS_HASH,
+            Some((seq, hash)) => closing.chain_seq == seq as u64 + 1 && hash.as_slice() == closing.prev_hash.as_slice(),
+        };
+        let taken: bool = tx.query_one("SELECT EXISTS (SELECT 1 FROM closings WHERE store_ref = $1 AND kind = $2 AND period = $3)", &[&store_ref, &kind, &closing.period])?.get(0);
+        if !follows || taken {
+            tx.rollback()?;
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO closings (store_ref, kind, chain_seq, period, closed_ms, prev_hash, hash, signature, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &store_ref,
+                &kind,
+                &seq_param(closing.chain_seq),
+                &closing.period,
+                &closing.closed_ms,
+                &closing.prev_hash.as_slice(),
+                &closing.hash.as_slice(),
+                &closing.signature.as_slice(),
+                &closing.body,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn closings(&self, store_id: Option<&str>, kind: Option<PeriodKind>) -> Result<Vec<StoredClosing>> {
+        let kind = kind.map(PeriodKind::name);
+        let rows = self.conn()?.client.query(
+            &format!(
+                "SELECT {CLOSING_COLUMNS} FROM closings c JOIN stores s USING (store_ref)
+                 WHERE ($1::text IS NULL OR s.store_id = $1) AND ($2::text IS NULL OR c.kind = $2)
+                 ORDER BY s.store_id, CASE c.kind WHEN 'day' THEN 0 WHEN 'month' THEN 1 ELSE 2 END, c.chain_seq"
+            ),
+            &[&store_id, &kind],
+        )?;
+        rows.iter().map(stored_closing).collect()
+    }
+
+    fn chain_ends(&self, store_id: &str, kind: PeriodKind) -> Result<Option<(StoredClosing, StoredClosing)>> {
+        let store_ref = self.store_ref(store_id)?;
+        let end = |order: &str| -> Result<Option<StoredClosing>> {
+            let row = self.conn()?.client.query_opt(
+                &format!("SELECT {CLOSING_COLUMNS} FROM closings c JOIN stores s USING (store_ref) WHERE c.store_ref = $1 AND c.kind = $2 ORDER BY c.chain_seq {order} LIMIT 1"),
+                &[&store_ref, &kind.name()],
+            )?;
+            row.as_ref().map(stored_closing).transpose()
+        };
+        let first = end("ASC")?;
+        let last = end("DESC")?;
+        Ok(first.zip(last))
+    }
+
+    fn cloud_key(&self) -> Result<Option<[u8; 32]>> {
+        let row = self.conn()?.client.query_opt("SELECT public_key FROM cloud_key WHERE id = 1", &[])?;
+        row.map(|r| hash32(r.get(0), "cloud public key")).transpose()
+    }
+
+    fn record_cloud_key(&mut self, public_key: [u8; 32], now_ms: i64) -> Result<bool> {
+        self.conn()?.client.execute("INSERT INTO cloud_key (id, public_key, recorded_ms) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING", &[&public_key.as_slice(), &now_ms])?;
+        Ok(self.cloud_key()? == Some(public_key))
     }
 
     fn nodes(&self) -> Result<Vec<NodeSummary>> {

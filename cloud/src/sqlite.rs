@@ -1,5 +1,6 @@
 //! The SQLite [`Ledger`]: one file, WAL, every write fsynced before it is acknowledged.
 
+use std::ops::{Range, RangeInclusive};
 use std::path::Path;
 
 use ed25519_dalek::VerifyingKey;
@@ -8,7 +9,8 @@ use opentill_sync::protocol::NodeLedger;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tracing::info;
 
-use crate::ledger::{Alert, EnrolOutcome, Ledger, LedgerError, NodeRecord, NodeSummary, Quarantined, StorePath, StoreTotals, TotalsDelta};
+use crate::closing::PeriodKind;
+use crate::ledger::{Alert, EnrolOutcome, Ledger, LedgerError, NodeProgress, NodeRecord, NodeSummary, Quarantined, StoreInfo, StorePath, StoreTotals, StoredClosing, TotalsDelta};
 
 /// The cloud schema's migrations.
 ///
@@ -125,6 +127,36 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (node_ref, name)
     ) STRICT;
     "#,
+    // 5: period closings. Each store's business dates are local dates at its UTC offset
+    // (+08:00 unless set); closings form one append-only chain per store and kind; the
+    // public half of the cloud's closing key is recorded once (the secret stays in the
+    // key file beside the database); entries are found by time for the closings' folds.
+    r#"
+    ALTER TABLE stores ADD COLUMN utc_offset_min INTEGER NOT NULL DEFAULT 480;
+    CREATE INDEX journal_time ON journal(node_ref, ts_ms);
+    CREATE TABLE closings (
+        store_ref INTEGER NOT NULL REFERENCES stores(store_ref),
+        kind TEXT NOT NULL CHECK (kind IN ('day', 'month', 'year')),
+        chain_seq INTEGER NOT NULL CHECK (chain_seq >= 1),
+        period TEXT NOT NULL,
+        closed_ms INTEGER NOT NULL,
+        prev_hash BLOB NOT NULL,
+        hash BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        body BLOB NOT NULL,
+        PRIMARY KEY (store_ref, kind, chain_seq),
+        UNIQUE (store_ref, kind, period)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TRIGGER closings_no_update BEFORE UPDATE ON closings
+        BEGIN SELECT RAISE(ABORT, 'closings are append-only'); END;
+    CREATE TRIGGER closings_no_delete BEFORE DELETE ON closings
+        BEGIN SELECT RAISE(ABORT, 'closings are append-only'); END;
+    CREATE TABLE cloud_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        public_key BLOB NOT NULL,
+        recorded_ms INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// A [`Ledger`] in one SQLite file.
@@ -165,6 +197,41 @@ impl SqliteLedger {
 
 fn hash32(v: Vec<u8>, what: &str) -> Result<[u8; 32]> {
     v.try_into().map_err(|_| LedgerError::Corrupt(format!("{what} is not 32 bytes")))
+}
+
+/// Seqs are `u64` in the protocol and `INTEGER` (i64) here; they never pass `i64::MAX`.
+fn seq_param(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
+const CLOSING_COLUMNS: &str = "s.store_id, c.kind, c.period, c.chain_seq, c.closed_ms, c.prev_hash, c.hash, c.signature, c.body";
+
+type ClosingRow = (String, String, String, i64, i64, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>);
+
+fn closing_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClosingRow> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?))
+}
+
+fn stored_closing(row: ClosingRow) -> Result<StoredClosing> {
+    let (store_id, kind, period, chain_seq, closed_ms, prev_hash, hash, signature, body) = row;
+    Ok(StoredClosing {
+        kind: PeriodKind::parse(&kind).ok_or_else(|| LedgerError::Corrupt(format!("closing kind {kind:?}")))?,
+        store_id,
+        period,
+        chain_seq: chain_seq as u64,
+        closed_ms,
+        prev_hash: hash32(prev_hash, "closing prev_hash")?,
+        hash: hash32(hash, "closing hash")?,
+        signature: signature.try_into().map_err(|_| LedgerError::Corrupt("closing signature is not 64 bytes".into()))?,
+        body,
+    })
+}
+
+impl SqliteLedger {
+    fn store_ref(&self, store_id: &str) -> Result<i64> {
+        let found: Option<i64> = self.conn.prepare_cached("SELECT store_ref FROM stores WHERE store_id = ?1")?.query_row([store_id], |r| r.get(0)).optional()?;
+        found.ok_or_else(|| LedgerError::UnknownStore(store_id.to_string()))
+    }
 }
 
 impl Ledger for SqliteLedger {
@@ -385,6 +452,147 @@ impl Ledger for SqliteLedger {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn stores(&self) -> Result<Vec<StoreInfo>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT t.name, b.name, s.store_id, s.utc_offset_min FROM stores s JOIN brands b USING (brand_ref) JOIN tenants t USING (tenant_ref) ORDER BY t.name, b.name, s.store_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok(StoreInfo { path: StorePath { tenant: r.get(0)?, brand: r.get(1)?, store_id: r.get(2)? }, utc_offset_min: r.get(3)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn set_utc_offset(&mut self, store_id: &str, utc_offset_min: i32) -> Result<bool> {
+        let store_ref = self.store_ref(store_id)?;
+        let n = self
+            .conn
+            .execute("UPDATE stores SET utc_offset_min = ?2 WHERE store_ref = ?1 AND NOT EXISTS (SELECT 1 FROM closings WHERE store_ref = ?1)", params![store_ref, utc_offset_min])?;
+        Ok(n == 1)
+    }
+
+    fn store_nodes(&self, store_id: &str) -> Result<Vec<NodeProgress>> {
+        let store_ref = self.store_ref(store_id)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT n.node_id, n.acked_seq, n.reported_head, n.last_seen_ms, (SELECT j.ts_ms FROM journal j WHERE j.node_ref = n.node_ref AND j.seq = n.acked_seq)
+             FROM nodes n WHERE n.store_ref = ?1 ORDER BY n.node_id",
+        )?;
+        let rows = stmt.query_map([store_ref], |r| {
+            Ok(NodeProgress { node_id: r.get(0)?, acked_seq: r.get::<_, i64>(1)? as u64, reported_head: r.get::<_, i64>(2)? as u64, last_seen_ms: r.get(3)?, head_ts_ms: r.get(4)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn earliest_entry_ms(&self, store_id: &str) -> Result<Option<i64>> {
+        let store_ref = self.store_ref(store_id)?;
+        // One index probe per node (journal_time), rather than a scan of the store's entries.
+        let earliest: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT min((SELECT min(j.ts_ms) FROM journal j WHERE j.node_ref = n.node_ref)) FROM nodes n WHERE n.store_ref = ?1")?
+            .query_row([store_ref], |r| r.get(0))?;
+        Ok(earliest)
+    }
+
+    fn read_entries(&self, store_id: &str, node_id: &str, seqs: RangeInclusive<u64>, ts: Range<i64>, each: &mut dyn FnMut(Entry) -> Result<()>) -> Result<()> {
+        if seqs.is_empty() || ts.is_empty() {
+            return Ok(());
+        }
+        let node_ref: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT n.node_ref FROM nodes n JOIN stores s USING (store_ref) WHERE s.store_id = ?1 AND n.node_id = ?2")?
+            .query_row(params![store_id, node_id], |r| r.get(0))
+            .optional()?;
+        let Some(node_ref) = node_ref else { return Ok(()) };
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, ts_ms, kind, body, prev_hash, hash, signature FROM journal
+             WHERE node_ref = ?1 AND seq BETWEEN ?2 AND ?3 AND ts_ms >= ?4 AND ts_ms < ?5 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query(params![node_ref, seq_param(*seqs.start()), seq_param(*seqs.end()), ts.start, ts.end])?;
+        while let Some(row) = rows.next()? {
+            let signature: Vec<u8> = row.get(6)?;
+            each(Entry {
+                node_id: node_id.to_string(),
+                seq: row.get::<_, i64>(0)? as u64,
+                ts_ms: row.get(1)?,
+                kind: row.get(2)?,
+                body: row.get(3)?,
+                prev_hash: hash32(row.get(4)?, "prev_hash")?,
+                hash: hash32(row.get(5)?, "hash")?,
+                signature: signature.try_into().map_err(|_| LedgerError::Corrupt("entry signature is not 64 bytes".into()))?,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn append_closing(&mut self, closing: &StoredClosing) -> Result<bool> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let store_ref: Option<i64> = tx.query_row("SELECT store_ref FROM stores WHERE store_id = ?1", [&closing.store_id], |r| r.get(0)).optional()?;
+        let Some(store_ref) = store_ref else { return Err(LedgerError::UnknownStore(closing.store_id.clone())) };
+        let head: Option<(i64, Vec<u8>)> = tx
+            .query_row(
+                "SELECT chain_seq, hash FROM closings WHERE store_ref = ?1 AND kind = ?2 ORDER BY chain_seq DESC LIMIT 1",
+                params![store_ref, closing.kind.name()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let follows = match head {
+            None => closing.chain_seq == 1 && closing.prev_hash == GENESIS_HASH,
+            Some((seq, hash)) => closing.chain_seq == seq as u64 + 1 && hash.as_slice() == closing.prev_hash.as_slice(),
+        };
+        let taken: bool = tx.query_row("SELECT EXISTS (SELECT 1 FROM closings WHERE store_ref = ?1 AND kind = ?2 AND period = ?3)", params![store_ref, closing.kind.name(), closing.period], |r| r.get(0))?;
+        if !follows || taken {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO closings (store_ref, kind, chain_seq, period, closed_ms, prev_hash, hash, signature, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                store_ref,
+                closing.kind.name(),
+                seq_param(closing.chain_seq),
+                closing.period,
+                closing.closed_ms,
+                closing.prev_hash.as_slice(),
+                closing.hash.as_slice(),
+                closing.signature.as_slice(),
+                closing.body
+            ],
+        )?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn closings(&self, store_id: Option<&str>, kind: Option<PeriodKind>) -> Result<Vec<StoredClosing>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {CLOSING_COLUMNS} FROM closings c JOIN stores s USING (store_ref)
+             WHERE (?1 IS NULL OR s.store_id = ?1) AND (?2 IS NULL OR c.kind = ?2)
+             ORDER BY s.store_id, CASE c.kind WHEN 'day' THEN 0 WHEN 'month' THEN 1 ELSE 2 END, c.chain_seq"
+        ))?;
+        let rows = stmt.query_map(params![store_id, kind.map(PeriodKind::name)], closing_row)?;
+        rows.map(|r| stored_closing(r?)).collect()
+    }
+
+    fn chain_ends(&self, store_id: &str, kind: PeriodKind) -> Result<Option<(StoredClosing, StoredClosing)>> {
+        let store_ref = self.store_ref(store_id)?;
+        let end = |order: &str| -> Result<Option<StoredClosing>> {
+            let row = self
+                .conn
+                .prepare_cached(&format!("SELECT {CLOSING_COLUMNS} FROM closings c JOIN stores s USING (store_ref) WHERE c.store_ref = ?1 AND c.kind = ?2 ORDER BY c.chain_seq {order} LIMIT 1"))?
+                .query_row(params![store_ref, kind.name()], closing_row)
+                .optional()?;
+            row.map(stored_closing).transpose()
+        };
+        let first = end("ASC")?;
+        let last = end("DESC")?;
+        Ok(first.zip(last))
+    }
+
+    fn cloud_key(&self) -> Result<Option<[u8; 32]>> {
+        let key: Option<Vec<u8>> = self.conn.query_row("SELECT public_key FROM cloud_key WHERE id = 1", [], |r| r.get(0)).optional()?;
+        key.map(|k| hash32(k, "cloud public key")).transpose()
+    }
+
+    fn record_cloud_key(&mut self, public_key: [u8; 32], now_ms: i64) -> Result<bool> {
+        self.conn.execute("INSERT INTO cloud_key (id, public_key, recorded_ms) VALUES (1, ?1, ?2) ON CONFLICT (id) DO NOTHING", params![public_key.as_slice(), now_ms])?;
+        Ok(self.cloud_key()? == Some(public_key))
     }
 
     fn nodes(&self) -> Result<Vec<NodeSummary>> {

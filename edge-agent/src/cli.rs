@@ -1072,4 +1072,11 @@ pub struct SaleLoopArgs {
     /// Random seed for item choice.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Stamp the facts from this time (unix ms) instead of the clock's, each `--step-ms`
+    /// after the one before: tests use it to make journals of chosen days.
+    #[arg(long)]
+    pub clock_ms: Option<i64>,
+    /// With `--clock-ms`, milliseconds between two reads of the clock.
+    #[arg(long, default_value_t = 1000)]
+    pub step_ms: i64,
 }

@@ -240,10 +240,25 @@ fn store_operations(till: &mut Till, printer: &opentill_hardware::transport::Pri
     Ok(())
 }
 
+/// A clock that starts at a given time and moves on by `step` at each reading.
+struct SteppingClock {
+    next: std::sync::atomic::AtomicI64,
+    step: i64,
+}
+
+impl opentill_till::Clock for SteppingClock {
+    fn now_ms(&self) -> i64 {
+        self.next.fetch_add(self.step, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Sells in a loop; after each sale (and each refund) is durable, prints one line:
 /// `DONE sale ID TOTAL CASH_TAKEN` or `DONE refund ID SALE_ID TOTAL`.
 pub fn sale_loop(args: SaleLoopArgs) -> Outcome {
     let mut till = Till::open(&args.data.data)?;
+    if let Some(start) = args.clock_ms {
+        till = till.with_clock(Box::new(SteppingClock { next: std::sync::atomic::AtomicI64::new(start), step: args.step_ms }));
+    }
     let codes: Vec<String> = till.replica().barcodes(200).map_err(opentill_till::TillError::from)?.into_iter().filter(|(_, u)| *u == Unit::Each).map(|(c, _)| c).collect();
     if codes.is_empty() {
         return Err(Failure::Other(anyhow::anyhow!("the catalog has no products sold each")));

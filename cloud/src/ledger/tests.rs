@@ -21,6 +21,7 @@ on_both_backends!(
     the_journal_is_append_only,
     two_servers_racing_for_one_node_store_each_entry_once,
     two_servers_racing_through_ingest_agree_on_the_ack,
+    closing_storage_reads_and_appends_the_same,
 );
 
 fn path(tenant: &str, brand: &str, store: &str) -> StorePath {
@@ -278,4 +279,73 @@ fn two_servers_racing_through_ingest_agree_on_the_ack(backend: Backend) {
     assert_eq!((nodes[0].acked_seq, nodes[0].n_entries), (60, 60));
     assert_eq!(ledger.totals().unwrap()[0].totals.n_entries, 60);
     assert!(ledger.quarantined().unwrap().is_empty());
+}
+
+/// The storage the closings use: stores and their offsets, node progress, entries by seq
+/// and time, and closings appended only from their chain's head.
+fn closing_storage_reads_and_appends_the_same(backend: Backend) {
+    use crate::closing::PeriodKind;
+    let db = TestDb::new(backend);
+    let mut ledger = db.open();
+    let replica = enrolled_node(&db, &mut *ledger, "S1", "till-1", 6);
+    let _idle = enrolled_node(&db, &mut *ledger, "S1", "till-2", 0);
+    ledger.add_enrol_code(&path("Zeta", "b", "B1"), code_hash("zeta"), 0, 10).unwrap();
+    let record = ledger.node("S1", "till-1").unwrap().unwrap();
+    assert!(append(&mut *ledger, &record, &replica, 1..=4, 100));
+    ledger.record_hello(record.node_ref, 6, 200).unwrap();
+    let stores: Vec<String> = ledger.stores().unwrap().iter().map(|s| format!("{}/{}/{} {}", s.path.tenant, s.path.brand, s.path.store_id, s.utc_offset_min)).collect();
+    assert_eq!(stores, ["Zeta/b/B1 480", "acme/mart/S1 480"]);
+    let nodes: Vec<String> = ledger.store_nodes("S1").unwrap().iter().map(|n| format!("{} {} {} {:?} {:?}", n.node_id, n.acked_seq, n.reported_head, n.last_seen_ms, n.head_ts_ms)).collect();
+    assert_eq!(nodes, ["till-1 4 6 Some(200) Some(4)", "till-2 0 0 None None"]);
+    assert!(matches!(ledger.store_nodes("S9"), Err(LedgerError::UnknownStore(_))));
+    assert_eq!((ledger.earliest_entry_ms("S1").unwrap(), ledger.earliest_entry_ms("B1").unwrap()), (Some(1), None));
+    let mut seen = Vec::new();
+    ledger.read_entries("S1", "till-1", 2..=u64::MAX, 0..4, &mut |e| {
+        seen.push((e.seq, e.ts_ms));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(seen, [(2, 2), (3, 3)], "seqs from 2, stamped before 4");
+    ledger.read_entries("S1", "till-2", 1..=9, 0..9, &mut |_| panic!("till-2 holds nothing")).unwrap();
+
+    let closing = |kind: PeriodKind, period: &str, chain_seq: u64, prev_hash: [u8; 32], hash: u8| StoredClosing {
+        store_id: "S1".into(),
+        kind,
+        period: period.into(),
+        chain_seq,
+        closed_ms: 1_000,
+        prev_hash,
+        hash: [hash; 32],
+        signature: [hash; 64],
+        body: format!("{{\"period\":\"{period}\"}}").into_bytes(),
+    };
+    assert!(ledger.set_utc_offset("S1", -300).unwrap(), "no closing yet: the offset may change");
+    assert!(!ledger.append_closing(&closing(PeriodKind::Day, "2026-10-30", 2, [0; 32], 1)).unwrap(), "a chain starts at 1");
+    assert!(!ledger.append_closing(&closing(PeriodKind::Day, "2026-10-30", 1, [9; 32], 1)).unwrap(), "the first has no previous hash");
+    assert!(ledger.append_closing(&closing(PeriodKind::Day, "2026-10-30", 1, [0; 32], 1)).unwrap());
+    assert!(!ledger.append_closing(&closing(PeriodKind::Day, "2026-10-30", 2, [1; 32], 2)).unwrap(), "a period is closed once");
+    assert!(!ledger.append_closing(&closing(PeriodKind::Day, "2026-10-31", 2, [7; 32], 2)).unwrap(), "only from the chain's head");
+    assert!(ledger.append_closing(&closing(PeriodKind::Day, "2026-10-31", 2, [1; 32], 2)).unwrap());
+    assert!(ledger.append_closing(&closing(PeriodKind::Month, "2026-10", 1, [0; 32], 3)).unwrap(), "each kind has its chain");
+    assert!(!ledger.set_utc_offset("S1", 480).unwrap(), "a store with closings keeps its offset");
+    assert_eq!(ledger.stores().unwrap()[1].utc_offset_min, -300);
+    let listed: Vec<String> = ledger.closings(None, None).unwrap().iter().map(|c| format!("{} {} {} #{}", c.store_id, c.kind.name(), c.period, c.chain_seq)).collect();
+    assert_eq!(listed, ["S1 day 2026-10-30 #1", "S1 day 2026-10-31 #2", "S1 month 2026-10 #1"]);
+    assert_eq!(ledger.closings(Some("S1"), Some(PeriodKind::Month)).unwrap()[0], closing(PeriodKind::Month, "2026-10", 1, [0; 32], 3));
+    assert!(ledger.closings(Some("B1"), None).unwrap().is_empty());
+    let (first, last) = ledger.chain_ends("S1", PeriodKind::Day).unwrap().unwrap();
+    assert_eq!((first.period.as_str(), last.period.as_str()), ("2026-10-30", "2026-10-31"));
+    assert!(ledger.chain_ends("S1", PeriodKind::Year).unwrap().is_none());
+    assert!(matches!(ledger.append_closing(&StoredClosing { store_id: "S9".into(), ..closing(PeriodKind::Year, "2026", 1, [0; 32], 4) }), Err(LedgerError::UnknownStore(_))));
+    // Closings are append-only in the database too.
+    let err = db.raw("UPDATE closings SET closed_ms = 0").unwrap_err();
+    assert!(err.contains("closings are append-only"), "{err}");
+    let err = db.raw("DELETE FROM closings").unwrap_err();
+    assert!(err.contains("closings are append-only"), "{err}");
+    // The cloud key is recorded once.
+    assert_eq!(ledger.cloud_key().unwrap(), None);
+    assert!(ledger.record_cloud_key([5; 32], 1).unwrap());
+    assert!(ledger.record_cloud_key([5; 32], 2).unwrap(), "the same key again is fine");
+    assert!(!ledger.record_cloud_key([6; 32], 3).unwrap(), "another key is refused");
+    assert_eq!(ledger.cloud_key().unwrap(), Some([5; 32]));
 }

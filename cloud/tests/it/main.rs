@@ -5,6 +5,7 @@
 
 mod catalog;
 mod cli;
+mod closings;
 mod replication;
 
 use std::io::{BufRead, BufReader};
@@ -89,8 +90,18 @@ pub fn ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Runs `opentill-cloud` (messages in English).
+pub fn cloud(args: &[&str]) -> Output {
+    cloud_with(args, &[])
+}
+
+/// Runs `opentill-cloud` (messages in English) with more environment.
+pub fn cloud_with(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(cloud_bin()).args(args).env("OPENTILL_LOG", "warn").env("OPENTILL_LANG", "en").envs(env.iter().copied()).output().expect("run opentill-cloud")
+}
+
 pub fn cloud_ok(args: &[&str]) -> String {
-    let out = Command::new(cloud_bin()).args(args).env("OPENTILL_LOG", "warn").output().expect("run opentill-cloud");
+    let out = cloud(args);
     assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).unwrap()
 }
@@ -122,10 +133,16 @@ pub struct Cloud {
 impl Cloud {
     /// Serves the database `db` (a `--db` value) on `port`.
     pub fn start(db: &str, port: u16) -> Cloud {
+        Cloud::start_with(db, port, &[])
+    }
+
+    /// [`Cloud::start`] with more environment (`OPENTILL_CLOUD_KEY`, ...).
+    pub fn start_with(db: &str, port: u16, env: &[(&str, &str)]) -> Cloud {
         let mut child = Command::new(cloud_bin())
             .args(["serve", "--db", db, "--listen", &format!("127.0.0.1:{port}")])
             .env("OPENTILL_LOG", "warn")
             .env("OPENTILL_CLOUD_ADMIN_TOKEN", ADMIN_TOKEN)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -144,6 +161,24 @@ impl Cloud {
     pub fn get(&self, path: &str) -> serde_json::Value {
         let mut response = ureq::get(&format!("{}{path}", self.url)).header("authorization", format!("Bearer {ADMIN_TOKEN}")).call().unwrap();
         serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap()
+    }
+
+    /// GETs with the admin token; returns the body as text.
+    pub fn get_text(&self, path: &str) -> String {
+        let mut response = ureq::get(&format!("{}{path}", self.url)).header("authorization", format!("Bearer {ADMIN_TOKEN}")).call().unwrap();
+        response.body_mut().read_to_string().unwrap()
+    }
+
+    /// POSTs JSON with the admin token; returns the status and the JSON body.
+    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let mut response = agent
+            .post(&format!("{}{path}", self.url))
+            .header("authorization", format!("Bearer {ADMIN_TOKEN}"))
+            .header("content-type", "application/json")
+            .send(body.to_string().as_bytes())
+            .unwrap();
+        (response.status().as_u16(), serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap())
     }
 
     /// GETs without the admin token; returns the status.
