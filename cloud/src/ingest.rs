@@ -5,7 +5,8 @@ use std::sync::Mutex;
 
 use opentill_core::journal::Fact;
 use opentill_sync::journal::Entry;
-use opentill_sync::protocol::{Batch, Hello, Message, Verdict};
+use ed25519_dalek::VerifyingKey;
+use opentill_sync::protocol::{Batch, Carried, Hello, Message, Relay, Verdict};
 use tracing::{info, warn};
 
 use crate::ledger::{Ledger, LedgerError, TotalsDelta};
@@ -93,8 +94,36 @@ fn handle_with(storage: &mut impl Storage, bytes: &[u8], now_ms: i64) -> Result<
         Err(e) => Ok(refused(400, "bad_message", e.to_string())),
         Ok(Message::Ack(_) | Message::DocReply(_)) => Ok(refused(400, "unexpected_message", "the cloud does not take acknowledgements")),
         Ok(Message::DocSync(_)) => Ok(refused(400, "unexpected_message", "document sync rounds go to /v1/docs")),
+        Ok(Message::Fetch(_) | Message::Fetched(_)) => Ok(refused(400, "unexpected_message", "fetches go to a store's edge agent, not the cloud")),
         Ok(Message::Hello(hello)) => handle_hello(storage, &hello, now_ms),
-        Ok(Message::Batch(batch)) => handle_batch(storage, &batch, bytes, now_ms),
+        Ok(Message::Batch(batch)) => handle_batch(storage, &batch, None, bytes, now_ms),
+        Ok(Message::Relay(relay)) => handle_relay(storage, &relay, bytes, now_ms),
+    }
+}
+
+/// A store's edge agent carrying a till's hello or batch: the carrier must be an enrolled
+/// node of the same store and have signed it; every entry must still be the till's own.
+/// A carried hello is answered but not recorded as the till having been heard from (the
+/// closings' rule asks for the till's own word).
+fn handle_relay(storage: &mut impl Storage, relay: &Relay, bytes: &[u8], now_ms: i64) -> Result<Reply, LedgerError> {
+    let (store_id, node_id) = match &relay.inner {
+        Carried::Hello(h) => (&h.store_id, &h.node_id),
+        Carried::Batch(b) => (&b.store_id, &b.node_id),
+    };
+    let Some(carrier) = storage.with(|l| l.node(store_id, &relay.carrier))? else {
+        return Ok(refused(401, "unknown_node", format!("carrier {store_id}/{} is not enrolled", relay.carrier)));
+    };
+    match &relay.inner {
+        Carried::Hello(hello) => {
+            if !hello.verify_carried(&relay.carrier, &carrier.ledger.key) {
+                return Ok(refused(403, "bad_signature", format!("carried hello is not signed by node {store_id}/{}", relay.carrier)));
+            }
+            let Some(node) = storage.with(|l| l.node(store_id, node_id))? else {
+                return Ok(refused(401, "unknown_node", format!("node {store_id}/{node_id} is not enrolled")));
+            };
+            Ok(Reply::Ack(Message::Ack(node.ledger.ack()).encode()))
+        }
+        Carried::Batch(batch) => handle_batch(storage, batch, Some((&relay.carrier, &carrier.ledger.key)), bytes, now_ms),
     }
 }
 
@@ -109,15 +138,19 @@ fn handle_hello(storage: &mut impl Storage, hello: &Hello, now_ms: i64) -> Resul
     Ok(Reply::Ack(Message::Ack(node.ledger.ack()).encode()))
 }
 
-fn handle_batch(storage: &mut impl Storage, batch: &Batch, bytes: &[u8], now_ms: i64) -> Result<Reply, LedgerError> {
+fn handle_batch(storage: &mut impl Storage, batch: &Batch, carrier: Option<(&str, &VerifyingKey)>, bytes: &[u8], now_ms: i64) -> Result<Reply, LedgerError> {
     let seqs = batch.seqs().map(|r| (*r.start(), *r.end()));
     let Some(node) = storage.with(|l| l.node(&batch.store_id, &batch.node_id))? else {
-        let reason = format!("batch from node {}/{}, which is not enrolled", batch.store_id, batch.node_id);
+        let via = carrier.map(|(c, _)| format!(" (carried by {c})")).unwrap_or_default();
+        let reason = format!("batch from node {}/{}{via}, which is not enrolled", batch.store_id, batch.node_id);
         warn!(store = %batch.store_id, node = %batch.node_id, "{reason}");
         storage.with(|l| l.quarantine(&batch.store_id, &batch.node_id, &reason, seqs, bytes, now_ms))?;
         return Ok(refused(401, "unknown_node", reason));
     };
-    let verdict = node.ledger.check(batch);
+    let verdict = match carrier {
+        None => node.ledger.check(batch),
+        Some((carrier, key)) => node.ledger.check_carried(batch, carrier, key),
+    };
     match &verdict {
         Verdict::Accept { skip, head } => {
             let entries = &batch.entries()[*skip..];

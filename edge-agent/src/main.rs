@@ -5,6 +5,7 @@ mod demo;
 mod mqtt;
 mod mqtt_config;
 mod print;
+mod relay;
 mod sync_cmd;
 mod ui;
 
@@ -1146,7 +1147,8 @@ fn serve(args: cli::ServeArgs, lang: Lang) -> Outcome {
             let (data, every) = (args.data.data.clone(), std::time::Duration::from_secs(args.push_every_secs));
             std::thread::Builder::new().name("cloud-push".into()).spawn(move || sync_cmd::push_forever(data, every)).context("starting the cloud push thread")?;
         }
-        let mut app = opentill_till::api::router(state);
+        // The store's tills sync with this agent (enrol, journals, catalog) on the same port.
+        let mut app = opentill_till::api::router(state).merge(relay::routes(&args.data.data)?);
         if let Some(dir) = ui::resolve(args.ui) {
             println!("{} http://{addr}/", lang.pick("收银界面：", "till in the browser:"));
             app = ui::with_ui(app, dir);

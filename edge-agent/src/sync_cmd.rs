@@ -145,6 +145,12 @@ fn enroll(data: &Path, cloud: &str, code: &str, lang: Lang) -> anyhow::Result<()
     let reply = post(&agent(Duration::from_secs(30)), &format!("{cloud}/v1/enrol"), "application/json", request.to_string().as_bytes())?;
     let reply: serde_json::Value = serde_json::from_slice(&reply).context("the cloud's enrolment reply is not JSON")?;
     replica.record_enrolment(cloud, now_ms())?;
+    // Enrolled through the store's edge agent: it carries this node's journal from now on.
+    if let (Some(via), Some(key)) = (reply["via"]["node_id"].as_str(), reply["via"]["public_key"].as_str()) {
+        let key: [u8; 32] = hex::decode(key).ok().and_then(|k| k.try_into().ok()).context("the edge agent's key in the enrolment reply is malformed")?;
+        replica.set_carrier(via, &key)?;
+        println!("{} {via}", lang.pick("经由门店边缘代理同步：", "syncs through the store's edge agent:"));
+    }
     println!(
         "{} {}/{} → {} ({} {} / {} {})",
         lang.pick("已注册：", "enrolled:"),
@@ -193,9 +199,10 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
     match result {
         Ok(p) => {
             let secs = started.elapsed().as_secs_f64();
+            let holder = if replica.carrier()?.is_some() { lang.pick("边缘代理已有", "edge agent holds") } else { lang.pick("云端已有", "cloud holds") };
             println!(
                 "{} {} {}, {} {} ({} {}, {:.2} s)",
-                lang.pick("云端已有", "cloud holds"),
+                holder,
                 p.acked_seq,
                 lang.pick("条记录", "entries"),
                 p.acked_seq - p.start_seq,
@@ -205,12 +212,10 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
                 secs
             );
             match catalog_sync(&mut replica, &agent) {
-                Ok(report) => {
-                    println!("{}", catalog_line(&report, lang));
-                    Ok(())
-                }
+                Ok(report) => println!("{}", catalog_line(&report, lang)),
                 Err(e) => bail!("{}: {e}", lang.pick("商品目录同步失败（日志已推送）", "catalog sync failed (the journal was pushed)")),
             }
+            relay_step(&mut replica, &agent, batch, lang, true)
         }
         Err(PushError::Transport(e)) => {
             let state = replica.sync_state()?;
@@ -230,6 +235,9 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
 fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyhow::Result<()> {
     let mut replica = Replica::open(data)?;
     let catalog = replica.catalog_status(CLOUD_PEER)?;
+    let carrier = replica.carrier()?;
+    let peers = replica.peers()?;
+    let journals = replica.journal_heads()?;
     let state = replica.sync_state()?;
     let settings = replica.settings();
     // Ask the cloud what it holds, unless told not to or not enrolled.
@@ -256,6 +264,8 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
             "cloud_acked_seq": cloud.as_ref().and_then(|c| c.as_ref().ok()),
             "cloud_error": cloud.as_ref().and_then(|c| c.as_ref().err()),
             "catalog": { "heads": catalog.heads, "synced_ms": catalog.synced_ms, "increments": catalog.n_increments, "bytes": catalog.n_bytes },
+            "carrier": carrier.as_ref().map(|(node, _)| node),
+            "journals": journals.iter().map(|(node, (seq, hash))| json_journal(node, *seq, hash, &peers)).collect::<Vec<_>>(),
         });
         println!("{json}");
         return Ok(());
@@ -274,7 +284,8 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
     match cloud {
         Some(Ok(held)) => {
             let verdict = if held >= state.head_seq { lang.pick("已同步", "in sync") } else { lang.pick("落后", "behind") };
-            println!("{} {held} ({verdict})", lang.pick("云端现有：", "cloud holds now:"));
+            let label = if carrier.is_some() { lang.pick("边缘代理现有：", "edge agent holds now:") } else { lang.pick("云端现有：", "cloud holds now:") };
+            println!("{label} {held} ({verdict})");
         }
         Some(Err(e)) => println!("{} {e}", lang.pick("云端不可达：", "cloud unreachable:")),
         None => {}
@@ -291,6 +302,48 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
         catalog.n_increments,
         lang.pick("个增量", "increments"),
     );
+    if let Some((node, _)) = &carrier {
+        println!("{} {node}", lang.pick("经由边缘代理：", "through edge agent:"));
+    }
+    if journals.len() > 1 {
+        println!("{}", lang.pick("本机持有的门店日志：", "store journals held here:"));
+        for (node, (seq, hash)) in &journals {
+            let peer = peers.iter().find(|p| &p.node_id == node);
+            let upstream = match peer {
+                Some(p) if carrier.is_none() => format!(", {} {}", lang.pick("云端已确认", "cloud acknowledged"), p.upstream_seq),
+                _ => String::new(),
+            };
+            let heard = peer.and_then(|p| p.heard_ms).map(|t| format!(", {} {} s {}", lang.pick("上次联系", "last heard"), (now - t).max(0) / 1000, lang.pick("前", "ago"))).unwrap_or_default();
+            println!("  {node}: {seq} ({}){upstream}{heard}", &hex::encode(hash)[..8]);
+        }
+    }
+    Ok(())
+}
+
+fn json_journal(node: &str, seq: u64, hash: &[u8; 32], peers: &[opentill_sync::PeerJournal]) -> serde_json::Value {
+    let peer = peers.iter().find(|p| p.node_id == node);
+    serde_json::json!({ "node_id": node, "held_seq": seq, "head_hash": hex::encode(hash), "upstream_seq": peer.map(|p| p.upstream_seq), "heard_ms": peer.and_then(|p| p.heard_ms) })
+}
+
+/// The store's other journals: a till fetches them from its edge agent; an edge agent
+/// carries its tills' journals to the cloud. `print` says what happened.
+fn relay_step(replica: &mut Replica, agent: &ureq::Agent, batch: u64, lang: Lang, print: bool) -> anyhow::Result<()> {
+    let url = format!("{}/v1/sync", cloud_url(replica)?);
+    if replica.carrier()?.is_some() {
+        let report = opentill_sync::relay::fetch(replica, now_ms, |bytes| post(agent, &url, "application/octet-stream", &bytes))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", lang.pick("获取门店其他节点的日志失败", "fetching the store's other journals failed")))?;
+        if print {
+            println!("{} {} {} ({} {})", lang.pick("门店日志：", "store journals:"), report.entries, lang.pick("条来自其他节点的新记录", "new entries from other nodes"), human_bytes(report.bytes_received), lang.pick("已接收", "received"));
+        }
+        return Ok(());
+    }
+    let carried = opentill_sync::relay::forward(replica, batch, now_ms, |bytes| post(agent, &url, "application/octet-stream", &bytes), |_, _| {})
+        .map_err(|e| anyhow::anyhow!("{}: {e}", lang.pick("转发收银机日志到云端失败", "carrying the tills' journals to the cloud failed")))?;
+    if print {
+        for (node, p) in carried {
+            println!("{} {node}: {} {} {}, {} {}", lang.pick("已转发", "carried"), lang.pick("云端已有", "cloud holds"), p.acked_seq, lang.pick("条记录", "entries"), p.acked_seq - p.start_seq, lang.pick("条为本次转发", "new this time"));
+        }
+    }
     Ok(())
 }
 
@@ -363,6 +416,10 @@ pub fn push_forever(data: std::path::PathBuf, every: Duration) {
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "cannot sync the catalog"),
         }
+        match relay_once(&data) {
+            Ok(()) => {}
+            Err(e) => tracing::debug!(error = %format!("{e:#}"), "cannot sync the store's other journals"),
+        }
         match push_once(&data) {
             Ok(Some(pushed)) => {
                 if failing {
@@ -405,6 +462,15 @@ fn pull_revocations(data: &Path) -> anyhow::Result<Option<usize>> {
         .collect::<Option<_>>()
         .context("a revoked pass in the cloud's reply is malformed")?;
     Ok(Some(replica.apply_revocations(&passes)?))
+}
+
+/// One relay step (fetch for a till, carry for an edge agent) if enrolled.
+fn relay_once(data: &Path) -> anyhow::Result<()> {
+    let mut replica = Replica::open(data)?;
+    if replica.sync_state()?.cloud_url.is_none() {
+        return Ok(());
+    }
+    relay_step(&mut replica, &agent(Duration::from_secs(120)), 1000, Lang::En, false)
 }
 
 /// One catalog sync if enrolled.

@@ -22,12 +22,14 @@ pub mod hlc;
 pub mod journal;
 pub mod protocol;
 pub mod push;
+pub mod relay;
 mod replica;
 pub mod schema;
 pub mod search;
 
 pub use replica::analytics::DayGrouping;
 pub use replica::docs::{CatalogUpdate, DocStatus};
+pub use replica::peers::PeerJournal;
 pub use replica::stock::{PurchaseOrderRow, StocktakeRow, SupplierRow};
 pub use replica::devices::{Alert, DeviceRow, MemberRow, ShelfSlot, Vend, VendState, settle_vend, take_from_slot};
 pub use rusqlite;

@@ -122,19 +122,7 @@ impl Replica {
         let mut rows = stmt.query(params![*seqs.start() as i64, *seqs.end() as i64])?;
         let mut out = Vec::new();
         while let Some(row) = rows.next()? {
-            let seq: i64 = row.get(0)?;
-            let fixed = |idx: usize| -> Result<Vec<u8>, ReplicaError> { Ok(row.get::<_, Vec<u8>>(idx)?) };
-            let corrupt = || ReplicaError::Corrupt(format!("entry {seq} has a malformed hash or signature"));
-            out.push(Entry {
-                seq: seq as u64,
-                node_id: row.get(1)?,
-                ts_ms: row.get(2)?,
-                kind: row.get(3)?,
-                body: row.get(4)?,
-                prev_hash: fixed(5)?.try_into().map_err(|_| corrupt())?,
-                hash: fixed(6)?.try_into().map_err(|_| corrupt())?,
-                signature: fixed(7)?.try_into().map_err(|_| corrupt())?,
-            });
+            out.push(entry_from_row(row)?);
         }
         Ok(out)
     }
@@ -145,6 +133,24 @@ impl Replica {
         let prev_hash = entries.first().map(|e| e.prev_hash).unwrap_or(GENESIS_HASH);
         Ok(Batch::seal(&self.key, &self.settings.store_id, &self.settings.node_id, prev_hash, entries))
     }
+}
+
+/// An entry from a row of `seq, node_id, ts_ms, kind, body, prev_hash, hash, signature`.
+pub(crate) fn entry_from_row(row: &rusqlite::Row<'_>) -> Result<Entry, ReplicaError> {
+    let seq: i64 = row.get(0)?;
+    let node_id: String = row.get(1)?;
+    let fixed = |idx: usize| -> Result<Vec<u8>, ReplicaError> { Ok(row.get::<_, Vec<u8>>(idx)?) };
+    let corrupt = || ReplicaError::Corrupt(format!("entry {node_id}/{seq} has a malformed hash or signature"));
+    Ok(Entry {
+        seq: seq as u64,
+        ts_ms: row.get(2)?,
+        kind: row.get(3)?,
+        body: row.get(4)?,
+        prev_hash: fixed(5)?.try_into().map_err(|_| corrupt())?,
+        hash: fixed(6)?.try_into().map_err(|_| corrupt())?,
+        signature: fixed(7)?.try_into().map_err(|_| corrupt())?,
+        node_id,
+    })
 }
 
 /// Why a push stopped.
@@ -177,6 +183,9 @@ pub enum PushError<E: std::error::Error + 'static> {
     /// The cloud keeps acknowledging less than was sent.
     #[error("the cloud did not accept entries from {0} on")]
     NoProgress(u64),
+    /// What the store's edge agent handed down does not verify; nothing of it was kept.
+    #[error("refused what the edge agent sent: {0}")]
+    Untrusted(String),
 }
 
 /// How far a push got.
@@ -202,11 +211,61 @@ pub struct PushProgress {
 pub fn push<E: std::error::Error + 'static>(
     replica: &mut Replica,
     batch_max: u64,
+    now_ms: impl FnMut() -> i64,
+    send: impl FnMut(Vec<u8>) -> Result<Vec<u8>, E>,
+    progress: impl FnMut(&PushProgress),
+) -> Result<PushProgress, PushError<E>> {
+    push_journal(&mut OwnJournal(replica), batch_max, now_ms, send, progress)
+}
+
+/// One journal to push: this node's own, or one it carries for another node.
+pub(crate) trait Outgoing {
+    /// The store and the node whose journal this is.
+    fn names(&self) -> (String, String);
+    /// A hello announcing `head_seq`, framed.
+    fn hello(&self, ts_ms: i64, head_seq: u64) -> Result<Vec<u8>, ReplicaError>;
+    /// The entries `seqs`, framed as a batch.
+    fn batch(&self, seqs: RangeInclusive<u64>) -> Result<Vec<u8>, ReplicaError>;
+    /// How far this replica holds the journal.
+    fn head_seq(&self) -> Result<u64, ReplicaError>;
+    /// Records what the receiver acknowledged.
+    fn record(&mut self, acked_seq: u64, now_ms: i64) -> Result<(), ReplicaError>;
+    /// Whether a receiver holding more than this replica is an error (for this node's own
+    /// journal: a replica restored from an old copy), or just nothing to send.
+    fn ahead_is_error(&self) -> bool;
+}
+
+struct OwnJournal<'a>(&'a mut Replica);
+
+impl Outgoing for OwnJournal<'_> {
+    fn names(&self) -> (String, String) {
+        (self.0.settings.store_id.clone(), self.0.settings.node_id.clone())
+    }
+    fn hello(&self, ts_ms: i64, _head_seq: u64) -> Result<Vec<u8>, ReplicaError> {
+        Ok(Message::Hello(self.0.sync_hello(ts_ms)?).encode())
+    }
+    fn batch(&self, seqs: RangeInclusive<u64>) -> Result<Vec<u8>, ReplicaError> {
+        Ok(Message::Batch(self.0.seal_batch(seqs)?).encode())
+    }
+    fn head_seq(&self) -> Result<u64, ReplicaError> {
+        Ok(self.0.head()?.0)
+    }
+    fn record(&mut self, acked_seq: u64, now_ms: i64) -> Result<(), ReplicaError> {
+        self.0.record_ack(acked_seq, now_ms)
+    }
+    fn ahead_is_error(&self) -> bool {
+        true
+    }
+}
+
+pub(crate) fn push_journal<E: std::error::Error + 'static>(
+    journal: &mut impl Outgoing,
+    batch_max: u64,
     mut now_ms: impl FnMut() -> i64,
     mut send: impl FnMut(Vec<u8>) -> Result<Vec<u8>, E>,
     mut progress: impl FnMut(&PushProgress),
 ) -> Result<PushProgress, PushError<E>> {
-    let (store_id, node_id) = (replica.settings.store_id.clone(), replica.settings.node_id.clone());
+    let (store_id, node_id) = journal.names();
     let mut stats = PushProgress::default();
     let mut exchange = |bytes: Vec<u8>, stats: &mut PushProgress| -> Result<Ack, PushError<E>> {
         stats.bytes_sent += bytes.len() as u64;
@@ -217,13 +276,20 @@ pub fn push<E: std::error::Error + 'static>(
             _ => Err(PushError::UnexpectedReply),
         }
     };
-    let hello = replica.sync_hello(now_ms())?;
-    let head = hello.head_seq;
-    let ack = exchange(Message::Hello(hello).encode(), &mut stats)?;
+    let head = journal.head_seq()?;
+    let ack = exchange(journal.hello(now_ms(), head)?, &mut stats)?;
     if ack.acked_seq > head {
-        return Err(PushError::CloudAhead { cloud: ack.acked_seq, local: head });
+        if journal.ahead_is_error() {
+            return Err(PushError::CloudAhead { cloud: ack.acked_seq, local: head });
+        }
+        journal.record(ack.acked_seq, now_ms())?;
+        stats.start_seq = ack.acked_seq;
+        stats.acked_seq = ack.acked_seq;
+        stats.head_seq = ack.acked_seq;
+        progress(&stats);
+        return Ok(stats);
     }
-    replica.record_ack(ack.acked_seq, now_ms())?;
+    journal.record(ack.acked_seq, now_ms())?;
     stats.start_seq = ack.acked_seq;
     stats.acked_seq = ack.acked_seq;
     stats.head_seq = head;
@@ -231,9 +297,9 @@ pub fn push<E: std::error::Error + 'static>(
     let mut outbox = Outbox::new(head, ack.acked_seq, batch_max, 1);
     let mut stalled = 0;
     while let Some(seqs) = outbox.next_batch() {
-        let batch = replica.seal_batch(seqs.clone())?;
+        let batch = journal.batch(seqs.clone())?;
         stats.batches += 1;
-        let ack = exchange(Message::Batch(batch).encode(), &mut stats)?;
+        let ack = exchange(batch, &mut stats)?;
         outbox.on_ack(ack.acked_seq);
         if ack.acked_seq < *seqs.end() {
             // Someone else pushed for us, or the cloud lost a write: resend from its ack.
@@ -245,7 +311,7 @@ pub fn push<E: std::error::Error + 'static>(
         } else {
             stalled = 0;
         }
-        replica.record_ack(outbox.acked(), now_ms())?;
+        journal.record(outbox.acked(), now_ms())?;
         stats.acked_seq = outbox.acked();
         progress(&stats);
     }

@@ -139,6 +139,12 @@ pub enum ReplicaError {
     /// Stored data could not be decoded.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// Another node's key differs from the one it enrolled with, or is not a valid key.
+    #[error("node {0} is already known with another key, or its key is not valid")]
+    PeerKey(String),
+    /// This node named as another one.
+    #[error("{0} is this node itself, not another node of the store")]
+    PeerIsSelf(String),
 }
 
 type Result<T, E = ReplicaError> = std::result::Result<T, E>;
@@ -146,6 +152,7 @@ type Result<T, E = ReplicaError> = std::result::Result<T, E>;
 pub mod analytics;
 pub mod devices;
 pub mod docs;
+pub mod peers;
 pub mod stock;
 
 /// Store settings, fixed at `init` and kept in the replica.
@@ -1191,7 +1198,7 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fa
 
 /// The `offer_uses` rows a sale adds to: each offer once in all (member `""`) and once
 /// for its member, with the pieces a flash sale sold.
-fn offer_use_rows(sale: &opentill_core::sale::SaleRecord) -> impl Iterator<Item = (&str, &str, i64)> {
+pub(crate) fn offer_use_rows(sale: &opentill_core::sale::SaleRecord) -> impl Iterator<Item = (&str, &str, i64)> {
     sale.offers.iter().flat_map(move |o| {
         let all = Some((o.id.as_str(), "", o.flash_pieces));
         let member = sale.member.as_deref().map(|m| (o.id.as_str(), m, 0));

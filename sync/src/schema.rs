@@ -219,6 +219,37 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (name, peer)
     ) STRICT;
     "#,
+    // 12: the journals of the store's other nodes that this replica holds (see
+    // `crate::relay`): the edge agent holds every till's and carries them to the cloud; a
+    // till holds the others', handed down by the edge agent. Each node's enrolled key, how
+    // far its journal is held (a gap-free prefix, like the cloud's) and how far the
+    // upstream acknowledged it; the entries themselves, immutable like the journal.
+    r#"
+    CREATE TABLE peer_nodes (
+        node_id TEXT PRIMARY KEY,
+        public_key BLOB NOT NULL CHECK (length(public_key) = 32),
+        held_seq INTEGER NOT NULL DEFAULT 0,
+        head_hash BLOB NOT NULL,
+        upstream_seq INTEGER NOT NULL DEFAULT 0,
+        added_ms INTEGER NOT NULL,
+        heard_ms INTEGER
+    ) STRICT;
+    CREATE TABLE peer_journal (
+        node_id TEXT NOT NULL REFERENCES peer_nodes(node_id),
+        seq INTEGER NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        body BLOB NOT NULL,
+        prev_hash BLOB NOT NULL,
+        hash BLOB NOT NULL,
+        signature BLOB NOT NULL,
+        PRIMARY KEY (node_id, seq)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TRIGGER peer_journal_no_update BEFORE UPDATE ON peer_journal
+        BEGIN SELECT RAISE(ABORT, 'journal entries are immutable'); END;
+    CREATE TRIGGER peer_journal_no_delete BEFORE DELETE ON peer_journal
+        BEGIN SELECT RAISE(ABORT, 'journal entries are immutable'); END;
+    "#,
 ];
 
 /// The schema version that creates the analytics projection: a replica migrating past it

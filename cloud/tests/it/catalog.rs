@@ -24,7 +24,7 @@ fn selling_price(data: &str, code: &str) -> String {
     line.split('\t').find(|f| f.starts_with('¥')).unwrap_or_else(|| panic!("no price in {line:?}")).to_string()
 }
 
-fn put(cloud: &Cloud, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+pub(crate) fn put(cloud: &Cloud, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let mut response = agent.put(&format!("{}{path}", cloud.url)).header("authorization", format!("Bearer {ADMIN_TOKEN}")).header("content-type", "application/json").send(body.to_string().as_bytes()).unwrap();
     (response.status().as_u16(), serde_json::from_slice(&response.body_mut().read_to_vec().unwrap()).unwrap())

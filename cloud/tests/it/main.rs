@@ -6,6 +6,7 @@
 mod catalog;
 mod cli;
 mod closings;
+mod relay;
 mod replication;
 
 use std::io::{BufRead, BufReader};

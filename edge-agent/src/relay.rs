@@ -1,0 +1,124 @@
+//! `serve`'s routes for the store's tills: the edge agent as their sync peer
+//! (`opentill_sync::relay`). Tills enrol through it (`POST /v1/enrol`, forwarded to the
+//! cloud), push their journals to it (`POST /v1/sync`), fetch the others' journals from
+//! it (the same route) and sync the catalog with it (`POST /v1/docs`).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use opentill_sync::Replica;
+use opentill_sync::protocol::MAX_FRAME;
+use opentill_sync::relay::{self, Answer};
+use serde_json::json;
+
+type Shared = Arc<Mutex<Replica>>;
+
+/// The routes, on their own connection to the replica in `data`.
+pub fn routes(data: &std::path::Path) -> anyhow::Result<axum::Router> {
+    let replica: Shared = Arc::new(Mutex::new(Replica::open(data)?));
+    Ok(axum::Router::new()
+        .route("/v1/enrol", post(enrol))
+        .route("/v1/sync", post(sync))
+        .route("/v1/docs", post(docs))
+        .layer(DefaultBodyLimit::max(MAX_FRAME))
+        .with_state(replica))
+}
+
+fn error(status: u16, kind: &str, message: impl Into<String>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(json!({ "kind": kind, "message": message.into() }))).into_response()
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+async fn blocking<T: Send + 'static>(replica: &Shared, work: impl FnOnce(&mut Replica) -> anyhow::Result<T> + Send + 'static) -> Result<T, Response> {
+    let replica = replica.clone();
+    match tokio::task::spawn_blocking(move || {
+        let mut guard = replica.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        work(&mut guard)
+    })
+    .await
+    {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => {
+            tracing::error!(error = %format!("{e:#}"), "serving a till's sync request");
+            Err(error(500, "storage", format!("{e:#}")))
+        }
+        Err(e) => Err(error(500, "internal", e.to_string())),
+    }
+}
+
+fn answer(answer: Answer) -> Response {
+    match answer {
+        Answer::Frame(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
+        Answer::Refused { status, kind, message } => error(status, kind, message),
+    }
+}
+
+async fn sync(State(replica): State<Shared>, body: Bytes) -> Response {
+    match blocking(&replica, move |r| Ok(relay::serve_sync(r, &body, now_ms())?)).await {
+        Ok(a) => answer(a),
+        Err(response) => response,
+    }
+}
+
+async fn docs(State(replica): State<Shared>, body: Bytes) -> Response {
+    match blocking(&replica, move |r| Ok(relay::serve_docs(r, &body, now_ms())?)).await {
+        Ok(a) => answer(a),
+        Err(response) => response,
+    }
+}
+
+/// Forwards a till's enrolment to the cloud this edge agent is enrolled with; if the cloud
+/// accepts it, starts holding the till's journal and tells the till who carries it.
+async fn enrol(State(replica): State<Shared>, body: Bytes) -> Response {
+    let work = move |r: &mut Replica| -> anyhow::Result<Response> {
+        let request: serde_json::Value = match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return Ok(error(400, "bad_request", format!("enrol request: {e}"))),
+        };
+        let (Some(store_id), Some(node_id), Some(key_hex)) = (request["store_id"].as_str(), request["node_id"].as_str(), request["public_key"].as_str()) else {
+            return Ok(error(400, "bad_request", "an enrolment names store_id, node_id and public_key"));
+        };
+        let Some(key) = hex::decode(key_hex).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()) else {
+            return Ok(error(400, "bad_request", "public_key must be 32 bytes of hex"));
+        };
+        let settings = r.settings().clone();
+        if store_id != settings.store_id {
+            return Ok(error(403, "wrong_store", format!("this edge agent serves store {}, not {store_id}", settings.store_id)));
+        }
+        if node_id == settings.node_id {
+            return Ok(error(409, "node_taken", format!("{node_id} is this edge agent's own node id; give the till another (`init --node`)")));
+        }
+        let Some(cloud) = r.sync_state()?.cloud_url else {
+            return Ok(error(503, "edge_not_enrolled", "this edge agent is not enrolled with a cloud yet: run `opentill-edge sync enroll` on it first"));
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(30))).build().into();
+        let mut response = match agent.post(&format!("{cloud}/v1/enrol")).header("content-type", "application/json").send(&body[..]) {
+            Ok(response) => response,
+            Err(e) => return Ok(error(502, "cloud_unreachable", format!("the cloud ({cloud}) is unreachable, and a till enrols only once the cloud has accepted it: {e}"))),
+        };
+        let status = response.status().as_u16();
+        let reply = response.body_mut().read_to_vec().unwrap_or_default();
+        if status != 200 {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+            return Ok((status, [(header::CONTENT_TYPE, "application/json")], reply).into_response());
+        }
+        let mut reply: serde_json::Value = serde_json::from_slice(&reply).unwrap_or_else(|_| json!({}));
+        r.add_peer(node_id, &key, now_ms())?;
+        reply["via"] = json!({ "node_id": settings.node_id, "public_key": hex::encode(r.public_key().to_bytes()) });
+        tracing::info!(node = node_id, "till enrolled through this edge agent");
+        Ok(Json(reply).into_response())
+    };
+    match blocking(&replica, work).await {
+        Ok(response) | Err(response) => response,
+    }
+}
