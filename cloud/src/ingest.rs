@@ -197,6 +197,7 @@ mod tests {
         tampered_journals_are_quarantined_with_an_alert,
         a_fact_from_a_newer_till_is_held_and_alerted_on,
         an_unknown_node_and_a_damaged_message_change_nothing,
+        a_carried_batch_needs_an_enrolled_carrier_and_the_nodes_own_entries,
     );
 
     const SECRET: [u8; 32] = [5; 32];
@@ -314,5 +315,32 @@ mod tests {
             held 0 quarantined 1
             critical S1/till-9: journal quarantined: batch from node S1/till-9, which is not enrolled
             Refused { status: 400, kind: "bad_message", message: "sync message truncated: 338 bytes, need 341" }"#]].assert_eq(&format!("{}\n{damaged:?}", render(&*ledger, &reply)));
+    }
+
+    fn a_carried_batch_needs_an_enrolled_carrier_and_the_nodes_own_entries(backend: Backend) {
+        use opentill_sync::protocol::{Carried, Relay};
+        let (_db, mut ledger, replica) = setup(backend);
+        let edge = SigningKey::from_bytes(&[11; 32]);
+        let path = StorePath { tenant: "t".into(), brand: "b".into(), store_id: "S1".into() };
+        ledger.add_enrol_code(&path, crate::code_hash("EDGE"), 0, 10).unwrap();
+        assert!(matches!(ledger.enrol(crate::code_hash("EDGE"), "S1", "edge", edge.verifying_key().to_bytes(), 1).unwrap(), EnrolOutcome::Enrolled(_)));
+        let carry = |carrier: &str, entries: Vec<Entry>| {
+            let prev = entries[0].prev_hash;
+            Message::Relay(Relay { carrier: carrier.into(), inner: Carried::Batch(Batch::seal_carried(&edge, carrier, "S1", "till-1", prev, entries)) }).encode()
+        };
+        let stranger = handle(&mut *ledger, &carry("edge-9", replica.entries(1..=2).unwrap()), 5).unwrap();
+        let honest = handle(&mut *ledger, &carry("edge", replica.entries(1..=2).unwrap()), 5).unwrap();
+        let mut altered = replica.entries(3..=6).unwrap();
+        altered[0].body = String::from_utf8(altered[0].body.clone()).unwrap().replace("\"amount\":300", "\"amount\":30000").into_bytes();
+        let reply = handle(&mut *ledger, &carry("edge", altered), 6).unwrap();
+        expect![[r#"
+            Refused { status: 401, kind: "unknown_node", message: "carrier S1/edge-9 is not enrolled" }
+            ack 2
+            held 2 quarantined 1
+            critical S1/till-1: journal quarantined: entry 3: hash mismatch: the entry was altered
+            422 quarantined: batch quarantined: entry 3: hash mismatch: the entry was altered
+            held 2 quarantined 1
+            critical S1/till-1: journal quarantined: entry 3: hash mismatch: the entry was altered"#]]
+        .assert_eq(&format!("{stranger:?}\n{}\n{}", render(&*ledger, &honest), render(&*ledger, &reply)));
     }
 }

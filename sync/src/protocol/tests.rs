@@ -422,3 +422,68 @@ fn a_bad_signature_deep_in_a_large_batch_is_found() {
     expect!["quarantine: entry 450: bad signature"].assert_eq(&show(&verdict));
     assert!(matches!(ledger().check(&batch_of(&journal, 1..=449)), Verdict::Accept { head: (449, _), .. }));
 }
+
+fn carrier_key() -> SigningKey {
+    SigningKey::from_bytes(&[11; 32])
+}
+
+/// A batch of entries `seqs` of till-1's journal, carried (and signed) by `edge`.
+fn carried(journal: &[Entry], seqs: RangeInclusive<u64>, key: &SigningKey) -> Batch {
+    let honest = batch_of(journal, seqs);
+    Batch::seal_carried(key, "edge", STORE, NODE, honest.prev_hash, honest.entries())
+}
+
+#[test]
+fn relay_frames_round_trip_and_reject_damage() {
+    let j = journal(4);
+    let hello = Hello::seal_carried(&carrier_key(), "edge", STORE, NODE, 42, 4);
+    let messages = [
+        Message::Relay(Relay { carrier: "edge".into(), inner: Carried::Hello(hello.clone()) }),
+        Message::Relay(Relay { carrier: "edge".into(), inner: Carried::Batch(carried(&j, 1..=4, &carrier_key())) }),
+        Message::Fetch(Fetch::seal(&key(), STORE, "till-2", 7, 100, vec![(NODE.into(), 2), ("edge".into(), 0)])),
+        Message::Fetched(Fetched::seal(&carrier_key(), STORE, "edge", vec![(NODE.into(), key().verifying_key().to_bytes())], vec![batch_of(&j, 3..=4)], true)),
+    ];
+    for message in messages {
+        let bytes = message.encode();
+        assert_eq!(Message::decode(&bytes), Ok(message.clone()));
+        assert!(matches!(Message::decode(&bytes[..bytes.len() - 1]), Err(WireError::Truncated { .. } | WireError::LengthMismatch { .. })));
+        let mut corrupted = bytes.clone();
+        corrupted[HEADER + 3] ^= 1;
+        assert_eq!(Message::decode(&corrupted), Err(WireError::Checksum));
+    }
+    // A carried hello is the carrier's word, not the node's, and not another carrier's.
+    assert!(hello.verify_carried("edge", &carrier_key().verifying_key()));
+    assert!(!hello.verify(&carrier_key().verifying_key()));
+    assert!(!hello.verify_carried("edge-2", &carrier_key().verifying_key()));
+    let fetch = Fetch::seal(&key(), STORE, "till-2", 7, 100, vec![]);
+    assert!(fetch.verify(&key().verifying_key()) && !fetch.verify(&carrier_key().verifying_key()));
+}
+
+#[test]
+fn a_carrier_can_withhold_entries_but_not_forge_or_alter_them() {
+    let j = journal(5);
+    let carrier = carrier_key().verifying_key();
+    let mut held = ledger();
+    let verdict = held.check_carried(&carried(&j, 1..=2, &carrier_key()), "edge", &carrier);
+    assert_eq!(show(&verdict), "accept skip=0 head=2");
+    held.apply(&verdict);
+    // Not signed by the carrier it names.
+    let verdict = held.check_carried(&carried(&j, 3..=5, &SigningKey::from_bytes(&[12; 32])), "edge", &carrier);
+    assert_eq!(show(&verdict), "quarantine: batch is not signed by node edge: forged or altered");
+    // The carrier alters an amount and re-signs the batch: the entry's own hash betrays it.
+    let mut altered = j.clone();
+    altered[3].body = b"{\"total\":1}".to_vec();
+    let verdict = held.check_carried(&carried(&altered, 3..=5, &carrier_key()), "edge", &carrier);
+    assert_eq!(show(&verdict), "quarantine: entry 4: hash mismatch: the entry was altered");
+    // The carrier makes up an entry with its own key: the node's signature is missing.
+    let forged: Vec<Entry> = (3..=5).scan(j[1].hash, |prev, seq| {
+        let entry = seal(&carrier_key(), NODE, seq, 0, "sale", *prev, b"{\"total\":1}".to_vec());
+        *prev = entry.hash;
+        Some(entry)
+    }).collect();
+    let batch = Batch::seal_carried(&carrier_key(), "edge", STORE, NODE, j[1].hash, forged);
+    assert_eq!(show(&held.check_carried(&batch, "edge", &carrier)), "quarantine: entry 3: bad signature");
+    // Entries inside a signed fetch answer are checked the same way.
+    assert_eq!(show(&held.check_entries(&carried(&altered, 3..=5, &carrier_key()))), "quarantine: entry 4: hash mismatch: the entry was altered");
+    assert_eq!(show(&held.check_entries(&carried(&j, 3..=5, &carrier_key()))), "accept skip=0 head=5");
+}
