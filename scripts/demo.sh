@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The demo store: sets up a store from fixtures/, rings up sample sales, prints the
 # receipts, X and Z reports and the sales report, and verifies the journal; then runs
-# the store live: the edge agent with its embedded MQTT broker, the local API and the
-# till in the browser, and simulated vending machines, a gate and a smart shelf
-# (opentill-sim devices). Ctrl-C stops everything.
+# the store live: a cloud ledger (SQLite), the edge agent with its embedded MQTT broker,
+# the local API and the till in the browser, two more tills (each its own replica,
+# syncing through the edge agent), and simulated vending machines, a gate and a smart
+# shelf (opentill-sim devices). Ctrl-C stops everything.
 # Extra arguments go to `opentill-edge demo` (e.g. --sales 100).
-# DEMO_SERVE=0 stops after the setup; DEMO_HTTP, DEMO_MQTT and DEMO_PRINTER choose the ports.
+# DEMO_SERVE=0 stops after the setup; DEMO_HTTP, DEMO_MQTT, DEMO_PRINTER, DEMO_CLOUD,
+# DEMO_TILL2 and DEMO_TILL3 choose the ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 ./scripts/build-ui.sh
-cargo build --quiet --locked -p opentill-edge -p opentill-hardware --bins
+cargo build --quiet --locked -p opentill-edge -p opentill-hardware -p opentill-cloud --bins
 bin="${CARGO_TARGET_DIR:-target}/debug"
-data="$(mktemp -d -t opentill-demo-XXXXXX)/store"
+root="$(mktemp -d -t opentill-demo-XXXXXX)"
+data="$root/store"
 "$bin/opentill-edge" demo --data "$data" "$@"
 [ "${DEMO_SERVE:-1}" = 0 ] && exit 0
 
@@ -26,17 +29,49 @@ trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
 # receipt it gets here, decoded, and keeps it in $printed.
 "$bin/opentill-sim" printer --listen "$printer" --out "$printed" &
 pids+=($!)
-OPENTILL_LOG="${OPENTILL_LOG:-warn}" "$bin/opentill-edge" serve --data "$data" --listen "$http" --mqtt "embedded:$mqtt" --printer "tcp:$printer" &
+wait_for() {
+    for _ in $(seq 100); do
+        if (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    echo "demo: nothing answers on $1" >&2
+    return 1
+}
+# Head office: the cloud ledger on SQLite. The store's edge agent enrols with it.
+cloud="${DEMO_CLOUD:-127.0.0.1:8787}"
+clouddb="sqlite:$root/cloud/cloud.db"
+OPENTILL_LOG="${OPENTILL_LOG:-warn}" "$bin/opentill-cloud" serve --db "$clouddb" --listen "$cloud" >/dev/null &
 pids+=($!)
-for _ in $(seq 100); do
-    if (exec 3<>"/dev/tcp/${mqtt%:*}/${mqtt##*:}") 2>/dev/null; then break; fi
-    sleep 0.1
+wait_for "$cloud"
+code() { "$bin/opentill-cloud" enrol-code --db "$clouddb" --store DEMO01 --tenant demo --brand opentill 2>/dev/null; }
+"$bin/opentill-edge" sync enroll --data "$data" --cloud "http://$cloud" --code "$(code)"
+sync=(--push-every-secs 5 --push-backoff-max-secs 10)
+OPENTILL_LOG="${OPENTILL_LOG:-warn}" "$bin/opentill-edge" serve --data "$data" --listen "$http" --mqtt "embedded:$mqtt" --printer "tcp:$printer" "${sync[@]}" &
+edge_pid=$!
+pids+=($edge_pid)
+wait_for "$http"
+# Two more tills, each a full replica of its own: they sell with or without the edge
+# agent and sync through it (journals, catalog) when it answers.
+tills=("${DEMO_TILL2:-127.0.0.1:8081}" "${DEMO_TILL3:-127.0.0.1:8082}")
+for n in 2 3; do
+    till="$root/till-$n"
+    "$bin/opentill-edge" init --data "$till" --store DEMO01 --node "till-$n" --name "OpenTill Demo Store" --name-zh "OpenTill 演示店" --cash-rounding jiao >/dev/null
+    "$bin/opentill-edge" import products fixtures/catalog.csv --data "$till" >/dev/null 2>&1
+    "$bin/opentill-edge" import users fixtures/cashiers.csv --data "$till" >/dev/null
+    "$bin/opentill-edge" sync enroll --data "$till" --cloud "http://$http" --code "$(code)"
+    OPENTILL_LOG="${OPENTILL_LOG:-warn}" "$bin/opentill-edge" serve --data "$till" --listen "${tills[$((n - 2))]}" --mqtt off "${sync[@]}" >/dev/null &
+    pids+=($!)
 done
+wait_for "$mqtt"
 "$bin/opentill-sim" devices --broker "$mqtt" --store DEMO01 --pass "$(cat "$data/member-pass.txt")" &
 pids+=($!)
 echo
 echo "The till in the browser: http://$http/ (cashier c01, PIN 1234; supervisor s01, PIN 9001)"
 echo "Live devices, vends and alerts: http://$http/api/devices, /api/vends, /api/alerts"
 echo "Receipts print on the simulated printer at $printer (shown here, kept in $printed)"
+echo "Two more tills, each its own replica: http://${tills[0]}/ and http://${tills[1]}/ (same users)"
+echo "Head office (cloud ledger): http://$cloud/v1/totals, /v1/nodes"
+echo "Sync, as each node sees it: $bin/opentill-edge sync status --data $root/till-2 (or $data, $root/till-3)"
+echo "Pull the store's network: kill -STOP $edge_pid; the tills keep selling. Plug it back: kill -CONT $edge_pid"
 echo "Ctrl-C stops the demo."
 wait -n "${pids[@]}"

@@ -1048,6 +1048,10 @@ pub struct ServeArgs {
     /// disk and drains when it answers again.
     #[arg(long, default_value_t = 10)]
     pub push_every_secs: u64,
+    /// While the cloud (or the store's edge agent) is unreachable, the wait between tries
+    /// doubles up to this many seconds.
+    #[arg(long, default_value_t = 300)]
+    pub push_backoff_max_secs: u64,
 }
 
 /// `demo`.

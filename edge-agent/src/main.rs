@@ -1145,7 +1145,8 @@ fn serve(args: cli::ServeArgs, lang: Lang) -> Outcome {
         }
         if args.push_every_secs > 0 {
             let (data, every) = (args.data.data.clone(), std::time::Duration::from_secs(args.push_every_secs));
-            std::thread::Builder::new().name("cloud-push".into()).spawn(move || sync_cmd::push_forever(data, every)).context("starting the cloud push thread")?;
+            let most = std::time::Duration::from_secs(args.push_backoff_max_secs.max(args.push_every_secs));
+            std::thread::Builder::new().name("cloud-push".into()).spawn(move || sync_cmd::push_forever(data, every, most)).context("starting the cloud push thread")?;
         }
         // The store's tills sync with this agent (enrol, journals, catalog) on the same port.
         let mut app = opentill_till::api::router(state).merge(relay::routes(&args.data.data)?);

@@ -400,8 +400,8 @@ fn price_cmd(data: &Path, sku: &str, price: Option<&str>, central: bool, clear: 
 /// `serve`'s store-and-forward to the cloud: every `every`, if this node is enrolled and
 /// has entries the cloud lacks, push them. Runs on its own thread with its own connection
 /// to the replica (SQLite in WAL mode lets it read while the till writes). While the
-/// cloud is unreachable it waits longer between tries (up to 5 minutes), and says so once.
-pub fn push_forever(data: std::path::PathBuf, every: Duration) {
+/// cloud is unreachable it waits longer between tries (up to `most`), and says so once.
+pub fn push_forever(data: std::path::PathBuf, every: Duration, most: Duration) {
     let mut wait = every;
     let mut failing = false;
     loop {
@@ -437,7 +437,7 @@ pub fn push_forever(data: std::path::PathBuf, every: Duration) {
                     tracing::warn!(error = %e, "cannot push to the cloud; the backlog stays on disk and is retried");
                 }
                 failing = true;
-                wait = (wait * 2).clamp(every, Duration::from_secs(300));
+                wait = (wait * 2).clamp(every, most);
             }
         }
     }
