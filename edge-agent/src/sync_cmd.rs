@@ -276,10 +276,12 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
         println!("{} {}", lang.pick("本地日志：", "local journal:"), state.head_seq);
         return Ok(());
     };
-    println!("{} {url}", lang.pick("云端", "cloud"));
+    let via_edge = carrier.is_some();
+    let (upstream, upstream_zh) = if via_edge { ("the edge agent", "边缘代理") } else { ("the cloud", "云端") };
+    println!("{} {url}", lang.pick(if via_edge { "边缘代理" } else { "云端" }, if via_edge { "edge agent" } else { "cloud" }));
     println!("{} {}", lang.pick("本地日志：", "local journal:"), state.head_seq);
     let ago = state.pushed_ms.map(|t| format!(" ({} s {})", (now - t).max(0) / 1000, lang.pick("前", "ago"))).unwrap_or_default();
-    println!("{} {}{ago}", lang.pick("云端已确认：", "acknowledged by the cloud:"), state.acked_seq);
+    println!("{} {}{ago}", lang.pick(&format!("{upstream_zh}已确认："), &format!("acknowledged by {upstream}:")), state.acked_seq);
     println!("{} {}", lang.pick("待推送：", "pending:"), state.pending());
     match cloud {
         Some(Ok(held)) => {
@@ -287,7 +289,7 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
             let label = if carrier.is_some() { lang.pick("边缘代理现有：", "edge agent holds now:") } else { lang.pick("云端现有：", "cloud holds now:") };
             println!("{label} {held} ({verdict})");
         }
-        Some(Err(e)) => println!("{} {e}", lang.pick("云端不可达：", "cloud unreachable:")),
+        Some(Err(e)) => println!("{} {e}", lang.pick(&format!("{upstream_zh}不可达："), &format!("{upstream} unreachable:"))),
         None => {}
     }
     let synced = catalog.synced_ms.map(|t| format!("{} s {}", (now - t).max(0) / 1000, lang.pick("前", "ago"))).unwrap_or_else(|| lang.pick("从未", "never").to_string());
