@@ -11,6 +11,8 @@
 //! | `GET /v1/alerts` | alerts |
 //! | `POST /v1/passes/revoke` | admin: JSON `{store_id, pass_id}` → `{revoked}` (false when it already was) |
 //! | `POST /v1/revoked` | node-signed JSON `{store_id, node_id, since_ms, signature}` → `{passes: [{pass_id, revoked_ms}]}` |
+//! | `POST /v1/balances` | node-signed JSON `{store_id, node_id, ts_ms, signature}` → the store's stored-value snapshot ([`crate::balances`]) |
+//! | `PUT /v1/stores/allowance` | admin: JSON `{store_id, allowance_minor}`: a store's offline allowance per node and account |
 //! | `POST /v1/docs` | a node-signed document sync round (frame) → the cloud's round (frame) |
 //! | `GET /v1/catalog?tenant=T[&store=S]` | admin: the tenant's shared catalog, with each product's price at store `S` |
 //! | `PUT /v1/catalog/products?tenant=T` | admin: JSON array of products → `{written}` (all checked first; one bad product writes nothing) |
@@ -69,11 +71,13 @@ pub fn router_with_key(ledger: Shared, admin_token: Option<String>, closing_key:
         .route("/v1/catalog", get(catalog))
         .route("/v1/catalog/products", axum::routing::put(put_products))
         .route("/v1/catalog/prices", axum::routing::put(put_price))
+        .route("/v1/stores/allowance", axum::routing::put(put_allowance))
         .route_layer(axum::middleware::from_fn_with_state(token, require_admin));
     axum::Router::new()
         .route("/v1/enrol", post(enrol))
         .route("/v1/sync", post(sync))
         .route("/v1/revoked", post(revoked))
+        .route("/v1/balances", post(balances))
         .route("/v1/docs", post(docs_sync))
         .merge(reads)
         .layer(DefaultBodyLimit::max(MAX_FRAME))
@@ -179,6 +183,47 @@ async fn revoked(State(ledger): State<Shared>, body: Bytes) -> Response {
         Ok(Ok(Found::UnknownNode)) => error(403, "unknown_node", format!("node {}/{} is not enrolled", request.store_id, request.node_id)),
         Ok(Ok(Found::BadSignature)) => error(403, "bad_signature", "the request is not signed by the node's enrolled key"),
         Ok(Ok(Found::Passes(passes))) => Json(json!({ "passes": passes.iter().map(|(p, t)| json!({"pass_id": p, "revoked_ms": t})).collect::<Vec<_>>() })).into_response(),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn balances(State(ledger): State<Shared>, body: Bytes) -> Response {
+    use crate::balances::{BalancesError, BalancesRequest, answer};
+    let request: BalancesRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(400, "bad_request", format!("balances request: {e}")),
+    };
+    match with_ledger(&ledger, move |l| answer(&*l, &request, now_ms())).await {
+        Err(r) => r,
+        Ok(Ok(snapshot)) => Json(snapshot).into_response(),
+        Ok(Err(e @ BalancesError::Malformed)) => error(400, "bad_request", e.to_string()),
+        Ok(Err(e @ BalancesError::UnknownNode(_))) => error(403, "unknown_node", e.to_string()),
+        Ok(Err(e @ BalancesError::BadSignature)) => error(403, "bad_signature", e.to_string()),
+        Ok(Err(BalancesError::Ledger(e))) => storage_error(e),
+    }
+}
+
+/// `PUT /v1/stores/allowance` body.
+#[derive(Debug, Deserialize)]
+struct AllowanceRequest {
+    store_id: String,
+    allowance_minor: i64,
+}
+
+async fn put_allowance(State(ledger): State<Shared>, body: Bytes) -> Response {
+    let request: AllowanceRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(400, "bad_request", format!("allowance: {e}")),
+    };
+    if !(0..=opentill_core::money::MAX_AMOUNT_MINOR).contains(&request.allowance_minor) {
+        return error(400, "bad_request", format!("allowance_minor must be between 0 and {}, not {}", opentill_core::money::MAX_AMOUNT_MINOR, request.allowance_minor));
+    }
+    let (store, minor) = (request.store_id.clone(), request.allowance_minor);
+    match with_ledger(&ledger, move |l| l.set_offline_allowance(&store, minor)).await {
+        Err(r) => r,
+        Ok(Err(LedgerError::UnknownStore(s))) => error(404, "unknown_store", format!("there is no store {s}")),
+        Ok(Err(e)) => storage_error(e),
+        Ok(Ok(())) => Json(json!({ "store_id": request.store_id, "allowance_minor": minor })).into_response(),
     }
 }
 

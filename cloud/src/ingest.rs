@@ -53,6 +53,26 @@ pub fn totals_of(entries: &[Entry]) -> (TotalsDelta, Vec<u64>) {
     (delta, unreadable)
 }
 
+/// What new entries move on stored-value accounts, summed per account; an account that
+/// any of them spent from is kept even when its movements cancel out (the caller checks
+/// it for overdraft).
+pub fn accounts_of(entries: &[Entry]) -> Vec<(String, i64)> {
+    let mut moved: std::collections::BTreeMap<String, (i64, bool)> = std::collections::BTreeMap::new();
+    for entry in entries {
+        if !matches!(entry.kind.as_str(), "sale" | "refund" | "stored_value_topped_up") {
+            continue;
+        }
+        if let Ok(fact) = serde_json::from_slice::<Fact>(&entry.body) {
+            for (account, delta) in opentill_core::fold::stored_value_delta(&fact) {
+                let slot = moved.entry(account.to_string()).or_insert((0, false));
+                slot.0 += delta;
+                slot.1 |= delta < 0;
+            }
+        }
+    }
+    moved.into_iter().filter(|(_, (d, debit))| *d != 0 || *debit).map(|(a, (d, _))| (a, d)).collect()
+}
+
 fn refused(status: u16, kind: &'static str, message: impl Into<String>) -> Reply {
     Reply::Refused { status, kind, message: message.into() }
 }
@@ -155,8 +175,25 @@ fn handle_batch(storage: &mut impl Storage, batch: &Batch, carrier: Option<(&str
         Verdict::Accept { skip, head } => {
             let entries = &batch.entries()[*skip..];
             let (totals, unreadable) = totals_of(entries);
-            if storage.with(|l| l.append(&node, entries, *head, totals, now_ms))? {
+            let accounts = accounts_of(entries);
+            if storage.with(|l| l.append(&node, entries, *head, totals, &accounts, now_ms))? {
                 info!(store = %batch.store_id, node = %batch.node_id, from = entries[0].seq, to = head.0, "ingested");
+                // Spending in two stores that could not see each other may overdraw an
+                // account, within the stores' offline allowances: flag it for review.
+                for (account, _) in &accounts {
+                    let balance = storage.with(|l| l.tenant_balance(&batch.store_id, &account))?;
+                    if balance < 0 {
+                        let message = format!(
+                            "stored-value account {account} is overdrawn by {}.{:02} across stores after offline spending; review it (储值账户 {account} 离线消费后跨店透支 {}.{:02}，请复核)",
+                            -balance / 100,
+                            -balance % 100,
+                            -balance / 100,
+                            -balance % 100
+                        );
+                        warn!(store = %batch.store_id, node = %batch.node_id, %account, balance, "stored-value account overdrawn");
+                        storage.with(|l| l.alert("warning", &batch.store_id, &batch.node_id, &message, now_ms))?;
+                    }
+                }
                 if let (Some(first), n) = (unreadable.first(), unreadable.len()) {
                     let message = format!("{n} verified entries (first: seq {first}) are facts this cloud cannot read; they are held but not counted in the store's totals");
                     storage.with(|l| l.alert("warning", &batch.store_id, &batch.node_id, &message, now_ms))?;

@@ -226,7 +226,7 @@ pub trait Ledger: Send {
     /// A node and what is held of its journal.
     fn node(&self, store_id: &str, node_id: &str) -> Result<Option<NodeRecord>, LedgerError>;
     /// Stores newly accepted entries (see the invariant above).
-    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, now_ms: i64) -> Result<bool, LedgerError>;
+    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, accounts: &[(String, i64)], now_ms: i64) -> Result<bool, LedgerError>;
     /// Records what an authenticated node announced about its own journal.
     fn record_hello(&mut self, node_ref: i64, head_seq: u64, now_ms: i64) -> Result<(), LedgerError>;
     /// Keeps a refused message for review and raises a critical alert about it.
@@ -265,6 +265,14 @@ pub trait Ledger: Send {
     /// Sets the UTC offset a store's business dates are kept at; `false` (and no change)
     /// once the store has a closing, since its closed days would move.
     fn set_utc_offset(&mut self, store_id: &str, utc_offset_min: i32) -> Result<bool, LedgerError>;
+    /// Sets a store's offline allowance: what each of its nodes may spend from one
+    /// stored-value account without the cloud's confirmation (minor units, ≥ 0).
+    fn set_offline_allowance(&mut self, store_id: &str, allowance_minor: i64) -> Result<(), LedgerError>;
+    /// A store's offline allowance and, per account, the other stores of its tenant's
+    /// stored-value movements summed (accounts at zero left out).
+    fn other_stores_balances(&self, store_id: &str) -> Result<(i64, Vec<(String, i64)>), LedgerError>;
+    /// An account's balance across every store of `store_id`'s tenant.
+    fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64, LedgerError>;
     /// The nodes of a store (by node id) and how far each has been heard from.
     fn store_nodes(&self, store_id: &str) -> Result<Vec<NodeProgress>, LedgerError>;
     /// The earliest timestamp of any entry held for a store.

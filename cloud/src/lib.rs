@@ -21,6 +21,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod balances;
 pub mod close;
 pub mod closing;
 pub mod docs;

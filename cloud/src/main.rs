@@ -84,6 +84,19 @@ enum Command {
         #[arg(long)]
         pass: String,
     },
+    /// Set a store's offline allowance: what each of its tills may spend from one
+    /// stored-value account without the cloud's confirmation (default ¥500; 0: nothing).
+    StoreAllowance {
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// The store.
+        #[arg(long)]
+        store: String,
+        /// The allowance in yuan, `500` or `99.50`.
+        #[arg(long)]
+        yuan: String,
+    },
     /// Set the UTC offset a store's business days are kept at (default +08:00); refused once
     /// the store has a closing.
     StoreOffset {
@@ -337,6 +350,16 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 (true, Lang::En) => format!("pass {pass} of store {store} revoked"),
                 (false, Lang::En) => format!("pass {pass} of store {store} was already revoked"),
             });
+            Ok(())
+        }
+        Command::StoreAllowance { db, store, yuan } => {
+            let minor = opentill_core::money::parse_minor(&yuan, opentill_core::money::Currency::CNY).with_context(|| format!("--yuan {yuan}"))?;
+            if minor < 0 {
+                bail!("{} {yuan}", lang.pick("离线额度不能为负：", "the allowance cannot be negative:"));
+            }
+            let mut ledger = open(&db)?;
+            ledger.set_offline_allowance(&store, minor)?;
+            println!("{} {store}: ¥{}.{:02}", lang.pick("门店离线储值额度（每台收银机每个账户）", "offline stored-value allowance (per till and account) of store"), minor / 100, minor % 100);
             Ok(())
         }
         Command::StoreOffset { db, store, utc_offset } => {

@@ -183,7 +183,36 @@ pub const MIGRATIONS: &[&str] = &[
         recorded_ms BIGINT NOT NULL
     );
     "#,
+    // 4: SQLite's migration 6: each store's stored-value movements per account (backfilled
+    // from the entries already held, see `ACCOUNTS_BACKFILL`) and its offline allowance.
+    r#"
+    ALTER TABLE stores ADD COLUMN offline_allowance_minor BIGINT NOT NULL DEFAULT 50000 CHECK (offline_allowance_minor >= 0);
+    CREATE TABLE account_balances (
+        store_ref BIGINT NOT NULL REFERENCES stores(store_ref),
+        account TEXT COLLATE "C" NOT NULL,
+        balance BIGINT NOT NULL,
+        PRIMARY KEY (store_ref, account)
+    );
+    CREATE INDEX account_balances_account ON account_balances (account);
+    "#,
 ];
+
+/// Folds the stored-value movements of the entries already held into `account_balances`
+/// (run once, right after migration 4).
+pub const ACCOUNTS_BACKFILL: &str = r#"
+    INSERT INTO account_balances (store_ref, account, balance)
+    SELECT n.store_ref, m.account, SUM(m.delta) FROM (
+        SELECT j.node_ref AS node_ref, t.value->>'reference' AS account,
+               (CASE j.kind WHEN 'sale' THEN -1 ELSE 1 END) * (t.value->>'amount')::bigint AS delta
+        FROM journal j CROSS JOIN LATERAL jsonb_array_elements(convert_from(j.body, 'UTF8')::jsonb->'tenders') AS t(value)
+        WHERE j.kind IN ('sale', 'refund') AND t.value->>'kind' = 'StoredValue' AND t.value->>'reference' IS NOT NULL
+        UNION ALL
+        SELECT j.node_ref, convert_from(j.body, 'UTF8')::jsonb->>'account', (convert_from(j.body, 'UTF8')::jsonb->>'amount')::bigint
+        FROM journal j WHERE j.kind = 'stored_value_topped_up'
+    ) m JOIN nodes n ON n.node_ref = m.node_ref
+    WHERE m.account IS NOT NULL
+    GROUP BY n.store_ref, m.account
+"#;
 
 /// Key of the advisory lock taken while migrating.
 const MIGRATION_LOCK: i64 = i64::from_be_bytes(*b"\0otcloud");
@@ -336,6 +365,9 @@ fn migrate(client: &mut Client) -> Result<()> {
     }
     for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version) {
         tx.batch_execute(sql)?;
+        if *sql == MIGRATIONS[3] {
+            tx.batch_execute(ACCOUNTS_BACKFILL)?;
+        }
         tx.execute("INSERT INTO cloud_migrations (version, applied_ms) VALUES ($1, $2)", &[&((idx + 1) as i64), &crate::now_ms()])?;
         info!(version = idx + 1, "migrated cloud schema (PostgreSQL)");
     }
@@ -479,7 +511,7 @@ impl Ledger for PostgresLedger {
         Ok(Some(NodeRecord { node_ref, ledger }))
     }
 
-    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, now_ms: i64) -> Result<bool> {
+    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, accounts: &[(String, i64)], now_ms: i64) -> Result<bool> {
         let mut conn = self.conn()?;
         let Connection { client, prepared } = &mut *conn;
         let mut tx = client.transaction()?;
@@ -496,6 +528,16 @@ impl Ledger for PostgresLedger {
         }
         writer.finish()?;
         tx.execute(&prepared.add_totals, &[&node.node_ref, &totals.n_entries, &totals.n_sales, &totals.sales_minor, &totals.n_refunds, &totals.refunds_minor])?;
+        if !accounts.is_empty() {
+            let names: Vec<&str> = accounts.iter().map(|(a, _)| a.as_str()).collect();
+            let deltas: Vec<i64> = accounts.iter().map(|(_, d)| *d).collect();
+            tx.execute(
+                "INSERT INTO account_balances (store_ref, account, balance)
+                 SELECT (SELECT store_ref FROM nodes WHERE node_ref = $1), a, SUM(d) FROM unnest($2::text[], $3::bigint[]) AS m(a, d) GROUP BY a
+                 ON CONFLICT (store_ref, account) DO UPDATE SET balance = account_balances.balance + excluded.balance",
+                &[&node.node_ref, &names, &deltas],
+            )?;
+        }
         tx.commit()?;
         Ok(true)
     }
@@ -583,6 +625,40 @@ impl Ledger for PostgresLedger {
             .client
             .execute("UPDATE stores SET utc_offset_min = $2 WHERE store_ref = $1 AND NOT EXISTS (SELECT 1 FROM closings WHERE store_ref = $1)", &[&store_ref, &utc_offset_min])?;
         Ok(n == 1)
+    }
+
+    fn set_offline_allowance(&mut self, store_id: &str, allowance_minor: i64) -> Result<()> {
+        let store_ref = self.store_ref(store_id)?;
+        self.conn()?.client.execute("UPDATE stores SET offline_allowance_minor = $2 WHERE store_ref = $1", &[&store_ref, &allowance_minor])?;
+        Ok(())
+    }
+
+    fn other_stores_balances(&self, store_id: &str) -> Result<(i64, Vec<(String, i64)>)> {
+        let store_ref = self.store_ref(store_id)?;
+        let mut conn = self.conn()?;
+        let allowance: i64 = conn.client.query_one("SELECT offline_allowance_minor FROM stores WHERE store_ref = $1", &[&store_ref])?.get(0);
+        let rows = conn.client.query(
+            "SELECT ab.account, SUM(ab.balance)::bigint FROM account_balances ab
+             JOIN stores s ON s.store_ref = ab.store_ref JOIN brands b ON b.brand_ref = s.brand_ref
+             WHERE ab.store_ref <> $1 AND b.tenant_ref = (SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = $1)
+             GROUP BY ab.account HAVING SUM(ab.balance) <> 0 ORDER BY ab.account",
+            &[&store_ref],
+        )?;
+        Ok((allowance, rows.iter().map(|r| (r.get(0), r.get(1))).collect()))
+    }
+
+    fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64> {
+        let store_ref = self.store_ref(store_id)?;
+        Ok(self
+            .conn()?
+            .client
+            .query_one(
+                "SELECT COALESCE(SUM(ab.balance), 0)::bigint FROM account_balances ab
+                 JOIN stores s ON s.store_ref = ab.store_ref JOIN brands b ON b.brand_ref = s.brand_ref
+                 WHERE ab.account = $2 AND b.tenant_ref = (SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = $1)",
+                &[&store_ref, &account],
+            )?
+            .get(0))
     }
 
     fn store_nodes(&self, store_id: &str) -> Result<Vec<NodeProgress>> {

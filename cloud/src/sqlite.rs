@@ -157,7 +157,39 @@ pub const MIGRATIONS: &[&str] = &[
         recorded_ms INTEGER NOT NULL
     ) STRICT;
     "#,
+    // 6: stored value across stores: each store's movements per account (a fold of its
+    // journal, moved in the same transaction as the entries), backfilled from the entries
+    // already held; each store's offline allowance per node and account (¥500 unless set).
+    r#"
+    ALTER TABLE stores ADD COLUMN offline_allowance_minor INTEGER NOT NULL DEFAULT 50000 CHECK (offline_allowance_minor >= 0);
+    CREATE TABLE account_balances (
+        store_ref INTEGER NOT NULL REFERENCES stores(store_ref),
+        account TEXT NOT NULL,
+        balance INTEGER NOT NULL,
+        PRIMARY KEY (store_ref, account)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX account_balances_account ON account_balances(account);
+    "#,
 ];
+
+/// Folds the stored-value movements of the entries already held into `account_balances`
+/// (run once, right after migration 6). Bodies that are not JSON are left out, as ingest
+/// leaves out facts it cannot read.
+pub const ACCOUNTS_BACKFILL: &str = r#"
+    INSERT INTO account_balances (store_ref, account, balance)
+    SELECT n.store_ref, m.account, SUM(m.delta) FROM (
+        SELECT j.node_ref AS node_ref, json_extract(t.value, '$.reference') AS account,
+               (CASE j.kind WHEN 'sale' THEN -1 ELSE 1 END) * json_extract(t.value, '$.amount') AS delta
+        FROM journal j, json_each(CAST(j.body AS TEXT), '$.tenders') t
+        WHERE j.kind IN ('sale', 'refund') AND json_valid(CAST(j.body AS TEXT))
+          AND json_extract(t.value, '$.kind') = 'StoredValue' AND json_extract(t.value, '$.reference') IS NOT NULL
+        UNION ALL
+        SELECT j.node_ref, json_extract(CAST(j.body AS TEXT), '$.account'), json_extract(CAST(j.body AS TEXT), '$.amount')
+        FROM journal j WHERE j.kind = 'stored_value_topped_up' AND json_valid(CAST(j.body AS TEXT))
+    ) m JOIN nodes n ON n.node_ref = m.node_ref
+    WHERE m.account IS NOT NULL
+    GROUP BY n.store_ref, m.account
+"#;
 
 /// A [`Ledger`] in one SQLite file.
 pub struct SqliteLedger {
@@ -187,6 +219,9 @@ impl SqliteLedger {
         for (idx, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute_batch(sql)?;
+            if *sql == MIGRATIONS[5] {
+                tx.execute_batch(ACCOUNTS_BACKFILL)?;
+            }
             tx.pragma_update(None, "user_version", (idx + 1) as i64)?;
             tx.commit()?;
             info!(version = idx + 1, "migrated cloud schema");
@@ -364,7 +399,7 @@ impl Ledger for SqliteLedger {
         Ok(Some(NodeRecord { node_ref, ledger }))
     }
 
-    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, now_ms: i64) -> Result<bool> {
+    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, accounts: &[(String, i64)], now_ms: i64) -> Result<bool> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let moved = tx
             .prepare_cached("UPDATE nodes SET acked_seq = ?1, head_hash = ?2 WHERE node_ref = ?3 AND acked_seq = ?4 AND head_hash = ?5")?
@@ -385,6 +420,15 @@ impl Ledger for SqliteLedger {
              WHERE store_ref = (SELECT store_ref FROM nodes WHERE node_ref = ?1)",
         )?
         .execute(params![node.node_ref, totals.n_entries, totals.n_sales, totals.sales_minor, totals.n_refunds, totals.refunds_minor])?;
+        {
+            let mut add = tx.prepare_cached(
+                "INSERT INTO account_balances (store_ref, account, balance) SELECT store_ref, ?2, ?3 FROM nodes WHERE node_ref = ?1
+                 ON CONFLICT (store_ref, account) DO UPDATE SET balance = balance + excluded.balance",
+            )?;
+            for (account, delta) in accounts {
+                add.execute(params![node.node_ref, account, delta])?;
+            }
+        }
         tx.commit()?;
         Ok(true)
     }
@@ -468,6 +512,35 @@ impl Ledger for SqliteLedger {
             .conn
             .execute("UPDATE stores SET utc_offset_min = ?2 WHERE store_ref = ?1 AND NOT EXISTS (SELECT 1 FROM closings WHERE store_ref = ?1)", params![store_ref, utc_offset_min])?;
         Ok(n == 1)
+    }
+
+    fn set_offline_allowance(&mut self, store_id: &str, allowance_minor: i64) -> Result<()> {
+        let store_ref = self.store_ref(store_id)?;
+        self.conn.execute("UPDATE stores SET offline_allowance_minor = ?2 WHERE store_ref = ?1", params![store_ref, allowance_minor])?;
+        Ok(())
+    }
+
+    fn other_stores_balances(&self, store_id: &str) -> Result<(i64, Vec<(String, i64)>)> {
+        let store_ref = self.store_ref(store_id)?;
+        let allowance: i64 = self.conn.query_row("SELECT offline_allowance_minor FROM stores WHERE store_ref = ?1", [store_ref], |r| r.get(0))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ab.account, SUM(ab.balance) FROM account_balances ab
+             JOIN stores s ON s.store_ref = ab.store_ref JOIN brands b ON b.brand_ref = s.brand_ref
+             WHERE ab.store_ref <> ?1 AND b.tenant_ref = (SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = ?1)
+             GROUP BY ab.account HAVING SUM(ab.balance) <> 0 ORDER BY ab.account",
+        )?;
+        let rows = stmt.query_map([store_ref], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((allowance, rows))
+    }
+
+    fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64> {
+        let store_ref = self.store_ref(store_id)?;
+        Ok(self.conn.prepare_cached(
+            "SELECT COALESCE(SUM(ab.balance), 0) FROM account_balances ab
+             JOIN stores s ON s.store_ref = ab.store_ref JOIN brands b ON b.brand_ref = s.brand_ref
+             WHERE ab.account = ?2 AND b.tenant_ref = (SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = ?1)",
+        )?
+        .query_row(params![store_ref, account], |r| r.get(0))?)
     }
 
     fn store_nodes(&self, store_id: &str) -> Result<Vec<NodeProgress>> {

@@ -22,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod allowance;
 pub mod analytics;
 pub mod basket;
 pub mod catalog;

@@ -1,7 +1,8 @@
 //! `serve`'s routes for the store's tills: the edge agent as their sync peer
 //! (`opentill_sync::relay`). Tills enrol through it (`POST /v1/enrol`, forwarded to the
 //! cloud), push their journals to it (`POST /v1/sync`), fetch the others' journals from
-//! it (the same route) and sync the catalog with it (`POST /v1/docs`).
+//! it (the same route), sync the catalog with it (`POST /v1/docs`) and take its
+//! stored-value snapshot from the cloud (`POST /v1/balances`, handed down unchanged).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,6 +27,7 @@ pub fn routes(data: &std::path::Path) -> anyhow::Result<axum::Router> {
         .route("/v1/enrol", post(enrol))
         .route("/v1/sync", post(sync))
         .route("/v1/docs", post(docs))
+        .route("/v1/balances", post(balances))
         .layer(DefaultBodyLimit::max(MAX_FRAME))
         .with_state(replica))
 }
@@ -74,6 +76,39 @@ async fn docs(State(replica): State<Shared>, body: Bytes) -> Response {
     match blocking(&replica, move |r| Ok(relay::serve_docs(r, &body, now_ms())?)).await {
         Ok(a) => answer(a),
         Err(response) => response,
+    }
+}
+
+/// Hands a till this edge agent's stored-value snapshot, as the cloud sent it: the other
+/// stores' totals are the same for every node of the store, and the held seqs in it were
+/// read by the cloud before those totals (see `opentill_sync::BalanceSnapshot`).
+async fn balances(State(replica): State<Shared>, body: Bytes) -> Response {
+    let work = move |r: &mut Replica| -> anyhow::Result<Response> {
+        let request: serde_json::Value = match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return Ok(error(400, "bad_request", format!("balances request: {e}"))),
+        };
+        let (Some(store_id), Some(node_id), Some(ts_ms), Some(signature)) = (request["store_id"].as_str(), request["node_id"].as_str(), request["ts_ms"].as_i64(), request["signature"].as_str()) else {
+            return Ok(error(400, "bad_request", "a balances request names store_id, node_id, ts_ms and signature"));
+        };
+        let Some(signature) = hex::decode(signature).ok().and_then(|b| <[u8; 64]>::try_from(b).ok()) else {
+            return Ok(error(400, "bad_request", "signature must be 64 bytes of hex"));
+        };
+        let Some(peer) = r.peer(node_id)?.filter(|_| store_id == r.settings().store_id) else {
+            return Ok(error(403, "unknown_node", format!("node {store_id}/{node_id} did not enrol through this edge agent")));
+        };
+        use ed25519_dalek::Verifier;
+        let message = opentill_sync::protocol::balances_request_message(store_id, node_id, ts_ms);
+        if peer.key.verify(&message, &ed25519_dalek::Signature::from_bytes(&signature)).is_err() {
+            return Ok(error(403, "bad_signature", "the request is not signed by the node's enrolled key"));
+        }
+        Ok(match r.balance_snapshot_full()? {
+            Some(snapshot) => Json(snapshot).into_response(),
+            None => error(503, "no_snapshot", "this edge agent has no stored-value snapshot from the cloud yet; try again after it syncs"),
+        })
+    };
+    match blocking(&replica, work).await {
+        Ok(response) | Err(response) => response,
     }
 }
 

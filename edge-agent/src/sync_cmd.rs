@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
 use opentill_core::i18n::Lang;
-use opentill_sync::Replica;
+use opentill_sync::{BalanceSnapshot, Replica, SnapshotOutcome};
 use opentill_sync::protocol::{Message, enrol_message, normalize_code};
 use opentill_sync::push::{DocSyncReport, PushError, PushProgress, push, sync_catalog};
 
@@ -215,7 +215,30 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
                 Ok(report) => println!("{}", catalog_line(&report, lang)),
                 Err(e) => bail!("{}: {e}", lang.pick("商品目录同步失败（日志已推送）", "catalog sync failed (the journal was pushed)")),
             }
-            relay_step(&mut replica, &agent, batch, lang, true)
+            relay_step(&mut replica, &agent, batch, lang, true)?;
+            match balances_step(&mut replica, &agent) {
+                Err(e) => eprintln!("{}: {e:#}", lang.pick("未取得储值余额快照（下次同步再试）", "no stored-value snapshot (the next sync tries again)")),
+                Ok(SnapshotOutcome::Applied) => {
+                    let s = replica.balance_snapshot()?.context("a snapshot was just kept")?;
+                    println!(
+                        "{} {} {}, {} ¥{}.{:02}",
+                        lang.pick("储值余额快照：", "stored-value snapshot:"),
+                        s.accounts,
+                        lang.pick("个账户在其他门店有往来", "accounts moved in other stores"),
+                        lang.pick("离线额度", "offline allowance"),
+                        s.allowance_minor / 100,
+                        s.allowance_minor % 100
+                    );
+                }
+                Ok(SnapshotOutcome::Behind { node, needed, held }) => println!(
+                    "{} {node} {needed} ({} {held}); {}",
+                    lang.pick("储值余额快照暂不采用：云端已有", "stored-value snapshot not kept yet: the cloud holds"),
+                    lang.pick("本机只有", "here only"),
+                    lang.pick("下次同步再试", "the next sync tries again")
+                ),
+                Ok(SnapshotOutcome::Older) => {}
+            }
+            Ok(())
         }
         Err(PushError::Transport(e)) => {
             let state = replica.sync_state()?;
@@ -256,6 +279,7 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
         _ => None,
     };
     let now = now_ms();
+    let snapshot = replica.balance_snapshot()?;
     if format == StatusFormat::Json {
         let json = serde_json::json!({
             "store_id": settings.store_id, "node_id": settings.node_id,
@@ -266,6 +290,7 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
             "catalog": { "heads": catalog.heads, "synced_ms": catalog.synced_ms, "increments": catalog.n_increments, "bytes": catalog.n_bytes },
             "carrier": carrier.as_ref().map(|(node, _)| node),
             "journals": journals.iter().map(|(node, (seq, hash))| json_journal(node, *seq, hash, &peers)).collect::<Vec<_>>(),
+            "balances": snapshot.as_ref().map(|s| serde_json::json!({ "as_of_ms": s.as_of_ms, "allowance_minor": s.allowance_minor, "own_held_seq": s.own_held_seq, "accounts": s.accounts })),
         });
         println!("{json}");
         return Ok(());
@@ -304,6 +329,20 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
         catalog.n_increments,
         lang.pick("个增量", "increments"),
     );
+    match &snapshot {
+        Some(s) => println!(
+            "{} {} s {}, {} {}, {} ¥{}.{:02}",
+            lang.pick("储值余额快照：", "stored-value snapshot:"),
+            (now - s.as_of_ms).max(0) / 1000,
+            lang.pick("前", "ago"),
+            s.accounts,
+            lang.pick("个账户在其他门店有往来", "accounts moved in other stores"),
+            lang.pick("本机离线额度（每账户）", "this till's offline allowance per account"),
+            s.allowance_minor / 100,
+            s.allowance_minor % 100
+        ),
+        None => println!("{}", lang.pick("储值余额快照：尚无（离线额度按默认 ¥500）", "stored-value snapshot: none yet (offline allowance at the default ¥500)")),
+    }
     if let Some((node, _)) = &carrier {
         println!("{} {node}", lang.pick("经由边缘代理：", "through edge agent:"));
     }
@@ -422,6 +461,11 @@ pub fn push_forever(data: std::path::PathBuf, every: Duration, most: Duration) {
             Ok(()) => {}
             Err(e) => tracing::debug!(error = %format!("{e:#}"), "cannot sync the store's other journals"),
         }
+        // After the journals: a till keeps the snapshot only once it holds the others.
+        match balances_once(&data) {
+            Ok(()) => {}
+            Err(e) => tracing::debug!(error = %format!("{e:#}"), "cannot fetch the stored-value snapshot"),
+        }
         match push_once(&data) {
             Ok(Some(pushed)) => {
                 if failing {
@@ -464,6 +508,32 @@ fn pull_revocations(data: &Path) -> anyhow::Result<Option<usize>> {
         .collect::<Option<_>>()
         .context("a revoked pass in the cloud's reply is malformed")?;
     Ok(Some(replica.apply_revocations(&passes)?))
+}
+
+/// Asks the cloud (or, for a till, its edge agent) for the store's stored-value snapshot
+/// and keeps it if this replica holds the store as far as the cloud did.
+pub fn balances_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<SnapshotOutcome> {
+    let cloud = cloud_url(replica)?;
+    let settings = replica.settings().clone();
+    let ts_ms = now_ms();
+    let signature = replica.sign(&opentill_sync::protocol::balances_request_message(&settings.store_id, &settings.node_id, ts_ms));
+    let request = serde_json::json!({ "store_id": settings.store_id, "node_id": settings.node_id, "ts_ms": ts_ms, "signature": hex_encode(&signature) });
+    let reply = post(agent, &format!("{cloud}/v1/balances"), "application/json", request.to_string().as_bytes())?;
+    let snapshot: BalanceSnapshot = serde_json::from_slice(&reply).context("the stored-value snapshot is not what this build understands")?;
+    let outcome = replica.apply_balances(&snapshot)?;
+    if let SnapshotOutcome::Behind { node, needed, held } = &outcome {
+        tracing::info!(%node, needed, held, "stored-value snapshot not kept: the store's journals are not all here yet");
+    }
+    Ok(outcome)
+}
+
+/// One stored-value snapshot if enrolled.
+fn balances_once(data: &Path) -> anyhow::Result<()> {
+    let mut replica = Replica::open(data)?;
+    if replica.sync_state()?.cloud_url.is_none() {
+        return Ok(());
+    }
+    balances_step(&mut replica, &agent(Duration::from_secs(30))).map(|_| ())
 }
 
 /// One relay step (fetch for a till, carry for an edge agent) if enrolled.

@@ -28,6 +28,7 @@ pub mod schema;
 pub mod search;
 
 pub use replica::analytics::DayGrouping;
+pub use replica::balances::{AccountTotal, BalanceSnapshot, DEFAULT_ALLOWANCE_MINOR, SnapshotInfo, SnapshotOutcome};
 pub use replica::docs::{CatalogUpdate, DocStatus};
 pub use replica::peers::PeerJournal;
 pub use replica::stock::{PurchaseOrderRow, StocktakeRow, SupplierRow};

@@ -780,6 +780,18 @@ pub fn revoked_request_message(store_id: &str, node_id: &str, since_ms: i64) -> 
     out
 }
 
+/// What a node signs to ask for its store's stored-value snapshot (`POST /v1/balances`,
+/// answered by the cloud, or by the edge agent for its tills). Read-only, like the
+/// revoked-pass request.
+pub fn balances_request_message(store_id: &str, node_id: &str, ts_ms: i64) -> Vec<u8> {
+    let mut out = b"opentill/balances/v1\0".to_vec();
+    for part in [store_id.as_bytes(), node_id.as_bytes()] {
+        put_bytes(&mut out, part);
+    }
+    out.extend_from_slice(&ts_ms.to_be_bytes());
+    out
+}
+
 /// What a node signs to enrol.
 pub fn enrol_message(code: &str, store_id: &str, node_id: &str, public_key: &[u8; 32]) -> Vec<u8> {
     let mut out = b"opentill/enrol/v1\0".to_vec();

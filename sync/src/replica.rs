@@ -92,6 +92,19 @@ pub enum ReplicaError {
         /// What was asked.
         needed: i64,
     },
+    /// Spending from a stored-value account would take this node's spending that the
+    /// cloud has not confirmed past the store's offline allowance.
+    #[error("stored-value account {account}: {needed} is more than the {left} left of this till's offline allowance of {allowance}; sync with the cloud, or take another tender")]
+    OfflineAllowance {
+        /// The account.
+        account: String,
+        /// The allowance.
+        allowance: i64,
+        /// What of it is left.
+        left: i64,
+        /// What was asked.
+        needed: i64,
+    },
     /// A member's points would go negative.
     #[error("member {member} has {points} points, not enough for {needed}")]
     InsufficientPoints {
@@ -150,6 +163,7 @@ pub enum ReplicaError {
 type Result<T, E = ReplicaError> = std::result::Result<T, E>;
 
 pub mod analytics;
+pub mod balances;
 pub mod devices;
 pub mod docs;
 pub mod peers;
@@ -886,6 +900,12 @@ impl Replica {
 
     /// A stored-value account's balance.
     pub fn stored_value(&self, account: &str) -> Result<i64> {
+        Ok(self.store_stored_value(account)? + self.others_on_account(account)?)
+    }
+
+    /// A stored-value balance as this store alone moved it (this node and the store's
+    /// other nodes held here), without the other stores'.
+    pub fn store_stored_value(&self, account: &str) -> Result<i64> {
         Ok(self.conn.prepare_cached("SELECT balance FROM stored_value WHERE account = ?1")?.query_row([account], |r| r.get(0)).optional()?.unwrap_or(0))
     }
 
@@ -1180,8 +1200,15 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fa
         let balance: i64 = tx
             .prepare_cached("INSERT INTO stored_value (account, balance) VALUES (?1, ?2) ON CONFLICT (account) DO UPDATE SET balance = balance + excluded.balance RETURNING balance")?
             .query_row(params![account, delta], |r| r.get(0))?;
-        if balance < 0 {
-            return Err(ReplicaError::InsufficientBalance { account: account.to_string(), balance: balance - delta, needed: -delta });
+        if delta < 0 {
+            // The other stores' total as of the last snapshot counts; what this node spends
+            // is kept by seq, to bound what the cloud has not confirmed (`balances`).
+            let others: i64 = tx.prepare_cached("SELECT others FROM sv_others WHERE account = ?1")?.query_row([account], |r| r.get(0)).optional()?.unwrap_or(0);
+            if balance + others < 0 {
+                return Err(ReplicaError::InsufficientBalance { account: account.to_string(), balance: balance + others - delta, needed: -delta });
+            }
+            tx.prepare_cached("INSERT INTO sv_debits (account, seq, amount) VALUES (?1, ?2, ?3) ON CONFLICT (account, seq) DO UPDATE SET amount = amount + excluded.amount")?
+                .execute(params![account, seq as i64, -delta])?;
         }
     }
     match drawer_change(fact) {

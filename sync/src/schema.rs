@@ -250,6 +250,19 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER peer_journal_no_delete BEFORE DELETE ON peer_journal
         BEGIN SELECT RAISE(ABORT, 'journal entries are immutable'); END;
     "#,
+    // 13: stored value across stores (see `opentill_core::allowance`): the other stores'
+    // total per account as of the last snapshot from the cloud (the snapshot itself, its
+    // allowance and held seqs, is in `meta`), and this node's own debits by seq, to count
+    // what the cloud had not confirmed.
+    r#"
+    CREATE TABLE sv_others (account TEXT PRIMARY KEY, others INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+    CREATE TABLE sv_debits (
+        account TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        PRIMARY KEY (account, seq)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version that creates the analytics projection: a replica migrating past it

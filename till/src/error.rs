@@ -113,6 +113,7 @@ impl TillError {
             TillError::Import { .. } | TillError::BadImportFile(..) => "bad_import",
             TillError::Replica(ReplicaError::DuplicateSale(_) | ReplicaError::DuplicateRefund(_) | ReplicaError::DuplicatePassage(_)) => "duplicate",
             TillError::Replica(ReplicaError::InsufficientBalance { .. }) => "insufficient_balance",
+            TillError::Replica(ReplicaError::OfflineAllowance { .. }) => "offline_allowance",
             TillError::Replica(ReplicaError::InsufficientPoints { .. }) => "insufficient_points",
             TillError::Replica(ReplicaError::DuplicateMember(_)) => "duplicate",
             TillError::Replica(ReplicaError::UnknownMember(_)) => "unknown_member",
@@ -130,6 +131,7 @@ impl TillError {
 
     /// The message in a language.
     pub fn message(&self, lang: Lang) -> String {
+        let yuan = |m: i64| format!("{}{}.{:02}", if m < 0 { "-" } else { "" }, m.abs() / 100, m.abs() % 100);
         if lang == Lang::En {
             return match self {
                 TillError::Import { errors, .. } => {
@@ -146,6 +148,15 @@ impl TillError {
                     }
                     text
                 }
+                TillError::Replica(ReplicaError::InsufficientBalance { account, balance, needed }) => {
+                    format!("stored-value account {account} has ¥{}, not enough for ¥{}", yuan(*balance), yuan(*needed))
+                }
+                TillError::Replica(ReplicaError::OfflineAllowance { account, allowance, left, needed }) => format!(
+                    "stored-value account {account}: ¥{} is more than the ¥{} left of this till's offline allowance of ¥{}; sync with the cloud, or take another tender",
+                    yuan(*needed),
+                    yuan(*left),
+                    yuan(*allowance)
+                ),
                 _ => self.to_string(),
             };
         }
@@ -193,6 +204,9 @@ impl TillError {
             }
             TillError::Replica(ReplicaError::DuplicateSale(s)) => format!("销售单 {s} 已记录过"),
             TillError::Replica(ReplicaError::InsufficientBalance { account, balance, needed }) => format!("储值账户 {account} 余额 {} 不足 {}", fen(*balance), fen(*needed)),
+            TillError::Replica(ReplicaError::OfflineAllowance { account, allowance, left, needed }) => {
+                format!("储值账户 {account}：本机离线额度 {} 仅剩 {}，不足 {}；请先与云端同步，或改用其他支付方式", fen(*allowance), fen(*left), fen(*needed))
+            }
             TillError::Replica(ReplicaError::InsufficientPoints { member, points, needed }) => format!("会员 {member} 积分 {points}，不足 {needed}"),
             TillError::Replica(ReplicaError::DuplicateMember(m)) => format!("{m} 已注册为会员"),
             TillError::Replica(ReplicaError::UnknownMember(m)) => format!("没有会员 {m}"),

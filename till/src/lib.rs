@@ -491,13 +491,18 @@ impl Till {
         served_by: Option<String>,
         also: impl FnOnce(&opentill_sync::rusqlite::Connection) -> opentill_sync::Result<()>,
     ) -> Result<SaleDone> {
+        // What each stored-value account pays in all, checked against its balance and this
+        // node's offline allowance (`opentill_core::allowance`).
+        let mut by_account: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
         for tender in tenders.iter().filter(|t| t.kind == TenderKind::StoredValue) {
             if let Some(account) = &tender.reference {
-                let balance = self.replica.stored_value(account)?;
-                if balance < tender.amount {
-                    return Err(opentill_sync::ReplicaError::InsufficientBalance { account: account.clone(), balance, needed: tender.amount }.into());
-                }
+                *by_account.entry(account).or_insert(0) += tender.amount;
             }
+        }
+        // Vend holds are not counted here: a vend's own charge comes through this path
+        // while its hold still stands (holds count when a vend is authorised).
+        for (account, amount) in by_account {
+            self.check_stored_value_with(account, amount, 0)?;
         }
         let shift = self.replica.open_shift()?;
         let ctx = SaleContext {
@@ -760,6 +765,26 @@ impl Till {
         }
         self.replica.append(self.clock.now_ms(), &Fact::StockAdjusted { sku: sku.into(), delta, reason: reason.into(), by: by.into() })?;
         Ok(self.replica.stock(sku)?)
+    }
+
+    /// Whether `amount` may be spent from a stored-value account now: the balance this
+    /// till can see (its store's and, as of the last snapshot, the other stores'), less
+    /// what vending machines hold, and the store's offline allowance.
+    pub fn check_stored_value(&self, account: &str, amount: i64) -> Result<()> {
+        self.check_stored_value_with(account, amount, self.replica.held_on_account(account)?)
+    }
+
+    fn check_stored_value_with(&self, account: &str, amount: i64, held: i64) -> Result<()> {
+        let view = self.replica.spend_view(account, held)?;
+        match opentill_core::allowance::check_spend(view, amount) {
+            Ok(()) => Ok(()),
+            Err(opentill_core::allowance::SpendRefusal::Insufficient { available }) => {
+                Err(opentill_sync::ReplicaError::InsufficientBalance { account: account.into(), balance: available, needed: amount }.into())
+            }
+            Err(opentill_core::allowance::SpendRefusal::OverAllowance { allowance, left }) => {
+                Err(opentill_sync::ReplicaError::OfflineAllowance { account: account.into(), allowance, left, needed: amount }.into())
+            }
+        }
     }
 
     /// Loads money onto a stored-value account.

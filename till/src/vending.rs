@@ -18,7 +18,7 @@ use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use opentill_core::i18n::Lang;
 use opentill_core::tender::{Tender, TenderKind};
 use opentill_hardware::contract::{Credential, CredentialKind, Outcome, is_payment_code};
-use opentill_sync::{Alert, Vend, VendState, settle_vend, take_from_slot};
+use opentill_sync::{Alert, ReplicaError, Vend, VendState, settle_vend, take_from_slot};
 use tracing::{info, warn};
 
 use crate::{Result, Till, TillError, new_id, validate_id};
@@ -200,9 +200,15 @@ impl Till {
             (_, CredentialKind::MemberQr) => match self.check_pass(&credential.value)? {
                 Err(denial) => Some(denial),
                 Ok(pass) => {
-                    let available = self.replica.stored_value(&pass.account)? - self.replica.held_on_account(&pass.account)?;
+                    // Over the balance or over the offline allowance: either way the card
+                    // cannot pay here now.
+                    let refused = match self.check_stored_value(&pass.account, price) {
+                        Ok(()) => false,
+                        Err(TillError::Replica(ReplicaError::InsufficientBalance { .. } | ReplicaError::OfflineAllowance { .. })) => true,
+                        Err(e) => return Err(e),
+                    };
                     account = Some(pass.account);
-                    (available < price).then_some(Denial::InsufficientBalance)
+                    refused.then_some(Denial::InsufficientBalance)
                 }
             },
             (_, CredentialKind::PaymentCode) => {

@@ -298,6 +298,13 @@ fn a_store_converges_through_partitions_and_kills(backend: Backend) {
         entries += head;
     }
     assert_eq!(cloud.get("/v1/catalog?tenant=acme")["heads"], heads_of(&edge_data).1, "the cloud's catalog is the store's");
+    // Every node keeps a stored-value snapshot (the tills' handed down by the edge agent) in
+    // which the cloud had confirmed its whole journal: nothing it spent is unconfirmed.
+    for data in std::iter::once(&edge_data).chain(tills.iter().map(|(d, _)| d)) {
+        let s = status(data);
+        assert_eq!(s["balances"]["allowance_minor"], 50_000, "{data}: {}", s["balances"]);
+        assert_eq!(s["balances"]["own_held_seq"].as_u64(), Some(own_journal(data).0), "{data}: {}", s["balances"]);
+    }
     let totals = cloud.get("/v1/totals");
     let row = totals.as_array().unwrap().iter().find(|t| t["store_id"] == "S1").unwrap();
     assert_eq!(row["n_entries"].as_u64().unwrap(), entries);

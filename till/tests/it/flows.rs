@@ -223,6 +223,29 @@ fn stored_value_is_a_balance_that_cannot_go_negative() {
 }
 
 #[test]
+fn an_enrolled_till_spends_stored_value_only_within_its_offline_allowance() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.top_up("M100", 100_000, TenderKind::Cash, "c01").unwrap();
+    let stored = |amount| Tender { kind: TenderKind::StoredValue, amount, reference: Some("M100".into()) };
+    // On its own, a till spends whatever the balance covers.
+    till.sell(None, &[scan("6901234567892", Some("100"))], &[stored(35_000)], None).unwrap();
+    // Enrolled with a cloud and never confirmed since: ¥500 of unconfirmed spending at most,
+    // counting what it spent before (all unconfirmed), so ¥150 is left.
+    till.replica_mut().record_enrolment("http://cloud.test", 1).unwrap();
+    till.sell(None, &[scan("6901234567892", Some("40"))], &[stored(14_000)], None).unwrap();
+    let err = till.sell(None, &[scan("6901234567892", Some("10"))], &[stored(3_500)], None).unwrap_err();
+    assert_eq!(err.kind(), "offline_allowance");
+    assert_eq!(
+        err.message(Lang::En),
+        "stored-value account M100: ¥35.00 is more than the ¥10.00 left of this till's offline allowance of ¥500.00; sync with the cloud, or take another tender"
+    );
+    assert_eq!(err.message(Lang::Zh), "储值账户 M100：本机离线额度 500.00 仅剩 10.00，不足 35.00；请先与云端同步，或改用其他支付方式");
+    // Cash still sells; the balance is untouched by the refused sale.
+    till.sell(None, &[scan("6901234567892", Some("10"))], &[Tender { kind: TenderKind::Cash, amount: 3_500, reference: None }], None).unwrap();
+    assert_eq!(till.replica().stored_value("M100").unwrap(), 100_000 - 35_000 - 14_000);
+}
+
+#[test]
 fn suspend_and_resume_survive_reopening() {
     let (dir, mut till) = store(CashRounding::None);
     let mut basket = opentill_core::basket::Basket::new(opentill_core::money::Currency::CNY, opentill_core::tax::TaxMode::Inclusive);

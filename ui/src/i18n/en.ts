@@ -121,6 +121,7 @@ export const en = {
   'hint.tender_short': 'The payment does not cover the total; add another payment.',
   'hint.bad_tender': 'Check the payment amounts; card, mobile and stored value may not exceed what is left to pay.',
   'hint.insufficient_balance': 'The stored-value balance is too low; take the rest another way.',
+  'hint.offline_allowance': 'This till has spent all it may from this card without the cloud; reconnect to sync, or take the rest another way.',
   'hint.unknown_sale': 'Check the sale number on the receipt.',
   'hint.refund_exceeds_sale': 'Those items were already returned.',
   'hint.bad_quantity': 'Check the quantity or weight.',

@@ -123,6 +123,7 @@ export const zhCN: Record<MessageKey, string> = {
   'hint.tender_short': '支付金额不足，请再加一种支付方式。',
   'hint.bad_tender': '请核对支付金额；银行卡、移动支付和储值卡不能超过剩余应付。',
   'hint.insufficient_balance': '储值余额不足，请用其他方式支付剩余部分。',
+  'hint.offline_allowance': '本机离线时可从该储值账户扣款的额度已用完；请恢复网络同步，或用其他方式支付剩余部分。',
   'hint.unknown_sale': '请核对小票上的交易号。',
   'hint.refund_exceeds_sale': '这些商品已经退过了。',
   'hint.bad_quantity': '请核对数量或重量。',
