@@ -2,7 +2,8 @@
 //! (`opentill_sync::relay`). Tills enrol through it (`POST /v1/enrol`, forwarded to the
 //! cloud), push their journals to it (`POST /v1/sync`), fetch the others' journals from
 //! it (the same route), sync the catalog with it (`POST /v1/docs`) and take its
-//! stored-value snapshot from the cloud (`POST /v1/balances`, handed down unchanged).
+//! stored-value snapshot from the cloud (`POST /v1/balances`, handed down unchanged) and
+//! the member passes head office revoked (`POST /v1/revoked`, as the cloud answers it).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,6 +29,7 @@ pub fn routes(data: &std::path::Path) -> anyhow::Result<axum::Router> {
         .route("/v1/sync", post(sync))
         .route("/v1/docs", post(docs))
         .route("/v1/balances", post(balances))
+        .route("/v1/revoked", post(revoked))
         .layer(DefaultBodyLimit::max(MAX_FRAME))
         .with_state(replica))
 }
@@ -79,6 +81,44 @@ async fn docs(State(replica): State<Shared>, body: Bytes) -> Response {
     }
 }
 
+/// Checks a till's signed request: `Ok(None)` when it is one of this edge agent's tills
+/// and signed `message`, else the refusal to send.
+fn check_till(r: &Replica, store_id: &str, node_id: &str, signature: &str, message: &[u8]) -> anyhow::Result<Option<Response>> {
+    let Some(signature) = hex::decode(signature).ok().and_then(|b| <[u8; 64]>::try_from(b).ok()) else {
+        return Ok(Some(error(400, "bad_request", "signature must be 64 bytes of hex")));
+    };
+    let Some(peer) = r.peer(node_id)?.filter(|_| store_id == r.settings().store_id) else {
+        return Ok(Some(error(403, "unknown_node", format!("node {store_id}/{node_id} did not enrol through this edge agent"))));
+    };
+    use ed25519_dalek::Verifier;
+    if peer.key.verify(message, &ed25519_dalek::Signature::from_bytes(&signature)).is_err() {
+        return Ok(Some(error(403, "bad_signature", "the request is not signed by the node's enrolled key")));
+    }
+    Ok(None)
+}
+
+/// Hands a till the member passes revoked since `since_ms`, from what this edge agent
+/// took from the cloud (and revoked itself).
+async fn revoked(State(replica): State<Shared>, body: Bytes) -> Response {
+    let work = move |r: &mut Replica| -> anyhow::Result<Response> {
+        let request: serde_json::Value = match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return Ok(error(400, "bad_request", format!("revoked request: {e}"))),
+        };
+        let (Some(store_id), Some(node_id), Some(since), Some(signature)) = (request["store_id"].as_str(), request["node_id"].as_str(), request["since_ms"].as_i64(), request["signature"].as_str()) else {
+            return Ok(error(400, "bad_request", "a revoked-pass request names store_id, node_id, since_ms and signature"));
+        };
+        if let Some(refusal) = check_till(r, store_id, node_id, signature, &opentill_sync::protocol::revoked_request_message(store_id, node_id, since))? {
+            return Ok(refusal);
+        }
+        let passes: Vec<serde_json::Value> = r.revoked_since(since)?.into_iter().map(|(p, t)| json!({ "pass_id": p, "revoked_ms": t })).collect();
+        Ok(Json(json!({ "passes": passes })).into_response())
+    };
+    match blocking(&replica, work).await {
+        Ok(response) | Err(response) => response,
+    }
+}
+
 /// Hands a till this edge agent's stored-value snapshot, as the cloud sent it: the other
 /// stores' totals are the same for every node of the store, and the held seqs in it were
 /// read by the cloud before those totals (see `opentill_sync::BalanceSnapshot`).
@@ -91,16 +131,8 @@ async fn balances(State(replica): State<Shared>, body: Bytes) -> Response {
         let (Some(store_id), Some(node_id), Some(ts_ms), Some(signature)) = (request["store_id"].as_str(), request["node_id"].as_str(), request["ts_ms"].as_i64(), request["signature"].as_str()) else {
             return Ok(error(400, "bad_request", "a balances request names store_id, node_id, ts_ms and signature"));
         };
-        let Some(signature) = hex::decode(signature).ok().and_then(|b| <[u8; 64]>::try_from(b).ok()) else {
-            return Ok(error(400, "bad_request", "signature must be 64 bytes of hex"));
-        };
-        let Some(peer) = r.peer(node_id)?.filter(|_| store_id == r.settings().store_id) else {
-            return Ok(error(403, "unknown_node", format!("node {store_id}/{node_id} did not enrol through this edge agent")));
-        };
-        use ed25519_dalek::Verifier;
-        let message = opentill_sync::protocol::balances_request_message(store_id, node_id, ts_ms);
-        if peer.key.verify(&message, &ed25519_dalek::Signature::from_bytes(&signature)).is_err() {
-            return Ok(error(403, "bad_signature", "the request is not signed by the node's enrolled key"));
+        if let Some(refusal) = check_till(r, store_id, node_id, signature, &opentill_sync::protocol::balances_request_message(store_id, node_id, ts_ms))? {
+            return Ok(refusal);
         }
         Ok(match r.balance_snapshot_full()? {
             Some(snapshot) => Json(snapshot).into_response(),

@@ -238,6 +238,11 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
                 ),
                 Ok(SnapshotOutcome::Older) => {}
             }
+            match pull_revocations(data) {
+                Ok(Some(new)) if new > 0 => println!("{} {new}", lang.pick("总部新停用的会员码：", "member passes newly revoked by head office:")),
+                Ok(_) => {}
+                Err(e) => eprintln!("{}: {e:#}", lang.pick("未取得停用的会员码（下次同步再试）", "no revoked member passes (the next sync tries again)")),
+            }
             Ok(())
         }
         Err(PushError::Transport(e)) => {

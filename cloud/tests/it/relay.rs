@@ -186,6 +186,13 @@ fn a_store_converges_through_partitions_and_kills(backend: Backend) {
         {"sku": "SNK-1", "barcodes": ["6920152400012"], "name": "Lay's Cucumber Chips 70g", "name_zh": "乐事黄瓜味薯片 70g", "category": "snacks", "unit": "each", "price_minor": 790, "tax_bp": 1300}
     ]);
     assert_eq!(put(&cloud, "/v1/catalog/products?tenant=acme", products).0, 200);
+    // Head office revokes a lost member pass and sets the store's offline allowance; both
+    // must reach every till through the edge agent.
+    assert_eq!(cloud.post_json("/v1/passes/revoke", &serde_json::json!({"store_id": "S1", "pass_id": "PASS-LOST"})).0, 200);
+    assert_eq!(put(&cloud, "/v1/stores/allowance", serde_json::json!({"store_id": "S1", "allowance_minor": 20_000})).0, 200);
+    let (code_of, body) = put(&cloud, "/v1/stores/allowance", serde_json::json!({"store_id": "S1", "allowance_minor": -1}));
+    assert_eq!((code_of, body["kind"].as_str()), (400, Some("bad_request")), "{body}");
+    assert_eq!(put(&cloud, "/v1/stores/allowance", serde_json::json!({"store_id": "NOPE", "allowance_minor": 1})).0, 404);
 
     let (mut kills, mut refunds, mut edits) = (0, 0, 0);
     for round in 0..rounds {
@@ -302,8 +309,9 @@ fn a_store_converges_through_partitions_and_kills(backend: Backend) {
     // which the cloud had confirmed its whole journal: nothing it spent is unconfirmed.
     for data in std::iter::once(&edge_data).chain(tills.iter().map(|(d, _)| d)) {
         let s = status(data);
-        assert_eq!(s["balances"]["allowance_minor"], 50_000, "{data}: {}", s["balances"]);
+        assert_eq!(s["balances"]["allowance_minor"], 20_000, "{data}: {}", s["balances"]);
         assert_eq!(s["balances"]["own_held_seq"].as_u64(), Some(own_journal(data).0), "{data}: {}", s["balances"]);
+        assert!(Replica::open(Path::new(data)).unwrap().is_revoked("PASS-LOST").unwrap(), "{data} does not know the revoked pass");
     }
     let totals = cloud.get("/v1/totals");
     let row = totals.as_array().unwrap().iter().find(|t| t["store_id"] == "S1").unwrap();

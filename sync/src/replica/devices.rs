@@ -455,6 +455,14 @@ impl Replica {
         Ok(n == 1)
     }
 
+    /// Member passes revoked at or after `since_ms`, oldest first (what the edge agent
+    /// hands its tills, as the cloud does).
+    pub fn revoked_since(&self, since_ms: i64) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT pass_id, revoked_ms FROM revoked_passes WHERE revoked_ms >= ?1 ORDER BY revoked_ms, pass_id")?;
+        let rows = stmt.query_map([since_ms], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// Whether a member pass was revoked.
     pub fn is_revoked(&self, pass_id: &str) -> Result<bool> {
         Ok(self.conn.prepare_cached("SELECT 1 FROM revoked_passes WHERE pass_id = ?1")?.query_row([pass_id], |_| Ok(())).optional()?.is_some())
