@@ -11,5 +11,7 @@ use crate::ipc::{ApiReply, IpcError, dispatch};
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(shell, body, lang), err)]
 pub async fn api(shell: State<'_, Shell>, method: String, path: String, body: Option<serde_json::Value>, lang: String) -> Result<ApiReply, IpcError> {
-    dispatch(shell.router(), &method, &path, body, &lang).await
+    let reply = dispatch(shell.router(), &method, &path, body, &lang).await?;
+    tracing::debug!(status = reply.status, "answered");
+    Ok(reply)
 }
