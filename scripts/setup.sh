@@ -20,6 +20,21 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 # A Chinese font, so the browser (and the screenshots) show 中文 rather than boxes.
 fc-list :lang=zh 2>/dev/null | grep -q . || need_apt+=(fonts-wqy-microhei)
+# The Tauri window (src-tauri/, `opentill-till`): WebKitGTK, GTK 3 and friends, found
+# through pkg-config (or, for the two without a .pc file, their headers).
+pc_has() { pkg-config --exists "$1" 2>/dev/null; }
+pc_has webkit2gtk-4.1 || need_apt+=(libwebkit2gtk-4.1-dev)
+pc_has gtk+-3.0 || need_apt+=(libgtk-3-dev)
+pc_has librsvg-2.0 || need_apt+=(librsvg2-dev)
+pc_has ayatana-appindicator3-0.1 || need_apt+=(libayatana-appindicator3-dev)
+[ -f /usr/include/xdo.h ] || need_apt+=(libxdo-dev)
+pc_has openssl || need_apt+=(libssl-dev)
+command -v file >/dev/null 2>&1 || need_apt+=(file)
+# The window test (ui/e2e/window.mjs): a virtual display, WebKitGTK's WebDriver, screenshots.
+command -v Xvfb >/dev/null 2>&1 || need_apt+=(xvfb)
+command -v xauth >/dev/null 2>&1 || need_apt+=(xauth)
+command -v import >/dev/null 2>&1 || need_apt+=(imagemagick)
+command -v WebKitWebDriver >/dev/null 2>&1 || need_apt+=(webkit2gtk-driver)
 
 if ((${#need_apt[@]})); then
     echo "setup: installing ${need_apt[*]}" >&2
@@ -42,4 +57,11 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
     echo "setup: cargo is missing; install the Rust toolchain (rustup) first" >&2
     exit 1
+fi
+
+# tauri-driver: the WebDriver server the window test talks to; it drives WebKitWebDriver.
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! command -v tauri-driver >/dev/null 2>&1; then
+    echo "setup: installing tauri-driver" >&2
+    cargo install tauri-driver --version '^2' --locked
 fi

@@ -9,20 +9,13 @@ use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::receipt::{WIDTH_80MM, sales_report_text, shift_report_text};
 use opentill_core::role::Permission;
-use opentill_core::rounding::{CashRounding, RoundingMode};
 use opentill_core::tender::{Tender, TenderKind};
-use opentill_sync::StoreSettings;
 use opentill_till::{ScanInput, Till};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::cli::{DemoArgs, SaleLoopArgs};
-use crate::{Failure, Outcome, import_users, progress_printer};
-
-/// The sample catalog, built in so the demo needs no files.
-pub const CATALOG_CSV: &str = include_str!("../../fixtures/catalog.csv");
-/// The sample staff.
-pub const CASHIERS_CSV: &str = include_str!("../../fixtures/cashiers.csv");
+use crate::{Failure, Outcome, progress_printer};
 
 fn heading(title: &str) {
     println!("\n==== {title} ====");
@@ -36,20 +29,15 @@ pub fn run(args: DemoArgs, lang: Lang) -> Outcome {
             std::env::temp_dir().join(format!("opentill-demo-{stamp}"))
         }
     };
-    let mut settings = StoreSettings::new("DEMO01", "till-1");
-    settings.name = "OpenTill Demo Store".into();
-    settings.name_zh = "OpenTill 演示店".into();
-    settings.address = "上海市浦东新区世纪大道100号".into();
-    settings.cash_rounding = CashRounding::ToJiao(RoundingMode::Down);
-    let mut till = Till::init_with(&dir, settings)?;
     heading(lang.pick("创建门店", "Store created"));
     println!("{} {}", lang.pick("数据目录", "data directory"), dir.display());
 
     heading(lang.pick("导入商品与员工", "Importing catalog and staff"));
-    let summary = till.import_products(CATALOG_CSV.as_bytes(), false, progress_printer(lang.pick("导入", "importing")))?;
-    println!("{} {}", lang.pick("商品", "products"), summary.imported);
-    let n_users = import_users(&mut till, CASHIERS_CSV)?;
-    println!("{} {n_users}", lang.pick("员工", "staff"));
+    let (mut till, created) = opentill_till::demo::create(&dir, progress_printer(lang.pick("导入", "importing")))?;
+    if let opentill_till::demo::Opened::Created { products, staff } = created {
+        println!("{} {products}", lang.pick("商品", "products"));
+        println!("{} {staff}", lang.pick("员工", "staff"));
+    }
 
     // A shelf of products to sell: the first few hundred codes, some of them weighed.
     let codes = till.replica().barcodes(5000).map_err(opentill_till::TillError::from)?;

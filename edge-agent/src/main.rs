@@ -178,7 +178,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
         Command::Import(ImportCommand::Users { file, data }) => {
             let mut till = open(&data.data)?;
             let text = std::fs::read_to_string(&file).with_context(|| format!("{} {}", lang.pick("无法以 UTF-8 文本读取", "cannot read as UTF-8 text:"), file.display()))?;
-            let n = import_users(&mut till, &text)?;
+            let n = opentill_till::demo::import_users(&mut till, &text)?;
             println!("{} {n}", lang.pick("已导入员工", "imported users"));
             Ok(())
         }
@@ -1027,30 +1027,6 @@ fn cash(args: &cli::CashArgs, direction: CashDirection, lang: Lang) -> Outcome {
     };
     println!("{label} {}; {} {}", money(&till, value), lang.pick("钱箱应有", "drawer should hold"), money(&till, till.replica().drawer_expected().map_err(TillError::from)?));
     Ok(())
-}
-
-fn import_users(till: &mut Till, text: &str) -> Result<usize, Failure> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
-    let header = lines.next().map(|(_, l)| l.trim().trim_start_matches('\u{feff}').to_string()).unwrap_or_default();
-    if header != "user_id,name,role,pin" {
-        return Err(TillError::BadInput(format!("the header row must be user_id,name,role,pin, not `{header}`")).into());
-    }
-    let mut users = Vec::new();
-    for (idx, line) in lines {
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let [id, name, role, pin] = fields[..] else {
-            return Err(TillError::BadInput(format!("line {}: expected 4 fields", idx + 1)).into());
-        };
-        let role = Role::parse(role).ok_or_else(|| TillError::BadInput(format!("line {}: role `{role}` must be cashier, supervisor or manager", idx + 1)))?;
-        if !opentill_till::auth::valid_pin(pin) {
-            return Err(TillError::BadInput(format!("line {}: a PIN is 4 to 8 digits", idx + 1)).into());
-        }
-        users.push((id.to_string(), name.to_string(), role, pin.to_string()));
-    }
-    for (id, name, role, pin) in &users {
-        till.add_user(id, name, *role, pin)?;
-    }
-    Ok(users.len())
 }
 
 fn export_journal(till: &Till, format: ExportFormat) -> Outcome {

@@ -73,6 +73,9 @@ pub enum TillError {
         /// Rows read.
         rows: usize,
     },
+    /// The directory holds other files but no store (`demo::open_or_create`).
+    #[error("{} is not an OpenTill store (it holds other files but no opentill.db): choose a store's data directory, or a new or empty one for a demo store", .0.display())]
+    NotAStore(std::path::PathBuf),
     /// Storage failed or refused.
     #[error(transparent)]
     Replica(#[from] ReplicaError),
@@ -110,6 +113,7 @@ impl TillError {
             TillError::AuthFailed => "auth_failed",
             TillError::Forbidden { .. } => "forbidden",
             TillError::NoOpenShift => "no_open_shift",
+            TillError::NotAStore(_) => "not_a_store",
             TillError::Import { .. } | TillError::BadImportFile(..) => "bad_import",
             TillError::Replica(ReplicaError::DuplicateSale(_) | ReplicaError::DuplicateRefund(_) | ReplicaError::DuplicatePassage(_)) => "duplicate",
             TillError::Replica(ReplicaError::InsufficientBalance { .. }) => "insufficient_balance",
@@ -188,6 +192,7 @@ impl TillError {
             TillError::AuthFailed => "工号或密码错误".into(),
             TillError::Forbidden { user, action, .. } => format!("{user} 无权执行：{action}"),
             TillError::NoOpenShift => "本收银台没有开班".into(),
+            TillError::NotAStore(d) => format!("{} 不是 OpenTill 门店数据目录（其中有其他文件，但没有 opentill.db）：请选择门店的数据目录，或用新的空目录建立演示店", d.display()),
             TillError::Import { errors, rows } => {
                 let mut text = format!("共 {rows} 行，其中 {} 行有误；未导入任何商品", errors.len());
                 for e in errors.iter().take(20) {

@@ -27,6 +27,7 @@
 pub mod analytics;
 pub mod api;
 pub mod auth;
+pub mod demo;
 pub mod devices;
 pub mod error;
 pub mod import;

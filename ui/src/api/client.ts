@@ -1,6 +1,7 @@
 // The one typed client of the till API. Types come from the OpenAPI document
 // (schema.ts, generated); how a request travels is a Transport: HTTP to an edge agent
-// today, Tauri IPC to the in-process router later (same paths, same JSON).
+// (HttpTransport), or Tauri IPC to the router inside the till's window (TauriTransport):
+// same paths, same JSON.
 import type { components } from './schema';
 
 type S = components['schemas'];
@@ -76,6 +77,48 @@ export class HttpTransport implements Transport {
     source.onmessage = (e) => onData(e.data);
     return () => source.close();
   }
+}
+
+/** What the Tauri window puts on `window.__TAURI__` (`withGlobalTauri`): the part used here. */
+export interface TauriGlobal {
+  core: { invoke<T>(command: string, args?: Record<string, unknown>): Promise<T> };
+}
+
+/** The Tauri window's global, when the page runs inside it. */
+export function tauriGlobal(w: unknown = typeof window === 'undefined' ? undefined : window): TauriGlobal | undefined {
+  const t = (w as { __TAURI__?: TauriGlobal } | undefined)?.__TAURI__;
+  return t && typeof t.core?.invoke === 'function' ? t : undefined;
+}
+
+/**
+ * IPC to the till service inside the Tauri window (`opentill-till`): its one command,
+ * `api`, runs the request through the same router an edge agent serves, in-process. No
+ * `listen`: event streams do not travel over IPC, and the status bar polls anyway.
+ */
+export class TauriTransport implements Transport {
+  constructor(private tauri: TauriGlobal) {}
+
+  async send(req: TransportRequest): Promise<TransportResponse> {
+    let reply: TransportResponse;
+    try {
+      reply = await this.tauri.core.invoke<TransportResponse>('api', { method: req.method, path: req.path, body: req.body ?? null, lang: req.lang });
+    } catch (e) {
+      // The command refused the request itself ({kind, message}, e.g. a path outside
+      // /api/): an answer, not an unreachable till. Anything else means IPC failed.
+      const err = e as { kind?: unknown; message?: unknown } | null;
+      if (err && typeof err === 'object' && typeof err.kind === 'string') {
+        return { status: 400, body: { kind: err.kind, message: typeof err.message === 'string' ? err.message : '' } };
+      }
+      throw e;
+    }
+    return { status: reply.status, body: reply.body ?? null };
+  }
+}
+
+/** IPC inside the Tauri window, else HTTP to the page's own origin. */
+export function defaultTransport(w: unknown = typeof window === 'undefined' ? undefined : window): Transport {
+  const tauri = tauriGlobal(w);
+  return tauri ? new TauriTransport(tauri) : new HttpTransport();
 }
 
 /** A refused or failed call. `kind` is the API's stable kind, or `offline`. */
