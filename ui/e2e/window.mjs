@@ -3,8 +3,10 @@
 //
 //   node e2e/window.mjs               a sale in the window: PIN login, open shift, two items
 //                                     rung up, cash with change, the sale read back through
-//                                     IPC; screenshots docs/screenshots/tauri-sale.png
-//                                     (the sale screen) and tauri-receipt.png (its result)
+//                                     IPC; screenshots of the sale screen and its result,
+//                                     checked not blank, in a temporary folder
+//   node e2e/window.mjs --screenshots the same, saving them as docs/screenshots/tauri-sale.png
+//                                     and tauri-receipt.png
 //   node e2e/window.mjs --bench 10    cold start: launch to a usable sale screen, 10 times;
 //                                     a table, and JSON (--out FILE, default
 //                                     target/bench/window.json)
@@ -30,6 +32,8 @@ const flag = (name) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const benchRuns = argv.includes('--bench') ? Number(flag('--bench') ?? 10) : 0;
+// The committed screenshots change only when asked for (`--screenshots`), as with e2e/run.mjs.
+const shotDir = argv.includes('--screenshots') ? resolve(repo, 'docs/screenshots') : mkdtempSync(join(tmpdir(), 'opentill-window-shots-'));
 const started = Date.now();
 const log = (...a) => console.log(`[window ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -324,7 +328,7 @@ async function saleFlow(driverBase, data) {
     assert.equal(total, 2 * price, `the total of 2 × ${name}`);
     log(`rang up 2 × ${name} = ${total / 100}`);
     await sleep(300);
-    screenshot(join(repo, 'docs/screenshots/tauri-sale.png'));
+    screenshot(join(shotDir, 'tauri-sale.png'));
 
     // Cash, the first quick amount above the total, with change.
     await s.click('[data-testid=pay]');
@@ -353,7 +357,7 @@ async function saleFlow(driverBase, data) {
     log(`sale ${saleId} completed: total ${sale.total_minor / 100}, change ${sale.change_minor / 100}`);
 
     await sleep(300);
-    screenshot(join(repo, 'docs/screenshots/tauri-receipt.png'));
+    screenshot(join(shotDir, 'tauri-receipt.png'));
   } finally {
     await s.close();
   }
