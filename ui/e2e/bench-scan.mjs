@@ -13,11 +13,11 @@
 // the size of real ones. Prints a table and writes JSON.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { freePort, scan } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ui = resolve(here, '..');
@@ -58,16 +58,6 @@ function rng(seed) {
   let s = seed >>> 0;
   return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
 }
-
-const freePort = () =>
-  new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.round((sorted.length - 1) * p))];
 const summary = (samples) => {
@@ -132,16 +122,6 @@ try {
 
   const pick = rng(2026);
   const codes = Array.from({ length: nScans }, () => ean13(Math.floor(pick() * nProducts)));
-  const cdp = await page.context().newCDPSession(page);
-  const scan = async (code) => {
-    const at = Date.now() / 1000;
-    const keys = [...code].map((c) => ({ key: c, text: c })).concat([{ key: 'Enter', code: 'Enter', text: '\r', windowsVirtualKeyCode: 13 }]);
-    for (const [i, k] of keys.entries()) {
-      const timestamp = at + i * 0.004;
-      await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', ...k, timestamp });
-      await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: k.key, code: k.code, windowsVirtualKeyCode: k.windowsVirtualKeyCode, timestamp: timestamp + 0.002 });
-    }
-  };
   await page.evaluate(() => {
     window.scanMs = [];
     window.addEventListener('keydown', (e) => { if (e.key === 'Enter') window.enterAt = performance.now(); }, true);
@@ -154,7 +134,7 @@ try {
   const warmup = 20;
   for (const [i, code] of [...codes.slice(0, warmup), ...codes].entries()) {
     const inBasket = (i % 20) + 1;
-    await scan(code);
+    await scan(page, code);
     // One sample per scan (a code already in the basket changes its quantity instead).
     await page.waitForFunction((n) => window.scanMs.length === n, i + 1, { timeout: 10_000 });
     if (inBasket === 20) {

@@ -15,11 +15,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { freePort, scan } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ui = resolve(here, '..');
@@ -40,16 +40,6 @@ const sim = resolve(dirname(edge), 'opentill-sim');
 if (!existsSync(sim)) throw new Error(`${sim} is missing: run \`cargo build -p opentill-hardware --bin opentill-sim\``);
 if (!existsSync(join(ui, 'dist/index.html'))) throw new Error('ui/dist is missing: run `npm run build` first');
 if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run scripts/setup.sh`);
-
-const freePort = () =>
-  new Promise((ok, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
 
 /** A store from the fixtures, served with the built UI. */
 async function startStore() {
@@ -112,27 +102,6 @@ async function startStore() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/**
- * A keyboard-wedge scanner: real key events 4 ms apart, then Enter. The events carry
- * their hardware timestamps (as a scanner's would), so a busy test machine delivering
- * them late does not turn a scan into typing.
- */
-const cdpSessions = new WeakMap();
-async function scan(page, code) {
-  let cdp = cdpSessions.get(page);
-  if (!cdp) {
-    cdp = await page.context().newCDPSession(page);
-    cdpSessions.set(page, cdp);
-  }
-  const base = Date.now() / 1000;
-  const keys = [...code].map((c) => ({ key: c, text: c })).concat([{ key: 'Enter', code: 'Enter', text: '\r', windowsVirtualKeyCode: 13 }]);
-  for (const [i, k] of keys.entries()) {
-    const timestamp = base + i * 0.004;
-    await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', ...k, timestamp });
-    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: k.key, code: k.code, windowsVirtualKeyCode: k.windowsVirtualKeyCode, timestamp: timestamp + 0.002 });
-  }
 }
 
 /** Waits until a field holds `value` (screens update after the event that changed them). */

@@ -1,0 +1,34 @@
+// What the end-to-end scripts share: free loopback ports and a keyboard-wedge scanner.
+import { createServer } from 'node:net';
+
+/** A loopback port nobody listens on right now. */
+export const freePort = () =>
+  new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+
+/**
+ * A keyboard-wedge scanner: real key events 4 ms apart, then Enter. The events carry
+ * their hardware timestamps (as a scanner's would), so a busy test machine delivering
+ * them late does not turn a scan into typing.
+ */
+const cdpSessions = new WeakMap();
+export async function scan(page, code) {
+  let cdp = cdpSessions.get(page);
+  if (!cdp) {
+    cdp = await page.context().newCDPSession(page);
+    cdpSessions.set(page, cdp);
+  }
+  const base = Date.now() / 1000;
+  const keys = [...code].map((c) => ({ key: c, text: c })).concat([{ key: 'Enter', code: 'Enter', text: '\r', windowsVirtualKeyCode: 13 }]);
+  for (const [i, k] of keys.entries()) {
+    const timestamp = base + i * 0.004;
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', ...k, timestamp });
+    await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: k.key, code: k.code, windowsVirtualKeyCode: k.windowsVirtualKeyCode, timestamp: timestamp + 0.002 });
+  }
+}
