@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { freePort, scan } from './common.mjs';
+import { freePort, scan, waitHealthy } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ui = resolve(here, '..');
@@ -92,13 +92,7 @@ try {
   const mqttPort = await freePort();
   server = spawn(edge, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--mqtt', `embedded:127.0.0.1:${mqttPort}`, '--ui', join(ui, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(base + '/api/health')).ok) break;
-    } catch {}
-    if (i > 400) throw new Error('opentill-edge serve did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitHealthy(base, 30);
 
   browser = await chromium.launch({
     executablePath: chromiumPath,

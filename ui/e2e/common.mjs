@@ -32,3 +32,14 @@ export async function scan(page, code) {
     await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: k.key, code: k.code, windowsVirtualKeyCode: k.windowsVirtualKeyCode, timestamp: timestamp + 0.002 });
   }
 }
+
+/** Waits until an `opentill-edge serve` at `base` answers its health check (≤ `seconds`). */
+export async function waitHealthy(base, seconds = 20) {
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(base + '/api/health')).ok) return;
+    } catch {}
+    if (i * 50 > seconds * 1000) throw new Error(`opentill-edge serve at ${base} did not start within ${seconds} s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

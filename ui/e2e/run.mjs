@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { freePort, scan } from './common.mjs';
+import { freePort, scan, waitHealthy } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ui = resolve(here, '..');
@@ -68,13 +68,7 @@ async function startStore() {
   const mqttPort = await freePort();
   const child = spawn(edge, ['serve', '--data', data, '--listen', `127.0.0.1:${port}`, '--mqtt', `embedded:127.0.0.1:${mqttPort}`, '--printer', `tcp:127.0.0.1:${printerPort}`, '--ui', join(ui, 'dist')], { stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(base + '/api/health')).ok) break;
-    } catch {}
-    if (i > 200) throw new Error('opentill-edge serve did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitHealthy(base);
   return {
     base,
     dir,
