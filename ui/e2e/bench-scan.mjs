@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { freePort, scan, waitHealthy } from './common.mjs';
+import { freePort, scan, timeScans, waitHealthy } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ui = resolve(here, '..');
@@ -116,14 +116,7 @@ try {
 
   const pick = rng(2026);
   const codes = Array.from({ length: nScans }, () => ean13(Math.floor(pick() * nProducts)));
-  await page.evaluate(() => {
-    window.scanMs = [];
-    window.addEventListener('keydown', (e) => { if (e.key === 'Enter') window.enterAt = performance.now(); }, true);
-    new MutationObserver(() => {
-      if (window.enterAt) window.scanMs.push(performance.now() - window.enterAt);
-      window.enterAt = 0;
-    }).observe(document.querySelector('[data-testid=lines]'), { childList: true, subtree: true, characterData: true });
-  });
+  await timeScans(page);
   console.error(`scanning ${nScans} codes ...`);
   const warmup = 20;
   for (const [i, code] of [...codes.slice(0, warmup), ...codes].entries()) {

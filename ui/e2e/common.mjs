@@ -43,3 +43,18 @@ export async function waitHealthy(base, seconds = 20) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * Starts timing scans in the page (the page is the only clock): from each Enter key event
+ * to the next change of the sale's lines. The samples collect in `window.scanMs`.
+ */
+export async function timeScans(page) {
+  await page.evaluate(() => {
+    window.scanMs = [];
+    window.addEventListener('keydown', (e) => { if (e.key === 'Enter') window.enterAt = performance.now(); }, true);
+    new MutationObserver(() => {
+      if (window.enterAt) window.scanMs.push(performance.now() - window.enterAt);
+      window.enterAt = 0;
+    }).observe(document.querySelector('[data-testid=lines]'), { childList: true, subtree: true, characterData: true });
+  });
+}

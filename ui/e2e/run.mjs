@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { freePort, scan, waitHealthy } from './common.mjs';
+import { freePort, scan, timeScans, waitHealthy } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ui = resolve(here, '..');
@@ -345,14 +345,7 @@ async function flow(browser, locale) {
     // Scan to line on screen, measured in the browser (the page is the only clock).
     const codes = readFileSync(join(repo, 'fixtures/catalog.csv'), 'utf8').split('\n').slice(1)
       .map((l) => l.split(',')).filter((f) => f[6] === 'each').map((f) => f[1].split('|')[0]).filter((c, i) => i % 97 === 0).slice(0, 20);
-    await page.evaluate(() => {
-      window.scanMs = [];
-      window.addEventListener('keydown', (e) => { if (e.key === 'Enter') window.enterAt = performance.now(); }, true);
-      new MutationObserver(() => {
-        if (window.enterAt) window.scanMs.push(performance.now() - window.enterAt);
-        window.enterAt = 0;
-      }).observe(document.querySelector('[data-testid=lines]'), { childList: true, subtree: true, characterData: true });
-    });
+    await timeScans(page);
     for (const [i, code] of codes.entries()) {
       await scan(page, code);
       await page.waitForFunction((n) => document.querySelectorAll('[data-testid=line]').length === n, i + 1);
