@@ -147,45 +147,71 @@ async fn balances(State(replica): State<Shared>, body: Bytes) -> Response {
 /// Forwards a till's enrolment to the cloud this edge agent is enrolled with; if the cloud
 /// accepts it, starts holding the till's journal and tells the till who carries it.
 async fn enrol(State(replica): State<Shared>, body: Bytes) -> Response {
-    let work = move |r: &mut Replica| -> anyhow::Result<Response> {
-        let request: serde_json::Value = match serde_json::from_slice(&body) {
+    /// What the first step found: the till, and where to forward its enrolment.
+    struct Checked {
+        node_id: String,
+        key: [u8; 32],
+        cloud: String,
+        via: serde_json::Value,
+    }
+    let request = body.clone();
+    // 1. Check the request against this edge agent's settings (holding the replica).
+    let check = move |r: &mut Replica| -> anyhow::Result<Result<Checked, Response>> {
+        let request: serde_json::Value = match serde_json::from_slice(&request) {
             Ok(v) => v,
-            Err(e) => return Ok(error(400, "bad_request", format!("enrol request: {e}"))),
+            Err(e) => return Ok(Err(error(400, "bad_request", format!("enrol request: {e}")))),
         };
         let (Some(store_id), Some(node_id), Some(key_hex)) = (request["store_id"].as_str(), request["node_id"].as_str(), request["public_key"].as_str()) else {
-            return Ok(error(400, "bad_request", "an enrolment names store_id, node_id and public_key"));
+            return Ok(Err(error(400, "bad_request", "an enrolment names store_id, node_id and public_key")));
         };
         let Some(key) = hex::decode(key_hex).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()) else {
-            return Ok(error(400, "bad_request", "public_key must be 32 bytes of hex"));
+            return Ok(Err(error(400, "bad_request", "public_key must be 32 bytes of hex")));
         };
         let settings = r.settings().clone();
         if store_id != settings.store_id {
-            return Ok(error(403, "wrong_store", format!("this edge agent serves store {}, not {store_id}", settings.store_id)));
+            return Ok(Err(error(403, "wrong_store", format!("this edge agent serves store {}, not {store_id}", settings.store_id))));
         }
         if node_id == settings.node_id {
-            return Ok(error(409, "node_taken", format!("{node_id} is this edge agent's own node id; give the till another (`init --node`)")));
+            return Ok(Err(error(409, "node_taken", format!("{node_id} is this edge agent's own node id; give the till another (`init --node`)"))));
         }
         let Some(cloud) = r.sync_state()?.cloud_url else {
-            return Ok(error(503, "edge_not_enrolled", "this edge agent is not enrolled with a cloud yet: run `opentill-edge sync enroll` on it first"));
+            return Ok(Err(error(503, "edge_not_enrolled", "this edge agent is not enrolled with a cloud yet: run `opentill-edge sync enroll` on it first")));
         };
+        let via = json!({ "node_id": settings.node_id, "public_key": hex::encode(r.public_key().to_bytes()) });
+        Ok(Ok(Checked { node_id: node_id.to_string(), key, cloud, via }))
+    };
+    let checked = match blocking(&replica, check).await {
+        Ok(Ok(checked)) => checked,
+        Ok(Err(response)) | Err(response) => return response,
+    };
+    // 2. Forward it to the cloud without holding the replica: the store's other tills keep
+    //    syncing while the cloud answers (up to 30 s).
+    let cloud = checked.cloud.clone();
+    let forwarded = tokio::task::spawn_blocking(move || -> Result<(u16, Vec<u8>), String> {
         let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(30))).build().into();
-        let mut response = match agent.post(&format!("{cloud}/v1/enrol")).header("content-type", "application/json").send(&body[..]) {
-            Ok(response) => response,
-            Err(e) => return Ok(error(502, "cloud_unreachable", format!("the cloud ({cloud}) is unreachable, and a till enrols only once the cloud has accepted it: {e}"))),
-        };
+        let mut response = agent.post(&format!("{cloud}/v1/enrol")).header("content-type", "application/json").send(&body[..]).map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
-        let reply = response.body_mut().read_to_vec().unwrap_or_default();
-        if status != 200 {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-            return Ok((status, [(header::CONTENT_TYPE, "application/json")], reply).into_response());
-        }
+        Ok((status, response.body_mut().read_to_vec().unwrap_or_default()))
+    })
+    .await;
+    let (status, reply) = match forwarded {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(e)) => return error(502, "cloud_unreachable", format!("the cloud ({}) is unreachable, and a till enrols only once the cloud has accepted it: {e}", checked.cloud)),
+        Err(e) => return error(500, "internal", e.to_string()),
+    };
+    if status != 200 {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+        return (status, [(header::CONTENT_TYPE, "application/json")], reply).into_response();
+    }
+    // 3. The cloud accepted it: hold the till's journal from now on.
+    let record = move |r: &mut Replica| -> anyhow::Result<Response> {
         let mut reply: serde_json::Value = serde_json::from_slice(&reply).unwrap_or_else(|_| json!({}));
-        r.add_peer(node_id, &key, now_ms())?;
-        reply["via"] = json!({ "node_id": settings.node_id, "public_key": hex::encode(r.public_key().to_bytes()) });
-        tracing::info!(node = node_id, "till enrolled through this edge agent");
+        r.add_peer(&checked.node_id, &checked.key, now_ms())?;
+        reply["via"] = checked.via;
+        tracing::info!(node = %checked.node_id, "till enrolled through this edge agent");
         Ok(Json(reply).into_response())
     };
-    match blocking(&replica, work).await {
+    match blocking(&replica, record).await {
         Ok(response) | Err(response) => response,
     }
 }

@@ -328,3 +328,51 @@ fn strip_local((journals, catalog): (serde_json::Value, serde_json::Value)) -> (
     let journals = journals.as_array().unwrap().iter().map(|j| (j["node_id"].as_str().unwrap().to_string(), j["held_seq"].as_u64().unwrap(), j["head_hash"].as_str().unwrap().to_string())).collect();
     (journals, catalog)
 }
+
+/// A till enrolling through the edge agent waits on the cloud; meanwhile the store's other
+/// tills keep syncing with the edge agent (it does not hold its replica across the call).
+#[test]
+fn a_till_syncs_while_another_waits_on_the_cloud_to_enrol() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = CloudDb::new(Backend::Sqlite, dir.path());
+    let cloud = Cloud::start(&db.db, free_port());
+    let code = || cloud_ok(&["enrol-code", "--db", &db.db, "--store", "S1", "--tenant", "acme", "--brand", "acme-mart"]).trim().to_string();
+    let edge_data = store(dir.path(), "edge", "S1", "edge");
+    ok(&["sync", "enroll", "--data", &edge_data, "--cloud", &cloud.url, "--code", &code()]);
+    let edge_port = free_port();
+    let agent = EdgeAgent::start(&edge_data, edge_port);
+    let edge_url = format!("http://127.0.0.1:{edge_port}");
+    let till_a = store(dir.path(), "till-a", "S1", "till-a");
+    ok(&["sync", "enroll", "--data", &till_a, "--cloud", &edge_url, "--code", &code()]);
+    drop(agent);
+
+    // The cloud now answers nothing for 20 s: it takes the connection and holds it.
+    let hole = TcpListener::bind("127.0.0.1:0").unwrap();
+    let hole_url = format!("http://{}", hole.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for conn in hole.incoming().flatten() {
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(20));
+                drop(conn);
+            });
+        }
+    });
+    Replica::open(Path::new(&edge_data)).unwrap().record_enrolment(&hole_url, 1).unwrap();
+    let _agent = EdgeAgent::start(&edge_data, edge_port);
+
+    let till_b = store(dir.path(), "till-b", "S1", "till-b");
+    let waiting_code = code();
+    let (b_data, b_url) = (till_b.clone(), edge_url.clone());
+    let enrolling = std::thread::spawn(move || edge(&["sync", "enroll", "--data", &b_data, "--cloud", &b_url, "--code", &waiting_code]));
+    std::thread::sleep(Duration::from_secs(1));
+    let started = std::time::Instant::now();
+    ok(&["sale-loop", "--data", &till_a, "--count", "3", "--seed", "7"]);
+    ok(&["sync", "push", "--data", &till_a]);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(12), "till-a waited {took:?} for the edge agent while till-b's enrolment was with the cloud");
+    assert_eq!(status(&edge_data)["journals"].as_array().unwrap().iter().find(|j| j["node_id"] == "till-a").unwrap()["held_seq"].as_u64(), Some(own_journal(&till_a).0));
+    // Till B's enrolment ends with a plain refusal once the cloud's answer does not come.
+    let refused = enrolling.join().unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("[cloud_unreachable]"), "{}", String::from_utf8_lossy(&refused.stderr));
+}
