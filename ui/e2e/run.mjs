@@ -429,12 +429,22 @@ async function flow(browser, locale) {
     assert.match(await page.textContent('[data-testid=refund-done] h1'), /¥3\.50/);
     await page.click('[data-testid=refund-done] button');
 
-    // Reports.
-    await page.click('.actions button:nth-child(5)');
+    // The back office: a cashier cannot open it; the manager can.
+    await page.click('[data-testid=office-btn]');
+    await page.getByTestId('manager-gate').waitFor();
+    await page.fill('input[name=manager]', 'c01');
+    await page.fill('input[name=manager-pin]', '1234');
+    await page.click('[data-testid=manager-gate] button.primary');
+    await page.getByTestId('gate-refused').waitFor();
+    await page.fill('input[name=manager]', 'm01');
+    await page.fill('input[name=manager-pin]', '9999');
+    await page.click('[data-testid=manager-gate] button.primary');
+    await page.getByTestId('office').waitFor();
+    await page.click('[data-testid=office-reports]');
     await page.getByTestId('reports').waitFor();
     await page.locator('.tiles').waitFor();
     await shot(page, `reports-${tag}`);
-    await page.click('[data-testid=reports] > button');
+    await page.click('[data-testid=office-back]');
 
     // Close the shift: counted cash equals expected; the Z report matches the sale and refund.
     await page.click('[data-testid=close-btn]');

@@ -3,12 +3,14 @@
 // localStorage; PINs are kept in memory only.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, type Category, type Client, type PrinterInfo, type Product, type Sale, type SalesReport, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
+import { ApiError, type Category, type Client, type PrinterInfo, type Product, type Sale, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
 import { addLabel, addProduct, addTender, currentQuote, itemCount, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
 import { categoryName, formatMoney, parseKg, parseMoney, translate, type Locale, type MessageKey } from './i18n';
+import { BackOffice } from './office';
 import { listenForScans } from './wedge';
+import { Dialog, kindKey, type Attempt, type Money, type T } from './widgets';
 
-type Screen = 'sale' | 'tender' | 'return' | 'close' | 'nosale' | 'reports';
+type Screen = 'sale' | 'tender' | 'return' | 'close' | 'nosale' | 'office';
 interface Session { user_id: string; role: string }
 interface Problem { kind: string; message: string }
 
@@ -238,8 +240,8 @@ export function App({ client }: { client: Client }) {
     body = <CloseShift t={t} money={money} client={client} attempt={attempt} shift={shift} session={session} onCancel={() => setScreen('sale')} onClosed={() => { setScreen('sale'); logout(); }} />;
   } else if (screen === 'nosale') {
     body = <NoSale t={t} client={client} attempt={attempt} onDone={(done) => { setScreen('sale'); if (done) setNotice(t('nosale.done')); }} />;
-  } else if (screen === 'reports') {
-    body = <Reports t={t} money={money} locale={locale} client={client} attempt={attempt} onBack={() => setScreen('sale')} />;
+  } else if (screen === 'office') {
+    body = <BackOffice t={t} money={money} locale={locale} client={client} attempt={attempt} userId={session.user_id} notify={setNotice} onBack={() => setScreen('sale')} />;
   } else {
     scanHandler = (code) => saleScan.current(code);
     body = <SaleScreen t={t} money={money} locale={locale} client={client} draft={draft} setDraft={setDraft} ringUp={ringUp} fail={fail} scanInto={saleScan} notify={setNotice}
@@ -268,9 +270,6 @@ export function App({ client }: { client: Client }) {
   );
 }
 
-type T = (key: MessageKey, params?: Record<string, string | number>) => string;
-type Money = (minor: number) => string;
-type Attempt = <R>(op: () => Promise<R>) => Promise<R | undefined>;
 
 function StatusBar(p: { t: T; online: boolean | null; printer: PrinterInfo | null; pending: number; session: Session | null; shift: ShiftReport | null; locale: Locale; onLocale: () => void; onLogout?: () => void }) {
   const { t } = p;
@@ -473,7 +472,7 @@ function SaleScreen(p: {
           <button class="btn" onClick={p.onLastReceipt} data-testid="last-receipt">{t('sale.lastReceipt')}</button>
           <button class="btn" onClick={() => p.onNav('return')} data-testid="return-btn">{t('sale.return')}</button>
           <button class="btn" onClick={() => p.onNav('nosale')}>{t('sale.noSale')}</button>
-          <button class="btn" onClick={() => p.onNav('reports')}>{t('sale.reports')}</button>
+          <button class="btn" onClick={() => p.onNav('office')} data-testid="office-btn">{t('sale.office')}</button>
           <button class="btn" onClick={() => p.onNav('close')} data-testid="close-btn">{t('sale.closeShift')}</button>
         </nav>
       </section>
@@ -588,7 +587,6 @@ function WeighDialog({ t, product, locale, onCancel, onWeight }: { t: T; product
 
 const KINDS = ['cash', 'card', 'mobile', 'stored'] as const;
 type Kind = (typeof KINDS)[number];
-const kindKey = (k: string) => (`kind.${k}` as MessageKey);
 
 function TenderScreen(p: { t: T; money: Money; draft: Draft; setDraft: (d: Draft) => void; busy: boolean; onBack: () => void; onComplete: () => void; scanInto: { current: (code: string) => void } }) {
   const { t, money, draft, setDraft } = p;
@@ -846,50 +844,8 @@ function NoSale({ t, client, attempt, onDone }: { t: T; client: Client; attempt:
   );
 }
 
-function Bars({ data, money, label }: { data: Record<string, number>; money: Money; label: (k: string) => string }) {
-  const max = Math.max(1, ...Object.values(data).map(Math.abs));
-  return (
-    <ul class="bars">
-      {Object.entries(data).sort((a, b) => b[1] - a[1]).map(([k, v]) => (
-        <li><span class="bar-label">{label(k)}</span><span class="bar" style={{ width: `${Math.round((Math.abs(v) / max) * 100)}%` }} /><span>{money(v)}</span></li>
-      ))}
-    </ul>
-  );
-}
 
-function Reports({ t, money, locale, client, attempt, onBack }: { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; onBack: () => void }) {
-  const [r, setR] = useState<SalesReport | null>(null);
-  useEffect(() => { attempt(() => client.salesReport()).then((x) => x && setR(x)); }, []);
-  return (
-    <div class="card" data-testid="reports">
-      <h1>{t('reports.title')}</h1>
-      {r && (
-        <>
-          <div class="tiles">
-            <div class="tile"><small>{t('reports.sales')}</small><strong>{money(r.sales_total_minor)}</strong><small>{r.n_sales}</small></div>
-            <div class="tile"><small>{t('reports.refunds')}</small><strong>{money(r.refunds_total_minor)}</strong><small>{r.n_refunds}</small></div>
-            <div class="tile"><small>{t('reports.net')}</small><strong>{money(r.net_minor)}</strong></div>
-            <div class="tile"><small>{t('reports.avg')}</small><strong>{money(r.average_sale_minor)}</strong></div>
-          </div>
-          <div class="row top">
-            <div class="grow"><h2>{t('reports.byTender')}</h2><Bars data={r.by_tender_minor} money={money} label={(k) => t(kindKey(k))} /></div>
-            <div class="grow"><h2>{t('reports.byCategory')}</h2><Bars data={r.by_category_minor} money={money} label={(k) => categoryName(locale, k)} /></div>
-          </div>
-        </>
-      )}
-      <button class="btn" onClick={onBack}>{t('common.back')}</button>
-    </div>
-  );
-}
 
-function Dialog({ children, onClose }: { children: ComponentChildren; onClose: () => void }) {
-  useEffect(() => {
-    const esc = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', esc);
-    return () => window.removeEventListener('keydown', esc);
-  }, []);
-  return <div class="overlay"><div class="dialog" role="dialog">{children}</div></div>;
-}
 
 function ReceiptDialog({ t, money, sale, fresh, onClose, onPrint }: { t: T; money: Money; sale: Sale; fresh: boolean; onClose: () => void; onPrint?: () => void }) {
   return (
