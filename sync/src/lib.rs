@@ -29,7 +29,7 @@ pub mod search;
 
 pub use replica::analytics::DayGrouping;
 pub use replica::balances::{AccountTotal, BalanceSnapshot, DEFAULT_ALLOWANCE_MINOR, SnapshotInfo, SnapshotOutcome};
-pub use replica::docs::{CatalogUpdate, DocStatus};
+pub use replica::docs::{CatalogPrices, CatalogUpdate, DocStatus, PriceChange};
 pub use replica::peers::PeerJournal;
 pub use replica::stock::{PurchaseOrderRow, StocktakeRow, SupplierRow};
 pub use replica::devices::{Alert, DeviceRow, MemberRow, ShelfSlot, Vend, VendState, settle_vend, take_from_slot};

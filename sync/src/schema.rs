@@ -263,6 +263,24 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account, seq)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 14: price history: every change of a product's price in this store's catalog, from
+    // whatever wrote it (a manager's edit, a central price merged from the cloud, a catalog
+    // import), recorded by a trigger in the same transaction as the change itself.
+    r#"
+    CREATE TABLE price_history (
+        id INTEGER PRIMARY KEY,
+        sku TEXT NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        old_minor INTEGER NOT NULL,
+        new_minor INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX price_history_sku ON price_history(sku, id);
+    CREATE TRIGGER products_price_history AFTER UPDATE OF price_minor ON products
+    WHEN old.price_minor <> new.price_minor
+    BEGIN
+        INSERT INTO price_history (sku, ts_ms, old_minor, new_minor) VALUES (new.sku, new.updated_ms, old.price_minor, new.price_minor);
+    END;
+    "#,
 ];
 
 /// The schema version that creates the analytics projection: a replica migrating past it

@@ -30,6 +30,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 use crate::devices::DeviceStats;
 use crate::{ScanInput, Till, TillError};
 
+mod catalog;
 mod devices;
 mod stock;
 
@@ -118,6 +119,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stock/{sku}", get(stock))
         .route("/api/stock/adjust", post(adjust_stock))
         .route("/api/catalog/prices", post(set_price))
+        .route("/api/catalog/{sku}", get(catalog::catalog_entry))
+        .route("/api/low-stock", get(catalog::low_stock))
+        .route("/api/reorder-levels", post(catalog::set_reorder_level))
         .route("/api/stored-value/{account}", get(stored_value))
         .route("/api/suppliers", get(stock::suppliers).post(stock::put_supplier))
         .route("/api/purchase-orders", get(stock::purchase_orders).post(stock::place_order))
@@ -150,8 +154,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, catalog::catalog_entry, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
 )]
 pub struct ApiDoc;
 

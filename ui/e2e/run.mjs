@@ -52,6 +52,8 @@ async function startStore() {
   run('stored-value', 'top-up', '--account', '13800138000', '--amount', '100', '--tender', 'card');
   run('member', 'register', '--phone', '13800138000', '--name', 'Wang Fang', '--birthday', '03-08');
   const pass = run('pass', 'issue', '--account', '13800138000').trim();
+  // A smart shelf's slot with Coca-Cola 1.25L: its e-paper label shows the price.
+  run('shelf', 'set', '--shelf', 'S1', '--slot', '1', '--sku', 'DRK-00006', '--unit-grams', '1300');
   // A simulated ESC/POS network printer that decodes each job back to text.
   const printerPort = await freePort();
   const printed = join(dir, 'printed');
@@ -81,6 +83,8 @@ async function startStore() {
       pub(`dev/${scanner}/state`, { id: `${id}-hello`, online: true, kind: 'scanner' }, true);
       pub(`scanner/${scanner}/scan`, { id, code }, false);
     },
+    /** The e-paper label a shelf slot shows now (retained on the store's broker). */
+    shelfLabel: (shelf, slot) => JSON.parse(execFileSync('mosquitto_sub', ['-p', String(mqttPort), '-t', `opentill/v1/SH001/shelf/${shelf}/label/${slot}`, '-C', '1', '-W', '5'], { encoding: 'utf8' })),
     api: async (path) => (await fetch(base + path, { headers: { 'accept-language': 'en' } })).json(),
     /** Prints a sale's receipt on the simulated printer and reads back what it printed. */
     printReceipt: async (saleId, lang) => {
@@ -440,11 +444,13 @@ async function flow(browser, locale) {
     await page.fill('input[name=manager-pin]', '9999');
     await page.click('[data-testid=manager-gate] button.primary');
     await page.getByTestId('office').waitFor();
+    await officeCatalogAndStock(page, store, tag);
     await page.click('[data-testid=office-reports]');
     await page.getByTestId('reports').waitFor();
     await page.locator('.tiles').waitFor();
     await shot(page, `reports-${tag}`);
     await page.click('[data-testid=office-back]');
+    await tillSellsAtTheNewPrice(page);
 
     // Close the shift: counted cash equals expected; the Z report matches the sale and refund.
     await page.click('[data-testid=close-btn]');
@@ -500,3 +506,95 @@ try {
 }
 log(failed ? 'FAILED' : 'all flows passed');
 process.exit(failed ? 1 : 0);
+
+/** Waits until `check()` holds, polling. */
+async function eventually(what, check, ms = 10000) {
+  for (const until = Date.now() + ms; ; ) {
+    if (await check()) return;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+/**
+ * The back office's catalog and stock, as a manager uses them: a price change that the
+ * shelf label follows (and, after this, the till: tillSellsAtTheNewPrice), goods received,
+ * a reorder level that puts the product on the low-stock list, a scan that opens a
+ * product, and a stocktake counted by scanning and posted.
+ */
+async function officeCatalogAndStock(page, store, tag) {
+  const zh = tag === 'zh';
+  assert.equal(store.shelfLabel('S1', '1').price_minor, 590, 'the shelf label starts at the catalog price');
+  await page.click('[data-testid=office-catalog]');
+  await page.getByTestId('catalog-tab').waitFor();
+  await page.fill('[data-testid=catalog-search]', 'kkkl 1.25');
+  await page.locator('[data-testid=catalog-row]', { hasText: 'DRK-00006' }).click();
+  await page.getByTestId('catalog-entry').waitFor();
+  await expectText(page, '[data-testid=entry-price]', '¥5.90');
+  // A price that is not an amount is refused before it is sent.
+  await page.fill('input[name=new-price]', '5.5.0');
+  assert.ok(await page.isDisabled('[data-testid=save-price]'), 'not an amount');
+  await page.fill('input[name=new-price]', '5.50');
+  await page.click('[data-testid=save-price]');
+  await page.locator('.notice').waitFor();
+  assert.match(await page.textContent('.notice'), /¥5\.50/);
+  await page.click('.dialog .btn.primary');
+  await expectText(page, '[data-testid=entry-price]', '¥5.50');
+  const change = await page.textContent('[data-testid=price-history] tr:first-child');
+  assert.ok(change.includes('¥5.90') && change.includes('¥5.50'), `the history shows the change: ${change}`);
+  const entry = await store.api('/api/catalog/DRK-00006');
+  assert.deepEqual([entry.product.price_minor, entry.store_minor, entry.central_minor], [550, 550, 590], 'this store\'s own price; the central one stands');
+  await eventually('the shelf label to show ¥5.50', () => store.shelfLabel('S1', '1').price_minor === 550);
+
+  // Goods received, then a reorder level above what is on hand.
+  await page.fill('input[name=stock-delta]', '+12');
+  await page.click('[data-testid=save-stock]');
+  await expectText(page, '[data-testid=entry-stock]', '12');
+  await page.fill('input[name=reorder-level]', '15');
+  await page.click('[data-testid=save-level]');
+  await page.locator('.tile small', { hasText: zh ? '补货线 15' : 'Reorder at 15' }).waitFor();
+  await page.evaluate(() => document.querySelectorAll('.list-pane, .entry-pane').forEach((p) => p.scrollTo(0, 0)));
+  await shot(page, `catalog-${tag}`);
+  // A scan in the back office opens what it names.
+  await scan(page, '6901234567892');
+  await page.locator('[data-testid=catalog-entry] .muted', { hasText: 'DRK-00001' }).waitFor();
+
+  // Stock: the product is low; a stocktake of drinks finds 3 where the books say 12.
+  await page.click('[data-testid=office-stock]');
+  await page.getByTestId('stock-tab').waitFor();
+  const low = await page.locator('[data-testid=low-stock] tbody tr', { hasText: 'DRK-00006' }).textContent();
+  assert.ok(low.includes('12') && low.includes('15'), `low stock lists it: ${low}`);
+  await page.selectOption('select[name=stocktake-scope]', 'drinks');
+  await page.click('[data-testid=stocktake-start]');
+  await page.getByTestId('stocktake').waitFor();
+  for (let i = 0; i < 3; i++) await scan(page, '6901234390650');
+  await page.locator('[data-testid=variance]', { hasText: '-9' }).waitFor();
+  await expectText(page, '[data-testid=variance-total] strong', '-¥49.50');
+  await shot(page, `stock-${tag}`);
+  // A reload keeps the open stocktake.
+  await page.reload();
+  await page.getByTestId('manager-gate').waitFor();
+  await page.fill('input[name=manager-pin]', '9999');
+  await page.fill('input[name=manager]', 'm01');
+  await page.click('[data-testid=manager-gate] button.primary');
+  await page.getByTestId('stocktake').waitFor();
+  await expectText(page, '[data-testid=variance-total] strong', '-¥49.50');
+  await page.click('[data-testid=stocktake-post]');
+  await page.locator('.notice').waitFor();
+  assert.match(await page.textContent('.notice'), /-¥49\.50/);
+  await page.click('.dialog .btn.primary');
+  assert.equal((await store.api('/api/stock/DRK-00006')).qty, 3, 'counted stock is on hand');
+}
+
+/** Back at the till, the product rings up at the price the back office set. */
+async function tillSellsAtTheNewPrice(page) {
+  await page.getByTestId('sale').waitFor();
+  const before = await page.locator('[data-testid=line]').count();
+  await scan(page, '6901234390650');
+  const line = page.locator('[data-testid=line]').nth(before);
+  await line.waitFor();
+  assert.match(await line.textContent(), /¥5\.50/, 'the till sells at the new price');
+  await line.click();
+  await page.click('.line-tools .btn.danger');
+  await eventually('the line to go', async () => (await page.locator('[data-testid=line]').count()) === before);
+}

@@ -213,6 +213,7 @@ export function App({ client }: { client: Client }) {
   const tenderScan = useRef<(code: string) => void>(() => {});
   const returnScan = useRef<(code: string) => void>(() => {});
   const saleScan = useRef<(code: string) => void>(() => {});
+  const officeScan = useRef<(code: string) => void>(() => {});
   let body: ComponentChildren;
   let scanHandler: (code: string) => void = () => {};
   if (!session) {
@@ -241,7 +242,8 @@ export function App({ client }: { client: Client }) {
   } else if (screen === 'nosale') {
     body = <NoSale t={t} client={client} attempt={attempt} onDone={(done) => { setScreen('sale'); if (done) setNotice(t('nosale.done')); }} />;
   } else if (screen === 'office') {
-    body = <BackOffice t={t} money={money} locale={locale} client={client} attempt={attempt} userId={session.user_id} notify={setNotice} onBack={() => setScreen('sale')} />;
+    scanHandler = (code) => officeScan.current(code);
+    body = <BackOffice t={t} money={money} locale={locale} client={client} attempt={attempt} userId={session.user_id} notify={setNotice} scanInto={officeScan} onBack={() => setScreen('sale')} />;
   } else {
     scanHandler = (code) => saleScan.current(code);
     body = <SaleScreen t={t} money={money} locale={locale} client={client} draft={draft} setDraft={setDraft} ringUp={ringUp} fail={fail} scanInto={saleScan} notify={setNotice}

@@ -35,6 +35,27 @@ pub struct CatalogUpdate {
     pub projected: usize,
 }
 
+/// A product's prices in the shared catalog, as this store sees them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CatalogPrices {
+    /// The central price, for every store without its own; `None` when the shared catalog
+    /// does not hold the product (it was only imported here).
+    pub central_minor: Option<i64>,
+    /// This store's own price, when it has one.
+    pub store_minor: Option<i64>,
+}
+
+/// One change of a product's price in this store's catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceChange {
+    /// When the new price took effect here.
+    pub ts_ms: i64,
+    /// Before.
+    pub old_minor: i64,
+    /// After.
+    pub new_minor: i64,
+}
+
 /// A document's state on this node, for `sync status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DocStatus {
@@ -139,6 +160,20 @@ impl Replica {
                 (false, minor) => doc.set_store_price(&store, sku, minor, clock, now_ms),
             }
         })
+    }
+
+    /// The central price and this store's own price of `sku` in the shared catalog.
+    pub fn catalog_prices(&mut self, sku: &str) -> Result<CatalogPrices> {
+        let store = self.settings.store_id.clone();
+        let doc = self.catalog()?;
+        Ok(CatalogPrices { central_minor: doc.price(sku).map(|(minor, _)| minor), store_minor: doc.store_price(&store, sku).and_then(|(minor, _)| minor) })
+    }
+
+    /// The last `limit` price changes of `sku` in this store, newest first.
+    pub fn price_history(&self, sku: &str, limit: usize) -> Result<Vec<PriceChange>> {
+        let mut stmt = self.conn.prepare_cached("SELECT ts_ms, old_minor, new_minor FROM price_history WHERE sku = ?1 ORDER BY id DESC LIMIT ?2")?;
+        let rows = stmt.query_map(params![sku, limit as i64], |r| Ok(PriceChange { ts_ms: r.get(0)?, old_minor: r.get(1)?, new_minor: r.get(2)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn commit_catalog(&mut self, version: i64, mut doc: CatalogDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<CatalogUpdate> {

@@ -199,6 +199,8 @@ pub struct SuggestionDto {
     pub name: String,
     /// Chinese name.
     pub name_zh: String,
+    /// `each` (quantities in pieces) or `kg` (in grams).
+    pub unit: String,
     /// Sold a day, thousandths.
     pub daily_milli: i64,
     /// On hand plus on order.
@@ -319,7 +321,7 @@ pub async fn replenishment(State(state): State<AppState>, AcceptLang(lang): Acce
         Ok(till
             .replenishment(policy)?
             .into_iter()
-            .map(|(p, s)| SuggestionDto { sku: p.sku, name: p.name, name_zh: p.name_zh, daily_milli: s.daily_milli, position: s.position, reorder_point: s.reorder_point, qty: s.qty, days_of_cover: s.days_of_cover })
+            .map(|(p, s)| SuggestionDto { sku: p.sku, name: p.name, name_zh: p.name_zh, unit: p.unit.name().to_string(), daily_milli: s.daily_milli, position: s.position, reorder_point: s.reorder_point, qty: s.qty, days_of_cover: s.days_of_cover })
             .collect())
     })
     .await

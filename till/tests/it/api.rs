@@ -403,4 +403,39 @@ async fn a_manager_changes_a_price_in_the_shared_catalog_and_the_till_sells_at_i
     let (status, body) = call(&app, "POST", "/api/catalog/prices", Some(&unknown.to_string()), "en").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["message"].as_str().unwrap().contains("no such product"), "{body}");
+    // The back office's view: both prices, and every change here, newest first.
+    let (status, entry) = call(&app, "GET", "/api/catalog/DRK-1", None, "en").await;
+    assert_eq!(status, StatusCode::OK, "{entry}");
+    assert_eq!((entry["product"]["price_minor"].as_i64(), entry["central_minor"].as_i64(), entry["store_minor"].as_i64()), (Some(400), Some(400), None), "{entry}");
+    let history: Vec<(i64, i64)> = entry["history"].as_array().unwrap().iter().map(|c| (c["old_minor"].as_i64().unwrap(), c["new_minor"].as_i64().unwrap())).collect();
+    assert_eq!(history, [(380, 400), (350, 380)], "the central change to 400 did not move this store's price; dropping its own did");
+    let (status, body) = call(&app, "GET", "/api/catalog/NOPE", None, "zh-CN").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_sku")), "{body}");
+}
+
+#[tokio::test]
+async fn reorder_levels_make_the_low_stock_list() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.add_user("m01", "李娜", opentill_core::role::Role::Manager, "7777").unwrap();
+    let app = router(AppState::new(till));
+    let level = |sku: &str, level: Value, pin: &str| json!({"sku": sku, "level": level, "user_id": "m01", "pin": pin}).to_string();
+    let (_, low) = call(&app, "GET", "/api/low-stock", None, "en").await;
+    assert_eq!(low, json!([]), "no levels, nothing low");
+    let (status, body) = call(&app, "POST", "/api/reorder-levels", Some(&level("DRK-1", json!(5), "0000")), "en").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let (status, entry) = call(&app, "POST", "/api/reorder-levels", Some(&level("DRK-1", json!(5), "7777")), "en").await;
+    assert_eq!((status, entry["reorder_level"].as_i64(), entry["stock"].as_i64()), (StatusCode::OK, Some(5), Some(0)), "{entry}");
+    let (_, low) = call(&app, "GET", "/api/low-stock", None, "en").await;
+    assert_eq!(low.as_array().unwrap().iter().map(|r| (r["sku"].as_str().unwrap(), r["on_hand"].as_i64().unwrap(), r["level"].as_i64().unwrap())).collect::<Vec<_>>(), [("DRK-1", 0, 5)]);
+    let adjust = json!({"sku": "DRK-1", "delta": 6, "reason": "receive", "user_id": "m01", "pin": "7777"}).to_string();
+    let (status, _) = call(&app, "POST", "/api/stock/adjust", Some(&adjust), "en").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, low) = call(&app, "GET", "/api/low-stock", None, "en").await;
+    assert_eq!(low, json!([]), "six on hand is above the level");
+    for (body, want) in [(level("DRK-1", json!(-1), "7777"), StatusCode::UNPROCESSABLE_ENTITY), (level("NOPE", json!(1), "7777"), StatusCode::NOT_FOUND)] {
+        let (status, answer) = call(&app, "POST", "/api/reorder-levels", Some(&body), "en").await;
+        assert_eq!(status, want, "{answer}");
+    }
+    let (_, entry) = call(&app, "POST", "/api/reorder-levels", Some(&level("DRK-1", Value::Null, "7777")), "en").await;
+    assert_eq!(entry["reorder_level"], Value::Null, "removed");
 }

@@ -26,6 +26,10 @@ export type NetworkScan = S['NetworkScan'];
 export type PrinterInfo = S['PrinterDto'];
 export type PrintOutcome = S['PrintDto'];
 export type PriceRequest = S['PriceRequest'];
+export type CatalogEntry = S['CatalogEntryDto'];
+export type LowStock = S['LowStockDto'];
+export type Suggestion = S['SuggestionDto'];
+export type Stocktake = S['StocktakeDto'];
 
 export interface TransportRequest {
   method: 'GET' | 'POST';
@@ -167,6 +171,16 @@ export class Client {
   search(q: string, limit = 20) { return this.call<Product[]>('GET', `/api/products?q=${encodeURIComponent(q)}&limit=${limit}`); }
   scan(code: string) { return this.call<Scan>('GET', `/api/scan/${encodeURIComponent(code)}`); }
   byBarcode(code: string) { return this.call<Product>('GET', `/api/products/barcode/${encodeURIComponent(code)}`); }
+  catalogEntry(sku: string) { return this.call<CatalogEntry>('GET', `/api/catalog/${encodeURIComponent(sku)}`); }
+  setPrice(req: S['PriceChangeRequest']) { return this.call<Product>('POST', '/api/catalog/prices', req); }
+  setReorderLevel(req: S['ReorderLevelRequest']) { return this.call<CatalogEntry>('POST', '/api/reorder-levels', req); }
+  adjustStock(req: S['StockAdjustRequest']) { return this.call<S['StockDto']>('POST', '/api/stock/adjust', req); }
+  lowStock() { return this.call<LowStock[]>('GET', '/api/low-stock'); }
+  replenishment() { return this.call<Suggestion[]>('GET', '/api/replenishment'); }
+  openStocktake(req: S['StocktakeRequest']) { return this.call<Stocktake>('POST', '/api/stocktakes', req); }
+  stocktake(id: string) { return this.call<Stocktake>('GET', `/api/stocktakes/${encodeURIComponent(id)}`); }
+  count(id: string, code: string, counted: number) { return this.call<Stocktake>('POST', `/api/stocktakes/${encodeURIComponent(id)}/counts`, { code, counted }); }
+  postStocktake(id: string, user_id: string, pin: string) { return this.call<Stocktake>('POST', `/api/stocktakes/${encodeURIComponent(id)}/post`, { user_id, pin }); }
   sell(req: SaleRequest) { return this.call<Sale>('POST', '/api/sales', req); }
   price(req: PriceRequest) { return this.call<Quote>('POST', '/api/basket/price', req); }
   suspend(items: SaleRequest['items'], label: string) { return this.call<Suspended>('POST', '/api/suspended', { items, label }); }

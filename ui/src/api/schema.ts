@@ -94,6 +94,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/catalog/{sku}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One product with its prices, stock, reorder level and price history. */
+        get: operations["catalog_entry"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/categories": {
         parameters: {
             query?: never;
@@ -224,6 +241,23 @@ export interface paths {
         put?: never;
         /** Check a user's PIN. */
         post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/low-stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SKUs at or under their reorder level, fewest on hand (relative to the level) first. */
+        get: operations["low_stock"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -398,6 +432,23 @@ export interface paths {
         put?: never;
         /** Refund against a sale; a supervisor authorises with their PIN. */
         post: operations["create_refund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reorder-levels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set or remove a SKU's reorder level; needs a manager. Answers with the product. */
+        post: operations["set_reorder_level"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1027,6 +1078,34 @@ export interface components {
             /** @description Supervisor. */
             user_id: string;
         };
+        /** @description A product as the back office sees it. */
+        CatalogEntryDto: {
+            /**
+             * Format: int64
+             * @description The central price, for every store without its own; null when the product was
+             *     only imported here and the shared catalog does not hold it.
+             */
+            central_minor?: number | null;
+            /** @description The last price changes here, newest first. */
+            history: components["schemas"]["PriceChangeDto"][];
+            /** @description The product as the till sells it here (its price is the effective one). */
+            product: components["schemas"]["ProductDto"];
+            /**
+             * Format: int64
+             * @description At or under this, a low-stock alert.
+             */
+            reorder_level?: number | null;
+            /**
+             * Format: int64
+             * @description On hand: pieces, or grams for weighed products.
+             */
+            stock: number;
+            /**
+             * Format: int64
+             * @description This store's own price, when it has one.
+             */
+            store_minor?: number | null;
+        };
         /** @description A catalog category. */
         CategoryDto: {
             /** @description Category name as imported, e.g. `drinks`. */
@@ -1216,6 +1295,27 @@ export interface components {
             /** @description User id. */
             user_id: string;
         };
+        /** @description A SKU's stock at or under its reorder level. */
+        LowStockDto: {
+            /**
+             * Format: int64
+             * @description The reorder level.
+             */
+            level: number;
+            /** @description English name. */
+            name: string;
+            /** @description Chinese name. */
+            name_zh: string;
+            /**
+             * Format: int64
+             * @description On hand: pieces, or grams for weighed products.
+             */
+            on_hand: number;
+            /** @description SKU. */
+            sku: string;
+            /** @description `each` or `kg`. */
+            unit: string;
+        };
         /** @description A manager's id and PIN. */
         ManagerPin: {
             /** @description Their PIN. */
@@ -1364,6 +1464,24 @@ export interface components {
             received: number;
             /** @description SKU. */
             sku: string;
+        };
+        /** @description One change of a product's price in this store. */
+        PriceChangeDto: {
+            /**
+             * Format: int64
+             * @description Price after, minor units.
+             */
+            new_minor: number;
+            /**
+             * Format: int64
+             * @description Price before, minor units.
+             */
+            old_minor: number;
+            /**
+             * Format: int64
+             * @description When it took effect here (ms since the epoch).
+             */
+            ts_ms: number;
         };
         /** @description Change a price in the shared catalog from this store; needs a manager. */
         PriceChangeRequest: {
@@ -1589,6 +1707,20 @@ export interface components {
             /** @description Another member's referral code. */
             referral_code?: string | null;
             /** @description The cashier. */
+            user_id: string;
+        };
+        /** @description Set or remove a SKU's reorder level; a manager's id and PIN authorise it. */
+        ReorderLevelRequest: {
+            /**
+             * Format: int64
+             * @description Pieces, or grams for weighed products; null removes it.
+             */
+            level?: number | null;
+            /** @description Their PIN. */
+            pin: string;
+            /** @description SKU. */
+            sku: string;
+            /** @description The manager. */
             user_id: string;
         };
         /** @description A resumed sale: taken off the suspended list, its items back to the caller. */
@@ -1984,6 +2116,8 @@ export interface components {
             reorder_point: number;
             /** @description SKU. */
             sku: string;
+            /** @description `each` (quantities in pieces) or `kg` (in grams). */
+            unit: string;
         };
         /** @description A supplier. */
         SupplierDto: {
@@ -2321,6 +2455,36 @@ export interface operations {
             };
         };
     };
+    catalog_entry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description SKU */
+                sku: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogEntryDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     categories: {
         parameters: {
             query?: never;
@@ -2498,6 +2662,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    low_stock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LowStockDto"][];
                 };
             };
         };
@@ -2834,6 +3017,53 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    set_reorder_level: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReorderLevelRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogEntryDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

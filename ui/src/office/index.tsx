@@ -6,26 +6,36 @@ import { useState } from 'preact/hooks';
 import type { Client } from '../api/client';
 import type { Locale, MessageKey } from '../i18n';
 import type { Attempt, Money, T } from '../widgets';
+import { CatalogTab } from './catalog';
 import { ReportsTab } from './reports';
+import { StockTab } from './stock';
 
 /** The manager the back office acts as. */
 export interface Manager { user_id: string; pin: string }
 
 /** What every tab gets. */
-export interface TabProps { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; manager: Manager; notify: (text: string) => void }
+export interface TabProps { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; manager: Manager; notify: (text: string) => void;
+  /** Where a scan goes while the tab is open: a tab that takes scans sets it as it renders. */
+  scanInto: { current: (code: string) => void } }
 
-const TABS = ['reports'] as const;
+const TABS = ['catalog', 'stock', 'reports'] as const;
 type Tab = (typeof TABS)[number];
 
-export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; userId: string; notify: (text: string) => void; onBack: () => void }) {
+export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; userId: string; notify: (text: string) => void; scanInto: { current: (code: string) => void }; onBack: () => void }) {
   const { t } = p;
   const [manager, setManager] = useState<Manager | null>(null);
   const [tab, setTab] = useState<Tab>(TABS.find((x) => x === sessionStorage.getItem('opentill.office.tab')) ?? TABS[0]);
   const choose = (x: Tab) => (sessionStorage.setItem('opentill.office.tab', x), setTab(x));
-  if (!manager) return <ManagerGate t={t} attempt={p.attempt} client={p.client} userId={p.userId} onManager={setManager} onBack={p.onBack} />;
-  const props: TabProps = { t, money: p.money, locale: p.locale, client: p.client, attempt: p.attempt, manager, notify: p.notify };
+  if (!manager) {
+    p.scanInto.current = () => {};
+    return <ManagerGate t={t} attempt={p.attempt} client={p.client} userId={p.userId} onManager={setManager} onBack={p.onBack} />;
+  }
+  p.scanInto.current = () => {};
+  const props: TabProps = { t, money: p.money, locale: p.locale, client: p.client, attempt: p.attempt, manager, notify: p.notify, scanInto: p.scanInto };
   let body: ComponentChildren;
-  body = <ReportsTab {...props} />;
+  if (tab === 'catalog') body = <CatalogTab {...props} />;
+  else if (tab === 'stock') body = <StockTab {...props} />;
+  else body = <ReportsTab {...props} />;
   return (
     <div class="office" data-testid="office">
       <nav class="office-tabs">

@@ -1,0 +1,177 @@
+// Catalog: find a product (search by name, pinyin or barcode, a category, or scan it),
+// see its prices, stock and price history, change its price for this store or centrally,
+// receive or correct its stock, and set its reorder level.
+import { useEffect, useState } from 'preact/hooks';
+import type { CatalogEntry, Category, Product } from '../api/client';
+import { categoryName, parseKg, parseMoney } from '../i18n';
+import type { TabProps } from './index';
+
+export function CatalogTab(p: TabProps) {
+  const { t, money, locale, client, attempt } = p;
+  const [categories, setCategories] = useState<Category[]>([]);
+  const [category, setCategory] = useState<string | null>(null);
+  const [query, setQuery] = useState('');
+  const [products, setProducts] = useState<Product[]>([]);
+  const [entry, setEntry] = useState<CatalogEntry | null>(null);
+  const open = async (sku: string) => {
+    const e = await attempt(() => client.catalogEntry(sku));
+    if (e) setEntry(e);
+  };
+  // A scan anywhere in the tab opens the product it belongs to.
+  p.scanInto.current = async (code) => {
+    const found = await attempt(() => client.scan(code));
+    if (found) open(found.product.sku);
+  };
+  useEffect(() => {
+    client.categories().then((c) => {
+      setCategories(c);
+      if (c.length && category === null) setCategory(c[0].category);
+    }, () => {});
+  }, []);
+  useEffect(() => {
+    let live = true;
+    const q = query.trim();
+    const load = q ? client.search(q, 50) : category ? client.categoryProducts(category, 200) : Promise.resolve([]);
+    load.then((r) => live && setProducts(r), () => {});
+    return () => { live = false; };
+  }, [category, query, entry]);
+  const name = (x: { name: string; name_zh: string }) => (locale === 'zh-CN' ? x.name_zh || x.name : x.name);
+  return (
+    <div class="catalog-office" data-testid="catalog-tab">
+      <section class="card list-pane">
+        <input class="search" type="search" placeholder={t('office.catalog.search')} value={query} onInput={(e) => setQuery(e.currentTarget.value)} data-testid="catalog-search" />
+        {!query && (
+          <nav class="tabs">
+            {categories.map((c) => <button class={'btn tab small' + (c.category === category ? ' active' : '')} onClick={() => setCategory(c.category)}>{categoryName(locale, c.category)}</button>)}
+          </nav>
+        )}
+        <table class="table rows">
+          <tbody>
+            {products.map((x) => (
+              <tr class={entry?.product.sku === x.sku ? 'selected' : ''} onClick={() => open(x.sku)} data-testid="catalog-row">
+                <td class="muted">{x.sku}</td>
+                <td>{name(x)}</td>
+                <td class="num">{money(x.price_minor)}{x.unit === 'kg' ? t('sale.perKg') : ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {query && products.length === 0 && <p class="muted">{t('sale.search.none')}</p>}
+      </section>
+      <section class="card entry-pane">
+        {entry ? <Entry {...p} entry={entry} onEntry={setEntry} /> : <p class="muted center">{t('office.catalog.pick')}</p>}
+      </section>
+    </div>
+  );
+}
+
+function Entry(p: TabProps & { entry: CatalogEntry; onEntry: (e: CatalogEntry) => void }) {
+  const { t, money, locale, client, attempt, manager, entry } = p;
+  const x = entry.product;
+  const kg = x.unit === 'kg';
+  const perUnit = kg ? t('sale.perKg') : '';
+  const [price, setPrice] = useState('');
+  const [central, setCentral] = useState(false);
+  const [delta, setDelta] = useState('');
+  const [reason, setReason] = useState('receive');
+  const [level, setLevel] = useState('');
+  useEffect(() => {
+    setPrice('');
+    setDelta('');
+    setLevel(entry.reorder_level == null ? '' : kg ? (entry.reorder_level / 1000).toFixed(3) : String(entry.reorder_level));
+  }, [entry]);
+  const reload = async () => {
+    const e = await attempt(() => client.catalogEntry(x.sku));
+    if (e) p.onEntry(e);
+  };
+  const newPrice = parseMoney(price);
+  // Stock moves in pieces, or in grams entered as kilograms for weighed products.
+  const qty = (text: string) => {
+    const negative = text.trim().startsWith('-');
+    const body = text.trim().replace(/^[-+]/, '');
+    const n = kg ? parseKg(body) : /^\d{1,6}$/.test(body) ? Number(body) : null;
+    return n === null ? null : negative ? -n : n;
+  };
+  const stockDelta = qty(delta);
+  const levelQty = level.trim() === '' ? null : qty(level);
+  const amount = (n: number) => (kg ? `${(n / 1000).toFixed(3)} kg` : String(n));
+  const when = (ms: number) => new Date(ms).toLocaleString(locale, { dateStyle: 'short', timeStyle: 'short' });
+  const changePrice = async (minor: number | null, isCentral: boolean) => {
+    const done = await attempt(() => client.setPrice({ sku: x.sku, price_minor: minor, central: isCentral, user_id: manager.user_id, pin: manager.pin }));
+    if (done) {
+      p.notify(t('office.catalog.priceDone', { name: locale === 'zh-CN' ? done.name_zh || done.name : done.name, price: money(done.price_minor) + perUnit }));
+      await reload();
+    }
+  };
+  return (
+    <div data-testid="catalog-entry">
+      <h1>{locale === 'zh-CN' ? x.name_zh || x.name : x.name}</h1>
+      <p class="muted">{x.sku} · {x.barcodes.join(', ')} · {categoryName(locale, x.category)}</p>
+      <div class="tiles three">
+        <div class="tile"><small>{t('office.catalog.price')}</small><strong data-testid="entry-price">{money(x.price_minor)}{perUnit}</strong>
+          <small>{entry.store_minor != null ? t('office.catalog.ownPrice') : t('office.catalog.followsCentral')}</small></div>
+        <div class="tile"><small>{t('office.catalog.central')}</small><strong>{entry.central_minor != null ? money(entry.central_minor) + perUnit : '—'}</strong></div>
+        <div class="tile"><small>{t('office.catalog.onHand')}</small><strong data-testid="entry-stock">{amount(entry.stock)}</strong>
+          <small>{entry.reorder_level != null ? t('office.catalog.levelIs', { level: amount(entry.reorder_level) }) : t('office.catalog.noLevel')}</small></div>
+      </div>
+
+      <form class="entry-form" onSubmit={(e) => { e.preventDefault(); if (newPrice !== null) changePrice(newPrice, central); }}>
+        <h2>{t('office.catalog.changePrice')}</h2>
+        <div class="row">
+          <label class="grow">{t('office.catalog.newPrice')}{perUnit && ` (${perUnit})`}<input name="new-price" inputMode="decimal" value={price} onInput={(e) => setPrice(e.currentTarget.value)} placeholder={(x.price_minor / 100).toFixed(2)} /></label>
+          <button class="btn primary" disabled={newPrice === null} data-testid="save-price">{t('office.catalog.savePrice')}</button>
+        </div>
+        {price.trim() !== '' && newPrice === null && <p class="print-problem">{t('office.catalog.badPrice')}</p>}
+        <div class="choice">
+          <label class="check"><input type="radio" name="scope" checked={!central} onChange={() => setCentral(false)} />{t('office.catalog.scopeStore')}</label>
+          <label class="check"><input type="radio" name="scope" checked={central} onChange={() => setCentral(true)} data-testid="scope-central" />{t('office.catalog.scopeCentral')}</label>
+        </div>
+        {entry.store_minor != null && <button type="button" class="btn" onClick={() => changePrice(null, false)} data-testid="drop-own">{t('office.catalog.dropOwn', { price: entry.central_minor != null ? money(entry.central_minor) + perUnit : '—' })}</button>}
+      </form>
+
+      <form class="entry-form" onSubmit={async (e) => {
+        e.preventDefault();
+        if (stockDelta === null || stockDelta === 0) return;
+        const done = await attempt(() => client.adjustStock({ sku: x.sku, delta: stockDelta, reason, user_id: manager.user_id, pin: manager.pin }));
+        if (done) await reload();
+      }}>
+        <h2>{t('office.catalog.adjust')}</h2>
+        <div class="row">
+          <label class="grow">{kg ? t('office.catalog.deltaKg') : t('office.catalog.delta')}<input name="stock-delta" inputMode="decimal" value={delta} onInput={(e) => setDelta(e.currentTarget.value)} placeholder={kg ? '+1.500' : '+12'} /></label>
+          <label>{t('office.catalog.reason')}
+            <select name="stock-reason" value={reason} onChange={(e) => setReason(e.currentTarget.value)}>
+              {['receive', 'count', 'damage', 'expired', 'theft'].map((r) => <option value={r}>{t(`office.reason.${r}` as 'office.reason.receive')}</option>)}
+            </select>
+          </label>
+          <button class="btn primary" disabled={stockDelta === null || stockDelta === 0} data-testid="save-stock">{t('office.catalog.saveStock')}</button>
+        </div>
+        {delta.trim() !== '' && stockDelta === null && <p class="print-problem">{kg ? t('office.catalog.badKg') : t('office.catalog.badQty')}</p>}
+      </form>
+
+      <form class="entry-form" onSubmit={async (e) => {
+        e.preventDefault();
+        if (level.trim() !== '' && levelQty === null) return;
+        const done = await attempt(() => client.setReorderLevel({ sku: x.sku, level: levelQty !== null && levelQty < 0 ? null : levelQty, user_id: manager.user_id, pin: manager.pin }));
+        if (done) p.onEntry(done);
+      }}>
+        <h2>{t('office.catalog.level')}</h2>
+        <div class="row">
+          <label class="grow">{t('office.catalog.levelHint')}<input name="reorder-level" inputMode="decimal" value={level} onInput={(e) => setLevel(e.currentTarget.value)} /></label>
+          <button class="btn" disabled={level.trim() !== '' && (levelQty === null || levelQty < 0)} data-testid="save-level">{t('office.catalog.saveLevel')}</button>
+        </div>
+      </form>
+
+      <h2>{t('office.catalog.history')}</h2>
+      {entry.history.length === 0 ? <p class="muted">{t('office.catalog.noHistory')}</p> : (
+        <table class="table" data-testid="price-history">
+          <tbody>
+            {entry.history.map((c) => (
+              <tr><td>{when(c.ts_ms)}</td><td class="num">{money(c.old_minor)}</td><td>→</td><td class="num"><strong>{money(c.new_minor)}</strong></td>
+                <td class={c.new_minor > c.old_minor ? 'up' : 'down'}>{c.new_minor > c.old_minor ? '▲' : '▼'}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
