@@ -6,6 +6,8 @@ import { useState } from 'preact/hooks';
 import type { Client } from '../api/client';
 import type { Locale, MessageKey } from '../i18n';
 import type { Attempt, Money, T } from '../widgets';
+import { DevicesTab } from './devices';
+import { MembersTab } from './members';
 import { ReportsTab } from './reports';
 
 /** The manager the back office acts as. */
@@ -14,7 +16,7 @@ export interface Manager { user_id: string; pin: string }
 /** What every tab gets. */
 export interface TabProps { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; manager: Manager; notify: (text: string) => void }
 
-const TABS = ['reports'] as const;
+const TABS = ['reports', 'devices', 'members'] as const;
 type Tab = (typeof TABS)[number];
 
 export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; userId: string; notify: (text: string) => void; onBack: () => void }) {
@@ -25,7 +27,9 @@ export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Clie
   if (!manager) return <ManagerGate t={t} attempt={p.attempt} client={p.client} userId={p.userId} onManager={setManager} onBack={p.onBack} />;
   const props: TabProps = { t, money: p.money, locale: p.locale, client: p.client, attempt: p.attempt, manager, notify: p.notify };
   let body: ComponentChildren;
-  body = <ReportsTab {...props} />;
+  if (tab === 'devices') body = <DevicesTab {...props} />;
+  else if (tab === 'members') body = <MembersTab {...props} />;
+  else body = <ReportsTab {...props} />;
   return (
     <div class="office" data-testid="office">
       <nav class="office-tabs">
