@@ -83,6 +83,8 @@ async function startStore() {
       pub(`dev/${scanner}/state`, { id: `${id}-hello`, online: true, kind: 'scanner' }, true);
       pub(`scanner/${scanner}/scan`, { id, code }, false);
     },
+    /** The store's embedded MQTT broker's port. */
+    mqttPort,
     /** The e-paper label a shelf slot shows now (retained on the store's broker). */
     shelfLabel: (shelf, slot) => JSON.parse(execFileSync('mosquitto_sub', ['-p', String(mqttPort), '-t', `opentill/v1/SH001/shelf/${shelf}/label/${slot}`, '-C', '1', '-W', '5'], { encoding: 'utf8' })),
     api: async (path) => (await fetch(base + path, { headers: { 'accept-language': 'en' } })).json(),
@@ -449,6 +451,7 @@ async function flow(browser, locale) {
     await page.getByTestId('reports').waitFor();
     await page.locator('.tiles').waitFor();
     await shot(page, `reports-${tag}`);
+    await officeDevicesAndMembers(page, store, tag);
     await page.click('[data-testid=office-back]');
     await tillSellsAtTheNewPrice(page);
 
@@ -597,4 +600,125 @@ async function tillSellsAtTheNewPrice(page) {
   await line.click();
   await page.click('.line-tools .btn.danger');
   await eventually('the line to go', async () => (await page.locator('[data-testid=line]').count()) === before);
+}
+
+/**
+ * The back office's Devices & alerts and Members tabs, from inside the back office: devices
+ * announce themselves and raise alerts over the store's MQTT broker; one alert is cleared;
+ * a member is found by mobile number and by their QR pass, topped up and a new member
+ * registered and found.
+ */
+async function officeDevicesAndMembers(page, store, tag) {
+  const yuan = (m) => '¥' + (m / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const zh = tag === 'zh';
+  const mqttPort = String(store.mqttPort);
+  let n = 0;
+  const pub = (topic, body, retain = false) => execFileSync('mosquitto_pub', ['-p', mqttPort, '-q', '1', ...(retain ? ['-r'] : []), '-t', `opentill/v1/SH001/${topic}`, '-m', JSON.stringify({ id: `e2e-${tag}-${++n}`, ts: Date.now(), ...body })]);
+  // The page on the store's clock (+08:00), so that "today" is the store's day for footfall.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'Asia/Shanghai' });
+  try {
+    // A vending machine too warm with its door open, a gate with one entry and one refusal,
+    // and a smart shelf that went offline.
+    pub('dev/vm-e2e/state', { online: true, kind: 'vending' }, true);
+    pub('vend/vm-e2e/telemetry', { temp_c: 14.5, door_open: true });
+    pub('dev/gate-e2e/state', { online: true, kind: 'gate' }, true);
+    pub('gate/gate-e2e/scan', { code: store.pass });
+    pub('gate/gate-e2e/scan', { code: 'NOT-A-PASS' });
+    pub('dev/shelf-e2e/state', { online: true, kind: 'shelf' }, true);
+    pub('dev/shelf-e2e/state', { online: false, kind: 'shelf' }, true);
+
+    await page.click('[data-testid=office-devices]');
+    await page.getByTestId('devices').waitFor();
+    const state = (device) => page.locator(`[data-testid=device][data-device=${device}] [data-testid=device-state]`);
+    const online = zh ? /^\d\d:\d\d:\d\d 起在线$/ : /^Online since \d\d:\d\d:\d\d$/;
+    await state('vm-e2e').waitFor();
+    await state('shelf-e2e').waitFor();
+    await page.locator('[data-testid=alert][data-alert="device_offline:shelf-e2e"]').waitFor();
+    assert.match(await state('vm-e2e').textContent(), online);
+    assert.match(await state('gate-e2e').textContent(), online);
+    assert.match(await state('lane-1').textContent(), online);
+    assert.match(await state('shelf-e2e').textContent(), zh ? /起离线$/ : /^Offline since/);
+    const warm = page.locator('[data-testid=alert][data-alert="temperature:vm-e2e"]');
+    await warm.waitFor();
+    assert.match(await warm.textContent(), zh ? /温度超出范围/ : /Temperature out of range/);
+    assert.match(await warm.textContent(), /14\.5 °C/);
+    // Those three, and the low-stock alert of the product the catalog step counted down.
+    await page.locator('[data-testid=alert][data-alert="low_stock:DRK-00006"]').waitFor();
+    assert.equal(await page.locator('[data-testid=alert]').count(), 4);
+    // Footfall today: the member came in, the other code was refused.
+    await page.getByTestId('footfall').locator('tbody tr').first().waitFor();
+    const row = await page.getByTestId('footfall').locator('tbody tr').first().locator('td').allTextContents();
+    assert.deepEqual(row.slice(1), ['1', '0', '1']);
+    await shot(page, `devices-${tag}`);
+    // Cleared by hand: gone from the screen and from the open alerts.
+    await warm.locator('[data-testid=alert-clear]').click();
+    await warm.waitFor({ state: 'detached' });
+    await page.getByTestId('alert-cleared').waitFor();
+    assert.equal(await page.locator('[data-testid=alert]').count(), 3);
+    const alerts = await store.api('/api/alerts');
+    assert.ok(alerts.find((a) => a.alert_id === 'temperature:vm-e2e').cleared_ms > 0, JSON.stringify(alerts));
+    assert.deepEqual(alerts.filter((a) => a.cleared_ms == null).map((a) => a.alert_id).sort(), ['device_offline:shelf-e2e', 'door_open:vm-e2e', 'low_stock:DRK-00006']);
+    // The next refresh does not bring it back.
+    await page.waitForTimeout(4500);
+    assert.equal(await warm.count(), 0);
+  } finally {
+    await cdp.send('Emulation.setTimezoneOverride', { timezoneId: '' });
+    await cdp.detach();
+  }
+
+  // Members: the fixture member by mobile number, with the balance the till service holds.
+  await page.click('[data-testid=office-members]');
+  await page.getByTestId('members').waitFor();
+  await page.click('[data-testid=member-find] button');
+  await page.locator('[data-testid=member-find] [role=alert]').waitFor();
+  await page.fill('input[name=member-key]', '13800138000');
+  await page.click('[data-testid=member-find] button');
+  await expectText(page, '[data-testid=member-phone]', '13800138000');
+  assert.match(await page.textContent('[data-testid=member-name]'), /Wang Fang/);
+  const before = (await store.api('/api/stored-value/13800138000')).balance_minor;
+  assert.ok(before > 0 && before < 10000, `the flow spent some of the ¥100 top-up: ${before}`);
+  await expectText(page, '[data-testid=member-balance]', yuan(before));
+  // Top up ¥50 by card (card, so the till's cash drawer is not touched); a zero amount is refused first.
+  await page.fill('input[name=top-up-amount]', '0');
+  await page.click('[data-testid=top-up-card]');
+  await page.click('[data-testid=top-up-submit]');
+  await page.locator('[data-testid=top-up] [role=alert]').waitFor();
+  await page.fill('input[name=top-up-amount]', '50');
+  await page.click('[data-testid=top-up-card]');
+  await page.click('[data-testid=top-up-submit]');
+  await expectText(page, '[data-testid=member-balance]', yuan(before + 5000));
+  assert.equal((await store.api('/api/stored-value/13800138000')).balance_minor, before + 5000);
+  await page.getByTestId('member-done').waitFor();
+  await shot(page, `members-${tag}`);
+  // A new member: a bad mobile number is caught before sending; then registered and found.
+  const name = zh ? '李雷' : 'Li Lei';
+  await page.fill('input[name=register-phone]', '1390013900');
+  await page.fill('input[name=register-name]', name);
+  await page.click('[data-testid=register-submit]');
+  await page.locator('[data-testid=register] [role=alert]').waitFor();
+  await page.fill('input[name=register-phone]', '139 0013 9000');
+  await page.fill('input[name=register-birthday]', '5-1');
+  await page.click('[data-testid=register-submit]');
+  await expectText(page, '[data-testid=member-phone]', '13900139000');
+  const registered = await store.api('/api/members/13900139000');
+  assert.equal(registered.name, name);
+  assert.equal(registered.birthday, '05-01');
+  await expectText(page, '[data-testid=member-balance]', yuan(0));
+  // Found again by member id, then the fixture member by their QR pass, scanned.
+  await page.fill('input[name=member-key]', '');
+  await page.click('[data-testid=member-find] button');
+  await page.fill('input[name=member-key]', registered.member_id);
+  await page.click('[data-testid=member-find] button');
+  await expectText(page, '[data-testid=member-id]', registered.member_id);
+  assert.match(await page.textContent('[data-testid=member-name]'), new RegExp(name));
+  await scan(page, store.pass);
+  await expectText(page, '[data-testid=member-phone]', '13800138000');
+  await expectText(page, '[data-testid=member-balance]', yuan(before + 5000));
+  // A second registration under the same number is the server's error, shown as a problem.
+  await page.fill('input[name=register-phone]', '13900139000');
+  await page.fill('input[name=register-name]', name);
+  await page.click('[data-testid=register-submit]');
+  await page.getByTestId('problem').waitFor();
+  await page.click('[data-testid=problem] button');
 }

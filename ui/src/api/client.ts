@@ -200,4 +200,15 @@ export class Client {
   member(key: string) { return this.call<MemberInfo>('GET', `/api/members/${encodeURIComponent(key)}`); }
   storedValue(account: string) { return this.call<Balance>('GET', `/api/stored-value/${encodeURIComponent(account)}`); }
   salesReport() { return this.call<SalesReport>('GET', '/api/reports/sales'); }
+  /** Every device the store's edge agent has heard from. */
+  devices() { return this.call<S['DeviceDto'][]>('GET', '/api/devices'); }
+  /** The latest alerts, newest first, cleared ones included (`cleared_ms`). */
+  alerts() { return this.call<S['AlertDto'][]>('GET', '/api/alerts'); }
+  clearAlert(alert_id: string) { return this.call<boolean>('POST', `/api/alerts/${encodeURIComponent(alert_id)}/clear`, {}); }
+  /** Every vend, oldest first. */
+  vends() { return this.call<S['VendDto'][]>('GET', '/api/vends'); }
+  /** Gate entries, exits and refusals per local hour of a day (`YYYY-MM-DD`). */
+  footfall(date: string) { return this.call<S['FootfallHourDto'][]>('GET', `/api/footfall?date=${encodeURIComponent(date)}`); }
+  registerMember(req: S['RegisterMemberRequest']) { return this.call<MemberInfo>('POST', '/api/members', req); }
+  topUp(req: S['TopUpRequest']) { return this.call<Balance>('POST', '/api/stored-value/top-up', req); }
 }

@@ -7,6 +7,8 @@ import type { Client } from '../api/client';
 import type { Locale, MessageKey } from '../i18n';
 import type { Attempt, Money, T } from '../widgets';
 import { CatalogTab } from './catalog';
+import { DevicesTab } from './devices';
+import { MembersTab } from './members';
 import { ReportsTab } from './reports';
 import { StockTab } from './stock';
 
@@ -18,7 +20,7 @@ export interface TabProps { t: T; money: Money; locale: Locale; client: Client; 
   /** Where a scan goes while the tab is open: a tab that takes scans sets it as it renders. */
   scanInto: { current: (code: string) => void } }
 
-const TABS = ['catalog', 'stock', 'reports'] as const;
+const TABS = ['catalog', 'stock', 'members', 'devices', 'reports'] as const;
 type Tab = (typeof TABS)[number];
 
 export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; userId: string; notify: (text: string) => void; scanInto: { current: (code: string) => void }; onBack: () => void }) {
@@ -35,6 +37,8 @@ export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Clie
   let body: ComponentChildren;
   if (tab === 'catalog') body = <CatalogTab {...props} />;
   else if (tab === 'stock') body = <StockTab {...props} />;
+  else if (tab === 'devices') body = <DevicesTab {...props} />;
+  else if (tab === 'members') body = <MembersTab {...props} />;
   else body = <ReportsTab {...props} />;
   return (
     <div class="office" data-testid="office">

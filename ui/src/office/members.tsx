@@ -1,0 +1,194 @@
+// Members: find a member (mobile number, member id, referral code, or their member QR
+// code scanned or typed), see their tier, points, lifetime spend and stored-value
+// balance, top up that balance, and register new members. The manager who signed in to
+// the back office authorises the top-ups and registrations.
+import { useState } from 'preact/hooks';
+import type { components } from '../api/schema';
+import { parseMoney } from '../i18n';
+import { kindKey } from '../widgets';
+import type { TabProps } from './index';
+
+type S = components['schemas'];
+type Member = S['MemberDto'];
+
+/** Ways a stored-value top-up may be paid (the API refuses stored value and points). */
+const TOP_UP_TENDERS = ['cash', 'card', 'mobile'] as const;
+
+/** A mainland mobile number as the till service accepts it (`core::member::parse_phone`), or null. */
+export function mobileNumber(text: string): string | null {
+  const digits = text.replace(/[ -]/g, '').replace(/^(\+86|0086)/, '');
+  return /^1\d{10}$/.test(digits) ? digits : null;
+}
+
+/** A birthday written `MM-DD` (or `M-D`), as the till service stores it, or null. */
+export function birthday(text: string): string | null {
+  const m = text.trim().match(/^(\d{1,2})-(\d{1,2})$/);
+  if (!m) return null;
+  const [month, day] = [Number(m[1]), Number(m[2])];
+  const days = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  if (month < 1 || month > 12 || day < 1 || day > days[month - 1]) return null;
+  return `${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+export function MembersTab({ t, money, client, attempt, manager, scanInto }: TabProps) {
+  const [key, setKey] = useState('');
+  const [keyProblem, setKeyProblem] = useState(false);
+  const [member, setMember] = useState<Member | null>(null);
+  const [balance, setBalance] = useState<number | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+
+  const show = async (m: Member) => {
+    setMember(m);
+    setBalance(null);
+    const b = await attempt(() => client.storedValue(m.phone));
+    if (b) setBalance(b.balance_minor);
+  };
+  const find = async (text: string) => {
+    const k = text.trim();
+    setDone(null);
+    // Whoever was shown goes first, so a failed lookup never leaves another member's
+    // balance on screen to top up.
+    setMember(null);
+    if (!k) return setKeyProblem(true);
+    setKeyProblem(false);
+    // A member pass (the QR code in the member's app) is checked offline and names the account.
+    const found = await attempt(async () => client.member(k.startsWith('OTP1.') ? (await client.checkPass(k)).account : k));
+    if (found) await show(found);
+  };
+
+  // A member's QR code (or card) scanned while this tab is open looks them up.
+  scanInto.current = (code) => {
+    setKey(code);
+    find(code);
+  };
+
+  return (
+    <div class="card" data-testid="members">
+      <h1>{t('office.members.title')}</h1>
+      <div class="members-split">
+        <section>
+          <form onSubmit={(e) => (e.preventDefault(), find(key))} data-testid="member-find">
+            <label for="member-key">{t('office.members.key')}</label>
+            <div class="find-row">
+              <input id="member-key" name="member-key" value={key} onInput={(e) => (setKey(e.currentTarget.value), setKeyProblem(false))} autocomplete="off" />
+              <button class="btn primary">{t('office.members.lookup')}</button>
+            </div>
+            {keyProblem && <p class="field-problem" role="alert">{t('office.members.keyEmpty')}</p>}
+          </form>
+          {done && <p class="good-note" role="status" data-testid="member-done">{done}</p>}
+          {member ? (
+            <>
+              <MemberCard t={t} money={money} member={member} balance={balance} />
+              <TopUp key={member.member_id} {...{ t, money, client, attempt, manager }} member={member} onBalance={(b, amount) => {
+                setBalance(b);
+                setDone(t('office.members.toppedUp', { amount: money(amount), balance: money(b) }));
+              }} />
+            </>
+          ) : (
+            <p class="muted">{t('office.members.none')}</p>
+          )}
+        </section>
+        <Register {...{ t, client, attempt, manager }} onMember={(m) => {
+          setKey(m.phone);
+          setDone(t('office.members.registered', { name: m.name, id: m.member_id }));
+          show(m);
+        }} />
+      </div>
+    </div>
+  );
+}
+
+function MemberCard({ t, money, member: m, balance }: Pick<TabProps, 't' | 'money'> & { member: Member; balance: number | null }) {
+  return (
+    <div class="member-card" data-testid="member-card">
+      <div class="member-head">
+        <h2 data-testid="member-name">{m.name} <span class="tier">{m.tier_name}</span></h2>
+        <div class="member-balance"><small>{t('office.members.balance')}</small><strong data-testid="member-balance">{balance === null ? '…' : money(balance)}</strong></div>
+      </div>
+      <dl>
+        <dt>{t('office.members.phone')}</dt><dd data-testid="member-phone">{m.phone}</dd>
+        <dt>{t('office.members.points')}</dt><dd data-testid="member-points">{m.points}</dd>
+        <dt>{t('office.members.id')}</dt><dd data-testid="member-id">{m.member_id}</dd>
+        <dt>{t('office.members.spend')}</dt><dd data-testid="member-spend">{money(m.spend_minor)}</dd>
+        <dt>{t('office.members.referral')}</dt><dd data-testid="member-referral">{m.referral_code}</dd>
+      </dl>
+    </div>
+  );
+}
+
+function TopUp({ t, money, client, attempt, manager, member, onBalance }: Pick<TabProps, 't' | 'money' | 'client' | 'attempt' | 'manager'> & { member: Member; onBalance: (balance: number, amount: number) => void }) {
+  const [amount, setAmount] = useState('');
+  const [tender, setTender] = useState<string | null>(null);
+  const [problem, setProblem] = useState<'amount' | 'tender' | null>(null);
+  const [sending, setSending] = useState(false);
+  const minor = parseMoney(amount);
+  return (
+    <form class="top-up" data-testid="top-up" onSubmit={async (e) => {
+      e.preventDefault();
+      if (sending) return;
+      if (minor === null || minor <= 0) return setProblem('amount');
+      if (!tender) return setProblem('tender');
+      setSending(true);
+      const b = await attempt(() => client.topUp({ account: member.phone, amount_minor: minor, tender, user_id: manager.user_id, pin: manager.pin }));
+      setSending(false);
+      if (!b) return;
+      setAmount('');
+      setTender(null);
+      onBalance(b.balance_minor, minor);
+    }}>
+      <h2>{t('office.members.topUp')}</h2>
+      <div class="top-up-row">
+        <label>{t('office.members.amount')}
+          <input name="top-up-amount" inputMode="decimal" value={amount} onInput={(e) => (setAmount(e.currentTarget.value), setProblem(null))} autocomplete="off" />
+        </label>
+        <div class="choice" role="group" aria-labelledby="top-up-tender">
+          <span id="top-up-tender" class="choice-label">{t('office.members.tender')}</span>
+          {TOP_UP_TENDERS.map((k) => (
+            <button type="button" class={'btn tab' + (tender === k ? ' active' : '')} aria-pressed={tender === k} onClick={() => (setTender(k), setProblem(null))} data-testid={'top-up-' + k}>{t(kindKey(k))}</button>
+          ))}
+        </div>
+      </div>
+      {problem === 'amount' && <p class="field-problem" role="alert">{t('office.members.badAmount')}</p>}
+      {problem === 'tender' && <p class="field-problem" role="alert">{t('office.members.noTender')}</p>}
+      <button class="btn primary wide" disabled={sending} data-testid="top-up-submit">
+        {minor !== null && minor > 0 ? t('office.members.topUpAmount', { amount: money(minor) }) : t('office.members.topUpSubmit')}
+      </button>
+    </form>
+  );
+}
+
+function Register({ t, client, attempt, manager, onMember }: Pick<TabProps, 't' | 'client' | 'attempt' | 'manager'> & { onMember: (m: Member) => void }) {
+  const empty = { phone: '', name: '', birthday: '', referral: '' };
+  const [f, setF] = useState(empty);
+  const [problem, setProblem] = useState<'phone' | 'name' | 'birthday' | null>(null);
+  const [sending, setSending] = useState(false);
+  const field = (k: keyof typeof empty) => ({ name: 'register-' + k, value: f[k], autocomplete: 'off', onInput: (e: { currentTarget: HTMLInputElement }) => (setF({ ...f, [k]: e.currentTarget.value }), setProblem(null)) });
+  return (
+    <form class="register" data-testid="register" onSubmit={async (e) => {
+      e.preventDefault();
+      if (sending) return;
+      const phone = mobileNumber(f.phone);
+      if (!phone) return setProblem('phone');
+      const name = f.name.trim();
+      if (!name || [...name].length > 40) return setProblem('name');
+      const bday = f.birthday.trim() ? birthday(f.birthday) : null;
+      if (f.birthday.trim() && !bday) return setProblem('birthday');
+      setSending(true);
+      const m = await attempt(() => client.registerMember({ phone, name, birthday: bday, referral_code: f.referral.trim() || null, user_id: manager.user_id, pin: manager.pin }));
+      setSending(false);
+      if (!m) return;
+      setF(empty);
+      onMember(m);
+    }}>
+      <h2>{t('office.members.register')}</h2>
+      <label>{t('office.members.phone')}<input {...field('phone')} type="tel" inputMode="tel" /></label>
+      {problem === 'phone' && <p class="field-problem" role="alert">{t('office.members.badPhone')}</p>}
+      <label>{t('office.members.name')}<input {...field('name')} /></label>
+      {problem === 'name' && <p class="field-problem" role="alert">{t('office.members.badName')}</p>}
+      <label>{t('office.members.birthday')}<input {...field('birthday')} inputMode="numeric" placeholder="03-08" /></label>
+      {problem === 'birthday' && <p class="field-problem" role="alert">{t('office.members.badBirthday')}</p>}
+      <label>{t('office.members.referredBy')}<input {...field('referral')} /></label>
+      <button class="btn primary wide" disabled={sending} data-testid="register-submit">{t('office.members.registerSubmit')}</button>
+    </form>
+  );
+}
