@@ -691,6 +691,21 @@ impl Replica {
             .optional()?)
     }
 
+    /// Keeps a supervisor's approval of price changes on sale `sale_id`; approvals older
+    /// than `keep_ms` are dropped on the way.
+    pub fn put_approval(&mut self, token: &str, sale_id: &str, user_id: &str, now_ms: i64, keep_ms: i64) -> Result<()> {
+        let tx = write(&mut self.conn)?;
+        tx.prepare_cached("DELETE FROM approvals WHERE created_ms < ?1")?.execute([now_ms - keep_ms])?;
+        tx.prepare_cached("INSERT INTO approvals (token, sale_id, user_id, created_ms) VALUES (?1, ?2, ?3, ?4)")?.execute(params![token, sale_id, user_id, now_ms])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// An approval: `(sale_id, user_id, created_ms)`.
+    pub fn approval(&self, token: &str) -> Result<Option<(String, String, i64)>> {
+        Ok(self.conn.prepare_cached("SELECT sale_id, user_id, created_ms FROM approvals WHERE token = ?1")?.query_row([token], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?)
+    }
+
     /// All users.
     pub fn users(&self) -> Result<Vec<User>> {
         let mut stmt = self.conn.prepare("SELECT user_id, name, role, pin_hash, active FROM users ORDER BY user_id")?;

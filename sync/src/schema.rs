@@ -281,6 +281,17 @@ pub const MIGRATIONS: &[&str] = &[
         INSERT INTO price_history (sku, ts_ms, old_minor, new_minor) VALUES (new.sku, new.updated_ms, old.price_minor, new.price_minor);
     END;
     "#,
+    // 15: a supervisor's approval of hand-made price changes on one sale in progress: the
+    // sale carries the token, never the PIN (a sale waiting for the till service to come
+    // back sits in the browser's storage).
+    r#"
+    CREATE TABLE approvals (
+        token TEXT PRIMARY KEY,
+        sale_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version that creates the analytics projection: a replica migrating past it

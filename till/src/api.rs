@@ -20,7 +20,7 @@ use opentill_core::catalog::Product;
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::report::SalesReport;
-use opentill_core::role::Permission;
+use opentill_core::role::{Actor, Permission};
 use opentill_core::sale::SaleRecord;
 use opentill_core::shift::ShiftReport;
 use opentill_core::tender::{AppliedTender, Tender, TenderKind};
@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/categories/{category}/products", get(category_products))
         .route("/api/sales", post(create_sale))
         .route("/api/basket/price", post(price_basket))
+        .route("/api/approvals", post(approve))
         .route("/api/sales/{sale_id}", get(get_sale))
         .route("/api/sales/void", post(void_sale))
         .route("/api/sales/{sale_id}/print", post(print_sale))
@@ -154,8 +155,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, catalog::catalog_entry, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, catalog::catalog_entry, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
 )]
 pub struct ApiDoc;
 
@@ -187,7 +188,7 @@ impl ApiError {
         let kind = error.kind();
         let status = match kind {
             "unknown_barcode" | "unknown_sku" | "unknown_sale" | "unknown_basket" | "unknown_alert" | "unknown_member" | "unknown_order" => StatusCode::NOT_FOUND,
-            "auth_failed" => StatusCode::UNAUTHORIZED,
+            "auth_failed" | "approval_invalid" => StatusCode::UNAUTHORIZED,
             "forbidden" => StatusCode::FORBIDDEN,
             "duplicate" | "shift_already_open" | "no_open_shift" => StatusCode::CONFLICT,
             "storage" | "not_initialized" => StatusCode::INTERNAL_SERVER_ERROR,
@@ -412,13 +413,73 @@ impl DiscountDto {
     }
 }
 
-/// Someone who authorises an action with their PIN.
+/// Someone who authorises hand-made price changes: with their PIN, or with the approval
+/// they gave this sale (`POST /api/approvals`), so the sale need not carry a PIN.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AuthorizationDto {
     /// User id.
     pub user_id: String,
     /// PIN.
+    #[serde(default)]
+    pub pin: Option<String>,
+    /// An approval token for this sale, instead of the PIN.
+    #[serde(default)]
+    pub approval: Option<String>,
+}
+
+/// A supervisor approves hand-made price changes on a sale in progress.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ApprovalRequest {
+    /// The sale in progress, by the id it will be recorded under.
+    pub sale_id: String,
+    /// Supervisor or manager.
+    pub user_id: String,
+    /// Their PIN.
     pub pin: String,
+}
+
+/// An approval: the sale carries the token in `authorized_by.approval`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApprovalDto {
+    /// The token.
+    pub approval: String,
+    /// Who approved.
+    pub user_id: String,
+    /// Their role.
+    pub role: String,
+}
+
+/// Who allows the hand-made changes of sale `sale_id`: an approval given to that sale, or
+/// a PIN.
+fn authorizer(till: &crate::Till, a: &AuthorizationDto, sale_id: Option<&str>) -> Result<Actor, TillError> {
+    match (&a.approval, &a.pin) {
+        (Some(token), None) => {
+            let sale_id = sale_id.ok_or_else(|| TillError::BadInput("an approval is for one sale: send the sale_id it was given for".into()))?;
+            let actor = till.approved_by(token, sale_id)?;
+            if actor.user_id != a.user_id {
+                return Err(TillError::ApprovalInvalid);
+            }
+            Ok(actor)
+        }
+        (None, Some(pin)) => till.login(&a.user_id, pin),
+        _ => Err(TillError::BadInput("authorized_by needs a PIN or an approval, not both".into())),
+    }
+}
+
+/// Hand-made price changes of a request, lines numbered from 1.
+fn adjustments(overrides: &[OverrideDto], basket: Option<&DiscountDto>) -> Result<crate::Adjustments, ApiError> {
+    let mut adjust = crate::Adjustments::default();
+    for o in overrides {
+        let line = o.line.checked_sub(1).ok_or_else(|| ApiError::bad_input("override lines are numbered from 1".into()))?;
+        if let Some(price) = o.price_minor {
+            adjust.prices.push((line, price));
+        }
+        if let Some(d) = &o.discount {
+            adjust.discounts.push((line, d.to_core()?));
+        }
+    }
+    adjust.basket = basket.map(DiscountDto::to_core).transpose()?;
+    Ok(adjust)
 }
 
 /// A basket to price without selling it: what the customer would pay.
@@ -432,6 +493,18 @@ pub struct PriceRequest {
     /// Coupon ids presented, in order.
     #[serde(default)]
     pub coupons: Vec<String>,
+    /// The sale in progress (needed with an approval).
+    #[serde(default)]
+    pub sale_id: Option<String>,
+    /// Prices and discounts changed by hand, as in a sale; they need `authorized_by`.
+    #[serde(default)]
+    pub overrides: Vec<OverrideDto>,
+    /// A discount on the whole sale; needs `authorized_by`.
+    #[serde(default)]
+    pub basket_discount: Option<DiscountDto>,
+    /// Who allows the changes: an approval for `sale_id`, or a PIN.
+    #[serde(default)]
+    pub authorized_by: Option<AuthorizationDto>,
 }
 
 /// What became of a receipt sent to the till's printer.
@@ -1270,6 +1343,18 @@ async fn category_products(State(state): State<AppState>, AcceptLang(lang): Acce
     run(&state, lang, move |till| Ok(till.replica().products_in_category(&category, q.limit.unwrap_or(60).clamp(1, 500))?.into_iter().map(ProductDto::from).collect())).await.map(Json)
 }
 
+/// A supervisor approves hand-made price changes (price overrides, discounts) on the sale
+/// in progress: the sale then carries the approval instead of their PIN.
+#[utoipa::path(post, path = "/api/approvals", request_body = ApprovalRequest, responses((status = 200, body = ApprovalDto), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn approve(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<ApprovalRequest>) -> Result<Json<ApprovalDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let (approval, actor) = till.approve(&req.user_id, &req.pin, &req.sale_id)?;
+        Ok(ApprovalDto { approval, user_id: actor.user_id, role: actor.role.name().to_string() })
+    })
+    .await
+    .map(Json)
+}
+
 /// Record a sale: items and tenders in one request, durable when it returns.
 #[utoipa::path(post, path = "/api/sales", request_body = SaleRequest, responses((status = 200, body = SaleDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn create_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<SaleRequest>) -> Result<Json<SaleDto>, ApiError> {
@@ -1277,24 +1362,21 @@ async fn create_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang
     let scans = scan_inputs(req.items);
     let shopper = crate::Shopper { member: req.member, coupons: req.coupons, served_by: req.served_by };
     let printer = state.printer.clone();
-    let mut adjust = crate::Adjustments::default();
-    for o in &req.overrides {
-        let line = o.line.checked_sub(1).ok_or_else(|| ApiError::bad_input("override lines are numbered from 1".into()))?;
-        if let Some(price) = o.price_minor {
-            adjust.prices.push((line, price));
-        }
-        if let Some(d) = &o.discount {
-            adjust.discounts.push((line, d.to_core()?));
-        }
-    }
-    adjust.basket = req.basket_discount.as_ref().map(DiscountDto::to_core).transpose()?;
+    let mut adjust = adjustments(&req.overrides, req.basket_discount.as_ref())?;
     let authorized_by = req.authorized_by;
     run(&state, lang, move |till| {
+        // A sale sent again after it was recorded answers the first result: its approval
+        // may have expired meanwhile.
+        let recorded = match req.sale_id.as_deref() {
+            Some(id) => till.replica().sale(id)?.is_some(),
+            None => false,
+        };
         if let Some(a) = &authorized_by
             && !adjust.is_empty()
+            && !recorded
         {
             // The permission each change needs is checked on the basket; here, who it is.
-            adjust.by = Some(till.login(&a.user_id, &a.pin)?);
+            adjust.by = Some(authorizer(till, a, req.sale_id.as_deref())?);
         }
         let (done, pricing) = till.sell_adjusted(req.sale_id.as_deref(), &scans, &adjust, &tenders, None, &shopper)?;
         let text = till.sale_receipt(&done, lang);
@@ -1319,12 +1401,19 @@ async fn create_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang
 async fn price_basket(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<PriceRequest>) -> Result<Json<QuoteDto>, ApiError> {
     let scans = scan_inputs(req.items);
     let shopper = crate::Shopper { member: req.member, coupons: req.coupons, served_by: None };
+    let mut adjust = adjustments(&req.overrides, req.basket_discount.as_ref())?;
     run(&state, lang, move |till| {
         if scans.len() > 500 {
             return Err(TillError::BadInput("at most 500 scans in one sale".into()));
         }
+        if let Some(a) = &req.authorized_by
+            && !adjust.is_empty()
+        {
+            adjust.by = Some(authorizer(till, a, req.sale_id.as_deref())?);
+        }
         let mut basket = till.new_basket();
         till.ring_up(&mut basket, &scans)?;
+        adjust.apply(&mut basket)?;
         let pricing = till.price(&mut basket, &shopper)?;
         let totals = basket.totals();
         let lines = basket

@@ -49,6 +49,9 @@ pub enum TillError {
     /// Wrong user or PIN.
     #[error("user or PIN not recognised")]
     AuthFailed,
+    /// An approval that is unknown, for another sale, expired, or whose approver left.
+    #[error("this approval does not stand for this sale (unknown, for another sale, or expired); ask the supervisor to approve again")]
+    ApprovalInvalid,
     /// The user's role does not allow it.
     #[error("{user} ({role}) may not {action}")]
     Forbidden {
@@ -111,6 +114,7 @@ impl TillError {
             TillError::Refund(_) => "bad_refund",
             TillError::Shift(_) => "bad_shift",
             TillError::AuthFailed => "auth_failed",
+            TillError::ApprovalInvalid => "approval_invalid",
             TillError::Forbidden { .. } => "forbidden",
             TillError::NoOpenShift => "no_open_shift",
             TillError::NotAStore(_) => "not_a_store",
@@ -190,6 +194,7 @@ impl TillError {
             TillError::Shift(ShiftError::NotOpened(s)) => format!("班次 {s} 未开班"),
             TillError::Shift(ShiftError::AlreadyClosed(s)) => format!("班次 {s} 已交班"),
             TillError::AuthFailed => "工号或密码错误".into(),
+            TillError::ApprovalInvalid => "此授权对本单无效（不存在、属于其他单或已过期），请主管重新授权".into(),
             TillError::Forbidden { user, action, .. } => format!("{user} 无权执行：{action}"),
             TillError::NoOpenShift => "本收银台没有开班".into(),
             TillError::NotAStore(d) => format!("{} 不是 OpenTill 门店数据目录（其中有其他文件，但没有 opentill.db）：请选择门店的数据目录，或用新的空目录建立演示店", d.display()),

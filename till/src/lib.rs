@@ -132,6 +132,9 @@ pub struct ScanInput {
     pub qty: Option<String>,
 }
 
+/// How long a supervisor's approval of price changes on a sale in progress stands.
+pub const APPROVAL_MS: i64 = 12 * 3_600_000;
+
 /// A sale that was recorded.
 #[derive(Debug, Clone)]
 pub struct SaleDone {
@@ -322,6 +325,38 @@ impl Till {
         if !auth::verify_pin(pin, &user.pin_hash) {
             return Err(TillError::AuthFailed);
         }
+        Ok(Actor { user_id: user.user_id, role: user.role })
+    }
+
+    /// A supervisor approves hand-made price changes (price overrides, discounts) on the
+    /// sale in progress `sale_id`: answers the token the sale then carries instead of their
+    /// PIN, with who approved. The changes themselves are checked against their role when
+    /// the sale is priced or recorded.
+    pub fn approve(&mut self, user_id: &str, pin: &str, sale_id: &str) -> Result<(String, Actor)> {
+        validate_id(sale_id, "sale id")?;
+        let actor = self.login(user_id, pin)?;
+        if !actor.role.allows(Permission::PriceOverride) && !actor.role.allows(Permission::ManualDiscount) {
+            return Err(TillError::Forbidden { user: actor.user_id, role: actor.role.name(), action: "approve price changes" });
+        }
+        if self.replica.sale(sale_id)?.is_some() {
+            return Err(TillError::BadInput(format!("sale {sale_id} is already recorded")));
+        }
+        let mut secret = [0u8; 16];
+        getrandom::getrandom(&mut secret).map_err(|e| TillError::BadInput(format!("no randomness for an approval: {e}")))?;
+        let token: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+        self.replica.put_approval(&token, sale_id, &actor.user_id, self.clock.now_ms(), 2 * APPROVAL_MS)?;
+        info!(user = actor.user_id, sale_id, "price changes approved");
+        Ok((token, actor))
+    }
+
+    /// The supervisor behind `token`, if it approves changes on sale `sale_id` and is not
+    /// older than [`APPROVAL_MS`] (their role as it is now).
+    pub fn approved_by(&self, token: &str, sale_id: &str) -> Result<Actor> {
+        let (sale, user_id, created_ms) = self.replica.approval(token)?.ok_or(TillError::ApprovalInvalid)?;
+        if sale != sale_id || self.clock.now_ms() - created_ms > APPROVAL_MS {
+            return Err(TillError::ApprovalInvalid);
+        }
+        let user = self.replica.user(&user_id)?.filter(|u| u.active).ok_or(TillError::ApprovalInvalid)?;
         Ok(Actor { user_id: user.user_id, role: user.role })
     }
 

@@ -360,6 +360,52 @@ async fn manager_overrides_need_a_supervisor_and_skip_promotions() {
     assert_eq!(plain["total_minor"].as_i64(), Some(1140));
 }
 
+/// A supervisor approves the hand-made changes of one sale in progress; the quote and the
+/// sale carry the approval, not the PIN, and it is good for that sale only.
+#[tokio::test]
+async fn an_approval_stands_for_one_sale_instead_of_a_pin() {
+    let (_dir, till) = store(CashRounding::None);
+    let app = router(AppState::new(till));
+    let approve = |sale: &str, user: &str, pin: &str| json!({"sale_id": sale, "user_id": user, "pin": pin}).to_string();
+    for (body, status, kind) in [(approve("S-1", "c01", "1234"), StatusCode::FORBIDDEN, "forbidden"), (approve("S-1", "s01", "0000"), StatusCode::UNAUTHORIZED, "auth_failed"), (approve("bad id!", "s01", "9001"), StatusCode::UNPROCESSABLE_ENTITY, "bad_input")] {
+        let (got, answer) = call(&app, "POST", "/api/approvals", Some(&body), "en").await;
+        assert_eq!((got, answer["kind"].as_str()), (status, Some(kind)), "{answer}");
+    }
+    let (status, approval) = call(&app, "POST", "/api/approvals", Some(&approve("S-1", "s01", "9001")), "en").await;
+    assert_eq!((status, approval["user_id"].as_str(), approval["role"].as_str()), (StatusCode::OK, Some("s01"), Some("supervisor")), "{approval}");
+    let token = approval["approval"].as_str().unwrap().to_string();
+    let by = json!({"user_id": "s01", "approval": token});
+    let items = json!([{"barcode": "6920152400012"}]);
+    let overrides = json!([{"line": 1, "price_minor": 500}]);
+    // The quote prices the change: 5.00, not 7.90.
+    let quote = json!({"items": items, "sale_id": "S-1", "overrides": overrides, "authorized_by": by}).to_string();
+    let (status, q) = call(&app, "POST", "/api/basket/price", Some(&quote), "en").await;
+    assert_eq!((status, q["total_minor"].as_i64()), (StatusCode::OK, Some(500)), "{q}");
+    // Another sale, another supervisor's name, or a PIN and an approval together: refused.
+    let sale = |id: &str, by: &Value| json!({"sale_id": id, "items": items, "tenders": [{"kind": "cash", "amount_minor": 500}], "overrides": overrides, "authorized_by": by}).to_string();
+    for (body, status, kind) in [
+        (sale("S-2", &by), StatusCode::UNAUTHORIZED, "approval_invalid"),
+        (sale("S-1", &json!({"user_id": "m01", "approval": token})), StatusCode::UNAUTHORIZED, "approval_invalid"),
+        (sale("S-1", &json!({"user_id": "s01", "approval": token, "pin": "9001"})), StatusCode::UNPROCESSABLE_ENTITY, "bad_input"),
+    ] {
+        let (got, answer) = call(&app, "POST", "/api/sales", Some(&body), "zh-CN").await;
+        assert_eq!((got, answer["kind"].as_str()), (status, Some(kind)), "{answer}");
+    }
+    let (_, answer) = call(&app, "POST", "/api/sales", Some(&sale("S-2", &by)), "zh-CN").await;
+    assert!(answer["message"].as_str().unwrap().contains("请主管重新授权"), "{answer}");
+    let (status, sold) = call(&app, "POST", "/api/sales", Some(&sale("S-1", &by)), "en").await;
+    assert_eq!((status, sold["total_minor"].as_i64()), (StatusCode::OK, Some(500)), "{sold}");
+    assert!(sold["receipt_text"].as_str().unwrap().contains("Price override 7.90 -> 5.00"), "{}", sold["receipt_text"]);
+    // Sent again (the answer was lost): the first result, recorded once.
+    let (status, again) = call(&app, "POST", "/api/sales", Some(&sale("S-1", &by)), "en").await;
+    assert_eq!((status, again["sale_id"].as_str()), (StatusCode::OK, Some("S-1")), "{again}");
+    let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
+    assert_eq!(verify["entries"].as_u64(), Some(1), "{verify}");
+    // A recorded sale takes no new approval.
+    let (status, _) = call(&app, "POST", "/api/approvals", Some(&approve("S-1", "s01", "9001")), "en").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
 #[tokio::test]
 async fn a_supervisor_voids_a_sale_in_progress_and_the_journal_keeps_its_lines() {
     let (_dir, till) = store(CashRounding::None);

@@ -35,6 +35,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A supervisor approves hand-made price changes (price overrides, discounts) on the sale
+         *     in progress: the sale then carries the approval instead of their PIN.
+         */
+        post: operations["approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/basket/price": {
         parameters: {
             query?: never;
@@ -1045,10 +1065,33 @@ export interface components {
             /** @description Human-readable message in the requested language. */
             message: string;
         };
-        /** @description Someone who authorises an action with their PIN. */
-        AuthorizationDto: {
-            /** @description PIN. */
+        /** @description An approval: the sale carries the token in `authorized_by.approval`. */
+        ApprovalDto: {
+            /** @description The token. */
+            approval: string;
+            /** @description Their role. */
+            role: string;
+            /** @description Who approved. */
+            user_id: string;
+        };
+        /** @description A supervisor approves hand-made price changes on a sale in progress. */
+        ApprovalRequest: {
+            /** @description Their PIN. */
             pin: string;
+            /** @description The sale in progress, by the id it will be recorded under. */
+            sale_id: string;
+            /** @description Supervisor or manager. */
+            user_id: string;
+        };
+        /**
+         * @description Someone who authorises hand-made price changes: with their PIN, or with the approval
+         *     they gave this sale (`POST /api/approvals`), so the sale need not carry a PIN.
+         */
+        AuthorizationDto: {
+            /** @description An approval token for this sale, instead of the PIN. */
+            approval?: string | null;
+            /** @description PIN. */
+            pin?: string | null;
             /** @description User id. */
             user_id: string;
         };
@@ -1501,12 +1544,18 @@ export interface components {
         };
         /** @description A basket to price without selling it: what the customer would pay. */
         PriceRequest: {
+            authorized_by?: null | components["schemas"]["AuthorizationDto"];
+            basket_discount?: null | components["schemas"]["DiscountDto"];
             /** @description Coupon ids presented, in order. */
             coupons?: string[];
             /** @description Items in scan order. */
             items: components["schemas"]["ItemDto"][];
             /** @description The member buying, if any. */
             member?: string | null;
+            /** @description Prices and discounts changed by hand, as in a sale; they need `authorized_by`. */
+            overrides?: components["schemas"]["OverrideDto"][];
+            /** @description The sale in progress (needed with an approval). */
+            sale_id?: string | null;
         };
         /** @description What became of a receipt sent to the till's printer. */
         PrintDto: {
@@ -2331,6 +2380,53 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApprovalRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApprovalDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
