@@ -453,14 +453,14 @@ async function flow(browser, locale) {
     await shot(page, `reports-${tag}`);
     await officeDevicesAndMembers(page, store, tag);
     await page.click('[data-testid=office-back]');
-    await tillSellsAtTheNewPrice(page);
+    await tillSellsAtTheNewPrice(page, store, tag);
 
     // Close the shift: counted cash equals expected; the Z report matches the sale and refund.
     await page.click('[data-testid=close-btn]');
     await page.getByTestId('close-shift').waitFor();
     const x = await store.api('/api/shifts/current');
     // Float 500 + cash 11.41 + 8.74 (the queued sale) + 6.40 (the promotion), less whatever
-    // part of the refund went back in cash.
+    // part of the refund went back in cash; the ¥4.00 sale with a price override was by card.
     const cashRefund = 2655 - x.by_tender_minor.cash;
     assert.ok(cashRefund === 0 || cashRefund === 350, JSON.stringify(x));
     assert.equal(x.expected_cash_minor, 50000 + 2655 - cashRefund);
@@ -476,7 +476,7 @@ async function flow(browser, locale) {
       cash: await page.textContent('[data-testid=z-cash]'),
     };
     const yuan = (m) => '¥' + (m / 100).toFixed(2);
-    assert.deepEqual(z, { sales: '3 · ¥36.55', refunds: '1 · ¥3.50', net: '¥33.05', cash: yuan(2655 - cashRefund) });
+    assert.deepEqual(z, { sales: '4 · ¥40.55', refunds: '1 · ¥3.50', net: '¥37.05', cash: yuan(2655 - cashRefund) });
     assert.ok((await page.textContent('[data-testid=z-report] pre')).length > 50);
     await shot(page, `z-report-${tag}`);
     await page.click('[data-testid=z-report] button.primary');
@@ -589,17 +589,52 @@ async function officeCatalogAndStock(page, store, tag) {
   assert.equal((await store.api('/api/stock/DRK-00006')).qty, 3, 'counted stock is on hand');
 }
 
-/** Back at the till, the product rings up at the price the back office set. */
-async function tillSellsAtTheNewPrice(page) {
+/**
+ * Back at the till, the product rings up at the price the back office set; a supervisor
+ * approves a lower price for this sale (the PIN is asked once, the sale keeps only the
+ * approval, through a reload), and it is paid by card at that price.
+ */
+async function tillSellsAtTheNewPrice(page, store, tag) {
   await page.getByTestId('sale').waitFor();
-  const before = await page.locator('[data-testid=line]').count();
+  assert.equal(await page.locator('[data-testid=line]').count(), 0);
   await scan(page, '6901234390650');
-  const line = page.locator('[data-testid=line]').nth(before);
+  const line = page.locator('[data-testid=line]').first();
   await line.waitFor();
   assert.match(await line.textContent(), /¥5\.50/, 'the till sells at the new price');
   await line.click();
-  await page.click('.line-tools .btn.danger');
-  await eventually('the line to go', async () => (await page.locator('[data-testid=line]').count()) === before);
+  await page.click('[data-testid=override-btn]');
+  await page.getByTestId('override').waitFor();
+  await page.fill('input[name=override-value]', '4');
+  // A cashier cannot approve it.
+  await page.fill('input[name=override-user]', 'c01');
+  await page.fill('input[name=override-pin]', '1234');
+  await page.click('[data-testid=override-apply]');
+  await page.getByTestId('problem').waitFor();
+  await page.click('[data-testid=problem] button');
+  await page.fill('input[name=override-user]', 's01');
+  await page.fill('input[name=override-pin]', '9001');
+  await page.click('[data-testid=override-apply]');
+  await page.getByTestId('override').waitFor({ state: 'detached' });
+  await page.getByTestId('line-override').waitFor();
+  await expectText(page, '[data-testid=total]', '¥4.00');
+  await shot(page, `override-${tag}`);
+  const kept = await page.evaluate(() => localStorage.getItem('opentill.draft'));
+  assert.ok(!kept.includes('9001'), 'the sale in progress keeps the approval, never the PIN');
+  await page.reload();
+  await page.getByTestId('line-override').waitFor();
+  await expectText(page, '[data-testid=total]', '¥4.00');
+  await page.click('[data-testid=pay]');
+  await page.getByTestId('tender').waitFor();
+  await page.click('[data-testid=kind-card]');
+  await page.fill('[data-testid=tender] input[name=amount]', '4');
+  await page.fill('[data-testid=tender] input[name=reference]', 'POS777');
+  await page.click('[data-testid=add-tender]');
+  await page.click('[data-testid=complete]');
+  await page.getByTestId('receipt').waitFor();
+  const sold = await store.api(`/api/sales/${await page.evaluate(() => localStorage.getItem('opentill.lastSale'))}`);
+  assert.equal(sold.total_minor, 400, JSON.stringify(sold));
+  assert.match(await page.textContent('[data-testid=receipt-text]'), /5\.50 -> 4\.00/);
+  await page.click('[data-testid=receipt-close]');
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type Category, type Client, type PrinterInfo, type Product, type Sale, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
-import { addLabel, addProduct, addTender, currentQuote, itemCount, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
+import { addLabel, addProduct, addTender, currentQuote, setOverride, type Approval, type Line, type Override, itemCount, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
 import { categoryName, formatMoney, parseKg, parseMoney, translate, type Locale, type MessageKey } from './i18n';
 import { BackOffice } from './office';
 import { listenForScans } from './wedge';
@@ -59,7 +59,7 @@ export function App({ client }: { client: Client }) {
     if (!draft.lines.length) return;
     let live = true;
     const req = saleRequest(draft);
-    client.price({ items: req.items, member: req.member, coupons: [] }).then(
+    client.price({ items: req.items, member: req.member, coupons: [], sale_id: req.sale_id, overrides: req.overrides ?? [], authorized_by: req.authorized_by }).then(
       (q) => live && setDraft(withQuote(currentDraft.current, { key, total_minor: q.total_minor, saving_minor: q.promo_saving_minor, offers: q.offers.map((o) => ({ text_zh: o.text_zh, text_en: o.text_en, saving_minor: o.saving_minor })) })),
       () => {},
     );
@@ -117,8 +117,9 @@ export function App({ client }: { client: Client }) {
               // put it back on screen for the cashier, or, if a sale is on screen, keep it
               // aside (opentill.refused) so nothing is lost.
               setOutbox(read<Draft[]>('opentill.outbox', []).filter((x) => x.sale_id !== d.sale_id));
-              if (currentDraft.current.lines.length === 0) setDraft(d);
-              else write('opentill.refused', [...read<Draft[]>('opentill.refused', []), d]);
+              const back = e.kind === 'approval_invalid' ? { ...d, approval: null } : d;
+              if (currentDraft.current.lines.length === 0) setDraft(back);
+              else write('opentill.refused', [...read<Draft[]>('opentill.refused', []), back]);
               setProblem({ kind: e.kind, message: e.message });
             }
             break;
@@ -195,7 +196,11 @@ export function App({ client }: { client: Client }) {
         setScreen('sale');
         setOnline(false);
         setNotice(t('tender.queued'));
-      } else fail(e);
+      } else {
+        // An approval that no longer stands: the changes stay, a supervisor approves again.
+        if (e instanceof ApiError && e.kind === 'approval_invalid') setDraft({ ...currentDraft.current, approval: null });
+        fail(e);
+      }
     } finally {
       setBusy(false);
     }
@@ -359,6 +364,7 @@ function SaleScreen(p: {
   const [reweigh, setReweigh] = useState(false);
   const [qtyOpen, setQtyOpen] = useState(false);
   const [resumeOpen, setResumeOpen] = useState(false);
+  const [overrideOpen, setOverrideOpen] = useState(false);
   const suspend = async () => {
     try {
       await client.suspend(saleRequest(draft).items, draft.member ? draft.member.account : '');
@@ -413,7 +419,7 @@ function SaleScreen(p: {
           {draft.lines.length === 0 && <li class="muted empty">{t('sale.empty')}</li>}
           {draft.lines.map((l, i) => (
             <li class={'line' + (i === selected ? ' selected' : '')} onClick={() => setSelected(i === selected ? null : i)} data-testid="line">
-              <span class="name">{name(l)}</span>
+              <span class="name">{name(l)}{l.override && <small class="changed" data-testid="line-override"> · {overrideText(t, money, l.override)}</small>}</span>
               <span class="qty">{l.unit === 'kg' ? `${(l.qty / 1000).toFixed(3)} kg` : `× ${l.qty}`}</span>
               <span class="amount">{money(lineAmount(l))}</span>
             </li>
@@ -426,6 +432,7 @@ function SaleScreen(p: {
             {line.unit === 'each' && <button class="btn" onClick={() => setDraft(setQty(draft, selected, line.qty + 1))}>+</button>}
             {line.unit === 'kg' && <span class="big">{(line.qty / 1000).toFixed(3)} kg</span>}
             {line.unit === 'kg' && !line.label && <button class="btn" onClick={() => setReweigh(true)}>{t('sale.reweigh')}</button>}
+            <button class="btn" onClick={() => setOverrideOpen(true)} data-testid="override-btn">{t('override.button')}</button>
             <button class="btn danger" onClick={() => { setDraft(setQty(draft, selected, 0)); setSelected(null); }}>{t('sale.remove')}</button>
           </div>
         )}
@@ -499,6 +506,10 @@ function SaleScreen(p: {
             p.fail(e);
           }
         }} />
+      )}
+      {overrideOpen && line && selected !== null && (
+        <OverrideDialog t={t} money={money} client={client} draft={draft} line={line} name={name(line)} fail={p.fail} onCancel={() => setOverrideOpen(false)}
+          onDone={(override, approval) => { setDraft(setOverride(draft, selected, override, approval)); setOverrideOpen(false); }} />
       )}
       {memberOpen && <MemberDialog t={t} client={client} scanInto={memberScan} onCancel={() => setMemberOpen(false)} onMember={(m) => { setDraft({ ...draft, member: m }); setMemberOpen(false); }} fail={p.fail} />}
     </div>
@@ -818,6 +829,79 @@ function VoidDialog({ t, onCancel, onVoid }: { t: T; onCancel: () => void; onVoi
         <div class="row">
           <button type="button" class="btn" onClick={onCancel}>{t('common.cancel')}</button>
           <button class="btn danger grow" disabled={!user || !pin || !reason.trim()}>{t('void.submit')}</button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** A line's hand-made change in a few words: "¥5.00", "−10 %", "−¥1.00". */
+function overrideText(t: T, money: Money, o: Override): string {
+  const parts: string[] = [];
+  if (o.price_minor != null) parts.push(t('override.priced', { price: money(o.price_minor) }));
+  if (o.percent_bp) parts.push(`−${o.percent_bp / 100} %`);
+  if (o.amount_minor) parts.push(`−${money(o.amount_minor)}`);
+  return parts.join(' ');
+}
+
+/**
+ * Changes a line's price by hand or takes a discount off it, with a supervisor's approval:
+ * their PIN is checked once for this sale (`POST /api/approvals`) and the sale keeps only
+ * the approval, so a sale waiting for the till service never holds a PIN.
+ */
+function OverrideDialog(p: { t: T; money: Money; client: Client; draft: Draft; line: Line; name: string; fail: (e: unknown) => void; onCancel: () => void; onDone: (o: Override | null, a: Approval | null) => void }) {
+  const { t, money, line } = p;
+  const [mode, setMode] = useState<'price' | 'percent' | 'amount'>(line.override?.percent_bp ? 'percent' : line.override?.amount_minor ? 'amount' : 'price');
+  const [value, setValue] = useState('');
+  const [user, setUser] = useState('');
+  const [pin, setPin] = useState('');
+  const [busy, setBusy] = useState(false);
+  const approved = p.draft.approval ?? null;
+  const percent = /^\d{1,2}(\.\d{1,2})?$/.test(value.trim()) ? Math.round(Number(value.trim()) * 100) : null;
+  const minor = parseMoney(value);
+  const override: Override | null = mode === 'price' ? (minor !== null ? { price_minor: minor } : null)
+    : mode === 'percent' ? (percent !== null && percent > 0 ? { percent_bp: percent } : null)
+    : minor !== null && minor > 0 ? { amount_minor: minor } : null;
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (!override) return;
+    let approval = approved;
+    if (!approval) {
+      setBusy(true);
+      try {
+        const a = await p.client.approve(p.draft.sale_id, user.trim(), pin);
+        approval = { user_id: a.user_id, token: a.approval };
+      } catch (err) {
+        p.fail(err);
+        return;
+      } finally {
+        setBusy(false);
+      }
+    }
+    p.onDone(override, approval);
+  };
+  return (
+    <Dialog onClose={p.onCancel}>
+      <form onSubmit={submit} data-testid="override">
+        <h2>{t('override.title')}</h2>
+        <p><strong>{p.name}</strong> · {money(line.price_minor)}{line.unit === 'kg' ? t('sale.perKg') : ''}</p>
+        <nav class="tabs">
+          {(['price', 'percent', 'amount'] as const).map((m) => (
+            <button type="button" class={'btn tab' + (m === mode ? ' active' : '')} onClick={() => (setMode(m), setValue(''))} data-testid={'override-' + m}>{t(`override.mode.${m}`)}</button>
+          ))}
+        </nav>
+        <label>{t(`override.value.${mode}`)}<input name="override-value" inputMode="decimal" value={value} onInput={(e) => setValue(e.currentTarget.value)} autofocus /></label>
+        {value.trim() !== '' && !override && <p class="print-problem">{t(mode === 'percent' ? 'override.badPercent' : 'override.badAmount')}</p>}
+        {approved ? <p class="muted" data-testid="override-approved">{t('override.approvedBy', { user: approved.user_id })}</p> : (
+          <div class="split">
+            <label>{t('return.supervisor')}<input name="override-user" value={user} onInput={(e) => setUser(e.currentTarget.value)} autocomplete="off" /></label>
+            <label>{t('return.pin')}<input name="override-pin" type="password" inputMode="numeric" value={pin} onInput={(e) => setPin(e.currentTarget.value)} /></label>
+          </div>
+        )}
+        <div class="row">
+          {line.override && <button type="button" class="btn danger" onClick={() => p.onDone(null, null)} data-testid="override-remove">{t('override.remove')}</button>}
+          <button type="button" class="btn" onClick={p.onCancel}>{t('common.cancel')}</button>
+          <button class="btn primary grow" disabled={busy || !override || (!approved && (!user.trim() || !pin))} data-testid="override-apply">{t('override.apply')}</button>
         </div>
       </form>
     </Dialog>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Product } from './api/client';
-import { addLabel, addProduct, addTender, currentQuote, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote } from './basket';
+import { addLabel, addProduct, addTender, currentQuote, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setOverride, setQty, tenderState, total, withQuote } from './basket';
 
 const cola: Product = { sku: 'DRK-1', barcodes: ['6901234567892'], name: 'Coca-Cola 330ml', name_zh: '可口可乐 330ml', category: 'drinks', unit: 'each', price_minor: 350, tax_rate_bp: 1300 };
 const banana: Product = { sku: 'PRD-1', barcodes: ['2000001000007'], name: 'Banana', name_zh: '香蕉', category: 'produce', unit: 'kg', price_minor: 698, tax_rate_bp: 900 };
@@ -15,6 +15,27 @@ describe('basket', () => {
     expect(lineAmount(d.lines[1])).toBe(371); // 6.98 × 0.532 = 3.71336
     expect(total(d)).toBe(1071);
     expect(setQty(d, 0, 0).lines.length).toBe(1);
+  });
+  it('sends hand-made changes with the approval, never dropped, and re-prices on a change', () => {
+    let d = addProduct(draft(), cola, '6901234567892', 2);
+    d = addProduct(d, banana, '2000001000007', 1000);
+    const key = priceKey(d);
+    const approval = { user_id: 's01', token: 'tok' };
+    d = setOverride(d, 1, { price_minor: 500 }, approval);
+    d = setOverride(d, 0, { percent_bp: 1000 }, null);
+    expect(priceKey(d)).not.toBe(key);
+    expect(lineAmount(d.lines[0])).toBe(630); // 7.00 less 10 %
+    expect(lineAmount(d.lines[1])).toBe(500); // 1 kg at 5.00
+    const req = saleRequest(d);
+    expect(req.overrides).toEqual([{ line: 1, price_minor: null, discount: { percent_bp: 1000 } }, { line: 2, price_minor: 500, discount: null }]);
+    expect(req.authorized_by).toEqual({ user_id: 's01', approval: 'tok' });
+    // Without an approval the changes still go, and the till service refuses them.
+    const bare = saleRequest({ ...d, approval: null });
+    expect(bare.overrides?.length).toBe(2);
+    expect(bare.authorized_by).toBeNull();
+    // Undoing the last change drops the approval; a removed line takes its change along.
+    expect(setOverride(setOverride(d, 0, null, null), 1, null, null).approval).toBeNull();
+    expect(saleRequest(setQty(d, 0, 0)).overrides).toEqual([{ line: 1, price_minor: 500, discount: null }]);
   });
   it('plans split tenders and change', () => {
     let d = addProduct(draft(), cola, '6901234567892', 4); // ¥14.00

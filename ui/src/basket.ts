@@ -17,6 +17,22 @@ export interface Line {
   label?: boolean;
   /** The price printed on a price label, charged as is. */
   label_price_minor?: number | null;
+  /** Changed by hand, with the sale's approval (`Draft.approval`). */
+  override?: Override | null;
+}
+
+/** A line's price changed by hand: a new unit price, and/or a discount (percent or amount). */
+export interface Override {
+  price_minor?: number | null;
+  /** Basis points off: 1000 = 10 % off. */
+  percent_bp?: number | null;
+  amount_minor?: number | null;
+}
+
+/** A supervisor's approval of this sale's hand-made changes: the token, never the PIN. */
+export interface Approval {
+  user_id: string;
+  token: string;
 }
 
 export interface Member {
@@ -44,21 +60,36 @@ export interface Draft {
   tenders: Tender[];
   /** The till service's price for these lines (promotions), when it answered. */
   quote?: Quote | null;
+  /** Who allowed the lines' hand-made changes. */
+  approval?: Approval | null;
 }
 
 export function newDraft(id: () => string = () => crypto.randomUUID()): Draft {
   return { sale_id: id(), lines: [], member: null, tenders: [] };
 }
 
+/** A line's amount: an estimate until the till service prices it (the quote). */
 export function lineAmount(line: Line): number {
-  if (line.label_price_minor != null) return line.label_price_minor;
-  if (line.unit === 'kg') return Math.floor((line.price_minor * line.qty + 500) / 1000);
-  return line.price_minor * line.qty;
+  const o = line.override;
+  const price = o?.price_minor ?? line.price_minor;
+  let amount = line.label_price_minor != null && o?.price_minor == null ? line.label_price_minor
+    : line.unit === 'kg' ? Math.floor((price * line.qty + 500) / 1000) : price * line.qty;
+  if (o?.percent_bp) amount -= Math.floor((amount * o.percent_bp + 5000) / 10000);
+  if (o?.amount_minor) amount -= Math.min(amount, o.amount_minor);
+  return amount;
+}
+
+/** Sets or (with null) removes a line's hand-made change; `approval` is who allowed it. */
+export function setOverride(draft: Draft, index: number, override: Override | null, approval: Approval | null): Draft {
+  const lines = draft.lines.map((l, i) => (i === index ? { ...l, override } : l));
+  const any = lines.some((l) => l.override);
+  return { ...draft, lines, tenders: [], approval: any ? approval ?? draft.approval ?? null : null };
 }
 
 /** The lines and member a quote is for. */
 export function priceKey(draft: Draft): string {
-  return JSON.stringify([saleRequest(draft).items, draft.member?.account ?? null]);
+  const req = saleRequest(draft);
+  return JSON.stringify([req.items, draft.member?.account ?? null, req.overrides ?? []]);
 }
 
 /** The quote, if it is for the lines as they are now. */
@@ -148,7 +179,21 @@ export function saleRequest(draft: Draft): SaleRequest {
     items: draft.lines.map((l) => (l.label ? { barcode: l.barcode } : l.unit === 'kg' ? { barcode: l.barcode, grams: l.qty } : { barcode: l.barcode, qty: l.qty })),
     tenders: [...draft.tenders.filter((t) => t.kind !== 'cash'), ...draft.tenders.filter((t) => t.kind === 'cash')],
     member: draft.member?.account ?? null,
+    ...changes(draft),
   };
+}
+
+/** The hand-made changes as the API takes them (lines from 1), with the approval. */
+function changes(draft: Draft): Pick<SaleRequest, 'overrides' | 'authorized_by'> {
+  const overrides = draft.lines.flatMap((l, i) => {
+    const o = l.override;
+    if (!o) return [];
+    const discount = o.percent_bp ? { percent_bp: o.percent_bp } : o.amount_minor ? { amount_minor: o.amount_minor } : null;
+    return [{ line: i + 1, price_minor: o.price_minor ?? null, discount }];
+  });
+  // Changes without an approval are still sent (and refused): never dropped in silence.
+  if (!overrides.length) return {};
+  return { overrides, authorized_by: draft.approval ? { user_id: draft.approval.user_id, approval: draft.approval.token } : null };
 }
 
 const KEY = 'opentill.draft';

@@ -171,6 +171,7 @@ export class Client {
   search(q: string, limit = 20) { return this.call<Product[]>('GET', `/api/products?q=${encodeURIComponent(q)}&limit=${limit}`); }
   scan(code: string) { return this.call<Scan>('GET', `/api/scan/${encodeURIComponent(code)}`); }
   byBarcode(code: string) { return this.call<Product>('GET', `/api/products/barcode/${encodeURIComponent(code)}`); }
+  approve(sale_id: string, user_id: string, pin: string) { return this.call<S['ApprovalDto']>('POST', '/api/approvals', { sale_id, user_id, pin }); }
   catalogEntry(sku: string) { return this.call<CatalogEntry>('GET', `/api/catalog/${encodeURIComponent(sku)}`); }
   setPrice(req: S['PriceChangeRequest']) { return this.call<Product>('POST', '/api/catalog/prices', req); }
   setReorderLevel(req: S['ReorderLevelRequest']) { return this.call<CatalogEntry>('POST', '/api/reorder-levels', req); }
