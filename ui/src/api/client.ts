@@ -67,6 +67,8 @@ export class HttpTransport implements Transport {
     } catch {
       body = { kind: 'bad_response', message: text.slice(0, 200) };
     }
+    // A text answer (a CSV report) is the string itself, as IPC brings it.
+    if (res.ok && text && /^text\//.test(res.headers.get('content-type') ?? '')) body = text;
     return { status: res.status, body };
   }
 
@@ -186,4 +188,24 @@ export class Client {
   member(key: string) { return this.call<MemberInfo>('GET', `/api/members/${encodeURIComponent(key)}`); }
   storedValue(account: string) { return this.call<Balance>('GET', `/api/stored-value/${encodeURIComponent(account)}`); }
   salesReport() { return this.call<SalesReport>('GET', '/api/reports/sales'); }
+  /** An analytics report over the store's local days `from..=to` (`YYYY-MM-DD`). */
+  analytics(by: AnalyticsBy, from: string, to: string, limit?: number) { return this.call<Analytics>('GET', analyticsPath(by, from, to, limit)); }
+  /** The same report as the server's CSV (RFC 4180, headers in the client's language). Over
+   *  HTTP and over IPC alike the body of a text/csv answer arrives as a string. */
+  async analyticsCsv(by: AnalyticsBy, from: string, to: string, limit?: number): Promise<string> {
+    const body = await this.call<unknown>('GET', analyticsPath(by, from, to, limit) + '&format=csv');
+    if (typeof body !== 'string') throw new ApiError('bad_response', 'the report did not come back as CSV', 200);
+    return body;
+  }
+}
+
+export type Analytics = S['AnalyticsDto'];
+export type AnalyticsRow = S['AnalyticsRowDto'];
+/** What an analytics report groups by. */
+export type AnalyticsBy = 'hour' | 'day' | 'week' | 'category' | 'cashier' | 'tender' | 'top' | 'slow' | 'basket';
+
+function analyticsPath(by: AnalyticsBy, from: string, to: string, limit?: number): string {
+  const q = new URLSearchParams({ by, from, to });
+  if (limit !== undefined) q.set('limit', String(limit));
+  return `/api/reports/analytics?${q}`;
 }
