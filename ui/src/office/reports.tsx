@@ -30,24 +30,23 @@ export function periodDates(kind: Exclude<PeriodKind, 'custom'>, today: string):
 
 const today = () => localDate(Date.now(), -new Date().getTimezoneOffset());
 
-/** The reports on screen, fetched together. */
-interface Reports { hour: Analytics; day: Analytics; category: Analytics; tender: Analytics; top: Analytics }
+/** The reports on screen, fetched together for one period. */
+interface Reports { from: string; to: string; hour: Analytics; day: Analytics; category: Analytics; tender: Analytics; top: Analytics }
 const TOP = 10;
 
 export function ReportsTab({ t, money, locale, client, attempt }: TabProps) {
   const [period, setPeriod] = useState<Period>(() => ({ kind: 'today', ...periodDates('today', today()) }));
   const [custom, setCustom] = useState<{ from: string; to: string }>(() => periodDates('last7', today()));
-  const [reports, setReports] = useState<Reports | null>(null);
+  const [fetched, setFetched] = useState<Reports | null>(null);
   useEffect(() => {
     const { from, to } = period;
     let current = true;
-    setReports(null);
     attempt(async () => {
       const [hour, day, category, tender, top] = await Promise.all(
         (['hour', 'day', 'category', 'tender', 'top'] as const).map((by) => client.analytics(by, from, to, by === 'top' ? TOP : undefined)),
       );
-      return { hour, day, category, tender, top };
-    }).then((r) => current && r && setReports(r));
+      return { from, to, hour, day, category, tender, top };
+    }).then((r) => current && r && setFetched(r));
     // An answer for a period no longer picked is dropped.
     return () => { current = false; };
   }, [period.from, period.to]);
@@ -62,6 +61,8 @@ export function ReportsTab({ t, money, locale, client, attempt }: TabProps) {
     <button type="button" class="btn csv" onClick={() => exportCsv(by)} data-testid={`csv-${by}`} aria-label={t('reports.csvOf', { report: title })}>{t('reports.csv')}</button>
   );
 
+  // Only the reports of the period picked: never the last period's under the new dates.
+  const reports = fetched && fetched.from === period.from && fetched.to === period.to ? fetched : null;
   const total = reports?.hour.total;
   const empty = total !== undefined && total.n_sales === 0 && total.n_refunds === 0;
   const oneDay = period.from === period.to;
@@ -77,7 +78,7 @@ export function ReportsTab({ t, money, locale, client, attempt }: TabProps) {
   return (
     <div class="card reports" data-testid="reports" data-from={period.from} data-to={period.to}>
       <div class="reports-head">
-        <h1>{t('reports.title')}</h1>
+        <h1>{t('reports.title')} <span class="muted period-text" data-testid="period-text">{oneDay ? period.from : t('reports.range', { from: period.from, to: period.to })}</span></h1>
         <div class="periods" role="group" aria-label={t('reports.period')}>
           {(['today', 'last7', 'last30', 'custom'] as const).map((kind) => (
             <button type="button" class={'btn tab' + (period.kind === kind ? ' active' : '')} aria-pressed={period.kind === kind} data-testid={`period-${kind}`}
@@ -92,7 +93,6 @@ export function ReportsTab({ t, money, locale, client, attempt }: TabProps) {
           <button class="btn primary" disabled={!custom.from || !custom.to || custom.from > custom.to}>{t('reports.show')}</button>
         </form>
       )}
-      <p class="muted period-text" data-testid="period-text">{oneDay ? period.from : t('reports.range', { from: period.from, to: period.to })}</p>
       {reports && total && (empty ? <p class="reports-empty" data-testid="reports-empty">{t('reports.empty')}</p> : (
         <>
           <div class="tiles report-tiles" data-testid="report-tiles">
