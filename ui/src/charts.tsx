@@ -130,7 +130,7 @@ const W = 560;
 const FONT = 14;
 
 /** Columns, one per value, over an axis with money (or counts) ticks. Negative values go below 0. */
-export function ColumnChart({ title, data, format, testid, actions, empty, height = 220 }: ChartProps & { height?: number }) {
+export function ColumnChart({ title, data, format, testid, actions, empty, height = 190 }: ChartProps & { height?: number }) {
   const total = data.reduce((a, d) => a + d.value, 0);
   const s = scale(data.map((d) => d.value));
   const left = 8 + Math.max(...s.ticks.map((v) => format(v).length)) * FONT * 0.6;
@@ -176,7 +176,7 @@ export function ColumnChart({ title, data, format, testid, actions, empty, heigh
 export function BarChart({ title, data, format, testid, actions, empty }: ChartProps) {
   const total = data.reduce((a, d) => a + d.value, 0);
   const pct = shares(data.map((d) => d.value));
-  const row = 40;
+  const row = 36;
   const height = Math.max(1, data.length) * row;
   const labelWidth = 150;
   const valueWidth = 170;
@@ -196,7 +196,7 @@ export function BarChart({ title, data, format, testid, actions, empty }: ChartP
               <g>
                 <text x={0} y={yMid + FONT / 3} font-size={FONT + 1}>{d.label}</text>
                 <rect class={d.value < 0 ? 'mark negative' : 'mark'} data-key={d.key} data-value={d.value} data-share={pct[i]}
-                  x={labelWidth} y={yMid - 11} width={width} height={22} rx={4}>
+                  x={labelWidth} y={yMid - 10} width={width} height={20} rx={4}>
                   <title>{`${d.label}: ${format(d.value)} (${pct[i]}%)`}</title>
                 </rect>
                 <text x={W} y={yMid + FONT / 3} text-anchor="end" font-size={FONT + 1} class="value">

@@ -167,7 +167,7 @@ export const en = {
   'reports.netSales': 'Net sales',
   'reports.tickets': 'Tickets',
   'reports.basket': 'Average basket',
-  'reports.nRefunds': '{n} refunds',
+  'reports.nRefunds': 'Tickets: {n}',
   'reports.discount': 'Discounts',
   'reports.summary': 'Summary',
   'reports.csv': 'CSV',

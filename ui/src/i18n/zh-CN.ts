@@ -169,7 +169,7 @@ export const zhCN: Record<MessageKey, string> = {
   'reports.netSales': '净销售额',
   'reports.tickets': '交易笔数',
   'reports.basket': '客单价',
-  'reports.nRefunds': '{n} 笔退款',
+  'reports.nRefunds': '笔数：{n}',
   'reports.discount': '优惠金额',
   'reports.summary': '概况',
   'reports.csv': '导出 CSV',
