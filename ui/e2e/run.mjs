@@ -436,6 +436,10 @@ async function flow(browser, locale) {
     await page.click('[data-testid=refund-done] button');
 
     // The back office: a cashier cannot open it; the manager can.
+    // Reports count the store's local days (UTC+08:00, the store's default) and the screen
+    // takes its dates from the device's zone: a till's browser is in the store's zone.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'Asia/Shanghai' });
     await page.click('[data-testid=office-btn]');
     await page.getByTestId('manager-gate').waitFor();
     await page.fill('input[name=manager]', 'c01');
@@ -449,8 +453,58 @@ async function flow(browser, locale) {
     await officeCatalogAndStock(page, store, tag);
     await page.click('[data-testid=office-reports]');
     await page.getByTestId('reports').waitFor();
-    await page.locator('.tiles').waitFor();
+    await page.getByTestId('report-tiles').waitFor();
+    // Today's report: the screen's numbers are the API's for the same day.
+    const day = await page.$eval('[data-testid=reports]', (e) => e.dataset.from);
+    assert.equal(day, await page.$eval('[data-testid=reports]', (e) => e.dataset.to), 'the report opens on today');
+    const analytics = (by, from = day, to = day) => store.api(`/api/reports/analytics?by=${by}&from=${from}&to=${to}`);
+    const hourReport = await analytics('hour');
+    assert.equal(hourReport.total.net_minor, 3305, 'the day: 3 sales and a refund, as the Z report below');
+    const marks = (testid) => page.$$eval(`[data-testid=${testid}] [data-value]`, (els) => els.map((e) => ({ key: e.dataset.key, value: Number(e.dataset.value), share: e.dataset.share === undefined ? null : Number(e.dataset.share) })));
+    const sum = (xs) => xs.reduce((a, x) => a + x.value, 0);
+    const hours = await marks('chart-hour');
+    assert.equal(hours.length, 24, 'every hour of the day');
+    assert.equal(sum(hours), hourReport.total.net_minor, 'the hour chart adds up to the day');
+    await expectText(page, '[data-testid=tile-net]', '¥33.05');
+    await expectText(page, '[data-testid=tile-tickets]', '3');
+    await expectText(page, '[data-testid=tile-refunds]', '¥3.50');
+    // The payment mix shows the ¥3.00 the first sale paid by card; the shares make 100%.
+    const tenders = await marks('chart-tender');
+    assert.deepEqual(tenders.find((m) => m.key === 'card')?.value, 300, JSON.stringify(tenders));
+    assert.equal(tenders.reduce((a, m) => a + m.share, 0), 100);
+    assert.ok((await page.textContent('[data-testid=chart-tender]')).includes(locale === 'en' ? 'Card' : '银行卡'));
+    assert.equal(sum(await marks('chart-category')), 3305, 'the category mix adds up to the day');
+    // Top sellers: 4 packets of instant noodles (one, then three on the promotion) and
+    // 2 colas (three sold, one returned), named in the screen's language.
+    const top = await page.$$eval('[data-testid=top-sellers] tbody tr', (rows) => rows.map((r) => ({ key: r.dataset.key, name: r.querySelector('.name').textContent, qty: r.querySelector('.qty').textContent })));
+    const topReport = await analytics('top');
+    const named = (sku) => topReport.rows.find((r) => r.key === sku)[locale === 'en' ? 'name' : 'name_zh'];
+    assert.deepEqual(top.find((r) => r.key === 'INS-00001'), { key: 'INS-00001', name: named('INS-00001'), qty: '4' });
+    assert.deepEqual(top.find((r) => r.key === 'DRK-00001'), { key: 'DRK-00001', name: named('DRK-00001'), qty: '2' });
+    // Bananas are weighed: 0.532 kg, then 0.750 kg.
+    assert.equal(top.find((r) => r.key === 'PRD-00041')?.qty, locale === 'en' ? '1.282 kg' : '1.282 公斤', JSON.stringify(top));
     await shot(page, `reports-${tag}`);
+    // The hour report's CSV, from the server, downloads as a file; its total row is the day's.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=csv-hour]')]);
+    assert.equal(download.suggestedFilename(), `opentill-hour-${day}-${day}.csv`);
+    const csv = readFileSync(await download.path(), 'utf8').replace(/^\ufeff/, '').trimEnd().split('\r\n').map((l) => l.split(','));
+    assert.equal(csv[0][0], locale === 'en' ? 'Hour' : '时段');
+    assert.deepEqual([csv.at(-1)[0], csv.at(-1)[1], csv.at(-1)[6]], [locale === 'en' ? 'Total' : '合计', '3', (hourReport.total.net_minor / 100).toFixed(2)]);
+    // The last 7 days: a column per day, adding up to the same; a period with no sales says so.
+    await page.click('[data-testid=period-last7]');
+    await page.getByTestId('chart-day').waitFor();
+    const days = await marks('chart-day');
+    assert.equal(days.length, 7);
+    assert.deepEqual(days.at(-1), { key: day, value: 3305, share: null });
+    assert.equal(sum(days), (await analytics('day', days[0].key, day)).total.net_minor);
+    await page.click('[data-testid=period-custom]');
+    await page.fill('input[name=from]', '2020-01-01');
+    await page.fill('input[name=to]', '2020-01-31');
+    await page.click('.custom-period button.primary');
+    await page.getByTestId('reports-empty').waitFor();
+    assert.equal(await page.locator('[data-testid=reports] figure').count(), 0, 'no empty charts');
+    await cdp.send('Emulation.setTimezoneOverride', { timezoneId: '' });
+    await cdp.detach();
     await officeDevicesAndMembers(page, store, tag);
     await page.click('[data-testid=office-back]');
     await tillSellsAtTheNewPrice(page, store, tag);

@@ -1,5 +1,5 @@
 // Pieces every screen uses: the translator, money and error-handling signatures, the
-// modal dialog, and a plain bar chart.
+// modal dialog.
 import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import type { MessageKey } from './i18n';
@@ -21,15 +21,4 @@ export function Dialog({ children, onClose }: { children: ComponentChildren; onC
     return () => window.removeEventListener('keydown', esc);
   }, []);
   return <div class="overlay"><div class="dialog" role="dialog">{children}</div></div>;
-}
-
-export function Bars({ data, money, label }: { data: Record<string, number>; money: Money; label: (k: string) => string }) {
-  const max = Math.max(1, ...Object.values(data).map(Math.abs));
-  return (
-    <ul class="bars">
-      {Object.entries(data).sort((a, b) => b[1] - a[1]).map(([k, v]) => (
-        <li><span class="bar-label">{label(k)}</span><span class="bar" style={{ width: `${Math.round((Math.abs(v) / max) * 100)}%` }} /><span>{money(v)}</span></li>
-      ))}
-    </ul>
-  );
 }

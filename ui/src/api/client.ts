@@ -19,7 +19,6 @@ export type Actor = S['ActorDto'];
 export type ShiftReport = S['ShiftReportDto'];
 export type Health = S['HealthDto'];
 export type Balance = S['BalanceDto'];
-export type SalesReport = S['SalesReportDto'];
 export type Quote = S['QuoteDto'];
 export type MemberInfo = S['MemberDto'];
 export type NetworkScan = S['NetworkScan'];
@@ -71,6 +70,8 @@ export class HttpTransport implements Transport {
     } catch {
       body = { kind: 'bad_response', message: text.slice(0, 200) };
     }
+    // A text answer (a CSV report) is the string itself, as IPC brings it.
+    if (res.ok && text && /^text\//.test(res.headers.get('content-type') ?? '')) body = text;
     return { status: res.status, body };
   }
 
@@ -200,7 +201,6 @@ export class Client {
   checkPass(token: string) { return this.call<S['PassDto']>('POST', '/api/passes/check', { token }); }
   member(key: string) { return this.call<MemberInfo>('GET', `/api/members/${encodeURIComponent(key)}`); }
   storedValue(account: string) { return this.call<Balance>('GET', `/api/stored-value/${encodeURIComponent(account)}`); }
-  salesReport() { return this.call<SalesReport>('GET', '/api/reports/sales'); }
   /** Every device the store's edge agent has heard from. */
   devices() { return this.call<S['DeviceDto'][]>('GET', '/api/devices'); }
   /** The latest alerts, newest first, cleared ones included (`cleared_ms`). */
@@ -212,4 +212,24 @@ export class Client {
   footfall(date: string) { return this.call<S['FootfallHourDto'][]>('GET', `/api/footfall?date=${encodeURIComponent(date)}`); }
   registerMember(req: S['RegisterMemberRequest']) { return this.call<MemberInfo>('POST', '/api/members', req); }
   topUp(req: S['TopUpRequest']) { return this.call<Balance>('POST', '/api/stored-value/top-up', req); }
+  /** An analytics report over the store's local days `from..=to` (`YYYY-MM-DD`). */
+  analytics(by: AnalyticsBy, from: string, to: string, limit?: number) { return this.call<Analytics>('GET', analyticsPath(by, from, to, limit)); }
+  /** The same report as the server's CSV (RFC 4180, headers in the client's language). Over
+   *  HTTP and over IPC alike the body of a text/csv answer arrives as a string. */
+  async analyticsCsv(by: AnalyticsBy, from: string, to: string, limit?: number): Promise<string> {
+    const body = await this.call<unknown>('GET', analyticsPath(by, from, to, limit) + '&format=csv');
+    if (typeof body !== 'string') throw new ApiError('bad_response', 'the report did not come back as CSV', 200);
+    return body;
+  }
+}
+
+export type Analytics = S['AnalyticsDto'];
+export type AnalyticsRow = S['AnalyticsRowDto'];
+/** What an analytics report groups by. */
+export type AnalyticsBy = 'hour' | 'day' | 'week' | 'category' | 'cashier' | 'tender' | 'top' | 'slow' | 'basket';
+
+function analyticsPath(by: AnalyticsBy, from: string, to: string, limit?: number): string {
+  const q = new URLSearchParams({ by, from, to });
+  if (limit !== undefined) q.set('limit', String(limit));
+  return `/api/reports/analytics?${q}`;
 }

@@ -1,30 +1,138 @@
-// Reports: the store's sales, by payment and by category.
+// Reports: what a manager reads about a period of the store's local days: the totals,
+// sales by hour and by day, the category and payment mix, and the top sellers, each with
+// its CSV. Every number comes from `GET /api/reports/analytics`; the screen only draws
+// it (shares are computed for display).
 import { useEffect, useState } from 'preact/hooks';
-import type { SalesReport } from '../api/client';
-import { categoryName } from '../i18n';
-import { Bars, kindKey } from '../widgets';
+import type { Analytics, AnalyticsBy } from '../api/client';
+import { addDays, BarChart, ColumnChart, dayRange, fill, hourLabel, HOURS, quantityText, RankTable, shortDate } from '../charts';
+import { categoryName, type MessageKey } from '../i18n';
+import { kindKey } from '../widgets';
 import type { TabProps } from './index';
 
+/** The periods a manager picks from. */
+export type PeriodKind = 'today' | 'last7' | 'last30' | 'custom';
+export interface Period { kind: PeriodKind; from: string; to: string }
+
+/**
+ * The local date at `nowMs` in a zone `offsetMin` minutes east of UTC, `YYYY-MM-DD`.
+ * The API does not say the store's offset; the screen takes the offset of the device it
+ * runs on, which is in the store.
+ */
+export function localDate(nowMs: number, offsetMin: number): string {
+  return new Date(nowMs + offsetMin * 60_000).toISOString().slice(0, 10);
+}
+
+/** The days of a period ending today (inclusive). */
+export function periodDates(kind: Exclude<PeriodKind, 'custom'>, today: string): { from: string; to: string } {
+  const days = kind === 'today' ? 1 : kind === 'last7' ? 7 : 30;
+  return { from: addDays(today, 1 - days), to: today };
+}
+
+const today = () => localDate(Date.now(), -new Date().getTimezoneOffset());
+
+/** The reports on screen, fetched together for one period. */
+interface Reports { from: string; to: string; hour: Analytics; day: Analytics; category: Analytics; tender: Analytics; top: Analytics }
+const TOP = 10;
+
 export function ReportsTab({ t, money, locale, client, attempt }: TabProps) {
-  const [r, setR] = useState<SalesReport | null>(null);
-  useEffect(() => { attempt(() => client.salesReport()).then((x) => x && setR(x)); }, []);
+  const [period, setPeriod] = useState<Period>(() => ({ kind: 'today', ...periodDates('today', today()) }));
+  const [custom, setCustom] = useState<{ from: string; to: string }>(() => periodDates('last7', today()));
+  const [fetched, setFetched] = useState<Reports | null>(null);
+  useEffect(() => {
+    const { from, to } = period;
+    let current = true;
+    attempt(async () => {
+      const [hour, day, category, tender, top] = await Promise.all(
+        (['hour', 'day', 'category', 'tender', 'top'] as const).map((by) => client.analytics(by, from, to, by === 'top' ? TOP : undefined)),
+      );
+      return { from, to, hour, day, category, tender, top };
+    }).then((r) => current && r && setFetched(r));
+    // An answer for a period no longer picked is dropped.
+    return () => { current = false; };
+  }, [period.from, period.to]);
+
+  const choose = (kind: Exclude<PeriodKind, 'custom'>) => setPeriod({ kind, ...periodDates(kind, today()) });
+  /** The server's CSV of one report for the period on screen, saved as a file. */
+  const exportCsv = async (by: AnalyticsBy) => {
+    const csv = await attempt(() => client.analyticsCsv(by, period.from, period.to, by === 'top' ? TOP : undefined));
+    if (csv !== undefined) download(`opentill-${by}-${period.from}-${period.to}.csv`, csv);
+  };
+  const csvButton = (by: AnalyticsBy, title: string) => (
+    <button type="button" class="btn csv" onClick={() => exportCsv(by)} data-testid={`csv-${by}`} aria-label={t('reports.csvOf', { report: title })}>{t('reports.csv')}</button>
+  );
+
+  // Only the reports of the period picked: never the last period's under the new dates.
+  const reports = fetched && fetched.from === period.from && fetched.to === period.to ? fetched : null;
+  const total = reports?.hour.total;
+  const empty = total !== undefined && total.n_sales === 0 && total.n_refunds === 0;
+  const oneDay = period.from === period.to;
+  const productName = (r: Analytics['rows'][number]) => (locale === 'zh-CN' ? r.name_zh || r.name : r.name || r.name_zh) || r.key;
+  const titles = {
+    hour: t('reports.byHour'),
+    day: t('reports.byDay'),
+    category: t('reports.categoryMix'),
+    tender: t('reports.paymentMix'),
+    top: t('reports.topSellers', { n: TOP }),
+  };
+
   return (
-    <div class="card" data-testid="reports">
-      <h1>{t('reports.title')}</h1>
-      {r && (
+    <div class="card reports" data-testid="reports" data-from={period.from} data-to={period.to}>
+      <div class="reports-head">
+        <h1>{t('reports.title')} <span class="muted period-text" data-testid="period-text">{oneDay ? period.from : t('reports.range', { from: period.from, to: period.to })}</span></h1>
+        <div class="periods" role="group" aria-label={t('reports.period')}>
+          {(['today', 'last7', 'last30', 'custom'] as const).map((kind) => (
+            <button type="button" class={'btn tab' + (period.kind === kind ? ' active' : '')} aria-pressed={period.kind === kind} data-testid={`period-${kind}`}
+              onClick={() => (kind === 'custom' ? setPeriod({ kind, ...custom }) : choose(kind))}>{t(`reports.${kind}` as MessageKey)}</button>
+          ))}
+        </div>
+      </div>
+      {period.kind === 'custom' && (
+        <form class="row custom-period" onSubmit={(e) => (e.preventDefault(), setPeriod({ kind: 'custom', ...custom }))}>
+          <label>{t('reports.from')}<input type="date" name="from" value={custom.from} max={custom.to} onInput={(e) => setCustom({ ...custom, from: e.currentTarget.value })} /></label>
+          <label>{t('reports.to')}<input type="date" name="to" value={custom.to} min={custom.from} onInput={(e) => setCustom({ ...custom, to: e.currentTarget.value })} /></label>
+          <button class="btn primary" disabled={!custom.from || !custom.to || custom.from > custom.to}>{t('reports.show')}</button>
+        </form>
+      )}
+      {reports && total && (empty ? <p class="reports-empty" data-testid="reports-empty">{t('reports.empty')}</p> : (
         <>
-          <div class="tiles">
-            <div class="tile"><small>{t('reports.sales')}</small><strong>{money(r.sales_total_minor)}</strong><small>{r.n_sales}</small></div>
-            <div class="tile"><small>{t('reports.refunds')}</small><strong>{money(r.refunds_total_minor)}</strong><small>{r.n_refunds}</small></div>
-            <div class="tile"><small>{t('reports.net')}</small><strong>{money(r.net_minor)}</strong></div>
-            <div class="tile"><small>{t('reports.avg')}</small><strong>{money(r.average_sale_minor)}</strong></div>
+          <div class="tiles report-tiles" data-testid="report-tiles">
+            <div class="tile"><small>{t('reports.netSales')}</small><strong data-testid="tile-net">{money(total.net_minor)}</strong></div>
+            <div class="tile"><small>{t('reports.tickets')}</small><strong data-testid="tile-tickets">{total.n_sales}</strong></div>
+            <div class="tile"><small>{t('reports.basket')}</small><strong data-testid="tile-basket">{money(total.average_basket_minor)}</strong></div>
+            <div class="tile"><small>{t('reports.refunds')}</small><strong data-testid="tile-refunds">{money(total.refunds_minor)}</strong><small>{t('reports.nRefunds', { n: total.n_refunds })}</small></div>
+            <div class="tile"><small>{t('reports.discount')}</small><strong data-testid="tile-discount">{money(total.discount_minor)}</strong></div>
+            <div class="tile-action">{csvButton('basket', t('reports.summary'))}</div>
           </div>
-          <div class="row top">
-            <div class="grow"><h2>{t('reports.byTender')}</h2><Bars data={r.by_tender_minor} money={money} label={(k) => t(kindKey(k))} /></div>
-            <div class="grow"><h2>{t('reports.byCategory')}</h2><Bars data={r.by_category_minor} money={money} label={(k) => categoryName(locale, k)} /></div>
+          <div class="charts">
+            <ColumnChart title={titles.hour} testid="chart-hour" format={money} actions={csvButton('hour', titles.hour)}
+              data={fill(HOURS, new Map(reports.hour.rows.map((r) => [r.key, r.net_minor])), hourLabel)} />
+            {!oneDay && (
+              <ColumnChart title={titles.day} testid="chart-day" format={money} actions={csvButton('day', titles.day)}
+                data={fill(dayRange(period.from, period.to), new Map(reports.day.rows.map((r) => [r.key, r.net_minor])), shortDate)} />
+            )}
+            <BarChart title={titles.category} testid="chart-category" format={money} actions={csvButton('category', titles.category)}
+              data={reports.category.rows.map((r) => ({ key: r.key, label: categoryName(locale, r.key), value: r.net_minor }))} />
+            <BarChart title={titles.tender} testid="chart-tender" format={money} actions={csvButton('tender', titles.tender)}
+              data={reports.tender.rows.map((r) => ({ key: r.key, label: t(kindKey(r.key)), value: r.net_minor }))} />
+            <RankTable title={titles.top} testid="top-sellers" format={money} actions={csvButton('top', titles.top)}
+              head={{ rank: t('reports.rank'), name: t('reports.product'), qty: t('reports.qty'), amount: t('reports.amount') }}
+              rows={reports.top.rows.map((r) => ({ key: r.key, name: productName(r), qty: r.unit === 'kg' ? t('reports.kg', { qty: quantityText(r.qty, r.unit) }) : quantityText(r.qty, r.unit), value: r.net_minor }))} />
           </div>
         </>
-      )}
+      ))}
     </div>
   );
+}
+
+/** Saves `text` as a file the browser downloads. A byte order mark first, so a spreadsheet
+ *  opens the Chinese headers as UTF-8. */
+function download(name: string, text: string) {
+  const url = URL.createObjectURL(new Blob(['\ufeff', text], { type: 'text/csv;charset=utf-8' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
