@@ -276,6 +276,12 @@ pub struct HealthDto {
     pub journal_entries: u64,
     /// Products in the catalog.
     pub products: u64,
+    /// The store's offset from UTC in minutes (480 for China): its local days and hours.
+    pub utc_offset_min: i32,
+    /// Today in the store, `YYYY-MM-DD` (which may not be the browser's date).
+    pub today: String,
+    /// Now, milliseconds since the epoch, by the till service's clock.
+    pub now_ms: i64,
 }
 
 /// A product.
@@ -1300,7 +1306,9 @@ fn grams_text(grams: i64) -> String {
 async fn health(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<HealthDto>, ApiError> {
     run(&state, lang, |till| {
         let s = till.replica().settings();
-        Ok(HealthDto { store_id: s.store_id.clone(), node_id: s.node_id.clone(), journal_entries: till.replica().head()?.0, products: till.replica().product_count()? })
+        let now_ms = till.now_ms();
+        let today = opentill_core::time::LocalTime::from_unix_ms(now_ms, s.utc_offset_min).date();
+        Ok(HealthDto { store_id: s.store_id.clone(), node_id: s.node_id.clone(), journal_entries: till.replica().head()?.0, products: till.replica().product_count()?, utc_offset_min: s.utc_offset_min, today, now_ms })
     })
     .await
     .map(Json)

@@ -210,6 +210,11 @@ impl Till {
         Ok(Till { replica: Replica::open(dir)?, clock: Box::new(SystemClock) })
     }
 
+    /// Now, by this till's clock (ms since the epoch).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
     /// Replaces the clock (tests, replays).
     pub fn with_clock(mut self, clock: Box<dyn Clock>) -> Till {
         self.clock = clock;

@@ -436,10 +436,10 @@ async function flow(browser, locale) {
     await page.click('[data-testid=refund-done] button');
 
     // The back office: a cashier cannot open it; the manager can.
-    // Reports count the store's local days (UTC+08:00, the store's default) and the screen
-    // takes its dates from the device's zone: a till's browser is in the store's zone.
+    // The store keeps UTC+08:00 (its default); the browser is put 16 hours away, so every
+    // date and time the back office shows must be the store's, not the device's.
     const cdp = await page.context().newCDPSession(page);
-    await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'Asia/Shanghai' });
+    await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'America/Los_Angeles' });
     await page.click('[data-testid=office-btn]');
     await page.getByTestId('manager-gate').waitFor();
     await page.fill('input[name=manager]', 'c01');
@@ -503,9 +503,9 @@ async function flow(browser, locale) {
     await page.click('.custom-period button.primary');
     await page.getByTestId('reports-empty').waitFor();
     assert.equal(await page.locator('[data-testid=reports] figure').count(), 0, 'no empty charts');
+    await officeDevicesAndMembers(page, store, tag);
     await cdp.send('Emulation.setTimezoneOverride', { timezoneId: '' });
     await cdp.detach();
-    await officeDevicesAndMembers(page, store, tag);
     await page.click('[data-testid=office-back]');
     await tillSellsAtTheNewPrice(page, store, tag);
 
@@ -703,10 +703,7 @@ async function officeDevicesAndMembers(page, store, tag) {
   const mqttPort = String(store.mqttPort);
   let n = 0;
   const pub = (topic, body, retain = false) => execFileSync('mosquitto_pub', ['-p', mqttPort, '-q', '1', ...(retain ? ['-r'] : []), '-t', `opentill/v1/SH001/${topic}`, '-m', JSON.stringify({ id: `e2e-${tag}-${++n}`, ts: Date.now(), ...body })]);
-  // The page on the store's clock (+08:00), so that "today" is the store's day for footfall.
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'Asia/Shanghai' });
-  try {
+  {
     // A vending machine too warm with its door open, a gate with one entry and one refusal,
     // and a smart shelf that went offline.
     pub('dev/vm-e2e/state', { online: true, kind: 'vending' }, true);
@@ -751,9 +748,6 @@ async function officeDevicesAndMembers(page, store, tag) {
     // The next refresh does not bring it back.
     await page.waitForTimeout(4500);
     assert.equal(await warm.count(), 0);
-  } finally {
-    await cdp.send('Emulation.setTimezoneOverride', { timezoneId: '' });
-    await cdp.detach();
   }
 
   // Members: the fixture member by mobile number, with the balance the till service holds.

@@ -1310,11 +1310,23 @@ export interface components {
             node_id: string;
             /**
              * Format: int64
+             * @description Now, milliseconds since the epoch, by the till service's clock.
+             */
+            now_ms: number;
+            /**
+             * Format: int64
              * @description Products in the catalog.
              */
             products: number;
             /** @description Store id. */
             store_id: string;
+            /** @description Today in the store, `YYYY-MM-DD` (which may not be the browser's date). */
+            today: string;
+            /**
+             * Format: int32
+             * @description The store's offset from UTC in minutes (480 for China): its local days and hours.
+             */
+            utc_offset_min: number;
         };
         /** @description A scanned item. */
         ItemDto: {

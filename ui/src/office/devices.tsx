@@ -5,6 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { components } from '../api/schema';
 import { translate, type Locale, type MessageKey } from '../i18n';
+import { storeDate, storeTime } from '../storetime';
 import type { T } from '../widgets';
 import type { TabProps } from './index';
 
@@ -22,27 +23,14 @@ const REFRESH_MS = 4000;
 /** Vends shown, newest first. */
 const N_VENDS = 8;
 
-/** A timestamp in local time: the time alone today, with the date on other days. */
-export function localTime(ms: number, locale: Locale, now = new Date()): string {
-  const d = new Date(ms);
-  const time = d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
-  if (d.toDateString() === now.toDateString()) return time;
-  return d.toLocaleDateString(locale, { month: 'short', day: 'numeric' }) + ' ' + time;
-}
-
-/** Today's local date, `YYYY-MM-DD`. */
-function today(now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-}
-
 /** A message for a code the server sends (`office.devices.kind.gate`), or the code itself when there is none. */
 function named(t: T, prefix: string, code: string): string {
   const key = `${prefix}.${code}` as MessageKey;
   return translate('en', key) !== key ? t(key) : code;
 }
 
-export function DevicesTab({ t, money, locale, client, attempt }: TabProps) {
+export function DevicesTab({ t, money, locale, client, attempt, offsetMin }: TabProps) {
+  const localTime = (ms: number, locale: Locale) => storeTime(ms, offsetMin, locale);
   const [snap, setSnap] = useState<Snapshot | null>(null);
   const [stale, setStale] = useState(false);
   const [store, setStore] = useState('');
@@ -51,7 +39,7 @@ export function DevicesTab({ t, money, locale, client, attempt }: TabProps) {
 
   const read = async (): Promise<Snapshot> => {
     const [devices, alerts, vends] = await Promise.all([client.devices(), client.alerts(), client.vends()]);
-    const footfall = devices.some((d) => d.kind === 'gate') ? await client.footfall(today()) : null;
+    const footfall = devices.some((d) => d.kind === 'gate') ? await client.footfall(storeDate(Date.now(), offsetMin)) : null;
     return { devices, alerts, vends, footfall, at: Date.now() };
   };
 

@@ -18,7 +18,9 @@ export interface Manager { user_id: string; pin: string }
 /** What every tab gets. */
 export interface TabProps { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; manager: Manager; notify: (text: string) => void;
   /** Where a scan goes while the tab is open: a tab that takes scans sets it as it renders. */
-  scanInto: { current: (code: string) => void } }
+  scanInto: { current: (code: string) => void };
+  /** The store's offset from UTC in minutes: dates and times on screen are the store's. */
+  offsetMin: number }
 
 const TABS = ['catalog', 'stock', 'members', 'devices', 'reports'] as const;
 type Tab = (typeof TABS)[number];
@@ -26,14 +28,15 @@ type Tab = (typeof TABS)[number];
 export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; userId: string; notify: (text: string) => void; scanInto: { current: (code: string) => void }; onBack: () => void }) {
   const { t } = p;
   const [manager, setManager] = useState<Manager | null>(null);
+  const [offsetMin, setOffsetMin] = useState(0);
   const [tab, setTab] = useState<Tab>(TABS.find((x) => x === sessionStorage.getItem('opentill.office.tab')) ?? TABS[0]);
   const choose = (x: Tab) => (sessionStorage.setItem('opentill.office.tab', x), setTab(x));
   if (!manager) {
     p.scanInto.current = () => {};
-    return <ManagerGate t={t} attempt={p.attempt} client={p.client} userId={p.userId} onManager={setManager} onBack={p.onBack} />;
+    return <ManagerGate t={t} attempt={p.attempt} client={p.client} userId={p.userId} onManager={(m, offset) => (setOffsetMin(offset), setManager(m))} onBack={p.onBack} />;
   }
   p.scanInto.current = () => {};
-  const props: TabProps = { t, money: p.money, locale: p.locale, client: p.client, attempt: p.attempt, manager, notify: p.notify, scanInto: p.scanInto };
+  const props: TabProps = { t, money: p.money, locale: p.locale, client: p.client, attempt: p.attempt, manager, notify: p.notify, scanInto: p.scanInto, offsetMin };
   let body: ComponentChildren;
   if (tab === 'catalog') body = <CatalogTab {...props} />;
   else if (tab === 'stock') body = <StockTab {...props} />;
@@ -53,8 +56,9 @@ export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Clie
   );
 }
 
-/** A manager's id and PIN, checked by the till service before any screen opens. */
-function ManagerGate(p: { t: T; attempt: Attempt; client: Client; userId: string; onManager: (m: Manager) => void; onBack: () => void }) {
+/** A manager's id and PIN, checked by the till service before any screen opens; the
+ *  store's UTC offset comes with it. */
+function ManagerGate(p: { t: T; attempt: Attempt; client: Client; userId: string; onManager: (m: Manager, offsetMin: number) => void; onBack: () => void }) {
   const { t } = p;
   const [user, setUser] = useState(p.userId);
   const [pin, setPin] = useState('');
@@ -65,7 +69,8 @@ function ManagerGate(p: { t: T; attempt: Attempt; client: Client; userId: string
       const actor = await p.attempt(() => p.client.login(user.trim(), pin));
       if (!actor) return;
       if (actor.role !== 'manager') return setRefused(true);
-      p.onManager({ user_id: actor.user_id, pin });
+      const health = await p.attempt(() => p.client.health());
+      if (health) p.onManager({ user_id: actor.user_id, pin }, health.utc_offset_min);
     }}>
       <h1>{t('office.title')}</h1>
       <p class="muted">{t('office.gate')}</p>

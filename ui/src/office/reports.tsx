@@ -6,6 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Analytics, AnalyticsBy } from '../api/client';
 import { addDays, BarChart, ColumnChart, dayRange, fill, hourLabel, HOURS, quantityText, RankTable, shortDate } from '../charts';
 import { categoryName, type MessageKey } from '../i18n';
+import { storeDate } from '../storetime';
 import { kindKey } from '../widgets';
 import type { TabProps } from './index';
 
@@ -13,28 +14,20 @@ import type { TabProps } from './index';
 export type PeriodKind = 'today' | 'last7' | 'last30' | 'custom';
 export interface Period { kind: PeriodKind; from: string; to: string }
 
-/**
- * The local date at `nowMs` in a zone `offsetMin` minutes east of UTC, `YYYY-MM-DD`.
- * The API does not say the store's offset; the screen takes the offset of the device it
- * runs on, which is in the store.
- */
-export function localDate(nowMs: number, offsetMin: number): string {
-  return new Date(nowMs + offsetMin * 60_000).toISOString().slice(0, 10);
-}
-
 /** The days of a period ending today (inclusive). */
 export function periodDates(kind: Exclude<PeriodKind, 'custom'>, today: string): { from: string; to: string } {
   const days = kind === 'today' ? 1 : kind === 'last7' ? 7 : 30;
   return { from: addDays(today, 1 - days), to: today };
 }
 
-const today = () => localDate(Date.now(), -new Date().getTimezoneOffset());
 
 /** The reports on screen, fetched together for one period. */
 interface Reports { from: string; to: string; hour: Analytics; day: Analytics; category: Analytics; tender: Analytics; top: Analytics }
 const TOP = 10;
 
-export function ReportsTab({ t, money, locale, client, attempt }: TabProps) {
+export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: TabProps) {
+  // Today is the store's: the device may keep another zone.
+  const today = () => storeDate(Date.now(), offsetMin);
   const [period, setPeriod] = useState<Period>(() => ({ kind: 'today', ...periodDates('today', today()) }));
   const [custom, setCustom] = useState<{ from: string; to: string }>(() => periodDates('last7', today()));
   const [fetched, setFetched] = useState<Reports | null>(null);
