@@ -32,6 +32,7 @@ use crate::{ScanInput, Till, TillError};
 
 mod catalog;
 mod devices;
+mod import;
 mod stock;
 
 /// The router type, re-exported so binaries need not depend on axum.
@@ -63,6 +64,7 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Router, shutdown: imp
 #[derive(Clone)]
 pub struct AppState {
     till: Arc<Mutex<Till>>,
+    jobs: Arc<import::Jobs>,
     stats: Arc<DeviceStats>,
     printer: Option<opentill_hardware::transport::PrinterAddress>,
 }
@@ -70,7 +72,7 @@ pub struct AppState {
 impl AppState {
     /// Wraps a till.
     pub fn new(till: Till) -> AppState {
-        AppState { till: Arc::new(Mutex::new(till)), stats: Arc::default(), printer: None }
+        AppState { till: Arc::new(Mutex::new(till)), jobs: Arc::default(), stats: Arc::default(), printer: None }
     }
 
     /// Prints every new sale's receipt on this printer (`serve --printer`).
@@ -120,6 +122,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/stock/{sku}", get(stock))
         .route("/api/stock/adjust", post(adjust_stock))
         .route("/api/catalog/prices", post(set_price))
+        .route("/api/catalog/import", post(import::start_import).layer(axum::extract::DefaultBodyLimit::max(import::MAX_CSV_BYTES)))
+        .route("/api/jobs/{job_id}", get(import::job))
         .route("/api/catalog/{sku}", get(catalog::catalog_entry))
         .route("/api/low-stock", get(catalog::low_stock))
         .route("/api/reorder-levels", post(catalog::set_reorder_level))
@@ -155,8 +159,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, catalog::catalog_entry, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, catalog::catalog_entry, import::start_import, import::job, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
 )]
 pub struct ApiDoc;
 
@@ -168,7 +172,7 @@ pub fn openapi_document() -> String {
 // ---- errors and extractors ----
 
 /// An error response body.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApiErrorBody {
     /// Stable machine-readable kind, e.g. `unknown_barcode`, `tender_short`.
     pub kind: String,

@@ -641,6 +641,36 @@ async function officeCatalogAndStock(page, store, tag) {
   assert.match(await page.textContent('.notice'), /-¥49\.50/);
   await page.click('.dialog .btn.primary');
   assert.equal((await store.api('/api/stock/DRK-00006')).qty, 3, 'counted stock is on hand');
+  await officeImport(page, store, tag);
+}
+
+/**
+ * A catalog CSV imported from the back office: with a bad row it is refused whole, with the
+ * line named; imported without the bad row, its products are found.
+ */
+async function officeImport(page, store, tag) {
+  const zh = tag === 'zh';
+  const csv = ['sku,barcode,name,name_zh,price,category,unit,tax_rate',
+    'TEA-00001,6909999000012,Test Tea 500ml,测试茶 500ml,4.20,drinks,each,13',
+    'TEA-00002,6909999000029,Test Tea 1L,测试茶 1L,abc,drinks,each,13',
+    'TEA-00003,6909999000036,Test Tea 2L,测试茶 2L,9.90,drinks,each,13', ''].join('\n');
+  await page.click('[data-testid=office-catalog]');
+  await page.click('[data-testid=import-btn]');
+  await page.getByTestId('import').waitFor();
+  await page.setInputFiles('input[name=import-file]', { name: 'teas.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.click('[data-testid=import-start]');
+  await page.getByTestId('import-failed').waitFor();
+  assert.match(await page.textContent('[data-testid=import-failed]'), zh ? /第 3 行/ : /line 3/);
+  assert.equal((await fetch(`${store.base}/api/products/barcode/6909999000012`)).status, 404, 'nothing of a refused file is written');
+  await page.check('input[name=import-skip]');
+  await page.click('[data-testid=import-start]');
+  await page.getByTestId('import-skipped').waitFor();
+  assert.match(await page.textContent('[data-testid=import-progress]'), zh ? /已从 3 行中导入 2 个商品/ : /Imported 2 products from 3 rows/);
+  await shot(page, `import-${tag}`);
+  await page.click('[data-testid=import] .row .btn');
+  await page.fill('[data-testid=catalog-search]', 'TEA-0000');
+  await page.locator('[data-testid=catalog-row]', { hasText: 'TEA-00003' }).waitFor();
+  assert.equal(await page.locator('[data-testid=catalog-row]', { hasText: 'TEA-00002' }).count(), 0);
 }
 
 /**

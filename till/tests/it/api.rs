@@ -485,3 +485,49 @@ async fn reorder_levels_make_the_low_stock_list() {
     let (_, entry) = call(&app, "POST", "/api/reorder-levels", Some(&level("DRK-1", Value::Null, "7777")), "en").await;
     assert_eq!(entry["reorder_level"], Value::Null, "removed");
 }
+
+/// A catalog CSV imported from the back office runs as a job: refused whole with its bad
+/// lines, or imported without them; its progress and result are read back by id.
+#[tokio::test]
+async fn a_catalog_import_runs_as_a_job_and_lands_whole_or_not_at_all() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.add_user("m01", "李娜", opentill_core::role::Role::Manager, "7777").unwrap();
+    let app = router(AppState::new(till));
+    let csv = "sku,barcode,name,name_zh,price,category,unit,tax_rate\n\
+               TEA-1,6909999000012,Test Tea 500ml,测试茶 500ml,4.20,drinks,each,13\n\
+               TEA-2,6909999000029,Test Tea 1L,测试茶 1L,abc,drinks,each,13\n\
+               TEA-3,6909999000036,Test Tea 2L,测试茶 2L,9.90,drinks,each,13\n";
+    let start = |skip: bool, user: &str, pin: &str| json!({"csv": csv, "skip_bad": skip, "user_id": user, "pin": pin}).to_string();
+    let (status, body) = call(&app, "POST", "/api/catalog/import", Some(&start(false, "c01", "1234")), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "{body}");
+    let finished = |app: axum::Router, job: Value, lang: &'static str| async move {
+        let id = job["job_id"].as_str().unwrap().to_string();
+        for _ in 0..200 {
+            let (status, job) = call(&app, "GET", &format!("/api/jobs/{id}"), None, lang).await;
+            assert_eq!(status, StatusCode::OK, "{job}");
+            if job["state"] != "running" {
+                return job;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("the import did not finish");
+    };
+    // A bad price: the file is refused with the line, and nothing is written.
+    let (status, job) = call(&app, "POST", "/api/catalog/import", Some(&start(false, "m01", "7777")), "zh-CN").await;
+    assert_eq!((status, job["state"].as_str()), (StatusCode::ACCEPTED, Some("running")), "{job}");
+    let job = finished(app.clone(), job, "zh-CN").await;
+    assert_eq!(job["state"], "failed", "{job}");
+    assert!(job["error"]["message"].as_str().unwrap().contains("第 3 行"), "{job}");
+    let (status, _) = call(&app, "GET", "/api/products/barcode/6909999000012", None, "en").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing of a refused file is written");
+    // Skipping bad rows: two products, the bad line listed.
+    let (_, job) = call(&app, "POST", "/api/catalog/import", Some(&start(true, "m01", "7777")), "en").await;
+    let job = finished(app.clone(), job, "en").await;
+    assert_eq!((job["state"].as_str(), job["done"].as_u64(), job["total"].as_u64()), (Some("done"), Some(2), Some(2)), "{job}");
+    assert_eq!((job["result"]["rows"].as_u64(), job["result"]["imported"].as_u64()), (Some(3), Some(2)), "{job}");
+    assert_eq!(job["result"]["skipped"][0]["line"].as_u64(), Some(3), "{job}");
+    let (status, tea) = call(&app, "GET", "/api/products/barcode/6909999000036", None, "en").await;
+    assert_eq!((status, tea["price_minor"].as_i64()), (StatusCode::OK, Some(990)), "{tea}");
+    let (status, body) = call(&app, "GET", "/api/jobs/nope", None, "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_job")), "{body}");
+}

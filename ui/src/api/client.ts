@@ -26,6 +26,7 @@ export type PrinterInfo = S['PrinterDto'];
 export type PrintOutcome = S['PrintDto'];
 export type PriceRequest = S['PriceRequest'];
 export type CatalogEntry = S['CatalogEntryDto'];
+export type Job = S['JobDto'];
 export type LowStock = S['LowStockDto'];
 export type Suggestion = S['SuggestionDto'];
 export type Stocktake = S['StocktakeDto'];
@@ -174,6 +175,9 @@ export class Client {
   byBarcode(code: string) { return this.call<Product>('GET', `/api/products/barcode/${encodeURIComponent(code)}`); }
   approve(sale_id: string, user_id: string, pin: string) { return this.call<S['ApprovalDto']>('POST', '/api/approvals', { sale_id, user_id, pin }); }
   catalogEntry(sku: string) { return this.call<CatalogEntry>('GET', `/api/catalog/${encodeURIComponent(sku)}`); }
+  /** Starts importing a catalog CSV; follow it with `job`. */
+  importCatalog(req: S['ImportRequest']) { return this.call<Job>('POST', '/api/catalog/import', req); }
+  job(id: string) { return this.call<Job>('GET', `/api/jobs/${encodeURIComponent(id)}`); }
   setPrice(req: S['PriceChangeRequest']) { return this.call<Product>('POST', '/api/catalog/prices', req); }
   setReorderLevel(req: S['ReorderLevelRequest']) { return this.call<CatalogEntry>('POST', '/api/reorder-levels', req); }
   adjustStock(req: S['StockAdjustRequest']) { return this.call<S['StockDto']>('POST', '/api/stock/adjust', req); }

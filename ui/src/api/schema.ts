@@ -92,6 +92,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/catalog/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start importing a catalog CSV: answers the job at once; read its progress from
+         *     `GET /api/jobs/{job_id}`. The file lands whole or not at all.
+         */
+        post: operations["start_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/catalog/prices": {
         parameters: {
             query?: never;
@@ -225,6 +245,23 @@ export interface paths {
         };
         /** Node identity. */
         get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job's progress, or what it did. */
+        get: operations["job"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1328,6 +1365,29 @@ export interface components {
              */
             utc_offset_min: number;
         };
+        /** @description A catalog CSV to import; a manager's id and PIN authorise it. */
+        ImportRequest: {
+            /**
+             * @description The file's text: `sku,barcode,name,name_zh,price,category,unit,tax_rate` (see
+             *     fixtures/catalog.csv); a product already there is replaced.
+             */
+            csv: string;
+            /** @description Their PIN. */
+            pin: string;
+            /** @description Import the good rows and list the bad ones, instead of refusing the file. */
+            skip_bad?: boolean;
+            /** @description The manager. */
+            user_id: string;
+        };
+        /** @description What an import did. */
+        ImportResultDto: {
+            /** @description Products written. */
+            imported: number;
+            /** @description Rows read (blank lines excluded). */
+            rows: number;
+            /** @description Rows skipped, with why (only when bad rows were to be skipped). */
+            skipped: components["schemas"]["RowErrorDto"][];
+        };
         /** @description A scanned item. */
         ItemDto: {
             /** @description Barcode. */
@@ -1342,6 +1402,23 @@ export interface components {
              * @description Pieces (for products sold each); default 1.
              */
             qty?: number | null;
+        };
+        /** @description A long job and how far it got. */
+        JobDto: {
+            /** @description Products written. */
+            done: number;
+            error?: null | components["schemas"]["ApiErrorBody"];
+            /** @description Id. */
+            job_id: string;
+            /** @description `catalog_import`. */
+            kind: string;
+            /** @description `reading` (parsing and checking every row) or `writing` (products written so far). */
+            phase: string;
+            result?: null | components["schemas"]["ImportResultDto"];
+            /** @description `running`, `done` or `failed`. */
+            state: string;
+            /** @description Products to write (known once reading is over). */
+            total: number;
         };
         /** @description Credentials. */
         LoginRequest: {
@@ -1805,6 +1882,16 @@ export interface components {
              * @description Pieces.
              */
             qty?: number | null;
+        };
+        /** @description A row that could not be imported. */
+        RowErrorDto: {
+            /**
+             * Format: int64
+             * @description Line in the file (1 is the header); 0 when it is about the whole product.
+             */
+            line: number;
+            /** @description Why, in the request's language. */
+            reason: string;
         };
         /** @description A recorded sale. */
         SaleDto: {
@@ -2516,6 +2603,52 @@ export interface operations {
             };
         };
     };
+    start_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            /** @description Larger than 64 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     set_price: {
         parameters: {
             query?: never;
@@ -2720,6 +2853,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthDto"];
+                };
+            };
+        };
+    };
+    job: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Job */
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
         };

@@ -2,9 +2,13 @@
 // see its prices, stock and price history, change its price for this store or centrally,
 // receive or correct its stock, and set its reorder level.
 import { useEffect, useState } from 'preact/hooks';
-import type { CatalogEntry, Category, Product } from '../api/client';
+import type { CatalogEntry, Category, Job, Product } from '../api/client';
 import { categoryName, parseKg, parseMoney } from '../i18n';
+import { Dialog } from '../widgets';
 import type { TabProps } from './index';
+
+/** The largest file the till service takes (`MAX_CSV_BYTES`). */
+const MAX_IMPORT_BYTES = 64 << 20;
 
 export function CatalogTab(p: TabProps) {
   const { t, money, locale, client, attempt } = p;
@@ -13,6 +17,8 @@ export function CatalogTab(p: TabProps) {
   const [query, setQuery] = useState('');
   const [products, setProducts] = useState<Product[]>([]);
   const [entry, setEntry] = useState<CatalogEntry | null>(null);
+  const [importing, setImporting] = useState(false);
+  const [imported, setImported] = useState(0);
   const open = async (sku: string) => {
     const e = await attempt(() => client.catalogEntry(sku));
     if (e) setEntry(e);
@@ -34,11 +40,12 @@ export function CatalogTab(p: TabProps) {
     const load = q ? client.search(q, 50) : category ? client.categoryProducts(category, 200) : Promise.resolve([]);
     load.then((r) => live && setProducts(r), () => {});
     return () => { live = false; };
-  }, [category, query, entry]);
+  }, [category, query, entry, imported]);
   const name = (x: { name: string; name_zh: string }) => (locale === 'zh-CN' ? x.name_zh || x.name : x.name);
   return (
     <div class="catalog-office" data-testid="catalog-tab">
       <section class="card list-pane">
+        <div class="row list-tools"><button class="btn" onClick={() => setImporting(true)} data-testid="import-btn">{t('office.import.button')}</button></div>
         <input class="search" type="search" placeholder={t('office.catalog.search')} value={query} onInput={(e) => setQuery(e.currentTarget.value)} data-testid="catalog-search" />
         {!query && (
           <nav class="tabs">
@@ -61,6 +68,7 @@ export function CatalogTab(p: TabProps) {
       <section class="card entry-pane">
         {entry ? <Entry {...p} entry={entry} onEntry={setEntry} /> : <p class="muted center">{t('office.catalog.pick')}</p>}
       </section>
+      {importing && <ImportDialog {...p} onClose={(done) => { setImporting(false); if (done) setImported(imported + 1); }} />}
     </div>
   );
 }
@@ -173,5 +181,69 @@ function Entry(p: TabProps & { entry: CatalogEntry; onEntry: (e: CatalogEntry) =
         </table>
       )}
     </div>
+  );
+}
+
+/**
+ * A catalog CSV imported from the back office: the file is read in the browser, sent
+ * whole, and imported as a job whose progress is shown until it is done. A file with bad
+ * rows is refused with every bad line (nothing is written), or imported without them.
+ */
+function ImportDialog(p: TabProps & { onClose: (imported: boolean) => void }) {
+  const { t, client, attempt, manager } = p;
+  const [file, setFile] = useState<File | null>(null);
+  const [skipBad, setSkipBad] = useState(false);
+  const [job, setJob] = useState<Job | null>(null);
+  const [failure, setFailure] = useState<string | null>(null);
+  const running = job?.state === 'running';
+  useEffect(() => {
+    if (!job || job.state !== 'running') return;
+    const timer = setTimeout(async () => {
+      try {
+        setJob(await client.job(job.job_id));
+      } catch (e) {
+        setFailure(e instanceof Error ? e.message : String(e));
+        setJob(null);
+      }
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [job]);
+  const start = async (e: Event) => {
+    e.preventDefault();
+    if (!file) return;
+    setFailure(null);
+    if (file.size > MAX_IMPORT_BYTES) return setFailure(t('office.import.tooBig'));
+    const csv = await file.text();
+    const started = await attempt(() => client.importCatalog({ csv, skip_bad: skipBad, user_id: manager.user_id, pin: manager.pin }));
+    if (started) setJob(started);
+  };
+  const percent = job && job.total > 0 ? Math.floor((job.done * 100) / job.total) : 0;
+  return (
+    <Dialog onClose={() => !running && p.onClose(job?.state === 'done')}>
+      <form onSubmit={start} data-testid="import">
+        <h2>{t('office.import.title')}</h2>
+        <p class="muted">{t('office.import.hint')}</p>
+        <label>{t('office.import.file')}<input type="file" name="import-file" accept=".csv,text/csv" disabled={running} onChange={(e) => (setFile(e.currentTarget.files?.[0] ?? null), setJob(null), setFailure(null))} /></label>
+        <label class="check"><input type="checkbox" name="import-skip" checked={skipBad} disabled={running} onChange={(e) => setSkipBad(e.currentTarget.checked)} />{t('office.import.skipBad')}</label>
+        {job && (
+          <div class="progress" data-testid="import-progress">
+            <div class="progress-bar"><span style={{ width: `${job.state === 'done' ? 100 : percent}%` }} /></div>
+            <p>{job.state === 'running'
+              ? (job.phase === 'reading' ? t('office.import.reading') : t('office.import.writing', { done: job.done.toLocaleString(), total: job.total.toLocaleString() }))
+              : job.state === 'done' && job.result ? t('office.import.done', { imported: job.result.imported, rows: job.result.rows }) : ''}</p>
+          </div>
+        )}
+        {job?.state === 'done' && job.result && job.result.skipped.length > 0 && (
+          <div data-testid="import-skipped"><p class="print-problem">{t('office.import.skipped', { n: job.result.skipped.length })}</p>
+            <ul class="import-errors">{job.result.skipped.slice(0, 50).map((r) => <li>{r.line > 0 ? t('office.import.line', { line: r.line }) : ''}{r.reason}</li>)}</ul></div>
+        )}
+        {job?.state === 'failed' && job.error && <pre class="import-failed" role="alert" data-testid="import-failed">{job.error.message}</pre>}
+        {failure && <p class="print-problem" role="alert">{failure}</p>}
+        <div class="row">
+          <button type="button" class="btn" disabled={running} onClick={() => p.onClose(job?.state === 'done')}>{job?.state === 'done' ? t('common.ok') : t('common.cancel')}</button>
+          {job?.state !== 'done' && <button class="btn primary grow" disabled={!file || running} data-testid="import-start">{t('office.import.start')}</button>}
+        </div>
+      </form>
+    </Dialog>
   );
 }
