@@ -95,7 +95,7 @@ mod tests;
 
 pub use config::{
     BundleItem, ConfigError, Coupon, CouponKind, CouponUses, DailyHours, MemberPrice, Invalid, PromoKind, Promotion, PromotionSet, Scope, SkuFacts, ThresholdRule, Tier,
-    Window,
+    Window, WindowState,
 };
 pub use input::{Member, PresentedCoupon, PricingContext, PromoLine};
 pub use pricing::{Applied, LinePrice, LineShare, Offer, Pricing, Refusal, RefusalReason, Stage};

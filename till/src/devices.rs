@@ -382,13 +382,14 @@ impl Till {
     }
 
     /// Adds or replaces a promotion (JSON of [`opentill_core::promo::Promotion`]) after
-    /// checking it against the catalog and the other promotions; returns its id.
+    /// checking it against the catalog, the other promotions and the coupons (ids are
+    /// shared); returns its id.
     pub fn put_promotion(&mut self, json_text: &str) -> Result<String> {
         let promotion: opentill_core::promo::Promotion = serde_json::from_str(json_text).map_err(|e| TillError::BadInput(format!("promotion: {e}")))?;
+        crate::validate_id(&promotion.id, "promotion id")?;
         let mut all: Vec<_> = self.promotions()?.into_iter().filter(|p| p.id != promotion.id).collect();
         all.push(promotion.clone());
-        let catalog = |sku: &str| self.replica.product_by_sku(sku).ok().flatten().map(|p| opentill_core::promo::SkuFacts { category: p.category, ..Default::default() });
-        opentill_core::promo::PromotionSet::new(all, Vec::new(), &catalog).map_err(|e| TillError::BadInput(format!("promotion {}: {e}", promotion.id)))?;
+        self.check_offers(all, self.coupons()?).map_err(TillError::Offer)?;
         let body = serde_json::to_string(&promotion).map_err(|e| TillError::BadInput(e.to_string()))?;
         let now = self.clock.now_ms();
         self.replica.put_promotion(&promotion.id, Some(&body), now)?;
@@ -399,7 +400,7 @@ impl Till {
     /// Removes a promotion.
     pub fn remove_promotion(&mut self, promo_id: &str) -> Result<()> {
         if !self.promotions()?.iter().any(|p| p.id == promo_id) {
-            return Err(TillError::BadInput(format!("there is no promotion {promo_id}")));
+            return Err(TillError::UnknownPromotion(promo_id.to_string()));
         }
         let now = self.clock.now_ms();
         self.replica.put_promotion(promo_id, None, now)?;

@@ -34,6 +34,15 @@ pub enum TillError {
     /// No open alert with this id.
     #[error("no open alert {0}")]
     UnknownAlert(String),
+    /// No stored promotion with this id.
+    #[error("there is no promotion {0}")]
+    UnknownPromotion(String),
+    /// No stored coupon with this id.
+    #[error("there is no coupon {0}")]
+    UnknownCoupon(String),
+    /// A promotion or coupon the engine refuses, with the reason; nothing was stored.
+    #[error(transparent)]
+    Offer(#[from] opentill_core::promo::ConfigError),
     /// A basket rule refused.
     #[error(transparent)]
     Basket(#[from] BasketError),
@@ -105,6 +114,9 @@ impl TillError {
             TillError::BadInput(_) => "bad_input",
             TillError::UnknownDevice(_) => "unknown_device",
             TillError::UnknownAlert(_) => "unknown_alert",
+            TillError::UnknownPromotion(_) => "unknown_promotion",
+            TillError::UnknownCoupon(_) => "unknown_coupon",
+            TillError::Offer(_) => "bad_input",
             TillError::Basket(BasketError::BadQuantity { .. }) => "bad_quantity",
             TillError::Basket(BasketError::NotAllowed { .. }) => "forbidden",
             TillError::Basket(_) => "bad_basket",
@@ -177,6 +189,9 @@ impl TillError {
             TillError::BadInput(m) => format!("输入有误：{m}"),
             TillError::UnknownDevice(d) => format!("未知设备 {d}：设备须先发布其状态"),
             TillError::UnknownAlert(a) => format!("没有未处理的告警 {a}"),
+            TillError::UnknownPromotion(p) => format!("没有促销 {p}"),
+            TillError::UnknownCoupon(c) => format!("没有优惠券 {c}"),
+            TillError::Offer(e) => format!("未保存：{}", e.message(lang)),
             TillError::BadImportFile(_, zh) => zh.clone(),
             TillError::Basket(BasketError::BadQuantity { qty, max, .. }) => format!("数量 {qty} 无效（应为 1 到 {max}）"),
             TillError::Basket(BasketError::NotAllowed { permission, role }) => format!("{role} 无权执行{permission}，需主管授权"),

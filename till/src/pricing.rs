@@ -32,9 +32,11 @@ impl Till {
     /// against the promotions (ids are shared); returns its id.
     pub fn put_coupon(&mut self, json_text: &str) -> Result<String> {
         let coupon: Coupon = serde_json::from_str(json_text).map_err(|e| TillError::BadInput(format!("coupon: {e}")))?;
+        // A customer presents a coupon by its id, which the till checks as an id.
+        validate_id(&coupon.id, "coupon id")?;
         let mut coupons: Vec<Coupon> = self.coupons()?.into_iter().filter(|c| c.id != coupon.id).collect();
         coupons.push(coupon.clone());
-        self.check_offers(self.promotions()?, coupons).map_err(|e| TillError::BadInput(format!("coupon {}: {e}", coupon.id)))?;
+        self.check_offers(self.promotions()?, coupons).map_err(TillError::Offer)?;
         let body = serde_json::to_string(&coupon).map_err(|e| TillError::BadInput(e.to_string()))?;
         let now = self.clock.now_ms();
         self.replica.put_coupon(&coupon.id, Some(&body), now)?;
@@ -45,7 +47,7 @@ impl Till {
     /// Removes a coupon; sales that used it keep their record.
     pub fn remove_coupon(&mut self, coupon_id: &str) -> Result<()> {
         if !self.coupons()?.iter().any(|c| c.id == coupon_id) {
-            return Err(TillError::BadInput(format!("there is no coupon {coupon_id}")));
+            return Err(TillError::UnknownCoupon(coupon_id.to_string()));
         }
         let now = self.clock.now_ms();
         self.replica.put_coupon(coupon_id, None, now)?;
@@ -66,7 +68,8 @@ impl Till {
         Ok(self.replica.offer_uses(offer_id, member)?.0)
     }
 
-    fn check_offers(&self, promotions: Vec<Promotion>, coupons: Vec<Coupon>) -> std::result::Result<PromotionSet, opentill_core::promo::ConfigError> {
+    /// Checks promotions and coupons together, against the catalog.
+    pub(crate) fn check_offers(&self, promotions: Vec<Promotion>, coupons: Vec<Coupon>) -> std::result::Result<PromotionSet, opentill_core::promo::ConfigError> {
         let catalog = |sku: &str| self.replica.product_by_sku(sku).ok().flatten().map(|p| SkuFacts { category: p.category, ..Default::default() });
         PromotionSet::new(promotions, coupons, &catalog)
     }

@@ -451,6 +451,7 @@ async function flow(browser, locale) {
     await page.click('[data-testid=manager-gate] button.primary');
     await page.getByTestId('office').waitFor();
     await officeCatalogAndStock(page, store, tag);
+    await officePromotions(page, store, tag);
     await page.click('[data-testid=office-reports]');
     await page.getByTestId('reports').waitFor();
     await page.getByTestId('report-tiles').waitFor();
@@ -834,4 +835,100 @@ async function officeDevicesAndMembers(page, store, tag) {
   await page.click('[data-testid=register-submit]');
   await page.getByTestId('problem').waitFor();
   await page.click('[data-testid=problem] button');
+}
+
+/**
+ * The back office's Promotions tab: the manager adds 20 % off one product (scanned into
+ * the form) and sees it running with its description and applied to a quote; a 满减 that
+ * takes off more than its spend is refused by the till service with a plain message; a
+ * 满30减5 coupon is added, quoted and listed with its uses; both are removed, so the rest
+ * of the flow (exact totals, the Z report) sees no offer. Nothing is sold here.
+ */
+async function officePromotions(page, store, tag) {
+  const zh = tag === 'zh';
+  const lang = zh ? 'zh-CN' : 'en';
+  const CHIPS = '6908662412176'; // SNK-00001, ¥4.90, not sold anywhere in this flow
+  const quote = async (qty, coupons = []) => {
+    const res = await fetch(store.base + '/api/basket/price', { method: 'POST', headers: { 'content-type': 'application/json', 'accept-language': lang }, body: JSON.stringify({ items: [{ barcode: CHIPS, qty }], coupons }) });
+    assert.equal(res.status, 200);
+    return res.json();
+  };
+  await page.click('[data-testid=office-promotions]');
+  await page.getByTestId('promotions-tab').waitFor();
+  await page.getByTestId('promos-empty').waitFor();
+  await page.getByTestId('coupons-empty').waitFor();
+
+  // 20 % off: a percentage over 100 is caught before it is sent; 20 shows as 8折.
+  await page.click('[data-testid=promo-kind-percent]');
+  await page.fill('input[name=promo-percent]', '120');
+  await scan(page, CHIPS);
+  await page.locator('[data-testid=promo-sku]', { hasText: 'SNK-00001' }).waitFor();
+  await page.click('[data-testid=promo-submit]');
+  await page.getByTestId('promo-problem').waitFor();
+  await page.fill('input[name=promo-percent]', '20');
+  await expectText(page, '[data-testid=promo-zhe]', zh ? '优惠 20% = 8折' : '20% off = 8折');
+  await page.fill('input[name=promo-id]', 'E2E-CHIPS-20');
+  await page.click('[data-testid=promo-submit]');
+  await page.getByTestId('promo-stored').waitFor();
+  const row = page.locator('[data-testid=promo][data-id=E2E-CHIPS-20]');
+  await row.waitFor();
+  assert.equal(await row.getAttribute('data-state'), 'running');
+  await expectText(page, '[data-testid=promo][data-id=E2E-CHIPS-20] [data-testid=promo-desc]', zh ? '8折' : '20% off');
+  assert.ok((await row.textContent()).includes('SNK-00001'), 'the row names what it covers');
+  const listed = await (await fetch(store.base + '/api/promotions', { headers: { 'accept-language': lang } })).json();
+  assert.deepEqual(listed.map((p) => [p.id, p.running, p.promotion.kind]), [['E2E-CHIPS-20', true, { PercentOff: { scope: { Skus: ['SNK-00001'] }, percent_bp: 2000 } }]]);
+  // The till service applies it: two bags, ¥9.80, less 20 %.
+  const q = await quote(2);
+  assert.deepEqual([q.subtotal_minor, q.promo_saving_minor, q.total_minor, q.offers.map((o) => (zh ? o.text_zh : o.text_en))], [980, 196, 784, [zh ? '8折' : '20% off']]);
+
+  // A coupon: 满30减5, up to 10 uses.
+  await page.click('[data-testid=mode-coupon]');
+  await page.getByTestId('coupon-form').waitFor();
+  await page.fill('input[name=coupon-id]', 'E2E-30-5');
+  await page.click('[data-testid=coupon-kind-amount]');
+  await page.fill('input[name=coupon-off]', '5');
+  await page.fill('input[name=coupon-spend]', '30');
+  await page.click('[data-testid=coupon-uses-limited]');
+  await page.fill('input[name=coupon-limit]', '10');
+  await page.click('[data-testid=coupon-submit]');
+  const couponRow = page.locator('[data-testid=coupon][data-id=E2E-30-5]');
+  await couponRow.waitFor();
+  await expectText(page, '[data-testid=coupon][data-id=E2E-30-5] [data-testid=coupon-desc]', zh ? '满30减5券' : 'Coupon: spend ¥30, save ¥5');
+  await expectText(page, '[data-testid=coupon][data-id=E2E-30-5] [data-testid=coupon-uses]', zh ? '已用 0 / 10 次' : 'Used 0 of 10');
+
+  // The form for the next one, half filled, in the screenshot: 15 % off snacks.
+  await page.click('[data-testid=mode-promotion]');
+  await page.fill('input[name=promo-percent]', '15');
+  await page.click('[data-testid=promo-scope-categories]');
+  await page.click('[data-category=snacks]');
+  await page.evaluate(() => document.querySelectorAll('.promos-lists, .promos-form').forEach((p) => p.scrollTo(0, 0)));
+  await shot(page, `promotions-${tag}`);
+
+  // 满10减20 is refused by the till service, with the reason in plain words; nothing is stored.
+  await page.click('[data-testid=promo-kind-threshold]');
+  await page.fill('input[name=promo-spend-0]', '10');
+  await page.fill('input[name=promo-off-0]', '20');
+  await page.click('[data-testid=promo-scope-all]');
+  await page.click('[data-testid=promo-submit]');
+  await page.getByTestId('problem').waitFor();
+  const refusal = await page.textContent('[data-testid=problem] .message');
+  assert.ok(refusal.includes(zh ? '减免金额超过门槛金额' : 'takes off more than the spend that earns it'), refusal);
+  assert.ok(!/[{}]|bad_input/.test(refusal), `a plain message: ${refusal}`);
+  await page.click('[data-testid=problem] button');
+  assert.equal((await store.api('/api/promotions')).length, 1, 'the refused one was not stored');
+
+  // Removed, with a confirm: the list is empty and the quote has no saving.
+  await row.locator('[data-testid=promo-remove]').click();
+  await page.getByTestId('promo-confirm').waitFor();
+  await page.click('[data-testid=promo-confirm-remove]');
+  await page.getByTestId('promos-empty').waitFor();
+  assert.deepEqual(await store.api('/api/promotions'), []);
+  // Seven bags, ¥34.30, reach the coupon's ¥30.
+  const withCoupon = await quote(7, ['E2E-30-5']);
+  assert.deepEqual([withCoupon.total_minor, withCoupon.offers.map((o) => o.id)], [2930, ['E2E-30-5']]);
+  await couponRow.locator('[data-testid=coupon-remove]').click();
+  await page.click('[data-testid=promo-confirm-remove]');
+  await page.getByTestId('coupons-empty').waitFor();
+  assert.deepEqual(await store.api('/api/coupons'), []);
+  assert.equal((await quote(7, ['E2E-30-5'])).total_minor, 3430, 'no offer is left for the rest of the flow');
 }

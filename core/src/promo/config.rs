@@ -99,6 +99,23 @@ impl Window {
         Window { from_ms, to_ms, daily: None, weekdays: Vec::new() }
     }
 
+    /// Where the window stands at `now_ms` in a store `utc_offset_min` from UTC: open, or
+    /// why not (the first reason in the order of [`WindowState`]).
+    pub fn state_at(&self, now_ms: i64, utc_offset_min: i32) -> WindowState {
+        let at = Moment::new(now_ms, utc_offset_min);
+        if at.ms < self.from_ms {
+            WindowState::NotStarted
+        } else if at.ms >= self.to_ms {
+            WindowState::Ended
+        } else if !self.weekdays.is_empty() && !self.weekdays.contains(&at.weekday) {
+            WindowState::OtherWeekday
+        } else if self.daily.is_some_and(|d| !d.contains(at.minute)) {
+            WindowState::OutsideHours
+        } else {
+            WindowState::Running
+        }
+    }
+
     /// Whether the window is open at a moment.
     pub(crate) fn contains(&self, at: Moment) -> bool {
         (self.from_ms..self.to_ms).contains(&at.ms)
@@ -132,6 +149,35 @@ impl Window {
             _ => true,
         };
         span && days && hours
+    }
+}
+
+/// Where a [`Window`] stands at a moment ([`Window::state_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowState {
+    /// Open now.
+    Running,
+    /// Its span has not begun.
+    NotStarted,
+    /// Its span is over.
+    Ended,
+    /// Within its span, but today is not one of its weekdays.
+    OtherWeekday,
+    /// Within its span and on one of its days, but outside its daily hours.
+    OutsideHours,
+}
+
+impl WindowState {
+    /// A stable name for programs: `running`, `not_started`, `ended`, `other_weekday`,
+    /// `outside_hours`.
+    pub fn name(self) -> &'static str {
+        match self {
+            WindowState::Running => "running",
+            WindowState::NotStarted => "not_started",
+            WindowState::Ended => "ended",
+            WindowState::OtherWeekday => "other_weekday",
+            WindowState::OutsideHours => "outside_hours",
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::i18n::{Label, Lang};
 use crate::money::{Currency, Money};
 
-use super::config::{CouponKind, Moment, PromoKind, Promotion, Scope, ThresholdRule};
+use super::config::{ConfigError, Coupon, CouponKind, Invalid, Moment, PromoKind, Promotion, Scope, ThresholdRule};
 use super::eval::{OfferRef, Problem};
 
 /// An amount as written on promotion posters: whole yuan without decimals (`100`),
@@ -140,48 +140,123 @@ impl Promotion {
 /// tier reached is named).
 pub(crate) fn describe(problem: &Problem, offer: OfferRef, base: i64, lang: Lang) -> String {
     let cur = problem.ctx.currency;
-    let s = |m: i64| short(m, cur);
-    let y = |m: i64| with_symbol(m, cur);
     match offer {
         OfferRef::Promotion(p) => {
             describe_promotion(&problem.set.promotions[p as usize].kind, base, cur, lang)
         }
-        OfferRef::Coupon(c) => match &problem.set.coupons[c as usize].kind {
-            CouponKind::Cash { off } => match lang {
-                Lang::Zh => format!("{}元无门槛券", s(*off)),
-                Lang::En => format!("{} coupon", y(*off)),
-            },
-            CouponKind::Threshold { spend, off } => match lang {
-                Lang::Zh => format!("满{}减{}券", s(*spend), s(*off)),
-                Lang::En => format!("Coupon: spend {}, save {}", y(*spend), y(*off)),
-            },
-            CouponKind::Percent {
-                percent_bp,
-                spend,
-                max_off,
-            } => {
-                let mut text = match lang {
-                    _ if *percent_bp >= 10_000 => {
-                        format!("{} {}", Label::Free.text(lang), Label::Coupon.text(lang))
-                    }
-                    Lang::Zh => format!("{}折券", zhe(*percent_bp)),
-                    Lang::En => format!("{}% off coupon", pct(*percent_bp)),
-                };
-                if *spend > 0 {
-                    text += &match lang {
-                        Lang::Zh => format!("，满{}可用", s(*spend)),
-                        Lang::En => format!(", on {} or more", y(*spend)),
-                    };
-                }
-                if let Some(cap) = max_off {
-                    text += &match lang {
-                        Lang::Zh => format!("，最高减{}", s(*cap)),
-                        Lang::En => format!(", up to {}", y(*cap)),
-                    };
-                }
-                text
-            }
+        OfferRef::Coupon(c) => describe_coupon(&problem.set.coupons[c as usize].kind, cur, lang),
+    }
+}
+
+/// The text of a coupon: `满10减2券` / `Coupon: spend ¥10, save ¥2`, `9折券` / `10% off coupon`.
+pub(crate) fn describe_coupon(kind: &CouponKind, currency: Currency, lang: Lang) -> String {
+    let s = |m: i64| short(m, currency);
+    let y = |m: i64| with_symbol(m, currency);
+    match kind {
+        CouponKind::Cash { off } => match lang {
+            Lang::Zh => format!("{}元无门槛券", s(*off)),
+            Lang::En => format!("{} coupon", y(*off)),
         },
+        CouponKind::Threshold { spend, off } => match lang {
+            Lang::Zh => format!("满{}减{}券", s(*spend), s(*off)),
+            Lang::En => format!("Coupon: spend {}, save {}", y(*spend), y(*off)),
+        },
+        CouponKind::Percent {
+            percent_bp,
+            spend,
+            max_off,
+        } => {
+            let mut text = match lang {
+                _ if *percent_bp >= 10_000 => {
+                    format!("{} {}", Label::Free.text(lang), Label::Coupon.text(lang))
+                }
+                Lang::Zh => format!("{}折券", zhe(*percent_bp)),
+                Lang::En => format!("{}% off coupon", pct(*percent_bp)),
+            };
+            if *spend > 0 {
+                text += &match lang {
+                    Lang::Zh => format!("，满{}可用", s(*spend)),
+                    Lang::En => format!(", on {} or more", y(*spend)),
+                };
+            }
+            if let Some(cap) = max_off {
+                text += &match lang {
+                    Lang::Zh => format!("，最高减{}", s(*cap)),
+                    Lang::En => format!(", up to {}", y(*cap)),
+                };
+            }
+            text
+        }
+    }
+}
+
+impl Coupon {
+    /// What the coupon is, in one language, as a receipt names it (`满10减2券`, `¥2 coupon`).
+    pub fn label_text(&self, currency: Currency, lang: Lang) -> String {
+        describe_coupon(&self.kind, currency, lang)
+    }
+}
+
+/// A field of a promotion or coupon as a store manager calls it in Chinese.
+fn field_zh(field: &str) -> &str {
+    match field {
+        "percent_bp" => "折扣",
+        "price" => "价格",
+        "spend" => "门槛金额",
+        "off" => "减免金额",
+        "max_off" => "最高减免",
+        "cap" => "限量",
+        "per_order_limit" => "每单限购",
+        "buy" => "买N",
+        "get" => "送M",
+        "qty" => "数量",
+        "uses" => "可用次数",
+        "per_member_limit" => "每人限用次数",
+        other => other,
+    }
+}
+
+impl Invalid {
+    /// What is wrong, in a language (English is the `Display` text).
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            Invalid::EmptyId => "编号为空".into(),
+            Invalid::Negative(f) => format!("{}不能为负数", field_zh(f)),
+            Invalid::TooLarge(f) => format!("{}过大", field_zh(f)),
+            Invalid::NotPositive(f) => format!("{}必须大于零", field_zh(f)),
+            Invalid::Zero(f) => format!("{}不能为零", field_zh(f)),
+            Invalid::PercentOver100 { field, .. } => format!("{}超过 100%", field_zh(field)),
+            Invalid::ZeroPercent(f) => format!("{}为零，不优惠任何金额", field_zh(f)),
+            Invalid::NoTiers => "没有满减档位".into(),
+            Invalid::TiersNotIncreasing(n) => format!("第 {n} 档的门槛和减免都须高于上一档"),
+            Invalid::OffOverSpend => "减免金额超过门槛金额".into(),
+            Invalid::EmptyBundle => "组合中没有商品".into(),
+            Invalid::RepeatedSku(sku) => format!("商品 {sku} 重复"),
+            Invalid::UnknownSku(sku) => format!("商品 {sku} 不在商品目录中"),
+            Invalid::EmptyScope => "适用范围为空".into(),
+            Invalid::EndBeforeStart => "结束时间须晚于开始时间".into(),
+            Invalid::BadHours => "每日时段须在 0 到 1440 分钟之间，且不能为空".into(),
+            Invalid::BadWeekday(d) => format!("星期 {d} 无效（应为 1 星期一 到 7 星期日）"),
+            Invalid::EmptyGroup => "优惠券分组为空".into(),
+        }
+    }
+}
+
+impl ConfigError {
+    /// Why the configuration is refused, in a language (English is the `Display` text).
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            ConfigError::Promotion { id, problem } => format!("促销 {id}：{}", problem.message(lang)),
+            ConfigError::Coupon { id, problem } => format!("优惠券 {id}：{}", problem.message(lang)),
+            ConfigError::ExclusiveOverlap { first, second } => format!("促销 {first} 和 {second} 都不与其他优惠同享，且可能同时覆盖相同商品"),
+            ConfigError::DuplicateId(id) => format!("编号 {id} 已被其他促销或优惠券使用"),
+        }
     }
 }
 
@@ -230,5 +305,25 @@ mod tests {
         for (bp, z, p) in cases {
             assert_eq!((zhe(bp).as_str(), pct(bp).as_str()), (z, p), "{bp}");
         }
+    }
+
+    #[test]
+    fn coupons_windows_and_refusals_in_both_languages() {
+        use crate::promo::{CouponUses, DailyHours, Window, WindowState};
+        let coupon = Coupon { id: "C".into(), kind: CouponKind::Percent { percent_bp: 1000, spend: 5_000, max_off: None }, scope: Scope::All, window: Window::between(0, 1), group: "g".into(), stackable: false, exclusive: false, uses: CouponUses::Single, per_member_limit: None };
+        assert_eq!((coupon.label_text(Currency::CNY, Lang::Zh), coupon.label_text(Currency::CNY, Lang::En)), ("9折券，满50可用".to_string(), "10% off coupon, on ¥50 or more".to_string()));
+        // 2026-11-23 is a Monday; 09:30 in Shanghai is 01:30 UTC.
+        let monday_0930 = 1_795_397_400_000;
+        let mut window = Window::between(monday_0930 - 1, monday_0930 + 1);
+        let at = |w: &Window, ms: i64| w.state_at(ms, 480);
+        assert_eq!((at(&window, monday_0930 - 2), at(&window, monday_0930), at(&window, monday_0930 + 1)), (WindowState::NotStarted, WindowState::Running, WindowState::Ended));
+        window.weekdays = vec![6, 7];
+        assert_eq!(at(&window, monday_0930), WindowState::OtherWeekday);
+        window.weekdays = vec![1];
+        window.daily = Some(DailyHours { from_minute: 18 * 60, to_minute: 21 * 60 });
+        assert_eq!(at(&window, monday_0930).name(), "outside_hours");
+        let refused = ConfigError::Promotion { id: "P".into(), problem: Invalid::PercentOver100 { field: "percent_bp", value: 12_000 } };
+        assert_eq!(refused.message(Lang::En), "promotion `P`: percent_bp is 12000 basis points, more than 100 %");
+        assert_eq!(refused.message(Lang::Zh), "促销 P：折扣超过 100%");
     }
 }

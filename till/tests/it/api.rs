@@ -10,7 +10,7 @@ use tower::ServiceExt;
 
 use crate::store;
 
-async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<&str>, lang: &str) -> (StatusCode, Value) {
+pub(crate) async fn call(app: &axum::Router, method: &str, uri: &str, body: Option<&str>, lang: &str) -> (StatusCode, Value) {
     let mut request = Request::builder().method(method).uri(uri).header("accept-language", lang);
     if body.is_some() {
         request = request.header("content-type", "application/json");

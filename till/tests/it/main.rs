@@ -6,6 +6,7 @@ mod api;
 mod flows;
 mod members;
 mod promotions;
+mod promotions_api;
 mod stock;
 mod vending;
 

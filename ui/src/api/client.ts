@@ -183,6 +183,16 @@ export class Client {
   adjustStock(req: S['StockAdjustRequest']) { return this.call<S['StockDto']>('POST', '/api/stock/adjust', req); }
   lowStock() { return this.call<LowStock[]>('GET', '/api/low-stock'); }
   replenishment() { return this.call<Suggestion[]>('GET', '/api/replenishment'); }
+  /** Every stored promotion: running or why not, its window, what it is in the client's language. */
+  promotions() { return this.call<S['PromotionDto'][]>('GET', '/api/promotions'); }
+  /** Stores a promotion (the JSON of docs/promotions.md) with a manager's PIN; the till service checks it. */
+  putPromotion(promotion: Record<string, unknown>, user_id: string, pin: string) { return this.call<S['PromotionDto']>('POST', '/api/promotions', { promotion, user_id, pin }); }
+  /** Removes a promotion; answers with those left. */
+  removePromotion(id: string, user_id: string, pin: string) { return this.call<S['PromotionDto'][]>('POST', `/api/promotions/${encodeURIComponent(id)}/remove`, { user_id, pin }); }
+  /** Every stored coupon with its uses so far and its limit. */
+  coupons() { return this.call<S['CouponDto'][]>('GET', '/api/coupons'); }
+  putCoupon(coupon: Record<string, unknown>, user_id: string, pin: string) { return this.call<S['CouponDto']>('POST', '/api/coupons', { coupon, user_id, pin }); }
+  removeCoupon(id: string, user_id: string, pin: string) { return this.call<S['CouponDto'][]>('POST', `/api/coupons/${encodeURIComponent(id)}/remove`, { user_id, pin }); }
   openStocktake(req: S['StocktakeRequest']) { return this.call<Stocktake>('POST', '/api/stocktakes', req); }
   stocktake(id: string) { return this.call<Stocktake>('GET', `/api/stocktakes/${encodeURIComponent(id)}`); }
   count(id: string, code: string, counted: number) { return this.call<Stocktake>('POST', `/api/stocktakes/${encodeURIComponent(id)}/counts`, { code, counted }); }

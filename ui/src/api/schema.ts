@@ -185,6 +185,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/coupons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every stored coupon, by id, with its uses so far and its limits. */
+        get: operations["coupons"];
+        put?: never;
+        /**
+         * Store a coupon (or replace the one with its id); needs a manager. It is checked on its
+         *     own and against the promotions (ids are shared); a refusal (`bad_input`, 422) says why,
+         *     and nothing is stored. Answers with the coupon stored.
+         */
+        post: operations["put_coupon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/coupons/{coupon_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Remove a coupon; needs a manager. Sales that used it keep their record. Answers with
+         *     the coupons left.
+         */
+        post: operations["remove_coupon"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/devices": {
         parameters: {
             query?: never;
@@ -437,6 +479,48 @@ export interface paths {
         get: operations["product_by_barcode"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/promotions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every stored promotion, by priority (highest first) then id, each with whether it
+         *     runs now and what it is in the request's language.
+         */
+        get: operations["promotions"];
+        put?: never;
+        /**
+         * Store a promotion (or replace the one with its id); needs a manager. It is checked
+         *     against the catalog, the other promotions and the coupons; a refusal (`bad_input`, 422)
+         *     says why, and nothing is stored. Answers with the promotion stored.
+         */
+        post: operations["put_promotion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/promotions/{promotion_id}/remove": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remove a promotion; needs a manager. Answers with the promotions left. */
+        post: operations["remove_promotion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1238,6 +1322,51 @@ export interface components {
              */
             counted: number;
         };
+        /** @description A stored coupon. */
+        CouponDto: {
+            /** @description The coupon as stored: the JSON `POST /api/coupons` takes. */
+            coupon: {
+                [key: string]: unknown;
+            };
+            /** @description What it is, in the request's language (`满10减2券`, `¥2 coupon`). */
+            description: string;
+            /** @description Its id: the code a customer presents. */
+            id: string;
+            /** @description `Cash`, `Threshold` or `Percent`. */
+            kind: string;
+            /**
+             * Format: int32
+             * @description Uses allowed in all; null: unlimited.
+             */
+            limit?: number | null;
+            /**
+             * Format: int32
+             * @description Uses allowed per member, if limited.
+             */
+            per_member_limit?: number | null;
+            /** @description Whether it can be used now. */
+            running: boolean;
+            /** @description `running`, or why not: `not_started`, `ended`, `other_weekday`, `outside_hours`. */
+            state: string;
+            /**
+             * Format: int64
+             * @description Sales that used it so far.
+             */
+            used: number;
+            /** @description When it can be used. */
+            window: components["schemas"]["WindowDto"];
+        };
+        /** @description Add a coupon, or replace the one with the same id; a manager's id and PIN authorise it. */
+        CouponRequest: {
+            /** @description The coupon, as JSON (see docs/promotions.md). */
+            coupon: {
+                [key: string]: unknown;
+            };
+            /** @description Their PIN. */
+            pin: string;
+            /** @description The manager. */
+            user_id: string;
+        };
         /** @description A device in the registry. */
         DeviceDto: {
             /** @description Device id (from its topics). */
@@ -1693,6 +1822,52 @@ export interface components {
             tax_rate_bp: number;
             /** @description `each` or `kg`. */
             unit: string;
+        };
+        /** @description A stored promotion. */
+        PromotionDto: {
+            /** @description What it is, in the request's language (`8.5折`, `15% off`, `满100减20`). */
+            description: string;
+            /** @description Its id. */
+            id: string;
+            /**
+             * @description `PercentOff`, `FixedPrice`, `MemberPrice`, `BuyGet`, `Bundle`, `FlashSale` or
+             *     `Threshold`.
+             */
+            kind: string;
+            /**
+             * @description The promotion as stored: the JSON `POST /api/promotions` takes (see
+             *     docs/promotions.md).
+             */
+            promotion: {
+                [key: string]: unknown;
+            };
+            /** @description Whether it applies now. */
+            running: boolean;
+            /**
+             * @description `running`, or why not: `not_started`, `ended`, `other_weekday`, `outside_hours`
+             *     (in the store's local time).
+             */
+            state: string;
+            /** @description When it runs. */
+            window: components["schemas"]["WindowDto"];
+        };
+        /**
+         * @description Add a promotion, or replace the one with the same id; a manager's id and PIN
+         *     authorise it.
+         */
+        PromotionRequest: {
+            /** @description Their PIN. */
+            pin: string;
+            /**
+             * @description The promotion, as JSON (see docs/promotions.md), e.g. `{"id": "drinks-15", "kind":
+             *     {"PercentOff": {"scope": {"Categories": ["drinks"]}, "percent_bp": 1500}}, "window":
+             *     {"from_ms": 0, "to_ms": 4102444800000}}`.
+             */
+            promotion: {
+                [key: string]: unknown;
+            };
+            /** @description The manager. */
+            user_id: string;
         };
         /** @description A purchase order and where it stands. */
         PurchaseOrderDto: {
@@ -2430,6 +2605,31 @@ export interface components {
             /** @description The supervisor who allows it. */
             user_id: string;
         };
+        /** @description When a promotion or coupon is valid. */
+        WindowDto: {
+            /**
+             * Format: int32
+             * @description Only from this minute of the store's day (0 to 1439)...
+             */
+            daily_from_minute?: number | null;
+            /**
+             * Format: int32
+             * @description ...to this one (exclusive; before the first when it runs past midnight).
+             */
+            daily_to_minute?: number | null;
+            /**
+             * Format: int64
+             * @description Start, ms since the epoch, inclusive.
+             */
+            from_ms: number;
+            /**
+             * Format: int64
+             * @description End, ms since the epoch, exclusive.
+             */
+            to_ms: number;
+            /** @description Only on these weekdays, 1 (Monday) to 7 (Sunday); empty: every day. */
+            weekdays: number[];
+        };
     };
     responses: never;
     parameters: never;
@@ -2766,6 +2966,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProductDto"][];
+                };
+            };
+        };
+    };
+    coupons: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouponDto"][];
+                };
+            };
+        };
+    };
+    put_coupon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CouponRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouponDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    remove_coupon: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Coupon id */
+                coupon_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManagerPin"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CouponDto"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
         };
@@ -3154,6 +3462,114 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProductDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    promotions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionDto"][];
+                };
+            };
+        };
+    };
+    put_promotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PromotionRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    remove_promotion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Promotion id */
+                promotion_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManagerPin"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionDto"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
             404: {

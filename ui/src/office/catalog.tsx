@@ -56,7 +56,7 @@ export function CatalogTab(p: TabProps) {
           <tbody>
             {products.map((x) => (
               <tr class={entry?.product.sku === x.sku ? 'selected' : ''} onClick={() => open(x.sku)} data-testid="catalog-row">
-                <td class="muted">{x.sku}</td>
+                <td class="muted sku">{x.sku}</td>
                 <td>{name(x)}</td>
                 <td class="num">{money(x.price_minor)}{x.unit === 'kg' ? t('sale.perKg') : ''}</td>
               </tr>

@@ -9,6 +9,7 @@ import type { Attempt, Money, T } from '../widgets';
 import { CatalogTab } from './catalog';
 import { DevicesTab } from './devices';
 import { MembersTab } from './members';
+import { PromotionsTab } from './promotions';
 import { ReportsTab } from './reports';
 import { StockTab } from './stock';
 
@@ -22,7 +23,7 @@ export interface TabProps { t: T; money: Money; locale: Locale; client: Client; 
   /** The store's offset from UTC in minutes: dates and times on screen are the store's. */
   offsetMin: number }
 
-const TABS = ['catalog', 'stock', 'members', 'devices', 'reports'] as const;
+const TABS = ['catalog', 'stock', 'promotions', 'members', 'devices', 'reports'] as const;
 type Tab = (typeof TABS)[number];
 
 export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; userId: string; notify: (text: string) => void; scanInto: { current: (code: string) => void }; onBack: () => void }) {
@@ -40,6 +41,7 @@ export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Clie
   let body: ComponentChildren;
   if (tab === 'catalog') body = <CatalogTab {...props} />;
   else if (tab === 'stock') body = <StockTab {...props} />;
+  else if (tab === 'promotions') body = <PromotionsTab {...props} />;
   else if (tab === 'devices') body = <DevicesTab {...props} />;
   else if (tab === 'members') body = <MembersTab {...props} />;
   else body = <ReportsTab {...props} />;
