@@ -292,6 +292,12 @@ pub const MIGRATIONS: &[&str] = &[
         created_ms INTEGER NOT NULL
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 16: an alert's detail in Chinese beside the English one (alerts raised before keep
+    // only the English).
+    r#"
+    ALTER TABLE alerts ADD COLUMN detail_zh TEXT NOT NULL DEFAULT '';
+    CREATE INDEX alerts_open ON alerts(ts_ms) WHERE cleared_ms IS NULL;
+    "#,
 ];
 
 /// The schema version that creates the analytics projection: a replica migrating past it

@@ -186,9 +186,10 @@ pub fn alert_message(store: &str, alert: &Alert) -> Publish {
         kind: &'a str,
         device: &'a str,
         detail: &'a str,
+        detail_zh: &'a str,
         cleared: bool,
     }
-    let msg = Msg { id: &alert.alert_id, ts: alert.ts_ms, kind: &alert.kind, device: &alert.device, detail: &alert.detail, cleared: alert.cleared_ms.is_some() };
+    let msg = Msg { id: &alert.alert_id, ts: alert.ts_ms, kind: &alert.kind, device: &alert.device, detail: &alert.detail, detail_zh: &alert.detail_zh, cleared: alert.cleared_ms.is_some() };
     Publish { topic: contract::alert_topic(store), payload: json(&msg), retain: false }
 }
 
@@ -235,7 +236,8 @@ impl Till {
             match (before, online) {
                 (Some(true) | None, false) => {
                     let detail = format!("{} {device} went offline", kind.as_str());
-                    self.alert(&store, &mut out, &alert_id, "device_offline", device, detail, now)?;
+                    let detail_zh = format!("{} {device} 已离线", kind_zh(*kind));
+                    self.alert(&store, &mut out, &alert_id, "device_offline", device, detail, detail_zh, now)?;
                 }
                 (Some(false), true) => self.clear(&store, &mut out, &alert_id, now)?,
                 _ => {}
@@ -285,13 +287,14 @@ impl Till {
                 let temp_id = format!("temperature:{device}");
                 if *temp_c < TEMP_RANGE_C.0 || *temp_c > TEMP_RANGE_C.1 {
                     let detail = format!("{device} cabinet at {temp_c:.1} °C, outside {:.0}–{:.0} °C", TEMP_RANGE_C.0, TEMP_RANGE_C.1);
-                    self.alert(&store, &mut out, &temp_id, "temperature", device, detail, now)?;
+                    let detail_zh = format!("{device} 柜内温度 {temp_c:.1} °C，超出 {:.0}–{:.0} °C", TEMP_RANGE_C.0, TEMP_RANGE_C.1);
+                    self.alert(&store, &mut out, &temp_id, "temperature", device, detail, detail_zh, now)?;
                 } else {
                     self.clear(&store, &mut out, &temp_id, now)?;
                 }
                 let door_id = format!("door_open:{device}");
                 if *door_open {
-                    self.alert(&store, &mut out, &door_id, "door_open", device, format!("{device} door is open"), now)?;
+                    self.alert(&store, &mut out, &door_id, "door_open", device, format!("{device} door is open"), format!("{device} 柜门未关"), now)?;
                 } else {
                     self.clear(&store, &mut out, &door_id, now)?;
                 }
@@ -450,7 +453,8 @@ impl Till {
         }
         for (shelf, slot, sku, ts, missing) in alerts {
             let detail = format!("{missing} × {sku} left shelf {shelf} slot {slot} with no sale within {} min", window_ms / 60_000);
-            self.alert(&store, &mut out, &format!("shrink:{shelf}:{slot}:{ts}"), "shrink", &shelf, detail, now)?;
+            let detail_zh = format!("{missing} 件 {sku} 离开货架 {shelf} 第 {slot} 格，{} 分钟内无对应销售", window_ms / 60_000);
+            self.alert(&store, &mut out, &format!("shrink:{shelf}:{slot}:{ts}"), "shrink", &shelf, detail, detail_zh, now)?;
             self.replica.mark_pick_alerted(&shelf, &slot, ts)?;
         }
         Ok(out)
@@ -480,7 +484,7 @@ impl Till {
         for (sku, on_hand, level) in self.replica.reorder_levels()? {
             let id = format!("low_stock:{sku}");
             if on_hand <= level {
-                self.alert(&store, &mut out, &id, "low_stock", &sku, format!("{sku} has {on_hand} on hand, reorder level {level}"), now)?;
+                self.alert(&store, &mut out, &id, "low_stock", &sku, format!("{sku} has {on_hand} on hand, reorder level {level}"), format!("{sku} 库存 {on_hand}，补货线 {level}"), now)?;
             } else {
                 self.clear(&store, &mut out, &id, now)?;
             }
@@ -496,8 +500,9 @@ impl Till {
         Ok(())
     }
 
-    fn alert(&mut self, store: &str, out: &mut Vec<Publish>, alert_id: &str, kind: &str, device: &str, detail: String, now: i64) -> Result<()> {
-        let alert = Alert { alert_id: alert_id.to_string(), ts_ms: now, kind: kind.to_string(), device: device.to_string(), detail, cleared_ms: None };
+    #[allow(clippy::too_many_arguments)]
+    fn alert(&mut self, store: &str, out: &mut Vec<Publish>, alert_id: &str, kind: &str, device: &str, detail: String, detail_zh: String, now: i64) -> Result<()> {
+        let alert = Alert { alert_id: alert_id.to_string(), ts_ms: now, kind: kind.to_string(), device: device.to_string(), detail, detail_zh, cleared_ms: None };
         if self.replica.raise_alert(&alert)? {
             warn!(alert = alert_id, detail = %alert.detail, "alert raised");
             out.push(alert_message(store, &alert));
@@ -523,7 +528,7 @@ impl Till {
             }
             let id = format!("restock:{machine}:{slot}");
             if count <= RESTOCK_PAR {
-                self.alert(store, out, &id, "restock", machine, format!("{machine} slot {slot} ({sku}) has {count} left"), now)?;
+                self.alert(store, out, &id, "restock", machine, format!("{machine} slot {slot} ({sku}) has {count} left"), format!("{machine} 第 {slot} 货道（{sku}）仅剩 {count} 件"), now)?;
             } else {
                 self.clear(store, out, &id, now)?;
             }
@@ -549,10 +554,24 @@ impl Till {
             warn!(shelf, slot, grams, "reading is not a whole number of items; something foreign is on the shelf");
         }
         if count < config.par {
-            self.alert(store, out, &low_id, "low_shelf", shelf, format!("shelf {shelf} slot {slot} ({}) has {count} left, par {}", config.sku, config.par), now)?;
+            self.alert(store, out, &low_id, "low_shelf", shelf, format!("shelf {shelf} slot {slot} ({}) has {count} left, par {}", config.sku, config.par), format!("货架 {shelf} 第 {slot} 格（{}）仅剩 {count} 件，补货线 {}", config.sku, config.par), now)?;
         } else {
             self.clear(store, out, &low_id, now)?;
         }
         Ok(())
+    }
+}
+
+/// A device kind's name in Chinese, for alert texts.
+fn kind_zh(kind: contract::DeviceKind) -> &'static str {
+    use contract::DeviceKind::*;
+    match kind {
+        Shelf => "智能货架",
+        Vending => "售货机",
+        Gate => "闸机",
+        Scanner => "扫码枪",
+        Display => "客显屏",
+        Label => "电子价签",
+        Other => "设备",
     }
 }

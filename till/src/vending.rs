@@ -261,12 +261,18 @@ impl Till {
                 // The product left the machine after its hold ended (or was never allowed):
                 // charge it, since it was dispensed, and tell the back office.
                 let outcome = self.charge_vend(&vend, now);
-                let detail = match &outcome {
-                    Ok(()) => format!("vend {vend_id} on {machine} dispensed after its hold was {}; charged {}", vend.state.as_str(), vend.price_minor),
-                    Err(e) => format!("vend {vend_id} on {machine} dispensed after its hold was {}; NOT charged: {e}", vend.state.as_str()),
+                let (detail, detail_zh) = match &outcome {
+                    Ok(()) => (
+                        format!("vend {vend_id} on {machine} dispensed after its hold was {}; charged {}", vend.state.as_str(), vend.price_minor),
+                        format!("{machine} 的售货 {vend_id} 在预授权已{}后才出货；已扣款 {} 分", vend_state_zh(vend.state.as_str()), vend.price_minor),
+                    ),
+                    Err(e) => (
+                        format!("vend {vend_id} on {machine} dispensed after its hold was {}; NOT charged: {e}", vend.state.as_str()),
+                        format!("{machine} 的售货 {vend_id} 在预授权已{}后才出货；未能扣款：{}", vend_state_zh(vend.state.as_str()), e.message(opentill_core::i18n::Lang::Zh)),
+                    ),
                 };
                 warn!(vend = vend_id, %detail, "late dispense");
-                let alert = Alert { alert_id: format!("late_dispense:{vend_id}"), ts_ms: now, kind: "late_dispense".into(), device: machine.into(), detail, cleared_ms: None };
+                let alert = Alert { alert_id: format!("late_dispense:{vend_id}"), ts_ms: now, kind: "late_dispense".into(), device: machine.into(), detail, detail_zh, cleared_ms: None };
                 self.replica.raise_alert(&alert)?;
                 if outcome.is_err() {
                     self.replica.release_vend(vend_id, "dispensed_not_charged", now)?;
@@ -317,5 +323,15 @@ fn command_of(vend: &Vend, new: bool) -> VendCommand {
         denied,
         expires_ms: denied.is_none().then_some(vend.expires_ms),
         new,
+    }
+}
+
+/// A vend's state in Chinese, for alert texts.
+fn vend_state_zh(state: &str) -> &'static str {
+    match state {
+        "released" => "释放",
+        "charged" => "扣款",
+        "denied" => "拒绝",
+        _ => "保留",
     }
 }

@@ -759,7 +759,7 @@ async function officeDevicesAndMembers(page, store, tag) {
     const warm = page.locator('[data-testid=alert][data-alert="temperature:vm-e2e"]');
     await warm.waitFor();
     assert.match(await warm.textContent(), zh ? /温度超出范围/ : /Temperature out of range/);
-    assert.match(await warm.textContent(), /14\.5 °C/);
+    assert.match(await warm.textContent(), zh ? /柜内温度 14\.5 °C/ : /cabinet at 14\.5 °C/);
     // Those three, and the low-stock alert of the product the catalog step counted down.
     await page.locator('[data-testid=alert][data-alert="low_stock:DRK-00006"]').waitFor();
     assert.equal(await page.locator('[data-testid=alert]').count(), 4);

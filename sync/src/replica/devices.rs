@@ -34,8 +34,10 @@ pub struct Alert {
     pub kind: String,
     /// The device (or SKU) it is about.
     pub device: String,
-    /// What happened, in words and figures.
+    /// What happened, in words and figures (English).
     pub detail: String,
+    /// The same in Chinese; empty for alerts raised before it was kept.
+    pub detail_zh: String,
     /// When someone cleared it.
     pub cleared_ms: Option<i64>,
 }
@@ -220,18 +222,25 @@ impl Replica {
         let inserted = self
             .conn
             .prepare_cached(
-                "INSERT INTO alerts (alert_id, ts_ms, kind, device, detail) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (alert_id) DO UPDATE SET ts_ms = excluded.ts_ms, detail = excluded.detail, cleared_ms = NULL
+                "INSERT INTO alerts (alert_id, ts_ms, kind, device, detail, detail_zh) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (alert_id) DO UPDATE SET ts_ms = excluded.ts_ms, detail = excluded.detail, detail_zh = excluded.detail_zh, cleared_ms = NULL
                  WHERE alerts.cleared_ms IS NOT NULL",
             )?
-            .execute(params![alert.alert_id, alert.ts_ms, alert.kind, alert.device, alert.detail])?;
+            .execute(params![alert.alert_id, alert.ts_ms, alert.kind, alert.device, alert.detail, alert.detail_zh])?;
         Ok(inserted == 1)
     }
 
     /// The most recent alerts, newest first.
     pub fn alerts(&self, limit: usize) -> Result<Vec<Alert>> {
-        let mut stmt = self.conn.prepare_cached("SELECT alert_id, ts_ms, kind, device, detail, cleared_ms FROM alerts ORDER BY ts_ms DESC, alert_id LIMIT ?1")?;
-        let rows = stmt.query_map([limit as i64], |r| Ok(Alert { alert_id: r.get(0)?, ts_ms: r.get(1)?, kind: r.get(2)?, device: r.get(3)?, detail: r.get(4)?, cleared_ms: r.get(5)? }))?;
+        let mut stmt = self.conn.prepare_cached("SELECT alert_id, ts_ms, kind, device, detail, detail_zh, cleared_ms FROM alerts ORDER BY ts_ms DESC, alert_id LIMIT ?1")?;
+        let rows = stmt.query_map([limit as i64], alert_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The open (not cleared) alerts, newest first, however old.
+    pub fn open_alerts(&self, limit: usize) -> Result<Vec<Alert>> {
+        let mut stmt = self.conn.prepare_cached("SELECT alert_id, ts_ms, kind, device, detail, detail_zh, cleared_ms FROM alerts WHERE cleared_ms IS NULL ORDER BY ts_ms DESC, alert_id LIMIT ?1")?;
+        let rows = stmt.query_map([limit as i64], alert_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -610,4 +619,8 @@ fn member_row(r: &Row<'_>) -> rusqlite::Result<MemberRow> {
         spend: r.get(7)?,
         points: r.get(8)?,
     })
+}
+
+fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
+    Ok(Alert { alert_id: r.get(0)?, ts_ms: r.get(1)?, kind: r.get(2)?, device: r.get(3)?, detail: r.get(4)?, detail_zh: r.get(5)?, cleared_ms: r.get(6)? })
 }

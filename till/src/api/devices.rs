@@ -5,8 +5,9 @@ use std::convert::Infallible;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use serde::Serialize;
-use utoipa::ToSchema;
+use opentill_core::i18n::Lang;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{AcceptLang, ApiError, AppState, run};
 use crate::devices::DeviceStatsDto;
@@ -74,15 +75,26 @@ pub(super) async fn devices(State(state): State<AppState>, AcceptLang(lang): Acc
     .map(Json)
 }
 
-/// The latest 200 alerts, newest first.
-#[utoipa::path(get, path = "/api/alerts", responses((status = 200, body = Vec<AlertDto>)))]
-pub(super) async fn alerts(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<Vec<AlertDto>>, ApiError> {
-    run(&state, lang, |till| {
-        Ok(till
-            .replica()
-            .alerts(200)?
+/// Which alerts.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AlertQuery {
+    /// Only the open ones (not cleared), however old.
+    #[serde(default)]
+    pub open: bool,
+}
+
+/// The latest 200 alerts, newest first (`?open=true`: the open ones); the detail in the
+/// request's language.
+#[utoipa::path(get, path = "/api/alerts", params(AlertQuery), responses((status = 200, body = Vec<AlertDto>)))]
+pub(super) async fn alerts(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Query(q): Query<AlertQuery>) -> Result<Json<Vec<AlertDto>>, ApiError> {
+    run(&state, lang, move |till| {
+        let alerts = if q.open { till.replica().open_alerts(200)? } else { till.replica().alerts(200)? };
+        Ok(alerts
             .into_iter()
-            .map(|a| AlertDto { alert_id: a.alert_id, ts_ms: a.ts_ms, kind: a.kind, device: a.device, detail: a.detail, cleared_ms: a.cleared_ms })
+            .map(|a| {
+                let detail = if lang == Lang::Zh && !a.detail_zh.is_empty() { a.detail_zh } else { a.detail };
+                AlertDto { alert_id: a.alert_id, ts_ms: a.ts_ms, kind: a.kind, device: a.device, detail, cleared_ms: a.cleared_ms }
+            })
             .collect())
     })
     .await

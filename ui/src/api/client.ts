@@ -217,8 +217,9 @@ export class Client {
   storedValue(account: string) { return this.call<Balance>('GET', `/api/stored-value/${encodeURIComponent(account)}`); }
   /** Every device the store's edge agent has heard from. */
   devices() { return this.call<S['DeviceDto'][]>('GET', '/api/devices'); }
-  /** The latest alerts, newest first, cleared ones included (`cleared_ms`). */
-  alerts() { return this.call<S['AlertDto'][]>('GET', '/api/alerts'); }
+  /** The latest alerts, newest first, cleared ones included (`cleared_ms`); with `open`,
+   *  every open alert however old. Details in the client's language. */
+  alerts(open = false) { return this.call<S['AlertDto'][]>('GET', open ? '/api/alerts?open=true' : '/api/alerts'); }
   clearAlert(alert_id: string) { return this.call<boolean>('POST', `/api/alerts/${encodeURIComponent(alert_id)}/clear`, {}); }
   /** Every vend, oldest first. */
   vends() { return this.call<S['VendDto'][]>('GET', '/api/vends'); }

@@ -8,7 +8,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The latest 200 alerts, newest first. */
+        /**
+         * The latest 200 alerts, newest first (`?open=true`: the open ones); the detail in the
+         *     request's language.
+         */
         get: operations["alerts"];
         put?: never;
         post?: never;
@@ -2641,7 +2644,10 @@ export type $defs = Record<string, never>;
 export interface operations {
     alerts: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only the open ones (not cleared), however old. */
+                open?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -38,7 +38,7 @@ export function DevicesTab({ t, money, locale, client, attempt, offsetMin }: Tab
   const [reload, setReload] = useState(0);
 
   const read = async (): Promise<Snapshot> => {
-    const [devices, alerts, vends] = await Promise.all([client.devices(), client.alerts(), client.vends()]);
+    const [devices, alerts, vends] = await Promise.all([client.devices(), client.alerts(true), client.vends()]);
     const footfall = devices.some((d) => d.kind === 'gate') ? await client.footfall(storeDate(Date.now(), offsetMin)) : null;
     return { devices, alerts, vends, footfall, at: Date.now() };
   };
