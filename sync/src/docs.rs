@@ -274,6 +274,15 @@ impl CatalogDoc {
         Ok(hlc)
     }
 
+    /// Sets a product's details (names, category, barcodes, unit, tax...) and leaves its
+    /// prices as they are.
+    pub fn put_details_of(&mut self, product: &Product, clock: &mut HlcClock, wall_ms: i64) -> Result<Hlc, DocError> {
+        self.check_product(product)?;
+        let hlc = self.put_details(product, clock, wall_ms)?;
+        self.commit("put details", &hlc);
+        Ok(hlc)
+    }
+
     /// Sets many products in one change (an import); `progress` gets the count done.
     /// Every product is checked before anything is written: a bad row writes nothing.
     pub fn put_products(&mut self, products: &[Product], clock: &mut HlcClock, wall_ms: i64, mut progress: impl FnMut(usize)) -> Result<(), DocError> {

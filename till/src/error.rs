@@ -77,6 +77,9 @@ pub enum TillError {
     /// The import file as a whole is unusable (not CSV, missing columns): English, Chinese.
     #[error("{0}")]
     BadImportFile(String, String),
+    /// A product as entered in the back office breaks a rule of the catalog: English, Chinese.
+    #[error("{0}")]
+    BadProduct(String, String),
     /// Some rows of an import are bad; nothing was imported.
     #[error("{} bad row(s) in {} rows; nothing imported", errors.len(), rows)]
     Import {
@@ -131,6 +134,7 @@ impl TillError {
             TillError::NoOpenShift => "no_open_shift",
             TillError::NotAStore(_) => "not_a_store",
             TillError::Import { .. } | TillError::BadImportFile(..) => "bad_import",
+            TillError::BadProduct(..) => "bad_input",
             TillError::Replica(ReplicaError::DuplicateSale(_) | ReplicaError::DuplicateRefund(_) | ReplicaError::DuplicatePassage(_)) => "duplicate",
             TillError::Replica(ReplicaError::InsufficientBalance { .. }) => "insufficient_balance",
             TillError::Replica(ReplicaError::OfflineAllowance { .. }) => "offline_allowance",
@@ -193,6 +197,7 @@ impl TillError {
             TillError::UnknownCoupon(c) => format!("没有优惠券 {c}"),
             TillError::Offer(e) => format!("未保存：{}", e.message(lang)),
             TillError::BadImportFile(_, zh) => zh.clone(),
+            TillError::BadProduct(_, zh) => zh.clone(),
             TillError::Basket(BasketError::BadQuantity { qty, max, .. }) => format!("数量 {qty} 无效（应为 1 到 {max}）"),
             TillError::Basket(BasketError::NotAllowed { permission, role }) => format!("{role} 无权执行{permission}，需主管授权"),
             TillError::Basket(BasketError::TooLarge) => "金额过大".into(),

@@ -150,6 +150,15 @@ fn text_field(value: &str, name: &str, required: bool) -> Result<String, Problem
     Ok(value.to_string())
 }
 
+/// A product from the fields of one catalog row (`sku`, `barcode` with `|` between codes,
+/// `name`, `name_zh`, `price`, `category`, `unit`, `tax_rate`), checked by the same rules
+/// as a row of an imported file: (English, Chinese) when it breaks one.
+pub fn product_from_fields(fields: &[(&str, &str)], currency: Currency) -> Result<Product, Problem> {
+    let columns: HashMap<String, usize> = fields.iter().enumerate().map(|(i, (name, _))| (name.to_string(), i)).collect();
+    let record = csv::StringRecord::from(fields.iter().map(|(_, value)| value.trim()).collect::<Vec<_>>());
+    parse_row(&record, &columns, currency)
+}
+
 fn parse_row(record: &csv::StringRecord, columns: &HashMap<String, usize>, currency: Currency) -> Result<Product, Problem> {
     let field = |name: &str| columns.get(name).and_then(|&i| record.get(i)).unwrap_or("");
     let sku = text_field(field("sku"), "sku", true)?;

@@ -796,6 +796,16 @@ impl Till {
         self.replica.product_by_sku(sku)?.ok_or_else(|| TillError::BadInput(format!("{sku}: the shared catalog has no details for it yet")))
     }
 
+    /// Adds a product to the shared catalog or changes its details, from the fields a
+    /// catalog row has (the same rules as an imported row). A new product's price becomes
+    /// its central price; an existing one keeps its prices.
+    pub fn put_product(&mut self, fields: &[(&str, &str)]) -> Result<Product> {
+        let currency = self.replica.settings().currency;
+        let product = import::product_from_fields(fields, currency).map_err(|(en, zh)| TillError::BadProduct(en, zh))?;
+        self.replica.put_catalog_product(&product, self.clock.now_ms())?;
+        self.replica.product_by_sku(&product.sku)?.ok_or_else(|| TillError::UnknownSku(product.sku.clone()))
+    }
+
     /// Corrects or receives stock of a SKU; `delta` in pieces, or grams for weighed products.
     pub fn adjust_stock(&mut self, sku: &str, delta: i64, reason: &str, by: &str) -> Result<i64> {
         if self.replica.product_by_sku(sku)?.is_none() {

@@ -672,6 +672,28 @@ async function officeImport(page, store, tag) {
   await page.fill('[data-testid=catalog-search]', 'TEA-0000');
   await page.locator('[data-testid=catalog-row]', { hasText: 'TEA-00003' }).waitFor();
   assert.equal(await page.locator('[data-testid=catalog-row]', { hasText: 'TEA-00002' }).count(), 0);
+
+  // A new product from the form: its barcode scanned in, a price; then a new name.
+  await page.click('[data-testid=new-product-btn]');
+  await page.getByTestId('product-form').waitFor();
+  await page.fill('input[name=product-sku]', 'TEA-00009');
+  await scan(page, '6909999000043');
+  await expectValue(page, 'input[name=product-barcodes]', '6909999000043', 'a scan adds the barcode');
+  await page.fill('input[name=product-name]', 'Jasmine Tea 500ml');
+  await page.fill('input[name=product-name-zh]', '茉莉花茶 500ml');
+  await page.selectOption('select[name=product-category]', 'drinks');
+  await page.fill('input[name=product-price]', '3.80');
+  await shot(page, `product-${tag}`);
+  await page.click('[data-testid=product-save]');
+  await page.getByTestId('product-form').waitFor({ state: 'detached' });
+  await expectText(page, '[data-testid=entry-price]', '¥3.80');
+  assert.equal((await store.api('/api/catalog/TEA-00009')).central_minor, 380, 'in the shared catalog at its price');
+  await page.click('[data-testid=edit-product]');
+  await page.fill('input[name=product-name]', 'Jasmine Green Tea 500ml');
+  await page.fill('input[name=product-name-zh]', '茉莉绿茶 500ml');
+  await page.click('[data-testid=product-save]');
+  await expectText(page, '[data-testid=catalog-entry] h1', zh ? '茉莉绿茶 500ml' : 'Jasmine Green Tea 500ml');
+  assert.equal((await store.api('/api/scan/6909999000043')).product.price_minor, 380, 'new details, the same price');
 }
 
 /**

@@ -12,7 +12,9 @@ use std::collections::BTreeSet;
 use automerge::sync::State;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Replica, Result, upsert_products_in, write};
+use opentill_core::catalog::Product;
+
+use super::{Replica, ReplicaError, Result, upsert_products_in, write};
 use crate::docs::{CATALOG, CatalogDoc, DocError, decode_sync_state, encode_sync_state};
 use crate::hlc::HlcClock;
 
@@ -160,6 +162,21 @@ impl Replica {
                 (false, minor) => doc.set_store_price(&store, sku, minor, clock, now_ms),
             }
         })
+    }
+
+    /// Adds a product to the shared catalog, or changes its details: a SKU the shared
+    /// catalog has no price for yet gets `product.price_minor` as its central price; one
+    /// it has keeps its prices (change them with [`Replica::set_catalog_price`]). A barcode
+    /// of another product is refused.
+    pub fn put_catalog_product(&mut self, product: &Product, now_ms: i64) -> Result<(crate::hlc::Hlc, CatalogUpdate)> {
+        for code in &product.barcodes {
+            if let Some(owner) = self.barcode_owner(code)?
+                && owner != product.sku
+            {
+                return Err(ReplicaError::BarcodeTaken { code: code.clone(), sku: owner });
+            }
+        }
+        self.edit_catalog(now_ms, |doc, clock| if doc.price(&product.sku).is_some() { doc.put_details_of(product, clock, now_ms) } else { doc.put_product(product, clock, now_ms) })
     }
 
     /// The central price and this store's own price of `sku` in the shared catalog.

@@ -59,6 +59,60 @@ pub struct LowStockDto {
     pub level: i64,
 }
 
+/// A product to add to the shared catalog, or whose details change; a manager's id and
+/// PIN authorise it. The same rules as a row of an imported catalog file.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProductRequest {
+    /// SKU: at most 64 characters, no spaces.
+    pub sku: String,
+    /// Barcodes (GTIN-8/12/13/14 with a right check digit); may be empty.
+    #[serde(default)]
+    pub barcodes: Vec<String>,
+    /// English name.
+    pub name: String,
+    /// Chinese name.
+    #[serde(default)]
+    pub name_zh: String,
+    /// Category.
+    pub category: String,
+    /// `each` or `kg`.
+    pub unit: String,
+    /// A new product's price, minor units (per piece or per kg), which becomes its central
+    /// price; an existing product keeps its prices (change them with `/api/catalog/prices`).
+    #[serde(default)]
+    pub price_minor: Option<i64>,
+    /// Tax rate in basis points (1300 = 13 %).
+    pub tax_rate_bp: u32,
+    /// The manager.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
+/// Add a product to the shared catalog or change its details; needs a manager. Answers
+/// the product as the back office sees it.
+#[utoipa::path(post, path = "/api/catalog/products", request_body = ProductRequest, responses((status = 200, body = CatalogEntryDto), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn put_product(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<ProductRequest>) -> Result<Json<CatalogEntryDto>, ApiError> {
+    run(&state, lang, move |till| {
+        till.authorize(&req.user_id, &req.pin, Permission::Manage, "edit the catalog")?;
+        let existing = till.replica().product_by_sku(req.sku.trim())?;
+        let price = match (req.price_minor, &existing) {
+            (_, Some(p)) => p.price_minor,
+            (Some(minor), None) if minor >= 0 => minor,
+            (Some(minor), None) => return Err(TillError::BadProduct(format!("price {minor} is below zero"), format!("价格 {minor} 小于零"))),
+            (None, None) => return Err(TillError::BadProduct(format!("{} is a new product: it needs a price", req.sku), format!("{} 是新商品，需要价格", req.sku))),
+        };
+        let price_text = format!("{}.{:02}", price / 100, price % 100);
+        let tax_text = format!("{}.{:02}", req.tax_rate_bp / 100, req.tax_rate_bp % 100);
+        let barcodes = req.barcodes.iter().map(|c| c.trim()).filter(|c| !c.is_empty()).collect::<Vec<_>>().join("|");
+        let fields = [("sku", req.sku.as_str()), ("barcode", barcodes.as_str()), ("name", req.name.as_str()), ("name_zh", req.name_zh.as_str()), ("price", price_text.as_str()), ("category", req.category.as_str()), ("unit", req.unit.as_str()), ("tax_rate", tax_text.as_str())];
+        let product = till.put_product(&fields)?;
+        entry(till, &product.sku)
+    })
+    .await
+    .map(Json)
+}
+
 /// Set or remove a SKU's reorder level; a manager's id and PIN authorise it.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ReorderLevelRequest {

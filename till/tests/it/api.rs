@@ -531,3 +531,38 @@ async fn a_catalog_import_runs_as_a_job_and_lands_whole_or_not_at_all() {
     let (status, body) = call(&app, "GET", "/api/jobs/nope", None, "en").await;
     assert_eq!((status, body["kind"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_job")), "{body}");
 }
+
+/// A manager adds a product to the shared catalog from the back office and changes its
+/// details; the rules are an imported row's, and a barcode of another product stays its.
+#[tokio::test]
+async fn a_manager_adds_a_product_and_edits_its_details() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.add_user("m01", "李娜", opentill_core::role::Role::Manager, "7777").unwrap();
+    let app = router(AppState::new(till));
+    let product = |barcodes: Value, name: &str, price: Value, user: &str| {
+        json!({"sku": "TEA-9", "barcodes": barcodes, "name": name, "name_zh": "测试茶", "category": "drinks", "unit": "each", "price_minor": price, "tax_rate_bp": 1300, "user_id": user, "pin": if user == "m01" { "7777" } else { "1234" }}).to_string()
+    };
+    let (status, _) = call(&app, "POST", "/api/catalog/products", Some(&product(json!(["6909999000012"]), "Test Tea", json!(420), "c01")), "en").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for (body, want, lang) in [
+        (product(json!(["6909999000012"]), "Test Tea", Value::Null, "m01"), "needs a price", "en"),
+        (product(json!(["6909999000013"]), "Test Tea", json!(420), "m01"), "校验位", "zh-CN"),
+        (product(json!(["6909999000012"]), " ", json!(420), "m01"), "name", "en"),
+        (product(json!(["6901234567892"]), "Test Tea", json!(420), "m01"), "DRK-1", "en"),
+    ] {
+        let (status, answer) = call(&app, "POST", "/api/catalog/products", Some(&body), lang).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+        assert!(answer["message"].as_str().unwrap().contains(want), "{want}: {answer}");
+    }
+    let (status, entry) = call(&app, "POST", "/api/catalog/products", Some(&product(json!(["6909999000012"]), "Test Tea", json!(420), "m01")), "en").await;
+    assert_eq!(status, StatusCode::OK, "{entry}");
+    assert_eq!((entry["product"]["price_minor"].as_i64(), entry["central_minor"].as_i64()), (Some(420), Some(420)), "a new product's price is its central price");
+    let (_, scanned) = call(&app, "GET", "/api/scan/6909999000012", None, "en").await;
+    assert_eq!(scanned["product"]["sku"], "TEA-9", "{scanned}");
+    // New details, a second barcode; the price stays (a price sent is ignored).
+    let (status, entry) = call(&app, "POST", "/api/catalog/products", Some(&product(json!(["6909999000012", "6909999000029"]), "Test Green Tea", json!(999), "m01")), "en").await;
+    assert_eq!(status, StatusCode::OK, "{entry}");
+    assert_eq!((entry["product"]["name"].as_str(), entry["product"]["price_minor"].as_i64()), (Some("Test Green Tea"), Some(420)), "{entry}");
+    let (_, scanned) = call(&app, "GET", "/api/scan/6909999000029", None, "en").await;
+    assert_eq!(scanned["product"]["name"], "Test Green Tea", "{scanned}");
+}

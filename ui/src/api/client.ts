@@ -175,6 +175,7 @@ export class Client {
   byBarcode(code: string) { return this.call<Product>('GET', `/api/products/barcode/${encodeURIComponent(code)}`); }
   approve(sale_id: string, user_id: string, pin: string) { return this.call<S['ApprovalDto']>('POST', '/api/approvals', { sale_id, user_id, pin }); }
   catalogEntry(sku: string) { return this.call<CatalogEntry>('GET', `/api/catalog/${encodeURIComponent(sku)}`); }
+  putProduct(req: S['ProductRequest']) { return this.call<CatalogEntry>('POST', '/api/catalog/products', req); }
   /** Starts importing a catalog CSV; follow it with `job`. */
   importCatalog(req: S['ImportRequest']) { return this.call<Job>('POST', '/api/catalog/import', req); }
   job(id: string) { return this.call<Job>('GET', `/api/jobs/${encodeURIComponent(id)}`); }

@@ -137,6 +137,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/catalog/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add a product to the shared catalog or change its details; needs a manager. Answers
+         *     the product as the back office sees it.
+         */
+        post: operations["put_product"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/catalog/{sku}": {
         parameters: {
             query?: never;
@@ -1826,6 +1846,39 @@ export interface components {
             /** @description `each` or `kg`. */
             unit: string;
         };
+        /**
+         * @description A product to add to the shared catalog, or whose details change; a manager's id and
+         *     PIN authorise it. The same rules as a row of an imported catalog file.
+         */
+        ProductRequest: {
+            /** @description Barcodes (GTIN-8/12/13/14 with a right check digit); may be empty. */
+            barcodes?: string[];
+            /** @description Category. */
+            category: string;
+            /** @description English name. */
+            name: string;
+            /** @description Chinese name. */
+            name_zh?: string;
+            /** @description Their PIN. */
+            pin: string;
+            /**
+             * Format: int64
+             * @description A new product's price, minor units (per piece or per kg), which becomes its central
+             *     price; an existing product keeps its prices (change them with `/api/catalog/prices`).
+             */
+            price_minor?: number | null;
+            /** @description SKU: at most 64 characters, no spaces. */
+            sku: string;
+            /**
+             * Format: int32
+             * @description Tax rate in basis points (1300 = 13 %).
+             */
+            tax_rate_bp: number;
+            /** @description `each` or `kg`. */
+            unit: string;
+            /** @description The manager. */
+            user_id: string;
+        };
         /** @description A stored promotion. */
         PromotionDto: {
             /** @description What it is, in the request's language (`8.5折`, `15% off`, `满100减20`). */
@@ -2885,6 +2938,53 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    put_product: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogEntryDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -18,6 +18,7 @@ export function CatalogTab(p: TabProps) {
   const [products, setProducts] = useState<Product[]>([]);
   const [entry, setEntry] = useState<CatalogEntry | null>(null);
   const [importing, setImporting] = useState(false);
+  const [creating, setCreating] = useState(false);
   const [imported, setImported] = useState(0);
   const open = async (sku: string) => {
     const e = await attempt(() => client.catalogEntry(sku));
@@ -45,7 +46,10 @@ export function CatalogTab(p: TabProps) {
   return (
     <div class="catalog-office" data-testid="catalog-tab">
       <section class="card list-pane">
-        <div class="row list-tools"><button class="btn" onClick={() => setImporting(true)} data-testid="import-btn">{t('office.import.button')}</button></div>
+        <div class="row list-tools">
+          <button class="btn" onClick={() => setCreating(true)} data-testid="new-product-btn">{t('office.product.new')}</button>
+          <button class="btn" onClick={() => setImporting(true)} data-testid="import-btn">{t('office.import.button')}</button>
+        </div>
         <input class="search" type="search" placeholder={t('office.catalog.search')} value={query} onInput={(e) => setQuery(e.currentTarget.value)} data-testid="catalog-search" />
         {!query && (
           <nav class="tabs">
@@ -68,6 +72,7 @@ export function CatalogTab(p: TabProps) {
       <section class="card entry-pane">
         {entry ? <Entry {...p} entry={entry} onEntry={setEntry} /> : <p class="muted center">{t('office.catalog.pick')}</p>}
       </section>
+      {creating && <ProductForm {...p} categories={categories.map((c) => c.category)} onCancel={() => setCreating(false)} onSaved={(e) => { setCreating(false); setEntry(e); setImported(imported + 1); }} />}
       {importing && <ImportDialog {...p} onClose={(done) => { setImporting(false); if (done) setImported(imported + 1); }} />}
     </div>
   );
@@ -83,6 +88,9 @@ function Entry(p: TabProps & { entry: CatalogEntry; onEntry: (e: CatalogEntry) =
   const [delta, setDelta] = useState('');
   const [reason, setReason] = useState('receive');
   const [level, setLevel] = useState('');
+  const [editing, setEditing] = useState(false);
+  const [categories, setCategories] = useState<string[]>([]);
+  useEffect(() => { client.categories().then((c) => setCategories(c.map((x) => x.category)), () => {}); }, []);
   useEffect(() => {
     setPrice('');
     setDelta('');
@@ -114,7 +122,8 @@ function Entry(p: TabProps & { entry: CatalogEntry; onEntry: (e: CatalogEntry) =
   return (
     <div data-testid="catalog-entry">
       <h1>{locale === 'zh-CN' ? x.name_zh || x.name : x.name}</h1>
-      <p class="muted">{x.sku} · {x.barcodes.join(', ')} · {categoryName(locale, x.category)}</p>
+      <p class="muted">{x.sku} · {x.barcodes.join(', ')} · {categoryName(locale, x.category)} <button class="btn small" onClick={() => setEditing(true)} data-testid="edit-product">{t('office.product.edit')}</button></p>
+      {editing && <ProductForm {...p} product={x} categories={categories} onCancel={() => setEditing(false)} onSaved={(e) => { setEditing(false); p.onEntry(e); }} />}
       <div class="tiles three">
         <div class="tile"><small>{t('office.catalog.price')}</small><strong data-testid="entry-price">{money(x.price_minor)}{perUnit}</strong>
           <small>{entry.store_minor != null ? t('office.catalog.ownPrice') : t('office.catalog.followsCentral')}</small></div>
@@ -242,6 +251,63 @@ function ImportDialog(p: TabProps & { onClose: (imported: boolean) => void }) {
         <div class="row">
           <button type="button" class="btn" disabled={running} onClick={() => p.onClose(job?.state === 'done')}>{job?.state === 'done' ? t('common.ok') : t('common.cancel')}</button>
           {job?.state !== 'done' && <button class="btn primary grow" disabled={!file || running} data-testid="import-start">{t('office.import.start')}</button>}
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/**
+ * A product's details, new or changed: the same rules as a row of an imported file, so the
+ * till service's answer names what is wrong. A scan while it is open adds the barcode.
+ */
+function ProductForm(p: TabProps & { product?: Product; categories: string[]; onCancel: () => void; onSaved: (e: CatalogEntry) => void }) {
+  const { t, locale, client, attempt, manager } = p;
+  const x = p.product;
+  const [sku, setSku] = useState(x?.sku ?? '');
+  const [barcodes, setBarcodes] = useState(x?.barcodes.join(' ') ?? '');
+  const [name, setName] = useState(x?.name ?? '');
+  const [nameZh, setNameZh] = useState(x?.name_zh ?? '');
+  const [category, setCategory] = useState(x?.category ?? p.categories[0] ?? '');
+  const [unit, setUnit] = useState(x?.unit ?? 'each');
+  const [price, setPrice] = useState('');
+  const [tax, setTax] = useState(x ? String(x.tax_rate_bp / 100) : '13');
+  p.scanInto.current = (code) => setBarcodes((b) => (b.split(/\s+/).includes(code) ? b : (b.trim() + ' ' + code).trim()));
+  const priceMinor = parseMoney(price);
+  const taxBp = /^\d{1,3}(\.\d{1,2})?$/.test(tax.trim()) ? Math.round(Number(tax.trim()) * 100) : null;
+  const ready = sku.trim() && name.trim() && category.trim() && (x || priceMinor !== null) && taxBp !== null && taxBp <= 10000;
+  return (
+    <Dialog onClose={p.onCancel}>
+      <form data-testid="product-form" onSubmit={async (e) => {
+        e.preventDefault();
+        if (!ready || taxBp === null) return;
+        const saved = await attempt(() => client.putProduct({ sku: sku.trim(), barcodes: barcodes.split(/[\s,]+/).filter(Boolean), name, name_zh: nameZh, category, unit, price_minor: x ? null : priceMinor, tax_rate_bp: taxBp, user_id: manager.user_id, pin: manager.pin }));
+        if (saved) p.onSaved(saved);
+      }}>
+        <h2>{x ? t('office.product.editTitle') : t('office.product.newTitle')}</h2>
+        <div class="split">
+          <label>{t('office.stock.sku')}<input name="product-sku" value={sku} disabled={!!x} onInput={(e) => setSku(e.currentTarget.value)} autocomplete="off" /></label>
+          <label>{t('office.product.barcodes')}<input name="product-barcodes" value={barcodes} onInput={(e) => setBarcodes(e.currentTarget.value)} autocomplete="off" /></label>
+          <label>{t('office.product.name')}<input name="product-name" value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
+          <label>{t('office.product.nameZh')}<input name="product-name-zh" value={nameZh} onInput={(e) => setNameZh(e.currentTarget.value)} /></label>
+          <label>{t('office.product.category')}
+            <select name="product-category" value={category} onChange={(e) => setCategory(e.currentTarget.value)}>
+              {(p.categories.includes(category) || !category ? p.categories : [category, ...p.categories]).map((c) => <option value={c}>{categoryName(locale, c)}</option>)}
+            </select>
+          </label>
+          <label>{t('office.product.unit')}
+            <select name="product-unit" value={unit} onChange={(e) => setUnit(e.currentTarget.value)}>
+              <option value="each">{t('office.product.each')}</option>
+              <option value="kg">{t('office.product.kg')}</option>
+            </select>
+          </label>
+          {!x && <label>{unit === 'kg' ? t('office.product.priceKg') : t('office.product.price')}<input name="product-price" inputMode="decimal" value={price} onInput={(e) => setPrice(e.currentTarget.value)} /></label>}
+          <label>{t('office.product.tax')}<input name="product-tax" inputMode="decimal" value={tax} onInput={(e) => setTax(e.currentTarget.value)} /></label>
+        </div>
+        <p class="muted">{t('office.product.scanHint')}</p>
+        <div class="row">
+          <button type="button" class="btn" onClick={p.onCancel}>{t('common.cancel')}</button>
+          <button class="btn primary grow" disabled={!ready} data-testid="product-save">{t('office.product.save')}</button>
         </div>
       </form>
     </Dialog>
