@@ -124,6 +124,9 @@ pub enum Fact {
         shift_id: Option<String>,
         /// Who.
         by: String,
+        /// The caller's idempotency key: a top-up sent again with it is recorded once.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        topup_id: Option<String>,
     },
     /// A member registered (会员注册).
     MemberRegistered {

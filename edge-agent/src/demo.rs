@@ -154,7 +154,7 @@ pub fn run(args: DemoArgs, lang: Lang) -> Outcome {
     }
     println!("{} {} {}", lang.pick("日志完好：", "journal OK:"), verify.entries, lang.pick("条记录已验证（序号、哈希链、签名、库存与现金）", "entries verified (sequence, hash chain, signatures, stock and cash)"));
     heading(lang.pick("无人零售设备", "Unmanned retail devices"));
-    till.top_up("M001", 20_000, opentill_core::tender::TenderKind::Cash, "demo")?;
+    till.top_up("M001", 20_000, opentill_core::tender::TenderKind::Cash, "demo", None)?;
     let (pass, token) = till.issue_pass("M001", 30 * 86_400_000)?;
     std::fs::write(dir.join("member-pass.txt"), format!("{token}\n"))?;
     println!("{} M001 ¥200.00, {} {} → {}", lang.pick("会员储值", "member stored value"), lang.pick("会员码", "pass"), pass.pass_id, dir.join("member-pass.txt").display());

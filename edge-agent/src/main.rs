@@ -373,7 +373,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             let mut till = open(&data.data)?;
             let value = amount(&till, &text, "--amount")?;
             let kind = TenderKind::parse(&tender).filter(|k| !matches!(k, TenderKind::StoredValue | TenderKind::Points)).ok_or_else(|| TillError::BadInput(format!("--tender `{tender}` must be cash, card or mobile")))?;
-            let balance = till.top_up(&account, value, kind, "cli")?;
+            let balance = till.top_up(&account, value, kind, "cli", None)?;
             println!("{account}: {} {}", lang.pick("余额", "balance"), money(&till, balance));
             Ok(())
         }

@@ -71,6 +71,9 @@ pub enum ReplicaError {
     /// A gate scan that is already journaled.
     #[error("gate passage {0} is already recorded")]
     DuplicatePassage(String),
+    /// A top-up with this idempotency key is already recorded.
+    #[error("top-up {0} is already recorded")]
+    DuplicateTopUp(String),
     /// A refund for a sale that is not in this journal.
     #[error("sale {0} is not in this store's journal")]
     UnknownSale(String),
@@ -701,6 +704,11 @@ impl Replica {
         Ok(())
     }
 
+    /// Whether a top-up with this idempotency key is recorded.
+    pub fn topup_recorded(&self, topup_id: &str) -> Result<bool> {
+        Ok(self.conn.prepare_cached("SELECT 1 FROM topups WHERE topup_id = ?1")?.query_row([topup_id], |_| Ok(())).optional()?.is_some())
+    }
+
     /// An approval: `(sale_id, user_id, created_ms)`.
     pub fn approval(&self, token: &str) -> Result<Option<(String, String, i64)>> {
         Ok(self.conn.prepare_cached("SELECT sale_id, user_id, created_ms FROM approvals WHERE token = ?1")?.query_row([token], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional()?)
@@ -1141,6 +1149,12 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fa
                 .execute(params![gate, scan_id, seq as i64, ts_ms, direction, opened])?;
             if inserted == 0 {
                 return Err(ReplicaError::DuplicatePassage(format!("{gate}/{scan_id}")));
+            }
+        }
+        Fact::StoredValueToppedUp { topup_id: Some(topup_id), .. } => {
+            let inserted = tx.prepare_cached("INSERT INTO topups (topup_id, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING")?.execute(params![topup_id, seq as i64])?;
+            if inserted == 0 {
+                return Err(ReplicaError::DuplicateTopUp(topup_id.clone()));
             }
         }
         Fact::ShiftOpened { shift_id, cashier, .. } => {

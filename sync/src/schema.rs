@@ -298,6 +298,11 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE alerts ADD COLUMN detail_zh TEXT NOT NULL DEFAULT '';
     CREATE INDEX alerts_open ON alerts(ts_ms) WHERE cleared_ms IS NULL;
     "#,
+    // 17: stored-value top-ups by their idempotency key (projected from the facts that
+    // carry one): a top-up sent again is recorded once.
+    r#"
+    CREATE TABLE topups (topup_id TEXT PRIMARY KEY, seq INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version that creates the analytics projection: a replica migrating past it

@@ -1035,6 +1035,10 @@ pub struct TopUpRequest {
     pub user_id: String,
     /// PIN.
     pub pin: String,
+    /// The caller's idempotency key (a fresh one per top-up): sent again after a lost
+    /// answer, the top-up is recorded once.
+    #[serde(default)]
+    pub topup_id: Option<String>,
 }
 
 /// Stock on hand.
@@ -1795,7 +1799,7 @@ async fn top_up(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Api
     let tender = TenderKind::parse(&req.tender).filter(|k| !matches!(k, TenderKind::StoredValue | TenderKind::Points)).ok_or_else(|| ApiError::bad_input(format!("tender `{}` must be cash, card or mobile", req.tender)))?;
     run(&state, lang, move |till| {
         let actor = till.authorize(&req.user_id, &req.pin, Permission::Sell, "top up stored value")?;
-        let balance = till.top_up(&req.account, req.amount_minor, tender, &actor.user_id)?;
+        let balance = till.top_up(&req.account, req.amount_minor, tender, &actor.user_id, req.topup_id.as_deref())?;
         Ok(BalanceDto { account: req.account, balance_minor: balance })
     })
     .await

@@ -135,7 +135,7 @@ impl TillError {
             TillError::NotAStore(_) => "not_a_store",
             TillError::Import { .. } | TillError::BadImportFile(..) => "bad_import",
             TillError::BadProduct(..) => "bad_input",
-            TillError::Replica(ReplicaError::DuplicateSale(_) | ReplicaError::DuplicateRefund(_) | ReplicaError::DuplicatePassage(_)) => "duplicate",
+            TillError::Replica(ReplicaError::DuplicateSale(_) | ReplicaError::DuplicateRefund(_) | ReplicaError::DuplicatePassage(_) | ReplicaError::DuplicateTopUp(_)) => "duplicate",
             TillError::Replica(ReplicaError::InsufficientBalance { .. }) => "insufficient_balance",
             TillError::Replica(ReplicaError::OfflineAllowance { .. }) => "offline_allowance",
             TillError::Replica(ReplicaError::InsufficientPoints { .. }) => "insufficient_points",

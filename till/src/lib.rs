@@ -839,13 +839,22 @@ impl Till {
     }
 
     /// Loads money onto a stored-value account.
-    pub fn top_up(&mut self, account: &str, amount: i64, tender: TenderKind, by: &str) -> Result<i64> {
+    ///
+    /// `topup_id` is the caller's idempotency key: a top-up sent again with the same key
+    /// (its answer was lost) is recorded once and answers the balance as it is.
+    pub fn top_up(&mut self, account: &str, amount: i64, tender: TenderKind, by: &str, topup_id: Option<&str>) -> Result<i64> {
         validate_id(account, "account")?;
         if amount <= 0 || amount > opentill_core::money::MAX_AMOUNT_MINOR {
             return Err(TillError::BadInput(format!("amount {amount} is not valid")));
         }
+        if let Some(id) = topup_id {
+            validate_id(id, "top-up id")?;
+            if self.replica.topup_recorded(id)? {
+                return Ok(self.replica.stored_value(account)?);
+            }
+        }
         let shift_id = self.replica.open_shift()?.map(|(s, _)| s);
-        self.replica.append(self.clock.now_ms(), &Fact::StoredValueToppedUp { account: account.into(), amount, tender, shift_id, by: by.into() })?;
+        self.replica.append(self.clock.now_ms(), &Fact::StoredValueToppedUp { account: account.into(), amount, tender, shift_id, by: by.into(), topup_id: topup_id.map(str::to_string) })?;
         Ok(self.replica.stored_value(account)?)
     }
 

@@ -83,10 +83,10 @@ fn the_snapshot_sums_other_stores_of_the_tenant_and_the_backfill_agrees(backend:
     let mut s1 = till(&db, &mut *ledger, "acme", "S1");
     let mut s2 = till(&db, &mut *ledger, "acme", "S2");
     let mut other = till(&db, &mut *ledger, "zeta", "Z1");
-    s1.top_up(CARD, 30_000, TenderKind::Cash, "m1").unwrap();
-    s1.top_up("card-b", 1_000, TenderKind::Cash, "m1").unwrap();
-    s2.top_up(CARD, 5_000, TenderKind::Cash, "m1").unwrap();
-    other.top_up(CARD, 99_900, TenderKind::Cash, "m1").unwrap();
+    s1.top_up(CARD, 30_000, TenderKind::Cash, "m1", None).unwrap();
+    s1.top_up("card-b", 1_000, TenderKind::Cash, "m1", None).unwrap();
+    s2.top_up(CARD, 5_000, TenderKind::Cash, "m1", None).unwrap();
+    other.top_up(CARD, 99_900, TenderKind::Cash, "m1", None).unwrap();
     let code = s1.replica().barcodes(10).unwrap().into_iter().find(|(_, u)| *u == opentill_core::catalog::Unit::Each).unwrap().0;
     let paid = spend(&mut s1, &code).unwrap();
     for t in [&mut s1, &mut s2, &mut other] {
@@ -143,7 +143,7 @@ fn offline_spending_in_two_stores_is_bounded_by_the_allowances(backend: Backend)
             ledger.set_offline_allowance(s, allowance).unwrap();
         }
         let codes: Vec<String> = stores[0].replica().barcodes(40).unwrap().into_iter().filter(|(_, u)| *u == opentill_core::catalog::Unit::Each).map(|(c, _)| c).collect();
-        stores[0].top_up(CARD, 10_000, TenderKind::Cash, "m1").unwrap();
+        stores[0].top_up(CARD, 10_000, TenderKind::Cash, "m1", None).unwrap();
         let mut now = 100;
         for t in stores.iter_mut() {
             push(&mut *ledger, t, now);

@@ -566,3 +566,21 @@ async fn a_manager_adds_a_product_and_edits_its_details() {
     let (_, scanned) = call(&app, "GET", "/api/scan/6909999000029", None, "en").await;
     assert_eq!(scanned["product"]["name"], "Test Green Tea", "{scanned}");
 }
+
+/// A top-up sent again with its key (the answer was lost on the way) is recorded once.
+#[tokio::test]
+async fn a_top_up_sent_again_with_its_key_is_recorded_once() {
+    let (_dir, till) = store(CashRounding::None);
+    let app = router(AppState::new(till));
+    let top_up = |key: &str| json!({"account": "13800138000", "amount_minor": 5000, "tender": "card", "user_id": "c01", "pin": "1234", "topup_id": key}).to_string();
+    for _ in 0..3 {
+        let (status, balance) = call(&app, "POST", "/api/stored-value/top-up", Some(&top_up("T-1")), "en").await;
+        assert_eq!((status, balance["balance_minor"].as_i64()), (StatusCode::OK, Some(5000)), "{balance}");
+    }
+    let (_, balance) = call(&app, "POST", "/api/stored-value/top-up", Some(&top_up("T-2")), "en").await;
+    assert_eq!(balance["balance_minor"].as_i64(), Some(10_000), "another key, another top-up");
+    let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
+    assert_eq!((verify["entries"].as_u64(), verify["ok"].as_bool()), (Some(2), Some(true)), "{verify}");
+    let (status, body) = call(&app, "POST", "/api/stored-value/top-up", Some(&top_up("bad key!")), "en").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}

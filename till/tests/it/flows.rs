@@ -213,7 +213,7 @@ fn search_by_words_chinese_and_pinyin_initials() {
 #[test]
 fn stored_value_is_a_balance_that_cannot_go_negative() {
     let (_dir, mut till) = store(CashRounding::None);
-    assert_eq!(till.top_up("M100", 1000, TenderKind::Cash, "c01").unwrap(), 1000);
+    assert_eq!(till.top_up("M100", 1000, TenderKind::Cash, "c01", None).unwrap(), 1000);
     let stored = |amount| Tender { kind: TenderKind::StoredValue, amount, reference: Some("M100".into()) };
     till.sell(None, &[scan("6901234567892", Some("2"))], &[stored(700)], None).unwrap();
     assert_eq!(till.replica().stored_value("M100").unwrap(), 300);
@@ -225,7 +225,7 @@ fn stored_value_is_a_balance_that_cannot_go_negative() {
 #[test]
 fn an_enrolled_till_spends_stored_value_only_within_its_offline_allowance() {
     let (_dir, mut till) = store(CashRounding::None);
-    till.top_up("M100", 100_000, TenderKind::Cash, "c01").unwrap();
+    till.top_up("M100", 100_000, TenderKind::Cash, "c01", None).unwrap();
     let stored = |amount| Tender { kind: TenderKind::StoredValue, amount, reference: Some("M100".into()) };
     // On its own, a till spends whatever the balance covers.
     till.sell(None, &[scan("6901234567892", Some("100"))], &[stored(35_000)], None).unwrap();

@@ -32,7 +32,7 @@ fn machine() -> (tempfile::TempDir, Till, ManualClock) {
     let clock = ManualClock(Arc::new(AtomicI64::new(1_795_311_000_000)));
     let mut till = till.with_clock(Box::new(clock.clone()));
     till.replica_mut().set_vend_slots("vm-1", &[("A1".into(), "DRK-1".into(), 5), ("A2".into(), "SNK-1".into(), 0)]).unwrap();
-    till.top_up("M001", 1000, TenderKind::Cash, "s01").unwrap();
+    till.top_up("M001", 1000, TenderKind::Cash, "s01", None).unwrap();
     (dir, till, clock)
 }
 

@@ -2572,6 +2572,11 @@ export interface components {
             pin: string;
             /** @description How it was paid: `cash`, `card` or `mobile`. */
             tender: string;
+            /**
+             * @description The caller's idempotency key (a fresh one per top-up): sent again after a lost
+             *     answer, the top-up is recorded once.
+             */
+            topup_id?: string | null;
             /** @description Cashier. */
             user_id: string;
         };
@@ -2977,14 +2982,6 @@ export interface operations {
                 };
             };
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ApiErrorBody"];
-                };
-            };
-            409: {
                 headers: {
                     [name: string]: unknown;
                 };

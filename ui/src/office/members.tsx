@@ -2,7 +2,7 @@
 // code scanned or typed), see their tier, points, lifetime spend and stored-value
 // balance, top up that balance, and register new members. The manager who signed in to
 // the back office authorises the top-ups and registrations.
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import type { components } from '../api/schema';
 import { parseMoney } from '../i18n';
 import { kindKey } from '../widgets';
@@ -121,6 +121,15 @@ function TopUp({ t, money, client, attempt, manager, member, onBalance }: Pick<T
   const [tender, setTender] = useState<string | null>(null);
   const [problem, setProblem] = useState<'amount' | 'tender' | null>(null);
   const [sending, setSending] = useState(false);
+  // One key per top-up: pressed again after an answer that never came (the same amount and
+  // tender), it is recorded once. A new amount or tender, or a top-up done, takes a new key.
+  const key = useRef('');
+  const keyFor = `${member.phone}/${amount}/${tender}`;
+  const keyed = useRef('');
+  if (keyed.current !== keyFor) {
+    keyed.current = keyFor;
+    key.current = crypto.randomUUID();
+  }
   const minor = parseMoney(amount);
   return (
     <form class="top-up" data-testid="top-up" onSubmit={async (e) => {
@@ -129,11 +138,12 @@ function TopUp({ t, money, client, attempt, manager, member, onBalance }: Pick<T
       if (minor === null || minor <= 0) return setProblem('amount');
       if (!tender) return setProblem('tender');
       setSending(true);
-      const b = await attempt(() => client.topUp({ account: member.phone, amount_minor: minor, tender, user_id: manager.user_id, pin: manager.pin }));
+      const b = await attempt(() => client.topUp({ account: member.phone, amount_minor: minor, tender, user_id: manager.user_id, pin: manager.pin, topup_id: key.current }));
       setSending(false);
       if (!b) return;
       setAmount('');
       setTender(null);
+      keyed.current = '';
       onBalance(b.balance_minor, minor);
     }}>
       <h2>{t('office.members.topUp')}</h2>
