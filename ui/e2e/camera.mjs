@@ -1,7 +1,8 @@
 // Camera scanning end to end: Chromium's fake camera plays a video of a real EAN-13
 // (fixtures/barcodes/cola-ean13.png, 6901234567892 = Coca-Cola 330ml ¥3.50) to the till
 // served by a real `opentill-edge serve`; the zxing decoder in the page must ring it up
-// once, however many frames show it, and closing the dialog must stop the camera.
+// once, however many frames show it, and closing the dialog must stop the camera. A refused
+// camera gives a plain message instead of a preview.
 //
 //   node e2e/camera.mjs                 in English and Chinese, with assertions
 //   node e2e/camera.mjs --screenshots   the same, saving docs/screenshots/camera-{en,zh}.png
@@ -179,6 +180,17 @@ async function flow(browser, locale, dir) {
     // And nothing more rang up after it closed.
     await page.waitForTimeout(500);
     assert.equal(await page.locator('[data-testid=line]').count(), 1);
+
+    // A refused camera: a plain message saying what to do, no preview.
+    await page.evaluate(() => {
+      navigator.mediaDevices.getUserMedia = async () => { throw new DOMException('refused', 'NotAllowedError'); };
+    });
+    await page.click('[data-testid=camera-btn]');
+    const refused = await page.getByTestId('camera-problem').textContent();
+    assert.ok(refused.includes(locale === 'en' ? 'Allow the camera' : '允许本页面使用相机'), `the refusal says what to do: ${refused}`);
+    assert.equal(await page.locator('[data-testid=camera-video]').isVisible(), false, 'no preview when refused');
+    await page.click('[data-testid=camera-close]');
+    await page.getByTestId('camera').waitFor({ state: 'detached' });
     assert.deepEqual(errors, [], 'no page errors');
     log(locale, 'passed');
   } finally {
