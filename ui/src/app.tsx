@@ -6,6 +6,8 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type Category, type Client, type PrinterInfo, type Product, type Sale, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
 import { addLabel, addProduct, addTender, currentQuote, setOverride, type Approval, type Line, type Override, itemCount, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
 import { categoryName, formatMoney, parseKg, parseMoney, translate, type Locale, type MessageKey } from './i18n';
+import { hasCamera } from './camera';
+import { CameraDialog } from './camera-dialog';
 import { BackOffice } from './office';
 import { listenForScans } from './wedge';
 import { Dialog, kindKey, type Attempt, type Money, type T } from './widgets';
@@ -152,6 +154,9 @@ export function App({ client }: { client: Client }) {
   // Scans anywhere, whatever has focus.
   const onScan = useRef<(code: string) => void>(() => {});
   useEffect(() => listenForScans(window, (code) => onScan.current(code)), []);
+  // The camera, where there is one, is one more scanner.
+  const [camera, setCamera] = useState<'none' | 'ready' | 'open'>('none');
+  useEffect(() => void hasCamera().then((yes) => yes && setCamera('ready')), []);
   // Networked scanners (MQTT, through the edge agent): this till's lane if one is set
   // (localStorage `opentill.scanner`), else every scanner. A message delivered twice is
   // the same scan.
@@ -252,6 +257,7 @@ export function App({ client }: { client: Client }) {
   } else {
     scanHandler = (code) => saleScan.current(code);
     body = <SaleScreen t={t} money={money} locale={locale} client={client} draft={draft} setDraft={setDraft} ringUp={ringUp} fail={fail} scanInto={saleScan} notify={setNotice}
+      onCamera={camera === 'none' ? undefined : () => setCamera('open')}
       onPay={() => setScreen('tender')} onNav={setScreen} onLastReceipt={showLastReceipt} />;
   }
   onScan.current = (code) => {
@@ -265,6 +271,7 @@ export function App({ client }: { client: Client }) {
       <StatusBar t={t} online={online} printer={printer} pending={outbox.length} session={session} shift={shift ?? null} locale={locale}
         onLocale={() => setLocale(locale === 'en' ? 'zh-CN' : 'en')} onLogout={session ? logout : undefined} />
       <main class="main" ref={mainRef}>{body}</main>
+      {camera === 'open' && <CameraDialog t={t} onCode={(code) => onScan.current(code)} onClose={() => setCamera('ready')} />}
       {weighing && <WeighDialog t={t} product={weighing.product} locale={locale} onCancel={() => setWeighing(null)} onWeight={(grams) => {
         setDraft(addProduct(currentDraft.current, weighing.product, weighing.barcode, grams));
         setWeighing(null);
@@ -351,7 +358,7 @@ function OpenShift({ t, busy, needPin, onOpen, onLogout }: { t: T; busy: boolean
 function SaleScreen(p: {
   t: T; money: Money; locale: Locale; client: Client; draft: Draft; setDraft: (d: Draft) => void;
   ringUp: (code: string, known?: Product) => void; fail: (e: unknown) => void; scanInto: { current: (code: string) => void }; notify: (text: string) => void;
-  onPay: () => void; onNav: (s: Screen) => void; onLastReceipt: () => void;
+  onPay: () => void; onNav: (s: Screen) => void; onLastReceipt: () => void; onCamera?: () => void;
 }) {
   const { t, money, locale, client, draft, setDraft } = p;
   const [categories, setCategories] = useState<Category[]>([]);
@@ -477,6 +484,7 @@ function SaleScreen(p: {
           {query && products.length === 0 && <div class="muted">{t('sale.search.none')}</div>}
         </div>
         <nav class="actions">
+          {p.onCamera && <button class="btn" onClick={p.onCamera} data-testid="camera-btn">{t('camera.button')}</button>}
           <button class="btn" onClick={() => setMemberOpen(true)} data-testid="member-btn">{t('sale.member')}</button>
           <button class="btn" onClick={p.onLastReceipt} data-testid="last-receipt">{t('sale.lastReceipt')}</button>
           <button class="btn" onClick={() => p.onNav('return')} data-testid="return-btn">{t('sale.return')}</button>
