@@ -10,6 +10,7 @@ cargo test --workspace --locked "$@"
 # The webcam source is behind a feature; make sure it still builds.
 cargo check -p opentill-edge --features camera --locked
 # The browser UI: API types still match the Rust API, unit tests, build, then the
-# end-to-end flows in Chromium against the opentill-edge that cargo test just built,
+# end-to-end flows in Chromium against the opentill-edge that cargo test just built, a
+# camera scan through a fake camera,
 # and a sale in the real Tauri window (opentill-till, also built by cargo test) under Xvfb.
-(cd ui && npm run check:api && npm test && npm run e2e && npm run window)
+(cd ui && npm run check:api && npm test && npm run e2e && npm run camera && npm run window)
