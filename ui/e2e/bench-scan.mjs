@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { freePort, scan, timeScans, waitHealthy } from './common.mjs';
+import { freePort, scan, signInAndOpenShift, timeScans, waitHealthy } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ui = resolve(here, '..');
@@ -101,18 +101,7 @@ try {
   const page = await browser.newPage();
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto(base + '/');
-  await page.evaluate(() => {
-    localStorage.clear();
-    localStorage.setItem('opentill.locale', 'en');
-  });
-  await page.reload();
-  await page.getByTestId('login').waitFor();
-  await page.fill('input[name=user]', 'c01');
-  for (const k of '1234') await page.click(`.keypad button:text-is("${k}")`);
-  await page.click('[data-testid=login] button.primary');
-  await page.getByTestId('open-shift').waitFor();
-  await page.click('[data-testid=open-shift] button.primary');
-  await page.getByTestId('sale').waitFor();
+  await signInAndOpenShift(page, 'en');
 
   const pick = rng(2026);
   const codes = Array.from({ length: nScans }, () => ean13(Math.floor(pick() * nProducts)));

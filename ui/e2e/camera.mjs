@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
-import { freePort, waitHealthy } from './common.mjs';
+import { debugEdge, freePort, signInAndOpenShift, waitHealthy } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ui = resolve(here, '..');
@@ -27,8 +27,7 @@ const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const started = Date.now();
 const log = (...a) => console.log(`[camera ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...a);
 
-const edge = process.env.OPENTILL_EDGE ?? resolve(process.env.CARGO_TARGET_DIR ?? resolve(repo, 'target'), 'debug/opentill-edge');
-if (!existsSync(edge)) throw new Error(`${edge} is missing: run \`cargo build -p opentill-edge\` or set OPENTILL_EDGE`);
+const edge = debugEdge(repo);
 if (!existsSync(join(ui, 'dist/index.html'))) throw new Error('ui/dist is missing: run `npm run build` first');
 if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run scripts/setup.sh`);
 
@@ -126,18 +125,7 @@ async function flow(browser, locale, dir) {
       };
     });
     await page.goto(store.base + '/');
-    await page.evaluate((l) => {
-      localStorage.clear();
-      localStorage.setItem('opentill.locale', l);
-    }, locale);
-    await page.reload();
-    await page.getByTestId('login').waitFor();
-    await page.fill('input[name=user]', 'c01');
-    for (const k of '1234') await page.click(`.keypad button:text-is("${k}")`);
-    await page.click('[data-testid=login] button.primary');
-    await page.getByTestId('open-shift').waitFor();
-    await page.click('[data-testid=open-shift] button.primary');
-    await page.getByTestId('sale').waitFor();
+    await signInAndOpenShift(page, locale);
     await page.locator('.grid .product').first().waitFor();
 
     // The button is there (the fake device is a camera); the decoder is not loaded yet.

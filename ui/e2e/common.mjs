@@ -1,5 +1,33 @@
-// What the end-to-end scripts share: free loopback ports and a keyboard-wedge scanner.
+// What the end-to-end scripts share: the edge agent they start, free loopback ports, a
+// keyboard-wedge scanner, and a cashier's sign-in.
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+/** The debug `opentill-edge` cargo built (OPENTILL_EDGE overrides); `repo` is the checkout. */
+export function debugEdge(repo) {
+  if (process.env.OPENTILL_EDGE) return process.env.OPENTILL_EDGE;
+  const bin = resolve(process.env.CARGO_TARGET_DIR ?? resolve(repo, 'target'), 'debug/opentill-edge');
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build -p opentill-edge\` or set OPENTILL_EDGE`);
+  return bin;
+}
+
+/** A fresh page of the store in `locale`: cashier c01 signs in (PIN on the keypad) and
+ *  opens a shift with the float offered, up to the sale screen. */
+export async function signInAndOpenShift(page, locale) {
+  await page.evaluate((l) => {
+    localStorage.clear();
+    localStorage.setItem('opentill.locale', l);
+  }, locale);
+  await page.reload();
+  await page.getByTestId('login').waitFor();
+  await page.fill('input[name=user]', 'c01');
+  for (const k of '1234') await page.click(`.keypad button:text-is("${k}")`);
+  await page.click('[data-testid=login] button.primary');
+  await page.getByTestId('open-shift').waitFor();
+  await page.click('[data-testid=open-shift] button.primary');
+  await page.getByTestId('sale').waitFor();
+}
 
 /** A loopback port nobody listens on right now. */
 export const freePort = () =>

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { freePort, scan, timeScans, waitHealthy } from './common.mjs';
+import { debugEdge, freePort, scan, timeScans, waitHealthy } from './common.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ui = resolve(here, '..');
@@ -29,13 +29,7 @@ const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const started = Date.now();
 const log = (...a) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)}s]`, ...a);
 
-function edgeBinary() {
-  if (process.env.OPENTILL_EDGE) return process.env.OPENTILL_EDGE;
-  const bin = resolve(process.env.CARGO_TARGET_DIR ?? resolve(repo, 'target'), 'debug/opentill-edge');
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build -p opentill-edge\` or set OPENTILL_EDGE`);
-  return bin;
-}
-const edge = edgeBinary();
+const edge = debugEdge(repo);
 const sim = resolve(dirname(edge), 'opentill-sim');
 if (!existsSync(sim)) throw new Error(`${sim} is missing: run \`cargo build -p opentill-hardware --bin opentill-sim\``);
 if (!existsSync(join(ui, 'dist/index.html'))) throw new Error('ui/dist is missing: run `npm run build` first');
