@@ -509,7 +509,8 @@ async function flow(browser, locale) {
     await page.getByTestId('close-shift').waitFor();
     const x = await store.api('/api/shifts/current');
     // Float 500 + cash 11.41 + 8.74 (the queued sale) + 6.40 (the promotion), less whatever
-    // part of the refund went back in cash; the ¥4.00 sale with a price override was by card.
+    // part of the refund went back in cash; the ¥4.00 sale with a price override and the
+    // ¥2.50 one with a coupon were by card.
     const cashRefund = 2655 - x.by_tender_minor.cash;
     assert.ok(cashRefund === 0 || cashRefund === 350, JSON.stringify(x));
     assert.equal(x.expected_cash_minor, 50000 + 2655 - cashRefund);
@@ -525,7 +526,7 @@ async function flow(browser, locale) {
       cash: await page.textContent('[data-testid=z-cash]'),
     };
     const yuan = (m) => '¥' + (m / 100).toFixed(2);
-    assert.deepEqual(z, { sales: '4 · ¥40.55', refunds: '1 · ¥3.50', net: '¥37.05', cash: yuan(2655 - cashRefund) });
+    assert.deepEqual(z, { sales: '5 · ¥43.05', refunds: '1 · ¥3.50', net: '¥39.55', cash: yuan(2655 - cashRefund) });
     assert.ok((await page.textContent('[data-testid=z-report] pre')).length > 50);
     await shot(page, `z-report-${tag}`);
     await page.click('[data-testid=z-report] button.primary');
@@ -735,6 +736,38 @@ async function tillSellsAtTheNewPrice(page, store, tag) {
   const sold = await store.api(`/api/sales/${await page.evaluate(() => localStorage.getItem('opentill.lastSale'))}`);
   assert.equal(sold.total_minor, 400, JSON.stringify(sold));
   assert.match(await page.textContent('[data-testid=receipt-text]'), /5\.50 -> 4\.00/);
+  await page.click('[data-testid=receipt-close]');
+
+  // Coupons at the till: a code the store does not have is shown refused, in plain words,
+  // and taken off; a ¥1 coupon scanned from paper takes ¥1 off a cola.
+  const lang = tag === 'zh' ? 'zh-CN' : 'en';
+  const coupon = { id: 'E2E-1YUAN', kind: { Cash: { off: 100 } }, scope: 'All', window: { from_ms: 0, to_ms: 4102444800000 }, group: 'e2e', uses: 'Unlimited' };
+  const stored = await fetch(`${store.base}/api/coupons`, { method: 'POST', headers: { 'content-type': 'application/json', 'accept-language': lang }, body: JSON.stringify({ coupon, user_id: 'm01', pin: '9999' }) });
+  assert.equal(stored.status, 200, await stored.text());
+  await scan(page, '6901234567892');
+  await page.locator('[data-testid=line]').first().waitFor();
+  await page.click('[data-testid=coupon-btn]');
+  await page.fill('input[name=coupon-code]', 'NO-SUCH-COUPON');
+  await page.click('[data-testid=coupon-add]');
+  await page.getByTestId('coupon-refused').waitFor();
+  await expectText(page, '[data-testid=total]', '¥3.50');
+  await page.click('[data-testid=coupon] button');
+  await page.click('[data-testid=coupon-btn]');
+  await scan(page, 'E2E-1YUAN');
+  await page.getByTestId('coupon').waitFor();
+  await expectText(page, '[data-testid=total]', '¥2.50');
+  assert.equal(await page.getByTestId('coupon-refused').count(), 0);
+  await shot(page, `coupon-${tag}`);
+  await page.click('[data-testid=pay]');
+  await page.getByTestId('tender').waitFor();
+  await page.click('[data-testid=kind-card]');
+  await page.fill('[data-testid=tender] input[name=amount]', '2.5');
+  await page.fill('[data-testid=tender] input[name=reference]', 'POS778');
+  await page.click('[data-testid=add-tender]');
+  await page.click('[data-testid=complete]');
+  await page.getByTestId('receipt').waitFor();
+  const withCoupon = await store.api(`/api/sales/${await page.evaluate(() => localStorage.getItem('opentill.lastSale'))}`);
+  assert.deepEqual([withCoupon.total_minor, withCoupon.offers.map((o) => o.id)], [250, ['E2E-1YUAN']], JSON.stringify(withCoupon));
   await page.click('[data-testid=receipt-close]');
 }
 

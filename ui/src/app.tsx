@@ -4,7 +4,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type Category, type Client, type PrinterInfo, type Product, type Sale, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
-import { addLabel, addProduct, addTender, currentQuote, setOverride, type Approval, type Line, type Override, itemCount, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
+import { addCoupon, addLabel, addProduct, addTender, currentQuote, removeCoupon, setOverride, type Approval, type Line, type Override, itemCount, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
 import { categoryName, formatMoney, parseKg, parseMoney, translate, type Locale, type MessageKey } from './i18n';
 import { hasCamera } from './camera';
 import { CameraDialog } from './camera-dialog';
@@ -61,8 +61,12 @@ export function App({ client }: { client: Client }) {
     if (!draft.lines.length) return;
     let live = true;
     const req = saleRequest(draft);
-    client.price({ items: req.items, member: req.member, coupons: [], sale_id: req.sale_id, overrides: req.overrides ?? [], authorized_by: req.authorized_by }).then(
-      (q) => live && setDraft(withQuote(currentDraft.current, { key, total_minor: q.total_minor, saving_minor: q.promo_saving_minor, offers: q.offers.map((o) => ({ text_zh: o.text_zh, text_en: o.text_en, saving_minor: o.saving_minor })) })),
+    client.price({ items: req.items, member: req.member, coupons: req.coupons ?? [], sale_id: req.sale_id, overrides: req.overrides ?? [], authorized_by: req.authorized_by }).then(
+      (q) => live && setDraft(withQuote(currentDraft.current, {
+        key, total_minor: q.total_minor, saving_minor: q.promo_saving_minor,
+        offers: q.offers.map((o) => ({ text_zh: o.text_zh, text_en: o.text_en, saving_minor: o.saving_minor })),
+        refused: q.refused_coupons.map((r) => ({ coupon_id: r.coupon_id, message: r.message })),
+      })),
       () => {},
     );
     return () => { live = false; };
@@ -372,6 +376,8 @@ function SaleScreen(p: {
   const [qtyOpen, setQtyOpen] = useState(false);
   const [resumeOpen, setResumeOpen] = useState(false);
   const [overrideOpen, setOverrideOpen] = useState(false);
+  const [couponOpen, setCouponOpen] = useState(false);
+  const couponScan = useRef<(code: string) => void>(() => {});
   const suspend = async () => {
     try {
       await client.suspend(saleRequest(draft).items, draft.member ? draft.member.account : '');
@@ -398,7 +404,7 @@ function SaleScreen(p: {
   };
   const memberScan = useRef<(code: string) => void>(() => {});
   // With the member box open, a scan is the member's card or QR code.
-  p.scanInto.current = (code) => (memberOpen ? memberScan.current(code) : p.ringUp(code));
+  p.scanInto.current = (code) => (memberOpen ? memberScan.current(code) : couponOpen ? couponScan.current(code) : p.ringUp(code));
 
   useEffect(() => {
     client.categories().then((c) => {
@@ -451,6 +457,19 @@ function SaleScreen(p: {
             <button class="btn small" onClick={() => setDraft({ ...draft, member: null })}>{t('sale.member.remove')}</button>
           </div>
         )}
+        {(draft.coupons ?? []).length > 0 && (
+          <ul class="coupons" data-testid="coupons">
+            {(draft.coupons ?? []).map((c) => {
+              const refused = quote?.refused?.find((r) => r.coupon_id === c);
+              return (
+                <li class={refused ? 'refused' : ''} data-testid="coupon">
+                  <span>{t('coupon.label', { id: c })}{refused && <small data-testid="coupon-refused"> · {refused.message}</small>}</span>
+                  <button class="btn small" onClick={() => setDraft(removeCoupon(draft, c))} aria-label={t('coupon.remove')}>×</button>
+                </li>
+              );
+            })}
+          </ul>
+        )}
         {quote && quote.saving_minor > 0 && (
           <ul class="promos" data-testid="promos">
             {quote.offers.map((o) => <li><span>{locale === 'zh-CN' ? o.text_zh : o.text_en}</span><span class="amount">−{money(o.saving_minor)}</span></li>)}
@@ -461,6 +480,7 @@ function SaleScreen(p: {
         <div class="basket-tools">
           <button class="btn" disabled={!draft.lines.length} onClick={suspend} data-testid="suspend">{t('sale.suspend')}</button>
           <button class="btn" disabled={draft.lines.length > 0} onClick={() => setResumeOpen(true)} data-testid="resume">{t('sale.resume')}</button>
+          <button class="btn" disabled={!draft.lines.length} onClick={() => setCouponOpen(true)} data-testid="coupon-btn">{t('coupon.button')}</button>
           <button class="btn danger" disabled={!draft.lines.length} onClick={() => setVoidOpen(true)} data-testid="clear">{t('sale.clear')}</button>
         </div>
         <button class="btn primary pay" disabled={!draft.lines.length} onClick={p.onPay} data-testid="pay">{t('sale.pay')}</button>
@@ -519,6 +539,7 @@ function SaleScreen(p: {
         <OverrideDialog t={t} money={money} client={client} draft={draft} line={line} name={name(line)} fail={p.fail} onCancel={() => setOverrideOpen(false)}
           onDone={(override, approval) => { setDraft(setOverride(draft, selected, override, approval)); setOverrideOpen(false); }} />
       )}
+      {couponOpen && <CouponDialog t={t} scanInto={couponScan} onCancel={() => setCouponOpen(false)} onCoupon={(id) => { setDraft(addCoupon(draft, id)); setCouponOpen(false); }} />}
       {memberOpen && <MemberDialog t={t} client={client} scanInto={memberScan} onCancel={() => setMemberOpen(false)} onMember={(m) => { setDraft({ ...draft, member: m }); setMemberOpen(false); }} fail={p.fail} />}
     </div>
   );
@@ -837,6 +858,25 @@ function VoidDialog({ t, onCancel, onVoid }: { t: T; onCancel: () => void; onVoi
         <div class="row">
           <button type="button" class="btn" onClick={onCancel}>{t('common.cancel')}</button>
           <button class="btn danger grow" disabled={!user || !pin || !reason.trim()}>{t('void.submit')}</button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+/** A coupon the customer presents: its code typed, or scanned from the coupon. */
+function CouponDialog({ t, scanInto, onCancel, onCoupon }: { t: T; scanInto: { current: (code: string) => void }; onCancel: () => void; onCoupon: (id: string) => void }) {
+  const [code, setCode] = useState('');
+  scanInto.current = (scanned) => onCoupon(scanned);
+  return (
+    <Dialog onClose={onCancel}>
+      <form data-testid="coupon-dialog" onSubmit={(e) => { e.preventDefault(); if (code.trim()) onCoupon(code.trim()); }}>
+        <h2>{t('coupon.title')}</h2>
+        <p class="muted">{t('coupon.hint')}</p>
+        <label>{t('coupon.code')}<input name="coupon-code" value={code} onInput={(e) => setCode(e.currentTarget.value)} autocomplete="off" autofocus /></label>
+        <div class="row">
+          <button type="button" class="btn" onClick={onCancel}>{t('common.cancel')}</button>
+          <button class="btn primary grow" disabled={!code.trim()} data-testid="coupon-add">{t('coupon.add')}</button>
         </div>
       </form>
     </Dialog>

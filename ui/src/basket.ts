@@ -50,6 +50,8 @@ export interface Quote {
   total_minor: number;
   saving_minor: number;
   offers: { text_zh: string; text_en: string; saving_minor: number }[];
+  /** Coupons presented that this sale cannot take, with why (in the screen's language). */
+  refused?: { coupon_id: string; message: string }[];
 }
 
 export interface Draft {
@@ -62,6 +64,8 @@ export interface Draft {
   quote?: Quote | null;
   /** Who allowed the lines' hand-made changes. */
   approval?: Approval | null;
+  /** Coupon ids the customer presented, in order. */
+  coupons?: string[];
 }
 
 export function newDraft(id: () => string = () => crypto.randomUUID()): Draft {
@@ -86,10 +90,22 @@ export function setOverride(draft: Draft, index: number, override: Override | nu
   return { ...draft, lines, tenders: [], approval: any ? approval ?? draft.approval ?? null : null };
 }
 
-/** The lines and member a quote is for. */
+/** The lines, member, changes and coupons a quote is for. */
 export function priceKey(draft: Draft): string {
   const req = saleRequest(draft);
-  return JSON.stringify([req.items, draft.member?.account ?? null, req.overrides ?? []]);
+  return JSON.stringify([req.items, draft.member?.account ?? null, req.overrides ?? [], req.coupons ?? []]);
+}
+
+/** Presents a coupon (by its id, as typed or scanned); presenting it twice changes nothing. */
+export function addCoupon(draft: Draft, id: string): Draft {
+  const coupon = id.trim();
+  const coupons = draft.coupons ?? [];
+  if (!coupon || coupons.includes(coupon)) return draft;
+  return { ...draft, coupons: [...coupons, coupon], tenders: [] };
+}
+
+export function removeCoupon(draft: Draft, id: string): Draft {
+  return { ...draft, coupons: (draft.coupons ?? []).filter((c) => c !== id), tenders: [] };
 }
 
 /** The quote, if it is for the lines as they are now. */
@@ -179,6 +195,7 @@ export function saleRequest(draft: Draft): SaleRequest {
     items: draft.lines.map((l) => (l.label ? { barcode: l.barcode } : l.unit === 'kg' ? { barcode: l.barcode, grams: l.qty } : { barcode: l.barcode, qty: l.qty })),
     tenders: [...draft.tenders.filter((t) => t.kind !== 'cash'), ...draft.tenders.filter((t) => t.kind === 'cash')],
     member: draft.member?.account ?? null,
+    coupons: draft.coupons ?? [],
     ...changes(draft),
   };
 }
