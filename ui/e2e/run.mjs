@@ -746,6 +746,21 @@ async function tillSellsAtTheNewPrice(page, store, tag) {
   assert.equal(stored.status, 200, await stored.text());
   await scan(page, '6901234567892');
   await page.locator('[data-testid=line]').first().waitFor();
+  // A discount on the whole sale, approved by a supervisor, priced by the till service;
+  // then taken back off.
+  await page.click('[data-testid=sale-discount-btn]');
+  await page.getByTestId('override').waitFor();
+  await page.fill('input[name=override-value]', '20');
+  await page.fill('input[name=override-user]', 's01');
+  await page.fill('input[name=override-pin]', '9001');
+  await page.click('[data-testid=override-apply]');
+  await page.getByTestId('sale-discount').waitFor();
+  await expectText(page, '[data-testid=total]', '¥2.80');
+  await page.click('[data-testid=sale-discount-btn]');
+  await page.getByTestId('override-approved').waitFor();
+  await page.click('[data-testid=override-remove]');
+  await page.getByTestId('sale-discount').waitFor({ state: 'detached' });
+  await expectText(page, '[data-testid=total]', '¥3.50');
   await page.click('[data-testid=coupon-btn]');
   await page.fill('input[name=coupon-code]', 'NO-SUCH-COUPON');
   await page.click('[data-testid=coupon-add]');

@@ -4,7 +4,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type Category, type Client, type PrinterInfo, type Product, type Sale, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
-import { addCoupon, addLabel, addProduct, addTender, currentQuote, removeCoupon, setOverride, type Approval, type Line, type Override, itemCount, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
+import { addCoupon, addLabel, addProduct, addTender, currentQuote, removeCoupon, setBasketDiscount, setOverride, type Approval, type Line, type Override, itemCount, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
 import { categoryName, formatMoney, parseKg, parseMoney, translate, type Locale, type MessageKey } from './i18n';
 import { hasCamera } from './camera';
 import { CameraDialog } from './camera-dialog';
@@ -61,7 +61,7 @@ export function App({ client }: { client: Client }) {
     if (!draft.lines.length) return;
     let live = true;
     const req = saleRequest(draft);
-    client.price({ items: req.items, member: req.member, coupons: req.coupons ?? [], sale_id: req.sale_id, overrides: req.overrides ?? [], authorized_by: req.authorized_by }).then(
+    client.price({ items: req.items, member: req.member, coupons: req.coupons ?? [], sale_id: req.sale_id, overrides: req.overrides ?? [], basket_discount: req.basket_discount ?? null, authorized_by: req.authorized_by }).then(
       (q) => live && setDraft(withQuote(currentDraft.current, {
         key, total_minor: q.total_minor, saving_minor: q.promo_saving_minor,
         offers: q.offers.map((o) => ({ text_zh: o.text_zh, text_en: o.text_en, saving_minor: o.saving_minor })),
@@ -377,6 +377,7 @@ function SaleScreen(p: {
   const [resumeOpen, setResumeOpen] = useState(false);
   const [overrideOpen, setOverrideOpen] = useState(false);
   const [couponOpen, setCouponOpen] = useState(false);
+  const [saleDiscountOpen, setSaleDiscountOpen] = useState(false);
   const couponScan = useRef<(code: string) => void>(() => {});
   const suspend = async () => {
     try {
@@ -476,7 +477,12 @@ function SaleScreen(p: {
             <li class="saved"><span>{t('sale.saved')}</span><span class="amount" data-testid="saved">{money(quote.saving_minor)}</span></li>
           </ul>
         )}
-        <div class="total"><span>{t('sale.total')} <small>{t('sale.items', { n: itemCount(draft) })}</small></span><strong data-testid="total">{money(sum)}</strong></div>
+        {draft.basket_discount && <div class="sale-discount" data-testid="sale-discount">{t('override.saleDiscount')}: {overrideText(t, money, draft.basket_discount)}</div>}
+        <div class="total">
+          <span>{t('sale.total')} <small>{t('sale.items', { n: itemCount(draft) })}</small>
+            <button class="btn small" disabled={!draft.lines.length} onClick={() => setSaleDiscountOpen(true)} data-testid="sale-discount-btn">{t('override.saleButton')}</button></span>
+          <strong data-testid="total">{money(sum)}</strong>
+        </div>
         <div class="basket-tools">
           <button class="btn" disabled={!draft.lines.length} onClick={suspend} data-testid="suspend">{t('sale.suspend')}</button>
           <button class="btn" disabled={draft.lines.length > 0} onClick={() => setResumeOpen(true)} data-testid="resume">{t('sale.resume')}</button>
@@ -538,6 +544,10 @@ function SaleScreen(p: {
       {overrideOpen && line && selected !== null && (
         <OverrideDialog t={t} money={money} client={client} draft={draft} line={line} name={name(line)} fail={p.fail} onCancel={() => setOverrideOpen(false)}
           onDone={(override, approval) => { setDraft(setOverride(draft, selected, override, approval)); setOverrideOpen(false); }} />
+      )}
+      {saleDiscountOpen && (
+        <OverrideDialog t={t} money={money} client={client} draft={draft} line={null} name={t('override.wholeSale', { amount: money(total({ ...draft, basket_discount: null })) })} fail={p.fail} onCancel={() => setSaleDiscountOpen(false)}
+          onDone={(discount, approval) => { setDraft(setBasketDiscount(draft, discount, approval)); setSaleDiscountOpen(false); }} />
       )}
       {couponOpen && <CouponDialog t={t} scanInto={couponScan} onCancel={() => setCouponOpen(false)} onCoupon={(id) => { setDraft(addCoupon(draft, id)); setCouponOpen(false); }} />}
       {memberOpen && <MemberDialog t={t} client={client} scanInto={memberScan} onCancel={() => setMemberOpen(false)} onMember={(m) => { setDraft({ ...draft, member: m }); setMemberOpen(false); }} fail={p.fail} />}
@@ -897,9 +907,12 @@ function overrideText(t: T, money: Money, o: Override): string {
  * their PIN is checked once for this sale (`POST /api/approvals`) and the sale keeps only
  * the approval, so a sale waiting for the till service never holds a PIN.
  */
-function OverrideDialog(p: { t: T; money: Money; client: Client; draft: Draft; line: Line; name: string; fail: (e: unknown) => void; onCancel: () => void; onDone: (o: Override | null, a: Approval | null) => void }) {
+function OverrideDialog(p: { t: T; money: Money; client: Client; draft: Draft; line: Line | null; name: string; fail: (e: unknown) => void; onCancel: () => void; onDone: (o: Override | null, a: Approval | null) => void }) {
   const { t, money, line } = p;
-  const [mode, setMode] = useState<'price' | 'percent' | 'amount'>(line.override?.percent_bp ? 'percent' : line.override?.amount_minor ? 'amount' : 'price');
+  // A line: a new price or a discount; the whole sale (`line` null): a discount.
+  const current = line ? line.override : p.draft.basket_discount;
+  const modes = line ? (['price', 'percent', 'amount'] as const) : (['percent', 'amount'] as const);
+  const [mode, setMode] = useState<'price' | 'percent' | 'amount'>(current?.percent_bp ? 'percent' : current?.amount_minor ? 'amount' : modes[0]);
   const [value, setValue] = useState('');
   const [user, setUser] = useState('');
   const [pin, setPin] = useState('');
@@ -931,10 +944,10 @@ function OverrideDialog(p: { t: T; money: Money; client: Client; draft: Draft; l
   return (
     <Dialog onClose={p.onCancel}>
       <form onSubmit={submit} data-testid="override">
-        <h2>{t('override.title')}</h2>
-        <p><strong>{p.name}</strong> · {money(line.price_minor)}{line.unit === 'kg' ? t('sale.perKg') : ''}</p>
+        <h2>{line ? t('override.title') : t('override.saleTitle')}</h2>
+        <p><strong>{p.name}</strong>{line && <> · {money(line.price_minor)}{line.unit === 'kg' ? t('sale.perKg') : ''}</>}</p>
         <nav class="tabs">
-          {(['price', 'percent', 'amount'] as const).map((m) => (
+          {modes.map((m) => (
             <button type="button" class={'btn tab' + (m === mode ? ' active' : '')} onClick={() => (setMode(m), setValue(''))} data-testid={'override-' + m}>{t(`override.mode.${m}`)}</button>
           ))}
         </nav>
@@ -947,7 +960,7 @@ function OverrideDialog(p: { t: T; money: Money; client: Client; draft: Draft; l
           </div>
         )}
         <div class="row">
-          {line.override && <button type="button" class="btn danger" onClick={() => p.onDone(null, null)} data-testid="override-remove">{t('override.remove')}</button>}
+          {current && <button type="button" class="btn danger" onClick={() => p.onDone(null, null)} data-testid="override-remove">{t('override.remove')}</button>}
           <button type="button" class="btn" onClick={p.onCancel}>{t('common.cancel')}</button>
           <button class="btn primary grow" disabled={busy || !override || (!approved && (!user.trim() || !pin))} data-testid="override-apply">{t('override.apply')}</button>
         </div>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Product } from './api/client';
-import { addCoupon, addLabel, addProduct, removeCoupon, addTender, currentQuote, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setOverride, setQty, tenderState, total, withQuote } from './basket';
+import { addCoupon, addLabel, addProduct, removeCoupon, setBasketDiscount, addTender, currentQuote, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setOverride, setQty, tenderState, total, withQuote } from './basket';
 
 const cola: Product = { sku: 'DRK-1', barcodes: ['6901234567892'], name: 'Coca-Cola 330ml', name_zh: '可口可乐 330ml', category: 'drinks', unit: 'each', price_minor: 350, tax_rate_bp: 1300 };
 const banana: Product = { sku: 'PRD-1', barcodes: ['2000001000007'], name: 'Banana', name_zh: '香蕉', category: 'produce', unit: 'kg', price_minor: 698, tax_rate_bp: 900 };
@@ -36,6 +36,15 @@ describe('basket', () => {
     // Undoing the last change drops the approval; a removed line takes its change along.
     expect(setOverride(setOverride(d, 0, null, null), 1, null, null).approval).toBeNull();
     expect(saleRequest(setQty(d, 0, 0)).overrides).toEqual([{ line: 1, price_minor: 500, discount: null }]);
+  });
+  it('sends a whole-sale discount with the approval and estimates it until the quote', () => {
+    let d = addProduct(draft(), cola, '6901234567892', 2); // ¥7.00
+    d = setBasketDiscount(d, { percent_bp: 1000 }, { user_id: 's01', token: 'tok' });
+    expect(total(d)).toBe(630);
+    expect(saleRequest(d).basket_discount).toEqual({ percent_bp: 1000 });
+    expect(saleRequest(d).authorized_by).toEqual({ user_id: 's01', approval: 'tok' });
+    const off = setBasketDiscount(d, null, null);
+    expect([off.basket_discount, off.approval, saleRequest(off).basket_discount]).toEqual([null, null, undefined]);
   });
   it('presents coupons once each, in order, and re-prices when they change', () => {
     let d = addProduct(draft(), cola, '6901234567892', 1);

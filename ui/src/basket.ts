@@ -66,6 +66,8 @@ export interface Draft {
   approval?: Approval | null;
   /** Coupon ids the customer presented, in order. */
   coupons?: string[];
+  /** A discount on the whole sale by hand, with the sale's approval (`approval`). */
+  basket_discount?: Override | null;
 }
 
 export function newDraft(id: () => string = () => crypto.randomUUID()): Draft {
@@ -86,14 +88,22 @@ export function lineAmount(line: Line): number {
 /** Sets or (with null) removes a line's hand-made change; `approval` is who allowed it. */
 export function setOverride(draft: Draft, index: number, override: Override | null, approval: Approval | null): Draft {
   const lines = draft.lines.map((l, i) => (i === index ? { ...l, override } : l));
-  const any = lines.some((l) => l.override);
+  const any = lines.some((l) => l.override) || !!draft.basket_discount;
   return { ...draft, lines, tenders: [], approval: any ? approval ?? draft.approval ?? null : null };
+}
+
+/** Sets or (with null) removes the discount on the whole sale (a percentage or an
+ *  amount; a price does not apply to a sale); `approval` is who allowed it. */
+export function setBasketDiscount(draft: Draft, discount: Override | null, approval: Approval | null): Draft {
+  const d = discount && (discount.percent_bp || discount.amount_minor) ? { percent_bp: discount.percent_bp ?? null, amount_minor: discount.amount_minor ?? null } : null;
+  const any = draft.lines.some((l) => l.override) || !!d;
+  return { ...draft, basket_discount: d, tenders: [], approval: any ? approval ?? draft.approval ?? null : null };
 }
 
 /** The lines, member, changes and coupons a quote is for. */
 export function priceKey(draft: Draft): string {
   const req = saleRequest(draft);
-  return JSON.stringify([req.items, draft.member?.account ?? null, req.overrides ?? [], req.coupons ?? []]);
+  return JSON.stringify([req.items, draft.member?.account ?? null, req.overrides ?? [], req.basket_discount ?? null, req.coupons ?? []]);
 }
 
 /** Presents a coupon (by its id, as typed or scanned); presenting it twice changes nothing. */
@@ -121,7 +131,13 @@ export function withQuote(draft: Draft, quote: Quote): Draft {
 /** What to pay: the till service's quote (promotions taken off) when it is current,
  *  else the sum of the lines. */
 export function total(draft: Draft): number {
-  return currentQuote(draft)?.total_minor ?? draft.lines.reduce((sum, l) => sum + lineAmount(l), 0);
+  const quoted = currentQuote(draft)?.total_minor;
+  if (quoted !== undefined) return quoted;
+  let sum = draft.lines.reduce((s, l) => s + lineAmount(l), 0);
+  const d = draft.basket_discount;
+  if (d?.percent_bp) sum -= Math.floor((sum * d.percent_bp + 5000) / 10000);
+  if (d?.amount_minor) sum -= Math.min(sum, d.amount_minor);
+  return sum;
 }
 
 export function itemCount(draft: Draft): number {
@@ -201,16 +217,18 @@ export function saleRequest(draft: Draft): SaleRequest {
 }
 
 /** The hand-made changes as the API takes them (lines from 1), with the approval. */
-function changes(draft: Draft): Pick<SaleRequest, 'overrides' | 'authorized_by'> {
+function changes(draft: Draft): Pick<SaleRequest, 'overrides' | 'basket_discount' | 'authorized_by'> {
   const overrides = draft.lines.flatMap((l, i) => {
     const o = l.override;
     if (!o) return [];
     const discount = o.percent_bp ? { percent_bp: o.percent_bp } : o.amount_minor ? { amount_minor: o.amount_minor } : null;
     return [{ line: i + 1, price_minor: o.price_minor ?? null, discount }];
   });
+  const d = draft.basket_discount;
+  const basket_discount = d?.percent_bp ? { percent_bp: d.percent_bp } : d?.amount_minor ? { amount_minor: d.amount_minor } : null;
   // Changes without an approval are still sent (and refused): never dropped in silence.
-  if (!overrides.length) return {};
-  return { overrides, authorized_by: draft.approval ? { user_id: draft.approval.user_id, approval: draft.approval.token } : null };
+  if (!overrides.length && !basket_discount) return {};
+  return { overrides, basket_discount, authorized_by: draft.approval ? { user_id: draft.approval.user_id, approval: draft.approval.token } : null };
 }
 
 const KEY = 'opentill.draft';
