@@ -303,6 +303,10 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE TABLE topups (topup_id TEXT PRIMARY KEY, seq INTEGER NOT NULL) STRICT, WITHOUT ROWID;
     "#,
+    // 18: who cleared an alert by hand (empty: the device itself, back in order).
+    r#"
+    ALTER TABLE alerts ADD COLUMN cleared_by TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 /// The schema version that creates the analytics projection: a replica migrating past it

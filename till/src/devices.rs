@@ -493,8 +493,8 @@ impl Till {
     }
 
     /// Clears an open alert by hand (the back office saw to it).
-    pub fn clear_alert(&mut self, alert_id: &str) -> Result<()> {
-        if !self.replica.clear_alert(alert_id, self.clock.now_ms())? {
+    pub fn clear_alert(&mut self, alert_id: &str, by: &str) -> Result<()> {
+        if !self.replica.clear_alert(alert_id, self.clock.now_ms(), by)? {
             return Err(TillError::UnknownAlert(alert_id.to_string()));
         }
         Ok(())
@@ -502,7 +502,7 @@ impl Till {
 
     #[allow(clippy::too_many_arguments)]
     fn alert(&mut self, store: &str, out: &mut Vec<Publish>, alert_id: &str, kind: &str, device: &str, detail: String, detail_zh: String, now: i64) -> Result<()> {
-        let alert = Alert { alert_id: alert_id.to_string(), ts_ms: now, kind: kind.to_string(), device: device.to_string(), detail, detail_zh, cleared_ms: None };
+        let alert = Alert { alert_id: alert_id.to_string(), ts_ms: now, kind: kind.to_string(), device: device.to_string(), detail, detail_zh, cleared_ms: None, cleared_by: String::new() };
         if self.replica.raise_alert(&alert)? {
             warn!(alert = alert_id, detail = %alert.detail, "alert raised");
             out.push(alert_message(store, &alert));
@@ -511,7 +511,7 @@ impl Till {
     }
 
     fn clear(&mut self, store: &str, out: &mut Vec<Publish>, alert_id: &str, now: i64) -> Result<()> {
-        if self.replica.clear_alert(alert_id, now)? {
+        if self.replica.clear_alert(alert_id, now, "")? {
             let alert = self.replica.alerts(1000)?.into_iter().find(|a| a.alert_id == alert_id);
             if let Some(alert) = alert {
                 info!(alert = alert_id, "alert cleared");

@@ -272,7 +272,7 @@ impl Till {
                     ),
                 };
                 warn!(vend = vend_id, %detail, "late dispense");
-                let alert = Alert { alert_id: format!("late_dispense:{vend_id}"), ts_ms: now, kind: "late_dispense".into(), device: machine.into(), detail, detail_zh, cleared_ms: None };
+                let alert = Alert { alert_id: format!("late_dispense:{vend_id}"), ts_ms: now, kind: "late_dispense".into(), device: machine.into(), detail, detail_zh, cleared_ms: None, cleared_by: String::new() };
                 self.replica.raise_alert(&alert)?;
                 if outcome.is_err() {
                     self.replica.release_vend(vend_id, "dispensed_not_charged", now)?;

@@ -832,13 +832,17 @@ async function officeDevicesAndMembers(page, store, tag) {
     const row = await page.getByTestId('footfall').locator('tbody tr').first().locator('td').allTextContents();
     assert.deepEqual(row.slice(1), ['1', '0', '1']);
     await shot(page, `devices-${tag}`);
+    // Not without a PIN: who clears an alert is recorded.
+    const refused = await fetch(`${store.base}/api/alerts/temperature:vm-e2e/clear`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: 'c01', pin: '0000' }) });
+    assert.equal(refused.status, 401);
     // Cleared by hand: gone from the screen and from the open alerts.
     await warm.locator('[data-testid=alert-clear]').click();
     await warm.waitFor({ state: 'detached' });
     await page.getByTestId('alert-cleared').waitFor();
     assert.equal(await page.locator('[data-testid=alert]').count(), 3);
     const alerts = await store.api('/api/alerts');
-    assert.ok(alerts.find((a) => a.alert_id === 'temperature:vm-e2e').cleared_ms > 0, JSON.stringify(alerts));
+    const warmCleared = alerts.find((a) => a.alert_id === 'temperature:vm-e2e');
+    assert.ok(warmCleared.cleared_ms > 0 && warmCleared.cleared_by === 'm01', JSON.stringify(alerts));
     assert.deepEqual(alerts.filter((a) => a.cleared_ms == null).map((a) => a.alert_id).sort(), ['device_offline:shelf-e2e', 'door_open:vm-e2e', 'low_stock:DRK-00006']);
     // The next refresh does not bring it back.
     await page.waitForTimeout(4500);

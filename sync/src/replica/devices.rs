@@ -40,6 +40,8 @@ pub struct Alert {
     pub detail_zh: String,
     /// When someone cleared it.
     pub cleared_ms: Option<i64>,
+    /// Who cleared it by hand; empty when the device cleared it (back in order).
+    pub cleared_by: String,
 }
 
 /// Where a vend stands.
@@ -223,7 +225,7 @@ impl Replica {
             .conn
             .prepare_cached(
                 "INSERT INTO alerts (alert_id, ts_ms, kind, device, detail, detail_zh) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (alert_id) DO UPDATE SET ts_ms = excluded.ts_ms, detail = excluded.detail, detail_zh = excluded.detail_zh, cleared_ms = NULL
+                 ON CONFLICT (alert_id) DO UPDATE SET ts_ms = excluded.ts_ms, detail = excluded.detail, detail_zh = excluded.detail_zh, cleared_ms = NULL, cleared_by = ''
                  WHERE alerts.cleared_ms IS NOT NULL",
             )?
             .execute(params![alert.alert_id, alert.ts_ms, alert.kind, alert.device, alert.detail, alert.detail_zh])?;
@@ -232,21 +234,22 @@ impl Replica {
 
     /// The most recent alerts, newest first.
     pub fn alerts(&self, limit: usize) -> Result<Vec<Alert>> {
-        let mut stmt = self.conn.prepare_cached("SELECT alert_id, ts_ms, kind, device, detail, detail_zh, cleared_ms FROM alerts ORDER BY ts_ms DESC, alert_id LIMIT ?1")?;
+        let mut stmt = self.conn.prepare_cached("SELECT alert_id, ts_ms, kind, device, detail, detail_zh, cleared_ms, cleared_by FROM alerts ORDER BY ts_ms DESC, alert_id LIMIT ?1")?;
         let rows = stmt.query_map([limit as i64], alert_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The open (not cleared) alerts, newest first, however old.
     pub fn open_alerts(&self, limit: usize) -> Result<Vec<Alert>> {
-        let mut stmt = self.conn.prepare_cached("SELECT alert_id, ts_ms, kind, device, detail, detail_zh, cleared_ms FROM alerts WHERE cleared_ms IS NULL ORDER BY ts_ms DESC, alert_id LIMIT ?1")?;
+        let mut stmt = self.conn.prepare_cached("SELECT alert_id, ts_ms, kind, device, detail, detail_zh, cleared_ms, cleared_by FROM alerts WHERE cleared_ms IS NULL ORDER BY ts_ms DESC, alert_id LIMIT ?1")?;
         let rows = stmt.query_map([limit as i64], alert_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Clears an alert; returns false when there is no such open alert.
-    pub fn clear_alert(&mut self, alert_id: &str, ts_ms: i64) -> Result<bool> {
-        let n = self.conn.prepare_cached("UPDATE alerts SET cleared_ms = ?2 WHERE alert_id = ?1 AND cleared_ms IS NULL")?.execute(params![alert_id, ts_ms])?;
+    /// Clears an alert, `by` someone (empty: the device itself); returns false when there
+    /// is no such open alert.
+    pub fn clear_alert(&mut self, alert_id: &str, ts_ms: i64, by: &str) -> Result<bool> {
+        let n = self.conn.prepare_cached("UPDATE alerts SET cleared_ms = ?2, cleared_by = ?3 WHERE alert_id = ?1 AND cleared_ms IS NULL")?.execute(params![alert_id, ts_ms, by])?;
         Ok(n == 1)
     }
 
@@ -622,5 +625,5 @@ fn member_row(r: &Row<'_>) -> rusqlite::Result<MemberRow> {
 }
 
 fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
-    Ok(Alert { alert_id: r.get(0)?, ts_ms: r.get(1)?, kind: r.get(2)?, device: r.get(3)?, detail: r.get(4)?, detail_zh: r.get(5)?, cleared_ms: r.get(6)? })
+    Ok(Alert { alert_id: r.get(0)?, ts_ms: r.get(1)?, kind: r.get(2)?, device: r.get(3)?, detail: r.get(4)?, detail_zh: r.get(5)?, cleared_ms: r.get(6)?, cleared_by: r.get(7)? })
 }

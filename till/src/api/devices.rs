@@ -9,7 +9,7 @@ use opentill_core::i18n::Lang;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{AcceptLang, ApiError, AppState, run};
+use super::{AcceptLang, ApiError, ApiJson, AppState, run};
 use crate::devices::DeviceStatsDto;
 
 /// A device in the registry.
@@ -42,6 +42,8 @@ pub struct AlertDto {
     pub detail: String,
     /// Cleared at (unix ms), when cleared.
     pub cleared_ms: Option<i64>,
+    /// Who cleared it by hand; null when the device cleared it (back in order).
+    pub cleared_by: Option<String>,
 }
 
 /// A vend from session to settlement.
@@ -93,7 +95,7 @@ pub(super) async fn alerts(State(state): State<AppState>, AcceptLang(lang): Acce
             .into_iter()
             .map(|a| {
                 let detail = if lang == Lang::Zh && !a.detail_zh.is_empty() { a.detail_zh } else { a.detail };
-                AlertDto { alert_id: a.alert_id, ts_ms: a.ts_ms, kind: a.kind, device: a.device, detail, cleared_ms: a.cleared_ms }
+                AlertDto { alert_id: a.alert_id, ts_ms: a.ts_ms, kind: a.kind, device: a.device, detail, cleared_ms: a.cleared_ms, cleared_by: Some(a.cleared_by).filter(|b| !b.is_empty()) }
             })
             .collect())
     })
@@ -101,10 +103,24 @@ pub(super) async fn alerts(State(state): State<AppState>, AcceptLang(lang): Acce
     .map(Json)
 }
 
-/// Clears an open alert.
-#[utoipa::path(post, path = "/api/alerts/{alert_id}/clear", params(("alert_id" = String, Path, description = "Alert id")), responses((status = 200, body = bool), (status = 404, body = super::ApiErrorBody)))]
-pub(super) async fn clear_alert(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(alert_id): Path<String>) -> Result<Json<bool>, ApiError> {
-    run(&state, lang, move |till| till.clear_alert(&alert_id).map(|()| true)).await.map(Json)
+/// Who clears an alert: any member of staff, by id and PIN; recorded on the alert.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ClearAlertRequest {
+    /// Staff id.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
+/// Clears an open alert; who cleared it is recorded.
+#[utoipa::path(post, path = "/api/alerts/{alert_id}/clear", params(("alert_id" = String, Path, description = "Alert id")), request_body = ClearAlertRequest, responses((status = 200, body = bool), (status = 401, body = super::ApiErrorBody), (status = 404, body = super::ApiErrorBody)))]
+pub(super) async fn clear_alert(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(alert_id): Path<String>, ApiJson(req): ApiJson<ClearAlertRequest>) -> Result<Json<bool>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.login(&req.user_id, &req.pin)?;
+        till.clear_alert(&alert_id, &actor.user_id).map(|()| true)
+    })
+    .await
+    .map(Json)
 }
 
 /// Every vend, oldest first.

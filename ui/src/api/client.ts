@@ -221,7 +221,8 @@ export class Client {
   /** The latest alerts, newest first, cleared ones included (`cleared_ms`); with `open`,
    *  every open alert however old. Details in the client's language. */
   alerts(open = false) { return this.call<S['AlertDto'][]>('GET', open ? '/api/alerts?open=true' : '/api/alerts'); }
-  clearAlert(alert_id: string) { return this.call<boolean>('POST', `/api/alerts/${encodeURIComponent(alert_id)}/clear`, {}); }
+  /** Clears an alert; who cleared it is recorded. */
+  clearAlert(alert_id: string, user_id: string, pin: string) { return this.call<boolean>('POST', `/api/alerts/${encodeURIComponent(alert_id)}/clear`, { user_id, pin }); }
   /** Every vend, oldest first. */
   vends() { return this.call<S['VendDto'][]>('GET', '/api/vends'); }
   /** Gate entries, exits and refusals per local hour of a day (`YYYY-MM-DD`). */

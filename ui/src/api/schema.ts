@@ -30,7 +30,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Clears an open alert. */
+        /** Clears an open alert; who cleared it is recorded. */
         post: operations["clear_alert"];
         delete?: never;
         options?: never;
@@ -1096,6 +1096,8 @@ export interface components {
         AlertDto: {
             /** @description Condition id, e.g. `restock:vm-1:A1`. */
             alert_id: string;
+            /** @description Who cleared it by hand; null when the device cleared it (back in order). */
+            cleared_by?: string | null;
             /**
              * Format: int64
              * @description Cleared at (unix ms), when cleared.
@@ -1302,6 +1304,13 @@ export interface components {
              * @description Products in it.
              */
             products: number;
+        };
+        /** @description Who clears an alert: any member of staff, by id and PIN; recorded on the alert. */
+        ClearAlertRequest: {
+            /** @description Their PIN. */
+            pin: string;
+            /** @description Staff id. */
+            user_id: string;
         };
         /** @description Close the shift. */
         CloseShiftRequest: {
@@ -2732,7 +2741,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClearAlertRequest"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -2740,6 +2753,14 @@ export interface operations {
                 };
                 content: {
                     "text/plain": boolean;
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
             404: {

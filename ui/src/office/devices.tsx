@@ -29,7 +29,7 @@ function named(t: T, prefix: string, code: string): string {
   return translate('en', key) !== key ? t(key) : code;
 }
 
-export function DevicesTab({ t, money, locale, client, attempt, offsetMin }: TabProps) {
+export function DevicesTab({ t, money, locale, client, attempt, offsetMin, manager }: TabProps) {
   const localTime = (ms: number, locale: Locale) => storeTime(ms, offsetMin, locale);
   const [snap, setSnap] = useState<Snapshot | null>(null);
   const [stale, setStale] = useState(false);
@@ -70,7 +70,7 @@ export function DevicesTab({ t, money, locale, client, attempt, offsetMin }: Tab
   }, [reload]);
 
   const clear = async (a: Alert) => {
-    const ok = await attempt(() => client.clearAlert(a.alert_id));
+    const ok = await attempt(() => client.clearAlert(a.alert_id, manager.user_id, manager.pin));
     if (ok === undefined) return;
     setCleared(t('office.devices.cleared', { kind: named(t, 'office.devices.alert', a.kind), device: a.device }));
     setReload((n) => n + 1);
