@@ -595,6 +595,7 @@ async function officeCatalogAndStock(page, store, tag) {
   await expectText(page, '[data-testid=entry-price]', '¥5.50');
   const change = await page.textContent('[data-testid=price-history] tr:first-child');
   assert.ok(change.includes('¥5.90') && change.includes('¥5.50'), `the history shows the change: ${change}`);
+  assert.ok(change.startsWith((await store.api('/api/health')).today), `dated by the store's day: ${change}`);
   const entry = await store.api('/api/catalog/DRK-00006');
   assert.deepEqual([entry.product.price_minor, entry.store_minor, entry.central_minor], [550, 550, 590], 'this store\'s own price; the central one stands');
   await eventually('the shelf label to show ¥5.50', () => store.shelfLabel('S1', '1').price_minor === 550);

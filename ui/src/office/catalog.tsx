@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { CatalogEntry, Category, Job, Product } from '../api/client';
 import { categoryName, parseKg, parseMoney } from '../i18n';
+import { storeDate, storeTime } from '../storetime';
 import { Dialog } from '../widgets';
 import type { TabProps } from './index';
 
@@ -111,7 +112,8 @@ function Entry(p: TabProps & { entry: CatalogEntry; onEntry: (e: CatalogEntry) =
   const stockDelta = qty(delta);
   const levelQty = level.trim() === '' ? null : qty(level);
   const amount = (n: number) => (kg ? `${(n / 1000).toFixed(3)} kg` : String(n));
-  const when = (ms: number) => new Date(ms).toLocaleString(locale, { dateStyle: 'short', timeStyle: 'short' });
+  // In the store's zone, like every date of the back office.
+  const when = (ms: number) => `${storeDate(ms, p.offsetMin)} ${storeTime(ms, p.offsetMin, locale, ms).slice(0, 5)}`;
   const changePrice = async (minor: number | null, isCentral: boolean) => {
     const done = await attempt(() => client.setPrice({ sku: x.sku, price_minor: minor, central: isCentral, user_id: manager.user_id, pin: manager.pin }));
     if (done) {
