@@ -56,15 +56,18 @@ pub enum BalancesError {
     Ledger(#[from] LedgerError),
 }
 
-/// Answers a node's request from the ledger.
-pub fn answer(ledger: &dyn Ledger, request: &BalancesRequest, now_ms: i64) -> Result<BalanceSnapshot, BalancesError> {
+/// Checks that `request` is signed over `message` by the enrolled key of the node it names.
+pub fn authenticate(ledger: &dyn Ledger, request: &BalancesRequest, message: &[u8]) -> Result<(), BalancesError> {
     let signature = request.signature().ok_or(BalancesError::Malformed)?;
     let Some(record) = ledger.node(&request.store_id, &request.node_id)? else {
         return Err(BalancesError::UnknownNode(format!("{}/{}", request.store_id, request.node_id)));
     };
-    if record.ledger.key.verify(&balances_request_message(&request.store_id, &request.node_id, request.ts_ms), &signature).is_err() {
-        return Err(BalancesError::BadSignature);
-    }
+    record.ledger.key.verify(message, &signature).map_err(|_| BalancesError::BadSignature)
+}
+
+/// Answers a node's request from the ledger.
+pub fn answer(ledger: &dyn Ledger, request: &BalancesRequest, now_ms: i64) -> Result<BalanceSnapshot, BalancesError> {
+    authenticate(ledger, request, &balances_request_message(&request.store_id, &request.node_id, request.ts_ms))?;
     // Held seqs first, then the totals (see the module docs).
     let held = ledger.store_nodes(&request.store_id)?.into_iter().map(|n| (n.node_id, n.acked_seq)).collect();
     let (allowance_minor, accounts) = ledger.other_stores_balances(&request.store_id)?;

@@ -78,6 +78,7 @@ pub fn router_with_key(ledger: Shared, admin_token: Option<String>, closing_key:
         .route("/v1/sync", post(sync))
         .route("/v1/revoked", post(revoked))
         .route("/v1/balances", post(balances))
+        .route("/v1/transfers", post(transfers))
         .route("/v1/docs", post(docs_sync))
         .merge(reads)
         .layer(DefaultBodyLimit::max(MAX_FRAME))
@@ -194,6 +195,23 @@ async fn balances(State(ledger): State<Shared>, body: Bytes) -> Response {
         Err(e) => return error(400, "bad_request", format!("balances request: {e}")),
     };
     match with_ledger(&ledger, move |l| answer(&*l, &request, now_ms())).await {
+        Err(r) => r,
+        Ok(Ok(snapshot)) => Json(snapshot).into_response(),
+        Ok(Err(e @ BalancesError::Malformed)) => error(400, "bad_request", e.to_string()),
+        Ok(Err(e @ BalancesError::UnknownNode(_))) => error(403, "unknown_node", e.to_string()),
+        Ok(Err(e @ BalancesError::BadSignature)) => error(403, "bad_signature", e.to_string()),
+        Ok(Err(BalancesError::Ledger(e))) => storage_error(e),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn transfers(State(ledger): State<Shared>, body: Bytes) -> Response {
+    use crate::balances::{BalancesError, BalancesRequest};
+    let request: BalancesRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(400, "bad_request", format!("transfers request: {e}")),
+    };
+    match with_ledger(&ledger, move |l| crate::transfers::answer(&*l, &request, now_ms())).await {
         Err(r) => r,
         Ok(Ok(snapshot)) => Json(snapshot).into_response(),
         Ok(Err(e @ BalancesError::Malformed)) => error(400, "bad_request", e.to_string()),

@@ -172,6 +172,21 @@ pub struct StoreInfo {
     pub utc_offset_min: i32,
 }
 
+/// A `transfer` entry held, with the store and node that journaled it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferRow {
+    /// The store.
+    pub store_id: String,
+    /// The node.
+    pub node_id: String,
+    /// The entry's seq.
+    pub seq: u64,
+    /// Its timestamp.
+    pub ts_ms: i64,
+    /// The fact, as journaled (JSON).
+    pub body: Vec<u8>,
+}
+
 /// How far the cloud has heard from one node of a store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeProgress {
@@ -271,6 +286,10 @@ pub trait Ledger: Send {
     /// A store's offline allowance and, per account, the other stores of its tenant's
     /// stored-value movements summed (accounts at zero left out).
     fn other_stores_balances(&self, store_id: &str) -> Result<(i64, Vec<(String, i64)>), LedgerError>;
+    /// The store ids of `store_id`'s tenant (itself included), and every `transfer` entry
+    /// journaled by another store of the tenant that names `store_id` as one of its ends,
+    /// in (store, node, seq) order.
+    fn transfer_entries(&self, store_id: &str) -> Result<(Vec<String>, Vec<TransferRow>), LedgerError>;
     /// An account's balance across every store of `store_id`'s tenant.
     fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64, LedgerError>;
     /// The nodes of a store (by node id) and how far each has been heard from.

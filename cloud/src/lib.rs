@@ -33,6 +33,7 @@ pub mod ledger;
 pub mod postgres;
 pub mod report;
 pub mod sqlite;
+pub mod transfers;
 #[cfg(test)]
 mod test_db;
 

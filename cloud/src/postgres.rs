@@ -30,7 +30,7 @@ use tracing::{info, warn};
 pub use temp_cluster::TempCluster;
 
 use crate::closing::PeriodKind;
-use crate::ledger::{Alert, EnrolOutcome, Ledger, LedgerError, NodeProgress, NodeRecord, NodeSummary, Quarantined, StoreInfo, StorePath, StoreTotals, StoredClosing, TotalsDelta};
+use crate::ledger::{Alert, EnrolOutcome, Ledger, LedgerError, NodeProgress, NodeRecord, NodeSummary, Quarantined, StoreInfo, StorePath, StoreTotals, StoredClosing, TotalsDelta, TransferRow};
 
 /// The cloud schema's migrations for PostgreSQL (numbered on their own, from 1).
 ///
@@ -194,6 +194,10 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (store_ref, account)
     );
     CREATE INDEX account_balances_account ON account_balances (account);
+    "#,
+    // 5: SQLite's migration 7: the partial index that finds transfer steps.
+    r#"
+    CREATE INDEX journal_transfers ON journal (node_ref, seq) WHERE kind = 'transfer';
     "#,
 ];
 
@@ -645,6 +649,25 @@ impl Ledger for PostgresLedger {
             &[&store_ref],
         )?;
         Ok((allowance, rows.iter().map(|r| (r.get(0), r.get(1))).collect()))
+    }
+
+    fn transfer_entries(&self, store_id: &str) -> Result<(Vec<String>, Vec<TransferRow>)> {
+        let store_ref = self.store_ref(store_id)?;
+        let tenant = "(SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = $1)";
+        let mut conn = self.conn()?;
+        let stores = conn.client.query(&format!("SELECT s.store_id FROM stores s JOIN brands b ON b.brand_ref = s.brand_ref WHERE b.tenant_ref = {tenant} ORDER BY s.store_id"), &[&store_ref])?;
+        let rows = conn.client.query(
+            &format!(
+                "SELECT s.store_id, n.node_id, j.seq, j.ts_ms, j.body FROM journal j
+                 JOIN nodes n ON n.node_ref = j.node_ref JOIN stores s ON s.store_ref = n.store_ref JOIN brands b ON b.brand_ref = s.brand_ref
+                 WHERE j.kind = 'transfer' AND n.store_ref <> $1 AND b.tenant_ref = {tenant}
+                   AND $2 IN (convert_from(j.body, 'UTF8')::jsonb->>'from_store', convert_from(j.body, 'UTF8')::jsonb->>'to_store')
+                 ORDER BY s.store_id, n.node_id, j.seq"
+            ),
+            &[&store_ref, &store_id],
+        )?;
+        let rows = rows.iter().map(|r| TransferRow { store_id: r.get(0), node_id: r.get(1), seq: r.get::<_, i64>(2) as u64, ts_ms: r.get(3), body: r.get(4) }).collect();
+        Ok((stores.iter().map(|r| r.get(0)).collect(), rows))
     }
 
     fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64> {

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tracing::info;
 
 use crate::closing::PeriodKind;
-use crate::ledger::{Alert, EnrolOutcome, Ledger, LedgerError, NodeProgress, NodeRecord, NodeSummary, Quarantined, StoreInfo, StorePath, StoreTotals, StoredClosing, TotalsDelta};
+use crate::ledger::{Alert, EnrolOutcome, Ledger, LedgerError, NodeProgress, NodeRecord, NodeSummary, Quarantined, StoreInfo, StorePath, StoreTotals, StoredClosing, TotalsDelta, TransferRow};
 
 /// The cloud schema's migrations.
 ///
@@ -169,6 +169,11 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (store_ref, account)
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX account_balances_account ON account_balances(account);
+    "#,
+    // 7: stock transfers between stores: their steps are `transfer` entries, found
+    // through a partial index, so answering a store reads only them.
+    r#"
+    CREATE INDEX journal_transfers ON journal(node_ref, seq) WHERE kind = 'transfer';
     "#,
 ];
 
@@ -531,6 +536,22 @@ impl Ledger for SqliteLedger {
         )?;
         let rows = stmt.query_map([store_ref], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok((allowance, rows))
+    }
+
+    fn transfer_entries(&self, store_id: &str) -> Result<(Vec<String>, Vec<TransferRow>)> {
+        let store_ref = self.store_ref(store_id)?;
+        let tenant = "(SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = ?1)";
+        let mut stmt = self.conn.prepare_cached(&format!("SELECT s.store_id FROM stores s JOIN brands b ON b.brand_ref = s.brand_ref WHERE b.tenant_ref = {tenant} ORDER BY s.store_id"))?;
+        let stores = stmt.query_map([store_ref], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT s.store_id, n.node_id, j.seq, j.ts_ms, j.body FROM journal j
+             JOIN nodes n ON n.node_ref = j.node_ref JOIN stores s ON s.store_ref = n.store_ref JOIN brands b ON b.brand_ref = s.brand_ref
+             WHERE j.kind = 'transfer' AND n.store_ref <> ?1 AND b.tenant_ref = {tenant} AND json_valid(CAST(j.body AS TEXT))
+               AND ?2 IN (json_extract(CAST(j.body AS TEXT), '$.from_store'), json_extract(CAST(j.body AS TEXT), '$.to_store'))
+             ORDER BY s.store_id, n.node_id, j.seq"
+        ))?;
+        let rows = stmt.query_map(params![store_ref, store_id], |r| Ok(TransferRow { store_id: r.get(0)?, node_id: r.get(1)?, seq: r.get::<_, i64>(2)? as u64, ts_ms: r.get(3)?, body: r.get(4)? }))?;
+        Ok((stores, rows.collect::<rusqlite::Result<_>>()?))
     }
 
     fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64> {

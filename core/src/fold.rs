@@ -16,6 +16,7 @@ pub fn stock_delta(fact: &Fact) -> Vec<(&str, i64)> {
         Fact::StockAdjusted { sku, delta, .. } => vec![(sku.as_str(), *delta)],
         Fact::StocktakePosted { lines, .. } => lines.iter().filter(|l| l.counted != l.expected).map(|l| (l.sku.as_str(), l.counted - l.expected)).collect(),
         Fact::GoodsReceived { lines, .. } => lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect(),
+        Fact::Transfer(t) => t.stock_delta(),
         _ => Vec::new(),
     }
 }

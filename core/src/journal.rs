@@ -178,6 +178,8 @@ pub enum Fact {
         /// Who.
         by: String,
     },
+    /// A step of a stock transfer between stores (调拨), see [`crate::transfer`].
+    Transfer(crate::transfer::TransferFact),
 }
 
 impl Fact {
@@ -199,6 +201,7 @@ impl Fact {
             Fact::PurchaseOrdered { .. } => "purchase_ordered",
             Fact::GoodsReceived { .. } => "goods_received",
             Fact::GatePassed { .. } => "gate_passed",
+            Fact::Transfer(_) => "transfer",
         }
     }
 }

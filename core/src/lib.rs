@@ -45,3 +45,4 @@ pub mod stock;
 pub mod tax;
 pub mod tender;
 pub mod time;
+pub mod transfer;

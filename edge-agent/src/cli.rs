@@ -138,6 +138,10 @@ pub enum Command {
     /// Stocktakes (盘点): open, count, variance report, post.
     #[command(subcommand)]
     Stocktake(StocktakeCommand),
+    /// Stock transfers between stores (调拨): request, ship, receive, cancel, list.
+    /// The other store sees each step after both have synced with the cloud.
+    #[command(subcommand)]
+    Transfer(TransferCommand),
     /// Members (会员): register by phone, show, list, the member program.
     #[command(subcommand)]
     Member(MemberCommand),
@@ -741,6 +745,76 @@ pub enum PoCommand {
     List {
         #[command(flatten)]
         data: DataArg,
+    },
+}
+
+/// `transfer`.
+#[derive(Debug, Subcommand)]
+pub enum TransferCommand {
+    /// Ask another store for goods; prints the transfer's id.
+    Request {
+        #[command(flatten)]
+        data: DataArg,
+        /// The store to send them.
+        #[arg(long)]
+        from: String,
+        /// SKU:QTY; repeat for more lines.
+        #[arg(long = "line", required = true)]
+        lines: Vec<String>,
+        /// A note for the other store.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Ship goods: against a request (--id; without --line, what was asked for), or
+    /// with no request to a store (--to). Stock leaves this store.
+    Ship {
+        #[command(flatten)]
+        data: DataArg,
+        /// The request shipped.
+        #[arg(long, conflicts_with = "to")]
+        id: Option<String>,
+        /// The receiving store, when nobody asked.
+        #[arg(long, required_unless_present = "id")]
+        to: Option<String>,
+        /// SKU:QTY; repeat for more lines.
+        #[arg(long = "line")]
+        lines: Vec<String>,
+        /// A note (a waybill number).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Receive a transfer in transit to this store; without --line, everything as shipped.
+    Receive {
+        #[command(flatten)]
+        data: DataArg,
+        /// The transfer.
+        #[arg(long)]
+        id: String,
+        /// SKU:QTY as counted on arrival (0: none of it); repeat for more lines.
+        #[arg(long = "line")]
+        lines: Vec<String>,
+        /// A note (what was damaged).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Call off a transfer that has not shipped.
+    Cancel {
+        #[command(flatten)]
+        data: DataArg,
+        /// The transfer.
+        #[arg(long)]
+        id: String,
+        /// Why.
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Transfers to and from this store and where they stand.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

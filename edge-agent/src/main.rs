@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{AnalyticsBy, Cli, Command, CouponCommand, MemberCommand, PoCommand, StocktakeCommand, SupplierCommand, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
+use cli::{AnalyticsBy, Cli, Command, CouponCommand, MemberCommand, PoCommand, StocktakeCommand, TransferCommand, SupplierCommand, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -329,6 +329,47 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             let till = open(&data.data)?;
             for po in till.purchase_orders()? {
                 print_po(&po, lang);
+            }
+            Ok(())
+        }
+        Command::Transfer(TransferCommand::Request { data, from, lines, note }) => {
+            let mut till = open(&data.data)?;
+            let t = till.request_transfer(&from, transfer_lines(&lines)?, note.as_deref(), "cli")?;
+            print_transfer(&t, &till, lang);
+            Ok(())
+        }
+        Command::Transfer(TransferCommand::Ship { data, id, to, lines, note }) => {
+            let mut till = open(&data.data)?;
+            let lines = if lines.is_empty() { None } else { Some(transfer_lines(&lines)?) };
+            let t = till.ship_transfer(id.as_deref(), to.as_deref(), lines, note.as_deref(), "cli")?;
+            print_transfer(&t, &till, lang);
+            Ok(())
+        }
+        Command::Transfer(TransferCommand::Receive { data, id, lines, note }) => {
+            let mut till = open(&data.data)?;
+            let lines = if lines.is_empty() { None } else { Some(transfer_lines(&lines)?) };
+            let t = till.receive_transfer(&id, lines, note.as_deref(), "cli")?;
+            print_transfer(&t, &till, lang);
+            Ok(())
+        }
+        Command::Transfer(TransferCommand::Cancel { data, id, reason }) => {
+            let mut till = open(&data.data)?;
+            let t = till.cancel_transfer(&id, reason.as_deref(), "cli")?;
+            print_transfer(&t, &till, lang);
+            Ok(())
+        }
+        Command::Transfer(TransferCommand::List { data, json }) => {
+            let till = open(&data.data)?;
+            let all = till.transfers()?;
+            if json {
+                println!("{}", serde_json::to_string(&all).map_err(anyhow::Error::from)?);
+                return Ok(());
+            }
+            if all.is_empty() {
+                println!("{}", lang.pick("没有调拨单", "no transfers"));
+            }
+            for t in &all {
+                print_transfer(t, &till, lang);
             }
             Ok(())
         }
@@ -1241,5 +1282,37 @@ fn print_stocktake(till: &Till, report: &opentill_till::stock::StocktakeReport, 
     }
     if report.uncounted.len() > 5 {
         println!("{} {}", lang.pick("……另有未盘点商品", "… and more not counted:"), report.uncounted.len() - 5);
+    }
+}
+
+/// Parses `--line SKU:QTY` values.
+fn transfer_lines(specs: &[String]) -> Result<Vec<opentill_core::transfer::TransferLine>, TillError> {
+    specs
+        .iter()
+        .map(|spec| {
+            let Some((sku, qty)) = spec.split_once(':') else { return Err(TillError::BadInput(format!("--line `{spec}` must be SKU:QTY"))) };
+            let qty = qty.parse().map_err(|_| TillError::BadInput(format!("--line `{spec}`: quantity `{qty}` is not a whole number")))?;
+            Ok(opentill_core::transfer::TransferLine { sku: sku.to_string(), qty })
+        })
+        .collect()
+}
+
+/// A transfer: its id, ends and state, then a line per SKU.
+fn print_transfer(t: &opentill_core::transfer::Transfer, till: &Till, lang: Lang) {
+    let me = &till.replica().settings().store_id;
+    let direction = if &t.to_store == me { lang.pick("调入", "in") } else { lang.pick("调出", "out") };
+    let overridden = if t.cancel_overridden { lang.pick("（取消与发货冲突：以发货为准）", " (a cancellation crossed the shipment: the shipment stands)") } else { "" };
+    println!("{}\t{direction}\t{} → {}\t{}{overridden}", t.transfer_id, t.from_store, t.to_store, t.state.label(lang));
+    for l in &t.lines {
+        let name = till.replica().product_by_sku(&l.sku).ok().flatten().map(|p| if lang == Lang::Zh { p.name_zh } else { p.name }).unwrap_or_default();
+        let mut text = format!("  {}\t{name}\t{} {}\t{} {}\t{} {}", l.sku, lang.pick("申请", "requested"), l.requested, lang.pick("发出", "shipped"), l.shipped, lang.pick("收到", "received"), l.received);
+        let variance = l.variance(t.state);
+        if variance != 0 {
+            text.push_str(&format!("\t{} {variance:+}", lang.pick("差异", "variance")));
+        }
+        if l.in_transit(t.state) > 0 {
+            text.push_str(&format!("\t{} {}", lang.pick("在途", "in transit"), l.in_transit(t.state)));
+        }
+        println!("{text}");
     }
 }

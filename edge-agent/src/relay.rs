@@ -29,6 +29,7 @@ pub fn routes(data: &std::path::Path) -> anyhow::Result<axum::Router> {
         .route("/v1/sync", post(sync))
         .route("/v1/docs", post(docs))
         .route("/v1/balances", post(balances))
+        .route("/v1/transfers", post(transfers))
         .route("/v1/revoked", post(revoked))
         .layer(DefaultBodyLimit::max(MAX_FRAME))
         .with_state(replica))
@@ -138,6 +139,31 @@ async fn balances(State(replica): State<Shared>, body: Bytes) -> Response {
             Some(snapshot) => Json(snapshot).into_response(),
             None => error(503, "no_snapshot", "this edge agent has no stored-value snapshot from the cloud yet; try again after it syncs"),
         })
+    };
+    match blocking(&replica, work).await {
+        Ok(response) | Err(response) => response,
+    }
+}
+
+/// Hands a till the other stores' transfer steps this edge agent holds (its store's own
+/// steps reach the till through the store's journals), and the tenant's stores.
+async fn transfers(State(replica): State<Shared>, body: Bytes) -> Response {
+    let work = move |r: &mut Replica| -> anyhow::Result<Response> {
+        let request: serde_json::Value = match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return Ok(error(400, "bad_request", format!("transfers request: {e}"))),
+        };
+        let (Some(store_id), Some(node_id), Some(ts_ms), Some(signature)) = (request["store_id"].as_str(), request["node_id"].as_str(), request["ts_ms"].as_i64(), request["signature"].as_str()) else {
+            return Ok(error(400, "bad_request", "a transfers request names store_id, node_id, ts_ms and signature"));
+        };
+        if let Some(refusal) = check_till(r, store_id, node_id, signature, &opentill_sync::protocol::transfers_request_message(store_id, node_id, ts_ms))? {
+            return Ok(refusal);
+        }
+        let mut stores = r.transfer_stores()?;
+        stores.push(store_id.to_string());
+        stores.sort();
+        let snapshot = opentill_sync::TransferSnapshot { store_id: store_id.to_string(), as_of_ms: now_ms(), stores, events: r.remote_transfer_events()? };
+        Ok(Json(snapshot).into_response())
     };
     match blocking(&replica, work).await {
         Ok(response) | Err(response) => response,

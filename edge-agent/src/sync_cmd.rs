@@ -238,6 +238,13 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
                 ),
                 Ok(SnapshotOutcome::Older) => {}
             }
+            match transfers_step(&mut replica, &agent) {
+                Ok(new) => {
+                    let open = replica.transfers()?.iter().filter(|t| matches!(t.state, opentill_core::transfer::State::Requested | opentill_core::transfer::State::InTransit)).count();
+                    println!("{} {new}, {} {open}", lang.pick("调拨：其他门店新动态", "transfers: new steps from other stores"), lang.pick("未完成", "open"));
+                }
+                Err(e) => eprintln!("{}: {e:#}", lang.pick("未取得调拨单（下次同步再试）", "no transfers (the next sync tries again)")),
+            }
             match pull_revocations(data) {
                 Ok(Some(new)) if new > 0 => println!("{} {new}", lang.pick("总部新停用的会员码：", "member passes newly revoked by head office:")),
                 Ok(_) => {}
@@ -471,6 +478,11 @@ pub fn push_forever(data: std::path::PathBuf, every: Duration, most: Duration) {
             Ok(()) => {}
             Err(e) => tracing::debug!(error = %format!("{e:#}"), "cannot fetch the stored-value snapshot"),
         }
+        match transfers_once(&data) {
+            Ok(new) if new > 0 => tracing::info!(new, "transfer steps from other stores"),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %format!("{e:#}"), "cannot fetch transfers"),
+        }
         match push_once(&data) {
             Ok(Some(pushed)) => {
                 if failing {
@@ -530,6 +542,28 @@ pub fn balances_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Resu
         tracing::info!(%node, needed, held, "stored-value snapshot not kept: the store's journals are not all here yet");
     }
     Ok(outcome)
+}
+
+/// Asks the cloud (or, for a till, its edge agent) for the steps other stores took of
+/// transfers to or from this store, and keeps the new ones; returns how many were new.
+pub fn transfers_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<usize> {
+    let cloud = cloud_url(replica)?;
+    let settings = replica.settings().clone();
+    let ts_ms = now_ms();
+    let signature = replica.sign(&opentill_sync::protocol::transfers_request_message(&settings.store_id, &settings.node_id, ts_ms));
+    let request = serde_json::json!({ "store_id": settings.store_id, "node_id": settings.node_id, "ts_ms": ts_ms, "signature": hex_encode(&signature) });
+    let reply = post(agent, &format!("{cloud}/v1/transfers"), "application/json", request.to_string().as_bytes())?;
+    let snapshot: opentill_sync::TransferSnapshot = serde_json::from_slice(&reply).context("the transfer answer is not what this build understands")?;
+    Ok(replica.apply_transfers(&snapshot)?)
+}
+
+/// One transfer fetch if enrolled.
+fn transfers_once(data: &Path) -> anyhow::Result<usize> {
+    let mut replica = Replica::open(data)?;
+    if replica.sync_state()?.cloud_url.is_none() {
+        return Ok(0);
+    }
+    transfers_step(&mut replica, &agent(Duration::from_secs(30)))
 }
 
 /// One stored-value snapshot if enrolled.

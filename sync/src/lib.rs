@@ -28,6 +28,7 @@ pub mod schema;
 pub mod search;
 
 pub use replica::analytics::DayGrouping;
+pub use replica::transfers::TransferSnapshot;
 pub use replica::balances::{AccountTotal, BalanceSnapshot, DEFAULT_ALLOWANCE_MINOR, SnapshotInfo, SnapshotOutcome};
 pub use replica::docs::{CatalogPrices, CatalogUpdate, DocStatus, PriceChange};
 pub use replica::peers::PeerJournal;

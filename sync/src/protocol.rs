@@ -792,6 +792,18 @@ pub fn balances_request_message(store_id: &str, node_id: &str, ts_ms: i64) -> Ve
     out
 }
 
+/// What a node signs to ask for the steps other stores took of transfers to or from its
+/// store (`POST /v1/transfers`, answered by the cloud, or by the edge agent for its
+/// tills). Read-only, like the balances request.
+pub fn transfers_request_message(store_id: &str, node_id: &str, ts_ms: i64) -> Vec<u8> {
+    let mut out = b"opentill/transfers/v1\0".to_vec();
+    for part in [store_id.as_bytes(), node_id.as_bytes()] {
+        put_bytes(&mut out, part);
+    }
+    out.extend_from_slice(&ts_ms.to_be_bytes());
+    out
+}
+
 /// What a node signs to enrol.
 pub fn enrol_message(code: &str, store_id: &str, node_id: &str, public_key: &[u8; 32]) -> Vec<u8> {
     let mut out = b"opentill/enrol/v1\0".to_vec();

@@ -155,6 +155,14 @@ pub enum ReplicaError {
     /// Stored data could not be decoded.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// An answer from upstream made for another store.
+    #[error("the answer is for store {got}, not this store {expected}")]
+    OtherStore {
+        /// This store.
+        expected: String,
+        /// The store the answer names.
+        got: String,
+    },
     /// Another node's key differs from the one it enrolled with, or is not a valid key.
     #[error("node {0} is already known with another key, or its key is not valid")]
     PeerKey(String),
@@ -171,6 +179,7 @@ pub mod devices;
 pub mod docs;
 pub mod peers;
 pub mod stock;
+pub mod transfers;
 
 /// Store settings, fixed at `init` and kept in the replica.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -307,6 +307,24 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE alerts ADD COLUMN cleared_by TEXT NOT NULL DEFAULT '';
     "#,
+    // 19: stock transfers between stores (see `opentill_core::transfer`). This store's steps
+    // are its journals' `transfer` facts (found through the partial indexes); the other
+    // store's steps come from the cloud into `remote_transfers`. `transfer_stores` is the
+    // tenant's other stores as the cloud last named them.
+    r#"
+    CREATE INDEX journal_transfers ON journal(seq) WHERE kind = 'transfer';
+    CREATE INDEX peer_journal_transfers ON peer_journal(node_id, seq) WHERE kind = 'transfer';
+    CREATE TABLE remote_transfers (
+        node_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        store_id TEXT NOT NULL,
+        ts_ms INTEGER NOT NULL,
+        transfer_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (node_id, seq)
+    ) STRICT;
+    CREATE TABLE transfer_stores (store_id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '') STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version that creates the analytics projection: a replica migrating past it

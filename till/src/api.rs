@@ -35,6 +35,7 @@ mod devices;
 mod import;
 mod promotions;
 mod stock;
+mod transfers;
 
 /// The router type, re-exported so binaries need not depend on axum.
 pub type Router = axum::Router;
@@ -157,6 +158,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/alerts/{alert_id}/clear", post(devices::clear_alert))
         .route("/api/vends", get(devices::vends))
         .route("/api/footfall", get(devices::footfall))
+        .route("/api/transfers", get(transfers::transfers).post(transfers::request_transfer))
+        .route("/api/transfers/ship", post(transfers::ship))
+        .route("/api/transfers/{transfer_id}", get(transfers::transfer))
+        .route("/api/transfers/{transfer_id}/receive", post(transfers::receive))
+        .route("/api/transfers/{transfer_id}/cancel", post(transfers::cancel))
         .fallback(not_found)
         .with_state(state)
 }
@@ -165,8 +171,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, catalog::catalog_entry, catalog::put_product, import::start_import, import::job, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, promotions::promotions, promotions::put_promotion, promotions::remove_promotion, promotions::coupons, promotions::put_coupon, promotions::remove_coupon, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::ProductRequest, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, promotions::WindowDto, promotions::PromotionDto, promotions::CouponDto, promotions::PromotionRequest, promotions::CouponRequest, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::ClearAlertRequest, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, catalog::catalog_entry, catalog::put_product, import::start_import, import::job, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, promotions::promotions, promotions::put_promotion, promotions::remove_promotion, promotions::coupons, promotions::put_coupon, promotions::remove_coupon, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall, transfers::transfers, transfers::transfer, transfers::request_transfer, transfers::ship, transfers::receive, transfers::cancel),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::ProductRequest, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, promotions::WindowDto, promotions::PromotionDto, promotions::CouponDto, promotions::PromotionRequest, promotions::CouponRequest, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::ClearAlertRequest, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan, transfers::TransferLineDto, transfers::TransferLineStatusDto, transfers::TransferStepDto, transfers::TransferDto, transfers::TransfersDto, transfers::TransferRequestDto, transfers::ShipRequest, transfers::TransferReceiveRequest, transfers::TransferCancelRequest))
 )]
 pub struct ApiDoc;
 
@@ -197,10 +203,10 @@ impl ApiError {
     fn from_till(error: TillError, lang: Lang) -> ApiError {
         let kind = error.kind();
         let status = match kind {
-            "unknown_barcode" | "unknown_sku" | "unknown_sale" | "unknown_basket" | "unknown_alert" | "unknown_member" | "unknown_order" | "unknown_promotion" | "unknown_coupon" => StatusCode::NOT_FOUND,
+            "unknown_barcode" | "unknown_sku" | "unknown_sale" | "unknown_basket" | "unknown_alert" | "unknown_member" | "unknown_order" | "unknown_promotion" | "unknown_coupon" | "unknown_transfer" => StatusCode::NOT_FOUND,
             "auth_failed" | "approval_invalid" => StatusCode::UNAUTHORIZED,
             "forbidden" => StatusCode::FORBIDDEN,
-            "duplicate" | "shift_already_open" | "no_open_shift" => StatusCode::CONFLICT,
+            "duplicate" | "shift_already_open" | "no_open_shift" | "transfer_state" => StatusCode::CONFLICT,
             "storage" | "not_initialized" => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };

@@ -43,6 +43,9 @@ pub enum TillError {
     /// A promotion or coupon the engine refuses, with the reason; nothing was stored.
     #[error(transparent)]
     Offer(#[from] opentill_core::promo::ConfigError),
+    /// A transfer step refused, with the reason; nothing was recorded.
+    #[error(transparent)]
+    Transfer(#[from] opentill_core::transfer::TransferError),
     /// A basket rule refused.
     #[error(transparent)]
     Basket(#[from] BasketError),
@@ -120,6 +123,9 @@ impl TillError {
             TillError::UnknownPromotion(_) => "unknown_promotion",
             TillError::UnknownCoupon(_) => "unknown_coupon",
             TillError::Offer(_) => "bad_input",
+            TillError::Transfer(opentill_core::transfer::TransferError::Unknown(_)) => "unknown_transfer",
+            TillError::Transfer(opentill_core::transfer::TransferError::BadState { .. } | opentill_core::transfer::TransferError::Exists(_)) => "transfer_state",
+            TillError::Transfer(_) => "bad_input",
             TillError::Basket(BasketError::BadQuantity { .. }) => "bad_quantity",
             TillError::Basket(BasketError::NotAllowed { .. }) => "forbidden",
             TillError::Basket(_) => "bad_basket",
@@ -196,6 +202,7 @@ impl TillError {
             TillError::UnknownPromotion(p) => format!("没有促销 {p}"),
             TillError::UnknownCoupon(c) => format!("没有优惠券 {c}"),
             TillError::Offer(e) => format!("未保存：{}", e.message(lang)),
+            TillError::Transfer(e) => e.message(lang),
             TillError::BadImportFile(_, zh) => zh.clone(),
             TillError::BadProduct(_, zh) => zh.clone(),
             TillError::Basket(BasketError::BadQuantity { qty, max, .. }) => format!("数量 {qty} 无效（应为 1 到 {max}）"),

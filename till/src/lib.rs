@@ -35,6 +35,7 @@ pub mod members;
 pub mod pricing;
 pub mod printing;
 pub mod stock;
+pub mod transfers;
 pub mod vending;
 
 use std::path::Path;

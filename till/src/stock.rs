@@ -96,7 +96,7 @@ impl Default for ReplenishPolicy {
 }
 
 /// A readable id: the prefix, the UUIDv7's 12 time digits and 4 of its random ones.
-fn short_id(prefix: &str) -> String {
+pub(crate) fn short_id(prefix: &str) -> String {
     let id = new_id().to_ascii_uppercase();
     format!("{prefix}{}{}", &id[..12], &id[28..])
 }

@@ -8,6 +8,7 @@ mod cli;
 mod closings;
 mod relay;
 mod replication;
+mod transfers;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -83,6 +84,11 @@ pub fn edge_bin() -> PathBuf {
 
 pub fn edge(args: &[&str]) -> Output {
     Command::new(edge_bin()).args(args).env("OPENTILL_LANG", "en").env_remove("OPENTILL_DATA").output().expect("run opentill-edge")
+}
+
+/// Runs `opentill-edge` with messages in `lang`.
+pub fn edge_with_lang(args: &[&str], lang: &str) -> Output {
+    Command::new(edge_bin()).args(args).env("OPENTILL_LANG", lang).env_remove("OPENTILL_DATA").output().expect("run opentill-edge")
 }
 
 pub fn ok(args: &[&str]) -> String {

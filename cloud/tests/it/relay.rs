@@ -78,12 +78,12 @@ impl Link {
 }
 
 /// `opentill-edge serve` for the store: the tills' sync peer. Killed (SIGKILL) on drop.
-struct EdgeAgent {
+pub(crate) struct EdgeAgent {
     child: Child,
 }
 
 impl EdgeAgent {
-    fn start(data: &str, port: u16) -> EdgeAgent {
+    pub(crate) fn start(data: &str, port: u16) -> EdgeAgent {
         let mut child = Command::new(edge_bin())
             .args(["serve", "--data", data, "--listen", &format!("127.0.0.1:{port}"), "--mqtt", "off", "--push-every-secs", "0"])
             .env("OPENTILL_LANG", "en")
