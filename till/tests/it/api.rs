@@ -584,3 +584,65 @@ async fn a_top_up_sent_again_with_its_key_is_recorded_once() {
     let (status, body) = call(&app, "POST", "/api/stored-value/top-up", Some(&top_up("bad key!")), "en").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
+
+#[tokio::test]
+async fn transfers_are_requested_shipped_received_and_cancelled_over_http() {
+    use opentill_core::transfer::{Step, TransferEvent, TransferFact, TransferLine};
+    let (_dir, mut till) = store(CashRounding::None);
+    till.add_user("m01", "李经理", opentill_core::role::Role::Manager, "7777").unwrap();
+    // Another store shipped to this one without being asked; the cloud's answer brought it.
+    let shipped = TransferFact { transfer_id: "TR-BJ-1".into(), step: Step::Shipped, from_store: "BJ002".into(), to_store: "SH001".into(), lines: vec![TransferLine { sku: "DRK-1".into(), qty: 12 }], by: "m09".into(), note: Some("waybill SF99".into()) };
+    let snapshot = opentill_sync::TransferSnapshot {
+        store_id: "SH001".into(),
+        as_of_ms: 1,
+        stores: vec!["BJ002".into(), "SH001".into()],
+        events: vec![TransferEvent { store: "BJ002".into(), node: "edge".into(), seq: 4, ts_ms: 1_795_300_000_000, fact: shipped }],
+    };
+    assert_eq!(till.replica_mut().apply_transfers(&snapshot).unwrap(), 1);
+    assert_eq!(till.replica_mut().apply_transfers(&snapshot).unwrap(), 0, "the same steps again add nothing");
+    let app = router(AppState::new(till));
+
+    let (status, list) = call(&app, "GET", "/api/transfers", None, "zh-CN").await;
+    assert_eq!((status, list["store_id"].as_str(), list["stores"].clone()), (StatusCode::OK, Some("SH001"), json!(["BJ002"])), "{list}");
+    let t = &list["transfers"][0];
+    assert_eq!((t["direction"].as_str(), t["state"].as_str(), t["state_label"].as_str()), (Some("in"), Some("in_transit"), Some("在途")), "{t}");
+    assert_eq!((t["lines"][0]["name"].as_str(), t["lines"][0]["in_transit"].as_i64()), (Some("可口可乐 330ml"), Some(12)));
+
+    let receive = json!({"lines": [{"sku": "DRK-1", "qty": 11}], "note": "one dented", "user_id": "c01", "pin": "1234"});
+    let (status, body) = call(&app, "POST", "/api/transfers/TR-BJ-1/receive", Some(&receive.to_string()), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "a cashier may not: {body}");
+    let receive = json!({"lines": [{"sku": "DRK-1", "qty": 11}], "note": "one dented", "user_id": "m01", "pin": "7777"});
+    let (status, t) = call(&app, "POST", "/api/transfers/TR-BJ-1/receive", Some(&receive.to_string()), "en").await;
+    assert_eq!((status, t["state"].as_str(), t["lines"][0]["variance"].as_i64()), (StatusCode::OK, Some("received"), Some(-1)), "{t}");
+    let (_, stock) = call(&app, "GET", "/api/stock/DRK-1", None, "en").await;
+    assert_eq!(stock["qty"].as_i64(), Some(11), "what arrived is on hand");
+    let (status, body) = call(&app, "POST", "/api/transfers/TR-BJ-1/receive", Some(&receive.to_string()), "zh-CN").await;
+    assert_eq!((status, body["message"].as_str()), (StatusCode::CONFLICT, Some("调拨单 TR-BJ-1 已收货，不能收货")), "{body}");
+
+    let ask = json!({"from_store": "SH001", "lines": [{"sku": "SNK-1", "qty": 5}], "user_id": "m01", "pin": "7777"});
+    let (status, body) = call(&app, "POST", "/api/transfers", Some(&ask.to_string()), "zh-CN").await;
+    assert_eq!((status, body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("调拨须在两个门店之间，不能调给本店 SH001")), "{body}");
+    let ask = json!({"from_store": "BJ002", "lines": [{"sku": "SNK-1", "qty": 5}], "note": "for the weekend", "user_id": "m01", "pin": "7777"});
+    let (status, t) = call(&app, "POST", "/api/transfers", Some(&ask.to_string()), "en").await;
+    assert_eq!((status, t["direction"].as_str(), t["state"].as_str()), (StatusCode::OK, Some("in"), Some("requested")), "{t}");
+    let id = t["transfer_id"].as_str().unwrap().to_string();
+    let ship = json!({"transfer_id": id, "user_id": "m01", "pin": "7777"});
+    let (status, body) = call(&app, "POST", "/api/transfers/ship", Some(&ship.to_string()), "en").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "the asking store does not ship its own request: {body}");
+    let cancel = json!({"reason": "found some in the backroom", "user_id": "m01", "pin": "7777"});
+    let (status, t) = call(&app, "POST", &format!("/api/transfers/{id}/cancel"), Some(&cancel.to_string()), "en").await;
+    assert_eq!((status, t["state"].as_str(), t["history"][1]["note"].as_str()), (StatusCode::OK, Some("cancelled"), Some("found some in the backroom")), "{t}");
+    assert_eq!(call(&app, "POST", &format!("/api/transfers/{id}/cancel"), Some(&cancel.to_string()), "en").await.0, StatusCode::CONFLICT);
+
+    // Sent with nobody asking: stock leaves at once.
+    let push = json!({"to_store": "BJ002", "lines": [{"sku": "DRK-1", "qty": 4}], "user_id": "m01", "pin": "7777"});
+    let (status, t) = call(&app, "POST", "/api/transfers/ship", Some(&push.to_string()), "en").await;
+    assert_eq!((status, t["direction"].as_str(), t["state"].as_str(), t["lines"][0]["in_transit"].as_i64()), (StatusCode::OK, Some("out"), Some("in_transit"), Some(4)), "{t}");
+    let (_, stock) = call(&app, "GET", "/api/stock/DRK-1", None, "en").await;
+    assert_eq!(stock["qty"].as_i64(), Some(7));
+    assert_eq!(call(&app, "GET", "/api/transfers/TR-NOPE", None, "en").await.0, StatusCode::NOT_FOUND);
+    let (_, list) = call(&app, "GET", "/api/transfers", None, "en").await;
+    assert_eq!(list["transfers"].as_array().unwrap().len(), 3);
+    let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
+    assert_eq!(verify["ok"].as_bool(), Some(true), "{verify}");
+}
