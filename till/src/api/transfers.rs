@@ -197,7 +197,7 @@ pub fn transfer_dto(till: &Till, t: Transfer, lang: Lang) -> TransferDto {
 
 /// Transfers to and from this store, and the stores a transfer can name.
 #[utoipa::path(get, path = "/api/transfers", responses((status = 200, body = TransfersDto)))]
-pub async fn transfers(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<TransfersDto>, ApiError> {
+pub async fn list_transfers(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<TransfersDto>, ApiError> {
     run(&state, lang, move |till| {
         let transfers = till.transfers()?.into_iter().map(|t| transfer_dto(till, t, lang)).collect();
         Ok(TransfersDto { store_id: till.replica().settings().store_id.clone(), stores: till.transfer_stores()?, transfers })
@@ -208,7 +208,7 @@ pub async fn transfers(State(state): State<AppState>, AcceptLang(lang): AcceptLa
 
 /// One transfer.
 #[utoipa::path(get, path = "/api/transfers/{transfer_id}", params(("transfer_id" = String, Path, description = "Transfer")), responses((status = 200, body = TransferDto), (status = 404, body = ApiErrorBody)))]
-pub async fn transfer(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(transfer_id): Path<String>) -> Result<Json<TransferDto>, ApiError> {
+pub async fn get_transfer(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(transfer_id): Path<String>) -> Result<Json<TransferDto>, ApiError> {
     run(&state, lang, move |till| Ok(transfer_dto(till, till.transfer(&transfer_id)?, lang))).await.map(Json)
 }
 
@@ -226,7 +226,7 @@ pub async fn request_transfer(State(state): State<AppState>, AcceptLang(lang): A
 
 /// Ship goods to another store (journaled; stock leaves this store).
 #[utoipa::path(post, path = "/api/transfers/ship", request_body = ShipRequest, responses((status = 200, body = TransferDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn ship(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<ShipRequest>) -> Result<Json<TransferDto>, ApiError> {
+pub async fn ship_transfer(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<ShipRequest>) -> Result<Json<TransferDto>, ApiError> {
     run(&state, lang, move |till| {
         let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "ship a transfer")?;
         let t = till.ship_transfer(req.transfer_id.as_deref(), req.to_store.as_deref(), req.lines.map(lines), req.note.as_deref(), &actor.user_id)?;
@@ -238,7 +238,7 @@ pub async fn ship(State(state): State<AppState>, AcceptLang(lang): AcceptLang, A
 
 /// Receive a transfer in transit to this store (journaled; stock arrives).
 #[utoipa::path(post, path = "/api/transfers/{transfer_id}/receive", params(("transfer_id" = String, Path, description = "Transfer")), request_body = TransferReceiveRequest, responses((status = 200, body = TransferDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-pub async fn receive(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(transfer_id): Path<String>, ApiJson(req): ApiJson<TransferReceiveRequest>) -> Result<Json<TransferDto>, ApiError> {
+pub async fn receive_transfer(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(transfer_id): Path<String>, ApiJson(req): ApiJson<TransferReceiveRequest>) -> Result<Json<TransferDto>, ApiError> {
     run(&state, lang, move |till| {
         let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "receive a transfer")?;
         let t = till.receive_transfer(&transfer_id, req.lines.map(lines), req.note.as_deref(), &actor.user_id)?;
@@ -250,7 +250,7 @@ pub async fn receive(State(state): State<AppState>, AcceptLang(lang): AcceptLang
 
 /// Cancel a transfer that has not shipped.
 #[utoipa::path(post, path = "/api/transfers/{transfer_id}/cancel", params(("transfer_id" = String, Path, description = "Transfer")), request_body = TransferCancelRequest, responses((status = 200, body = TransferDto), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
-pub async fn cancel(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(transfer_id): Path<String>, ApiJson(req): ApiJson<TransferCancelRequest>) -> Result<Json<TransferDto>, ApiError> {
+pub async fn cancel_transfer(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(transfer_id): Path<String>, ApiJson(req): ApiJson<TransferCancelRequest>) -> Result<Json<TransferDto>, ApiError> {
     run(&state, lang, move |till| {
         let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "cancel a transfer")?;
         let t = till.cancel_transfer(&transfer_id, req.reason.as_deref(), &actor.user_id)?;

@@ -1064,6 +1064,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Transfers to and from this store, and the stores a transfer can name. */
+        get: operations["list_transfers"];
+        put?: never;
+        /** Ask another store for goods (journaled; it sees the request once both have synced). */
+        post: operations["request_transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/transfers/ship": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ship goods to another store (journaled; stock leaves this store). */
+        post: operations["ship_transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/transfers/{transfer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One transfer. */
+        get: operations["get_transfer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/transfers/{transfer_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a transfer that has not shipped. */
+        post: operations["cancel_transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/transfers/{transfer_id}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Receive a transfer in transit to this store (journaled; stock arrives). */
+        post: operations["receive_transfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/vends": {
         parameters: {
             query?: never;
@@ -2403,6 +2489,21 @@ export interface components {
              */
             variance_minor?: number | null;
         };
+        /** @description This store ships: against a request, or straight to a store. */
+        ShipRequest: {
+            /** @description What leaves; absent ships what was asked for. */
+            lines?: components["schemas"]["TransferLineDto"][] | null;
+            /** @description A note (a waybill number). */
+            note?: string | null;
+            /** @description Their PIN. */
+            pin: string;
+            /** @description The receiving store, when there is no request. */
+            to_store?: string | null;
+            /** @description The request shipped; absent for a shipment nobody asked for. */
+            transfer_id?: string | null;
+            /** @description The manager. */
+            user_id: string;
+        };
         /** @description Receive or correct stock; needs a manager. */
         StockAdjustRequest: {
             /**
@@ -2588,6 +2689,132 @@ export interface components {
             topup_id?: string | null;
             /** @description Cashier. */
             user_id: string;
+        };
+        /** @description Either store calls a transfer off before shipping. */
+        TransferCancelRequest: {
+            /** @description Their PIN. */
+            pin: string;
+            /** @description Why. */
+            reason?: string | null;
+            /** @description The manager. */
+            user_id: string;
+        };
+        /** @description A transfer as this store holds it. */
+        TransferDto: {
+            /** @description A cancellation crossed a shipment; the shipment stands. */
+            cancel_overridden: boolean;
+            /** @description `in` (to this store) or `out` (from it). */
+            direction: string;
+            /** @description Sending store. */
+            from_store: string;
+            /** @description The steps, oldest first. */
+            history: components["schemas"]["TransferStepDto"][];
+            /** @description Per SKU. */
+            lines: components["schemas"]["TransferLineStatusDto"][];
+            /** @description `requested`, `in_transit`, `received`, `cancelled`. */
+            state: string;
+            /** @description The state in the caller's language. */
+            state_label: string;
+            /** @description Receiving store. */
+            to_store: string;
+            /** @description Id. */
+            transfer_id: string;
+            /**
+             * Format: int64
+             * @description When last moved (unix ms).
+             */
+            updated_ms: number;
+        };
+        /** @description A SKU and a quantity (pieces, or grams for weighed products). */
+        TransferLineDto: {
+            /**
+             * Format: int64
+             * @description Quantity.
+             */
+            qty: number;
+            /** @description SKU. */
+            sku: string;
+        };
+        /** @description One SKU of a transfer. */
+        TransferLineStatusDto: {
+            /**
+             * Format: int64
+             * @description On the road now.
+             */
+            in_transit: number;
+            /** @description The product's name in the caller's language (the SKU if the catalog lacks it). */
+            name: string;
+            /**
+             * Format: int64
+             * @description Taken in.
+             */
+            received: number;
+            /**
+             * Format: int64
+             * @description Asked for.
+             */
+            requested: number;
+            /**
+             * Format: int64
+             * @description Sent.
+             */
+            shipped: number;
+            /** @description SKU. */
+            sku: string;
+            /**
+             * Format: int64
+             * @description Received less shipped once received (negative: short).
+             */
+            variance: number;
+        };
+        /** @description This store receives; absent lines means everything arrived as shipped. */
+        TransferReceiveRequest: {
+            /** @description What arrived, per SKU shipped (0: none of it). */
+            lines?: components["schemas"]["TransferLineDto"][] | null;
+            /** @description A note (what was damaged). */
+            note?: string | null;
+            /** @description Their PIN. */
+            pin: string;
+            /** @description The manager. */
+            user_id: string;
+        };
+        /** @description This store asks another for goods. */
+        TransferRequestDto: {
+            /** @description The store to send them. */
+            from_store: string;
+            /** @description What. */
+            lines: components["schemas"]["TransferLineDto"][];
+            /** @description Why, or anything the other store should know. */
+            note?: string | null;
+            /** @description Their PIN. */
+            pin: string;
+            /** @description The manager. */
+            user_id: string;
+        };
+        /** @description A step taken. */
+        TransferStepDto: {
+            /** @description Who. */
+            by: string;
+            /** @description Their note. */
+            note?: string | null;
+            /** @description `requested`, `shipped`, `received`, `cancelled`. */
+            step: string;
+            /** @description The store that took it. */
+            store: string;
+            /**
+             * Format: int64
+             * @description When (unix ms).
+             */
+            ts_ms: number;
+        };
+        /** @description Transfers and the stores they can name. */
+        TransfersDto: {
+            /** @description This store. */
+            store_id: string;
+            /** @description The tenant's other stores, as the cloud last said (empty before the first sync). */
+            stores: string[];
+            /** @description Transfers to or from this store, most recently moved first. */
+            transfers: components["schemas"]["TransferDto"][];
         };
         /** @description One counted SKU. */
         VarianceDto: {
@@ -4747,6 +4974,233 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_transfers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransfersDto"];
+                };
+            };
+        };
+    };
+    request_transfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    ship_transfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShipRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    get_transfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Transfer */
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_transfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Transfer */
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferCancelRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    receive_transfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Transfer */
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferReceiveRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
