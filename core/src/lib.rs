@@ -32,6 +32,7 @@ pub mod i18n;
 pub mod journal;
 pub mod member;
 pub mod money;
+pub mod o2o;
 pub mod promo;
 pub mod receipt;
 pub mod refund;
