@@ -16,7 +16,7 @@ use crate::ledger::{StoreInfo, StoredClosing};
 use crate::report::{Row, StoresReport, Sums};
 
 /// The tender kinds, in column order.
-pub const TENDER_KINDS: [TenderKind; 5] = [TenderKind::Cash, TenderKind::Card, TenderKind::MobilePay, TenderKind::StoredValue, TenderKind::Points];
+pub const TENDER_KINDS: [TenderKind; 6] = [TenderKind::Cash, TenderKind::Card, TenderKind::MobilePay, TenderKind::StoredValue, TenderKind::Points, TenderKind::Online];
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

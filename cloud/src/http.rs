@@ -72,6 +72,9 @@ pub fn router_with_key(ledger: Shared, admin_token: Option<String>, closing_key:
         .route("/v1/catalog/products", axum::routing::put(put_products))
         .route("/v1/catalog/prices", axum::routing::put(put_price))
         .route("/v1/stores/allowance", axum::routing::put(put_allowance))
+        .route("/v1/o2o/orders", post(place_o2o))
+        .route("/v1/o2o/orders/{store_id}/{order_id}", get(get_o2o))
+        .route("/v1/o2o/orders/{store_id}/{order_id}/cancel", post(cancel_o2o))
         .route_layer(axum::middleware::from_fn_with_state(token, require_admin));
     axum::Router::new()
         .route("/v1/enrol", post(enrol))
@@ -79,6 +82,7 @@ pub fn router_with_key(ledger: Shared, admin_token: Option<String>, closing_key:
         .route("/v1/revoked", post(revoked))
         .route("/v1/balances", post(balances))
         .route("/v1/transfers", post(transfers))
+        .route("/v1/o2o", post(o2o_snapshot))
         .route("/v1/docs", post(docs_sync))
         .merge(reads)
         .layer(DefaultBodyLimit::max(MAX_FRAME))
@@ -212,6 +216,80 @@ async fn transfers(State(ledger): State<Shared>, body: Bytes) -> Response {
         Err(e) => return error(400, "bad_request", format!("transfers request: {e}")),
     };
     match with_ledger(&ledger, move |l| crate::transfers::answer(&*l, &request, now_ms())).await {
+        Err(r) => r,
+        Ok(Ok(snapshot)) => Json(snapshot).into_response(),
+        Ok(Err(e @ BalancesError::Malformed)) => error(400, "bad_request", e.to_string()),
+        Ok(Err(e @ BalancesError::UnknownNode(_))) => error(403, "unknown_node", e.to_string()),
+        Ok(Err(e @ BalancesError::BadSignature)) => error(403, "bad_signature", e.to_string()),
+        Ok(Err(BalancesError::Ledger(e))) => storage_error(e),
+    }
+}
+
+fn o2o_error(e: crate::o2o::O2oCloudError) -> Response {
+    use crate::o2o::O2oCloudError as E;
+    match e {
+        E::Bad(opentill_core::o2o::O2oError::Different(_)) | E::AlreadyLeft(..) => error(409, "conflict", e.to_string()),
+        E::Bad(_) | E::NoCatalog(_) => error(422, "bad_order", e.to_string()),
+        E::UnknownStore(_) | E::UnknownOrder { .. } => error(404, "not_found", e.to_string()),
+        E::Ledger(e) => storage_error(e),
+        E::Catalog(e) => catalog_error(e),
+    }
+}
+
+/// An order as the API answers it: where it stands, and its QR code's text.
+fn o2o_json(view: &opentill_core::o2o::OrderView) -> serde_json::Value {
+    let mut v = serde_json::to_value(view).unwrap_or_default();
+    v["qr"] = json!(view.order.qr_text());
+    v
+}
+
+#[tracing::instrument(skip_all)]
+async fn place_o2o(State(ledger): State<Shared>, body: Bytes) -> Response {
+    let request: crate::o2o::PlaceRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(400, "bad_request", format!("order: {e}")),
+    };
+    match with_ledger(&ledger, move |l| crate::o2o::place(l, request, now_ms())).await {
+        Err(r) => r,
+        Ok(Ok((new, view))) => (if new { StatusCode::CREATED } else { StatusCode::OK }, Json(o2o_json(&view))).into_response(),
+        Ok(Err(e)) => o2o_error(e),
+    }
+}
+
+async fn get_o2o(State(ledger): State<Shared>, axum::extract::Path((store_id, order_id)): axum::extract::Path<(String, String)>) -> Response {
+    match with_ledger(&ledger, move |l| crate::o2o::view(&*l, &store_id, &order_id)).await {
+        Err(r) => r,
+        Ok(Ok(view)) => Json(o2o_json(&view)).into_response(),
+        Ok(Err(e)) => o2o_error(e),
+    }
+}
+
+/// `POST /v1/o2o/orders/{store}/{order}/cancel` body.
+#[derive(Debug, Deserialize)]
+struct CancelO2o {
+    reason: String,
+}
+
+async fn cancel_o2o(State(ledger): State<Shared>, axum::extract::Path((store_id, order_id)): axum::extract::Path<(String, String)>, body: Bytes) -> Response {
+    let request: CancelO2o = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(400, "bad_request", format!("cancellation: {e}")),
+    };
+    match with_ledger(&ledger, move |l| crate::o2o::cancel(l, &store_id, &order_id, &request.reason, now_ms())).await {
+        Err(r) => r,
+        Ok(Ok(view)) => Json(o2o_json(&view)).into_response(),
+        Ok(Err(e)) => o2o_error(e),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn o2o_snapshot(State(ledger): State<Shared>, body: Bytes) -> Response {
+    use crate::balances::{BalancesError, BalancesRequest};
+    let request: BalancesRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(400, "bad_request", format!("o2o request: {e}")),
+    };
+    match with_ledger(&ledger, move |l| crate::o2o::snapshot(&*l, &request, now_ms())).await {
         Err(r) => r,
         Ok(Ok(snapshot)) => Json(snapshot).into_response(),
         Ok(Err(e @ BalancesError::Malformed)) => error(400, "bad_request", e.to_string()),

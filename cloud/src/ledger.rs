@@ -290,6 +290,19 @@ pub trait Ledger: Send {
     /// journaled by another store of the tenant that names `store_id` as one of its ends,
     /// in (store, node, seq) order.
     fn transfer_entries(&self, store_id: &str) -> Result<(Vec<String>, Vec<TransferRow>), LedgerError>;
+    /// Places an O2O order for a store: stores `body` (the order's JSON) unless an order
+    /// with this id is held for the store already; returns the body held afterwards (the
+    /// new one, or the earlier one, for the caller to compare).
+    fn put_o2o_order(&mut self, store_id: &str, order_id: &str, body: &[u8], placed_ms: i64) -> Result<Vec<u8>, LedgerError>;
+    /// Records an online cancellation of an order held (the first one stands); `None` if
+    /// no such order, else whether this call recorded it.
+    fn cancel_o2o_order(&mut self, store_id: &str, order_id: &str, reason: &str, now_ms: i64) -> Result<Option<bool>, LedgerError>;
+    /// A store's O2O orders (one, with `order_id`), oldest first: the body and the online
+    /// cancellation (reason, time) if any.
+    fn o2o_orders(&self, store_id: &str, order_id: Option<&str>) -> Result<Vec<(Vec<u8>, Option<(String, i64)>)>, LedgerError>;
+    /// The `o2o` entries of a store's nodes (of one order, with `order_id`), as
+    /// (node id, seq, ts, body).
+    fn o2o_steps(&self, store_id: &str, order_id: Option<&str>) -> Result<Vec<(String, u64, i64, Vec<u8>)>, LedgerError>;
     /// An account's balance across every store of `store_id`'s tenant.
     fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64, LedgerError>;
     /// The nodes of a store (by node id) and how far each has been heard from.

@@ -30,6 +30,7 @@ pub mod http;
 pub mod ingest;
 pub mod key;
 pub mod ledger;
+pub mod o2o;
 pub mod postgres;
 pub mod report;
 pub mod sqlite;

@@ -199,6 +199,19 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX journal_transfers ON journal (node_ref, seq) WHERE kind = 'transfer';
     "#,
+    // 6: SQLite's migration 8: O2O orders and the partial index that finds their steps.
+    r#"
+    CREATE TABLE o2o_orders (
+        store_ref BIGINT NOT NULL REFERENCES stores(store_ref),
+        order_id TEXT COLLATE "C" NOT NULL,
+        placed_ms BIGINT NOT NULL,
+        body BYTEA NOT NULL,
+        cancel_reason TEXT,
+        cancelled_ms BIGINT,
+        PRIMARY KEY (store_ref, order_id)
+    );
+    CREATE INDEX journal_o2o ON journal (node_ref, seq) WHERE kind = 'o2o';
+    "#,
 ];
 
 /// Folds the stored-value movements of the entries already held into `account_balances`
@@ -668,6 +681,40 @@ impl Ledger for PostgresLedger {
         )?;
         let rows = rows.iter().map(|r| TransferRow { store_id: r.get(0), node_id: r.get(1), seq: r.get::<_, i64>(2) as u64, ts_ms: r.get(3), body: r.get(4) }).collect();
         Ok((stores.iter().map(|r| r.get(0)).collect(), rows))
+    }
+
+    fn put_o2o_order(&mut self, store_id: &str, order_id: &str, body: &[u8], placed_ms: i64) -> Result<Vec<u8>> {
+        let store_ref = self.store_ref(store_id)?;
+        let mut conn = self.conn()?;
+        conn.client.execute("INSERT INTO o2o_orders (store_ref, order_id, placed_ms, body) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", &[&store_ref, &order_id, &placed_ms, &body])?;
+        Ok(conn.client.query_one("SELECT body FROM o2o_orders WHERE store_ref = $1 AND order_id = $2", &[&store_ref, &order_id])?.get(0))
+    }
+
+    fn cancel_o2o_order(&mut self, store_id: &str, order_id: &str, reason: &str, now_ms: i64) -> Result<Option<bool>> {
+        let store_ref = self.store_ref(store_id)?;
+        let mut conn = self.conn()?;
+        let updated = conn.client.execute("UPDATE o2o_orders SET cancel_reason = $3, cancelled_ms = $4 WHERE store_ref = $1 AND order_id = $2 AND cancelled_ms IS NULL", &[&store_ref, &order_id, &reason, &now_ms])?;
+        if updated > 0 {
+            return Ok(Some(true));
+        }
+        Ok(conn.client.query_opt("SELECT 1 FROM o2o_orders WHERE store_ref = $1 AND order_id = $2", &[&store_ref, &order_id])?.map(|_| false))
+    }
+
+    fn o2o_orders(&self, store_id: &str, order_id: Option<&str>) -> Result<Vec<(Vec<u8>, Option<(String, i64)>)>> {
+        let store_ref = self.store_ref(store_id)?;
+        let rows = self.conn()?.client.query("SELECT body, cancel_reason, cancelled_ms FROM o2o_orders WHERE store_ref = $1 AND ($2::text IS NULL OR order_id = $2) ORDER BY placed_ms, order_id", &[&store_ref, &order_id])?;
+        Ok(rows.iter().map(|r| (r.get::<_, Vec<u8>>(0), r.get::<_, Option<String>>(1).zip(r.get::<_, Option<i64>>(2)))).collect())
+    }
+
+    fn o2o_steps(&self, store_id: &str, order_id: Option<&str>) -> Result<Vec<(String, u64, i64, Vec<u8>)>> {
+        let store_ref = self.store_ref(store_id)?;
+        let rows = self.conn()?.client.query(
+            "SELECT n.node_id, j.seq, j.ts_ms, j.body FROM journal j JOIN nodes n ON n.node_ref = j.node_ref
+             WHERE j.kind = 'o2o' AND n.store_ref = $1 AND ($2::text IS NULL OR convert_from(j.body, 'UTF8')::jsonb->>'order_id' = $2)
+             ORDER BY n.node_id, j.seq",
+            &[&store_ref, &order_id],
+        )?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get::<_, i64>(1) as u64, r.get(2), r.get(3))).collect())
     }
 
     fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64> {

@@ -175,6 +175,20 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX journal_transfers ON journal(node_ref, seq) WHERE kind = 'transfer';
     "#,
+    // 8: O2O orders placed through the cloud for a store (the body is the order's JSON,
+    // never changed), their online cancellation; the stores' steps are `o2o` entries.
+    r#"
+    CREATE TABLE o2o_orders (
+        store_ref INTEGER NOT NULL REFERENCES stores(store_ref),
+        order_id TEXT NOT NULL,
+        placed_ms INTEGER NOT NULL,
+        body BLOB NOT NULL,
+        cancel_reason TEXT,
+        cancelled_ms INTEGER,
+        PRIMARY KEY (store_ref, order_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX journal_o2o ON journal(node_ref, seq) WHERE kind = 'o2o';
+    "#,
 ];
 
 /// Folds the stored-value movements of the entries already held into `account_balances`
@@ -552,6 +566,49 @@ impl Ledger for SqliteLedger {
         ))?;
         let rows = stmt.query_map(params![store_ref, store_id], |r| Ok(TransferRow { store_id: r.get(0)?, node_id: r.get(1)?, seq: r.get::<_, i64>(2)? as u64, ts_ms: r.get(3)?, body: r.get(4)? }))?;
         Ok((stores, rows.collect::<rusqlite::Result<_>>()?))
+    }
+
+    fn put_o2o_order(&mut self, store_id: &str, order_id: &str, body: &[u8], placed_ms: i64) -> Result<Vec<u8>> {
+        let store_ref = self.store_ref(store_id)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached("INSERT INTO o2o_orders (store_ref, order_id, placed_ms, body) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")?.execute(params![store_ref, order_id, placed_ms, body])?;
+        let held: Vec<u8> = tx.prepare_cached("SELECT body FROM o2o_orders WHERE store_ref = ?1 AND order_id = ?2")?.query_row(params![store_ref, order_id], |r| r.get(0))?;
+        tx.commit()?;
+        Ok(held)
+    }
+
+    fn cancel_o2o_order(&mut self, store_id: &str, order_id: &str, reason: &str, now_ms: i64) -> Result<Option<bool>> {
+        let store_ref = self.store_ref(store_id)?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: Option<Option<i64>> = tx.prepare_cached("SELECT cancelled_ms FROM o2o_orders WHERE store_ref = ?1 AND order_id = ?2")?.query_row(params![store_ref, order_id], |r| r.get(0)).optional()?;
+        let out = match found {
+            None => None,
+            Some(Some(_)) => Some(false),
+            Some(None) => {
+                tx.prepare_cached("UPDATE o2o_orders SET cancel_reason = ?3, cancelled_ms = ?4 WHERE store_ref = ?1 AND order_id = ?2")?.execute(params![store_ref, order_id, reason, now_ms])?;
+                Some(true)
+            }
+        };
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn o2o_orders(&self, store_id: &str, order_id: Option<&str>) -> Result<Vec<(Vec<u8>, Option<(String, i64)>)>> {
+        let store_ref = self.store_ref(store_id)?;
+        let mut stmt = self.conn.prepare_cached("SELECT body, cancel_reason, cancelled_ms FROM o2o_orders WHERE store_ref = ?1 AND (?2 IS NULL OR order_id = ?2) ORDER BY placed_ms, order_id")?;
+        let rows = stmt.query_map(params![store_ref, order_id], |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<i64>>(2)?)))?;
+        rows.map(|r| r.map(|(body, reason, ts)| (body, reason.zip(ts))).map_err(Into::into)).collect()
+    }
+
+    fn o2o_steps(&self, store_id: &str, order_id: Option<&str>) -> Result<Vec<(String, u64, i64, Vec<u8>)>> {
+        let store_ref = self.store_ref(store_id)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT n.node_id, j.seq, j.ts_ms, j.body FROM journal j JOIN nodes n ON n.node_ref = j.node_ref
+             WHERE j.kind = 'o2o' AND n.store_ref = ?1 AND (?2 IS NULL OR (json_valid(CAST(j.body AS TEXT)) AND json_extract(CAST(j.body AS TEXT), '$.order_id') = ?2))
+             ORDER BY n.node_id, j.seq",
+        )?;
+        let rows = stmt.query_map(params![store_ref, order_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)?, r.get::<_, Vec<u8>>(3)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64> {

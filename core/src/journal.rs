@@ -180,6 +180,8 @@ pub enum Fact {
     },
     /// A step of a stock transfer between stores (调拨), see [`crate::transfer`].
     Transfer(crate::transfer::TransferFact),
+    /// A store's step on an online order (O2O), see [`crate::o2o`].
+    O2o(crate::o2o::O2oFact),
 }
 
 impl Fact {
@@ -202,6 +204,7 @@ impl Fact {
             Fact::GoodsReceived { .. } => "goods_received",
             Fact::GatePassed { .. } => "gate_passed",
             Fact::Transfer(_) => "transfer",
+            Fact::O2o(_) => "o2o",
         }
     }
 }

@@ -18,6 +18,9 @@ pub enum TenderKind {
     StoredValue,
     /// A member's points (积分抵现), one fen a point; the reference is the member id.
     Points,
+    /// Paid online before the goods were handed over (an O2O order, 线上支付): the
+    /// reference is `CHANNEL:ORDER`.
+    Online,
 }
 
 impl TenderKind {
@@ -29,6 +32,7 @@ impl TenderKind {
             "mobile" | "mobilepay" | "qr" => Some(TenderKind::MobilePay),
             "stored" | "storedvalue" | "stored_value" => Some(TenderKind::StoredValue),
             "points" => Some(TenderKind::Points),
+            "online" => Some(TenderKind::Online),
             _ => None,
         }
     }
@@ -41,6 +45,7 @@ impl TenderKind {
             TenderKind::MobilePay => "mobile",
             TenderKind::StoredValue => "stored",
             TenderKind::Points => "points",
+            TenderKind::Online => "online",
         }
     }
 
@@ -53,6 +58,7 @@ impl TenderKind {
             TenderKind::MobilePay => Label::MobilePay,
             TenderKind::StoredValue => Label::StoredValue,
             TenderKind::Points => Label::Points,
+            TenderKind::Online => Label::Online,
         }
     }
 }
@@ -185,6 +191,7 @@ fn check_reference(tender: &Tender) -> Result<(), TenderError> {
     match tender.kind {
         TenderKind::StoredValue if reference.is_empty() => Err(TenderError::BadReference { kind: "stored", why: "the account to charge" }),
         TenderKind::Points if reference.is_empty() => Err(TenderError::BadReference { kind: "points", why: "the member whose points pay" }),
+        TenderKind::Online if reference.is_empty() => Err(TenderError::BadReference { kind: "online", why: "the channel and order, CHANNEL:ORDER" }),
         TenderKind::MobilePay if !reference.is_empty() && !is_payment_code(reference) => {
             Err(TenderError::BadReference { kind: "mobile", why: "a payment code is 16 to 24 digits" })
         }

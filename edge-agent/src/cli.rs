@@ -138,6 +138,10 @@ pub enum Command {
     /// Stocktakes (盘点): open, count, variance report, post.
     #[command(subcommand)]
     Stocktake(StocktakeCommand),
+    /// Online orders (O2O, 线上订单) routed to this store: list, show (pick list), accept,
+    /// reject, pick, ready, hand over (records the sale), cancel.
+    #[command(subcommand)]
+    O2o(O2oCommand),
     /// Stock transfers between stores (调拨): request, ship, receive, cancel, list.
     /// The other store sees each step after both have synced with the cloud.
     #[command(subcommand)]
@@ -745,6 +749,56 @@ pub enum PoCommand {
     List {
         #[command(flatten)]
         data: DataArg,
+    },
+}
+
+/// `o2o`.
+#[derive(Debug, Subcommand)]
+pub enum O2oCommand {
+    /// Orders held for this store and where they stand, newest first.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One order with its pick list (by category, with stock on hand).
+    Show {
+        #[command(flatten)]
+        data: DataArg,
+        /// The order (or its QR text, `OTO:…`).
+        #[arg(long)]
+        id: String,
+    },
+    /// Take a step: accept (reserves stock, prices the order), reject, pick, ready, cancel.
+    Step {
+        #[command(flatten)]
+        data: DataArg,
+        /// The order.
+        #[arg(long)]
+        id: String,
+        /// accept, reject, pick, ready or cancel.
+        #[arg(long)]
+        step: String,
+        /// Why, or a note.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Hand a ready order over (or dispatch a delivery): records the sale, paid online
+    /// through the order's channel unless --cash/--card says otherwise.
+    Handover {
+        #[command(flatten)]
+        data: DataArg,
+        /// The order (or its QR text, `OTO:…`).
+        #[arg(long)]
+        id: String,
+        /// Paid at the till in cash, this much (yuan).
+        #[arg(long)]
+        cash: Option<String>,
+        /// A courier's waybill, or a note.
+        #[arg(long)]
+        note: Option<String>,
     },
 }
 

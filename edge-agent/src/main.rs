@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
-use cli::{AnalyticsBy, Cli, Command, CouponCommand, MemberCommand, PoCommand, StocktakeCommand, TransferCommand, SupplierCommand, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
+use cli::{AnalyticsBy, Cli, Command, CouponCommand, MemberCommand, PoCommand, StocktakeCommand, TransferCommand, O2oCommand, SupplierCommand, DeviceCommand, PassCommand, PromoCommand, ShelfCommand, StoreCommand, ExportFormat, Format, ImportCommand, JournalCommand, PrintCommand, ProductCommand, ReportCommand, ShiftCommand, StockCommand, StoredValueCommand, SuspendedCommand, UserCommand};
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
 use opentill_core::money::{Currency, Money, parse_minor};
@@ -330,6 +330,63 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             for po in till.purchase_orders()? {
                 print_po(&po, lang);
             }
+            Ok(())
+        }
+        Command::O2o(O2oCommand::List { data, json }) => {
+            let till = open(&data.data)?;
+            let orders = till.o2o_orders()?;
+            if json {
+                println!("{}", serde_json::to_string(&orders).map_err(anyhow::Error::from)?);
+                return Ok(());
+            }
+            if orders.is_empty() {
+                println!("{}", lang.pick("没有线上订单", "no online orders"));
+            }
+            for o in &orders {
+                print_order(o, lang);
+            }
+            Ok(())
+        }
+        Command::O2o(O2oCommand::Show { data, id }) => {
+            let till = open(&data.data)?;
+            let o = till.o2o_order(&id)?;
+            print_order(&o, lang);
+            let mut lines: Vec<(String, String, String, i64, i64)> = Vec::new();
+            for l in &o.order.lines {
+                let p = till.replica().product_by_sku(&l.sku).map_err(TillError::from)?;
+                let (category, name) = p.map(|p| (p.category, if lang == Lang::Zh { p.name_zh } else { p.name })).unwrap_or_default();
+                lines.push((category, l.sku.clone(), name, l.qty, till.replica().stock(&l.sku).map_err(TillError::from)?));
+            }
+            lines.sort();
+            println!("{}", lang.pick("拣货单：", "pick list:"));
+            for (category, sku, name, qty, on_hand) in lines {
+                println!("  [{category}]\t{sku}\t{name}\t× {qty}\t{} {on_hand}", lang.pick("库存", "on hand"));
+            }
+            Ok(())
+        }
+        Command::O2o(O2oCommand::Step { data, id, step, note }) => {
+            let mut till = open(&data.data)?;
+            let step = match step.as_str() {
+                "accept" => opentill_core::o2o::Step::Accepted,
+                "reject" => opentill_core::o2o::Step::Rejected,
+                "pick" => opentill_core::o2o::Step::Picked,
+                "ready" => opentill_core::o2o::Step::Ready,
+                "cancel" => opentill_core::o2o::Step::Cancelled,
+                other => return Err(TillError::BadInput(format!("--step `{other}`: use accept, reject, pick, ready or cancel (handover has its own command)")).into()),
+            };
+            let o = till.o2o_step(&id, step, note.as_deref(), "cli")?;
+            print_order(&o, lang);
+            Ok(())
+        }
+        Command::O2o(O2oCommand::Handover { data, id, cash, note }) => {
+            let mut till = open(&data.data)?;
+            let tenders = match cash {
+                Some(c) => Some(vec![Tender { kind: TenderKind::Cash, amount: amount(&till, &c, "--cash")?, reference: None }]),
+                None => None,
+            };
+            let (o, done) = till.o2o_hand_over(&id, tenders, None, note.as_deref())?;
+            print_order(&o, lang);
+            println!("{}", till.sale_receipt(&done, lang));
             Ok(())
         }
         Command::Transfer(TransferCommand::Request { data, from, lines, note }) => {
@@ -1314,5 +1371,29 @@ fn print_transfer(t: &opentill_core::transfer::Transfer, till: &Till, lang: Lang
             text.push_str(&format!("\t{} {}", lang.pick("在途", "in transit"), l.in_transit(t.state)));
         }
         println!("{text}");
+    }
+}
+
+/// An order: id, channel, fulfilment, state, customer, then its lines.
+fn print_order(o: &opentill_core::o2o::OrderView, lang: Lang) {
+    use opentill_core::o2o::Fulfilment;
+    let fulfilment = match o.order.fulfilment {
+        Fulfilment::Pickup => lang.pick("自提", "pickup"),
+        Fulfilment::Delivery => lang.pick("配送", "delivery"),
+    };
+    let yuan = |m: i64| format!("¥{}.{:02}", m / 100, m % 100);
+    let mut head = format!("{}\t{}\t{fulfilment}\t{}\t{} {}", o.order.order_id, o.order.channel, o.state.label(lang), o.order.customer_name, o.order.customer_phone);
+    if let Some(q) = o.quoted_minor {
+        head.push_str(&format!("\t{} {}", lang.pick("报价", "quoted"), yuan(q)));
+    }
+    if let Some((sale, total)) = &o.sale {
+        head.push_str(&format!("\t{} {sale} {}", lang.pick("销售单", "sale"), yuan(*total)));
+    }
+    if o.conflict.is_some() {
+        head.push_str(lang.pick("\t（交付后被取消：以交付为准，请总部处理）", "\t(cancelled after handover: the handover stands; head office settles it)"));
+    }
+    println!("{head}");
+    for l in &o.order.lines {
+        println!("  {}\t× {}", l.sku, l.qty);
     }
 }

@@ -30,6 +30,7 @@ pub fn routes(data: &std::path::Path) -> anyhow::Result<axum::Router> {
         .route("/v1/docs", post(docs))
         .route("/v1/balances", post(balances))
         .route("/v1/transfers", post(transfers))
+        .route("/v1/o2o", post(o2o))
         .route("/v1/revoked", post(revoked))
         .layer(DefaultBodyLimit::max(MAX_FRAME))
         .with_state(replica))
@@ -163,6 +164,28 @@ async fn transfers(State(replica): State<Shared>, body: Bytes) -> Response {
         stores.push(store_id.to_string());
         stores.sort();
         let snapshot = opentill_sync::TransferSnapshot { store_id: store_id.to_string(), as_of_ms: now_ms(), stores, events: r.remote_transfer_events()? };
+        Ok(Json(snapshot).into_response())
+    };
+    match blocking(&replica, work).await {
+        Ok(response) | Err(response) => response,
+    }
+}
+
+/// Hands a till the store's O2O orders this edge agent holds (the store's steps on them
+/// reach the till through the store's journals).
+async fn o2o(State(replica): State<Shared>, body: Bytes) -> Response {
+    let work = move |r: &mut Replica| -> anyhow::Result<Response> {
+        let request: serde_json::Value = match serde_json::from_slice(&body) {
+            Ok(v) => v,
+            Err(e) => return Ok(error(400, "bad_request", format!("o2o request: {e}"))),
+        };
+        let (Some(store_id), Some(node_id), Some(ts_ms), Some(signature)) = (request["store_id"].as_str(), request["node_id"].as_str(), request["ts_ms"].as_i64(), request["signature"].as_str()) else {
+            return Ok(error(400, "bad_request", "an o2o request names store_id, node_id, ts_ms and signature"));
+        };
+        if let Some(refusal) = check_till(r, store_id, node_id, signature, &opentill_sync::protocol::o2o_request_message(store_id, node_id, ts_ms))? {
+            return Ok(refusal);
+        }
+        let snapshot = opentill_sync::O2oSnapshot { store_id: store_id.to_string(), as_of_ms: now_ms(), orders: r.o2o_placed()? };
         Ok(Json(snapshot).into_response())
     };
     match blocking(&replica, work).await {

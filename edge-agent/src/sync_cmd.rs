@@ -245,6 +245,13 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
                 }
                 Err(e) => eprintln!("{}: {e:#}", lang.pick("未取得调拨单（下次同步再试）", "no transfers (the next sync tries again)")),
             }
+            match o2o_step(&mut replica, &agent) {
+                Ok(new) => {
+                    let open = replica.o2o_orders()?.iter().filter(|o| !o.state.is_final()).count();
+                    println!("{} {new}, {} {open}", lang.pick("线上订单：新增或取消", "online orders: new or cancelled"), lang.pick("待处理", "open"));
+                }
+                Err(e) => eprintln!("{}: {e:#}", lang.pick("未取得线上订单（下次同步再试）", "no online orders (the next sync tries again)")),
+            }
             match pull_revocations(data) {
                 Ok(Some(new)) if new > 0 => println!("{} {new}", lang.pick("总部新停用的会员码：", "member passes newly revoked by head office:")),
                 Ok(_) => {}
@@ -483,6 +490,11 @@ pub fn push_forever(data: std::path::PathBuf, every: Duration, most: Duration) {
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %format!("{e:#}"), "cannot fetch transfers"),
         }
+        match o2o_once(&data) {
+            Ok(new) if new > 0 => tracing::info!(new, "online orders new or cancelled"),
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %format!("{e:#}"), "cannot fetch online orders"),
+        }
         match push_once(&data) {
             Ok(Some(pushed)) => {
                 if failing {
@@ -555,6 +567,28 @@ pub fn transfers_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Res
     let reply = post(agent, &format!("{cloud}/v1/transfers"), "application/json", request.to_string().as_bytes())?;
     let snapshot: opentill_sync::TransferSnapshot = serde_json::from_slice(&reply).context("the transfer answer is not what this build understands")?;
     Ok(replica.apply_transfers(&snapshot)?)
+}
+
+/// Asks the cloud (or, for a till, its edge agent) for the store's O2O orders and keeps
+/// what is new; returns how many orders were new or newly cancelled.
+pub fn o2o_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<usize> {
+    let cloud = cloud_url(replica)?;
+    let settings = replica.settings().clone();
+    let ts_ms = now_ms();
+    let signature = replica.sign(&opentill_sync::protocol::o2o_request_message(&settings.store_id, &settings.node_id, ts_ms));
+    let request = serde_json::json!({ "store_id": settings.store_id, "node_id": settings.node_id, "ts_ms": ts_ms, "signature": hex_encode(&signature) });
+    let reply = post(agent, &format!("{cloud}/v1/o2o"), "application/json", request.to_string().as_bytes())?;
+    let snapshot: opentill_sync::O2oSnapshot = serde_json::from_slice(&reply).context("the O2O answer is not what this build understands")?;
+    Ok(replica.apply_o2o(&snapshot)?)
+}
+
+/// One O2O fetch if enrolled.
+fn o2o_once(data: &Path) -> anyhow::Result<usize> {
+    let mut replica = Replica::open(data)?;
+    if replica.sync_state()?.cloud_url.is_none() {
+        return Ok(0);
+    }
+    o2o_step(&mut replica, &agent(Duration::from_secs(30)))
 }
 
 /// One transfer fetch if enrolled.

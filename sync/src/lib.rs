@@ -28,6 +28,7 @@ pub mod schema;
 pub mod search;
 
 pub use replica::analytics::DayGrouping;
+pub use replica::o2o::{O2oSnapshot, PlacedOrder};
 pub use replica::transfers::TransferSnapshot;
 pub use replica::balances::{AccountTotal, BalanceSnapshot, DEFAULT_ALLOWANCE_MINOR, SnapshotInfo, SnapshotOutcome};
 pub use replica::docs::{CatalogPrices, CatalogUpdate, DocStatus, PriceChange};

@@ -804,6 +804,17 @@ pub fn transfers_request_message(store_id: &str, node_id: &str, ts_ms: i64) -> V
     out
 }
 
+/// What a node signs to ask for its store's O2O orders (`POST /v1/o2o`, answered by the
+/// cloud, or by the edge agent for its tills). Read-only.
+pub fn o2o_request_message(store_id: &str, node_id: &str, ts_ms: i64) -> Vec<u8> {
+    let mut out = b"opentill/o2o/v1\0".to_vec();
+    for part in [store_id.as_bytes(), node_id.as_bytes()] {
+        put_bytes(&mut out, part);
+    }
+    out.extend_from_slice(&ts_ms.to_be_bytes());
+    out
+}
+
 /// What a node signs to enrol.
 pub fn enrol_message(code: &str, store_id: &str, node_id: &str, public_key: &[u8; 32]) -> Vec<u8> {
     let mut out = b"opentill/enrol/v1\0".to_vec();

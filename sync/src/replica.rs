@@ -177,6 +177,7 @@ pub mod analytics;
 pub mod balances;
 pub mod devices;
 pub mod docs;
+pub mod o2o;
 pub mod peers;
 pub mod stock;
 pub mod transfers;

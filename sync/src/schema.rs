@@ -325,6 +325,20 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE TABLE transfer_stores (store_id TEXT PRIMARY KEY, name TEXT NOT NULL DEFAULT '') STRICT, WITHOUT ROWID;
     "#,
+    // 20: O2O orders (see `opentill_core::o2o`): the orders placed online for this store
+    // and their online cancellation, as the cloud sent them (an order's body never
+    // changes); the store's steps are its journals' `o2o` facts.
+    r#"
+    CREATE TABLE o2o_orders (
+        order_id TEXT PRIMARY KEY,
+        placed_ms INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        cancel_reason TEXT,
+        cancelled_ms INTEGER
+    ) STRICT;
+    CREATE INDEX journal_o2o ON journal(seq) WHERE kind = 'o2o';
+    CREATE INDEX peer_journal_o2o ON peer_journal(node_id, seq) WHERE kind = 'o2o';
+    "#,
 ];
 
 /// The schema version that creates the analytics projection: a replica migrating past it

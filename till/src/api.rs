@@ -206,7 +206,7 @@ impl ApiError {
             "unknown_barcode" | "unknown_sku" | "unknown_sale" | "unknown_basket" | "unknown_alert" | "unknown_member" | "unknown_order" | "unknown_promotion" | "unknown_coupon" | "unknown_transfer" => StatusCode::NOT_FOUND,
             "auth_failed" | "approval_invalid" => StatusCode::UNAUTHORIZED,
             "forbidden" => StatusCode::FORBIDDEN,
-            "duplicate" | "shift_already_open" | "no_open_shift" | "transfer_state" => StatusCode::CONFLICT,
+            "duplicate" | "shift_already_open" | "no_open_shift" | "transfer_state" | "order_state" | "out_of_stock" => StatusCode::CONFLICT,
             "storage" | "not_initialized" => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };

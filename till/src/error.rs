@@ -46,6 +46,9 @@ pub enum TillError {
     /// A transfer step refused, with the reason; nothing was recorded.
     #[error(transparent)]
     Transfer(#[from] opentill_core::transfer::TransferError),
+    /// An O2O order step refused, with the reason; nothing was recorded.
+    #[error(transparent)]
+    O2o(#[from] opentill_core::o2o::O2oError),
     /// A basket rule refused.
     #[error(transparent)]
     Basket(#[from] BasketError),
@@ -126,6 +129,10 @@ impl TillError {
             TillError::Transfer(opentill_core::transfer::TransferError::Unknown(_)) => "unknown_transfer",
             TillError::Transfer(opentill_core::transfer::TransferError::BadState { .. } | opentill_core::transfer::TransferError::Exists(_)) => "transfer_state",
             TillError::Transfer(_) => "bad_input",
+            TillError::O2o(opentill_core::o2o::O2oError::Unknown(_)) => "unknown_order",
+            TillError::O2o(opentill_core::o2o::O2oError::BadState { .. } | opentill_core::o2o::O2oError::Different(_)) => "order_state",
+            TillError::O2o(opentill_core::o2o::O2oError::Short { .. }) => "out_of_stock",
+            TillError::O2o(_) => "bad_input",
             TillError::Basket(BasketError::BadQuantity { .. }) => "bad_quantity",
             TillError::Basket(BasketError::NotAllowed { .. }) => "forbidden",
             TillError::Basket(_) => "bad_basket",
@@ -203,6 +210,7 @@ impl TillError {
             TillError::UnknownCoupon(c) => format!("没有优惠券 {c}"),
             TillError::Offer(e) => format!("未保存：{}", e.message(lang)),
             TillError::Transfer(e) => e.message(lang),
+            TillError::O2o(e) => e.message(lang),
             TillError::BadImportFile(_, zh) => zh.clone(),
             TillError::BadProduct(_, zh) => zh.clone(),
             TillError::Basket(BasketError::BadQuantity { qty, max, .. }) => format!("数量 {qty} 无效（应为 1 到 {max}）"),

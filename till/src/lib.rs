@@ -32,6 +32,7 @@ pub mod devices;
 pub mod error;
 pub mod import;
 pub mod members;
+pub mod o2o;
 pub mod pricing;
 pub mod printing;
 pub mod stock;

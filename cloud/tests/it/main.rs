@@ -6,6 +6,7 @@
 mod catalog;
 mod cli;
 mod closings;
+mod o2o;
 mod relay;
 mod replication;
 mod transfers;
