@@ -517,7 +517,7 @@ export const en = {
   'office.transfers.receiveDone': 'Transfer {id} from {store} received; the stock is on hand here.',
   'office.transfers.cancelDone': 'Transfer {id} with {store} cancelled.',
   'office.transfers.new.request': 'Request goods',
-  'office.transfers.new.ship': 'Ship without a request',
+  'office.transfers.new.ship': 'Send goods',
   'office.transfers.requestTitle': 'Request goods from another store',
   'office.transfers.shipNewTitle': 'Ship to a store that did not ask',
   'office.transfers.fromStore': 'From store',

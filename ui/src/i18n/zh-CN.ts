@@ -519,7 +519,7 @@ export const zhCN: Record<MessageKey, string> = {
   'office.transfers.receiveDone': '已收到来自 {store} 的调拨单 {id}，库存已入本店。',
   'office.transfers.cancelDone': '与 {store} 的调拨单 {id} 已取消。',
   'office.transfers.new.request': '申请调入',
-  'office.transfers.new.ship': '直接调出',
+  'office.transfers.new.ship': '直接发货',
   'office.transfers.requestTitle': '向其他门店申请调货',
   'office.transfers.shipNewTitle': '无申请直接发货',
   'office.transfers.fromStore': '调出门店',
