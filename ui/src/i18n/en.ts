@@ -508,7 +508,7 @@ export const en = {
   'office.transfers.arrived': 'Arrived',
   'office.transfers.toShip': 'Ship now',
   'office.transfers.previewExact': 'Everything arrived as shipped.',
-  'office.transfers.previewDiff': 'In all: short {short}, over {over}. The difference is recorded as the variance.',
+  'office.transfers.previewDiff': 'In all: {diff}. The difference is recorded as the variance.',
   'office.transfers.reason': 'Reason',
   'office.transfers.note': 'Note for the other store',
   'office.transfers.waybill': 'Note (a waybill number)',

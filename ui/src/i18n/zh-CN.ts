@@ -510,7 +510,7 @@ export const zhCN: Record<MessageKey, string> = {
   'office.transfers.arrived': '实到',
   'office.transfers.toShip': '本次发出',
   'office.transfers.previewExact': '实到与发货一致。',
-  'office.transfers.previewDiff': '合计短少 {short}，多出 {over}，差额将记为差异。',
+  'office.transfers.previewDiff': '合计：{diff}，差额将记为差异。',
   'office.transfers.reason': '原因',
   'office.transfers.note': '给对方门店的备注',
   'office.transfers.waybill': '备注（如运单号）',

@@ -318,8 +318,10 @@ function ActionDialog(p: TabProps & { action: Action; transfer: Transfer; onClos
           </table>
         )}
         {preview && preview.ok && (
-          <p class={preview.short + preview.over === 0 ? 'good-note' : 'field-problem'} data-testid="receive-preview">
-            {preview.short + preview.over === 0 ? t('office.transfers.previewExact') : t('office.transfers.previewDiff', { short: preview.short, over: preview.over })}
+          <p class={preview.short + preview.over === 0 ? 'good-note' : 'transfer-preview-diff'} data-testid="receive-preview">
+            {preview.short + preview.over === 0
+              ? t('office.transfers.previewExact')
+              : t('office.transfers.previewDiff', { diff: [preview.short > 0 ? varianceText(t, -preview.short) : '', preview.over > 0 ? varianceText(t, preview.over) : ''].filter(Boolean).join(p.locale === 'zh-CN' ? '，' : ', ') })}
           </p>
         )}
         <label>{t(action === 'cancel' ? 'office.transfers.reason' : action === 'ship' ? 'office.transfers.waybill' : 'office.transfers.damage')}
