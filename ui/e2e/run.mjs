@@ -446,6 +446,7 @@ async function flow(browser, locale) {
     await page.getByTestId('office').waitFor();
     await officeCatalogAndStock(page, store, tag);
     await officePromotions(page, store, tag);
+    await officeTransfers(page, store, tag);
     await page.click('[data-testid=office-reports]');
     await page.getByTestId('reports').waitFor();
     await page.getByTestId('report-tiles').waitFor();
@@ -1000,4 +1001,105 @@ async function officePromotions(page, store, tag) {
   await page.getByTestId('coupons-empty').waitFor();
   assert.deepEqual(await store.api('/api/coupons'), []);
   assert.equal((await quote(7, ['E2E-30-5'])).total_minor, 3430, 'no offer is left for the rest of the flow');
+}
+
+/**
+ * The back office's Transfers tab (调拨), in a store that has not synced, so no other store
+ * is listed and the store is typed: goods are requested from BJ002 (listed as requested,
+ * its note and time in the store's zone) and the request is cancelled with a reason; two
+ * bags of chips are scanned into a shipment nobody asked for and shipped to BJ002: in
+ * transit, and the stock here drops by 2. Receiving needs the second store (Rust tests).
+ */
+async function officeTransfers(page, store, tag) {
+  const zh = tag === 'zh';
+  const lang = zh ? 'zh-CN' : 'en';
+  const CHIPS = '6908662412176'; // SNK-00001, not sold anywhere in this flow
+  const transfers = async () => (await (await fetch(store.base + '/api/transfers', { headers: { 'accept-language': lang } })).json());
+  const offsetMin = (await store.api('/api/health')).utc_offset_min;
+  // The time of day in the store's zone, as the tab writes it (the browser runs 16 hours away).
+  const storeClock = (ms) => new Date(ms + offsetMin * 60_000).toISOString().slice(11, 19);
+  await page.click('[data-testid=office-transfers]');
+  await page.getByTestId('transfers-tab').waitFor();
+  await page.getByTestId('transfers-empty').waitFor();
+  assert.deepEqual((await transfers()).stores, [], 'no other store is known before a sync');
+
+  // A request with no store is caught before it is sent; this store itself is not another.
+  await page.click('[data-testid=transfers-mode-request]');
+  await page.getByTestId('transfer-form-request').waitFor();
+  await page.click('[data-testid=transfer-submit]');
+  await page.getByTestId('transfer-problem').waitFor();
+  await page.fill('input[name=transfer-store]', 'SH001');
+  await page.click('[data-testid=transfer-submit]');
+  await expectText(page, '[data-testid=transfer-problem]', zh ? '调拨只能与其他门店进行，不能是本店（SH001）。' : 'A transfer goes to another store, not this one (SH001).');
+  // Six colas from BJ002, typed by SKU with a quantity, and a note.
+  await page.fill('input[name=transfer-store]', 'BJ002');
+  await page.fill('input[name=transfer-code]', 'DRK-00001');
+  await page.fill('input[name=transfer-qty]', '6');
+  await page.click('[data-testid=transfer-add]');
+  await expectValue(page, 'input[name=draft-qty-DRK-00001]', '6');
+  const note = zh ? '周末促销备货' : 'For the weekend promotion';
+  await page.fill('input[name=transfer-note]', note);
+  await page.click('[data-testid=transfer-submit]');
+  await page.getByTestId('transfer-stored').waitFor();
+  const [request] = (await transfers()).transfers;
+  assert.deepEqual([request.from_store, request.to_store, request.direction, request.state, request.lines.map((l) => [l.sku, l.requested])],
+    ['BJ002', 'SH001', 'in', 'requested', [['DRK-00001', 6]]]);
+  const item = page.locator(`[data-testid=transfer][data-id=${request.transfer_id}]`);
+  await page.locator(`[data-testid=transfer][data-id=${request.transfer_id}][data-state=requested]`).waitFor();
+  await expectText(page, `[data-testid=transfer][data-id=${request.transfer_id}] [data-testid=transfer-state]`, zh ? '待发货' : 'requested');
+  const history = await item.getByTestId('transfer-history').textContent();
+  assert.ok(history.includes(note) && history.includes(storeClock(request.history[0].ts_ms)), `the history has the note at the store's time: ${history}`);
+  assert.equal(await item.getByTestId('transfer-ship').count(), 0, 'a request this store made is the other store\'s to ship');
+
+  // Cancelled with a reason.
+  await item.getByTestId('transfer-cancel').click();
+  await page.getByTestId('transfer-cancel-dialog').waitFor();
+  const reason = zh ? '供应商已直接送货' : 'The supplier delivered after all';
+  await page.fill('input[name=cancel-reason]', reason);
+  await shot(page, `transfer-cancel-${tag}`);
+  await page.click('[data-testid=transfer-confirm]');
+  await page.locator('.notice').waitFor();
+  assert.ok((await page.textContent('.notice')).includes(request.transfer_id));
+  await page.click('.dialog .btn.primary');
+  await page.locator(`[data-testid=transfer][data-id=${request.transfer_id}][data-state=cancelled]`).waitFor();
+  assert.ok((await item.getByTestId('transfer-history').textContent()).includes(reason), 'the reason is in the history');
+  const cancelled = (await transfers()).transfers.find((x) => x.transfer_id === request.transfer_id);
+  assert.deepEqual([cancelled.state, cancelled.history.map((h) => [h.step, h.note])], ['cancelled', [['requested', note], ['cancelled', reason]]]);
+
+  // Two bags of chips scanned into a shipment with no request, to BJ002: stock leaves here.
+  const before = (await store.api('/api/stock/SNK-00001')).qty;
+  await page.click('[data-testid=transfers-mode-ship]');
+  await page.getByTestId('transfer-form-ship').waitFor();
+  await page.fill('input[name=transfer-store]', 'BJ002');
+  await scan(page, CHIPS);
+  await scan(page, CHIPS);
+  await expectValue(page, 'input[name=draft-qty-SNK-00001]', '2');
+  await expectValue(page, 'input[name=transfer-store]', 'BJ002');
+  await page.fill('input[name=transfer-note]', 'SF1234567890');
+  await page.click('[data-testid=transfer-submit]');
+  await page.getByTestId('transfer-stored').waitFor();
+  const shipment = (await transfers()).transfers.find((x) => x.state === 'in_transit');
+  assert.deepEqual([shipment.to_store, shipment.direction, shipment.lines.map((l) => [l.sku, l.requested, l.shipped, l.in_transit])], ['BJ002', 'out', [['SNK-00001', 0, 2, 2]]]);
+  const sent = `[data-testid=transfer][data-id=${shipment.transfer_id}]`;
+  await page.locator(`${sent}[data-state=in_transit]`).waitFor();
+  await expectText(page, `${sent} [data-sku=SNK-00001] td[data-col=in_transit]`, '2');
+  await expectText(page, `${sent} [data-testid=transfer-state]`, zh ? '在途' : 'in transit');
+  assert.equal(await page.locator(`${sent} [data-testid=transfer-receive]`).count(), 0, 'goods on their way out are the other store\'s to receive');
+  assert.equal((await store.api('/api/stock/SNK-00001')).qty, before - 2, 'the shipment took 2 off the stock here');
+  // The filters: incoming is the cancelled request, outgoing the shipment.
+  await page.click('[data-testid=transfers-filter-in]');
+  assert.deepEqual(await page.$$eval('[data-testid=transfer]', (els) => els.map((e) => e.dataset.state)), ['cancelled']);
+  await page.click('[data-testid=transfers-filter-out]');
+  assert.deepEqual(await page.$$eval('[data-testid=transfer]', (els) => els.map((e) => e.dataset.state)), ['in_transit']);
+  await page.click('[data-testid=transfers-filter-all]');
+
+  // The next request, half filled, in the screenshot.
+  await page.click('[data-testid=transfers-mode-request]');
+  await page.fill('input[name=transfer-store]', 'BJ002');
+  await page.fill('input[name=transfer-code]', 'DRK-00001');
+  await page.fill('input[name=transfer-qty]', '12');
+  await page.click('[data-testid=transfer-add]');
+  await page.locator('[data-testid=draft-line][data-sku=DRK-00001]').waitFor();
+  await page.evaluate(() => document.querySelectorAll('.transfers-lists, .transfers-form').forEach((p) => p.scrollTo(0, 0)));
+  await shot(page, `transfers-${tag}`);
 }

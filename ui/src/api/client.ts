@@ -30,6 +30,8 @@ export type Job = S['JobDto'];
 export type LowStock = S['LowStockDto'];
 export type Suggestion = S['SuggestionDto'];
 export type Stocktake = S['StocktakeDto'];
+export type Transfers = S['TransfersDto'];
+export type Transfer = S['TransferDto'];
 
 export interface TransportRequest {
   method: 'GET' | 'POST';
@@ -198,6 +200,17 @@ export class Client {
   stocktake(id: string) { return this.call<Stocktake>('GET', `/api/stocktakes/${encodeURIComponent(id)}`); }
   count(id: string, code: string, counted: number) { return this.call<Stocktake>('POST', `/api/stocktakes/${encodeURIComponent(id)}/counts`, { code, counted }); }
   postStocktake(id: string, user_id: string, pin: string) { return this.call<Stocktake>('POST', `/api/stocktakes/${encodeURIComponent(id)}/post`, { user_id, pin }); }
+  /** Transfers to and from this store (most recently moved first) and the other stores the cloud named. */
+  transfers() { return this.call<Transfers>('GET', '/api/transfers'); }
+  transfer(id: string) { return this.call<Transfer>('GET', `/api/transfers/${encodeURIComponent(id)}`); }
+  /** This store asks another for goods, with a manager's PIN. */
+  requestTransfer(req: S['TransferRequestDto']) { return this.call<Transfer>('POST', '/api/transfers', req); }
+  /** Ships against a request (`transfer_id`; no lines ships what was asked) or to `to_store` with no request. */
+  shipTransfer(req: S['ShipRequest']) { return this.call<Transfer>('POST', '/api/transfers/ship', req); }
+  /** Takes in a transfer in transit to this store; no lines means everything arrived as shipped. */
+  receiveTransfer(id: string, req: S['TransferReceiveRequest']) { return this.call<Transfer>('POST', `/api/transfers/${encodeURIComponent(id)}/receive`, req); }
+  /** Calls off a transfer that has not shipped. */
+  cancelTransfer(id: string, req: S['TransferCancelRequest']) { return this.call<Transfer>('POST', `/api/transfers/${encodeURIComponent(id)}/cancel`, req); }
   sell(req: SaleRequest) { return this.call<Sale>('POST', '/api/sales', req); }
   price(req: PriceRequest) { return this.call<Quote>('POST', '/api/basket/price', req); }
   suspend(items: SaleRequest['items'], label: string) { return this.call<Suspended>('POST', '/api/suspended', { items, label }); }

@@ -1,6 +1,7 @@
 // The back office: what a store manager does at the desktop: the catalog and its prices,
-// stock, members, devices and alerts, reports. A manager signs in on entry (their PIN is
-// kept in memory only, for the requests that need it) and leaves with Back.
+// stock, transfers between stores, members, devices and alerts, reports. A manager signs
+// in on entry (their PIN is kept in memory only, for the requests that need it) and
+// leaves with Back.
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Client } from '../api/client';
@@ -12,6 +13,7 @@ import { MembersTab } from './members';
 import { PromotionsTab } from './promotions';
 import { ReportsTab } from './reports';
 import { StockTab } from './stock';
+import { TransfersTab } from './transfers';
 
 /** The manager the back office acts as. */
 export interface Manager { user_id: string; pin: string }
@@ -23,7 +25,7 @@ export interface TabProps { t: T; money: Money; locale: Locale; client: Client; 
   /** The store's offset from UTC in minutes: dates and times on screen are the store's. */
   offsetMin: number }
 
-const TABS = ['catalog', 'stock', 'promotions', 'members', 'devices', 'reports'] as const;
+const TABS = ['catalog', 'stock', 'transfers', 'promotions', 'members', 'devices', 'reports'] as const;
 type Tab = (typeof TABS)[number];
 
 export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; userId: string; notify: (text: string) => void; scanInto: { current: (code: string) => void }; onBack: () => void }) {
@@ -41,6 +43,7 @@ export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Clie
   let body: ComponentChildren;
   if (tab === 'catalog') body = <CatalogTab {...props} />;
   else if (tab === 'stock') body = <StockTab {...props} />;
+  else if (tab === 'transfers') body = <TransfersTab {...props} />;
   else if (tab === 'promotions') body = <PromotionsTab {...props} />;
   else if (tab === 'devices') body = <DevicesTab {...props} />;
   else if (tab === 'members') body = <MembersTab {...props} />;
