@@ -33,6 +33,7 @@ use crate::{ScanInput, Till, TillError};
 mod catalog;
 mod devices;
 mod import;
+mod o2o;
 mod promotions;
 mod stock;
 mod transfers;
@@ -158,6 +159,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/alerts/{alert_id}/clear", post(devices::clear_alert))
         .route("/api/vends", get(devices::vends))
         .route("/api/footfall", get(devices::footfall))
+        .route("/api/o2o/orders", get(o2o::list_orders))
+        .route("/api/o2o/orders/{order_id}", get(o2o::get_order))
+        .route("/api/o2o/orders/{order_id}/step", post(o2o::order_step))
+        .route("/api/o2o/orders/{order_id}/handover", post(o2o::handover))
         .route("/api/transfers", get(transfers::list_transfers).post(transfers::request_transfer))
         .route("/api/transfers/ship", post(transfers::ship_transfer))
         .route("/api/transfers/{transfer_id}", get(transfers::get_transfer))
@@ -171,8 +176,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, catalog::catalog_entry, catalog::put_product, import::start_import, import::job, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, promotions::promotions, promotions::put_promotion, promotions::remove_promotion, promotions::coupons, promotions::put_coupon, promotions::remove_coupon, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall, transfers::list_transfers, transfers::get_transfer, transfers::request_transfer, transfers::ship_transfer, transfers::receive_transfer, transfers::cancel_transfer),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::ProductRequest, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, promotions::WindowDto, promotions::PromotionDto, promotions::CouponDto, promotions::PromotionRequest, promotions::CouponRequest, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::ClearAlertRequest, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan, transfers::TransferLineDto, transfers::TransferLineStatusDto, transfers::TransferStepDto, transfers::TransferDto, transfers::TransfersDto, transfers::TransferRequestDto, transfers::ShipRequest, transfers::TransferReceiveRequest, transfers::TransferCancelRequest))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, catalog::catalog_entry, catalog::put_product, import::start_import, import::job, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, promotions::promotions, promotions::put_promotion, promotions::remove_promotion, promotions::coupons, promotions::put_coupon, promotions::remove_coupon, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall, transfers::list_transfers, transfers::get_transfer, transfers::request_transfer, transfers::ship_transfer, transfers::receive_transfer, transfers::cancel_transfer, o2o::list_orders, o2o::get_order, o2o::order_step, o2o::handover),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::ProductRequest, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, promotions::WindowDto, promotions::PromotionDto, promotions::CouponDto, promotions::PromotionRequest, promotions::CouponRequest, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::ClearAlertRequest, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan, transfers::TransferLineDto, transfers::TransferLineStatusDto, transfers::TransferStepDto, transfers::TransferDto, transfers::TransfersDto, transfers::TransferRequestDto, transfers::ShipRequest, transfers::TransferReceiveRequest, transfers::TransferCancelRequest, o2o::OrderLineDto, o2o::OrderStepDto, o2o::OrderDto, o2o::OrderStepRequest, o2o::HandoverRequest, o2o::HandoverDto))
 )]
 pub struct ApiDoc;
 
@@ -341,7 +346,8 @@ pub struct ItemDto {
 /// A tender.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct TenderDto {
-    /// `cash`, `card`, `mobile`, `stored` or `points` (the reference is the member).
+    /// `cash`, `card`, `mobile`, `stored`, `points` (the reference is the member) or
+    /// `online` (paid through an online order's channel; the reference is `CHANNEL:ORDER`).
     pub kind: String,
     /// Minor units.
     pub amount_minor: i64,
@@ -1309,7 +1315,7 @@ fn parse_tenders(tenders: Vec<TenderDto>) -> Result<Vec<Tender>, ApiError> {
     tenders
         .into_iter()
         .map(|t| {
-            let kind = TenderKind::parse(&t.kind).ok_or_else(|| ApiError::bad_input(format!("tender kind `{}` must be cash, card, mobile, stored or points", t.kind)))?;
+            let kind = TenderKind::parse(&t.kind).ok_or_else(|| ApiError::bad_input(format!("tender kind `{}` must be cash, card, mobile, stored, points or online", t.kind)))?;
             Ok(Tender { kind, amount: t.amount_minor, reference: t.reference })
         })
         .collect()

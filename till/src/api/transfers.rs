@@ -28,6 +28,8 @@ pub struct TransferLineStatusDto {
     pub sku: String,
     /// The product's name in the caller's language (the SKU if the catalog lacks it).
     pub name: String,
+    /// `each` or `kg` (then quantities are grams).
+    pub unit: String,
     /// Asked for.
     pub requested: i64,
     /// Sent.
@@ -173,9 +175,9 @@ fn step_name(step: opentill_core::transfer::Step) -> &'static str {
 pub fn transfer_dto(till: &Till, t: Transfer, lang: Lang) -> TransferDto {
     let store = till.replica().settings().store_id.clone();
     let name = |sku: &str| match till.replica().product_by_sku(sku).ok().flatten() {
-        Some(p) if lang == Lang::Zh => p.name_zh,
-        Some(p) => p.name,
-        None => sku.to_string(),
+        Some(p) if lang == Lang::Zh => (p.name_zh, p.unit.name().to_string()),
+        Some(p) => (p.name, p.unit.name().to_string()),
+        None => (sku.to_string(), "each".to_string()),
     };
     TransferDto {
         direction: if t.to_store == store { "in" } else { "out" }.into(),
@@ -184,7 +186,10 @@ pub fn transfer_dto(till: &Till, t: Transfer, lang: Lang) -> TransferDto {
         lines: t
             .lines
             .iter()
-            .map(|l| TransferLineStatusDto { sku: l.sku.clone(), name: name(&l.sku), requested: l.requested, shipped: l.shipped, received: l.received, in_transit: l.in_transit(t.state), variance: l.variance(t.state) })
+            .map(|l| {
+                let (name, unit) = name(&l.sku);
+                TransferLineStatusDto { sku: l.sku.clone(), name, unit, requested: l.requested, shipped: l.shipped, received: l.received, in_transit: l.in_transit(t.state), variance: l.variance(t.state) }
+            })
             .collect(),
         history: t.history.iter().map(|h| TransferStepDto { step: step_name(h.step).into(), store: h.store.clone(), by: h.by.clone(), ts_ms: h.ts_ms, note: h.note.clone() }).collect(),
         cancel_overridden: t.cancel_overridden,

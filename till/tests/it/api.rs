@@ -646,3 +646,68 @@ async fn transfers_are_requested_shipped_received_and_cancelled_over_http() {
     let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
     assert_eq!(verify["ok"].as_bool(), Some(true), "{verify}");
 }
+
+#[tokio::test]
+async fn an_online_order_is_taken_on_picked_and_handed_over_over_http() {
+    use opentill_core::o2o::{Fulfilment, O2oLine, O2oOrder, OnlineCancel};
+    let (_dir, mut till) = store(CashRounding::None);
+    till.add_user("m01", "李经理", opentill_core::role::Role::Manager, "7777").unwrap();
+    till.adjust_stock("DRK-1", 10, "receive", "m01").unwrap();
+    let order = |id: &str, qty: i64| O2oOrder {
+        order_id: id.into(),
+        store_id: "SH001".into(),
+        channel: "shop".into(),
+        fulfilment: Fulfilment::Pickup,
+        customer_name: "陈女士".into(),
+        customer_phone: "13800138000".into(),
+        member: None,
+        lines: vec![O2oLine { sku: "DRK-1".into(), qty }],
+        note: None,
+        placed_ms: 1_795_300_000_000,
+    };
+    let snapshot = opentill_sync::O2oSnapshot {
+        store_id: "SH001".into(),
+        as_of_ms: 1,
+        orders: vec![
+            opentill_sync::PlacedOrder { order: order("WEB-1", 3), online_cancel: None },
+            opentill_sync::PlacedOrder { order: order("WEB-2", 8), online_cancel: None },
+            opentill_sync::PlacedOrder { order: order("WEB-3", 1), online_cancel: Some(OnlineCancel { reason: "changed mind".into(), ts_ms: 1_795_300_100_000 }) },
+        ],
+    };
+    assert_eq!(till.replica_mut().apply_o2o(&snapshot).unwrap(), 4, "three orders, one cancellation");
+    assert_eq!(till.replica_mut().apply_o2o(&snapshot).unwrap(), 0, "the same answer again changes nothing");
+    let app = router(AppState::new(till));
+
+    let (status, orders) = call(&app, "GET", "/api/o2o/orders", None, "zh-CN").await;
+    assert_eq!(status, StatusCode::OK);
+    let states: Vec<(&str, &str)> = orders.as_array().unwrap().iter().map(|o| (o["order_id"].as_str().unwrap(), o["state_label"].as_str().unwrap())).collect();
+    assert_eq!(states, [("WEB-3", "已取消"), ("WEB-2", "待接单"), ("WEB-1", "待接单")]);
+    let step = |step: &str, user: &str, pin: &str| json!({"step": step, "user_id": user, "pin": pin}).to_string();
+    let (status, body) = call(&app, "POST", "/api/o2o/orders/WEB-1/step", Some(&step("accept", "c01", "1234")), "en").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a cashier does not accept orders: {body}");
+    let (status, o) = call(&app, "POST", "/api/o2o/orders/WEB-1/step", Some(&step("accept", "m01", "7777")), "en").await;
+    assert_eq!((status, o["state"].as_str(), o["quoted_minor"].as_i64()), (StatusCode::OK, Some("accepted"), Some(1050)), "{o}");
+    assert_eq!(o["next"], json!(["pick", "ready", "cancel"]));
+    let (status, body) = call(&app, "POST", "/api/o2o/orders/WEB-2/step", Some(&step("accept", "m01", "7777")), "zh-CN").await;
+    assert_eq!((status, body["kind"].as_str(), body["message"].as_str()), (StatusCode::CONFLICT, Some("out_of_stock"), Some("库存不足：DRK-1（需要 8，可用 7）")), "{body}");
+    assert_eq!(call(&app, "POST", "/api/o2o/orders/WEB-1/step", Some(&step("pick", "c01", "1234")), "en").await.0, StatusCode::OK, "staff pick");
+    let (_, o) = call(&app, "POST", "/api/o2o/orders/WEB-1/step", Some(&step("ready", "c01", "1234")), "en").await;
+    assert_eq!((o["state"].as_str(), o["lines"][0]["on_hand"].as_i64()), (Some("ready"), Some(10)), "{o}");
+
+    // The customer shows the QR code at the till.
+    let (status, o) = call(&app, "GET", "/api/o2o/orders/OTO:WEB-1", None, "en").await;
+    assert_eq!((status, o["next"].clone()), (StatusCode::OK, json!(["handover", "cancel"])), "{o}");
+    let hand = json!({"user_id": "c01", "pin": "1234"}).to_string();
+    let (status, done) = call(&app, "POST", "/api/o2o/orders/OTO:WEB-1/handover", Some(&hand), "en").await;
+    assert_eq!((status, done["order"]["state"].as_str(), done["sale"]["sale_id"].as_str(), done["sale"]["total_minor"].as_i64()), (StatusCode::OK, Some("handed_over"), Some("O2O-WEB-1"), Some(1050)), "{done}");
+    assert_eq!(done["sale"]["tenders"][0]["kind"], "online");
+    let (_, again) = call(&app, "POST", "/api/o2o/orders/WEB-1/handover", Some(&hand), "en").await;
+    assert_eq!((again["sale"]["new"].as_bool(), again["sale"]["sale_id"].as_str()), (Some(false), Some("O2O-WEB-1")), "{again}");
+    let (_, stock) = call(&app, "GET", "/api/stock/DRK-1", None, "en").await;
+    assert_eq!(stock["qty"].as_i64(), Some(7), "sold once");
+    let (status, body) = call(&app, "POST", "/api/o2o/orders/WEB-3/handover", Some(&hand), "en").await;
+    assert_eq!((status, body["message"].as_str()), (StatusCode::CONFLICT, Some("order WEB-3 is cancelled; cannot hand over")), "{body}");
+    assert_eq!(call(&app, "GET", "/api/o2o/orders/NOPE", None, "en").await.0, StatusCode::NOT_FOUND);
+    let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
+    assert_eq!(verify["ok"].as_bool(), Some(true), "{verify}");
+}

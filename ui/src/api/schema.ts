@@ -437,6 +437,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/o2o/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Online orders for this store, newest first. */
+        get: operations["list_orders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/o2o/orders/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One order with its pick list; the id may be the QR code's text (`OTO:…`). */
+        get: operations["get_order"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/o2o/orders/{order_id}/handover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Hand a ready order over at the till (or dispatch a delivery): records the sale, priced
+         *     as any sale here with the order's member; sent again, it records nothing new.
+         */
+        post: operations["handover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/o2o/orders/{order_id}/step": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take a step on an order: accept (reserves its stock, prices it), reject, pick, ready, cancel. */
+        post: operations["order_step"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/passes/check": {
         parameters: {
             query?: never;
@@ -1583,6 +1654,24 @@ export interface components {
              */
             refused: number;
         };
+        /** @description The order and the sale a handover recorded. */
+        HandoverDto: {
+            /** @description The order, handed over. */
+            order: components["schemas"]["OrderDto"];
+            /** @description The sale. */
+            sale: components["schemas"]["SaleDto"];
+        };
+        /** @description Handing an order over (or dispatching it). */
+        HandoverRequest: {
+            /** @description A courier's waybill, or a note. */
+            note?: string | null;
+            /** @description Their PIN. */
+            pin: string;
+            /** @description How it is paid at the till; absent: paid online through the order's channel. */
+            tenders?: components["schemas"]["TenderDto"][] | null;
+            /** @description The cashier. */
+            user_id: string;
+        };
         /** @description Node identity and journal size. */
         HealthDto: {
             /**
@@ -1780,6 +1869,77 @@ export interface components {
             /** @description Cashier. */
             user_id: string;
         };
+        /** @description An online order and where it stands. */
+        OrderDto: {
+            /** @description `shop`, `meituan`, ... */
+            channel: string;
+            /** @description A contradiction settled by the precedence rule: `cancelled_after_handover`. */
+            conflict?: string | null;
+            /** @description The customer. */
+            customer_name: string;
+            /** @description Their mobile number. */
+            customer_phone: string;
+            /** @description `pickup` or `delivery`. */
+            fulfilment: string;
+            /** @description What was ordered, by category (the pick list). */
+            lines: components["schemas"]["OrderLineDto"][];
+            /** @description The member the order is for. */
+            member?: string | null;
+            /** @description What the store can do next: `accept`, `reject`, `pick`, `ready`, `handover`, `cancel`. */
+            next: string[];
+            /** @description The customer's note. */
+            note?: string | null;
+            /** @description Why it was cancelled online, if it was. */
+            online_cancel_reason?: string | null;
+            /** @description The platform's order id. */
+            order_id: string;
+            /**
+             * Format: int64
+             * @description When it was placed (unix ms).
+             */
+            placed_ms: number;
+            /** @description What the order's QR code holds. */
+            qr: string;
+            /**
+             * Format: int64
+             * @description The price this store gave when it accepted.
+             */
+            quoted_minor?: number | null;
+            /** @description The sale recorded at handover or dispatch. */
+            sale_id?: string | null;
+            /**
+             * Format: int64
+             * @description Its total.
+             */
+            sale_total_minor?: number | null;
+            /** @description `placed`, `accepted`, `picked`, `ready`, `handed_over`, `dispatched`, `rejected`, `cancelled`. */
+            state: string;
+            /** @description The state in the caller's language. */
+            state_label: string;
+            /** @description The store's steps, oldest first. */
+            steps: components["schemas"]["OrderStepDto"][];
+        };
+        /** @description A line of an order, as a pick list shows it. */
+        OrderLineDto: {
+            /** @description Its category (pick lists go by category). */
+            category: string;
+            /** @description The product's name in the caller's language (the SKU if the catalog lacks it). */
+            name: string;
+            /**
+             * Format: int64
+             * @description On hand in this store now.
+             */
+            on_hand: number;
+            /**
+             * Format: int64
+             * @description Ordered.
+             */
+            qty: number;
+            /** @description SKU. */
+            sku: string;
+            /** @description `each` or `kg` (then quantities are grams). */
+            unit: string;
+        };
         /** @description A purchase order to place. */
         OrderRequest: {
             /** @description Lines. */
@@ -1789,6 +1949,31 @@ export interface components {
             /** @description Supplier. */
             supplier_id: string;
             /** @description The manager. */
+            user_id: string;
+        };
+        /** @description A step the store took. */
+        OrderStepDto: {
+            /** @description Who. */
+            by: string;
+            /** @description A note or reason. */
+            note?: string | null;
+            /** @description `accepted`, `rejected`, `picked`, `ready`, `handed_over`, `dispatched`, `cancelled`. */
+            step: string;
+            /**
+             * Format: int64
+             * @description When (unix ms).
+             */
+            ts_ms: number;
+        };
+        /** @description A step on an order. */
+        OrderStepRequest: {
+            /** @description A note or reason. */
+            note?: string | null;
+            /** @description Their PIN. */
+            pin: string;
+            /** @description `accept`, `reject`, `pick`, `ready` or `cancel`. */
+            step: string;
+            /** @description Who (accept, reject and cancel need a manager; pick and ready any staff). */
             user_id: string;
         };
         /** @description A line's price or discount changed by hand (a manager override). */
@@ -2664,7 +2849,10 @@ export interface components {
              * @description Minor units.
              */
             amount_minor: number;
-            /** @description `cash`, `card`, `mobile`, `stored` or `points` (the reference is the member). */
+            /**
+             * @description `cash`, `card`, `mobile`, `stored`, `points` (the reference is the member) or
+             *     `online` (paid through an online order's channel; the reference is `CHANNEL:ORDER`).
+             */
             kind: string;
             /** @description Card reference, payment code or stored-value account. */
             reference?: string | null;
@@ -2761,6 +2949,8 @@ export interface components {
             shipped: number;
             /** @description SKU. */
             sku: string;
+            /** @description `each` or `kg` (then quantities are grams). */
+            unit: string;
             /**
              * Format: int64
              * @description Received less shipped once received (negative: short).
@@ -3712,6 +3902,155 @@ export interface operations {
                 content?: never;
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    list_orders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"][];
+                };
+            };
+        };
+    };
+    get_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id or QR text */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    handover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order id or QR text */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandoverRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HandoverDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    order_step: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrderStepRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderDto"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
