@@ -3,7 +3,7 @@ import type { Transfer } from '../api/client';
 import { actionsFor, addLine, columnsFor, countByDirection, type DraftLine, groupTransfers, parseQty, prefill, previewReceipt, setLineQty, storeProblem, toLines } from './transfers';
 
 const line = (sku: string, q: Partial<Record<'requested' | 'shipped' | 'received' | 'in_transit' | 'variance', number>> = {}) =>
-  ({ sku, name: sku.toLowerCase(), requested: 0, shipped: 0, received: 0, in_transit: 0, variance: 0, ...q });
+  ({ sku, name: sku.toLowerCase(), unit: 'each', requested: 0, shipped: 0, received: 0, in_transit: 0, variance: 0, ...q });
 const transfer = (id: string, direction: 'in' | 'out', state: string, lines = [line('DRK-1', { requested: 6 })]): Transfer => ({
   transfer_id: id, from_store: direction === 'in' ? 'BJ002' : 'SH001', to_store: direction === 'in' ? 'SH001' : 'BJ002', direction, state,
   state_label: state, lines, history: [], cancel_overridden: false, updated_ms: 0,

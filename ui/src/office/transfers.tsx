@@ -226,7 +226,7 @@ function TransferItem({ t, time, transfer: x, onAction }: { t: T; time: (ms: num
         <thead><tr><th>{t('office.transfers.col.product')}</th>{columns.map((c) => <th class="num">{t(`office.transfers.col.${c}` as MessageKey)}</th>)}</tr></thead>
         <tbody>{x.lines.map((l) => (
           <tr data-testid="transfer-line" data-sku={l.sku}>
-            <td>{l.name} <small class="muted sku">{l.sku}</small></td>
+            <td>{l.name} <small class="muted sku">{l.sku}</small>{l.unit === 'kg' && <small class="muted"> {t('office.transfers.grams')}</small>}</td>
             {columns.map((c) => c === 'variance'
               ? <td class={'num ' + (l.variance < 0 ? 'bad' : l.variance > 0 ? 'over' : 'good')} data-testid="line-variance">{varianceText(t, l.variance)}</td>
               : <td class={'num' + (c === 'in_transit' && l.in_transit > 0 ? ' transit' : '')} data-col={c}>{l[c]}</td>)}
