@@ -45,6 +45,25 @@ pids+=($!)
 wait_for "$cloud"
 code() { "$bin/opentill-cloud" enrol-code --db "$clouddb" --store DEMO01 --tenant demo --brand opentill 2>/dev/null; }
 "$bin/opentill-edge" sync enroll --data "$data" --cloud "http://$cloud" --code "$(code)"
+# The store seeds head office's shared catalog, so an online shop can order from it; then
+# two online orders come in through the cloud (an online shop's pickup order and a
+# delivery platform's order): the till's back office shows them under Online orders.
+"$bin/opentill-edge" product publish --data "$data" >/dev/null
+"$bin/opentill-edge" sync push --data "$data" >/dev/null
+mkdir -p "$root/orders"
+cat > "$root/orders/pickup.json" <<'JSON'
+{"order_id": "SHOP-1001", "store_id": "DEMO01", "channel": "shop", "fulfilment": "pickup",
+ "customer_name": "陈女士", "customer_phone": "13800138000",
+ "lines": [{"sku": "DRK-00001", "qty": 6}, {"sku": "SNK-00001", "qty": 2}], "note": "下班后来取"}
+JSON
+cat > "$root/orders/delivery.json" <<'JSON'
+{"order_id": "MT-88001", "store_id": "DEMO01", "channel": "meituan", "fulfilment": "delivery",
+ "customer_name": "Mr Li", "customer_phone": "13900139000",
+ "lines": [{"sku": "DAI-00001", "qty": 4}], "note": "少放冰"}
+JSON
+for order in "$root"/orders/*.json; do
+    "$bin/opentill-cloud" o2o place --db "$clouddb" "$order" >/dev/null 2>&1 || echo "demo: could not place the sample order $order" >&2
+done
 sync=(--push-every-secs 5 --push-backoff-max-secs 10)
 OPENTILL_LOG="${OPENTILL_LOG:-warn}" "$bin/opentill-edge" serve --data "$data" --listen "$http" --mqtt "embedded:$mqtt" --printer "tcp:$printer" "${sync[@]}" &
 edge_pid=$!
@@ -71,6 +90,7 @@ echo "Live devices, vends and alerts: http://$http/api/devices, /api/vends, /api
 echo "Receipts print on the simulated printer at $printer (shown here, kept in $printed)"
 echo "Two more tills, each its own replica: http://${tills[0]}/ and http://${tills[1]}/ (same users)"
 echo "Head office (cloud ledger): http://$cloud/v1/totals, /v1/nodes"
+echo "Online orders: the back office's Online orders tab; the cloud's view: $bin/opentill-cloud o2o show --db $clouddb --store DEMO01 --order SHOP-1001"
 echo "Sync, as each node sees it: $bin/opentill-edge sync status --data $root/till-2 (or $data, $root/till-3)"
 echo "Pull the store's network: kill -STOP $edge_pid; the tills keep selling. Plug it back: kill -CONT $edge_pid"
 echo "Ctrl-C stops the demo."

@@ -151,6 +151,52 @@ enum Command {
         #[command(subcommand)]
         action: CatalogCommand,
     },
+    /// Online orders (O2O, 线上订单), as an online shop places them through
+    /// `POST /v1/o2o/orders`: place, show, cancel.
+    O2o {
+        #[command(subcommand)]
+        action: O2oCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum O2oCommand {
+    /// Place an order from a JSON file (the body of `POST /v1/o2o/orders`, see
+    /// `docs/o2o.md`); placing the same order again changes nothing.
+    Place {
+        /// The database: `sqlite:PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// The JSON file.
+        file: std::path::PathBuf,
+    },
+    /// An order and where it stands, as JSON.
+    Show {
+        /// The database.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// The store.
+        #[arg(long)]
+        store: String,
+        /// The order.
+        #[arg(long)]
+        order: String,
+    },
+    /// Cancel an order online (refused once the store handed it over).
+    Cancel {
+        /// The database.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// The store.
+        #[arg(long)]
+        store: String,
+        /// The order.
+        #[arg(long)]
+        order: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -490,6 +536,32 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Catalog { action } => catalog(action),
+        Command::O2o { action } => o2o(action),
+    }
+}
+
+fn o2o(action: O2oCommand) -> anyhow::Result<()> {
+    use opentill_cloud::o2o;
+    let show = |view: &opentill_core::o2o::OrderView| -> anyhow::Result<()> {
+        let mut v = serde_json::to_value(view)?;
+        v["qr"] = serde_json::json!(view.order.qr_text());
+        println!("{v}");
+        Ok(())
+    };
+    match action {
+        O2oCommand::Place { db, file } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let request: o2o::PlaceRequest = serde_json::from_str(&text).with_context(|| format!("{} is not an order (see docs/o2o.md)", file.display()))?;
+            let mut ledger = open(&db)?;
+            let (new, view) = o2o::place(ledger.as_mut(), request, now_ms())?;
+            eprintln!("{}", if new { "placed" } else { "placed before: unchanged" });
+            show(&view)
+        }
+        O2oCommand::Show { db, store, order } => show(&o2o::view(open(&db)?.as_ref(), &store, &order)?),
+        O2oCommand::Cancel { db, store, order, reason } => {
+            let mut ledger = open(&db)?;
+            show(&o2o::cancel(ledger.as_mut(), &store, &order, &reason, now_ms())?)
+        }
     }
 }
 

@@ -280,6 +280,12 @@ pub enum UserCommand {
 /// `product`.
 #[derive(Debug, Subcommand)]
 pub enum ProductCommand {
+    /// Add this store's products that the shared catalog lacks to it (a store seeding
+    /// head office's catalog); `sync push` sends them to the cloud.
+    Publish {
+        #[command(flatten)]
+        data: DataArg,
+    },
     /// By barcode.
     Lookup {
         #[command(flatten)]

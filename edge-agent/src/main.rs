@@ -202,6 +202,13 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             println!("{}\t{}\t{}\t{}\t{}", p.sku, p.name, p.name_zh, money(&till, p.price_minor), p.unit.name());
             Ok(())
         }
+        Command::Product(ProductCommand::Publish { data }) => {
+            let mut till = open(&data.data)?;
+            let now = till.now_ms();
+            let n = till.replica_mut().publish_catalog(now).map_err(TillError::from)?;
+            println!("{} {n}", lang.pick("已加入共享商品目录的商品：", "products added to the shared catalog:"));
+            Ok(())
+        }
         Command::Product(ProductCommand::Search { data, query, limit }) => {
             let till = open(&data.data)?;
             for p in till.search(&query, limit)? {

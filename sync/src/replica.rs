@@ -1282,9 +1282,9 @@ fn open_shift_tx(tx: &Connection) -> Result<Option<(String, String)>> {
 }
 
 /// The columns [`product_row`] reads, from a table aliased `p`.
-const PRODUCT_COLUMNS: &str = "p.sku, p.name, p.name_zh, p.category, p.unit, p.price_minor, p.tax_bp, p.tags, p.parent_sku, p.specs, p.barcodes";
+pub(crate) const PRODUCT_COLUMNS: &str = "p.sku, p.name, p.name_zh, p.category, p.unit, p.price_minor, p.tax_bp, p.tags, p.parent_sku, p.specs, p.barcodes";
 
-fn product_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
+pub(crate) fn product_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Product> {
     let unit = r.get_ref(4)?.as_str()?;
     let tags = r.get_ref(7)?.as_str()?;
     let specs = r.get_ref(9)?.as_str()?;

@@ -50,12 +50,10 @@ fn an_online_order_is_accepted_picked_and_handed_over_at_the_till(backend: Backe
     let (status, body) = cloud.post_json("/v1/o2o/orders", &order("MT-1", json!([{"sku": "DRK-1", "qty": 2}])));
     assert_eq!((status, body["kind"].as_str()), (422, Some("bad_order")), "{body}");
     assert!(body["message"].as_str().unwrap().contains("tenant acme has no catalog in the cloud yet"), "{body}");
-    // Head office publishes the catalog the platform sells from.
-    let products = json!([
-        {"sku": "DRK-1", "barcodes": ["6901234567892"], "name": "Coca-Cola 330ml", "name_zh": "可口可乐 330ml", "category": "drinks", "unit": "each", "price_minor": 350, "tax_bp": 1300},
-        {"sku": "SNK-1", "barcodes": ["6920152400012"], "name": "Lay's Cucumber Chips 70g", "name_zh": "乐事黄瓜味薯片 70g", "category": "snacks", "unit": "each", "price_minor": 790, "tax_bp": 1300}
-    ]);
-    assert_eq!(crate::catalog::put(&cloud, "/v1/catalog/products?tenant=acme", products).0, 200);
+    // The store seeds head office's shared catalog with its own products.
+    let published = ok(&["product", "publish", "--data", &edge_data]);
+    assert!(published.contains("products added to the shared catalog: 6"), "{published}");
+    assert!(ok(&["product", "publish", "--data", &edge_data]).contains("shared catalog: 0"), "publishing again adds nothing");
     ok(&["sync", "push", "--data", &edge_data]);
 
     let edge_port = free_port();
@@ -82,9 +80,14 @@ fn an_online_order_is_accepted_picked_and_handed_over_at_the_till(backend: Backe
     assert_eq!((status, again["order"]["placed_ms"].clone()), (200, placed["order"]["placed_ms"].clone()), "placing it again is the same order");
     let (status, body) = cloud.post_json("/v1/o2o/orders", &order("MT-1", json!([{"sku": "DRK-1", "qty": 5}])));
     assert_eq!((status, body["kind"].as_str()), (409, Some("conflict")), "{body}");
-    for (id, lines) in [("MT-2", json!([{"sku": "DRK-1", "qty": 20}])), ("MT-3", json!([{"sku": "DRK-1", "qty": 2}])), ("MT-4", json!([{"sku": "SNK-1", "qty": 2}]))] {
+    for (id, lines) in [("MT-2", json!([{"sku": "DRK-1", "qty": 20}])), ("MT-3", json!([{"sku": "DRK-1", "qty": 2}]))] {
         assert_eq!(cloud.post_json("/v1/o2o/orders", &order(id, lines)).0, 201);
     }
+    // Operators can place one from a file too.
+    let file = dir.path().join("mt-4.json");
+    std::fs::write(&file, order("MT-4", json!([{"sku": "SNK-1", "qty": 2}])).to_string()).unwrap();
+    let shown: Value = serde_json::from_str(&cloud_ok(&["o2o", "place", "--db", &db.db, file.to_str().unwrap()])).unwrap();
+    assert_eq!((shown["state"].as_str(), shown["qr"].as_str()), (Some("placed"), Some("OTO:MT-4")), "{shown}");
 
     // Cloud → edge agent → till.
     ok(&["sync", "push", "--data", &edge_data]);
@@ -141,6 +144,8 @@ fn an_online_order_is_accepted_picked_and_handed_over_at_the_till(backend: Backe
     assert!(fails(&["o2o", "step", "--data", &till, "--id", "MT-4", "--step", "ready"]).contains("order MT-4 is cancelled; cannot mark ready"));
     let zh = crate::edge_with_lang(&["o2o", "handover", "--data", &till, "--id", "MT-4"], "zh");
     assert!(String::from_utf8_lossy(&zh.stderr).contains("订单 MT-4 已取消，不能交付"), "{}", String::from_utf8_lossy(&zh.stderr));
+    let shown: Value = serde_json::from_str(&cloud_ok(&["o2o", "show", "--db", &db.db, "--store", "SH001", "--order", "MT-4"])).unwrap();
+    assert_eq!(shown["online_cancel"]["reason"], "ordered twice");
     let done = cloud.get("/v1/o2o/orders/SH001/MT-1");
     assert_eq!((done["state"].as_str(), done["sale"][0].as_str(), done["sale"][1].as_i64()), (Some("handed_over"), Some("O2O-MT-1"), Some(2190)), "{done}");
     // The handovers are sales like any other: the cloud's totals count them.

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use opentill_core::catalog::Product;
 
-use super::{Replica, ReplicaError, Result, upsert_products_in, write};
+use super::{PRODUCT_COLUMNS, Replica, ReplicaError, Result, product_row, upsert_products_in, write};
 use crate::docs::{CATALOG, CatalogDoc, DocError, decode_sync_state, encode_sync_state};
 use crate::hlc::HlcClock;
 
@@ -177,6 +177,26 @@ impl Replica {
             }
         }
         self.edit_catalog(now_ms, |doc, clock| if doc.price(&product.sku).is_some() { doc.put_details_of(product, clock, now_ms) } else { doc.put_product(product, clock, now_ms) })
+    }
+
+    /// Adds every product this store sells that the shared catalog lacks to it, with this
+    /// store's details and price as central price (a store seeding head office's catalog;
+    /// `sync push` then sends it up). Products the shared catalog has keep their details
+    /// and prices. Returns how many were added.
+    pub fn publish_catalog(&mut self, now_ms: i64) -> Result<usize> {
+        let mut stmt = self.conn.prepare(&format!("SELECT {PRODUCT_COLUMNS} FROM products AS p ORDER BY p.sku"))?;
+        let local: Vec<opentill_core::catalog::Product> = stmt.query_map([], product_row)?.collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        let missing: Vec<_> = {
+            let doc = self.catalog()?;
+            local.into_iter().filter(|p| doc.details(&p.sku).is_none()).collect()
+        };
+        if missing.is_empty() {
+            return Ok(0);
+        }
+        let n = missing.len();
+        self.edit_catalog(now_ms, |doc, clock| doc.put_products(&missing, clock, now_ms, |_| {}))?;
+        Ok(n)
     }
 
     /// The central price and this store's own price of `sku` in the shared catalog.
