@@ -568,7 +568,7 @@ export const en = {
   'o2o.noCategory': 'Not in this store’s catalog',
   'o2o.grams': '{n} g',
   'o2o.short': '{n} short',
-  'o2o.shortLines': 'Not enough stock for {n} line(s): it cannot be accepted as it stands.',
+  'o2o.shortLines': 'Lines short of stock: {n}. It cannot be accepted as it stands.',
   'o2o.sale': 'Sale {id} · {amount}',
   'o2o.step.accepted': 'Accepted',
   'o2o.step.rejected': 'Rejected',
