@@ -7,7 +7,8 @@
 // the sale screen the customer's QR code (`OTO:…`, scanned by the wedge scanner) opens
 // the order; the cashier hands it over: a sale `O2O-…` paid online. The till's API and,
 // after the next sync, the cloud's say it was handed over. English, then Chinese (new
-// orders arriving while the tab is open; the till asks for the PIN after a reload).
+// orders arriving while the tab is open; a delivery dispatched from the back office; the
+// till asks for the PIN after a reload).
 //
 //   node e2e/o2o.mjs                 with assertions
 //   node e2e/o2o.mjs --screenshots   the same, saving docs/screenshots/{orders,handover}-{en,zh}.png
@@ -83,7 +84,7 @@ async function startStore(dir, cloud) {
 }
 
 /** Waits until `check()` holds, polling. */
-async function eventually(what, check, ms = 20000) {
+async function eventually(what, check, ms = 40000) {
   for (const until = Date.now() + ms; ; ) {
     if (await check()) return;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
@@ -152,7 +153,7 @@ async function flow(page, store, cloud, locale) {
   await openOrdersTab(page);
 
   // The orders the platform placed arrive by sync; the tab reads them again by itself.
-  await item(page, pickup).waitFor({ timeout: 20000 });
+  await item(page, pickup).waitFor({ timeout: 40000 });
   await item(page, short).waitFor();
   const head = await item(page, pickup).textContent();
   assert.ok(head.includes('陈女士') && head.includes('13800138000') && head.includes('meituan') && head.includes(en ? 'Pickup' : '到店自提'), `the order shows its customer and channel: ${head}`);
@@ -179,6 +180,7 @@ async function flow(page, store, cloud, locale) {
   assert.equal(await item(page, pickup).locator('[data-testid=order-dispatch]').count(), 0, 'a pickup is handed over at the till, not from here');
   const history = await item(page, pickup).locator('[data-testid=order-steps] li').evaluateAll((ls) => ls.map((l) => l.dataset.step));
   assert.deepEqual(history, ['accepted', 'picked', 'ready']);
+  await page.evaluate(() => document.querySelector('[data-testid=orders-tab]').scrollTo(0, 0));
   await shot(page, `orders-${tag}`);
 
   // The delivery cannot be accepted: the till service names what is short.
@@ -196,8 +198,24 @@ async function flow(page, store, cloud, locale) {
   assert.ok((await item(page, short).getByTestId('order-steps').textContent()).includes(en ? 'not enough cola' : '可乐库存不足'));
   if (en) {
     // An order the customer cancelled online is done, with their reason.
-    await page.locator('[data-group=done] [data-testid=order][data-id="MT-E3"][data-state=cancelled]').waitFor({ timeout: 20000 });
+    await page.locator('[data-group=done] [data-testid=order][data-id="MT-E3"][data-state=cancelled]').waitFor({ timeout: 40000 });
     assert.equal(await item(page, 'MT-E3').getByTestId('order-online-cancel').textContent(), 'Cancelled online: ordered twice');
+  } else {
+    // A delivery is dispatched from the back office, with the courier's waybill.
+    await item(page, 'MT-Z3').waitFor();
+    await step(page, 'MT-Z3', 'accept');
+    await step(page, 'MT-Z3', 'ready');
+    await item(page, 'MT-Z3').locator('[data-testid=order-dispatch]').click();
+    await page.getByTestId('order-dispatch-dialog').waitFor();
+    await page.fill('input[name=order-note]', 'SF1234567890');
+    await page.click('[data-testid=order-confirm]');
+    const dispatched = (await page.locator('.notice').textContent()).trim();
+    assert.ok(dispatched.includes('MT-Z3') && dispatched.includes('¥7.50'), `dispatched, a sale paid online: ${dispatched}`);
+    await page.click('.dialog .btn.primary');
+    await page.locator('[data-group=done] [data-testid=order][data-id="MT-Z3"][data-state=dispatched]').waitFor();
+    assert.equal(await item(page, 'MT-Z3').getByTestId('order-sale').textContent(), '销售单 O2O-MT-Z3 · ¥7.50');
+    const z3 = await store.api('/api/o2o/orders/MT-Z3');
+    assert.deepEqual([z3.state, z3.sale_id, z3.steps.at(-1).note], ['dispatched', 'O2O-MT-Z3', 'SF1234567890']);
   }
 
   // At the till: the customer's QR code opens the order.
@@ -287,6 +305,7 @@ try {
   // New orders while nobody is looking: the Chinese run finds them by the tab's refresh.
   await place(cloud, order('MT-Z1', 'pickup', [{ sku: 'DRK-00001', qty: 2 }, { sku: 'SNK-00002', qty: 1 }]));
   await place(cloud, order('MT-Z2', 'delivery', [{ sku: 'DRK-00001', qty: 30 }], { channel: 'eleme', note: null }));
+  await place(cloud, order('MT-Z3', 'delivery', [{ sku: 'SNK-00002', qty: 1 }], { channel: 'eleme', note: null }));
   await flow(page, store, cloud, 'zh-CN');
   assert.deepEqual(errors, [], 'no page errors');
 } catch (e) {
