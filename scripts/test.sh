@@ -11,6 +11,6 @@ cargo test --workspace --locked "$@"
 cargo check -p opentill-edge --features camera --locked
 # The browser UI: API types still match the Rust API, unit tests, build, then the
 # end-to-end flows in Chromium against the opentill-edge that cargo test just built, a
-# camera scan through a fake camera,
+# camera scan through a fake camera, online orders from a real opentill-cloud to the till,
 # and a sale in the real Tauri window (opentill-till, also built by cargo test) under Xvfb.
-(cd ui && npm run check:api && npm test && npm run e2e && npm run camera && npm run window)
+(cd ui && npm run check:api && npm test && npm run e2e && npm run camera && npm run o2o && npm run window)

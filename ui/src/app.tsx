@@ -3,12 +3,14 @@
 // localStorage; PINs are kept in memory only.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { ApiError, type Category, type Client, type PrinterInfo, type Product, type Sale, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
+import { ApiError, type Category, type Client, type Order, type PrinterInfo, type Product, type Sale, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
 import { addCoupon, addLabel, addProduct, addTender, currentQuote, removeCoupon, setBasketDiscount, setOverride, type Approval, type Line, type Override, itemCount, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
 import { categoryName, formatMoney, parseKg, parseMoney, translate, type Locale, type MessageKey } from './i18n';
 import { hasCamera } from './camera';
 import { CameraDialog } from './camera-dialog';
+import { HandoverDialog } from './handover-dialog';
 import { BackOffice } from './office';
+import { isOrderCode } from './office/orders';
 import { listenForScans } from './wedge';
 import { Dialog, kindKey, type Attempt, type Money, type T } from './widgets';
 
@@ -261,6 +263,7 @@ export function App({ client }: { client: Client }) {
   } else {
     scanHandler = (code) => saleScan.current(code);
     body = <SaleScreen t={t} money={money} locale={locale} client={client} draft={draft} setDraft={setDraft} ringUp={ringUp} fail={fail} scanInto={saleScan} notify={setNotice}
+      attempt={attempt} userId={session.user_id} pin={pin.current} onReceipt={(sale) => (store.setItem('opentill.lastSale', sale.sale_id), setReceipt({ sale, fresh: true }))}
       onCamera={camera === 'none' ? undefined : () => setCamera('open')}
       onPay={() => setScreen('tender')} onNav={setScreen} onLastReceipt={showLastReceipt} />;
   }
@@ -362,6 +365,8 @@ function OpenShift({ t, busy, needPin, onOpen, onLogout }: { t: T; busy: boolean
 function SaleScreen(p: {
   t: T; money: Money; locale: Locale; client: Client; draft: Draft; setDraft: (d: Draft) => void;
   ringUp: (code: string, known?: Product) => void; fail: (e: unknown) => void; scanInto: { current: (code: string) => void }; notify: (text: string) => void;
+  /** Online orders handed over here: the signed-in cashier (their PIN, if the till still holds it) and the sale's receipt. */
+  attempt: Attempt; userId: string; pin: string; onReceipt: (sale: Sale) => void;
   onPay: () => void; onNav: (s: Screen) => void; onLastReceipt: () => void; onCamera?: () => void;
 }) {
   const { t, money, locale, client, draft, setDraft } = p;
@@ -404,8 +409,16 @@ function SaleScreen(p: {
     }
   };
   const memberScan = useRef<(code: string) => void>(() => {});
-  // With the member box open, a scan is the member's card or QR code.
-  p.scanInto.current = (code) => (memberOpen ? memberScan.current(code) : couponOpen ? couponScan.current(code) : p.ringUp(code));
+  // An online order's QR code (OTO:…), scanned or typed, opens the order to hand it over.
+  const [order, setOrder] = useState<Order | null>(null);
+  const openOrder = async (code: string) => {
+    const found = await p.attempt(() => client.order(code.trim()));
+    if (found) setOrder(found);
+  };
+  // With the member box open, a scan is the member's card or QR code; with an order open,
+  // only another order's code counts.
+  p.scanInto.current = (code) => (memberOpen ? memberScan.current(code) : couponOpen ? couponScan.current(code)
+    : isOrderCode(code) ? void openOrder(code) : order ? undefined : p.ringUp(code));
 
   useEffect(() => {
     client.categories().then((c) => {
@@ -492,7 +505,8 @@ function SaleScreen(p: {
         <button class="btn primary pay" disabled={!draft.lines.length} onClick={p.onPay} data-testid="pay">{t('sale.pay')}</button>
       </section>
       <section class="catalog">
-        <input class="search" type="search" placeholder={t('sale.search')} value={query} onInput={(e) => setQuery(e.currentTarget.value)} data-testid="search" />
+        <input class="search" type="search" placeholder={t('sale.search')} value={query} onInput={(e) => setQuery(e.currentTarget.value)} data-testid="search"
+          onKeyDown={(e) => { if (e.key === 'Enter' && isOrderCode(query)) { e.preventDefault(); openOrder(query); setQuery(''); } }} />
         {!query && (
           <nav class="tabs">
             {categories.map((c) => (
@@ -550,6 +564,8 @@ function SaleScreen(p: {
           onDone={(discount, approval) => { setDraft(setBasketDiscount(draft, discount, approval)); setSaleDiscountOpen(false); }} />
       )}
       {couponOpen && <CouponDialog t={t} scanInto={couponScan} onCancel={() => setCouponOpen(false)} onCoupon={(id) => { setDraft(addCoupon(draft, id)); setCouponOpen(false); }} />}
+      {order && <HandoverDialog t={t} money={money} client={client} attempt={p.attempt} order={order} userId={p.userId} pin={p.pin} onClose={() => setOrder(null)}
+        onReceipt={(sale) => { setOrder(null); p.onReceipt(sale); }} />}
       {memberOpen && <MemberDialog t={t} client={client} scanInto={memberScan} onCancel={() => setMemberOpen(false)} onMember={(m) => { setDraft({ ...draft, member: m }); setMemberOpen(false); }} fail={p.fail} />}
     </div>
   );

@@ -32,6 +32,9 @@ export type Suggestion = S['SuggestionDto'];
 export type Stocktake = S['StocktakeDto'];
 export type Transfers = S['TransfersDto'];
 export type Transfer = S['TransferDto'];
+export type Order = S['OrderDto'];
+export type OrderLine = S['OrderLineDto'];
+export type Handover = S['HandoverDto'];
 
 export interface TransportRequest {
   method: 'GET' | 'POST';
@@ -211,6 +214,15 @@ export class Client {
   receiveTransfer(id: string, req: S['TransferReceiveRequest']) { return this.call<Transfer>('POST', `/api/transfers/${encodeURIComponent(id)}/receive`, req); }
   /** Calls off a transfer that has not shipped. */
   cancelTransfer(id: string, req: S['TransferCancelRequest']) { return this.call<Transfer>('POST', `/api/transfers/${encodeURIComponent(id)}/cancel`, req); }
+  /** Online orders for this store (newest first), each with its pick list and what may be done next. */
+  orders() { return this.call<Order[]>('GET', '/api/o2o/orders'); }
+  /** One online order; `id` may be the text of its QR code (`OTO:…`). */
+  order(id: string) { return this.call<Order>('GET', `/api/o2o/orders/${encodeURIComponent(id)}`); }
+  /** Accept (a manager; reserves stock, prices it), reject, pick, mark ready or cancel an order. */
+  orderStep(id: string, req: S['OrderStepRequest']) { return this.call<Order>('POST', `/api/o2o/orders/${encodeURIComponent(id)}/step`, req); }
+  /** Hands a ready order over (or dispatches a delivery): records its sale, paid online
+   *  when no tenders are given; sent again, it answers the same sale (`new: false`). */
+  handOver(id: string, req: S['HandoverRequest']) { return this.call<Handover>('POST', `/api/o2o/orders/${encodeURIComponent(id)}/handover`, req); }
   sell(req: SaleRequest) { return this.call<Sale>('POST', '/api/sales', req); }
   price(req: PriceRequest) { return this.call<Quote>('POST', '/api/basket/price', req); }
   suspend(items: SaleRequest['items'], label: string) { return this.call<Suspended>('POST', '/api/suspended', { items, label }); }

@@ -1,7 +1,7 @@
 // The back office: what a store manager does at the desktop: the catalog and its prices,
-// stock, transfers between stores, members, devices and alerts, reports. A manager signs
-// in on entry (their PIN is kept in memory only, for the requests that need it) and
-// leaves with Back.
+// stock, transfers between stores, online orders, members, devices and alerts, reports. A
+// manager signs in on entry (their PIN is kept in memory only, for the requests that need
+// it) and leaves with Back.
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Client } from '../api/client';
@@ -10,6 +10,7 @@ import type { Attempt, Money, T } from '../widgets';
 import { CatalogTab } from './catalog';
 import { DevicesTab } from './devices';
 import { MembersTab } from './members';
+import { OrdersTab } from './orders';
 import { PromotionsTab } from './promotions';
 import { ReportsTab } from './reports';
 import { StockTab } from './stock';
@@ -25,7 +26,7 @@ export interface TabProps { t: T; money: Money; locale: Locale; client: Client; 
   /** The store's offset from UTC in minutes: dates and times on screen are the store's. */
   offsetMin: number }
 
-const TABS = ['catalog', 'stock', 'transfers', 'promotions', 'members', 'devices', 'reports'] as const;
+const TABS = ['catalog', 'stock', 'transfers', 'orders', 'promotions', 'members', 'devices', 'reports'] as const;
 type Tab = (typeof TABS)[number];
 
 export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Client; attempt: Attempt; userId: string; notify: (text: string) => void; scanInto: { current: (code: string) => void }; onBack: () => void }) {
@@ -44,6 +45,7 @@ export function BackOffice(p: { t: T; money: Money; locale: Locale; client: Clie
   if (tab === 'catalog') body = <CatalogTab {...props} />;
   else if (tab === 'stock') body = <StockTab {...props} />;
   else if (tab === 'transfers') body = <TransfersTab {...props} />;
+  else if (tab === 'orders') body = <OrdersTab {...props} />;
   else if (tab === 'promotions') body = <PromotionsTab {...props} />;
   else if (tab === 'devices') body = <DevicesTab {...props} />;
   else if (tab === 'members') body = <MembersTab {...props} />;
