@@ -451,7 +451,9 @@ fn members_rfm_segments_and_repeat_rate() {
         M04,2026-11-27,3,1,0,15.80,4,2,2,Potential
         M05,2026-11-05,25,2,0,461.50,2,3,5,At risk
         M06,2026-11-03,27,1,0,4.50,1,2,1,Lost
-    "#]].assert_eq(&csv);
+    "#]]
+    .assert_eq(&csv.replace("\r\n", "\n"));
+    assert!(csv.ends_with("Lost\r\n"), "CRLF line ends");
     // Without an end date, recency counts to the last sale or refund (M01's on the 29th).
     let open = report_from_facts(By::Members, facts.iter().map(|(ts, f)| (*ts, f)), SHANGHAI, Some("2026-11-01"), None, &[], 10);
     assert_eq!(day_text(open.members.unwrap().end_day), "2026-11-29");
