@@ -793,7 +793,7 @@ pub fn report_text(report: &Report, currency: Currency, lang: Lang) -> String {
 }
 
 /// A table as aligned text, its notes under it.
-fn table_text(table: &Table, lang: Lang) -> String {
+pub fn table_text(table: &Table, lang: Lang) -> String {
     let mut widths: Vec<usize> = table.header.iter().map(|h| h.width()).collect();
     for row in table.rows.iter().chain(table.total.iter()) {
         for (w, cell) in widths.iter_mut().zip(row) {
