@@ -624,7 +624,7 @@ fn members_table(members: &Members, currency: Currency, lang: Lang) -> Table {
     };
     let spend = |who: String, s: &Spend| match lang {
         Lang::Zh => format!("{who}：{} 笔，退款 {} 笔，净额 {}，占净额 {}", s.n_sales, s.n_refunds, m(s.net()), share(s.net(), all_net)),
-        Lang::En => format!("{who}: {} sales, {} refunds, net {}, {} of net", s.n_sales, s.n_refunds, m(s.net()), share(s.net(), all_net)),
+        Lang::En => format!("{who}: sales {}, refunds {}, net {}, {} of net", s.n_sales, s.n_refunds, m(s.net()), share(s.net(), all_net)),
     };
     Table {
         header: vec![h("分群", "Segment"), h("会员数", "Members"), h("会员占比", "Share"), h("消费笔数", "Sales"), h("净消费额", "Net"), h("净额占比", "Share of net")],

@@ -438,8 +438,8 @@ fn members_rfm_segments_and_repeat_rate() {
             Total            6  100.0%     13  684.38        100.0%
             RFM to 2026-11-30: recency (R), sales (F) and net spend (M) each scored 1–5 by quintiles across members
             Repeat rate (members with 2 or more sales ÷ members who bought): 3 / 6 = 50.00%
-            Members: 13 sales, 2 refunds, net 594.48, 97.9% of net
-            Non-members: 2 sales, 0 refunds, net 12.50, 2.1% of net
+            Members: sales 13, refunds 2, net 594.48, 97.9% of net
+            Non-members: sales 2, refunds 0, net 12.50, 2.1% of net
         "#]],
     );
     let csv = members_csv(&r, Currency::CNY, Lang::En);
@@ -471,8 +471,8 @@ fn members_rfm_segments_and_repeat_rate() {
         Total            0      -      0  0.00             -
         RFM to 2026-12-31: recency (R), sales (F) and net spend (M) each scored 1–5 by quintiles across members
         Repeat rate (members with 2 or more sales ÷ members who bought): - (no member bought in the period)
-        Members: 0 sales, 0 refunds, net 0.00, - of net
-        Non-members: 0 sales, 0 refunds, net 0.00, - of net
+        Members: sales 0, refunds 0, net 0.00, - of net
+        Non-members: sales 0, refunds 0, net 0.00, - of net
     "#]]);
 }
 

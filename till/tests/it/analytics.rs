@@ -294,8 +294,8 @@ fn members_and_conversion_read_from_the_replica_equal_the_journal_fold() {
         Total            3  100.0%      5  56.20        100.0%
         RFM to 2026-11-22: recency (R), sales (F) and net spend (M) each scored 1–5 by quintiles across members
         Repeat rate (members with 2 or more sales ÷ members who bought): 1 / 3 = 33.33%
-        Members: 5 sales, 1 refunds, net 56.20, 88.9% of net
-        Non-members: 2 sales, 0 refunds, net 7.00, 11.1% of net
+        Members: sales 5, refunds 1, net 56.20, 88.9% of net
+        Non-members: sales 2, refunds 0, net 7.00, 11.1% of net
     "#]].assert_eq(&text(By::Members, Lang::En));
     expect![[r#"
         客流转化率  2026-11-16 — 2026-11-22
