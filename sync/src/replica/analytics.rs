@@ -247,17 +247,13 @@ impl Expected {
 }
 
 /// What the members report needs of a sale's or refund's journal body: its member and
-/// its lines' amounts. Reading only these skips building every line of the record.
+/// its total, which is what its lines' amounts add up to (each line carries its share of
+/// discounts and 抹零). Reading only these skips over the lines without building them.
 #[derive(serde::Deserialize)]
 struct TicketBody {
     #[serde(default)]
     member: Option<String>,
-    lines: Vec<LineAmount>,
-}
-
-#[derive(serde::Deserialize)]
-struct LineAmount {
-    amount: i64,
+    total: i64,
 }
 
 /// The unix-ms bounds `[from, to)` of local days `from_day..=to_day` (open ends saturate).
@@ -270,7 +266,7 @@ impl Replica {
     /// One [`TicketRow`] per sale and per refund made on the local days
     /// `from_day..=to_day`, sales first, each in time order: the members report's input.
     /// The sales index is searched by time (`sales_time`) and only the member and the
-    /// lines' amounts of each journal body are read.
+    /// total of each journal body are read.
     pub fn member_tickets(&self, from_day: i64, to_day: i64) -> Result<Vec<TicketRow>> {
         let offset = self.settings.utc_offset_min;
         let (from_ms, to_ms) = day_bounds(from_day, to_day, offset);
@@ -287,7 +283,7 @@ impl Replica {
                 let body = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
                 let body: TicketBody = serde_json::from_slice(body).map_err(|e| ReplicaError::Corrupt(format!("entry {seq}: {e}")))?;
                 let (day, _) = local_day_hour(ts_ms, offset);
-                out.push(TicketRow { day, member: body.member, tickets, amount: tickets * body.lines.iter().map(|l| l.amount).sum::<i64>() });
+                out.push(TicketRow { day, member: body.member, tickets, amount: tickets * body.total });
             }
         }
         Ok(out)
