@@ -9,6 +9,12 @@
 //! [`product_rows`] fold those into a [`Report`], which [`report_text`] and [`report_csv`]
 //! format. [`fold`] makes the same rows straight from the facts, so a test can check the
 //! replica's answer against the journal.
+//!
+//! Two reports are not sums of line rows: [`By::Members`] (RFM segments, repeat rate and
+//! the members' share, folded from one [`TicketRow`] per sale and refund by
+//! [`member_report`], see `members.rs` for the scoring and segment rules) and
+//! [`By::Conversion`] (gate entries against sales tickets per hour and day,
+//! [`conversion_report`]).
 
 use std::collections::BTreeMap;
 
@@ -22,6 +28,12 @@ use crate::refund::RefundRecord;
 use crate::rounding::{RoundingMode, div_round};
 use crate::sale::SaleRecord;
 use crate::time::{civil_from_days, days_from_civil};
+
+mod conversion;
+mod members;
+
+pub use conversion::{Conversion, ConversionRow, conversion_report, gate_entry};
+pub use members::{MemberRfm, Members, Segment, SegmentRow, Spend, TicketRow, member_report, quintile_scores, ticket_row};
 
 /// What a report groups by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,13 +56,18 @@ pub enum By {
     Slow,
     /// Average basket value (客单价) and items per basket.
     Basket,
+    /// Members' RFM segments, repeat rate, and the members' share of sales.
+    Members,
+    /// Gate entries against sales tickets (conversion) per hour and day.
+    Conversion,
 }
 
 impl By {
     /// Every report, in the order the CLI lists them.
-    pub const ALL: [By; 9] = [By::Hour, By::Day, By::Week, By::Category, By::Cashier, By::Tender, By::Top, By::Slow, By::Basket];
+    pub const ALL: [By; 11] = [By::Hour, By::Day, By::Week, By::Category, By::Cashier, By::Tender, By::Top, By::Slow, By::Basket, By::Members, By::Conversion];
 
-    /// `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow`, `basket`.
+    /// `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow`, `basket`,
+    /// `members`, `conversion`.
     pub fn parse(text: &str) -> Option<By> {
         By::ALL.into_iter().find(|b| b.name() == text.trim().to_ascii_lowercase())
     }
@@ -67,6 +84,8 @@ impl By {
             By::Top => "top",
             By::Slow => "slow",
             By::Basket => "basket",
+            By::Members => "members",
+            By::Conversion => "conversion",
         }
     }
 
@@ -82,6 +101,8 @@ impl By {
             By::Top => lang.pick("畅销商品", "Top sellers"),
             By::Slow => lang.pick("滞销商品", "Slow sellers"),
             By::Basket => lang.pick("客单价与客单件数", "Average basket"),
+            By::Members => lang.pick("会员分析（RFM）", "Members (RFM)"),
+            By::Conversion => lang.pick("客流转化率", "Footfall conversion"),
         }
     }
 }
@@ -376,10 +397,37 @@ pub struct Report {
     pub from: Option<String>,
     /// Last day, inclusive, if bounded.
     pub to: Option<String>,
-    /// The rows (none for [`By::Basket`]).
+    /// The rows (none for [`By::Basket`], [`By::Members`] and [`By::Conversion`]).
     pub rows: Vec<Row>,
-    /// Everything in the period (for tenders: all payments; for products: all lines).
+    /// Everything in the period (for tenders: all payments; for products: all lines;
+    /// for members and conversion: tickets and amounts only, no items).
     pub total: Totals,
+    /// [`By::Members`]: the segments, members and shares.
+    pub members: Option<Members>,
+    /// [`By::Conversion`]: entries and tickets per hour and day.
+    pub conversion: Option<Conversion>,
+}
+
+impl Report {
+    /// A report of rows, as every report but members and conversion is.
+    pub fn of_rows(by: By, from: Option<&str>, to: Option<&str>, rows: Vec<Row>, total: Totals) -> Report {
+        Report { by, from: from.map(str::to_string), to: to.map(str::to_string), rows, total, members: None, conversion: None }
+    }
+}
+
+/// The sums of ticket rows (sales and refunds, no items) as a report's total.
+pub fn ticket_totals<'a>(rows: impl IntoIterator<Item = &'a TicketRow>) -> Totals {
+    let mut total = Totals::default();
+    for r in rows {
+        if r.tickets > 0 {
+            total.n_sales += 1;
+            total.sales += r.amount;
+        } else {
+            total.n_refunds += 1;
+            total.refunds -= r.amount;
+        }
+    }
+    total
 }
 
 /// Folds `(day, key, totals)` groups into the rows of a [`By::Hour`], [`By::Day`],
@@ -395,7 +443,7 @@ pub fn group_rows(by: By, groups: impl IntoIterator<Item = (i64, String, Totals)
             By::Hour | By::Category | By::Cashier | By::Tender => key,
             By::Day => day_text(day),
             By::Week => iso_week(day),
-            By::Top | By::Slow | By::Basket => continue,
+            By::Top | By::Slow | By::Basket | By::Members | By::Conversion => continue,
         };
         rows.entry(key).or_default().add(&totals);
     }
@@ -461,6 +509,29 @@ pub fn report_from_facts<'a>(
 ) -> Report {
     let first = from.and_then(parse_day).unwrap_or(i64::MIN);
     let last = to.and_then(parse_day).unwrap_or(i64::MAX);
+    let facts: Vec<(i64, &Fact)> = facts.into_iter().collect();
+    let in_period = |day: i64| (first..=last).contains(&day);
+    match by {
+        By::Members => {
+            let rows: Vec<TicketRow> = facts.iter().filter_map(|(ts, f)| ticket_row(*ts, utc_offset_min, f)).filter(|r| in_period(r.day)).collect();
+            let mut report = Report::of_rows(by, from, to, Vec::new(), ticket_totals(&rows));
+            report.members = Some(member_report(rows, to.and_then(parse_day)));
+            return report;
+        }
+        By::Conversion => {
+            let entries: Vec<(i64, u32, i64)> = facts.iter().filter_map(|(ts, f)| gate_entry(*ts, utc_offset_min, f)).filter(|(d, _)| in_period(*d)).map(|(d, h)| (d, h, 1)).collect();
+            let (lines, _) = fold(facts.iter().copied(), utc_offset_min);
+            let lines: Vec<&LineRow> = lines.iter().map(|(_, l)| l).filter(|l| in_period(l.day)).collect();
+            let mut total = Totals::default();
+            for l in &lines {
+                total.add(&Totals::of_line(l));
+            }
+            let mut report = Report::of_rows(by, from, to, Vec::new(), total);
+            report.conversion = Some(conversion_report(entries, lines.iter().filter(|l| l.tickets > 0).map(|l| (l.day, l.hour, 1))));
+            return report;
+        }
+        _ => {}
+    }
     let (lines, tenders) = fold(facts, utc_offset_min);
     let lines = lines.into_iter().map(|(_, l)| l).filter(|l| (first..=last).contains(&l.day));
     let (rows, total) = match by {
@@ -485,7 +556,7 @@ pub fn report_from_facts<'a>(
             }),
         ),
     };
-    Report { by, from: from.map(str::to_string), to: to.map(str::to_string), rows, total }
+    Report::of_rows(by, from, to, rows, total)
 }
 
 /// A report as a table: header and cells, money as plain decimals.
@@ -499,6 +570,8 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
     /// The total row, if the report has one.
     pub total: Option<Vec<String>>,
+    /// Sentences printed under the table in text (not in CSV).
+    pub notes: Vec<String>,
 }
 
 fn quantity(unit: Option<Unit>, qty: i64) -> String {
@@ -524,6 +597,87 @@ fn share(part: i64, whole: i64) -> String {
     let tenths = div_round(i128::from(part) * 1000, i128::from(whole), RoundingMode::HalfUp) as i64;
     let sign = if tenths < 0 { "-" } else { "" };
     format!("{sign}{}.{}%", tenths.unsigned_abs() / 10, tenths.unsigned_abs() % 10)
+}
+
+/// Basis points as a percentage with two decimals, or `-` for none.
+fn bp_text(bp: Option<i64>) -> String {
+    match bp {
+        None => "-".into(),
+        Some(bp) => {
+            let sign = if bp < 0 { "-" } else { "" };
+            format!("{sign}{}.{:02}%", bp.unsigned_abs() / 100, bp.unsigned_abs() % 100)
+        }
+    }
+}
+
+/// The members report's segment table and its notes.
+fn members_table(members: &Members, currency: Currency, lang: Lang) -> Table {
+    let m = |minor: i64| Money::new(minor, currency).plain();
+    let h = |zh: &str, en: &str| lang.pick(zh, en).to_string();
+    let member_net: i64 = members.segments.iter().map(|s| s.net).sum();
+    let member_sales: i64 = members.segments.iter().map(|s| s.sales).sum();
+    let cells = |label: String, n: i64, sales: i64, net: i64| vec![label, n.to_string(), share(n, members.n_buyers), sales.to_string(), m(net), share(net, member_net)];
+    let all_net = members.member.net() + members.guest.net();
+    let repeat = match members.repeat_rate_bp() {
+        Some(bp) => format!("{} / {} = {}", members.n_repeat, members.n_buyers, bp_text(Some(bp))),
+        None => h("-（期间内没有会员消费）", "- (no member bought in the period)"),
+    };
+    let spend = |who: String, s: &Spend| match lang {
+        Lang::Zh => format!("{who}：{} 笔，退款 {} 笔，净额 {}，占净额 {}", s.n_sales, s.n_refunds, m(s.net()), share(s.net(), all_net)),
+        Lang::En => format!("{who}: sales {}, refunds {}, net {}, {} of net", s.n_sales, s.n_refunds, m(s.net()), share(s.net(), all_net)),
+    };
+    Table {
+        header: vec![h("分群", "Segment"), h("会员数", "Members"), h("会员占比", "Share"), h("消费笔数", "Sales"), h("净消费额", "Net"), h("净额占比", "Share of net")],
+        numeric: vec![false, true, true, true, true, true],
+        rows: members.segments.iter().map(|s| cells(s.segment.label(lang).to_string(), s.members, s.sales, s.net)).collect(),
+        total: Some(cells(h("合计", "Total"), members.n_buyers, member_sales, member_net)),
+        notes: vec![
+            match lang {
+                Lang::Zh => format!("RFM 截至 {}：最近消费天数（R）、消费笔数（F）、净消费额（M）各按会员五分位评 1–5 分", day_text(members.end_day)),
+                Lang::En => format!("RFM to {}: recency (R), sales (F) and net spend (M) each scored 1–5 by quintiles across members", day_text(members.end_day)),
+            },
+            format!("{}{}", h("回购率（消费 2 次及以上的会员 ÷ 消费会员）：", "Repeat rate (members with 2 or more sales ÷ members who bought): "), repeat),
+            spend(h("会员", "Members"), &members.member),
+            spend(h("非会员", "Non-members"), &members.guest),
+        ],
+    }
+}
+
+/// The conversion report's table (hours of day, then days) and its notes.
+fn conversion_table(conversion: &Conversion, lang: Lang) -> Table {
+    let h = |zh: &str, en: &str| lang.pick(zh, en).to_string();
+    let cells = |label: String, r: &ConversionRow| vec![label, r.entries.to_string(), r.tickets.to_string(), bp_text(r.rate_bp())];
+    let rows = conversion.hours.iter().map(|r| cells(format!("{}:00", r.key), r)).chain(conversion.days.iter().map(|r| cells(r.key.clone(), r))).collect();
+    let mut notes = vec![h("转化率 = 成交笔数 ÷ 进店人数（闸机进店通行）", "Conversion = sales ÷ entries (gate passages in)")];
+    if !conversion.has_entries() {
+        notes.push(h("期间内没有闸机进店记录，无法计算转化率：需要有入口闸机的门店。", "No gate entries in the period, so there is no conversion rate: it needs a store with an entry gate."));
+    }
+    Table {
+        header: vec![h("时段/日期", "Hour/Date"), h("进店人数", "Entries"), h("成交笔数", "Sales"), h("转化率", "Conversion")],
+        numeric: vec![false, true, true, true],
+        rows,
+        total: Some(cells(h("合计", "Total"), &conversion.total)),
+        notes,
+    }
+}
+
+/// The members report's per-member listing as a table (for CSV): every member who bought,
+/// by segment, then net spend.
+pub fn member_table(members: &Members, currency: Currency, lang: Lang) -> Table {
+    let h = |zh: &str, en: &str| lang.pick(zh, en).to_string();
+    Table {
+        header: vec![h("会员", "Member"), h("最近消费日", "Last purchase"), h("最近消费天数", "Recency (days)"), h("消费笔数", "Sales"), h("退款笔数", "Refunds"), h("净消费额", "Net"), "R".into(), "F".into(), "M".into(), h("分群", "Segment")],
+        numeric: vec![false, false, true, true, true, true, true, true, true, false],
+        rows: members
+            .members
+            .iter()
+            .map(|r| {
+                vec![r.member.clone(), day_text(r.last_day), r.recency.to_string(), r.frequency.to_string(), r.refunds.to_string(), Money::new(r.monetary, currency).plain(), r.r.to_string(), r.f.to_string(), r.m.to_string(), r.segment.label(lang).to_string()]
+            })
+            .collect(),
+        total: None,
+        notes: Vec::new(),
+    }
 }
 
 /// The tender kind's name in `lang`.
@@ -556,6 +710,7 @@ pub fn report_table(report: &Report, currency: Currency, lang: Lang) -> Table {
                 header,
                 rows: report.rows.iter().map(|r| cells(label(&r.key), &r.totals)).collect(),
                 total: Some(cells(h("合计", "Total"), &report.total)),
+                notes: Vec::new(),
             }
         }
         By::Category => Table {
@@ -563,12 +718,14 @@ pub fn report_table(report: &Report, currency: Currency, lang: Lang) -> Table {
             numeric: vec![false, true, true, true, true, true, true],
             rows: report.rows.iter().map(|r| vec![r.key.clone(), s(r.totals.items), m(r.totals.sales), m(r.totals.discount), m(r.totals.refunds), m(r.totals.net()), share(r.totals.net(), report.total.net())]).collect(),
             total: Some(vec![h("合计", "Total"), s(report.total.items), m(report.total.sales), m(report.total.discount), m(report.total.refunds), m(report.total.net()), share(report.total.net(), report.total.net())]),
+            notes: Vec::new(),
         },
         By::Tender => Table {
             header: vec![h("支付方式", "Payment method"), h("收款笔数", "Payments"), h("退款笔数", "Refunds"), h("收款", "Taken"), h("退款", "Given back"), h("净额", "Net"), h("占比", "Share")],
             numeric: vec![false, true, true, true, true, true, true],
             rows: report.rows.iter().map(|r| vec![tender_name(&r.key, lang), s(r.totals.n_sales), s(r.totals.n_refunds), m(r.totals.sales), m(r.totals.refunds), m(r.totals.net()), share(r.totals.net(), report.total.net())]).collect(),
             total: Some(vec![h("合计", "Total"), s(report.total.n_sales), s(report.total.n_refunds), m(report.total.sales), m(report.total.refunds), m(report.total.net()), share(report.total.net(), report.total.net())]),
+            notes: Vec::new(),
         },
         By::Top | By::Slow => {
             let name = |r: &Row| {
@@ -593,7 +750,7 @@ pub fn report_table(report: &Report, currency: Currency, lang: Lang) -> Table {
                     cells
                 })
                 .collect();
-            Table { header, numeric, rows, total: None }
+            Table { header, numeric, rows, total: None, notes: Vec::new() }
         }
         By::Basket => {
             let t = &report.total;
@@ -607,8 +764,16 @@ pub fn report_table(report: &Report, currency: Currency, lang: Lang) -> Table {
                 vec![h("客单价（净额/笔数）", "Average basket (net / sales)"), m(t.average_basket())],
                 vec![h("客单件数（件数/笔数）", "Items per basket (items / sales)"), hundredths(t.items_per_basket_x100())],
             ];
-            Table { header: vec![h("指标", "Measure"), h("数值", "Value")], numeric: vec![false, true], rows, total: None }
+            Table { header: vec![h("指标", "Measure"), h("数值", "Value")], numeric: vec![false, true], rows, total: None, notes: Vec::new() }
         }
+        By::Members => match &report.members {
+            Some(members) => members_table(members, currency, lang),
+            None => members_table(&member_report(Vec::new(), None), currency, lang),
+        },
+        By::Conversion => match &report.conversion {
+            Some(conversion) => conversion_table(conversion, lang),
+            None => conversion_table(&conversion_report(Vec::new(), Vec::new()), lang),
+        },
     }
 }
 
@@ -622,6 +787,13 @@ fn period_text(report: &Report, lang: Lang) -> String {
 /// The report as aligned text for a terminal.
 pub fn report_text(report: &Report, currency: Currency, lang: Lang) -> String {
     let table = report_table(report, currency, lang);
+    let mut out = format!("{}  {}\n", report.by.title(lang), period_text(report, lang));
+    out.push_str(&table_text(&table, lang));
+    out
+}
+
+/// A table as aligned text, its notes under it.
+pub fn table_text(table: &Table, lang: Lang) -> String {
     let mut widths: Vec<usize> = table.header.iter().map(|h| h.width()).collect();
     for row in table.rows.iter().chain(table.total.iter()) {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -649,8 +821,7 @@ pub fn report_text(report: &Report, currency: Currency, lang: Lang) -> String {
         out
     };
     let rule = format!("{}\n", "-".repeat(widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1)));
-    let mut out = format!("{}  {}\n", report.by.title(lang), period_text(report, lang));
-    out.push_str(&line(&table.header));
+    let mut out = line(&table.header);
     out.push_str(&rule);
     if table.rows.is_empty() {
         out.push_str(lang.pick("（期间内没有销售）\n", "(no sales in the period)\n"));
@@ -661,6 +832,10 @@ pub fn report_text(report: &Report, currency: Currency, lang: Lang) -> String {
     if let Some(total) = &table.total {
         out.push_str(&rule);
         out.push_str(&line(total));
+    }
+    for note in &table.notes {
+        out.push_str(note);
+        out.push('\n');
     }
     out
 }
@@ -673,7 +848,18 @@ fn csv_field(text: &str) -> String {
 /// The report as CSV (RFC 4180: a header row, CRLF line ends, quoted fields where
 /// needed), the total row last.
 pub fn report_csv(report: &Report, currency: Currency, lang: Lang) -> String {
-    let table = report_table(report, currency, lang);
+    table_csv(&report_table(report, currency, lang))
+}
+
+/// The members report's per-member listing as CSV (see [`member_table`]); only the
+/// header for another report.
+pub fn members_csv(report: &Report, currency: Currency, lang: Lang) -> String {
+    let empty = member_report(Vec::new(), None);
+    table_csv(&member_table(report.members.as_ref().unwrap_or(&empty), currency, lang))
+}
+
+/// A table as CSV.
+fn table_csv(table: &Table) -> String {
     let mut out = String::new();
     for row in std::iter::once(&table.header).chain(&table.rows).chain(table.total.iter()) {
         out.push_str(&row.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));

@@ -54,6 +54,10 @@ pub enum AnalyticsBy {
     Slow,
     /// Average basket value (客单价) and items per basket.
     Basket,
+    /// Members' RFM segments (重要价值客户 … 流失), repeat rate, members' share of sales.
+    Members,
+    /// Gate entries against sales (footfall conversion) per hour and day.
+    Conversion,
 }
 
 /// Journal export formats.
@@ -1094,7 +1098,8 @@ pub enum ReportCommand {
         date: String,
     },
     /// Sales analytics over local days: by hour, day, ISO week, category, cashier or
-    /// payment method; top and slow sellers; average basket (客单价). Refunds count negative.
+    /// payment method; top and slow sellers; average basket (客单价); members' RFM segments
+    /// and repeat rate; footfall conversion. Refunds count negative.
     Analytics {
         #[command(flatten)]
         data: DataArg,
@@ -1113,6 +1118,10 @@ pub enum ReportCommand {
         /// CSV (RFC 4180, a header row) instead of a table.
         #[arg(long)]
         csv: bool,
+        /// With `--by members`: list every member who bought (recency, sales, net, R, F, M,
+        /// segment) instead of the segments.
+        #[arg(long)]
+        list_members: bool,
     },
     /// Commission per staff member (导购) over a period.
     Commissions {

@@ -685,8 +685,8 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             println!("{}", serde_json::to_string_pretty(&rules).context("commission rules")?);
             Ok(())
         }
-        Command::Report(ReportCommand::Analytics { data, by, from, to, limit, csv }) => {
-            use opentill_core::analytics::{By, report_csv, report_text};
+        Command::Report(ReportCommand::Analytics { data, by, from, to, limit, csv, list_members }) => {
+            use opentill_core::analytics::{By, member_table, members_csv, report_csv, report_text};
             let by = match by {
                 AnalyticsBy::Hour => By::Hour,
                 AnalyticsBy::Day => By::Day,
@@ -697,11 +697,25 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
                 AnalyticsBy::Top => By::Top,
                 AnalyticsBy::Slow => By::Slow,
                 AnalyticsBy::Basket => By::Basket,
+                AnalyticsBy::Members => By::Members,
+                AnalyticsBy::Conversion => By::Conversion,
             };
+            if list_members && by != By::Members {
+                return Err(anyhow::anyhow!("{}", lang.pick("--list-members 只用于 --by members", "--list-members goes with --by members")).into());
+            }
             let till = open(&data.data)?;
             let report = till.analytics(by, from.as_deref(), to.as_deref(), Some(limit as usize))?;
             let currency = till.replica().settings().currency;
-            print!("{}", if csv { report_csv(&report, currency, lang) } else { report_text(&report, currency, lang) });
+            let out = match (list_members, csv) {
+                (true, true) => members_csv(&report, currency, lang),
+                (true, false) => {
+                    let members = report.members.as_ref().context("members report")?;
+                    opentill_core::analytics::table_text(&member_table(members, currency, lang), lang)
+                }
+                (false, true) => report_csv(&report, currency, lang),
+                (false, false) => report_text(&report, currency, lang),
+            };
+            print!("{out}");
             Ok(())
         }
         Command::Report(ReportCommand::Sales { data, from, to, format }) => {

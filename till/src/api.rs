@@ -15,7 +15,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
-use opentill_core::analytics::{By, Report, Row, Totals, report_csv};
+use opentill_core::analytics::{By, Conversion, ConversionRow, Members, Report, Row, Spend, Totals, members_csv, report_csv};
 use opentill_core::catalog::Product;
 use opentill_core::i18n::Lang;
 use opentill_core::journal::CashDirection;
@@ -177,7 +177,7 @@ pub fn router(state: AppState) -> Router {
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
     paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, catalog::catalog_entry, catalog::put_product, import::start_import, import::job, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, promotions::promotions, promotions::put_promotion, promotions::remove_promotion, promotions::coupons, promotions::put_coupon, promotions::remove_coupon, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall, transfers::list_transfers, transfers::get_transfer, transfers::request_transfer, transfers::ship_transfer, transfers::receive_transfer, transfers::cancel_transfer, o2o::list_orders, o2o::get_order, o2o::order_step, o2o::handover),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::ProductRequest, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, promotions::WindowDto, promotions::PromotionDto, promotions::CouponDto, promotions::PromotionRequest, promotions::CouponRequest, SalesReportDto, AnalyticsDto, AnalyticsRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::ClearAlertRequest, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan, transfers::TransferLineDto, transfers::TransferLineStatusDto, transfers::TransferStepDto, transfers::TransferDto, transfers::TransfersDto, transfers::TransferRequestDto, transfers::ShipRequest, transfers::TransferReceiveRequest, transfers::TransferCancelRequest, o2o::OrderLineDto, o2o::OrderStepDto, o2o::OrderDto, o2o::OrderStepRequest, o2o::HandoverRequest, o2o::HandoverDto))
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::ProductRequest, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, promotions::WindowDto, promotions::PromotionDto, promotions::CouponDto, promotions::PromotionRequest, promotions::CouponRequest, SalesReportDto, AnalyticsDto, AnalyticsRowDto, MembersDto, SegmentDto, MemberRfmDto, SpendDto, ConversionDto, ConversionRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::ClearAlertRequest, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan, transfers::TransferLineDto, transfers::TransferLineStatusDto, transfers::TransferStepDto, transfers::TransferDto, transfers::TransfersDto, transfers::TransferRequestDto, transfers::ShipRequest, transfers::TransferReceiveRequest, transfers::TransferCancelRequest, o2o::OrderLineDto, o2o::OrderStepDto, o2o::OrderDto, o2o::OrderStepRequest, o2o::HandoverRequest, o2o::HandoverDto))
 )]
 pub struct ApiDoc;
 
@@ -1174,23 +1174,189 @@ fn analytics_row(row: Option<&Row>, key: &str, t: &Totals) -> AnalyticsRowDto {
 /// An analytics report.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AnalyticsDto {
-    /// What it groups by: `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow`, `basket`.
+    /// What it groups by: `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow`, `basket`, `members`, `conversion`.
     pub by: String,
     /// First day, inclusive.
     pub from: Option<String>,
     /// Last day, inclusive.
     pub to: Option<String>,
     /// The rows: time order for hour, day and week; largest net first for category,
-    /// cashier, tender and top; fewest items first for slow; none for basket.
+    /// cashier, tender and top; fewest items first for slow; none for basket, members and
+    /// conversion (see `members` and `conversion`).
     pub rows: Vec<AnalyticsRowDto>,
     /// Everything in the period.
     pub total: AnalyticsRowDto,
+    /// `members`: segments, every member who bought, repeat rate and shares.
+    pub members: Option<MembersDto>,
+    /// `conversion`: gate entries against sales per hour and day.
+    pub conversion: Option<ConversionDto>,
+}
+
+/// One RFM segment. Segments, best first: `champions` (重要价值客户: R ≥ 4 and F + M ≥ 8),
+/// `loyal` (忠诚客户: R ≥ 3 and F + M ≥ 6), `potential` (潜力客户: R ≥ 3), `at_risk` (需挽回:
+/// F + M ≥ 6), `lost` (流失: the rest); the first that holds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentDto {
+    /// `champions`, `loyal`, `potential`, `at_risk` or `lost`.
+    pub segment: String,
+    /// The segment's name in Chinese.
+    pub name_zh: String,
+    /// The segment's name in English.
+    pub name_en: String,
+    /// Members in it.
+    pub members: i64,
+    /// Their sales in the period.
+    pub sales: i64,
+    /// Their net spend (refunds subtracted).
+    pub net_minor: i64,
+}
+
+/// One member who bought in the period, with R, F and M scored 1–5 by mid-rank quintiles
+/// (`1 + ⌊5 × (2 × worse + equal) / (2 × members)⌋`: equal values score alike).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberRfmDto {
+    /// Member id.
+    pub member: String,
+    /// Last sale in the period, `YYYY-MM-DD`.
+    pub last_purchase: String,
+    /// Days from the last sale to the period's end.
+    pub recency_days: i64,
+    /// Sales in the period.
+    pub frequency: i64,
+    /// Refunds in the period.
+    pub refunds: i64,
+    /// Net spend in the period.
+    pub monetary_minor: i64,
+    /// Recency score (5: most recent).
+    pub r: u8,
+    /// Frequency score.
+    pub f: u8,
+    /// Monetary score.
+    pub m: u8,
+    /// The segment.
+    pub segment: String,
+}
+
+/// Sales and refunds of a group of customers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpendDto {
+    /// Sales.
+    pub n_sales: i64,
+    /// Refunds.
+    pub n_refunds: i64,
+    /// Amount sold.
+    pub sales_minor: i64,
+    /// Amount refunded.
+    pub refunds_minor: i64,
+    /// Sold minus refunded.
+    pub net_minor: i64,
+}
+
+impl From<&Spend> for SpendDto {
+    fn from(s: &Spend) -> Self {
+        SpendDto { n_sales: s.n_sales, n_refunds: s.n_refunds, sales_minor: s.sales, refunds_minor: s.refunds, net_minor: s.net() }
+    }
+}
+
+/// The members (RFM) report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MembersDto {
+    /// The day recency counts to: the period's last day, or the last day with a sale or refund.
+    pub end_day: String,
+    /// Every segment, best first, empty ones included.
+    pub segments: Vec<SegmentDto>,
+    /// Every member who bought, by segment, then net spend (largest first).
+    pub members: Vec<MemberRfmDto>,
+    /// Members with at least one sale in the period.
+    pub buyers: i64,
+    /// Members with two or more.
+    pub repeat_buyers: i64,
+    /// Repeat rate (repeat buyers ÷ buyers) in basis points, half up; none without buyers.
+    pub repeat_rate_bp: Option<i64>,
+    /// Sales and refunds with a member.
+    pub member: SpendDto,
+    /// Sales and refunds without one.
+    pub guest: SpendDto,
+}
+
+impl From<&Members> for MembersDto {
+    fn from(m: &Members) -> Self {
+        MembersDto {
+            end_day: opentill_core::analytics::day_text(m.end_day),
+            segments: m
+                .segments
+                .iter()
+                .map(|s| SegmentDto { segment: s.segment.name().into(), name_zh: s.segment.label(Lang::Zh).into(), name_en: s.segment.label(Lang::En).into(), members: s.members, sales: s.sales, net_minor: s.net })
+                .collect(),
+            members: m
+                .members
+                .iter()
+                .map(|r| MemberRfmDto {
+                    member: r.member.clone(),
+                    last_purchase: opentill_core::analytics::day_text(r.last_day),
+                    recency_days: r.recency,
+                    frequency: r.frequency,
+                    refunds: r.refunds,
+                    monetary_minor: r.monetary,
+                    r: r.r,
+                    f: r.f,
+                    m: r.m,
+                    segment: r.segment.name().into(),
+                })
+                .collect(),
+            buyers: m.n_buyers,
+            repeat_buyers: m.n_repeat,
+            repeat_rate_bp: m.repeat_rate_bp(),
+            member: (&m.member).into(),
+            guest: (&m.guest).into(),
+        }
+    }
+}
+
+/// Gate entries and sales of an hour of day, a day, or the period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversionRowDto {
+    /// `09` (hour of day), `2026-11-23` (day) or `total`.
+    pub key: String,
+    /// Entries through a gate that opened.
+    pub entries: i64,
+    /// Sales (refunds do not count).
+    pub tickets: i64,
+    /// Sales ÷ entries in basis points, half up; none without entries.
+    pub rate_bp: Option<i64>,
+}
+
+impl From<&ConversionRow> for ConversionRowDto {
+    fn from(r: &ConversionRow) -> Self {
+        ConversionRowDto { key: r.key.clone(), entries: r.entries, tickets: r.tickets, rate_bp: r.rate_bp() }
+    }
+}
+
+/// The conversion report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConversionDto {
+    /// Whether the period has any gate entry; without one there is no rate.
+    pub has_entries: bool,
+    /// Per local hour of day, hours with entries or sales.
+    pub hours: Vec<ConversionRowDto>,
+    /// Per local day, days with entries or sales.
+    pub days: Vec<ConversionRowDto>,
+    /// The period.
+    pub total: ConversionRowDto,
+}
+
+impl From<&Conversion> for ConversionDto {
+    fn from(c: &Conversion) -> Self {
+        ConversionDto { has_entries: c.has_entries(), hours: c.hours.iter().map(Into::into).collect(), days: c.days.iter().map(Into::into).collect(), total: (&c.total).into() }
+    }
 }
 
 impl From<Report> for AnalyticsDto {
     fn from(r: Report) -> Self {
         AnalyticsDto {
             by: r.by.name().to_string(),
+            members: r.members.as_ref().map(Into::into),
+            conversion: r.conversion.as_ref().map(Into::into),
             rows: r.rows.iter().map(|row| analytics_row(Some(row), &row.key, &row.totals)).collect(),
             total: analytics_row(None, "total", &r.total),
             from: r.from,
@@ -1840,7 +2006,8 @@ async fn sales_report(State(state): State<AppState>, AcceptLang(lang): AcceptLan
 /// Analytics report: what it groups by, the period, and JSON or CSV.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AnalyticsQuery {
-    /// `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow` or `basket` (required).
+    /// `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow`, `basket`,
+    /// `members` (RFM segments, repeat rate) or `conversion` (gate entries against sales) (required).
     pub by: Option<String>,
     /// First day, `YYYY-MM-DD`.
     pub from: Option<String>,
@@ -1850,10 +2017,14 @@ pub struct AnalyticsQuery {
     pub limit: Option<usize>,
     /// `json` (default) or `csv` (RFC 4180, headers in the `Accept-Language`).
     pub format: Option<String>,
+    /// `members` with `by=members&format=csv`: every member who bought (id, last purchase,
+    /// recency, sales, refunds, net, R, F, M, segment) instead of the segments.
+    pub list: Option<String>,
 }
 
 /// Sales analytics over local days: by hour, day, ISO week, category, cashier or
-/// payment method; top and slow sellers; average basket (客单价). Refunds count negative.
+/// payment method; top and slow sellers; average basket (客单价); members' RFM segments and
+/// repeat rate; footfall conversion. Refunds count negative.
 #[utoipa::path(
     get,
     path = "/api/reports/analytics",
@@ -1866,7 +2037,7 @@ pub struct AnalyticsQuery {
 )]
 async fn analytics_report(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Query(q): Query<AnalyticsQuery>) -> Result<Response, ApiError> {
     let by_text = q.by.as_deref().unwrap_or("");
-    let by = By::parse(by_text).ok_or_else(|| ApiError::bad_input(format!("by `{by_text}` must be hour, day, week, category, cashier, tender, top, slow or basket")))?;
+    let by = By::parse(by_text).ok_or_else(|| ApiError::bad_input(format!("by `{by_text}` must be hour, day, week, category, cashier, tender, top, slow, basket, members or conversion")))?;
     let csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
@@ -1875,9 +2046,14 @@ async fn analytics_report(State(state): State<AppState>, AcceptLang(lang): Accep
     if q.limit == Some(0) {
         return Err(ApiError::bad_input("limit must be at least 1".into()));
     }
+    let list = match q.list.as_deref() {
+        None => false,
+        Some("members") if by == By::Members => true,
+        Some(other) => return Err(ApiError::bad_input(format!("list `{other}` must be members, with by=members"))),
+    };
     let (report, currency) = run(&state, lang, move |till| Ok((till.analytics(by, q.from.as_deref(), q.to.as_deref(), q.limit)?, till.replica().settings().currency))).await?;
     if csv {
-        let body = report_csv(&report, currency, lang);
+        let body = if list { members_csv(&report, currency, lang) } else { report_csv(&report, currency, lang) };
         return Ok(([(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response());
     }
     Ok(Json(AnalyticsDto::from(report)).into_response())

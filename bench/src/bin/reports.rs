@@ -1,13 +1,17 @@
 //! `opentill-bench-reports`: the standard analytics reports over a year of one store's
 //! sales. Builds a replica holding 250,000 sales of 1 to 8 lines (about 1.1 million sold
 //! lines) over 365 days, at a store's hours with lunch and evening peaks, paid by phone,
-//! cash or card, with about 2 % of them partly refunded; the sales are built by the core
+//! cash or card, with about 2 % of them partly refunded, 45 % of them made for one of
+//! 20,000 members (a few regulars, a long tail), and one or two gate entries before each
+//! sale (about 400,000 `GatePassed` facts); the sales are built by the core
 //! (`Basket`, `complete_sale`, `plan_refund`) and written through the replica's batch API
 //! (`begin_batch`/`commit_batch`, thousands of appends per commit), so every projection,
 //! the analytics one included, is maintained as in a till. Then times each standard
-//! report (`Till::analytics` over the whole year, and over one month) several times.
+//! report (`Till::analytics` over the whole year, and over one month) several times,
+//! members (RFM) and conversion included.
 //! Baseline in the same run: the same GROUP BY queries on a plain SQLite table holding the
-//! same rows, without indexes and without OpenTill (raw rusqlite).
+//! same rows, without indexes and without OpenTill (raw rusqlite); for members, a plain
+//! table of one row per sale and refund with its member, for conversion one of passages.
 //!
 //! ```text
 //! cargo build --release -p opentill-bench --bin opentill-bench-reports
@@ -21,7 +25,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use opentill_core::analytics::{By, LineRow, TenderRow, refunded_lines, sold_lines, tender_rows};
+use opentill_core::analytics::{By, LineRow, TenderRow, TicketRow, local_day_hour, refunded_lines, sold_lines, tender_rows, ticket_row};
 use opentill_core::basket::{Basket, Discount};
 use opentill_core::catalog::{Product, Unit};
 use opentill_core::journal::Fact;
@@ -45,6 +49,7 @@ const LAST_DAY: &str = "2026-11-22";
 const MONTH: (&str, &str) = ("2026-06-01", "2026-06-30");
 const N_SKUS: usize = 2_000;
 const N_CATEGORIES: usize = 40;
+const N_MEMBERS: usize = 20_000;
 const CASHIERS: [&str; 6] = ["c01", "c02", "c03", "c04", "c05", "s01"];
 /// Relative number of sales in each local hour, 7:00 to 22:00; peaks at lunch and after work.
 const HOUR_WEIGHTS: [(u32, u32); 15] = [(7, 3), (8, 6), (9, 5), (10, 5), (11, 8), (12, 10), (13, 7), (14, 4), (15, 4), (16, 5), (17, 9), (18, 11), (19, 9), (20, 6), (21, 3)];
@@ -88,6 +93,8 @@ fn baseline_db(path: &std::path::Path) -> anyhow::Result<rusqlite::Connection> {
         "CREATE TABLE lines (ts_ms INTEGER, day INTEGER, hour INTEGER, sale_id TEXT, sku TEXT, category TEXT, cashier TEXT,
            qty INTEGER, items INTEGER, tickets INTEGER, gross INTEGER, discount INTEGER, amount INTEGER);
          CREATE TABLE tenders (day INTEGER, hour INTEGER, kind TEXT, amount INTEGER);
+         CREATE TABLE tickets (day INTEGER, member TEXT, tickets INTEGER, amount INTEGER);
+         CREATE TABLE passages (day INTEGER, hour INTEGER, direction TEXT, opened INTEGER);
          CREATE TABLE products (sku TEXT PRIMARY KEY, name TEXT, name_zh TEXT);",
     )?;
     Ok(conn)
@@ -107,6 +114,8 @@ fn baseline_sql(by: By) -> &'static str {
                      LEFT JOIN (SELECT sku, sum(items) AS items, sum(amount) AS net FROM lines WHERE day BETWEEN ?1 AND ?2 GROUP BY sku) AS s ON s.sku = p.sku
                      ORDER BY items, net, p.sku LIMIT 20",
         By::Basket => "SELECT sum(max(tickets, 0)), sum(max(-tickets, 0)), sum(items), sum(max(amount, 0)), sum(max(-amount, 0)) FROM lines WHERE day BETWEEN ?1 AND ?2",
+        By::Members => "SELECT member, sum(tickets > 0), max(CASE WHEN tickets > 0 THEN day END), sum(amount) FROM tickets WHERE day BETWEEN ?1 AND ?2 AND member IS NOT NULL GROUP BY member",
+        By::Conversion => "SELECT hour, count(*) FROM passages WHERE day BETWEEN ?1 AND ?2 AND opened AND direction = 'in' GROUP BY hour",
     }
 }
 
@@ -157,6 +166,9 @@ fn main() -> anyhow::Result<()> {
     let mut n_appends = 0u64;
     let mut raw_lines: Vec<LineRow> = Vec::new();
     let mut raw_tenders: Vec<TenderRow> = Vec::new();
+    let mut raw_tickets: Vec<TicketRow> = Vec::new();
+    let mut raw_passages: Vec<(i64, u32)> = Vec::new();
+    let mut n_passages = 0u64;
     let started = Instant::now();
     let mut raw_insert_s = 0.0;
     // The same number of sales each day, at hours drawn by weight, in time order.
@@ -194,7 +206,12 @@ fn main() -> anyhow::Result<()> {
         };
         let offered = if kind == TenderKind::Cash { (total / 1000 + 1) * 1000 } else { total };
         let ctx = SaleContext { sale_id: format!("{i:010}"), shift_id: None, cashier: Some(CASHIERS[(day + usize::from(hour >= 15)) % CASHIERS.len()].to_string()) };
-        let sale = complete_sale(&basket, &[Tender { kind, amount: offered, reference: None }], CashRounding::None, ctx)?;
+        let mut sale = complete_sale(&basket, &[Tender { kind, amount: offered, reference: None }], CashRounding::None, ctx)?;
+        if rng.gen_range(0..100) < 45 {
+            // Regulars buy far more often than the long tail of members.
+            let u: f64 = rng.r#gen();
+            sale.member = Some(format!("M{:05}", ((u * u) * N_MEMBERS as f64) as usize % N_MEMBERS));
+        }
         // Refunds due before this sale go first, so the journal stays in time order.
         pending_refunds.sort_by_key(|(t, _)| std::cmp::Reverse(*t));
         while pending_refunds.last().is_some_and(|(t, _)| *t <= ts) {
@@ -209,6 +226,7 @@ fn main() -> anyhow::Result<()> {
                 raw_lines.extend(refunded_lines(refund_ts, OFFSET_MIN, r, &original));
             }
             raw_tenders.extend(tender_rows(refund_ts, OFFSET_MIN, &fact));
+            raw_tickets.extend(ticket_row(refund_ts, OFFSET_MIN, &fact));
             n_refunds += 1;
             n_appends += 1;
         }
@@ -217,8 +235,17 @@ fn main() -> anyhow::Result<()> {
         if rng.gen_range(0..50) == 0 {
             pending_refunds.push((ts + rng.gen_range(600_000..3 * 3_600_000), sale.clone()));
         }
+        // One or two people come in through the gate for each sale.
+        for _ in 0..1 + usize::from(rng.gen_range(0..100) < 60) {
+            let gate = Fact::GatePassed { gate: "G1".into(), scan_id: format!("g{n_passages}"), direction: "in".into(), opened: true, reason: "member".into(), account: None };
+            replica.append(ts, &gate)?;
+            raw_passages.push(local_day_hour(ts, OFFSET_MIN));
+            n_passages += 1;
+            n_appends += 1;
+        }
         let fact = Fact::Sale(sale);
         raw_tenders.extend(tender_rows(ts, OFFSET_MIN, &fact));
+        raw_tickets.extend(ticket_row(ts, OFFSET_MIN, &fact));
         replica.append(ts, &fact)?;
         n_appends += 1;
         if n_appends.is_multiple_of(5_000) {
@@ -233,6 +260,14 @@ fn main() -> anyhow::Result<()> {
                 let mut insert = tx.prepare_cached("INSERT INTO tenders VALUES (?1, ?2, ?3, ?4)")?;
                 for t in raw_tenders.drain(..) {
                     insert.execute(params![t.day, t.hour, t.kind, t.amount])?;
+                }
+                let mut insert = tx.prepare_cached("INSERT INTO tickets VALUES (?1, ?2, ?3, ?4)")?;
+                for t in raw_tickets.drain(..) {
+                    insert.execute(params![t.day, t.member, t.tickets, t.amount])?;
+                }
+                let mut insert = tx.prepare_cached("INSERT INTO passages VALUES (?1, ?2, 'in', 1)")?;
+                for (day, hour) in raw_passages.drain(..) {
+                    insert.execute(params![day, hour])?;
                 }
             }
             tx.commit()?;
@@ -256,6 +291,14 @@ fn main() -> anyhow::Result<()> {
             for t in raw_tenders.drain(..) {
                 insert.execute(params![t.day, t.hour, t.kind, t.amount])?;
             }
+            let mut insert = tx.prepare_cached("INSERT INTO tickets VALUES (?1, ?2, ?3, ?4)")?;
+            for t in raw_tickets.drain(..) {
+                insert.execute(params![t.day, t.member, t.tickets, t.amount])?;
+            }
+            let mut insert = tx.prepare_cached("INSERT INTO passages VALUES (?1, ?2, 'in', 1)")?;
+            for (day, hour) in raw_passages.drain(..) {
+                insert.execute(params![day, hour])?;
+            }
         }
         tx.commit()?;
     }
@@ -273,7 +316,7 @@ fn main() -> anyhow::Result<()> {
     let last_day = opentill_core::analytics::parse_day(LAST_DAY).context("day")?;
     let month = (opentill_core::analytics::parse_day(MONTH.0).context("day")?, opentill_core::analytics::parse_day(MONTH.1).context("day")?);
 
-    println!("Year of one store: {n_sales} sales, {projected} sold-line rows ({n_lines} sold, {n_refunds} refunds), {runs} runs each; times in ms (median / max).");
+    println!("Year of one store: {n_sales} sales, {projected} sold-line rows ({n_lines} sold, {n_refunds} refunds), {n_passages} gate entries, {runs} runs each; times in ms (median / max).");
     println!();
     println!("| report | OpenTill, year | raw SQLite GROUP BY, year | OpenTill, one month | raw SQLite, one month | rows |");
     println!("|---|---:|---:|---:|---:|---:|");
@@ -330,7 +373,7 @@ fn main() -> anyhow::Result<()> {
     std::fs::write(
         &out,
         serde_json::to_string_pretty(&serde_json::json!({
-            "sales": n_sales, "sold_lines": n_lines, "refunds": n_refunds, "line_rows": projected, "journal_entries": n_appends, "runs": runs,
+            "sales": n_sales, "sold_lines": n_lines, "refunds": n_refunds, "gate_entries": n_passages, "line_rows": projected, "journal_entries": n_appends, "runs": runs,
             "build_s": build_s, "db_bytes": db_bytes, "worst_ms": worst, "reports": results,
         }))?,
     )?;

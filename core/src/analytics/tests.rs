@@ -291,3 +291,264 @@ fn iso_weeks_and_days() {
         assert_eq!(By::parse(by.name()), Some(by));
     }
 }
+
+fn member_sale(id: &str, member: Option<&str>, items: &[(&str, i64)]) -> SaleRecord {
+    let mut sale = sell(id, "c01", items, None, TenderKind::MobilePay);
+    sale.member = member.map(str::to_string);
+    sale
+}
+
+fn gate(scan: &str, direction: &str, opened: bool) -> Fact {
+    Fact::GatePassed { gate: "G1".into(), scan_id: scan.into(), direction: direction.into(), opened, reason: if opened { "member".into() } else { "bad_pass".into() }, account: None }
+}
+
+/// A month of a neighbourhood shop's members: a regular (M01, five visits), a couple who
+/// come weekly (M02, one of their sales partly refunded), two who bought once on the same
+/// day for the same amount (M03, M04: a tie), a big spender who stopped coming (M05), a
+/// one-off early in the month (M06), a member whose only fact in the period is a refund of
+/// an October sale (M07), and customers without a card. The gate counts people in (and out,
+/// and one refused pass) on two days.
+fn member_journal() -> Vec<(i64, Fact)> {
+    let m = |id: &str, member: &str, items: &[(&str, i64)]| Fact::Sale(member_sale(id, Some(member), items));
+    let october = member_sale("S00", Some("M07"), &[("OIL-1", 1)]);
+    let m02 = member_sale("S21", Some("M02"), &[("DRK-1", 6), ("SNK-1", 2)]); // 36.80
+    let refund = |sale: &SaleRecord, id: &str, line: usize, qty: i64| {
+        Fact::Refund(plan_refund(sale, &[], &[(line, Some(qty))], RefundContext { refund_id: id.into(), shift_id: None, by: Some("s01".into()), restock: true }).unwrap())
+    };
+    vec![
+        (at("2026-10-20 10:00"), Fact::Sale(october.clone())),
+        (at("2026-11-02 09:00"), m("S01", "M05", &[("OIL-1", 3)])), // 269.70
+        (at("2026-11-03 18:10"), m("S02", "M06", &[("INS-1", 1)])), // 4.50
+        (at("2026-11-05 12:00"), m("S03", "M05", &[("OIL-1", 2), ("DAI-1", 4)])), // 191.80
+        (at("2026-11-06 08:30"), m("S11", "M01", &[("DRK-1", 2), ("DAI-1", 2)])), // 13.00
+        (at("2026-11-07 10:00"), Fact::Sale(m02.clone())),
+        (at("2026-11-08 10:05"), refund(&october, "R00", 0, 1)), // M07: -89.90
+        (at("2026-11-12 19:00"), m("S12", "M01", &[("SNK-1", 3)])), // 23.70
+        (at("2026-11-14 10:30"), m("S22", "M02", &[("PRD-1", 1_000)])), // 6.98
+        (at("2026-11-16 09:00"), Fact::Sale(member_sale("G1", None, &[("DRK-1", 1)]))), // 3.50
+        (at("2026-11-19 17:45"), m("S13", "M01", &[("OIL-1", 1)])), // 89.90
+        (at("2026-11-21 10:10"), m("S23", "M02", &[("DAI-1", 3)])), // 9.00
+        (at("2026-11-23 09:10"), m("S14", "M01", &[("DRK-1", 1), ("SNK-1", 1)])), // 11.40
+        (at("2026-11-27 09:00"), gate("P1", "in", true)),
+        (at("2026-11-27 09:05"), gate("P2", "in", true)),
+        (at("2026-11-27 09:07"), gate("P3", "in", false)),
+        (at("2026-11-27 09:20"), m("S31", "M03", &[("SNK-1", 2)])), // 15.80
+        (at("2026-11-27 09:30"), m("S41", "M04", &[("SNK-1", 2)])), // 15.80
+        (at("2026-11-27 09:40"), gate("P4", "in", true)),
+        (at("2026-11-27 09:50"), gate("P1", "out", true)),
+        (at("2026-11-27 12:00"), gate("P5", "in", true)),
+        (at("2026-11-27 13:00"), Fact::Sale(member_sale("G2", None, &[("INS-1", 2)]))), // 9.00, nobody came in by the gate
+        (at("2026-11-28 10:00"), refund(&m02, "R21", 0, 2)), // M02: -7.00
+        (at("2026-11-29 18:00"), gate("P6", "in", true)),
+        (at("2026-11-29 18:01"), gate("P7", "in", true)),
+        (at("2026-11-29 18:02"), gate("P8", "in", true)),
+        (at("2026-11-29 18:30"), m("S15", "M01", &[("DAI-1", 1)])), // 3.00
+    ]
+}
+
+fn member_check(by: By, from: Option<&str>, to: Option<&str>, lang: Lang, expect: Expect) {
+    let facts = member_journal();
+    let r = report_from_facts(by, facts.iter().map(|(ts, f)| (*ts, f)), SHANGHAI, from, to, &[], 10);
+    expect.assert_eq(&report_text(&r, Currency::CNY, lang));
+}
+
+#[test]
+fn quintile_scores_are_mid_rank_quintiles_and_ties_score_alike() {
+    // Five distinct values: one per quintile, in either direction.
+    assert_eq!(quintile_scores(&[10, 50, 30, 20, 40], true), [1, 5, 3, 2, 4]);
+    assert_eq!(quintile_scores(&[10, 50, 30, 20, 40], false), [5, 1, 3, 4, 2]);
+    // Ten: two per quintile.
+    assert_eq!(quintile_scores(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], true), [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    // Alone, or all tied: the middle.
+    assert_eq!(quintile_scores(&[7], true), [3]);
+    assert_eq!(quintile_scores(&[2, 2, 2], false), [3, 3, 3]);
+    // Six one-off buyers and two regulars: the one-offs share a score, whatever their order.
+    assert_eq!(quintile_scores(&[1, 1, 5, 1, 1, 9, 1, 1], true), [2, 2, 5, 2, 2, 5, 2, 2]);
+    assert_eq!(quintile_scores(&[], true), Vec::<u8>::new());
+}
+
+#[test]
+fn segments_follow_the_documented_rule() {
+    let seg = |r, f, m| Segment::of(r, f, m).name();
+    assert_eq!([seg(5, 5, 5), seg(4, 4, 4), seg(4, 3, 5), seg(5, 5, 2)], ["champions", "champions", "champions", "loyal"]);
+    assert_eq!([seg(3, 5, 5), seg(3, 3, 3), seg(4, 1, 4), seg(5, 1, 1)], ["loyal", "loyal", "potential", "potential"]);
+    assert_eq!([seg(2, 5, 5), seg(1, 3, 3), seg(2, 2, 3), seg(1, 1, 1)], ["at_risk", "at_risk", "lost", "lost"]);
+}
+
+#[test]
+fn members_rfm_segments_and_repeat_rate() {
+    let facts = member_journal();
+    let r = report_from_facts(By::Members, facts.iter().map(|(ts, f)| (*ts, f)), SHANGHAI, Some("2026-11-01"), Some("2026-11-30"), &[], 10);
+    let members = r.members.as_ref().unwrap();
+    let listed: Vec<String> = members.members.iter().map(|m| format!("{} R{} F{} M{} {} d{} n{} {}", m.member, m.r, m.f, m.m, m.segment.name(), m.recency, m.frequency, m.monetary)).collect();
+    expect![[r#"
+        [
+            "M01 R5 F5 M4 champions d1 n5 14100",
+            "M02 R3 F4 M3 loyal d9 n3 4578",
+            "M03 R4 F2 M2 potential d3 n1 1580",
+            "M04 R4 F2 M2 potential d3 n1 1580",
+            "M05 R2 F3 M5 at_risk d25 n2 46150",
+            "M06 R1 F2 M1 lost d27 n1 450",
+        ]
+    "#]]
+    .assert_debug_eq(&listed);
+    // M07 only had a refund in the period: not a buyer, but the refund is the members'.
+    assert_eq!((members.n_buyers, members.n_repeat, members.repeat_rate_bp()), (6, 3, Some(5000)));
+    assert_eq!((members.member.n_sales, members.member.n_refunds, members.member.net()), (13, 2, 14100 + 1580 * 2 + 4578 + 46150 + 450 - 8990));
+    assert_eq!((members.guest.n_sales, members.guest.net()), (2, 1250));
+    // The report's total is every ticket of the period, members' and others'.
+    assert_eq!((r.total.n_sales, r.total.n_refunds, r.total.net()), (15, 2, members.member.net() + members.guest.net()));
+    member_check(
+        By::Members,
+        Some("2026-11-01"),
+        Some("2026-11-30"),
+        Lang::Zh,
+        expect![[r#"
+            会员分析（RFM）  2026-11-01 — 2026-11-30
+            分群          会员数  会员占比  消费笔数  净消费额  净额占比
+            ------------------------------------------------------------
+            重要价值客户       1     16.7%         5    141.00     20.6%
+            忠诚客户           1     16.7%         3     45.78      6.7%
+            潜力客户           2     33.3%         2     31.60      4.6%
+            需挽回             1     16.7%         2    461.50     67.4%
+            流失               1     16.7%         1      4.50      0.7%
+            ------------------------------------------------------------
+            合计               6    100.0%        13    684.38    100.0%
+            RFM 截至 2026-11-30：最近消费天数（R）、消费笔数（F）、净消费额（M）各按会员五分位评 1–5 分
+            回购率（消费 2 次及以上的会员 ÷ 消费会员）：3 / 6 = 50.00%
+            会员：13 笔，退款 2 笔，净额 594.48，占净额 97.9%
+            非会员：2 笔，退款 0 笔，净额 12.50，占净额 2.1%
+        "#]],
+    );
+    member_check(
+        By::Members,
+        Some("2026-11-01"),
+        Some("2026-11-30"),
+        Lang::En,
+        expect![[r#"
+            Members (RFM)  2026-11-01 — 2026-11-30
+            Segment    Members   Share  Sales     Net  Share of net
+            -------------------------------------------------------
+            Champions        1   16.7%      5  141.00         20.6%
+            Loyal            1   16.7%      3   45.78          6.7%
+            Potential        2   33.3%      2   31.60          4.6%
+            At risk          1   16.7%      2  461.50         67.4%
+            Lost             1   16.7%      1    4.50          0.7%
+            -------------------------------------------------------
+            Total            6  100.0%     13  684.38        100.0%
+            RFM to 2026-11-30: recency (R), sales (F) and net spend (M) each scored 1–5 by quintiles across members
+            Repeat rate (members with 2 or more sales ÷ members who bought): 3 / 6 = 50.00%
+            Members: sales 13, refunds 2, net 594.48, 97.9% of net
+            Non-members: sales 2, refunds 0, net 12.50, 2.1% of net
+        "#]],
+    );
+    let csv = members_csv(&r, Currency::CNY, Lang::En);
+    expect![[r#"
+        Member,Last purchase,Recency (days),Sales,Refunds,Net,R,F,M,Segment
+        M01,2026-11-29,1,5,0,141.00,5,5,4,Champions
+        M02,2026-11-21,9,3,1,45.78,3,4,3,Loyal
+        M03,2026-11-27,3,1,0,15.80,4,2,2,Potential
+        M04,2026-11-27,3,1,0,15.80,4,2,2,Potential
+        M05,2026-11-05,25,2,0,461.50,2,3,5,At risk
+        M06,2026-11-03,27,1,0,4.50,1,2,1,Lost
+    "#]]
+    .assert_eq(&csv.replace("\r\n", "\n"));
+    assert!(csv.ends_with("Lost\r\n"), "CRLF line ends");
+    // Without an end date, recency counts to the last sale or refund (M01's on the 29th).
+    let open = report_from_facts(By::Members, facts.iter().map(|(ts, f)| (*ts, f)), SHANGHAI, Some("2026-11-01"), None, &[], 10);
+    assert_eq!(day_text(open.members.unwrap().end_day), "2026-11-29");
+    // No member bought: no repeat rate, and the text says why.
+    member_check(By::Members, Some("2026-12-01"), Some("2026-12-31"), Lang::En, expect![[r#"
+        Members (RFM)  2026-12-01 — 2026-12-31
+        Segment    Members  Share  Sales   Net  Share of net
+        ----------------------------------------------------
+        Champions        0      -      0  0.00             -
+        Loyal            0      -      0  0.00             -
+        Potential        0      -      0  0.00             -
+        At risk          0      -      0  0.00             -
+        Lost             0      -      0  0.00             -
+        ----------------------------------------------------
+        Total            0      -      0  0.00             -
+        RFM to 2026-12-31: recency (R), sales (F) and net spend (M) each scored 1–5 by quintiles across members
+        Repeat rate (members with 2 or more sales ÷ members who bought): - (no member bought in the period)
+        Members: sales 0, refunds 0, net 0.00, - of net
+        Non-members: sales 0, refunds 0, net 0.00, - of net
+    "#]]);
+}
+
+#[test]
+fn conversion_by_hour_and_day() {
+    member_check(By::Conversion, Some("2026-11-27"), Some("2026-11-29"), Lang::En, expect![[r#"
+        Footfall conversion  2026-11-27 — 2026-11-29
+        Hour/Date   Entries  Sales  Conversion
+        --------------------------------------
+        09:00             3      2      66.67%
+        12:00             1      0       0.00%
+        13:00             0      1           -
+        18:00             3      1      33.33%
+        2026-11-27        4      3      75.00%
+        2026-11-29        3      1      33.33%
+        --------------------------------------
+        Total             7      4      57.14%
+        Conversion = sales ÷ entries (gate passages in)
+    "#]]);
+    member_check(By::Conversion, Some("2026-11-27"), Some("2026-11-29"), Lang::Zh, expect![[r#"
+        客流转化率  2026-11-27 — 2026-11-29
+        时段/日期   进店人数  成交笔数  转化率
+        --------------------------------------
+        09:00              3         2  66.67%
+        12:00              1         0   0.00%
+        13:00              0         1       -
+        18:00              3         1  33.33%
+        2026-11-27         4         3  75.00%
+        2026-11-29         3         1  33.33%
+        --------------------------------------
+        合计               7         4  57.14%
+        转化率 = 成交笔数 ÷ 进店人数（闸机进店通行）
+    "#]]);
+    let facts = member_journal();
+    let r = report_from_facts(By::Conversion, facts.iter().map(|(ts, f)| (*ts, f)), SHANGHAI, Some("2026-11-27"), Some("2026-11-29"), &[], 10);
+    let c = r.conversion.unwrap();
+    // 2 sales of 3 entries at 09:00: 66.666… % is 6,667 basis points, half up; 1 of 3 is 3,333.
+    assert_eq!(c.hours.iter().map(|h| (h.key.as_str(), h.entries, h.tickets, h.rate_bp())).collect::<Vec<_>>(), [("09", 3, 2, Some(6667)), ("12", 1, 0, Some(0)), ("13", 0, 1, None), ("18", 3, 1, Some(3333))]);
+    assert_eq!((c.total.entries, c.total.tickets, c.total.rate_bp()), (7, 4, Some(5714)));
+    // A period without gate passages says so rather than dividing by zero.
+    member_check(By::Conversion, Some("2026-11-01"), Some("2026-11-07"), Lang::En, expect![[r#"
+        Footfall conversion  2026-11-01 — 2026-11-07
+        Hour/Date   Entries  Sales  Conversion
+        --------------------------------------
+        08:00             0      1           -
+        09:00             0      1           -
+        10:00             0      1           -
+        12:00             0      1           -
+        18:00             0      1           -
+        2026-11-02        0      1           -
+        2026-11-03        0      1           -
+        2026-11-05        0      1           -
+        2026-11-06        0      1           -
+        2026-11-07        0      1           -
+        --------------------------------------
+        Total             0      5           -
+        Conversion = sales ÷ entries (gate passages in)
+        No gate entries in the period, so there is no conversion rate: it needs a store with an entry gate.
+    "#]]);
+    member_check(By::Conversion, Some("2026-11-01"), Some("2026-11-07"), Lang::Zh, expect![[r#"
+        客流转化率  2026-11-01 — 2026-11-07
+        时段/日期   进店人数  成交笔数  转化率
+        --------------------------------------
+        08:00              0         1       -
+        09:00              0         1       -
+        10:00              0         1       -
+        12:00              0         1       -
+        18:00              0         1       -
+        2026-11-02         0         1       -
+        2026-11-03         0         1       -
+        2026-11-05         0         1       -
+        2026-11-06         0         1       -
+        2026-11-07         0         1       -
+        --------------------------------------
+        合计               0         5       -
+        转化率 = 成交笔数 ÷ 进店人数（闸机进店通行）
+        期间内没有闸机进店记录，无法计算转化率：需要有入口闸机的门店。
+    "#]]);
+}

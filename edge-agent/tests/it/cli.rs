@@ -226,6 +226,14 @@ fn analytics_reports_as_tables_and_csv() {
     assert!(cashiers.contains("\nc01          1        1      2  14.90      3.50  11.40       11.40\n"), "{cashiers}");
     let slow = ok(&["report", "analytics", "--data", d, "--by", "slow", "--limit", "2", "--csv"]);
     assert_eq!(slow.lines().count(), 3, "{slow}");
+    // No member bought and the store has no gate: the reports say so.
+    let members = ok(&["report", "analytics", "--data", d, "--by", "members"]);
+    assert!(members.contains("\nTotal            0      -      0  0.00             -\n") && members.contains("- (no member bought in the period)"), "{members}");
+    assert_eq!(ok(&["report", "analytics", "--data", d, "--by", "members", "--list-members", "--csv"]), "Member,Last purchase,Recency (days),Sales,Refunds,Net,R,F,M,Segment\r\n");
+    let conversion = ok(&["report", "analytics", "--data", d, "--by", "conversion", "--lang", "zh"]);
+    assert!(conversion.starts_with("客流转化率  全部日期\n") && conversion.contains("期间内没有闸机进店记录"), "{conversion}");
+    let out = edge(&["report", "analytics", "--data", d, "--by", "day", "--list-members"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--list-members goes with --by members"), "{out:?}");
 
     let out = edge(&["report", "analytics", "--data", d, "--by", "day", "--from", "2026-11-31"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("date `2026-11-31` must be a real date"), "{out:?}");

@@ -1,9 +1,11 @@
 //! The analytics projection (`sale_lines`, `sale_tenders`, `sale_groups`, migration 10) and
-//! the grouped queries the reports of `opentill_core::analytics` are folded from.
+//! the grouped queries the reports of `opentill_core::analytics` are folded from; and the
+//! rows of the members and conversion reports, read from the sales and refunds indexes
+//! with their journal entries and from `gate_passages` (no table of their own).
 
 use std::collections::BTreeMap;
 
-use opentill_core::analytics::{CatalogItem, LineRow, TenderRow, Totals, refunded_lines, sold_lines, tender_rows};
+use opentill_core::analytics::{CatalogItem, LineRow, TenderRow, TicketRow, Totals, local_day_hour, refunded_lines, sold_lines, tender_rows};
 use opentill_core::catalog::Unit;
 use opentill_core::journal::Fact;
 use opentill_core::sale::SaleRecord;
@@ -244,7 +246,65 @@ impl Expected {
     }
 }
 
+/// What the members report needs of a sale's or refund's journal body: its member and
+/// its total, which is what its lines' amounts add up to (each line carries its share of
+/// discounts and 抹零). Reading only these skips over the lines without building them.
+#[derive(serde::Deserialize)]
+struct TicketBody {
+    #[serde(default)]
+    member: Option<String>,
+    total: i64,
+}
+
+/// The unix-ms bounds `[from, to)` of local days `from_day..=to_day` (open ends saturate).
+fn day_bounds(from_day: i64, to_day: i64, utc_offset_min: i32) -> (i64, i64) {
+    let offset_ms = i64::from(utc_offset_min) * 60_000;
+    (from_day.saturating_mul(86_400_000).saturating_sub(offset_ms), to_day.saturating_add(1).saturating_mul(86_400_000).saturating_sub(offset_ms))
+}
+
 impl Replica {
+    /// One [`TicketRow`] per sale and per refund made on the local days
+    /// `from_day..=to_day`, sales first, each in time order: the members report's input.
+    /// The sales index is searched by time (`sales_time`) and only the member and the
+    /// total of each journal body are read.
+    pub fn member_tickets(&self, from_day: i64, to_day: i64) -> Result<Vec<TicketRow>> {
+        let offset = self.settings.utc_offset_min;
+        let (from_ms, to_ms) = day_bounds(from_day, to_day, offset);
+        let mut out = Vec::new();
+        for (sql, tickets) in [
+            ("SELECT j.seq, j.ts_ms, j.body FROM sales AS s INDEXED BY sales_time JOIN journal AS j ON j.seq = s.seq WHERE s.ts_ms >= ?1 AND s.ts_ms < ?2 ORDER BY s.ts_ms", 1),
+            ("SELECT j.seq, j.ts_ms, j.body FROM refunds AS r JOIN journal AS j ON j.seq = r.seq WHERE j.ts_ms >= ?1 AND j.ts_ms < ?2 ORDER BY j.seq", -1),
+        ] {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            let mut rows = stmt.query(params![from_ms, to_ms])?;
+            while let Some(row) = rows.next()? {
+                let seq: i64 = row.get(0)?;
+                let ts_ms: i64 = row.get(1)?;
+                let body = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+                let body: TicketBody = serde_json::from_slice(body).map_err(|e| ReplicaError::Corrupt(format!("entry {seq}: {e}")))?;
+                let (day, _) = local_day_hour(ts_ms, offset);
+                out.push(TicketRow { day, member: body.member, tickets, amount: tickets * body.total });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Gate entries (passages `in` through a gate that opened) on the local days
+    /// `from_day..=to_day`, counted per local day and hour: `(day, hour, entries)`.
+    pub fn gate_entries(&self, from_day: i64, to_day: i64) -> Result<Vec<(i64, u32, i64)>> {
+        let offset = self.settings.utc_offset_min;
+        let (from_ms, to_ms) = day_bounds(from_day, to_day, offset);
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT ts_ms FROM gate_passages INDEXED BY gate_passages_time WHERE ts_ms >= ?1 AND ts_ms < ?2 AND opened AND direction = 'in' ORDER BY ts_ms",
+        )?;
+        let mut counts: BTreeMap<(i64, u32), i64> = BTreeMap::new();
+        let mut rows = stmt.query(params![from_ms, to_ms])?;
+        while let Some(row) = rows.next()? {
+            *counts.entry(local_day_hour(row.get(0)?, offset)).or_default() += 1;
+        }
+        Ok(counts.into_iter().map(|((day, hour), n)| (day, hour, n)).collect())
+    }
+
     /// The period's rows (local days `from_day..=to_day`) summed per day and `grouping`
     /// key, in day order.
     pub fn analytics_by_day(&self, grouping: DayGrouping, from_day: i64, to_day: i64) -> Result<Vec<(i64, String, Totals)>> {

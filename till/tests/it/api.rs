@@ -271,7 +271,20 @@ async fn analytics_as_json_and_csv() {
     let csv = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
     assert_eq!(csv, "支付方式,收款笔数,退款笔数,收款,退款,净额,占比\r\n扫码支付,2,0,17.90,0.00,17.90,100.0%\r\n合计,2,0,17.90,0.00,17.90,100.0%\r\n");
 
+    // Members and conversion: no member bought, no gate: no rates, said in the fields.
+    let (status, report) = call(&app, "GET", "/api/reports/analytics?by=members", None, "en").await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let members = &report["members"];
+    assert_eq!((members["buyers"].as_i64(), members["repeat_rate_bp"].is_null(), members["guest"]["n_sales"].as_i64(), members["segments"].as_array().map(Vec::len)), (Some(0), true, Some(2), Some(5)));
+    assert_eq!((members["segments"][0]["segment"].as_str(), members["segments"][0]["name_zh"].as_str()), (Some("champions"), Some("重要价值客户")));
+    let (_, report) = call(&app, "GET", "/api/reports/analytics?by=conversion", None, "en").await;
+    assert_eq!((report["conversion"]["has_entries"].as_bool(), report["conversion"]["total"]["tickets"].as_i64(), report["conversion"]["total"]["rate_bp"].is_null()), (Some(false), Some(2), true));
+    let request = Request::builder().uri("/api/reports/analytics?by=members&format=csv&list=members").header("accept-language", "zh-CN").body(Body::empty()).unwrap();
+    let csv = String::from_utf8(app.clone().oneshot(request).await.unwrap().into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert_eq!(csv, "会员,最近消费日,最近消费天数,消费笔数,退款笔数,净消费额,R,F,M,分群\r\n");
+
     for (uri, status, kind) in [
+        ("/api/reports/analytics?by=day&list=members", StatusCode::BAD_REQUEST, "bad_input"),
         ("/api/reports/analytics?by=month", StatusCode::BAD_REQUEST, "bad_input"),
         ("/api/reports/analytics?by=day&format=xml", StatusCode::BAD_REQUEST, "bad_input"),
         ("/api/reports/analytics?by=day&from=2026-11-31", StatusCode::UNPROCESSABLE_ENTITY, "bad_input"),

@@ -716,7 +716,8 @@ export interface paths {
         };
         /**
          * Sales analytics over local days: by hour, day, ISO week, category, cashier or
-         *     payment method; top and slow sellers; average basket (客单价). Refunds count negative.
+         *     payment method; top and slow sellers; average basket (客单价); members' RFM segments and
+         *     repeat rate; footfall conversion. Refunds count negative.
          */
         get: operations["analytics_report"];
         put?: never;
@@ -1274,13 +1275,16 @@ export interface components {
         };
         /** @description An analytics report. */
         AnalyticsDto: {
-            /** @description What it groups by: `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow`, `basket`. */
+            /** @description What it groups by: `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow`, `basket`, `members`, `conversion`. */
             by: string;
+            conversion?: null | components["schemas"]["ConversionDto"];
             /** @description First day, inclusive. */
             from?: string | null;
+            members?: null | components["schemas"]["MembersDto"];
             /**
              * @description The rows: time order for hour, day and week; largest net first for category,
-             *     cashier, tender and top; fewest items first for slow; none for basket.
+             *     cashier, tender and top; fewest items first for slow; none for basket, members and
+             *     conversion (see `members` and `conversion`).
              */
             rows: components["schemas"]["AnalyticsRowDto"][];
             /** @description Last day, inclusive. */
@@ -1500,6 +1504,37 @@ export interface components {
             net_minor: number;
             /** @description Staff user id. */
             staff: string;
+        };
+        /** @description The conversion report. */
+        ConversionDto: {
+            /** @description Per local day, days with entries or sales. */
+            days: components["schemas"]["ConversionRowDto"][];
+            /** @description Whether the period has any gate entry; without one there is no rate. */
+            has_entries: boolean;
+            /** @description Per local hour of day, hours with entries or sales. */
+            hours: components["schemas"]["ConversionRowDto"][];
+            /** @description The period. */
+            total: components["schemas"]["ConversionRowDto"];
+        };
+        /** @description Gate entries and sales of an hour of day, a day, or the period. */
+        ConversionRowDto: {
+            /**
+             * Format: int64
+             * @description Entries through a gate that opened.
+             */
+            entries: number;
+            /** @description `09` (hour of day), `2026-11-23` (day) or `total`. */
+            key: string;
+            /**
+             * Format: int64
+             * @description Sales ÷ entries in basis points, half up; none without entries.
+             */
+            rate_bp?: number | null;
+            /**
+             * Format: int64
+             * @description Sales (refunds do not count).
+             */
+            tickets: number;
         };
         /** @description A count. */
         CountRequest: {
@@ -1819,6 +1854,81 @@ export interface components {
             tier: string;
             /** @description Tier name in the request's language. */
             tier_name: string;
+        };
+        /**
+         * @description One member who bought in the period, with R, F and M scored 1–5 by mid-rank quintiles
+         *     (`1 + ⌊5 × (2 × worse + equal) / (2 × members)⌋`: equal values score alike).
+         */
+        MemberRfmDto: {
+            /**
+             * Format: int32
+             * @description Frequency score.
+             */
+            f: number;
+            /**
+             * Format: int64
+             * @description Sales in the period.
+             */
+            frequency: number;
+            /** @description Last sale in the period, `YYYY-MM-DD`. */
+            last_purchase: string;
+            /**
+             * Format: int32
+             * @description Monetary score.
+             */
+            m: number;
+            /** @description Member id. */
+            member: string;
+            /**
+             * Format: int64
+             * @description Net spend in the period.
+             */
+            monetary_minor: number;
+            /**
+             * Format: int32
+             * @description Recency score (5: most recent).
+             */
+            r: number;
+            /**
+             * Format: int64
+             * @description Days from the last sale to the period's end.
+             */
+            recency_days: number;
+            /**
+             * Format: int64
+             * @description Refunds in the period.
+             */
+            refunds: number;
+            /** @description The segment. */
+            segment: string;
+        };
+        /** @description The members (RFM) report. */
+        MembersDto: {
+            /**
+             * Format: int64
+             * @description Members with at least one sale in the period.
+             */
+            buyers: number;
+            /** @description The day recency counts to: the period's last day, or the last day with a sale or refund. */
+            end_day: string;
+            /** @description Sales and refunds without one. */
+            guest: components["schemas"]["SpendDto"];
+            /** @description Sales and refunds with a member. */
+            member: components["schemas"]["SpendDto"];
+            /** @description Every member who bought, by segment, then net spend (largest first). */
+            members: components["schemas"]["MemberRfmDto"][];
+            /**
+             * Format: int64
+             * @description Members with two or more.
+             */
+            repeat_buyers: number;
+            /**
+             * Format: int64
+             * @description Repeat rate (repeat buyers ÷ buyers) in basis points, half up; none without buyers.
+             */
+            repeat_rate_bp?: number | null;
+            /** @description Every segment, best first, empty ones included. */
+            segments: components["schemas"]["SegmentDto"][];
         };
         /**
          * @description A code a networked scanner read (`scanner/{device}/scan`), passed on to the tills
@@ -2614,6 +2724,34 @@ export interface components {
             /** @description The product. */
             product: components["schemas"]["ProductDto"];
         };
+        /**
+         * @description One RFM segment. Segments, best first: `champions` (重要价值客户: R ≥ 4 and F + M ≥ 8),
+         *     `loyal` (忠诚客户: R ≥ 3 and F + M ≥ 6), `potential` (潜力客户: R ≥ 3), `at_risk` (需挽回:
+         *     F + M ≥ 6), `lost` (流失: the rest); the first that holds.
+         */
+        SegmentDto: {
+            /**
+             * Format: int64
+             * @description Members in it.
+             */
+            members: number;
+            /** @description The segment's name in English. */
+            name_en: string;
+            /** @description The segment's name in Chinese. */
+            name_zh: string;
+            /**
+             * Format: int64
+             * @description Their net spend (refunds subtracted).
+             */
+            net_minor: number;
+            /**
+             * Format: int64
+             * @description Their sales in the period.
+             */
+            sales: number;
+            /** @description `champions`, `loyal`, `potential`, `at_risk` or `lost`. */
+            segment: string;
+        };
         /** @description The opened shift. */
         ShiftDto: {
             /** @description Id. */
@@ -2688,6 +2826,34 @@ export interface components {
             transfer_id?: string | null;
             /** @description The manager. */
             user_id: string;
+        };
+        /** @description Sales and refunds of a group of customers. */
+        SpendDto: {
+            /**
+             * Format: int64
+             * @description Refunds.
+             */
+            n_refunds: number;
+            /**
+             * Format: int64
+             * @description Sales.
+             */
+            n_sales: number;
+            /**
+             * Format: int64
+             * @description Sold minus refunded.
+             */
+            net_minor: number;
+            /**
+             * Format: int64
+             * @description Amount refunded.
+             */
+            refunds_minor: number;
+            /**
+             * Format: int64
+             * @description Amount sold.
+             */
+            sales_minor: number;
         };
         /** @description Receive or correct stock; needs a manager. */
         StockAdjustRequest: {
@@ -4487,7 +4653,10 @@ export interface operations {
     analytics_report: {
         parameters: {
             query?: {
-                /** @description `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow` or `basket` (required). */
+                /**
+                 * @description `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow`, `basket`,
+                 *     `members` (RFM segments, repeat rate) or `conversion` (gate entries against sales) (required).
+                 */
                 by?: string | null;
                 /** @description First day, `YYYY-MM-DD`. */
                 from?: string | null;
@@ -4497,6 +4666,11 @@ export interface operations {
                 limit?: number | null;
                 /** @description `json` (default) or `csv` (RFC 4180, headers in the `Accept-Language`). */
                 format?: string | null;
+                /**
+                 * @description `members` with `by=members&format=csv`: every member who bought (id, last purchase,
+                 *     recency, sales, refunds, net, R, F, M, segment) instead of the segments.
+                 */
+                list?: string | null;
             };
             header?: never;
             path?: never;

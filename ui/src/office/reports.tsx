@@ -1,10 +1,11 @@
 // Reports: what a manager reads about a period of the store's local days: the totals,
-// sales by hour and by day, the category and payment mix, and the top sellers, each with
-// its CSV. Every number comes from `GET /api/reports/analytics`; the screen only draws
-// it (shares are computed for display).
+// sales by hour and by day, the category and payment mix, the top sellers, the members'
+// RFM segments and repeat rate, and footfall conversion by hour, each with its CSV. Every
+// number comes from `GET /api/reports/analytics`; the screen only draws it (shares are
+// computed for display).
 import { useEffect, useState } from 'preact/hooks';
-import type { Analytics, AnalyticsBy } from '../api/client';
-import { addDays, BarChart, ColumnChart, dayRange, fill, hourLabel, HOURS, quantityText, RankTable, shortDate } from '../charts';
+import type { Analytics, AnalyticsBy, ConversionReport } from '../api/client';
+import { addDays, BarChart, ColumnChart, type Datum, dayRange, fill, hourLabel, HOURS, quantityText, RankTable, shares, shortDate } from '../charts';
 import { categoryName, type MessageKey } from '../i18n';
 import { storeDate } from '../storetime';
 import { kindKey } from '../widgets';
@@ -21,8 +22,25 @@ export function periodDates(kind: Exclude<PeriodKind, 'custom'>, today: string):
 }
 
 
+/** Basis points as a percentage with two decimals (`6667` → `66.67%`), `-` for none. */
+export function bpText(bp: number | null | undefined): string {
+  if (bp === null || bp === undefined) return '-';
+  const sign = bp < 0 ? '-' : '';
+  const abs = Math.abs(Math.trunc(bp));
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}%`;
+}
+
+/** The conversion chart's columns: every hour from the first to the last with entries or
+ *  sales, valued at the server's rate in basis points (0 where there were no entries). */
+export function conversionColumns(conversion: ConversionReport): Datum[] {
+  const hours = conversion.hours.map((h) => h.key);
+  if (hours.length === 0) return [];
+  const shown = HOURS.slice(HOURS.indexOf(hours[0]), HOURS.indexOf(hours[hours.length - 1]) + 1);
+  return fill(shown, new Map(conversion.hours.map((h) => [h.key, h.rate_bp ?? 0])), hourLabel);
+}
+
 /** The reports on screen, fetched together for one period. */
-interface Reports { from: string; to: string; hour: Analytics; day: Analytics; category: Analytics; tender: Analytics; top: Analytics }
+interface Reports { from: string; to: string; hour: Analytics; day: Analytics; category: Analytics; tender: Analytics; top: Analytics; members: Analytics; conversion: Analytics }
 const TOP = 10;
 
 export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: TabProps) {
@@ -35,10 +53,10 @@ export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: Tab
     const { from, to } = period;
     let current = true;
     attempt(async () => {
-      const [hour, day, category, tender, top] = await Promise.all(
-        (['hour', 'day', 'category', 'tender', 'top'] as const).map((by) => client.analytics(by, from, to, by === 'top' ? TOP : undefined)),
+      const [hour, day, category, tender, top, members, conversion] = await Promise.all(
+        (['hour', 'day', 'category', 'tender', 'top', 'members', 'conversion'] as const).map((by) => client.analytics(by, from, to, by === 'top' ? TOP : undefined)),
       );
-      return { from, to, hour, day, category, tender, top };
+      return { from, to, hour, day, category, tender, top, members, conversion };
     }).then((r) => current && r && setFetched(r));
     // An answer for a period no longer picked is dropped.
     return () => { current = false; };
@@ -46,12 +64,12 @@ export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: Tab
 
   const choose = (kind: Exclude<PeriodKind, 'custom'>) => setPeriod({ kind, ...periodDates(kind, today()) });
   /** The server's CSV of one report for the period on screen, saved as a file. */
-  const exportCsv = async (by: AnalyticsBy) => {
-    const csv = await attempt(() => client.analyticsCsv(by, period.from, period.to, by === 'top' ? TOP : undefined));
-    if (csv !== undefined) download(`opentill-${by}-${period.from}-${period.to}.csv`, csv);
+  const exportCsv = async (by: AnalyticsBy, list?: 'members') => {
+    const csv = await attempt(() => client.analyticsCsv(by, period.from, period.to, by === 'top' ? TOP : undefined, list));
+    if (csv !== undefined) download(`opentill-${list ?? by}-${period.from}-${period.to}.csv`, csv);
   };
-  const csvButton = (by: AnalyticsBy, title: string) => (
-    <button type="button" class="btn csv" onClick={() => exportCsv(by)} data-testid={`csv-${by}`} aria-label={t('reports.csvOf', { report: title })}>{t('reports.csv')}</button>
+  const csvButton = (by: AnalyticsBy, title: string, list?: 'members') => (
+    <button type="button" class="btn csv" onClick={() => exportCsv(by, list)} data-testid={`csv-${list ? `${by}-list` : by}`} aria-label={t('reports.csvOf', { report: title })}>{t('reports.csv')}</button>
   );
 
   // Only the reports of the period picked: never the last period's under the new dates.
@@ -66,7 +84,14 @@ export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: Tab
     category: t('reports.categoryMix'),
     tender: t('reports.paymentMix'),
     top: t('reports.topSellers', { n: TOP }),
+    members: t('reports.members'),
+    memberList: t('reports.memberList'),
+    conversion: t('reports.conversionByHour'),
   };
+  const members = reports?.members.members;
+  const conversion = reports?.conversion.conversion;
+  const segmentName = (segment: string) => t(`reports.segment.${segment}` as MessageKey);
+  const memberShare = members ? shares([members.member.net_minor, members.guest.net_minor]) : [0, 0];
 
   return (
     <div class="card reports" data-testid="reports" data-from={period.from} data-to={period.to}>
@@ -111,6 +136,54 @@ export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: Tab
               head={{ rank: t('reports.rank'), name: t('reports.product'), qty: t('reports.qty'), amount: t('reports.amount') }}
               rows={reports.top.rows.map((r) => ({ key: r.key, name: productName(r), qty: r.unit === 'kg' ? t('reports.kg', { qty: quantityText(r.qty, r.unit) }) : quantityText(r.qty, r.unit), value: r.net_minor }))} />
           </div>
+          {members && (
+            <section class="report-members" data-testid="report-members">
+              <h2>{titles.members} {csvButton('members', titles.members)} {csvButton('members', titles.memberList, 'members')}</h2>
+              {members.buyers === 0 ? <p class="muted" data-testid="no-members">{t('reports.noMembers')}</p> : (
+                <>
+                  <div class="tiles report-tiles">
+                    <div class="tile"><small>{t('reports.repeatRate')}</small><strong data-testid="tile-repeat">{bpText(members.repeat_rate_bp)}</strong>
+                      <small>{t('reports.repeatOf', { repeat: members.repeat_buyers, buyers: members.buyers })}</small></div>
+                    <div class="tile"><small>{t('reports.memberShare')}</small><strong data-testid="tile-member-share">{`${memberShare[0]}%`}</strong>
+                      <small>{t('reports.memberShareOf', { members: money(members.member.net_minor), guests: money(members.guest.net_minor) })}</small></div>
+                  </div>
+                  <div class="charts">
+                    <table class="table segments" data-testid="segments" aria-label={titles.members}>
+                      <thead><tr><th>{t('reports.segment')}</th><th class="num">{t('reports.memberCount')}</th><th class="num">{t('reports.memberSales')}</th><th class="num">{t('reports.memberNet')}</th></tr></thead>
+                      <tbody>
+                        {members.segments.map((s) => (
+                          <tr data-key={s.segment} data-value={s.members}>
+                            <td>{segmentName(s.segment)}</td><td class="num">{s.members}</td><td class="num">{s.sales}</td><td class="num">{money(s.net_minor)}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                    <BarChart title={t('reports.membersBySegment')} testid="chart-segments" format={(v) => String(v)}
+                      data={members.segments.map((s) => ({ key: s.segment, label: segmentName(s.segment), value: s.members }))} />
+                  </div>
+                  <p class="muted">{t('reports.rfmRule', { date: members.end_day })}</p>
+                </>
+              )}
+            </section>
+          )}
+          {conversion && (
+            <section class="report-conversion" data-testid="report-conversion" data-has-entries={conversion.has_entries}>
+              {conversion.has_entries ? (
+                <ColumnChart title={titles.conversion} testid="chart-conversion" format={bpText} actions={csvButton('conversion', titles.conversion)}
+                  data={conversionColumns(conversion)} />
+              ) : (
+                <>
+                  <h2>{titles.conversion}</h2>
+                  <p class="muted" data-testid="no-gate">{t('reports.noGate')}</p>
+                </>
+              )}
+              {conversion.has_entries && (
+                <p class="muted" data-testid="conversion-total">
+                  {`${t('reports.conversion')} ${bpText(conversion.total.rate_bp)} · ${t('reports.conversionOf', { entries: conversion.total.entries, tickets: conversion.total.tickets })}`}
+                </p>
+              )}
+            </section>
+          )}
         </>
       ))}
     </div>
