@@ -444,6 +444,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             // Sales journaled before the analytics projection existed get their rows now.
             analytics::backfill(&tx)?;
         }
+        if idx + 1 == crate::schema::member_tickets_version() {
+            analytics::backfill_member_tickets(&tx)?;
+        }
         tx.pragma_update(None, "user_version", (idx + 1) as i64)?;
         tx.commit()?;
         info!(version = idx + 1, "migrated replica schema");
@@ -1124,6 +1127,7 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fa
                 .execute(params![offer_id, member, pieces])?;
             }
             analytics::project_analytics(tx, seq, ts_ms, utc_offset_min, fact, None)?;
+            analytics::project_member_ticket(tx, seq, ts_ms, utc_offset_min, fact)?;
         }
         Fact::Refund(refund) => {
             let sold: Option<i64> = tx.prepare_cached("SELECT seq FROM sales WHERE sale_id = ?1")?.query_row([&refund.sale_id], |r| r.get(0)).optional()?;
@@ -1152,6 +1156,7 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fa
                 }
             }
             analytics::project_analytics(tx, seq, ts_ms, utc_offset_min, fact, Some(&sale))?;
+            analytics::project_member_ticket(tx, seq, ts_ms, utc_offset_min, fact)?;
         }
         Fact::GatePassed { gate, scan_id, direction, opened, .. } => {
             let inserted = tx

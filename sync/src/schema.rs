@@ -339,7 +339,28 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX journal_o2o ON journal(seq) WHERE kind = 'o2o';
     CREATE INDEX peer_journal_o2o ON peer_journal(node_id, seq) WHERE kind = 'o2o';
     "#,
+    // 21: the members report's projection (see `opentill_core::analytics::ticket_row`): one
+    // row per sale and refund with its local day, member, ±1 ticket and amount, so a year
+    // is read from a covering index instead of a year of journal bodies. Backfilled from
+    // the journal when a replica migrates past it.
+    r#"
+    CREATE TABLE member_tickets (
+        seq INTEGER PRIMARY KEY,
+        day INTEGER NOT NULL,
+        member TEXT,
+        tickets INTEGER NOT NULL CHECK (tickets IN (-1, 1)),
+        amount INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX member_tickets_day ON member_tickets(day, member, tickets, amount);
+    "#,
 ];
+
+/// The schema version that creates the members report's projection (backfilled from the
+/// journal when a replica migrates past it). Found by content, like
+/// [`analytics_version`].
+pub fn member_tickets_version() -> usize {
+    MIGRATIONS.iter().position(|m| m.contains("CREATE TABLE member_tickets")).map_or(0, |idx| idx + 1)
+}
 
 /// The schema version that creates the analytics projection: a replica migrating past it
 /// is backfilled from its journal. Found by content, so the migration may be renumbered.

@@ -343,13 +343,13 @@ fn reports_across_stores_and_exports_read_back(backend: Backend) {
     let mut csv_bytes = Vec::new();
     crate::export::report_csv(&mut csv_bytes, &report).unwrap();
     expect![[r#"
-        level,tenant,brand,store_id,from,to,n_sales,n_refunds,sales_minor,refunds_minor,net_minor,avg_basket_minor,cash_net_minor,card_net_minor,mobile_net_minor,stored_net_minor,points_net_minor
-        store,acme,express,S2,2026-10-30,2026-10-30,1,0,333,0,333,333,0,0,0,333,0
-        brand,acme,express,,2026-10-30,2026-10-30,1,0,333,0,333,333,0,0,0,333,0
-        store,acme,mart,S1,2026-10-30,2026-10-30,3,1,3501,500,3001,1000,601,2000,400,0,0
-        brand,acme,mart,,2026-10-30,2026-10-30,3,1,3501,500,3001,1000,601,2000,400,0,0
-        tenant,acme,,,2026-10-30,2026-10-30,4,1,3834,500,3334,834,601,2000,400,333,0
-        all,,,,2026-10-30,2026-10-30,4,1,3834,500,3334,834,601,2000,400,333,0
+        level,tenant,brand,store_id,from,to,n_sales,n_refunds,sales_minor,refunds_minor,net_minor,avg_basket_minor,cash_net_minor,card_net_minor,mobile_net_minor,stored_net_minor,points_net_minor,online_net_minor
+        store,acme,express,S2,2026-10-30,2026-10-30,1,0,333,0,333,333,0,0,0,333,0,0
+        brand,acme,express,,2026-10-30,2026-10-30,1,0,333,0,333,333,0,0,0,333,0,0
+        store,acme,mart,S1,2026-10-30,2026-10-30,3,1,3501,500,3001,1000,601,2000,400,0,0,0
+        brand,acme,mart,,2026-10-30,2026-10-30,3,1,3501,500,3001,1000,601,2000,400,0,0,0
+        tenant,acme,,,2026-10-30,2026-10-30,4,1,3834,500,3334,834,601,2000,400,333,0,0
+        all,,,,2026-10-30,2026-10-30,4,1,3834,500,3334,834,601,2000,400,333,0,0
     "#]]
     .assert_eq(&String::from_utf8(csv_bytes).unwrap().replace("\r\n", "\n"));
 

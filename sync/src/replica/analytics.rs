@@ -1,7 +1,7 @@
 //! The analytics projection (`sale_lines`, `sale_tenders`, `sale_groups`, migration 10) and
-//! the grouped queries the reports of `opentill_core::analytics` are folded from; and the
-//! rows of the members and conversion reports, read from the sales and refunds indexes
-//! with their journal entries and from `gate_passages` (no table of their own).
+//! the grouped queries the reports of `opentill_core::analytics` are folded from; the
+//! members report's projection (`member_tickets`, migration 21: one row per sale and
+//! refund); and the conversion report's gate entries, read from `gate_passages`.
 
 use std::collections::BTreeMap;
 
@@ -106,6 +106,36 @@ pub(crate) fn project_analytics(tx: &Connection, seq: u64, ts_ms: i64, utc_offse
     Ok(())
 }
 
+/// Writes a sale's or refund's row of the members report's projection (migration 21).
+pub(crate) fn project_member_ticket(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fact) -> Result<()> {
+    if let Some(t) = opentill_core::analytics::ticket_row(ts_ms, utc_offset_min, fact) {
+        tx.prepare_cached("INSERT INTO member_tickets (seq, day, member, tickets, amount) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![seq as i64, t.day, t.member, t.tickets, t.amount])?;
+    }
+    Ok(())
+}
+
+/// Fills the members report's projection of a replica that journaled sales before
+/// migration 21, inside the migration's transaction.
+pub(crate) fn backfill_member_tickets(tx: &Connection) -> Result<()> {
+    let offset: Option<String> = tx.query_row("SELECT value FROM meta WHERE key = 'utc_offset_min'", [], |r| r.get(0)).optional()?;
+    let Some(offset) = offset else { return Ok(()) };
+    let offset: i32 = offset.parse().map_err(|_| ReplicaError::BadSetting("utc_offset_min"))?;
+    let mut stmt = tx.prepare("SELECT seq, ts_ms, body FROM journal WHERE kind IN ('sale', 'refund') ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    let mut n = 0u64;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        let body: Vec<u8> = row.get(2)?;
+        let fact: Fact = serde_json::from_slice(&body).map_err(|e| ReplicaError::Corrupt(format!("entry {seq}: {e}")))?;
+        project_member_ticket(tx, seq as u64, row.get(1)?, offset, &fact)?;
+        n += 1;
+    }
+    if n > 0 {
+        info!(facts = n, "backfilled the members report's projection");
+    }
+    Ok(())
+}
+
 /// Fills the analytics projection of a replica that journaled sales before migration 10,
 /// inside the migration's transaction.
 pub(crate) fn backfill(tx: &Connection) -> Result<()> {
@@ -169,6 +199,7 @@ pub(crate) struct Expected {
     tenders: Sha256,
     n_tenders: u64,
     groups: BTreeMap<GroupKey, Totals>,
+    tickets: Vec<(i64, i64, Option<String>, i64, i64)>,
 }
 
 impl Expected {
@@ -193,6 +224,9 @@ impl Expected {
             self.n_tenders += 1;
         }
         add_groups(&mut self.groups, &lines, &tenders);
+        if let Some(t) = opentill_core::analytics::ticket_row(ts_ms, offset, fact) {
+            self.tickets.push((seq as i64, t.day, t.member, t.tickets, t.amount));
+        }
         Ok(())
     }
 
@@ -237,6 +271,13 @@ impl Expected {
         if n != self.n_tenders || stored.finalize() != self.tenders.finalize() {
             problems.push(format!("the tenders projection (sale_tenders, {n} rows) disagrees with the journal ({} tenders)", self.n_tenders));
         }
+        let mut stmt = conn.prepare("SELECT seq, day, member, tickets, amount FROM member_tickets ORDER BY seq")?;
+        let stored: Vec<(i64, i64, Option<String>, i64, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?.collect::<rusqlite::Result<_>>()?;
+        let mut expected = self.tickets.clone();
+        expected.sort();
+        if stored != expected {
+            problems.push(format!("the members projection (member_tickets, {} rows) disagrees with the journal ({} sales and refunds)", stored.len(), expected.len()));
+        }
         let mut stmt = conn.prepare("SELECT dim, day, key, n_sales, n_refunds, items, qty, sales, refunds, discount FROM sale_groups")?;
         let stored: BTreeMap<GroupKey, Totals> = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), totals_at(r, 3)?)))?.collect::<rusqlite::Result<_>>()?;
         if let Some(((dim, day, key), _)) = stored.iter().find(|(k, t)| self.groups.get(*k) != Some(*t)).or_else(|| self.groups.iter().find(|(k, _)| !stored.contains_key(*k))) {
@@ -244,16 +285,6 @@ impl Expected {
         }
         Ok(problems)
     }
-}
-
-/// What the members report needs of a sale's or refund's journal body: its member and
-/// its total, which is what its lines' amounts add up to (each line carries its share of
-/// discounts and 抹零). Reading only these skips over the lines without building them.
-#[derive(serde::Deserialize)]
-struct TicketBody {
-    #[serde(default)]
-    member: Option<String>,
-    total: i64,
 }
 
 /// The unix-ms bounds `[from, to)` of local days `from_day..=to_day` (open ends saturate).
@@ -264,29 +295,14 @@ fn day_bounds(from_day: i64, to_day: i64, utc_offset_min: i32) -> (i64, i64) {
 
 impl Replica {
     /// One [`TicketRow`] per sale and per refund made on the local days
-    /// `from_day..=to_day`, sales first, each in time order: the members report's input.
-    /// The sales index is searched by time (`sales_time`) and only the member and the
-    /// total of each journal body are read.
+    /// `from_day..=to_day`, sales first, each by day: the members report's input, read
+    /// from the covering index of its projection (migration 21).
     pub fn member_tickets(&self, from_day: i64, to_day: i64) -> Result<Vec<TicketRow>> {
-        let offset = self.settings.utc_offset_min;
-        let (from_ms, to_ms) = day_bounds(from_day, to_day, offset);
-        let mut out = Vec::new();
-        for (sql, tickets) in [
-            ("SELECT j.seq, j.ts_ms, j.body FROM sales AS s INDEXED BY sales_time JOIN journal AS j ON j.seq = s.seq WHERE s.ts_ms >= ?1 AND s.ts_ms < ?2 ORDER BY s.ts_ms", 1),
-            ("SELECT j.seq, j.ts_ms, j.body FROM refunds AS r JOIN journal AS j ON j.seq = r.seq WHERE j.ts_ms >= ?1 AND j.ts_ms < ?2 ORDER BY j.seq", -1),
-        ] {
-            let mut stmt = self.conn.prepare_cached(sql)?;
-            let mut rows = stmt.query(params![from_ms, to_ms])?;
-            while let Some(row) = rows.next()? {
-                let seq: i64 = row.get(0)?;
-                let ts_ms: i64 = row.get(1)?;
-                let body = row.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
-                let body: TicketBody = serde_json::from_slice(body).map_err(|e| ReplicaError::Corrupt(format!("entry {seq}: {e}")))?;
-                let (day, _) = local_day_hour(ts_ms, offset);
-                out.push(TicketRow { day, member: body.member, tickets, amount: tickets * body.total });
-            }
-        }
-        Ok(out)
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT day, member, tickets, amount FROM member_tickets INDEXED BY member_tickets_day WHERE day BETWEEN ?1 AND ?2 ORDER BY tickets DESC, day",
+        )?;
+        let rows = stmt.query_map(params![from_day, to_day], |r| Ok(TicketRow { day: r.get(0)?, member: r.get(1)?, tickets: r.get(2)?, amount: r.get(3)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Gate entries (passages `in` through a gate that opened) on the local days
