@@ -191,39 +191,7 @@ async fn revoked(State(ledger): State<Shared>, body: Bytes) -> Response {
     }
 }
 
-#[tracing::instrument(skip_all)]
-async fn balances(State(ledger): State<Shared>, body: Bytes) -> Response {
-    use crate::balances::{BalancesError, BalancesRequest, answer};
-    let request: BalancesRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return error(400, "bad_request", format!("balances request: {e}")),
-    };
-    match with_ledger(&ledger, move |l| answer(&*l, &request, now_ms())).await {
-        Err(r) => r,
-        Ok(Ok(snapshot)) => Json(snapshot).into_response(),
-        Ok(Err(e @ BalancesError::Malformed)) => error(400, "bad_request", e.to_string()),
-        Ok(Err(e @ BalancesError::UnknownNode(_))) => error(403, "unknown_node", e.to_string()),
-        Ok(Err(e @ BalancesError::BadSignature)) => error(403, "bad_signature", e.to_string()),
-        Ok(Err(BalancesError::Ledger(e))) => storage_error(e),
-    }
-}
 
-#[tracing::instrument(skip_all)]
-async fn transfers(State(ledger): State<Shared>, body: Bytes) -> Response {
-    use crate::balances::{BalancesError, BalancesRequest};
-    let request: BalancesRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return error(400, "bad_request", format!("transfers request: {e}")),
-    };
-    match with_ledger(&ledger, move |l| crate::transfers::answer(&*l, &request, now_ms())).await {
-        Err(r) => r,
-        Ok(Ok(snapshot)) => Json(snapshot).into_response(),
-        Ok(Err(e @ BalancesError::Malformed)) => error(400, "bad_request", e.to_string()),
-        Ok(Err(e @ BalancesError::UnknownNode(_))) => error(403, "unknown_node", e.to_string()),
-        Ok(Err(e @ BalancesError::BadSignature)) => error(403, "bad_signature", e.to_string()),
-        Ok(Err(BalancesError::Ledger(e))) => storage_error(e),
-    }
-}
 
 fn o2o_error(e: crate::o2o::O2oCloudError) -> Response {
     use crate::o2o::O2oCloudError as E;
@@ -282,14 +250,21 @@ async fn cancel_o2o(State(ledger): State<Shared>, axum::extract::Path((store_id,
     }
 }
 
-#[tracing::instrument(skip_all)]
-async fn o2o_snapshot(State(ledger): State<Shared>, body: Bytes) -> Response {
+
+/// A node-signed read (`POST /v1/balances`, `/v1/transfers`, `/v1/o2o`): the body is a
+/// [`crate::balances::BalancesRequest`]; `answer` authenticates it and reads.
+async fn node_read<T: serde::Serialize + Send + 'static>(
+    ledger: &Shared,
+    body: &[u8],
+    what: &str,
+    answer: impl FnOnce(&dyn Ledger, &crate::balances::BalancesRequest, i64) -> Result<T, crate::balances::BalancesError> + Send + 'static,
+) -> Response {
     use crate::balances::{BalancesError, BalancesRequest};
-    let request: BalancesRequest = match serde_json::from_slice(&body) {
+    let request: BalancesRequest = match serde_json::from_slice(body) {
         Ok(r) => r,
-        Err(e) => return error(400, "bad_request", format!("o2o request: {e}")),
+        Err(e) => return error(400, "bad_request", format!("{what} request: {e}")),
     };
-    match with_ledger(&ledger, move |l| crate::o2o::snapshot(&*l, &request, now_ms())).await {
+    match with_ledger(ledger, move |l| answer(&*l, &request, now_ms())).await {
         Err(r) => r,
         Ok(Ok(snapshot)) => Json(snapshot).into_response(),
         Ok(Err(e @ BalancesError::Malformed)) => error(400, "bad_request", e.to_string()),
@@ -297,6 +272,21 @@ async fn o2o_snapshot(State(ledger): State<Shared>, body: Bytes) -> Response {
         Ok(Err(e @ BalancesError::BadSignature)) => error(403, "bad_signature", e.to_string()),
         Ok(Err(BalancesError::Ledger(e))) => storage_error(e),
     }
+}
+
+#[tracing::instrument(skip_all)]
+async fn balances(State(ledger): State<Shared>, body: Bytes) -> Response {
+    node_read(&ledger, &body, "balances", crate::balances::answer).await
+}
+
+#[tracing::instrument(skip_all)]
+async fn transfers(State(ledger): State<Shared>, body: Bytes) -> Response {
+    node_read(&ledger, &body, "transfers", crate::transfers::answer).await
+}
+
+#[tracing::instrument(skip_all)]
+async fn o2o_snapshot(State(ledger): State<Shared>, body: Bytes) -> Response {
+    node_read(&ledger, &body, "o2o", crate::o2o::snapshot).await
 }
 
 /// `PUT /v1/stores/allowance` body.

@@ -125,70 +125,61 @@ async fn revoked(State(replica): State<Shared>, body: Bytes) -> Response {
 /// stores' totals are the same for every node of the store, and the held seqs in it were
 /// read by the cloud before those totals (see `opentill_sync::BalanceSnapshot`).
 async fn balances(State(replica): State<Shared>, body: Bytes) -> Response {
-    let work = move |r: &mut Replica| -> anyhow::Result<Response> {
-        let request: serde_json::Value = match serde_json::from_slice(&body) {
-            Ok(v) => v,
-            Err(e) => return Ok(error(400, "bad_request", format!("balances request: {e}"))),
-        };
-        let (Some(store_id), Some(node_id), Some(ts_ms), Some(signature)) = (request["store_id"].as_str(), request["node_id"].as_str(), request["ts_ms"].as_i64(), request["signature"].as_str()) else {
-            return Ok(error(400, "bad_request", "a balances request names store_id, node_id, ts_ms and signature"));
-        };
-        if let Some(refusal) = check_till(r, store_id, node_id, signature, &opentill_sync::protocol::balances_request_message(store_id, node_id, ts_ms))? {
-            return Ok(refusal);
-        }
+    till_read(&replica, body, "balances", opentill_sync::protocol::balances_request_message, |r, _| {
         Ok(match r.balance_snapshot_full()? {
             Some(snapshot) => Json(snapshot).into_response(),
             None => error(503, "no_snapshot", "this edge agent has no stored-value snapshot from the cloud yet; try again after it syncs"),
         })
-    };
-    match blocking(&replica, work).await {
-        Ok(response) | Err(response) => response,
-    }
+    })
+    .await
 }
 
 /// Hands a till the other stores' transfer steps this edge agent holds (its store's own
 /// steps reach the till through the store's journals), and the tenant's stores.
 async fn transfers(State(replica): State<Shared>, body: Bytes) -> Response {
-    let work = move |r: &mut Replica| -> anyhow::Result<Response> {
-        let request: serde_json::Value = match serde_json::from_slice(&body) {
-            Ok(v) => v,
-            Err(e) => return Ok(error(400, "bad_request", format!("transfers request: {e}"))),
-        };
-        let (Some(store_id), Some(node_id), Some(ts_ms), Some(signature)) = (request["store_id"].as_str(), request["node_id"].as_str(), request["ts_ms"].as_i64(), request["signature"].as_str()) else {
-            return Ok(error(400, "bad_request", "a transfers request names store_id, node_id, ts_ms and signature"));
-        };
-        if let Some(refusal) = check_till(r, store_id, node_id, signature, &opentill_sync::protocol::transfers_request_message(store_id, node_id, ts_ms))? {
-            return Ok(refusal);
-        }
+    till_read(&replica, body, "transfers", opentill_sync::protocol::transfers_request_message, |r, store_id| {
         let mut stores = r.transfer_stores()?;
         stores.push(store_id.to_string());
         stores.sort();
         let snapshot = opentill_sync::TransferSnapshot { store_id: store_id.to_string(), as_of_ms: now_ms(), stores, events: r.remote_transfer_events()? };
         Ok(Json(snapshot).into_response())
-    };
-    match blocking(&replica, work).await {
-        Ok(response) | Err(response) => response,
-    }
+    })
+    .await
 }
 
 /// Hands a till the store's O2O orders this edge agent holds (the store's steps on them
 /// reach the till through the store's journals).
 async fn o2o(State(replica): State<Shared>, body: Bytes) -> Response {
+    till_read(&replica, body, "o2o", opentill_sync::protocol::o2o_request_message, |r, store_id| {
+        let snapshot = opentill_sync::O2oSnapshot { store_id: store_id.to_string(), as_of_ms: now_ms(), orders: r.o2o_placed()? };
+        Ok(Json(snapshot).into_response())
+    })
+    .await
+}
+
+/// A till's signed read (`balances`, `transfers`, `o2o`): the body names the store, node,
+/// time and signature of `message` over them; `answer` gets the replica and the store.
+async fn till_read(
+    replica: &Shared,
+    body: Bytes,
+    what: &'static str,
+    message: fn(&str, &str, i64) -> Vec<u8>,
+    answer: impl FnOnce(&mut Replica, &str) -> anyhow::Result<Response> + Send + 'static,
+) -> Response {
     let work = move |r: &mut Replica| -> anyhow::Result<Response> {
         let request: serde_json::Value = match serde_json::from_slice(&body) {
             Ok(v) => v,
-            Err(e) => return Ok(error(400, "bad_request", format!("o2o request: {e}"))),
+            Err(e) => return Ok(error(400, "bad_request", format!("{what} request: {e}"))),
         };
         let (Some(store_id), Some(node_id), Some(ts_ms), Some(signature)) = (request["store_id"].as_str(), request["node_id"].as_str(), request["ts_ms"].as_i64(), request["signature"].as_str()) else {
-            return Ok(error(400, "bad_request", "an o2o request names store_id, node_id, ts_ms and signature"));
+            return Ok(error(400, "bad_request", format!("a {what} request names store_id, node_id, ts_ms and signature")));
         };
-        if let Some(refusal) = check_till(r, store_id, node_id, signature, &opentill_sync::protocol::o2o_request_message(store_id, node_id, ts_ms))? {
+        if let Some(refusal) = check_till(r, store_id, node_id, signature, &message(store_id, node_id, ts_ms))? {
             return Ok(refusal);
         }
-        let snapshot = opentill_sync::O2oSnapshot { store_id: store_id.to_string(), as_of_ms: now_ms(), orders: r.o2o_placed()? };
-        Ok(Json(snapshot).into_response())
+        answer(r, store_id)
     };
-    match blocking(&replica, work).await {
+    match blocking(replica, work).await {
         Ok(response) | Err(response) => response,
     }
 }

@@ -539,15 +539,21 @@ fn pull_revocations(data: &Path) -> anyhow::Result<Option<usize>> {
     Ok(Some(replica.apply_revocations(&passes)?))
 }
 
+/// A node-signed read of the cloud (or, for a till, its edge agent): `POST /v1/{route}`
+/// with the store, node, time and the signature of `message` over them.
+fn node_read(replica: &Replica, agent: &ureq::Agent, route: &str, message: fn(&str, &str, i64) -> Vec<u8>) -> anyhow::Result<Vec<u8>> {
+    let cloud = cloud_url(replica)?;
+    let settings = replica.settings();
+    let ts_ms = now_ms();
+    let signature = replica.sign(&message(&settings.store_id, &settings.node_id, ts_ms));
+    let request = serde_json::json!({ "store_id": settings.store_id, "node_id": settings.node_id, "ts_ms": ts_ms, "signature": hex_encode(&signature) });
+    Ok(post(agent, &format!("{cloud}/v1/{route}"), "application/json", request.to_string().as_bytes())?)
+}
+
 /// Asks the cloud (or, for a till, its edge agent) for the store's stored-value snapshot
 /// and keeps it if this replica holds the store as far as the cloud did.
 pub fn balances_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<SnapshotOutcome> {
-    let cloud = cloud_url(replica)?;
-    let settings = replica.settings().clone();
-    let ts_ms = now_ms();
-    let signature = replica.sign(&opentill_sync::protocol::balances_request_message(&settings.store_id, &settings.node_id, ts_ms));
-    let request = serde_json::json!({ "store_id": settings.store_id, "node_id": settings.node_id, "ts_ms": ts_ms, "signature": hex_encode(&signature) });
-    let reply = post(agent, &format!("{cloud}/v1/balances"), "application/json", request.to_string().as_bytes())?;
+    let reply = node_read(replica, agent, "balances", opentill_sync::protocol::balances_request_message)?;
     let snapshot: BalanceSnapshot = serde_json::from_slice(&reply).context("the stored-value snapshot is not what this build understands")?;
     let outcome = replica.apply_balances(&snapshot)?;
     if let SnapshotOutcome::Behind { node, needed, held } = &outcome {
@@ -559,12 +565,7 @@ pub fn balances_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Resu
 /// Asks the cloud (or, for a till, its edge agent) for the steps other stores took of
 /// transfers to or from this store, and keeps the new ones; returns how many were new.
 pub fn transfers_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<usize> {
-    let cloud = cloud_url(replica)?;
-    let settings = replica.settings().clone();
-    let ts_ms = now_ms();
-    let signature = replica.sign(&opentill_sync::protocol::transfers_request_message(&settings.store_id, &settings.node_id, ts_ms));
-    let request = serde_json::json!({ "store_id": settings.store_id, "node_id": settings.node_id, "ts_ms": ts_ms, "signature": hex_encode(&signature) });
-    let reply = post(agent, &format!("{cloud}/v1/transfers"), "application/json", request.to_string().as_bytes())?;
+    let reply = node_read(replica, agent, "transfers", opentill_sync::protocol::transfers_request_message)?;
     let snapshot: opentill_sync::TransferSnapshot = serde_json::from_slice(&reply).context("the transfer answer is not what this build understands")?;
     Ok(replica.apply_transfers(&snapshot)?)
 }
@@ -572,12 +573,7 @@ pub fn transfers_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Res
 /// Asks the cloud (or, for a till, its edge agent) for the store's O2O orders and keeps
 /// what is new; returns how many orders were new or newly cancelled.
 pub fn o2o_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<usize> {
-    let cloud = cloud_url(replica)?;
-    let settings = replica.settings().clone();
-    let ts_ms = now_ms();
-    let signature = replica.sign(&opentill_sync::protocol::o2o_request_message(&settings.store_id, &settings.node_id, ts_ms));
-    let request = serde_json::json!({ "store_id": settings.store_id, "node_id": settings.node_id, "ts_ms": ts_ms, "signature": hex_encode(&signature) });
-    let reply = post(agent, &format!("{cloud}/v1/o2o"), "application/json", request.to_string().as_bytes())?;
+    let reply = node_read(replica, agent, "o2o", opentill_sync::protocol::o2o_request_message)?;
     let snapshot: opentill_sync::O2oSnapshot = serde_json::from_slice(&reply).context("the O2O answer is not what this build understands")?;
     Ok(replica.apply_o2o(&snapshot)?)
 }

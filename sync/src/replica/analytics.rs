@@ -117,46 +117,42 @@ pub(crate) fn project_member_ticket(tx: &Connection, seq: u64, ts_ms: i64, utc_o
 /// Fills the members report's projection of a replica that journaled sales before
 /// migration 21, inside the migration's transaction.
 pub(crate) fn backfill_member_tickets(tx: &Connection) -> Result<()> {
-    let offset: Option<String> = tx.query_row("SELECT value FROM meta WHERE key = 'utc_offset_min'", [], |r| r.get(0)).optional()?;
-    let Some(offset) = offset else { return Ok(()) };
-    let offset: i32 = offset.parse().map_err(|_| ReplicaError::BadSetting("utc_offset_min"))?;
-    let mut stmt = tx.prepare("SELECT seq, ts_ms, body FROM journal WHERE kind IN ('sale', 'refund') ORDER BY seq")?;
-    let mut rows = stmt.query([])?;
-    let mut n = 0u64;
-    while let Some(row) = rows.next()? {
-        let seq: i64 = row.get(0)?;
-        let body: Vec<u8> = row.get(2)?;
-        let fact: Fact = serde_json::from_slice(&body).map_err(|e| ReplicaError::Corrupt(format!("entry {seq}: {e}")))?;
-        project_member_ticket(tx, seq as u64, row.get(1)?, offset, &fact)?;
-        n += 1;
-    }
+    let n = for_each_sale_or_refund(tx, |seq, ts_ms, offset, fact| project_member_ticket(tx, seq, ts_ms, offset, fact))?;
     if n > 0 {
         info!(facts = n, "backfilled the members report's projection");
     }
     Ok(())
 }
 
-/// Fills the analytics projection of a replica that journaled sales before migration 10,
-/// inside the migration's transaction.
-pub(crate) fn backfill(tx: &Connection) -> Result<()> {
+/// Calls `each` with every sale and refund journaled, in order, and the store's UTC
+/// offset; none when the store has no settings yet. Returns how many.
+fn for_each_sale_or_refund(tx: &Connection, mut each: impl FnMut(u64, i64, i32, &Fact) -> Result<()>) -> Result<u64> {
     let offset: Option<String> = tx.query_row("SELECT value FROM meta WHERE key = 'utc_offset_min'", [], |r| r.get(0)).optional()?;
-    let Some(offset) = offset else { return Ok(()) };
+    let Some(offset) = offset else { return Ok(0) };
     let offset: i32 = offset.parse().map_err(|_| ReplicaError::BadSetting("utc_offset_min"))?;
     let mut stmt = tx.prepare("SELECT seq, ts_ms, body FROM journal WHERE kind IN ('sale', 'refund') ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     let mut n = 0u64;
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
-        let ts_ms: i64 = row.get(1)?;
         let body: Vec<u8> = row.get(2)?;
         let fact: Fact = serde_json::from_slice(&body).map_err(|e| ReplicaError::Corrupt(format!("entry {seq}: {e}")))?;
-        let sale = match &fact {
+        each(seq as u64, row.get(1)?, offset, &fact)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Fills the analytics projection of a replica that journaled sales before migration 10,
+/// inside the migration's transaction.
+pub(crate) fn backfill(tx: &Connection) -> Result<()> {
+    let n = for_each_sale_or_refund(tx, |seq, ts_ms, offset, fact| {
+        let sale = match fact {
             Fact::Refund(refund) => Some(sale_of(tx, &refund.sale_id)?.ok_or_else(|| ReplicaError::UnknownSale(refund.sale_id.clone()))?),
             _ => None,
         };
-        project_analytics(tx, seq as u64, ts_ms, offset, &fact, sale.as_ref())?;
-        n += 1;
-    }
+        project_analytics(tx, seq, ts_ms, offset, fact, sale.as_ref())
+    })?;
     if n > 0 {
         info!(facts = n, "backfilled the analytics projection");
     }
