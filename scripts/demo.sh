@@ -7,7 +7,7 @@
 # shelf (opentill-sim devices). Ctrl-C stops everything.
 # Extra arguments go to `opentill-edge demo` (e.g. --sales 100).
 # DEMO_SERVE=0 stops after the setup; DEMO_HTTP, DEMO_MQTT, DEMO_PRINTER, DEMO_CLOUD,
-# DEMO_TILL2 and DEMO_TILL3 choose the ports.
+# DEMO_TILL2, DEMO_TILL3 and DEMO_STORE2 choose the ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -81,6 +81,20 @@ for n in 2 3; do
     OPENTILL_LOG="${OPENTILL_LOG:-warn}" "$bin/opentill-edge" serve --data "$till" --listen "${tills[$((n - 2))]}" --mqtt off "${sync[@]}" >/dev/null &
     pids+=($!)
 done
+# A second store of the same tenant, for transfers between stores (调拨): its own edge
+# agent and till in the browser. It has stock, and it has shipped DEMO01 goods that are on
+# their way: DEMO01's back office (Transfers) shows them in transit, to receive.
+store2="$root/store-2"
+"$bin/opentill-edge" init --data "$store2" --store DEMO02 --node edge --name "OpenTill Demo Store 2" --name-zh "OpenTill 演示二店" --cash-rounding jiao >/dev/null
+"$bin/opentill-edge" import products fixtures/catalog.csv --data "$store2" >/dev/null 2>&1
+"$bin/opentill-edge" import users fixtures/cashiers.csv --data "$store2" >/dev/null
+"$bin/opentill-edge" po receive --data "$store2" --line DRK-00001:48 --line SNK-00001:24 >/dev/null
+"$bin/opentill-edge" sync enroll --data "$store2" --cloud "http://$cloud" --code "$("$bin/opentill-cloud" enrol-code --db "$clouddb" --store DEMO02 --tenant demo --brand opentill 2>/dev/null)"
+"$bin/opentill-edge" transfer ship --data "$store2" --to DEMO01 --line DRK-00001:12 --line SNK-00001:6 --note "SF1234567890" >/dev/null
+"$bin/opentill-edge" sync push --data "$store2" >/dev/null
+store2_http="${DEMO_STORE2:-127.0.0.1:8083}"
+OPENTILL_LOG="${OPENTILL_LOG:-warn}" "$bin/opentill-edge" serve --data "$store2" --listen "$store2_http" --mqtt off "${sync[@]}" >/dev/null &
+pids+=($!)
 wait_for "$mqtt"
 "$bin/opentill-sim" devices --broker "$mqtt" --store DEMO01 --pass "$(cat "$data/member-pass.txt")" &
 pids+=($!)
@@ -89,6 +103,7 @@ echo "The till in the browser: http://$http/ (cashier c01, PIN 1234; supervisor 
 echo "Live devices, vends and alerts: http://$http/api/devices, /api/vends, /api/alerts"
 echo "Receipts print on the simulated printer at $printer (shown here, kept in $printed)"
 echo "Two more tills, each its own replica: http://${tills[0]}/ and http://${tills[1]}/ (same users)"
+echo "A second store, DEMO02: http://$store2_http/ (same users; manager m01, PIN 9999): transfers between the two stores go through the cloud"
 echo "Head office (cloud ledger): http://$cloud/v1/totals, /v1/nodes"
 echo "Online orders: the back office's Online orders tab; the cloud's view: $bin/opentill-cloud o2o show --db $clouddb --store DEMO01 --order SHOP-1001"
 echo "Sync, as each node sees it: $bin/opentill-edge sync status --data $root/till-2 (or $data, $root/till-3)"
