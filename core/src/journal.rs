@@ -96,6 +96,23 @@ pub enum Fact {
         reason: String,
         /// Who.
         by: String,
+        /// Where in the store ([`crate::stock::LOCATIONS`]); none: the sales floor.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
+    },
+    /// Stock moved between two places in the store (补货上架: backroom to floor, ...); the
+    /// store's total does not change.
+    StockMoved {
+        /// SKU.
+        sku: String,
+        /// From ([`crate::stock::LOCATIONS`]).
+        from: String,
+        /// To.
+        to: String,
+        /// Pieces or grams, positive.
+        qty: i64,
+        /// Who.
+        by: String,
     },
     /// Someone passed (or was refused at) an unmanned-store gate.
     GatePassed {
@@ -177,6 +194,9 @@ pub enum Fact {
         lines: Vec<crate::stock::ReceivedLine>,
         /// Who.
         by: String,
+        /// Where it was put away; none: the backroom.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
     },
     /// A step of a stock transfer between stores (调拨), see [`crate::transfer`].
     Transfer(crate::transfer::TransferFact),
@@ -197,6 +217,7 @@ impl Fact {
             Fact::XReport(_) => "x_report",
             Fact::ShiftClosed(_) => "shift_closed",
             Fact::StockAdjusted { .. } => "stock_adjusted",
+            Fact::StockMoved { .. } => "stock_moved",
             Fact::StoredValueToppedUp { .. } => "stored_value_topped_up",
             Fact::MemberRegistered { .. } => "member_registered",
             Fact::StocktakePosted { .. } => "stocktake_posted",

@@ -64,6 +64,24 @@ pub enum StockError {
     /// An order or receipt with no lines.
     #[error("nothing to order or receive")]
     Empty,
+    /// Not one of [`LOCATIONS`].
+    #[error("location {0:?} is not one of floor, backroom, warehouse")]
+    BadLocation(String),
+    /// A move to where the stock already is.
+    #[error("stock moves between two different places")]
+    SamePlace,
+    /// Moving more than the place holds.
+    #[error("{sku}: only {held} in the {from}, cannot move {qty}; count it first (stocktake or adjustment)")]
+    NotThere {
+        /// SKU.
+        sku: String,
+        /// Where from.
+        from: String,
+        /// What is there.
+        held: i64,
+        /// What was to move.
+        qty: i64,
+    },
     /// A receipt line for a SKU that is not on the order.
     #[error("{sku} is not on purchase order {po_id}")]
     NotOnOrder {
@@ -74,7 +92,64 @@ pub enum StockError {
     },
 }
 
+impl StockError {
+    /// The message in `lang`.
+    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+        if lang == crate::i18n::Lang::En {
+            return self.to_string();
+        }
+        let place = |l: &str| match l {
+            "floor" => "卖场".to_string(),
+            "backroom" => "后仓".to_string(),
+            "warehouse" => "仓库".to_string(),
+            other => other.to_string(),
+        };
+        match self {
+            StockError::UnknownSku(s) => format!("商品 {s} 不在商品目录中"),
+            StockError::BadQty { sku, qty } => format!("{sku}：数量 {qty} 无效（应为 1 到 1,000,000）"),
+            StockError::BadCost { sku, cost } => format!("{sku}：进价 {cost} 无效"),
+            StockError::Twice(s) => format!("{s} 出现了两次，请合并为一行"),
+            StockError::Empty => "没有可下单或收货的商品".into(),
+            StockError::BadLocation(l) => format!("位置 {l:?} 无效（应为卖场 floor、后仓 backroom 或仓库 warehouse）"),
+            StockError::SamePlace => "移库须在两个不同位置之间".into(),
+            StockError::NotThere { sku, from, held, qty } => format!("{sku}：{}只有 {held}，不能移出 {qty}；请先盘点或调整库存", place(from)),
+            StockError::NotOnOrder { sku, po_id } => format!("{sku} 不在采购单 {po_id} 中"),
+        }
+    }
+}
+
 const MAX_QTY: i64 = 1_000_000;
+
+/// The places stock is kept in a store: the sales floor (where sales take it from), the
+/// backroom (where goods are received and transfers leave from) and a warehouse.
+pub const LOCATIONS: [&str; 3] = ["floor", "backroom", "warehouse"];
+
+/// Where sales take stock from and refunds put it back.
+pub const SALES_LOCATION: &str = "floor";
+
+/// Where received goods and transfers go, and where transfers leave from.
+pub const RECEIVING_LOCATION: &str = "backroom";
+
+/// Checks a location name.
+pub fn check_location(location: &str) -> Result<(), StockError> {
+    if LOCATIONS.contains(&location) { Ok(()) } else { Err(StockError::BadLocation(location.to_string())) }
+}
+
+/// Checks a move of `qty` of `sku` from `from` (which holds `held`) to `to`.
+pub fn check_move(sku: &str, from: &str, to: &str, qty: i64, held: i64) -> Result<(), StockError> {
+    check_location(from)?;
+    check_location(to)?;
+    if from == to {
+        return Err(StockError::SamePlace);
+    }
+    if !(1..=MAX_QTY).contains(&qty) {
+        return Err(StockError::BadQty { sku: sku.into(), qty });
+    }
+    if qty > held {
+        return Err(StockError::NotThere { sku: sku.into(), from: from.into(), held, qty });
+    }
+    Ok(())
+}
 
 /// Checks purchase order lines: known SKUs, each once, quantities 1 to 1,000,000, costs
 /// from 0 to a billion fen.
@@ -252,6 +327,47 @@ mod tests {
         let err = check_receipt(&[ReceivedLine { sku: "SNK-1".into(), qty: 1 }], Some(("PO1", &order)), |_| true).unwrap_err();
         assert_eq!(err.to_string(), "SNK-1 is not on purchase order PO1");
         assert!(check_receipt(&[ReceivedLine { sku: "SNK-1".into(), qty: 1 }], None, |_| true).is_ok(), "goods without an order");
+    }
+
+    #[test]
+    fn moves_between_places_are_checked() {
+        assert_eq!(check_move("DRK-1", "backroom", "floor", 12, 20), Ok(()));
+        for (from, to, qty, held, want) in [
+            ("backroom", "floor", 21, 20, "DRK-1: only 20 in the backroom, cannot move 21; count it first (stocktake or adjustment)"),
+            ("floor", "floor", 1, 20, "stock moves between two different places"),
+            ("shelf", "floor", 1, 20, "location \"shelf\" is not one of floor, backroom, warehouse"),
+            ("backroom", "floor", 0, 20, "DRK-1: quantity 0 must be 1 to 1,000,000"),
+        ] {
+            assert_eq!(check_move("DRK-1", from, to, qty, held).unwrap_err().to_string(), want);
+        }
+    }
+
+    #[test]
+    fn each_facts_places_add_up_to_its_stock_change() {
+        use crate::journal::Fact;
+        use crate::transfer::{Step, TransferFact, TransferLine};
+        let received = |location: Option<&str>| Fact::GoodsReceived { receipt_id: "GR1".into(), po_id: None, lines: vec![ReceivedLine { sku: "DRK-1".into(), qty: 24 }], by: "m".into(), location: location.map(String::from) };
+        let cases: Vec<(Fact, Vec<(&str, &str, i64)>)> = vec![
+            (received(None), vec![("DRK-1", "backroom", 24)]),
+            (received(Some("warehouse")), vec![("DRK-1", "warehouse", 24)]),
+            (Fact::StockAdjusted { sku: "DRK-1".into(), delta: -2, reason: "damage".into(), by: "m".into(), location: None }, vec![("DRK-1", "floor", -2)]),
+            (Fact::StockMoved { sku: "DRK-1".into(), from: "backroom".into(), to: "floor".into(), qty: 12, by: "m".into() }, vec![("DRK-1", "backroom", -12), ("DRK-1", "floor", 12)]),
+            (
+                Fact::Transfer(TransferFact { transfer_id: "T".into(), step: Step::Shipped, from_store: "A".into(), to_store: "B".into(), lines: vec![TransferLine { sku: "DRK-1".into(), qty: 6 }], by: "m".into(), note: None }),
+                vec![("DRK-1", "backroom", -6)],
+            ),
+            (Fact::StocktakePosted { stocktake_id: "S".into(), lines: vec![CountLine { sku: "DRK-1".into(), expected: 10, counted: 7 }], by: "m".into() }, vec![("DRK-1", "floor", -3)]),
+        ];
+        for (fact, want) in cases {
+            let got = crate::fold::location_delta(&fact);
+            assert_eq!(got, want, "{fact:?}");
+            let mut by_sku = std::collections::BTreeMap::new();
+            for (sku, _, d) in &got {
+                *by_sku.entry(*sku).or_insert(0) += d;
+            }
+            let total: std::collections::BTreeMap<&str, i64> = crate::fold::stock_delta(&fact).into_iter().collect();
+            assert_eq!(by_sku.into_iter().filter(|(_, d)| *d != 0).collect::<std::collections::BTreeMap<_, _>>(), total, "{fact:?}");
+        }
     }
 
     #[test]

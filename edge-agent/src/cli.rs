@@ -506,6 +506,26 @@ pub enum StockCommand {
         /// Why: receive, count, damage, ...
         #[arg(long)]
         reason: String,
+        /// Where in the store: floor (the default), backroom or warehouse.
+        #[arg(long)]
+        location: Option<String>,
+    },
+    /// Move stock between places in the store (补货上架): floor, backroom, warehouse.
+    Move {
+        #[command(flatten)]
+        data: DataArg,
+        /// SKU.
+        #[arg(long)]
+        sku: String,
+        /// From: floor, backroom or warehouse.
+        #[arg(long)]
+        from: String,
+        /// To.
+        #[arg(long)]
+        to: String,
+        /// Pieces, or grams for weighed products.
+        #[arg(long)]
+        qty: i64,
     },
     /// What to reorder now, from sales velocity, supplier lead time and safety stock.
     Suggest {

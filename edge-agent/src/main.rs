@@ -259,7 +259,8 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             match sku {
                 Some(sku) => {
                     let product = till.replica().product_by_sku(&sku).map_err(TillError::from)?.ok_or_else(|| TillError::UnknownSku(sku.clone()))?;
-                    println!("{}\t{}\t{}", sku, till.replica().stock(&sku).map_err(TillError::from)?, product.unit.name());
+                    let places: Vec<String> = till.replica().stock_at(&sku).map_err(TillError::from)?.into_iter().map(|(place, qty)| format!("{} {qty}", place_name(&place, lang))).collect();
+                    println!("{}\t{}\t{}\t{}", sku, till.replica().stock(&sku).map_err(TillError::from)?, product.unit.name(), places.join("\t"));
                 }
                 None => {
                     for (sku, qty) in till.replica().stock_all().map_err(TillError::from)? {
@@ -269,9 +270,15 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             }
             Ok(())
         }
-        Command::Stock(StockCommand::Adjust { data, sku, delta, reason }) => {
+        Command::Stock(StockCommand::Move { data, sku, from, to, qty }) => {
             let mut till = open(&data.data)?;
-            let on_hand = till.adjust_stock(&sku, delta, &reason, "cli")?;
+            let places = till.move_stock(&sku, &from, &to, qty, "cli")?;
+            println!("{sku}: {}", places.iter().map(|(place, qty)| format!("{} {qty}", place_name(place, lang))).collect::<Vec<_>>().join(", "));
+            Ok(())
+        }
+        Command::Stock(StockCommand::Adjust { data, sku, delta, reason, location }) => {
+            let mut till = open(&data.data)?;
+            let on_hand = till.adjust_stock_at(&sku, delta, &reason, "cli", location.as_deref())?;
             println!("{sku}: {} {on_hand}", lang.pick("库存", "on hand"));
             Ok(())
         }
@@ -1417,4 +1424,15 @@ fn print_order(o: &opentill_core::o2o::OrderView, lang: Lang) {
     for l in &o.order.lines {
         println!("  {}\t× {}", l.sku, l.qty);
     }
+}
+
+/// A place in the store, as people say it.
+fn place_name(place: &str, lang: Lang) -> String {
+    match place {
+        "floor" => lang.pick("卖场", "floor"),
+        "backroom" => lang.pick("后仓", "backroom"),
+        "warehouse" => lang.pick("仓库", "warehouse"),
+        other => other,
+    }
+    .to_string()
 }

@@ -9,7 +9,7 @@
 //! let dir = std::env::temp_dir().join(format!("opentill-doc-{}", std::process::id()));
 //! let _ = std::fs::remove_dir_all(&dir);
 //! let mut replica = Replica::create(&dir, StoreSettings::new("S001", "till-1"), [7; 32]).unwrap();
-//! let fact = Fact::StockAdjusted { sku: "COLA".into(), delta: 24, reason: "receive".into(), by: "m1".into() };
+//! let fact = Fact::StockAdjusted { sku: "COLA".into(), delta: 24, reason: "receive".into(), by: "m1".into(), location: None };
 //! replica.append(1_795_311_000_000, &fact).unwrap();
 //! assert_eq!(replica.stock("COLA").unwrap(), 24);
 //! assert!(replica.verify(|_| {}).unwrap().is_ok());

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use opentill_core::catalog::{Product, Unit};
-use opentill_core::fold::{Drawer, DrawerChange, drawer_change, points_delta, spend_delta, stock_delta, stored_value_delta};
+use opentill_core::fold::{Drawer, DrawerChange, drawer_change, location_delta, points_delta, spend_delta, stock_delta, stored_value_delta};
 use opentill_core::journal::Fact;
 use opentill_core::money::Currency;
 use opentill_core::refund::RefundRecord;
@@ -446,6 +446,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         }
         if idx + 1 == crate::schema::member_tickets_version() {
             analytics::backfill_member_tickets(&tx)?;
+        }
+        if idx + 1 == crate::schema::stock_locations_version() {
+            stock::backfill_locations(&tx)?;
         }
         tx.pragma_update(None, "user_version", (idx + 1) as i64)?;
         tx.commit()?;
@@ -980,6 +983,7 @@ impl Replica {
         let mut members: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         let mut open_shift: Option<String> = None;
         let mut analytics = analytics::Expected::default();
+        let mut locations: BTreeMap<(String, String), i64> = BTreeMap::new();
         self.for_each_entry(1, |entry| {
             report.entries += 1;
             if report.first_bad.is_some() {
@@ -1002,6 +1006,9 @@ impl Replica {
             }
             for (sku, delta) in stock_delta(&fact) {
                 *stock.entry(sku.to_string()).or_default() += delta;
+            }
+            for (sku, location, delta) in location_delta(&fact) {
+                *locations.entry((sku.to_string(), location.to_string())).or_default() += delta;
             }
             for (account, delta) in stored_value_delta(&fact) {
                 *stored.entry(account.to_string()).or_default() += delta;
@@ -1055,7 +1062,36 @@ impl Replica {
         if report.first_bad.is_some() {
             return Ok(report);
         }
+        // The store-wide sums also hold the facts of the store's other nodes held here.
+        let mut stmt = self.conn.prepare("SELECT body FROM peer_journal ORDER BY node_id, seq")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let Ok(fact) = serde_json::from_slice::<Fact>(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?) else { continue };
+            for (sku, delta) in stock_delta(&fact) {
+                *stock.entry(sku.to_string()).or_default() += delta;
+            }
+            for (sku, location, delta) in location_delta(&fact) {
+                *locations.entry((sku.to_string(), location.to_string())).or_default() += delta;
+            }
+            for (account, delta) in stored_value_delta(&fact) {
+                *stored.entry(account.to_string()).or_default() += delta;
+            }
+            if let Fact::Sale(s) = &fact {
+                for (offer, member, pieces) in offer_use_rows(s) {
+                    let used = offer_uses.entry((offer.to_string(), member.to_string())).or_default();
+                    *used = (used.0 + 1, used.1 + pieces);
+                }
+            }
+        }
+        drop(rows);
+        drop(stmt);
         let problems = &mut report.projection_problems;
+        let mut stmt = self.conn.prepare("SELECT sku, location, qty FROM stock_locations")?;
+        let stored_locations: BTreeMap<(String, String), i64> = stmt.query_map([], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+        let nonzero_at = |m: &BTreeMap<(String, String), i64>| m.iter().filter(|(_, v)| **v != 0).map(|(k, v)| (k.clone(), *v)).collect::<BTreeMap<_, _>>();
+        if nonzero_at(&stored_locations) != nonzero_at(&locations) {
+            problems.push("stock per place (floor, backroom, warehouse) disagrees with the journal".into());
+        }
         let stored_stock = self.stock_all()?;
         let nonzero = |m: &BTreeMap<String, i64>| m.iter().filter(|(_, v)| **v != 0).map(|(k, v)| (k.clone(), *v)).collect::<BTreeMap<_, _>>();
         if nonzero(&stored_stock) != nonzero(&stock) {
@@ -1234,6 +1270,7 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fa
     if let Some((member, delta)) = spend_delta(fact) {
         tx.prepare_cached("UPDATE members SET spend = spend + ?2 WHERE member_id = ?1")?.execute(params![member, delta])?;
     }
+    stock::project_locations(tx, fact)?;
     for (sku, delta) in stock_delta(fact) {
         // Most SKUs already have a row: try the cheaper UPDATE first.
         if tx.prepare_cached("UPDATE stock SET qty = qty + ?2 WHERE sku = ?1")?.execute(params![sku, delta])? == 0 {

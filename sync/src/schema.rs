@@ -353,7 +353,23 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX member_tickets_day ON member_tickets(day, member, tickets, amount);
     "#,
+    // 22: stock per place in the store (see `opentill_core::fold::location_delta`): the
+    // floor, the backroom, the warehouse. Folded, like `stock`, from this node's facts and
+    // its peers'; backfilled from both when a replica migrates past it.
+    r#"
+    CREATE TABLE stock_locations (
+        sku TEXT NOT NULL,
+        location TEXT NOT NULL,
+        qty INTEGER NOT NULL,
+        PRIMARY KEY (sku, location)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
+
+/// The schema version that creates stock per place (backfilled when migrating past it).
+pub fn stock_locations_version() -> usize {
+    MIGRATIONS.iter().position(|m| m.contains("CREATE TABLE stock_locations")).map_or(0, |idx| idx + 1)
+}
 
 /// The schema version that creates the members report's projection (backfilled from the
 /// journal when a replica migrates past it). Found by content, like

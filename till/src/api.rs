@@ -124,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/no-sale", post(no_sale))
         .route("/api/stock/{sku}", get(stock))
         .route("/api/stock/adjust", post(adjust_stock))
+        .route("/api/stock/move", post(move_stock))
         .route("/api/catalog/prices", post(set_price))
         .route("/api/catalog/import", post(import::start_import).layer(axum::extract::DefaultBodyLimit::max(import::MAX_CSV_BYTES)))
         .route("/api/jobs/{job_id}", get(import::job))
@@ -176,8 +177,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, set_price, catalog::catalog_entry, catalog::put_product, import::start_import, import::job, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, promotions::promotions, promotions::put_promotion, promotions::remove_promotion, promotions::coupons, promotions::put_coupon, promotions::remove_coupon, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall, transfers::list_transfers, transfers::get_transfer, transfers::request_transfer, transfers::ship_transfer, transfers::receive_transfer, transfers::cancel_transfer, o2o::list_orders, o2o::get_order, o2o::order_step, o2o::handover),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::ProductRequest, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, promotions::WindowDto, promotions::PromotionDto, promotions::CouponDto, promotions::PromotionRequest, promotions::CouponRequest, SalesReportDto, AnalyticsDto, AnalyticsRowDto, MembersDto, SegmentDto, MemberRfmDto, SpendDto, ConversionDto, ConversionRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::ClearAlertRequest, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan, transfers::TransferLineDto, transfers::TransferLineStatusDto, transfers::TransferStepDto, transfers::TransferDto, transfers::TransfersDto, transfers::TransferRequestDto, transfers::ShipRequest, transfers::TransferReceiveRequest, transfers::TransferCancelRequest, o2o::OrderLineDto, o2o::OrderStepDto, o2o::OrderDto, o2o::OrderStepRequest, o2o::HandoverRequest, o2o::HandoverDto))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, move_stock, set_price, catalog::catalog_entry, catalog::put_product, import::start_import, import::job, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, promotions::promotions, promotions::put_promotion, promotions::remove_promotion, promotions::coupons, promotions::put_coupon, promotions::remove_coupon, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall, transfers::list_transfers, transfers::get_transfer, transfers::request_transfer, transfers::ship_transfer, transfers::receive_transfer, transfers::cancel_transfer, o2o::list_orders, o2o::get_order, o2o::order_step, o2o::handover),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, LocationQtyDto, StockMoveRequest, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::ProductRequest, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, promotions::WindowDto, promotions::PromotionDto, promotions::CouponDto, promotions::PromotionRequest, promotions::CouponRequest, SalesReportDto, AnalyticsDto, AnalyticsRowDto, MembersDto, SegmentDto, MemberRfmDto, SpendDto, ConversionDto, ConversionRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::ClearAlertRequest, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan, transfers::TransferLineDto, transfers::TransferLineStatusDto, transfers::TransferStepDto, transfers::TransferDto, transfers::TransfersDto, transfers::TransferRequestDto, transfers::ShipRequest, transfers::TransferReceiveRequest, transfers::TransferCancelRequest, o2o::OrderLineDto, o2o::OrderStepDto, o2o::OrderDto, o2o::OrderStepRequest, o2o::HandoverRequest, o2o::HandoverDto))
 )]
 pub struct ApiDoc;
 
@@ -960,6 +961,9 @@ pub struct StockAdjustRequest {
     pub delta: i64,
     /// Why: `receive`, `count`, `damage`, ...
     pub reason: String,
+    /// Where in the store: `floor` (the default), `backroom` or `warehouse`.
+    #[serde(default)]
+    pub location: Option<String>,
     /// Manager.
     pub user_id: String,
     /// PIN.
@@ -1058,8 +1062,45 @@ pub struct TopUpRequest {
 pub struct StockDto {
     /// SKU.
     pub sku: String,
-    /// Pieces, or grams for weighed products.
+    /// Pieces, or grams for weighed products: the store's total.
     pub qty: i64,
+    /// Per place in the store (`floor`, `backroom`, `warehouse`), places that never held
+    /// it left out.
+    pub locations: Vec<LocationQtyDto>,
+    /// Held back by accepted online orders not yet handed over.
+    pub reserved: i64,
+}
+
+/// Stock at one place in the store.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LocationQtyDto {
+    /// `floor`, `backroom` or `warehouse`.
+    pub location: String,
+    /// Pieces or grams.
+    pub qty: i64,
+}
+
+/// Stock moved between two places in the store.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct StockMoveRequest {
+    /// SKU.
+    pub sku: String,
+    /// From: `floor`, `backroom` or `warehouse`.
+    pub from: String,
+    /// To.
+    pub to: String,
+    /// Pieces or grams.
+    pub qty: i64,
+    /// Who (any staff member).
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
+fn stock_dto(till: &Till, sku: String) -> crate::Result<StockDto> {
+    let locations = till.replica().stock_at(&sku)?.into_iter().map(|(location, qty)| LocationQtyDto { location, qty }).collect();
+    let reserved = till.replica().o2o_reserved()?.get(&sku).copied().unwrap_or(0);
+    Ok(StockDto { qty: till.replica().stock(&sku)?, locations, reserved, sku })
 }
 
 /// A sales report.
@@ -1874,8 +1915,20 @@ async fn no_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Ap
 async fn adjust_stock(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<StockAdjustRequest>) -> Result<Json<StockDto>, ApiError> {
     run(&state, lang, move |till| {
         let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "adjust stock")?;
-        let qty = till.adjust_stock(&req.sku, req.delta, &req.reason, &actor.user_id)?;
-        Ok(StockDto { sku: req.sku, qty })
+        till.adjust_stock_at(&req.sku, req.delta, &req.reason, &actor.user_id, req.location.as_deref())?;
+        stock_dto(till, req.sku)
+    })
+    .await
+    .map(Json)
+}
+
+/// Move stock between two places in the store (backroom to floor, ...); any staff member.
+#[utoipa::path(post, path = "/api/stock/move", request_body = StockMoveRequest, responses((status = 200, body = StockDto), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+async fn move_stock(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<StockMoveRequest>) -> Result<Json<StockDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.login(&req.user_id, &req.pin)?;
+        till.move_stock(&req.sku, &req.from, &req.to, req.qty, &actor.user_id)?;
+        stock_dto(till, req.sku)
     })
     .await
     .map(Json)
@@ -1991,7 +2044,7 @@ async fn stock(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path
         if till.replica().product_by_sku(&sku)?.is_none() {
             return Err(TillError::UnknownSku(sku));
         }
-        Ok(StockDto { qty: till.replica().stock(&sku)?, sku })
+        stock_dto(till, sku)
     })
     .await
     .map(Json)

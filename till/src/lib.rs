@@ -808,15 +808,25 @@ impl Till {
         self.replica.product_by_sku(&product.sku)?.ok_or_else(|| TillError::UnknownSku(product.sku.clone()))
     }
 
-    /// Corrects or receives stock of a SKU; `delta` in pieces, or grams for weighed products.
+    /// Corrects or receives stock of a SKU on the sales floor; `delta` in pieces, or grams
+    /// for weighed products.
     pub fn adjust_stock(&mut self, sku: &str, delta: i64, reason: &str, by: &str) -> Result<i64> {
+        self.adjust_stock_at(sku, delta, reason, by, None)
+    }
+
+    /// [`Till::adjust_stock`] at a place in the store (`floor`, `backroom`, `warehouse`;
+    /// none: the floor). Returns the store's total on hand.
+    pub fn adjust_stock_at(&mut self, sku: &str, delta: i64, reason: &str, by: &str, location: Option<&str>) -> Result<i64> {
+        if let Some(location) = location {
+            opentill_core::stock::check_location(location)?;
+        }
         if self.replica.product_by_sku(sku)?.is_none() {
             return Err(TillError::UnknownSku(sku.to_string()));
         }
         if delta == 0 || delta.abs() > 100_000_000 {
             return Err(TillError::BadInput(format!("stock change {delta} is not valid")));
         }
-        self.replica.append(self.clock.now_ms(), &Fact::StockAdjusted { sku: sku.into(), delta, reason: reason.into(), by: by.into() })?;
+        self.replica.append(self.clock.now_ms(), &Fact::StockAdjusted { sku: sku.into(), delta, reason: reason.into(), by: by.into(), location: location.map(str::to_string) })?;
         Ok(self.replica.stock(sku)?)
     }
 

@@ -102,7 +102,7 @@ pub(crate) fn short_id(prefix: &str) -> String {
 }
 
 fn bad(e: opentill_core::stock::StockError) -> TillError {
-    TillError::BadInput(e.to_string())
+    TillError::Stock(e)
 }
 
 impl Till {
@@ -220,6 +220,19 @@ impl Till {
         self.purchase_order(&po_id)
     }
 
+    /// Moves stock between two places in the store (补货上架: backroom to floor, ...):
+    /// no more than the place holds. Returns the SKU's stock per place after.
+    pub fn move_stock(&mut self, sku: &str, from: &str, to: &str, qty: i64, by: &str) -> Result<Vec<(String, i64)>> {
+        if self.replica.product_by_sku(sku)?.is_none() {
+            return Err(TillError::UnknownSku(sku.to_string()));
+        }
+        let held = self.replica.stock_in(sku, from)?;
+        opentill_core::stock::check_move(sku, from, to, qty, held).map_err(bad)?;
+        self.replica.append(self.clock.now_ms(), &Fact::StockMoved { sku: sku.into(), from: from.into(), to: to.into(), qty, by: by.into() })?;
+        info!(sku, from, to, qty, "stock moved");
+        Ok(self.replica.stock_at(sku)?)
+    }
+
     /// Receives goods, against an order (partial, complete or more than ordered) or
     /// without one; stock goes up by what arrived.
     pub fn receive(&mut self, po_id: Option<&str>, lines: Vec<ReceivedLine>, by: &str) -> Result<Option<PoView>> {
@@ -228,7 +241,7 @@ impl Till {
         let against = po_id.zip(ordered.as_deref());
         check_receipt(&lines, against, |sku| self.replica.product_by_sku(sku).ok().flatten().is_some()).map_err(bad)?;
         let receipt_id = short_id("GR");
-        self.replica.append(self.clock.now_ms(), &Fact::GoodsReceived { receipt_id, po_id: po_id.map(str::to_string), lines, by: by.into() })?;
+        self.replica.append(self.clock.now_ms(), &Fact::GoodsReceived { receipt_id, po_id: po_id.map(str::to_string), lines, by: by.into(), location: None })?;
         po_id.map(|id| self.purchase_order(id)).transpose()
     }
 

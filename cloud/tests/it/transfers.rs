@@ -128,6 +128,13 @@ fn a_transfer_goes_from_one_store_to_another_through_the_cloud(backend: Backend)
     ok(&["transfer", "receive", "--data", &bj, "--id", &t2]);
     assert_eq!(stock(&bj, "DRK-1"), 29, "received as shipped");
 
+    // The edge agent's store-wide sums (stock, and stock per place) hold its till's
+    // receipts too, and still agree with the journals it holds.
+    for data in [&sh, &bj_edge, &bj] {
+        ok(&["journal", "verify", "--data", data]);
+    }
+    assert!(ok(&["stock", "show", "--data", &bj_edge, "--sku", "DRK-1"]).contains("backroom 23"), "received goods go to the backroom");
+
     // Fetching again adds nothing.
     let again = ok(&["sync", "push", "--data", &sh]);
     assert!(again.contains("transfers: new steps from other stores 0"), "{again}");

@@ -724,3 +724,34 @@ async fn an_online_order_is_taken_on_picked_and_handed_over_over_http() {
     let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
     assert_eq!(verify["ok"].as_bool(), Some(true), "{verify}");
 }
+
+#[tokio::test]
+async fn stock_is_kept_per_place_and_moved_between_them() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.add_user("m01", "李经理", opentill_core::role::Role::Manager, "7777").unwrap();
+    // Goods arrive in the backroom; two are sold from the floor.
+    till.receive(None, vec![opentill_core::stock::ReceivedLine { sku: "DRK-1".into(), qty: 24 }], "m01").unwrap();
+    let cash = opentill_core::tender::Tender { kind: opentill_core::tender::TenderKind::Cash, amount: 1000, reference: None };
+    till.sell(None, &[opentill_till::ScanInput { code: "6901234567892".into(), qty: Some("2".into()) }], &[cash], None).unwrap();
+    let app = router(AppState::new(till));
+    let places = |v: &Value| v["locations"].as_array().unwrap().iter().map(|l| (l["location"].as_str().unwrap().to_string(), l["qty"].as_i64().unwrap())).collect::<Vec<_>>();
+    let (_, stock) = call(&app, "GET", "/api/stock/DRK-1", None, "en").await;
+    assert_eq!((stock["qty"].as_i64(), places(&stock)), (Some(22), vec![("backroom".into(), 24), ("floor".into(), -2)]), "{stock}");
+
+    let to_floor = json!({"sku": "DRK-1", "from": "backroom", "to": "floor", "qty": 12, "user_id": "c01", "pin": "1234"});
+    let (status, stock) = call(&app, "POST", "/api/stock/move", Some(&to_floor.to_string()), "en").await;
+    assert_eq!((status, stock["qty"].as_i64(), places(&stock)), (StatusCode::OK, Some(22), vec![("backroom".into(), 12), ("floor".into(), 10)]), "a cashier restocks the shelf: {stock}");
+    let too_many = json!({"sku": "DRK-1", "from": "backroom", "to": "floor", "qty": 13, "user_id": "c01", "pin": "1234"});
+    let (status, body) = call(&app, "POST", "/api/stock/move", Some(&too_many.to_string()), "zh-CN").await;
+    assert_eq!((status, body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("DRK-1：后仓只有 12，不能移出 13；请先盘点或调整库存")), "{body}");
+    let nowhere = json!({"sku": "DRK-1", "from": "backroom", "to": "roof", "qty": 1, "user_id": "c01", "pin": "1234"});
+    let (status, body) = call(&app, "POST", "/api/stock/move", Some(&nowhere.to_string()), "en").await;
+    assert_eq!((status, body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("location \"roof\" is not one of floor, backroom, warehouse")), "{body}");
+    let wrong_pin = json!({"sku": "DRK-1", "from": "backroom", "to": "floor", "qty": 1, "user_id": "c01", "pin": "0000"});
+    assert_eq!(call(&app, "POST", "/api/stock/move", Some(&wrong_pin.to_string()), "en").await.0, StatusCode::UNAUTHORIZED);
+    let counted = json!({"sku": "DRK-1", "delta": 6, "reason": "count", "location": "warehouse", "user_id": "m01", "pin": "7777"});
+    let (_, stock) = call(&app, "POST", "/api/stock/adjust", Some(&counted.to_string()), "en").await;
+    assert_eq!((stock["qty"].as_i64(), places(&stock)), (Some(28), vec![("backroom".into(), 12), ("floor".into(), 10), ("warehouse".into(), 6)]), "{stock}");
+    let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
+    assert_eq!(verify["ok"].as_bool(), Some(true), "{verify}");
+}

@@ -960,6 +960,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stock/move": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move stock between two places in the store (backroom to floor, ...); any staff member. */
+        post: operations["move_stock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stock/{sku}": {
         parameters: {
             query?: never;
@@ -1790,6 +1807,16 @@ export interface components {
             state: string;
             /** @description Products to write (known once reading is over). */
             total: number;
+        };
+        /** @description Stock at one place in the store. */
+        LocationQtyDto: {
+            /** @description `floor`, `backroom` or `warehouse`. */
+            location: string;
+            /**
+             * Format: int64
+             * @description Pieces or grams.
+             */
+            qty: number;
         };
         /** @description Credentials. */
         LoginRequest: {
@@ -2862,6 +2889,8 @@ export interface components {
              * @description Pieces, or grams for weighed products; negative to remove.
              */
             delta: number;
+            /** @description Where in the store: `floor` (the default), `backroom` or `warehouse`. */
+            location?: string | null;
             /** @description PIN. */
             pin: string;
             /** @description Why: `receive`, `count`, `damage`, ... */
@@ -2874,10 +2903,20 @@ export interface components {
         /** @description Stock on hand. */
         StockDto: {
             /**
+             * @description Per place in the store (`floor`, `backroom`, `warehouse`), places that never held
+             *     it left out.
+             */
+            locations: components["schemas"]["LocationQtyDto"][];
+            /**
              * Format: int64
-             * @description Pieces, or grams for weighed products.
+             * @description Pieces, or grams for weighed products: the store's total.
              */
             qty: number;
+            /**
+             * Format: int64
+             * @description Held back by accepted online orders not yet handed over.
+             */
+            reserved: number;
             /** @description SKU. */
             sku: string;
         };
@@ -2895,6 +2934,24 @@ export interface components {
              * @description Cost per piece (or kg), minor units: purchase orders only.
              */
             unit_cost_minor?: number | null;
+        };
+        /** @description Stock moved between two places in the store. */
+        StockMoveRequest: {
+            /** @description From: `floor`, `backroom` or `warehouse`. */
+            from: string;
+            /** @description Their PIN. */
+            pin: string;
+            /**
+             * Format: int64
+             * @description Pieces or grams.
+             */
+            qty: number;
+            /** @description SKU. */
+            sku: string;
+            /** @description To. */
+            to: string;
+            /** @description Who (any staff member). */
+            user_id: string;
         };
         /** @description A stocktake's variance report. */
         StocktakeDto: {
@@ -5113,6 +5170,53 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    move_stock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StockMoveRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
