@@ -605,6 +605,45 @@ async function officeCatalogAndStock(page, store, tag) {
   await page.fill('input[name=stock-delta]', '+12');
   await page.click('[data-testid=save-stock]');
   await expectText(page, '[data-testid=entry-stock]', '12');
+  await expectText(page, '[data-testid=place-floor]', '12', 'received goods go to the floor by default');
+  await expectText(page, '[data-testid=place-backroom]', '—', 'the backroom never held it');
+  // Stock per place: goods into the backroom, part of them restocked on the floor (补货上架),
+  // and a move of more than the backroom holds refused with the till service's message.
+  await page.fill('input[name=stock-delta]', '+6');
+  await page.selectOption('select[name=stock-place]', 'backroom');
+  await page.click('[data-testid=save-stock]');
+  await expectText(page, '[data-testid=entry-stock]', '18');
+  await expectText(page, '[data-testid=place-backroom]', '6');
+  assert.equal(await page.inputValue('select[name=move-from]'), 'backroom', 'a move starts from the backroom');
+  assert.equal(await page.inputValue('select[name=move-to]'), 'floor', 'to the floor');
+  await page.fill('input[name=move-qty]', '4');
+  await page.click('[data-testid=save-move]');
+  await expectText(page, '[data-testid=place-floor]', '16');
+  await expectText(page, '[data-testid=place-backroom]', '2');
+  await expectText(page, '[data-testid=entry-stock]', '18', 'a move keeps the store\'s total');
+  const places = await store.api('/api/stock/DRK-00006');
+  assert.deepEqual([places.qty, places.reserved, Object.fromEntries(places.locations.map((l) => [l.location, l.qty]))], [18, 0, { floor: 16, backroom: 2 }], JSON.stringify(places));
+  await page.fill('input[name=move-qty]', '3');
+  await page.click('[data-testid=save-move]');
+  await page.getByTestId('problem').waitFor();
+  assert.match(await page.textContent('[data-testid=problem] .message'), zh ? /DRK-00006：后仓只有 2，不能移出 3/ : /DRK-00006: only 2 in the backroom, cannot move 3/);
+  await page.click('[data-testid=problem] button');
+  await expectText(page, '[data-testid=place-backroom]', '2', 'nothing moved');
+  // The same place twice is not sent.
+  await page.selectOption('select[name=move-to]', 'backroom');
+  assert.ok(await page.isDisabled('[data-testid=save-move]'), 'the same place twice');
+  await page.selectOption('select[name=move-to]', 'floor');
+  // Six found damaged on the floor: the store holds 12 again, as the stocktake below expects.
+  await page.fill('input[name=stock-delta]', '-6');
+  await page.selectOption('select[name=stock-place]', 'floor');
+  await page.selectOption('select[name=stock-reason]', 'damage');
+  await page.click('[data-testid=save-stock]');
+  await expectText(page, '[data-testid=entry-stock]', '12');
+  await expectText(page, '[data-testid=place-floor]', '10');
+  await page.selectOption('select[name=stock-reason]', 'receive');
+  await page.fill('input[name=move-qty]', '2');
+  await page.locator('[data-testid=move-stock]').scrollIntoViewIfNeeded();
+  await shot(page, `catalog-move-${tag}`);
   await page.fill('input[name=reorder-level]', '15');
   await page.click('[data-testid=save-level]');
   await page.locator('.tile small', { hasText: zh ? '补货线 15' : 'Reorder at 15' }).waitFor();

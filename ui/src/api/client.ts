@@ -28,6 +28,7 @@ export type PriceRequest = S['PriceRequest'];
 export type CatalogEntry = S['CatalogEntryDto'];
 export type Job = S['JobDto'];
 export type LowStock = S['LowStockDto'];
+export type StockLevel = S['StockDto'];
 export type Suggestion = S['SuggestionDto'];
 export type Stocktake = S['StocktakeDto'];
 export type Transfers = S['TransfersDto'];
@@ -187,6 +188,10 @@ export class Client {
   setPrice(req: S['PriceChangeRequest']) { return this.call<Product>('POST', '/api/catalog/prices', req); }
   setReorderLevel(req: S['ReorderLevelRequest']) { return this.call<CatalogEntry>('POST', '/api/reorder-levels', req); }
   adjustStock(req: S['StockAdjustRequest']) { return this.call<S['StockDto']>('POST', '/api/stock/adjust', req); }
+  /** A SKU's stock: the store's total, per place (floor, backroom, warehouse), and what online orders hold back. */
+  stock(sku: string) { return this.call<StockLevel>('GET', `/api/stock/${encodeURIComponent(sku)}`); }
+  /** Moves stock between two places in the store (any staff member's PIN); refused when the place holds less. */
+  moveStock(req: S['StockMoveRequest']) { return this.call<StockLevel>('POST', '/api/stock/move', req); }
   lowStock() { return this.call<LowStock[]>('GET', '/api/low-stock'); }
   replenishment() { return this.call<Suggestion[]>('GET', '/api/replenishment'); }
   /** Every stored promotion: running or why not, its window, what it is in the client's language. */

@@ -635,6 +635,21 @@ export const en = {
   'reports.conversion': 'Conversion',
   'reports.conversionOf': '{entries} entries, {tickets} sales',
   'reports.noGate': 'No gate entries in this period, so there is no conversion rate: it needs a store with an entry gate.',
+  // Stock per place (库位)
+  'office.places.title': 'Per place',
+  'office.places.floor': 'Floor',
+  'office.places.backroom': 'Backroom',
+  'office.places.warehouse': 'Warehouse',
+  'office.places.reserved': 'Reserved for online orders',
+  'office.places.where': 'Where',
+  'office.places.move': 'Move stock',
+  'office.places.from': 'From',
+  'office.places.to': 'To',
+  'office.places.qty': 'Pieces',
+  'office.places.qtyKg': 'Kilograms',
+  'office.places.save': 'Move',
+  'office.places.restock': 'Backroom to floor: restocking the shelves.',
+  'office.places.samePlace': 'Pick two different places.',
 };
 
 export type MessageKey = keyof typeof en;

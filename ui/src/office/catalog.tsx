@@ -2,10 +2,11 @@
 // see its prices, stock and price history, change its price for this store or centrally,
 // receive or correct its stock, and set its reorder level.
 import { useEffect, useState } from 'preact/hooks';
-import type { CatalogEntry, Category, Job, Product } from '../api/client';
+import type { CatalogEntry, Category, Job, Product, StockLevel } from '../api/client';
 import { categoryName, parseKg, parseMoney } from '../i18n';
 import { storeDate, storeTime } from '../storetime';
 import { Dialog } from '../widgets';
+import { moveProblem, perPlace, type Place, PLACES } from './places';
 import type { TabProps } from './index';
 
 /** The largest file the till service takes (`MAX_CSV_BYTES`). */
@@ -88,6 +89,11 @@ function Entry(p: TabProps & { entry: CatalogEntry; onEntry: (e: CatalogEntry) =
   const [central, setCentral] = useState(false);
   const [delta, setDelta] = useState('');
   const [reason, setReason] = useState('receive');
+  const [adjustPlace, setAdjustPlace] = useState<Place>('floor');
+  const [stock, setStock] = useState<StockLevel | null>(null);
+  const [moveFrom, setMoveFrom] = useState<Place>('backroom');
+  const [moveTo, setMoveTo] = useState<Place>('floor');
+  const [moveQty, setMoveQty] = useState('');
   const [level, setLevel] = useState('');
   const [editing, setEditing] = useState(false);
   const [categories, setCategories] = useState<string[]>([]);
@@ -95,7 +101,11 @@ function Entry(p: TabProps & { entry: CatalogEntry; onEntry: (e: CatalogEntry) =
   useEffect(() => {
     setPrice('');
     setDelta('');
+    setMoveQty('');
+    let live = true;
+    client.stock(x.sku).then((s) => live && setStock(s), () => live && setStock(null));
     setLevel(entry.reorder_level == null ? '' : kg ? (entry.reorder_level / 1000).toFixed(3) : String(entry.reorder_level));
+    return () => { live = false; };
   }, [entry]);
   const reload = async () => {
     const e = await attempt(() => client.catalogEntry(x.sku));
@@ -110,6 +120,9 @@ function Entry(p: TabProps & { entry: CatalogEntry; onEntry: (e: CatalogEntry) =
     return n === null ? null : negative ? -n : n;
   };
   const stockDelta = qty(delta);
+  const moved = moveQty.trim().startsWith('-') ? null : qty(moveQty);
+  const cannotMove = moveProblem(moveFrom, moveTo, moved);
+  const placeName = (place: Place) => t(`office.places.${place}`);
   const levelQty = level.trim() === '' ? null : qty(level);
   const amount = (n: number) => (kg ? `${(n / 1000).toFixed(3)} kg` : String(n));
   // In the store's zone, like every date of the back office.
@@ -133,6 +146,14 @@ function Entry(p: TabProps & { entry: CatalogEntry; onEntry: (e: CatalogEntry) =
         <div class="tile"><small>{t('office.catalog.onHand')}</small><strong data-testid="entry-stock">{amount(entry.stock)}</strong>
           <small>{entry.reorder_level != null ? t('office.catalog.levelIs', { level: amount(entry.reorder_level) }) : t('office.catalog.noLevel')}</small></div>
       </div>
+      <div class="places" data-testid="stock-places">
+        <small class="muted">{t('office.places.title')}</small>
+        {perPlace(stock).map((r) => (
+          <span class={'place' + (r.qty !== null && r.qty < 0 ? ' negative' : '')}>{placeName(r.place)}
+            <strong data-testid={`place-${r.place}`}>{r.qty === null ? '—' : amount(r.qty)}</strong></span>
+        ))}
+        {stock && stock.reserved !== 0 && <span class="place reserved">{t('office.places.reserved')}<strong data-testid="stock-reserved">{amount(stock.reserved)}</strong></span>}
+      </div>
 
       <form class="entry-form" onSubmit={(e) => { e.preventDefault(); if (newPrice !== null) changePrice(newPrice, central); }}>
         <h2>{t('office.catalog.changePrice')}</h2>
@@ -151,7 +172,7 @@ function Entry(p: TabProps & { entry: CatalogEntry; onEntry: (e: CatalogEntry) =
       <form class="entry-form" onSubmit={async (e) => {
         e.preventDefault();
         if (stockDelta === null || stockDelta === 0) return;
-        const done = await attempt(() => client.adjustStock({ sku: x.sku, delta: stockDelta, reason, user_id: manager.user_id, pin: manager.pin }));
+        const done = await attempt(() => client.adjustStock({ sku: x.sku, delta: stockDelta, reason, location: adjustPlace, user_id: manager.user_id, pin: manager.pin }));
         if (done) await reload();
       }}>
         <h2>{t('office.catalog.adjust')}</h2>
@@ -162,9 +183,40 @@ function Entry(p: TabProps & { entry: CatalogEntry; onEntry: (e: CatalogEntry) =
               {['receive', 'count', 'damage', 'expired', 'theft'].map((r) => <option value={r}>{t(`office.reason.${r}` as 'office.reason.receive')}</option>)}
             </select>
           </label>
+          <label>{t('office.places.where')}
+            <select name="stock-place" value={adjustPlace} onChange={(e) => setAdjustPlace(e.currentTarget.value as Place)}>
+              {PLACES.map((place) => <option value={place}>{placeName(place)}</option>)}
+            </select>
+          </label>
           <button class="btn primary" disabled={stockDelta === null || stockDelta === 0} data-testid="save-stock">{t('office.catalog.saveStock')}</button>
         </div>
         {delta.trim() !== '' && stockDelta === null && <p class="print-problem">{kg ? t('office.catalog.badKg') : t('office.catalog.badQty')}</p>}
+      </form>
+
+      <form class="entry-form" data-testid="move-stock" onSubmit={async (e) => {
+        e.preventDefault();
+        if (cannotMove || moved === null) return;
+        const done = await attempt(() => client.moveStock({ sku: x.sku, from: moveFrom, to: moveTo, qty: moved, user_id: manager.user_id, pin: manager.pin }));
+        if (done) await reload();
+      }}>
+        <h2>{t('office.places.move')}</h2>
+        <div class="row">
+          <label>{t('office.places.from')}
+            <select name="move-from" value={moveFrom} onChange={(e) => setMoveFrom(e.currentTarget.value as Place)}>
+              {PLACES.map((place) => <option value={place}>{placeName(place)}</option>)}
+            </select>
+          </label>
+          <label>{t('office.places.to')}
+            <select name="move-to" value={moveTo} onChange={(e) => setMoveTo(e.currentTarget.value as Place)}>
+              {PLACES.map((place) => <option value={place}>{placeName(place)}</option>)}
+            </select>
+          </label>
+          <label class="grow">{kg ? t('office.places.qtyKg') : t('office.places.qty')}<input name="move-qty" inputMode="decimal" value={moveQty} onInput={(e) => setMoveQty(e.currentTarget.value)} placeholder={kg ? '1.500' : '6'} /></label>
+          <button class="btn primary" disabled={cannotMove !== null} data-testid="save-move">{t('office.places.save')}</button>
+        </div>
+        {moveFrom === 'backroom' && moveTo === 'floor' && <p class="muted">{t('office.places.restock')}</p>}
+        {cannotMove === 'samePlace' && <p class="print-problem">{t('office.places.samePlace')}</p>}
+        {cannotMove === 'badQty' && moveQty.trim() !== '' && <p class="print-problem">{kg ? t('office.catalog.badKg') : t('office.catalog.badQty')}</p>}
       </form>
 
       <form class="entry-form" onSubmit={async (e) => {
