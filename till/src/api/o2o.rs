@@ -28,6 +28,8 @@ pub struct OrderLineDto {
     pub qty: i64,
     /// On hand in this store now.
     pub on_hand: i64,
+    /// On hand less what other open orders hold back: what accepting this order checks.
+    pub free: i64,
 }
 
 /// A step the store took.
@@ -138,6 +140,7 @@ fn next_steps(v: &OrderView) -> Vec<String> {
 
 /// The order as the API shows it to `lang`.
 pub fn order_dto(till: &Till, v: OrderView, lang: Lang) -> OrderDto {
+    let reserved = till.replica().o2o_reserved().unwrap_or_default();
     let mut lines: Vec<OrderLineDto> = v
         .order
         .lines
@@ -145,9 +148,11 @@ pub fn order_dto(till: &Till, v: OrderView, lang: Lang) -> OrderDto {
         .map(|l| {
             let product = till.replica().product_by_sku(&l.sku).ok().flatten();
             let on_hand = till.replica().stock(&l.sku).unwrap_or(0);
+            let own = if v.state.reserves() { l.qty } else { 0 };
+            let free = on_hand - (reserved.get(&l.sku).copied().unwrap_or(0) - own);
             match product {
-                Some(p) => OrderLineDto { sku: l.sku.clone(), name: if lang == Lang::Zh { p.name_zh } else { p.name }, category: p.category, unit: p.unit.name().into(), qty: l.qty, on_hand },
-                None => OrderLineDto { sku: l.sku.clone(), name: l.sku.clone(), category: String::new(), unit: "each".into(), qty: l.qty, on_hand },
+                Some(p) => OrderLineDto { sku: l.sku.clone(), name: if lang == Lang::Zh { p.name_zh } else { p.name }, category: p.category, unit: p.unit.name().into(), qty: l.qty, on_hand, free },
+                None => OrderLineDto { sku: l.sku.clone(), name: l.sku.clone(), category: String::new(), unit: "each".into(), qty: l.qty, on_hand, free },
             }
         })
         .collect();

@@ -705,7 +705,9 @@ async fn an_online_order_is_taken_on_picked_and_handed_over_over_http() {
     assert_eq!((status, body["kind"].as_str(), body["message"].as_str()), (StatusCode::CONFLICT, Some("out_of_stock"), Some("库存不足：DRK-1（需要 8，可用 7）")), "{body}");
     assert_eq!(call(&app, "POST", "/api/o2o/orders/WEB-1/step", Some(&step("pick", "c01", "1234")), "en").await.0, StatusCode::OK, "staff pick");
     let (_, o) = call(&app, "POST", "/api/o2o/orders/WEB-1/step", Some(&step("ready", "c01", "1234")), "en").await;
-    assert_eq!((o["state"].as_str(), o["lines"][0]["on_hand"].as_i64()), (Some("ready"), Some(10)), "{o}");
+    assert_eq!((o["state"].as_str(), o["lines"][0]["on_hand"].as_i64(), o["lines"][0]["free"].as_i64()), (Some("ready"), Some(10), Some(10)), "{o}");
+    let (_, waiting) = call(&app, "GET", "/api/o2o/orders/WEB-2", None, "en").await;
+    assert_eq!(waiting["lines"][0]["free"].as_i64(), Some(7), "WEB-1 holds 3 of the 10: {waiting}");
 
     // The customer shows the QR code at the till.
     let (status, o) = call(&app, "GET", "/api/o2o/orders/OTO:WEB-1", None, "en").await;

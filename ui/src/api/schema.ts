@@ -2060,6 +2060,11 @@ export interface components {
         OrderLineDto: {
             /** @description Its category (pick lists go by category). */
             category: string;
+            /**
+             * Format: int64
+             * @description On hand less what other open orders hold back: what accepting this order checks.
+             */
+            free: number;
             /** @description The product's name in the caller's language (the SKU if the catalog lacks it). */
             name: string;
             /**

@@ -4,7 +4,7 @@ import { whyNotHandover } from '../handover-dialog';
 import { formatMoney, translate } from '../i18n';
 import { asksForNote, groupOrders, isOrderCode, isShort, officeActions, pickList, qtyText } from './orders';
 
-const line = (sku: string, category: string, qty: number, on_hand: number, unit = 'each'): OrderLine => ({ sku, name: sku.toLowerCase(), category, unit, qty, on_hand });
+const line = (sku: string, category: string, qty: number, on_hand: number, unit = 'each'): OrderLine => ({ sku, name: sku.toLowerCase(), category, unit, qty, on_hand, free: on_hand });
 const order = (id: string, state: string, o: Partial<Order> = {}): Order => ({
   order_id: id, qr: 'OTO:' + id, channel: 'meituan', fulfilment: 'pickup', state, state_label: state, customer_name: '陈女士', customer_phone: '13800138000',
   placed_ms: 0, lines: [line('DRK-1', 'drinks', 2, 10)], steps: [], next: [], ...o,

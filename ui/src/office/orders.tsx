@@ -36,7 +36,9 @@ export function groupOrders(list: Order[]): { todo: Order[]; done: Order[] } {
 }
 
 /** Whether the store has less on hand than a line asks for. */
-export const isShort = (l: OrderLine) => l.on_hand < l.qty;
+/** Short when what is free (on hand less other open orders' reservations) does not cover
+ *  the line: what accepting the order checks. */
+export const isShort = (l: OrderLine) => l.free < l.qty;
 
 /** A pick list: the lines by category, in the API's order (category, then SKU), with how
  *  many are short of stock. An order already gone or ended has nothing short: its stock
@@ -177,7 +179,7 @@ function OrderItem({ t, money, locale, time, order: o, onAction }: { t: T; money
                 <tr class={bad ? 'short' : ''} data-testid="pick-line" data-sku={l.sku} data-short={bad ? 'yes' : 'no'}>
                   <td>{l.name} <small class="muted sku">{l.sku}</small></td>
                   <td class="num">{qtyText(t, l)}</td>
-                  {open && <td class={'num' + (bad ? ' bad' : '')}>{qtyText(t, { qty: l.on_hand, unit: l.unit })}{bad && <small> · {t('o2o.short', { n: qtyText(t, { qty: l.qty - l.on_hand, unit: l.unit }) })}</small>}</td>}
+                  {open && <td class={'num' + (bad ? ' bad' : '')}>{qtyText(t, { qty: l.on_hand, unit: l.unit })}{bad && <small> · {t('o2o.short', { n: qtyText(t, { qty: l.qty - Math.max(l.free, 0), unit: l.unit }) })}</small>}</td>}
                 </tr>
               );
             })}
