@@ -681,7 +681,6 @@ export const en = {
   'office.po.bad.qty': 'The quantity of {sku} must be a whole number from 1 to 1,000,000.',
   'office.po.bad.cost': 'Enter the unit cost of {sku} in yuan, e.g. 1.80.',
   'sale.servedBy': 'Served by',
-  'sale.servedByNone': 'Served by: nobody',
   'sale.servedByTitle': 'Who served the customer (导购)?',
   'sale.servedByHint': 'Enter or scan the staff member\'s id. It is recorded with the sale for their commission.',
   'sale.servedByClear': 'Nobody',

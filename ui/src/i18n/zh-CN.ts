@@ -683,7 +683,6 @@ export const zhCN: Record<MessageKey, string> = {
   'office.po.bad.qty': '{sku} 的数量须为 1 到 1,000,000 的整数。',
   'office.po.bad.cost': '请填写 {sku} 的进价（元），如 1.80。',
   'sale.servedBy': '导购',
-  'sale.servedByNone': '导购：无',
   'sale.servedByTitle': '本单由哪位导购服务？',
   'sale.servedByHint': '输入或扫描导购工号，随销售记录，用于计算提成。',
   'sale.servedByClear': '无导购',
