@@ -537,7 +537,7 @@ function SaleScreen(p: {
           <button class="btn" onClick={() => setServedOpen(true)} data-testid="served-by-btn">{t('sale.servedBy')}</button>
           <button class="btn" onClick={p.onLastReceipt} data-testid="last-receipt">{t('sale.lastReceipt')}</button>
           <button class="btn" onClick={() => p.onNav('return')} data-testid="return-btn">{t('sale.return')}</button>
-          <button class="btn" onClick={() => p.onNav('nosale')}>{t('sale.noSale')}</button>
+          <button class="btn" onClick={() => p.onNav('nosale')} data-testid="nosale-btn">{t('sale.noSale')}</button>
           <button class="btn" onClick={() => p.onNav('office')} data-testid="office-btn">{t('sale.office')}</button>
           <button class="btn" onClick={() => p.onNav('close')} data-testid="close-btn">{t('sale.closeShift')}</button>
         </nav>

@@ -206,6 +206,7 @@ function OrderForm(p: TabProps & { suppliers: Supplier[] | null; prefill: OrderP
     if (p.prefill) {
       const { sku, qty } = p.prefill;
       addProduct(sku, null).then(() => setLines((old) => old.map((l) => (l.sku === sku ? { ...l, qty: String(qty) } : l))));
+      document.querySelector('[data-testid=po-form]')?.scrollIntoView({ block: 'start' });
     }
   }, [p.prefill?.n]);
   if (p.takesScans) p.scanInto.current = (scanned) => { addProduct(scanned, null); };
