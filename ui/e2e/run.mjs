@@ -739,7 +739,7 @@ async function officePurchasing(page, store, tag) {
   await order.getByTestId('po-receive').click();
   await expectValue(page, 'input[name=receive-DRK-00001]', '4');
   await expectValue(page, 'input[name=receive-DRK-00006]', '12');
-  await page.evaluate(() => document.querySelector('[data-testid=purchase-orders]')?.scrollIntoView());
+  await page.evaluate(() => document.querySelector('[data-testid=po-receive-form]')?.scrollIntoView({ block: 'end' }));
   await shot(page, `purchasing-${tag}`);
   const before = (await store.api('/api/stock/DRK-00006')).qty;
   await page.click('[data-testid=po-receive-submit]');
