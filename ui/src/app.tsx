@@ -376,6 +376,8 @@ function SaleScreen(p: {
   const [query, setQuery] = useState('');
   const [selected, setSelected] = useState<number | null>(null);
   const [memberOpen, setMemberOpen] = useState(false);
+  const [servedOpen, setServedOpen] = useState(false);
+  const servedScan = useRef<(code: string) => void>(() => {});
   const [voidOpen, setVoidOpen] = useState(false);
   const [reweigh, setReweigh] = useState(false);
   const [qtyOpen, setQtyOpen] = useState(false);
@@ -417,7 +419,7 @@ function SaleScreen(p: {
   };
   // With the member box open, a scan is the member's card or QR code; with an order open,
   // only another order's code counts.
-  p.scanInto.current = (code) => (memberOpen ? memberScan.current(code) : couponOpen ? couponScan.current(code)
+  p.scanInto.current = (code) => (memberOpen ? memberScan.current(code) : servedOpen ? servedScan.current(code) : couponOpen ? couponScan.current(code)
     : isOrderCode(code) ? void openOrder(code) : order ? undefined : p.ringUp(code));
 
   useEffect(() => {
@@ -469,6 +471,12 @@ function SaleScreen(p: {
             {draft.member.tier_name && <> · <span data-testid="member-tier">{draft.member.tier_name}</span> · {t('sale.member.points', { n: draft.member.points ?? 0 })}</>}
             {' · '}{t('sale.member.balance', { amount: money(draft.member.balance_minor) })}
             <button class="btn small" onClick={() => setDraft({ ...draft, member: null })}>{t('sale.member.remove')}</button>
+          </div>
+        )}
+        {draft.served_by && (
+          <div class="member" data-testid="served-by">
+            {t('sale.servedBy')}: <strong>{draft.served_by}</strong>
+            <button class="btn small" onClick={() => setDraft({ ...draft, served_by: null })}>{t('sale.member.remove')}</button>
           </div>
         )}
         {(draft.coupons ?? []).length > 0 && (
@@ -526,9 +534,10 @@ function SaleScreen(p: {
         <nav class="actions">
           {p.onCamera && <button class="btn" onClick={p.onCamera} data-testid="camera-btn">{t('camera.button')}</button>}
           <button class="btn" onClick={() => setMemberOpen(true)} data-testid="member-btn">{t('sale.member')}</button>
+          <button class="btn" onClick={() => setServedOpen(true)} data-testid="served-by-btn">{t('sale.servedBy')}</button>
           <button class="btn" onClick={p.onLastReceipt} data-testid="last-receipt">{t('sale.lastReceipt')}</button>
           <button class="btn" onClick={() => p.onNav('return')} data-testid="return-btn">{t('sale.return')}</button>
-          <button class="btn" onClick={() => p.onNav('nosale')}>{t('sale.noSale')}</button>
+          <button class="btn" onClick={() => p.onNav('nosale')} data-testid="nosale-btn">{t('sale.noSale')}</button>
           <button class="btn" onClick={() => p.onNav('office')} data-testid="office-btn">{t('sale.office')}</button>
           <button class="btn" onClick={() => p.onNav('close')} data-testid="close-btn">{t('sale.closeShift')}</button>
         </nav>
@@ -566,8 +575,31 @@ function SaleScreen(p: {
       {couponOpen && <CouponDialog t={t} scanInto={couponScan} onCancel={() => setCouponOpen(false)} onCoupon={(id) => { setDraft(addCoupon(draft, id)); setCouponOpen(false); }} />}
       {order && <HandoverDialog t={t} money={money} client={client} attempt={p.attempt} order={order} userId={p.userId} pin={p.pin} onClose={() => setOrder(null)}
         onReceipt={(sale) => { setOrder(null); p.onReceipt(sale); }} />}
+      {servedOpen && <ServedByDialog t={t} current={draft.served_by ?? ''} scanInto={servedScan} onCancel={() => setServedOpen(false)}
+        onStaff={(id) => { setDraft({ ...draft, served_by: id }); setServedOpen(false); }} />}
       {memberOpen && <MemberDialog t={t} client={client} scanInto={memberScan} onCancel={() => setMemberOpen(false)} onMember={(m) => { setDraft({ ...draft, member: m }); setMemberOpen(false); }} fail={p.fail} />}
     </div>
+  );
+}
+
+/** Who served the customer (导购): their user id, typed or scanned from their staff card.
+ *  The till service checks it when the sale is recorded. */
+function ServedByDialog({ t, current, scanInto, onCancel, onStaff }: { t: T; current: string; scanInto: { current: (code: string) => void }; onCancel: () => void; onStaff: (id: string | null) => void }) {
+  const [staff, setStaff] = useState(current);
+  scanInto.current = (code) => onStaff(code.trim() || null);
+  return (
+    <Dialog onClose={onCancel}>
+      <form onSubmit={(e) => { e.preventDefault(); onStaff(staff.trim() || null); }} data-testid="served-by-dialog">
+        <h2>{t('sale.servedByTitle')}</h2>
+        <p class="muted">{t('sale.servedByHint')}</p>
+        <label>{t('sale.servedBy')}<input name="served-by" value={staff} autocomplete="off" onInput={(e) => setStaff(e.currentTarget.value)} autofocus /></label>
+        <div class="row">
+          <button type="button" class="btn" onClick={onCancel}>{t('common.cancel')}</button>
+          <button type="button" class="btn" onClick={() => onStaff(null)}>{t('sale.servedByClear')}</button>
+          <button class="btn primary grow" disabled={!staff.trim()} data-testid="served-by-ok">{t('sale.servedBySet')}</button>
+        </div>
+      </form>
+    </Dialog>
   );
 }
 

@@ -46,6 +46,15 @@ describe('basket', () => {
     const off = setBasketDiscount(d, null, null);
     expect([off.basket_discount, off.approval, saleRequest(off).basket_discount]).toEqual([null, null, undefined]);
   });
+  it('names who served the customer, kept with the draft', () => {
+    const d = { ...addProduct(draft(), cola, '6901234567892', 1), served_by: 'c02' };
+    expect(saleRequest(d).served_by).toBe('c02');
+    expect(saleRequest({ ...d, served_by: null }).served_by).toBeUndefined();
+    const storage = new Map<string, string>();
+    const fake = { setItem: (k: string, v: string) => storage.set(k, v), getItem: (k: string) => storage.get(k) ?? null } as unknown as Storage;
+    saveDraft(fake, d);
+    expect(loadDraft(fake)?.served_by).toBe('c02');
+  });
   it('presents coupons once each, in order, and re-prices when they change', () => {
     let d = addProduct(draft(), cola, '6901234567892', 1);
     const key = priceKey(d);

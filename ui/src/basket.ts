@@ -68,6 +68,8 @@ export interface Draft {
   coupons?: string[];
   /** A discount on the whole sale by hand, with the sale's approval (`approval`). */
   basket_discount?: Override | null;
+  /** The staff member who served the customer (导购), for their commission: a user id. */
+  served_by?: string | null;
 }
 
 export function newDraft(id: () => string = () => crypto.randomUUID()): Draft {
@@ -212,6 +214,7 @@ export function saleRequest(draft: Draft): SaleRequest {
     tenders: [...draft.tenders.filter((t) => t.kind !== 'cash'), ...draft.tenders.filter((t) => t.kind === 'cash')],
     member: draft.member?.account ?? null,
     coupons: draft.coupons ?? [],
+    ...(draft.served_by ? { served_by: draft.served_by } : {}),
     ...changes(draft),
   };
 }

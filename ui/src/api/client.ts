@@ -36,6 +36,9 @@ export type Transfer = S['TransferDto'];
 export type Order = S['OrderDto'];
 export type OrderLine = S['OrderLineDto'];
 export type Handover = S['HandoverDto'];
+export type Supplier = S['SupplierDto'];
+export type PurchaseOrder = S['PurchaseOrderDto'];
+export type Commission = S['CommissionDto'];
 
 export interface TransportRequest {
   method: 'GET' | 'POST';
@@ -204,6 +207,15 @@ export class Client {
   coupons() { return this.call<S['CouponDto'][]>('GET', '/api/coupons'); }
   putCoupon(coupon: Record<string, unknown>, user_id: string, pin: string) { return this.call<S['CouponDto']>('POST', '/api/coupons', { coupon, user_id, pin }); }
   removeCoupon(id: string, user_id: string, pin: string) { return this.call<S['CouponDto'][]>('POST', `/api/coupons/${encodeURIComponent(id)}/remove`, { user_id, pin }); }
+  suppliers() { return this.call<Supplier[]>('GET', '/api/suppliers'); }
+  /** Adds a supplier, or replaces the one with its id; a manager's PIN. */
+  putSupplier(req: S['SupplierRequest']) { return this.call<Supplier>('POST', '/api/suppliers', req); }
+  /** Every purchase order with its lines' ordered, received and outstanding quantities. */
+  purchaseOrders() { return this.call<PurchaseOrder[]>('GET', '/api/purchase-orders'); }
+  /** Places a purchase order; an unknown SKU or supplier is refused with the reason. */
+  placeOrder(req: S['OrderRequest']) { return this.call<PurchaseOrder>('POST', '/api/purchase-orders', req); }
+  /** Goods received against an order: part of it, the rest, or more than ordered. */
+  receiveOrder(id: string, req: S['ReceiveRequest']) { return this.call<PurchaseOrder>('POST', `/api/purchase-orders/${encodeURIComponent(id)}/receive`, req); }
   openStocktake(req: S['StocktakeRequest']) { return this.call<Stocktake>('POST', '/api/stocktakes', req); }
   stocktake(id: string) { return this.call<Stocktake>('GET', `/api/stocktakes/${encodeURIComponent(id)}`); }
   count(id: string, code: string, counted: number) { return this.call<Stocktake>('POST', `/api/stocktakes/${encodeURIComponent(id)}/counts`, { code, counted }); }
@@ -259,6 +271,8 @@ export class Client {
   footfall(date: string) { return this.call<S['FootfallHourDto'][]>('GET', `/api/footfall?date=${encodeURIComponent(date)}`); }
   registerMember(req: S['RegisterMemberRequest']) { return this.call<MemberInfo>('POST', '/api/members', req); }
   topUp(req: S['TopUpRequest']) { return this.call<Balance>('POST', '/api/stored-value/top-up', req); }
+  /** Commission per staff member (导购) over the store's local days `from..=to`. */
+  commissions(from: string, to: string) { return this.call<Commission[]>('GET', `/api/reports/commissions?${new URLSearchParams({ from, to })}`); }
   /** An analytics report over the store's local days `from..=to` (`YYYY-MM-DD`). */
   analytics(by: AnalyticsBy, from: string, to: string, limit?: number) { return this.call<Analytics>('GET', analyticsPath(by, from, to, limit)); }
   /** The same report as the server's CSV (RFC 4180, headers in the client's language). Over

@@ -1,10 +1,11 @@
 // Reports: what a manager reads about a period of the store's local days: the totals,
 // sales by hour and by day, the category and payment mix, the top sellers, the members'
-// RFM segments and repeat rate, and footfall conversion by hour, each with its CSV. Every
-// number comes from `GET /api/reports/analytics`; the screen only draws it (shares are
-// computed for display).
+// RFM segments and repeat rate, footfall conversion by hour, each with its CSV, and the
+// commission of each staff member who served customers (导购提成). Every number comes from
+// `GET /api/reports/analytics` (commissions: `GET /api/reports/commissions`); the screen
+// only draws it (shares are computed for display).
 import { useEffect, useState } from 'preact/hooks';
-import type { Analytics, AnalyticsBy, ConversionReport } from '../api/client';
+import type { Analytics, AnalyticsBy, Commission, ConversionReport } from '../api/client';
 import { addDays, BarChart, ColumnChart, type Datum, dayRange, fill, hourLabel, HOURS, quantityText, RankTable, shares, shortDate } from '../charts';
 import { categoryName, type MessageKey } from '../i18n';
 import { storeDate } from '../storetime';
@@ -40,7 +41,7 @@ export function conversionColumns(conversion: ConversionReport): Datum[] {
 }
 
 /** The reports on screen, fetched together for one period. */
-interface Reports { from: string; to: string; hour: Analytics; day: Analytics; category: Analytics; tender: Analytics; top: Analytics; members: Analytics; conversion: Analytics }
+interface Reports { from: string; to: string; hour: Analytics; day: Analytics; category: Analytics; tender: Analytics; top: Analytics; members: Analytics; conversion: Analytics; commissions: Commission[] }
 const TOP = 10;
 
 export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: TabProps) {
@@ -53,10 +54,11 @@ export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: Tab
     const { from, to } = period;
     let current = true;
     attempt(async () => {
-      const [hour, day, category, tender, top, members, conversion] = await Promise.all(
-        (['hour', 'day', 'category', 'tender', 'top', 'members', 'conversion'] as const).map((by) => client.analytics(by, from, to, by === 'top' ? TOP : undefined)),
-      );
-      return { from, to, hour, day, category, tender, top, members, conversion };
+      const [[hour, day, category, tender, top, members, conversion], commissions] = await Promise.all([
+        Promise.all((['hour', 'day', 'category', 'tender', 'top', 'members', 'conversion'] as const).map((by) => client.analytics(by, from, to, by === 'top' ? TOP : undefined))),
+        client.commissions(from, to),
+      ]);
+      return { from, to, hour, day, category, tender, top, members, conversion, commissions };
     }).then((r) => current && r && setFetched(r));
     // An answer for a period no longer picked is dropped.
     return () => { current = false; };
@@ -166,6 +168,17 @@ export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: Tab
               )}
             </section>
           )}
+          <section class="report-commissions" data-testid="report-commissions">
+            <h2>{t('reports.commissions')}</h2>
+            {reports.commissions.length === 0 ? <p class="muted" data-testid="no-commissions">{t('reports.noCommissions')}</p> : (
+              <table class="table" data-testid="commissions">
+                <thead><tr><th>{t('reports.staff')}</th><th class="num">{t('reports.servedSales')}</th><th class="num">{t('reports.servedNet')}</th><th class="num">{t('reports.commission')}</th></tr></thead>
+                <tbody>{reports.commissions.map((c) => (
+                  <tr data-testid="commission" data-staff={c.staff}><td>{c.staff}</td><td class="num">{c.n_sales}</td><td class="num">{money(c.net_minor)}</td><td class="num"><strong>{money(c.commission_minor)}</strong></td></tr>
+                ))}</tbody>
+              </table>
+            )}
+          </section>
           {conversion && (
             <section class="report-conversion" data-testid="report-conversion" data-has-entries={conversion.has_entries}>
               {conversion.has_entries ? (

@@ -1,10 +1,13 @@
 // Stock: what is at or under its reorder level, what to reorder at the recent sales
 // velocity, and the stocktake: open one, scan what is on the shelves (each scan counts one
-// more; a weighed product is entered in kilograms), see the variances, post it.
+// more; a weighed product is entered in kilograms), see the variances, post it. Then
+// purchasing (purchasing.tsx): suppliers and purchase orders; a suggestion's Order button
+// starts an order with it.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { LowStock, Stocktake, Suggestion } from '../api/client';
+import type { LowStock, Stocktake, Suggestion, Supplier } from '../api/client';
 import { categoryName, parseKg } from '../i18n';
 import type { TabProps } from './index';
+import { PurchaseOrdersPanel, SuppliersPanel, type OrderPrefill } from './purchasing';
 
 const OPEN_KEY = 'opentill.stocktake';
 
@@ -12,9 +15,18 @@ export function StockTab(p: TabProps) {
   const { t, locale, client, attempt } = p;
   const [low, setLow] = useState<LowStock[] | null>(null);
   const [suggestions, setSuggestions] = useState<Suggestion[] | null>(null);
-  useEffect(() => {
+  const [suppliers, setSuppliers] = useState<Supplier[] | null>(null);
+  const [prefill, setPrefill] = useState<OrderPrefill | null>(null);
+  // Scans go to the stocktake while one is open, else to the purchase order form.
+  const [counting, setCounting] = useState(false);
+  const loadSuppliers = () => attempt(() => client.suppliers()).then((x) => x && setSuppliers(x));
+  const loadStock = () => {
     attempt(() => client.lowStock()).then((x) => x && setLow(x));
     attempt(() => client.replenishment()).then((x) => x && setSuggestions(x));
+  };
+  useEffect(() => {
+    loadStock();
+    loadSuppliers();
   }, []);
   const name = (x: { name: string; name_zh: string }) => (locale === 'zh-CN' ? x.name_zh || x.name : x.name);
   const qty = (n: number, unit: string) => (unit === 'kg' ? `${(n / 1000).toFixed(3)} kg` : String(n));
@@ -33,20 +45,23 @@ export function StockTab(p: TabProps) {
         {suggestions && suggestions.length === 0 && <p class="muted">{t('office.stock.reorderNone')}</p>}
         {suggestions && suggestions.length > 0 && (
           <table class="table" data-testid="replenishment">
-            <thead><tr><th>{t('office.stock.sku')}</th><th>{t('office.stock.name')}</th><th class="num">{t('office.stock.daily')}</th><th class="num">{t('office.stock.position')}</th><th class="num">{t('office.stock.cover')}</th><th class="num">{t('office.stock.order')}</th></tr></thead>
+            <thead><tr><th>{t('office.stock.sku')}</th><th>{t('office.stock.name')}</th><th class="num">{t('office.stock.daily')}</th><th class="num">{t('office.stock.position')}</th><th class="num">{t('office.stock.cover')}</th><th class="num">{t('office.stock.order')}</th><th /></tr></thead>
             <tbody>{suggestions.map((s) => (
               <tr><td class="muted sku">{s.sku}</td><td>{name(s)}</td><td class="num">{s.unit === 'kg' ? `${(s.daily_milli / 1_000_000).toFixed(2)} kg` : (s.daily_milli / 1000).toFixed(1)}</td>
-                <td class="num">{qty(s.position, s.unit)}</td><td class="num">{s.days_of_cover ?? '—'}</td><td class="num"><strong>{qty(s.qty, s.unit)}</strong></td></tr>
+                <td class="num">{qty(s.position, s.unit)}</td><td class="num">{s.days_of_cover ?? '—'}</td><td class="num"><strong>{qty(s.qty, s.unit)}</strong></td>
+                <td class="num"><button class="btn" data-testid="suggestion-order" onClick={() => setPrefill({ sku: s.sku, qty: s.qty, n: (prefill?.n ?? 0) + 1 })}>{t('office.po.orderThis')}</button></td></tr>
             ))}</tbody>
           </table>
         )}
       </section>
-      <StocktakePanel {...p} />
+      <StocktakePanel {...p} onOpen={setCounting} />
+      <PurchaseOrdersPanel {...p} suppliers={suppliers} prefill={prefill} takesScans={!counting} onOrdered={loadStock} />
+      <SuppliersPanel {...p} suppliers={suppliers} onChange={loadSuppliers} />
     </div>
   );
 }
 
-function StocktakePanel(p: TabProps) {
+function StocktakePanel(p: TabProps & { onOpen: (open: boolean) => void }) {
   const { t, money, locale, client, attempt, manager } = p;
   const [take, setTake] = useState<Stocktake | null>(null);
   const [scope, setScope] = useState('');
@@ -57,6 +72,7 @@ function StocktakePanel(p: TabProps) {
     if (s && !s.posted) localStorage.setItem(OPEN_KEY, s.stocktake_id);
     else localStorage.removeItem(OPEN_KEY);
     setTake(s);
+    p.onOpen(!!s && !s.posted);
   };
   useEffect(() => {
     client.categories().then((c) => setCategories(c.map((x) => x.category)), () => {});
@@ -89,7 +105,7 @@ function StocktakePanel(p: TabProps) {
     });
     return queue.current;
   };
-  p.scanInto.current = (scanned) => countOne(scanned);
+  if (take && !take.posted) p.scanInto.current = (scanned) => countOne(scanned);
   const grams = parseKg(weight);
   const name = (x: { name: string; name_zh: string }) => (locale === 'zh-CN' ? x.name_zh || x.name : x.name);
 
