@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { components } from '../api/schema';
 import { translate, type Locale, type MessageKey } from '../i18n';
 import { storeDate, storeTime } from '../storetime';
-import type { T } from '../widgets';
+import { type T, usePolled } from '../widgets';
 import type { TabProps } from './index';
 
 type S = components['schemas'];
@@ -31,11 +31,8 @@ function named(t: T, prefix: string, code: string): string {
 
 export function DevicesTab({ t, money, locale, client, attempt, offsetMin, manager }: TabProps) {
   const localTime = (ms: number, locale: Locale) => storeTime(ms, offsetMin, locale);
-  const [snap, setSnap] = useState<Snapshot | null>(null);
-  const [stale, setStale] = useState(false);
   const [store, setStore] = useState('');
   const [cleared, setCleared] = useState<string | null>(null);
-  const [reload, setReload] = useState(0);
 
   const read = async (): Promise<Snapshot> => {
     const [devices, alerts, vends] = await Promise.all([client.devices(), client.alerts(true), client.vends()]);
@@ -48,32 +45,13 @@ export function DevicesTab({ t, money, locale, client, attempt, offsetMin, manag
   }, []);
 
   // The first read reports a failure; the ones after it only say the figures are old.
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const next = async (first: boolean) => {
-      try {
-        const s = first ? await attempt(read) : await read();
-        if (stopped) return;
-        if (s) setSnap(s);
-        setStale(!s);
-      } catch {
-        if (!stopped) setStale(true);
-      }
-      if (!stopped) timer = setTimeout(() => next(false), REFRESH_MS);
-    };
-    next(reload === 0);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [reload]);
+  const { data: snap, stale, refresh } = usePolled(read, attempt, REFRESH_MS);
 
   const clear = async (a: Alert) => {
     const ok = await attempt(() => client.clearAlert(a.alert_id, manager.user_id, manager.pin));
     if (ok === undefined) return;
     setCleared(t('office.devices.cleared', { kind: named(t, 'office.devices.alert', a.kind), device: a.device }));
-    setReload((n) => n + 1);
+    refresh();
   };
 
   if (!snap) return <div class="card" data-testid="devices"><h1>{t('office.devices.title')}</h1><p class="muted">{t('common.busy')}</p></div>;

@@ -7,11 +7,11 @@
 // customer's QR code is scanned, a delivery order is dispatched from here. The till
 // service checks every step and refuses with the reason; the list is read again after
 // each step and every few seconds while the tab is open (new orders arrive by sync).
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { Order, OrderLine } from '../api/client';
 import { categoryName, type Locale, type MessageKey } from '../i18n';
 import { storeTime } from '../storetime';
-import { Dialog, type Money, type T } from '../widgets';
+import { Dialog, type Money, type T, usePolled } from '../widgets';
 import type { TabProps } from './index';
 
 // ---- pure helpers (unit-tested) ----
@@ -85,34 +85,8 @@ const REFRESH_MS = 5_000;
 
 export function OrdersTab(p: TabProps) {
   const { t, locale, client, attempt, offsetMin } = p;
-  const [orders, setOrders] = useState<Order[] | null>(null);
-  const [at, setAt] = useState(0);
-  const [stale, setStale] = useState(false);
-  const [reload, setReload] = useState(0);
+  const { data: orders, at, stale, refresh } = usePolled(() => client.orders(), attempt, REFRESH_MS, [locale]);
   const [acting, setActing] = useState<{ action: OrderAction; order: Order } | null>(null);
-  const refresh = () => setReload((n) => n + 1);
-
-  // The first read reports a failure; the ones after it only say the list is old.
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const next = async (first: boolean) => {
-      try {
-        const list = first ? await attempt(() => client.orders()) : await client.orders();
-        if (stopped) return;
-        if (list) (setOrders(list), setAt(Date.now()));
-        setStale(!list);
-      } catch {
-        if (!stopped) setStale(true);
-      }
-      if (!stopped) timer = setTimeout(() => next(false), REFRESH_MS);
-    };
-    next(reload === 0);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [reload, locale]);
 
   // Steps that need no reason go straight to the till service.
   const act = async (action: OrderAction, o: Order) => {

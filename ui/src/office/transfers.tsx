@@ -6,12 +6,12 @@
 // to a store nobody asked. Products are scanned anywhere on the tab or typed. The till
 // service checks every step and refuses with the reason; the list is read again after
 // each step and every few seconds while the tab is open.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { Transfer, Transfers } from '../api/client';
 import type { components } from '../api/schema';
 import type { MessageKey } from '../i18n';
 import { storeTime } from '../storetime';
-import { Dialog, type T } from '../widgets';
+import { Dialog, type T, usePolled } from '../widgets';
 import type { TabProps } from './index';
 
 type TransferLine = components['schemas']['TransferLineDto'];
@@ -135,36 +135,10 @@ const DIRECTIONS = ['all', 'in', 'out'] as const;
 
 export function TransfersTab(p: TabProps) {
   const { t, locale, client, attempt, offsetMin } = p;
-  const [data, setData] = useState<Transfers | null>(null);
-  const [at, setAt] = useState(0);
-  const [stale, setStale] = useState(false);
-  const [reload, setReload] = useState(0);
+  const { data, at, stale, refresh } = usePolled<Transfers>(() => client.transfers(), attempt, REFRESH_MS, [locale]);
   const [direction, setDirection] = useState<Direction>('all');
   const [mode, setMode] = useState<'request' | 'ship'>('request');
   const [acting, setActing] = useState<{ action: Action; transfer: Transfer } | null>(null);
-  const refresh = () => setReload((n) => n + 1);
-
-  // The first read reports a failure; the ones after it only say the list is old.
-  useEffect(() => {
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const next = async (first: boolean) => {
-      try {
-        const d = first ? await attempt(() => client.transfers()) : await client.transfers();
-        if (stopped) return;
-        if (d) (setData(d), setAt(Date.now()));
-        setStale(!d);
-      } catch {
-        if (!stopped) setStale(true);
-      }
-      if (!stopped) timer = setTimeout(() => next(false), REFRESH_MS);
-    };
-    next(reload === 0);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [reload, locale]);
 
   const time = (ms: number) => storeTime(ms, offsetMin, locale);
   const list = data?.transfers ?? [];
