@@ -757,3 +757,33 @@ async fn stock_is_kept_per_place_and_moved_between_them() {
     let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
     assert_eq!(verify["ok"].as_bool(), Some(true), "{verify}");
 }
+
+#[tokio::test]
+async fn a_manager_sets_the_member_program_and_commission_rules_over_http() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.add_user("m01", "李经理", opentill_core::role::Role::Manager, "7777").unwrap();
+    let app = router(AppState::new(till));
+    let (status, program) = call(&app, "GET", "/api/member-program", None, "en").await;
+    assert_eq!((status, program["tiers"][2]["name_zh"].as_str(), program["points_per_yuan"].as_i64()), (StatusCode::OK, Some("金卡"), Some(1)), "the default program: {program}");
+    let mut changed = program.clone();
+    changed["tiers"][1]["min_spend"] = json!(100_000);
+    changed["points_per_yuan"] = json!(2);
+    let (status, body) = call(&app, "PUT", "/api/member-program", Some(&json!({"program": changed, "user_id": "c01", "pin": "1234"}).to_string()), "en").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a cashier may not: {body}");
+    let mut bad = changed.clone();
+    bad["tiers"][0]["min_spend"] = json!(500);
+    let (status, body) = call(&app, "PUT", "/api/member-program", Some(&json!({"program": bad, "user_id": "m01", "pin": "7777"}).to_string()), "en").await;
+    assert_eq!((status, body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("member program: the first tier (normal) must start at 0")), "{body}");
+    let (status, stored) = call(&app, "PUT", "/api/member-program", Some(&json!({"program": changed, "user_id": "m01", "pin": "7777"}).to_string()), "en").await;
+    assert_eq!((status, stored["tiers"][1]["min_spend"].as_i64()), (StatusCode::OK, Some(100_000)), "{stored}");
+    assert_eq!(call(&app, "GET", "/api/member-program", None, "en").await.1["points_per_yuan"].as_i64(), Some(2), "kept");
+
+    let (_, rules) = call(&app, "GET", "/api/commission-rules", None, "en").await;
+    assert_eq!(rules, json!({"default_bp": 0, "by_category": {}}), "none set: no commission");
+    let over = json!({"rules": {"default_bp": 100, "by_category": {"snacks": 12_000}}, "user_id": "m01", "pin": "7777"});
+    let (status, body) = call(&app, "PUT", "/api/commission-rules", Some(&over.to_string()), "en").await;
+    assert_eq!((status, body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("commission rate 12000 bp for snacks is over 100 %")), "{body}");
+    let good = json!({"rules": {"default_bp": 100, "by_category": {"snacks": 500}}, "user_id": "m01", "pin": "7777"});
+    assert_eq!(call(&app, "PUT", "/api/commission-rules", Some(&good.to_string()), "en").await.0, StatusCode::OK);
+    assert_eq!(call(&app, "GET", "/api/commission-rules", None, "en").await.1["by_category"]["snacks"].as_u64(), Some(500));
+}

@@ -208,6 +208,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/commission-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The commission rules in force (none set: every rate 0). */
+        get: operations["commission_rules"];
+        /** Set the commission rules (a manager), or refused with the reason. */
+        put: operations["put_commission_rules"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/coupons": {
         parameters: {
             query?: never;
@@ -379,6 +397,27 @@ export interface paths {
         /** SKUs at or under their reorder level, fewest on hand (relative to the level) first. */
         get: operations["low_stock"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/member-program": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The member program in force. */
+        get: operations["member_program"];
+        /**
+         * Set the member program (a manager): tiers increasing from 0, multipliers and points
+         *     within bounds, or refused with the reason.
+         */
+        put: operations["put_member_program"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1522,6 +1561,27 @@ export interface components {
             /** @description Staff user id. */
             staff: string;
         };
+        /** @description Staff commission rules: a rate per category, and one for the rest. */
+        CommissionRulesDto: {
+            /** @description Category → rate, basis points. */
+            by_category: {
+                [key: string]: number;
+            };
+            /**
+             * Format: int32
+             * @description For categories without their own rate, basis points of net sales (100 = 1 %).
+             */
+            default_bp: number;
+        };
+        /** @description New commission rules, with the manager who sets them. */
+        CommissionRulesRequest: {
+            /** @description Their PIN. */
+            pin: string;
+            /** @description The rules. */
+            rules: components["schemas"]["CommissionRulesDto"];
+            /** @description The manager. */
+            user_id: string;
+        };
         /** @description The conversion report. */
         ConversionDto: {
             /** @description Per local day, days with entries or sales. */
@@ -1881,6 +1941,35 @@ export interface components {
             tier: string;
             /** @description Tier name in the request's language. */
             tier_name: string;
+        };
+        /** @description The member program. */
+        MemberProgramDto: {
+            /**
+             * Format: int32
+             * @description Points multiplier on the member's birthday, basis points.
+             */
+            birthday_points_bp: number;
+            /**
+             * Format: int64
+             * @description Points per whole yuan paid.
+             */
+            points_per_yuan: number;
+            /**
+             * Format: int64
+             * @description Points a referrer earns per registration with their code.
+             */
+            referral_points: number;
+            /** @description Tiers, lowest first. */
+            tiers: components["schemas"]["TierDto"][];
+        };
+        /** @description A new member program, with the manager who sets it. */
+        MemberProgramRequest: {
+            /** @description Their PIN. */
+            pin: string;
+            /** @description The program. */
+            program: components["schemas"]["MemberProgramDto"];
+            /** @description The manager. */
+            user_id: string;
         };
         /**
          * @description One member who bought in the period, with R, F and M scored 1–5 by mid-rank quintiles
@@ -3085,6 +3174,25 @@ export interface components {
             /** @description Card reference, payment code or stored-value account. */
             reference?: string | null;
         };
+        /** @description A membership tier. */
+        TierDto: {
+            /** @description Id, as member prices name it (`normal`, `silver`, `gold`). */
+            id: string;
+            /**
+             * Format: int64
+             * @description Lifetime spend that reaches it, minor units (the first tier: 0).
+             */
+            min_spend: number;
+            /** @description English name. */
+            name_en: string;
+            /** @description Chinese name. */
+            name_zh: string;
+            /**
+             * Format: int32
+             * @description Points multiplier, basis points (10,000 = ×1).
+             */
+            points_bp: number;
+        };
         /** @description Load money onto a stored-value account. */
         TopUpRequest: {
             /** @description Account. */
@@ -3739,6 +3847,72 @@ export interface operations {
             };
         };
     };
+    commission_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionRulesDto"];
+                };
+            };
+        };
+    };
+    put_commission_rules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommissionRulesRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommissionRulesDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
     coupons: {
         parameters: {
             query?: never;
@@ -4029,6 +4203,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LowStockDto"][];
+                };
+            };
+        };
+    };
+    member_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberProgramDto"];
+                };
+            };
+        };
+    };
+    put_member_program: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberProgramRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberProgramDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
         };
