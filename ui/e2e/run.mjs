@@ -458,16 +458,26 @@ async function flow(browser, locale) {
     await officeCatalogAndStock(page, store, tag);
     await officePromotions(page, store, tag);
     await officeTransfers(page, store, tag);
-    // Commission: 1 % of everything, 3 % of instant food.
-    const rulesFile = join(store.dir, 'commission.json');
-    writeFileSync(rulesFile, JSON.stringify({ default_bp: 100, by_category: { instant: 300 } }));
-    store.cli('report', 'commission-rules', '--set', rulesFile);
     await page.click('[data-testid=office-reports]');
     await page.getByTestId('reports').waitFor();
     await page.getByTestId('report-tiles').waitFor();
-    // The commissions: c02 served one sale today, as the API reads it.
+    // Commission, set in the rules form: 1 % of everything, 5 % of instant food; a bad
+    // rate is caught first. The commissions table is read again on saving.
+    await page.getByTestId('commission-rules').waitFor();
+    await page.fill('input[name=rules-default]', '1');
+    await page.click('[data-testid=rule-add]');
+    await page.selectOption('select[name=rule-category-0]', 'instant');
+    await page.fill('input[name=rule-rate-0]', 'five');
+    await page.click('[data-testid=rules-save]');
+    await page.locator('[data-testid=commission-rules] [role=alert]').waitFor();
+    await page.fill('input[name=rule-rate-0]', '5');
+    await page.click('[data-testid=rules-save]');
+    await page.getByTestId('rules-saved').waitFor();
+    assert.deepEqual(await store.api('/api/commission-rules'), { default_bp: 100, by_category: { instant: 500 } });
+    // The commissions: c02 served one sale today (¥6.40 of instant noodles: 5 % is ¥0.32), as the API reads it.
+    await page.locator('[data-testid=commission][data-staff=c02]', { hasText: '¥0.32' }).waitFor();
     const [served] = await store.api(`/api/reports/commissions?from=${await page.$eval('[data-testid=reports]', (e) => e.dataset.from)}&to=${await page.$eval('[data-testid=reports]', (e) => e.dataset.to)}`);
-    assert.deepEqual([served.staff, served.n_sales, served.net_minor], ['c02', 1, 640]);
+    assert.deepEqual([served.staff, served.n_sales, served.net_minor, served.commission_minor], ['c02', 1, 640, 32]);
     const commissionRow = await page.locator('[data-testid=commission][data-staff=c02]').textContent();
     assert.ok(commissionRow.includes('¥6.40') && served.commission_minor > 0 && commissionRow.includes(`¥${(served.commission_minor / 100).toFixed(2)}`), `the commissions table: ${commissionRow}`);
     // Today's report: the screen's numbers are the API's for the same day.
@@ -1054,6 +1064,32 @@ async function officeDevicesAndMembers(page, store, tag) {
   await page.click('[data-testid=register-submit]');
   await page.getByTestId('problem').waitFor();
   await page.click('[data-testid=problem] button');
+  // The member program: silver is reached at ¥1,500 instead of ¥2,000, and kept.
+  const programForm = page.getByTestId('member-program');
+  await programForm.waitFor();
+  await expectValue(page, 'input[name=tier-id-1]', 'silver');
+  await expectValue(page, 'input[name=tier-spend-1]', '2000');
+  await expectValue(page, 'input[name=tier-times-1]', '1.2');
+  await page.fill('input[name=tier-spend-1]', '1500');
+  await page.click('[data-testid=program-save]');
+  await page.getByTestId('program-saved').waitFor();
+  const program = await store.api('/api/member-program');
+  assert.deepEqual(program.tiers.map((t) => [t.id, t.min_spend, t.points_bp]), [['normal', 0, 10000], ['silver', 150000, 12000], ['gold', 1000000, 15000]]);
+  await programForm.scrollIntoViewIfNeeded();
+  await shot(page, `member-program-${tag}`);
+  // A first tier that does not start at ¥0 is refused by the till service, which says why.
+  await page.fill('input[name=tier-spend-0]', '10');
+  await page.click('[data-testid=program-save]');
+  await page.getByTestId('problem').waitFor();
+  if (!zh) assert.match(await page.textContent('[data-testid=problem]'), /first tier/);
+  await page.click('[data-testid=problem] button');
+  assert.equal((await store.api('/api/member-program')).tiers[0].min_spend, 0, 'the refused program was not stored');
+  // Back as it was, for the rest of the flow.
+  await page.fill('input[name=tier-spend-0]', '0');
+  await page.fill('input[name=tier-spend-1]', '2000');
+  await page.click('[data-testid=program-save]');
+  await page.getByTestId('program-saved').waitFor();
+  assert.equal((await store.api('/api/member-program')).tiers[1].min_spend, 200000);
 }
 
 /**

@@ -39,9 +39,12 @@ export type Handover = S['HandoverDto'];
 export type Supplier = S['SupplierDto'];
 export type PurchaseOrder = S['PurchaseOrderDto'];
 export type Commission = S['CommissionDto'];
+export type MemberProgram = S['MemberProgramDto'];
+export type Tier = S['TierDto'];
+export type CommissionRules = S['CommissionRulesDto'];
 
 export interface TransportRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   path: string;
   body?: unknown;
   lang: string;
@@ -146,7 +149,7 @@ export class ApiError extends Error {
 export class Client {
   constructor(private transport: Transport, public lang: () => string) {}
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
     let res: TransportResponse;
     try {
       res = await this.transport.send({ method, path, body, lang: this.lang() });
@@ -273,6 +276,14 @@ export class Client {
   topUp(req: S['TopUpRequest']) { return this.call<Balance>('POST', '/api/stored-value/top-up', req); }
   /** Commission per staff member (导购) over the store's local days `from..=to`. */
   commissions(from: string, to: string) { return this.call<Commission[]>('GET', `/api/reports/commissions?${new URLSearchParams({ from, to })}`); }
+  /** The member program: tiers, points per yuan, birthday and referral rewards. */
+  memberProgram() { return this.call<MemberProgram>('GET', '/api/member-program'); }
+  /** Replaces the member program (a manager); a program the till refuses comes back with the reason. */
+  setMemberProgram(req: S['MemberProgramRequest']) { return this.call<MemberProgram>('PUT', '/api/member-program', req); }
+  /** The commission rules in force: a default rate and one per category, basis points. */
+  commissionRules() { return this.call<CommissionRules>('GET', '/api/commission-rules'); }
+  /** Replaces the commission rules (a manager). */
+  setCommissionRules(req: S['CommissionRulesRequest']) { return this.call<CommissionRules>('PUT', '/api/commission-rules', req); }
   /** An analytics report over the store's local days `from..=to` (`YYYY-MM-DD`). */
   analytics(by: AnalyticsBy, from: string, to: string, limit?: number) { return this.call<Analytics>('GET', analyticsPath(by, from, to, limit)); }
   /** The same report as the server's CSV (RFC 4180, headers in the client's language). Over

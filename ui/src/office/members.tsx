@@ -1,12 +1,14 @@
 // Members: find a member (mobile number, member id, referral code, or their member QR
 // code scanned or typed), see their tier, points, lifetime spend and stored-value
-// balance, top up that balance, and register new members. The manager who signed in to
-// the back office authorises the top-ups and registrations.
-import { useRef, useState } from 'preact/hooks';
+// balance, top up that balance, and register new members; edit the member program (tiers,
+// points per yuan, birthday and referral rewards). The manager who signed in to the back
+// office authorises the top-ups, registrations and program changes.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { components } from '../api/schema';
 import { parseMoney } from '../i18n';
 import { kindKey } from '../widgets';
 import type { TabProps } from './index';
+import { type ProgramForm, type ProgramProblem, programForm, programFromForm } from './settings';
 
 type S = components['schemas'];
 type Member = S['MemberDto'];
@@ -94,6 +96,7 @@ export function MembersTab({ t, money, client, attempt, manager, scanInto }: Tab
           show(m);
         }} />
       </div>
+      <Program {...{ t, client, attempt, manager }} />
     </div>
   );
 }
@@ -199,6 +202,71 @@ function Register({ t, client, attempt, manager, onMember }: Pick<TabProps, 't' 
       {problem === 'birthday' && <p class="field-problem" role="alert">{t('office.members.badBirthday')}</p>}
       <label>{t('office.members.referredBy')}<input {...field('referral')} /></label>
       <button class="btn primary wide" disabled={sending} data-testid="register-submit">{t('office.members.registerSubmit')}</button>
+    </form>
+  );
+}
+
+/** The member program, edited as a table of tiers plus the three rewards. Saved whole;
+ *  the till service refuses a program it cannot use and says why. */
+function Program({ t, client, attempt, manager }: Pick<TabProps, 't' | 'client' | 'attempt' | 'manager'>) {
+  const [form, setForm] = useState<ProgramForm | null>(null);
+  const [problem, setProblem] = useState<ProgramProblem | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [sending, setSending] = useState(false);
+  useEffect(() => {
+    attempt(() => client.memberProgram()).then((p) => p && setForm(programForm(p)));
+  }, []);
+  if (!form) return null;
+  const edit = (next: ProgramForm) => (setForm(next), setProblem(null), setSaved(false));
+  const tierField = (row: number, k: keyof ProgramForm['tiers'][number], extra: Record<string, string> = {}) => ({
+    name: `tier-${k}-${row}`, value: form.tiers[row][k], autocomplete: 'off', ...extra,
+    onInput: (e: { currentTarget: HTMLInputElement }) => edit({ ...form, tiers: form.tiers.map((tier, i) => (i === row ? { ...tier, [k]: e.currentTarget.value } : tier)) }),
+  });
+  const field = (k: 'points_per_yuan' | 'birthday' | 'referral_points') => ({
+    name: 'program-' + k, value: form[k], autocomplete: 'off', inputMode: (k === 'birthday' ? 'decimal' : 'numeric') as 'decimal' | 'numeric',
+    onInput: (e: { currentTarget: HTMLInputElement }) => edit({ ...form, [k]: e.currentTarget.value }),
+  });
+  return (
+    <form class="member-program" data-testid="member-program" onSubmit={async (e) => {
+      e.preventDefault();
+      if (sending) return;
+      const built = programFromForm(form);
+      if ('problem' in built) return setProblem(built.problem);
+      setSending(true);
+      const p = await attempt(() => client.setMemberProgram({ program: built.program, user_id: manager.user_id, pin: manager.pin }));
+      setSending(false);
+      if (!p) return;
+      setForm(programForm(p));
+      setSaved(true);
+    }}>
+      <h2>{t('office.program.title')}</h2>
+      <p class="muted">{t('office.program.hint')}</p>
+      <table class="table tiers" data-testid="tiers">
+        <thead><tr>
+          <th>{t('office.program.tierId')}</th><th>{t('office.program.nameZh')}</th><th>{t('office.program.nameEn')}</th>
+          <th class="num">{t('office.program.spend')}</th><th class="num">{t('office.program.times')}</th><th />
+        </tr></thead>
+        <tbody>{form.tiers.map((_, row) => (
+          <tr data-testid="tier" data-row={row}>
+            <td><input {...tierField(row, 'id')} aria-label={t('office.program.tierId')} /></td>
+            <td><input {...tierField(row, 'name_zh')} aria-label={t('office.program.nameZh')} /></td>
+            <td><input {...tierField(row, 'name_en')} aria-label={t('office.program.nameEn')} /></td>
+            <td class="num"><input {...tierField(row, 'spend', { inputMode: 'decimal' })} aria-label={t('office.program.spend')} /></td>
+            <td class="num"><span class="times">×<input {...tierField(row, 'times', { inputMode: 'decimal' })} aria-label={t('office.program.times')} /></span></td>
+            <td><button type="button" class="btn" aria-label={t('office.program.removeTier', { n: row + 1 })} data-testid="tier-remove"
+              onClick={() => edit({ ...form, tiers: form.tiers.filter((__, i) => i !== row) })}>{t('office.program.remove')}</button></td>
+          </tr>
+        ))}</tbody>
+      </table>
+      <button type="button" class="btn" data-testid="tier-add" onClick={() => edit({ ...form, tiers: [...form.tiers, { id: '', name_zh: '', name_en: '', spend: '', times: '1' }] })}>{t('office.program.addTier')}</button>
+      <div class="program-rewards">
+        <label>{t('office.program.pointsPerYuan')}<input {...field('points_per_yuan')} /></label>
+        <label>{t('office.program.birthday')}<span class="times">×<input {...field('birthday')} /></span></label>
+        <label>{t('office.program.referral')}<input {...field('referral_points')} /></label>
+      </div>
+      {problem && <p class="field-problem" role="alert">{t(`office.program.bad.${problem.field}`, { n: (problem.row ?? 0) + 1 })}</p>}
+      {saved && <p class="good-note" role="status" data-testid="program-saved">{t('office.program.saved')}</p>}
+      <button class="btn primary wide" disabled={sending} data-testid="program-save">{t('office.program.save')}</button>
     </form>
   );
 }

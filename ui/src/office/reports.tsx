@@ -3,14 +3,16 @@
 // RFM segments and repeat rate, footfall conversion by hour, each with its CSV, and the
 // commission of each staff member who served customers (导购提成). Every number comes from
 // `GET /api/reports/analytics` (commissions: `GET /api/reports/commissions`); the screen
-// only draws it (shares are computed for display).
+// only draws it (shares are computed for display). Next to the commissions, a manager
+// edits the commission rules (提成规则); saving them reads the reports again.
 import { useEffect, useState } from 'preact/hooks';
-import type { Analytics, AnalyticsBy, Commission, ConversionReport } from '../api/client';
+import type { Analytics, AnalyticsBy, Category, Commission, ConversionReport } from '../api/client';
 import { addDays, BarChart, ColumnChart, type Datum, dayRange, fill, hourLabel, HOURS, quantityText, RankTable, shares, shortDate } from '../charts';
 import { categoryName, type MessageKey } from '../i18n';
 import { storeDate } from '../storetime';
 import { kindKey } from '../widgets';
 import type { TabProps } from './index';
+import { type RulesForm, rulesForm, rulesFromForm } from './settings';
 
 /** The periods a manager picks from. */
 export type PeriodKind = 'today' | 'last7' | 'last30' | 'custom';
@@ -44,12 +46,14 @@ export function conversionColumns(conversion: ConversionReport): Datum[] {
 interface Reports { from: string; to: string; hour: Analytics; day: Analytics; category: Analytics; tender: Analytics; top: Analytics; members: Analytics; conversion: Analytics; commissions: Commission[] }
 const TOP = 10;
 
-export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: TabProps) {
+export function ReportsTab({ t, money, locale, client, attempt, manager, offsetMin }: TabProps) {
   // Today is the store's: the device may keep another zone.
   const today = () => storeDate(Date.now(), offsetMin);
   const [period, setPeriod] = useState<Period>(() => ({ kind: 'today', ...periodDates('today', today()) }));
   const [custom, setCustom] = useState<{ from: string; to: string }>(() => periodDates('last7', today()));
   const [fetched, setFetched] = useState<Reports | null>(null);
+  // Bumped when the commission rules change, so the reports are read again.
+  const [rulesVersion, setRulesVersion] = useState(0);
   useEffect(() => {
     const { from, to } = period;
     let current = true;
@@ -62,7 +66,7 @@ export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: Tab
     }).then((r) => current && r && setFetched(r));
     // An answer for a period no longer picked is dropped.
     return () => { current = false; };
-  }, [period.from, period.to]);
+  }, [period.from, period.to, rulesVersion]);
 
   const choose = (kind: Exclude<PeriodKind, 'custom'>) => setPeriod({ kind, ...periodDates(kind, today()) });
   /** The server's CSV of one report for the period on screen, saved as a file. */
@@ -113,7 +117,12 @@ export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: Tab
           <button class="btn primary" disabled={!custom.from || !custom.to || custom.from > custom.to}>{t('reports.show')}</button>
         </form>
       )}
-      {reports && total && (empty ? <p class="reports-empty" data-testid="reports-empty">{t('reports.empty')}</p> : (
+      {reports && total && (empty ? (
+        <>
+          <p class="reports-empty" data-testid="reports-empty">{t('reports.empty')}</p>
+          <CommissionRules {...{ t, locale, client, attempt, manager }} onSaved={() => setRulesVersion((v) => v + 1)} />
+        </>
+      ) : (
         <>
           <div class="tiles report-tiles" data-testid="report-tiles">
             <div class="tile"><small>{t('reports.netSales')}</small><strong data-testid="tile-net">{money(total.net_minor)}</strong></div>
@@ -179,6 +188,7 @@ export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: Tab
               </table>
             )}
           </section>
+          <CommissionRules {...{ t, locale, client, attempt, manager }} onSaved={() => setRulesVersion((v) => v + 1)} />
           {conversion && (
             <section class="report-conversion" data-testid="report-conversion" data-has-entries={conversion.has_entries}>
               {conversion.has_entries ? (
@@ -200,6 +210,70 @@ export function ReportsTab({ t, money, locale, client, attempt, offsetMin }: Tab
         </>
       ))}
     </div>
+  );
+}
+
+/** The commission rules: a default rate and a rate per category, in percent. */
+function CommissionRules({ t, locale, client, attempt, manager, onSaved }: Pick<TabProps, 't' | 'locale' | 'client' | 'attempt' | 'manager'> & { onSaved: () => void }) {
+  const [form, setForm] = useState<RulesForm | null>(null);
+  const [categories, setCategories] = useState<Category[]>([]);
+  const [problem, setProblem] = useState<number | null>(null);
+  const [saved, setSaved] = useState(false);
+  const [sending, setSending] = useState(false);
+  useEffect(() => {
+    attempt(() => Promise.all([client.commissionRules(), client.categories()])).then((r) => {
+      if (!r) return;
+      setForm(rulesForm(r[0]));
+      setCategories(r[1]);
+    });
+  }, []);
+  if (!form) return null;
+  const edit = (next: RulesForm) => (setForm(next), setProblem(null), setSaved(false));
+  const editRow = (row: number, patch: Partial<RulesForm['rows'][number]>) => edit({ ...form, rows: form.rows.map((r, i) => (i === row ? { ...r, ...patch } : r)) });
+  return (
+    <form class="commission-rules" data-testid="commission-rules" onSubmit={async (e) => {
+      e.preventDefault();
+      if (sending) return;
+      const built = rulesFromForm(form);
+      if ('problem' in built) return setProblem(built.problem);
+      setSending(true);
+      const rules = await attempt(() => client.setCommissionRules({ rules: built.rules, user_id: manager.user_id, pin: manager.pin }));
+      setSending(false);
+      if (!rules) return;
+      setForm(rulesForm(rules));
+      setSaved(true);
+      onSaved();
+    }}>
+      <h2>{t('reports.rules.title')}</h2>
+      <p class="muted">{t('reports.rules.hint')}</p>
+      <label>{t('reports.rules.default')}
+        <input name="rules-default" inputMode="decimal" autocomplete="off" value={form.default_rate} onInput={(e) => edit({ ...form, default_rate: e.currentTarget.value })} />
+      </label>
+      {form.rows.length > 0 && (
+        <table class="table">
+          <thead><tr><th>{t('reports.rules.category')}</th><th class="num">{t('reports.rules.rate')}</th><th /></tr></thead>
+          <tbody>{form.rows.map((r, row) => (
+            <tr data-testid="rule" data-row={row}>
+              <td>
+                <select name={`rule-category-${row}`} value={r.category} aria-label={t('reports.rules.category')} onChange={(e) => editRow(row, { category: e.currentTarget.value })}>
+                  <option value="" />
+                  {/* A category the rules name but the catalog no longer has stays choosable. */}
+                  {[...new Set([...categories.map((c) => c.category), ...(r.category ? [r.category] : [])])].map((c) => (
+                    <option value={c}>{categoryName(locale, c)}</option>
+                  ))}
+                </select>
+              </td>
+              <td class="num"><input name={`rule-rate-${row}`} inputMode="decimal" autocomplete="off" value={r.rate} aria-label={t('reports.rules.rate')} onInput={(e) => editRow(row, { rate: e.currentTarget.value })} /></td>
+              <td><button type="button" class="btn" onClick={() => edit({ ...form, rows: form.rows.filter((__, i) => i !== row) })}>{t('reports.rules.remove')}</button></td>
+            </tr>
+          ))}</tbody>
+        </table>
+      )}
+      <button type="button" class="btn" data-testid="rule-add" onClick={() => edit({ ...form, rows: [...form.rows, { category: '', rate: '' }] })}>{t('reports.rules.add')}</button>
+      {problem !== null && <p class="field-problem" role="alert">{problem < 0 ? t('reports.rules.bad.default') : t('reports.rules.bad.row', { n: problem + 1 })}</p>}
+      {saved && <p class="good-note" role="status" data-testid="rules-saved">{t('reports.rules.saved')}</p>}
+      <button class="btn primary wide" disabled={sending} data-testid="rules-save">{t('reports.rules.save')}</button>
+    </form>
   );
 }
 
