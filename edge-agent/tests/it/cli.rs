@@ -28,7 +28,7 @@ fn sell_refund_verify_and_report() {
     let csv = ok(&["journal", "export", "--data", &data, "--format", "csv"]);
     assert_eq!(csv.lines().count(), 3);
     assert!(csv.starts_with("seq,node_id,ts_ms,kind,prev_hash,hash,signature,body\n1,till-1,"));
-    assert_eq!(ok(&["stock", "show", "--data", &data, "--sku", "DRK-1"]), "DRK-1\t-1\teach\n");
+    assert_eq!(ok(&["stock", "show", "--data", &data, "--sku", "DRK-1"]), "DRK-1\t-1\teach\tfloor -1\n", "the total, the unit, then per place");
     let search = ok(&["product", "search", "--data", &data, "kkkl"]);
     assert!(search.starts_with("DRK-1\t6901234567892\t可口可乐 330ml"), "{search}");
 }
