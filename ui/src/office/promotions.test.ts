@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { buildCoupon, buildPromotion, type CouponForm, hhmm, minuteOf, percentText, percentToBp, type PromoForm, scopeOf, stateGroup, storeMidnight, zhe } from './promotions';
+import { addMemberPrice, addToBundle, buildCoupon, buildPromotion, count, type CouponForm, hhmm, kindDetails, minuteOf, percentText, percentToBp, type PromoForm, scopeOf, stateGroup, storeMidnight, zhe } from './promotions';
 
 const CHINA = 480;
 const form = (patch: Partial<PromoForm> = {}): PromoForm => ({
   id: 'SNACKS-20', kind: 'percent', percent: '20', price: '', buy: '2', get: '1', tiers: [{ spend: '', off: '' }],
+  bundle: [], memberPrices: [], cap: '', perOrder: '',
   scope: 'categories', skus: [], categories: ['snacks'], from: '2026-11-22', to: '2026-11-28', dailyFrom: '', dailyTo: '',
   membersOnly: false, exclusive: false, ...patch,
 });
@@ -78,6 +79,72 @@ describe('buildPromotion', () => {
   });
 });
 
+describe('bundles, member prices and flash sales', () => {
+  const kind = (f: PromoForm) => {
+    const json = built(f);
+    return typeof json === 'string' ? json : json.kind;
+  };
+  // A cola and two bags of chips for ¥9.90; the scope of the form plays no part.
+  const bundle = (patch: Partial<PromoForm> = {}) => form({ kind: 'bundle', scope: 'skus', skus: [], price: '9.9', bundle: [{ sku: 'DRK-00001', qty: '1' }, { sku: 'SNK-00001', qty: '2' }], ...patch });
+  const member = (patch: Partial<PromoForm> = {}) => form({ kind: 'member', memberPrices: [{ sku: 'DRK-00001', tier: '', price: '3.20' }, { sku: 'DRK-00001', tier: 'gold', price: '2.9' }, { sku: 'SNK-00001', tier: 'silver', price: '4' }], ...patch });
+  const flash = (patch: Partial<PromoForm> = {}) => form({ kind: 'flash', scope: 'skus', skus: ['DRK-00006'], price: '1', cap: '100', perOrder: '2', dailyFrom: '10:00', dailyTo: '12:00', ...patch });
+
+  it.each([
+    ['a bundle: its set and the price of one set', bundle(), { Bundle: { items: [{ sku: 'DRK-00001', qty: 1 }, { sku: 'SNK-00001', qty: 2 }], price: 990 } }],
+    ['a bundle of one product, six pieces', bundle({ bundle: [{ sku: 'INS-00001', qty: ' 6 ' }], price: '¥15' }), { Bundle: { items: [{ sku: 'INS-00001', qty: 6 }], price: 1500 } }],
+    ['member prices for every member and per tier', member(), { MemberPrice: { prices: [{ sku: 'DRK-00001', tier: null, price: 320 }, { sku: 'DRK-00001', tier: 'gold', price: 290 }, { sku: 'SNK-00001', tier: 'silver', price: 400 }] } }],
+    ['a flash sale over products, limited per sale', flash(), { FlashSale: { scope: { Skus: ['DRK-00006'] }, price: 100, cap: 100, per_order_limit: 2 } }],
+    ['a flash sale over a category, no limit per sale', flash({ scope: 'categories', categories: ['drinks'], price: '0.99', cap: '500', perOrder: ' ' }), { FlashSale: { scope: { Categories: ['drinks'] }, price: 99, cap: 500, per_order_limit: null } }],
+    ['a flash sale over the whole store at ¥0 (0元抢购)', flash({ scope: 'all', price: '0', cap: '20' }), { FlashSale: { scope: 'All', price: 0, cap: 20, per_order_limit: 2 } }],
+  ])('%s', (_, f, expected) => {
+    expect(kind(f)).toEqual(expected);
+  });
+
+  it.each([
+    ['a bundle with no products', bundle({ bundle: [] }), 'bundle'],
+    ['a bundle with a piece count of 0', bundle({ bundle: [{ sku: 'DRK-00001', qty: '0' }] }), 'bundleQty'],
+    ['a bundle with half a piece', bundle({ bundle: [{ sku: 'DRK-00001', qty: '1.5' }] }), 'bundleQty'],
+    ['a bundle over the most pieces a line holds', bundle({ bundle: [{ sku: 'DRK-00001', qty: '10000' }] }), 'bundleQty'],
+    ['a bundle with no price', bundle({ price: '' }), 'price'],
+    ['a bundle priced in fen fractions', bundle({ price: '9.999' }), 'price'],
+    ['member prices with no product', member({ memberPrices: [] }), 'memberPrices'],
+    ['a member price left empty', member({ memberPrices: [{ sku: 'DRK-00001', tier: '', price: '' }] }), 'memberPrices'],
+    ['a member price that is not an amount', member({ memberPrices: [{ sku: 'DRK-00001', tier: '', price: '3,20' }] }), 'memberPrices'],
+    ['two prices for the same product and tier', member({ memberPrices: [{ sku: 'DRK-00001', tier: 'gold', price: '3' }, { sku: 'DRK-00001', tier: 'gold', price: '2.5' }] }), 'memberTwice'],
+    ['a flash sale with no products', flash({ skus: [] }), 'scope'],
+    ['a flash sale with no price', flash({ price: '' }), 'price'],
+    ['a flash sale with nothing on offer', flash({ cap: '0' }), 'cap'],
+    ['a flash sale with no cap', flash({ cap: '' }), 'cap'],
+    ['a flash sale limited to 0 per sale', flash({ perOrder: '0' }), 'perOrder'],
+    ['a flash sale limited to "two" per sale', flash({ perOrder: 'two' }), 'perOrder'],
+  ])('refuses %s', (_, f, problem) => {
+    expect(built(f)).toBe(problem);
+  });
+
+  it('needs no scope for a bundle or member prices, and marks member prices members only', () => {
+    expect(built(bundle({ scope: 'categories', categories: [] }))).toMatchObject({ members_only: false });
+    expect(built(member({ scope: 'skus', skus: [] }))).toMatchObject({ members_only: true });
+    expect(built(flash({ membersOnly: true, exclusive: true }))).toMatchObject({ members_only: true, exclusive: true, window: { daily: { from_minute: 600, to_minute: 720 } } });
+  });
+
+  it('adds a scanned product: a bundle counts the pieces, member prices list it once', () => {
+    let set = addToBundle([], 'DRK-00001');
+    set = addToBundle(set, 'SNK-00001');
+    set = addToBundle(set, 'SNK-00001');
+    expect(set).toEqual([{ sku: 'DRK-00001', qty: '1' }, { sku: 'SNK-00001', qty: '2' }]);
+    expect(addToBundle([{ sku: 'DRK-00001', qty: '9999' }], 'DRK-00001')).toEqual([{ sku: 'DRK-00001', qty: '9999' }]);
+    expect(addToBundle([{ sku: 'DRK-00001', qty: 'x' }], 'DRK-00001')).toEqual([{ sku: 'DRK-00001', qty: 'x' }]);
+    const prices = addMemberPrice(addMemberPrice([], 'DRK-00001'), 'DRK-00001');
+    expect(prices).toEqual([{ sku: 'DRK-00001', tier: '', price: '' }]);
+  });
+
+  it('reads whole counts', () => {
+    expect(['1', ' 12 ', '999'].map((x) => count(x))).toEqual([1, 12, 999]);
+    expect(['0', '1000', '1.5', '-1', '', 'abc'].map((x) => count(x))).toEqual([null, null, null, null, null, null]);
+    expect([count('500000', 1_000_000), count('1000001', 1_000_000)]).toEqual([500_000, null]);
+  });
+});
+
 describe('buildCoupon', () => {
   const coupon = (patch: Partial<CouponForm> = {}): CouponForm => ({ id: 'WELCOME5', kind: 'amount', off: '5', percent: '', spend: '', maxOff: '', uses: 'single', limit: '', from: '2026-11-22', to: '2026-11-22', ...patch });
   const json = (f: CouponForm) => {
@@ -101,6 +168,17 @@ describe('the list', () => {
     expect(scopeOf({ kind: { BuyGet: { scope: { Skus: ['A'] } } } })).toEqual({ skus: ['A'] });
     expect(scopeOf({ kind: { Threshold: { scope: { Categories: ['drinks'] } } } })).toEqual({ categories: ['drinks'] });
     expect(scopeOf({ kind: { Bundle: { items: [{ sku: 'A', qty: 2 }, { sku: 'B', qty: 1 }], price: 900 } } })).toEqual({ skus: ['A', 'B'] });
+  });
+  it('reads what a bundle, member prices and a flash sale hold', () => {
+    expect(kindDetails({ kind: { Bundle: { items: [{ sku: 'DRK-00001', qty: 1 }, { sku: 'SNK-00001', qty: 2 }], price: 990 } } }))
+      .toEqual({ bundle: [{ sku: 'DRK-00001', qty: 1 }, { sku: 'SNK-00001', qty: 2 }] });
+    expect(kindDetails({ kind: { MemberPrice: { prices: [{ sku: 'DRK-00001', price: 320 }, { sku: 'DRK-00001', tier: 'gold', price: 290 }] } } }))
+      .toEqual({ memberPrices: [{ sku: 'DRK-00001', tier: null, price: 320 }, { sku: 'DRK-00001', tier: 'gold', price: 290 }] });
+    expect(kindDetails({ kind: { FlashSale: { scope: 'All', price: 100, cap: 100, per_order_limit: 2 } } })).toEqual({ flash: { cap: 100, perOrder: 2 } });
+    expect(kindDetails({ kind: { FlashSale: { scope: 'All', price: 100, cap: 50 } } })).toEqual({ flash: { cap: 50, perOrder: null } });
+    expect(kindDetails({ kind: { PercentOff: { scope: 'All', percent_bp: 1500 } } })).toBeNull();
+    expect(scopeOf({ kind: { MemberPrice: { prices: [{ sku: 'A', price: 1 }, { sku: 'A', tier: 'gold', price: 1 }, { sku: 'B', price: 2 }] } } })).toEqual({ skus: ['A', 'B'] });
+    expect(scopeOf({ kind: { FlashSale: { scope: { Skus: ['DRK-00006'] }, price: 100, cap: 100 } } })).toEqual({ skus: ['DRK-00006'] });
   });
   it('groups by state', () => {
     expect(['running', 'not_started', 'outside_hours', 'other_weekday', 'ended'].map(stateGroup)).toEqual(['running', 'scheduled', 'scheduled', 'scheduled', 'ended']);

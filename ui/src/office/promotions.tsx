@@ -4,6 +4,7 @@
 // categories or the whole store; coupons with their uses. The till service checks what is
 // sent and refuses with the reason; this screen only builds the JSON from the form.
 import { useEffect, useState } from 'preact/hooks';
+import type { MemberProgram } from '../api/client';
 import type { components } from '../api/schema';
 import { categoryName, parseMoney, type Locale, type MessageKey } from '../i18n';
 import { storeDate } from '../storetime';
@@ -12,6 +13,8 @@ import type { TabProps } from './index';
 
 type Promotion = components['schemas']['PromotionDto'];
 type Coupon = components['schemas']['CouponDto'];
+type MemberTier = MemberProgram['tiers'][number];
+type Product = components['schemas']['ProductDto'];
 
 // ---- pure helpers (unit-tested) ----
 
@@ -63,16 +66,31 @@ const ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** Later than any promotion runs: the CLI's "always" ends here too. */
 export const NO_END_MS = 4_102_444_800_000;
 
-export type PromoKindChoice = 'percent' | 'fixed' | 'buyget' | 'threshold';
+export type PromoKindChoice = 'percent' | 'fixed' | 'buyget' | 'threshold' | 'bundle' | 'member' | 'flash';
+/** The kinds in the order the form offers them. */
+export const KIND_CHOICES: readonly PromoKindChoice[] = ['percent', 'fixed', 'buyget', 'threshold', 'bundle', 'member', 'flash'];
+/** Whether a kind covers products, categories or the whole store; a bundle and member
+ *  prices list their products instead, each with its own quantity or price. */
+export const hasScope = (kind: PromoKindChoice) => kind !== 'bundle' && kind !== 'member';
 export type ScopeChoice = 'skus' | 'categories' | 'all';
+/** One product of a bundle (组合价): how many pieces of it one set holds. */
+export interface BundleRow { sku: string; qty: string }
+/** One member price (会员价): a product's price for every member (`tier` empty) or one tier. */
+export interface MemberPriceRow { sku: string; tier: string; price: string }
 export interface PromoForm {
   id: string;
   kind: PromoKindChoice;
   percent: string;
+  /** 特价's price each, a flash sale's price each, or a bundle's price for the set. */
   price: string;
   buy: string;
   get: string;
   tiers: { spend: string; off: string }[];
+  bundle: BundleRow[];
+  memberPrices: MemberPriceRow[];
+  /** A flash sale's pieces on offer in all, and the most one sale may take (may be empty). */
+  cap: string;
+  perOrder: string;
   scope: ScopeChoice;
   skus: string[];
   categories: string[];
@@ -84,8 +102,12 @@ export interface PromoForm {
   exclusive: boolean;
 }
 /** What is wrong with a form, as the last part of an `office.promos.bad.*` key. */
-export type FormProblem = 'id' | 'percent' | 'price' | 'buyGet' | 'tiers' | 'scope' | 'dates' | 'hours' | 'off' | 'limit' | 'spend';
+export type FormProblem = 'id' | 'percent' | 'price' | 'buyGet' | 'tiers' | 'scope' | 'dates' | 'hours' | 'off' | 'limit' | 'spend'
+  | 'bundle' | 'bundleQty' | 'memberPrices' | 'memberTwice' | 'cap' | 'perOrder';
 export type Built = { ok: true; json: Record<string, unknown> } | { ok: false; problem: FormProblem };
+
+/** The most pieces of one product a line holds (`MAX_EACH_QTY` in core/src/basket.rs). */
+export const MAX_EACH_QTY = 9_999;
 
 /** The window from two store dates (the last day included) and optional daily hours. */
 function windowOf(from: string, to: string, dailyFrom: string, dailyTo: string, offsetMin: number): Record<string, unknown> | FormProblem {
@@ -103,8 +125,54 @@ function windowOf(from: string, to: string, dailyFrom: string, dailyTo: string, 
 }
 
 /** A whole number from 1 to `max`, or null. */
-function count(text: string, max = 999): number | null {
-  return /^\d{1,4}$/.test(text.trim()) && Number(text) >= 1 && Number(text) <= max ? Number(text) : null;
+export function count(text: string, max = 999): number | null {
+  const m = text.trim().match(/^\d{1,9}$/);
+  return m && Number(m[0]) >= 1 && Number(m[0]) <= max ? Number(m[0]) : null;
+}
+
+/** A product scanned or typed onto a bundle: one already in it gets one piece more. */
+export function addToBundle(rows: BundleRow[], sku: string): BundleRow[] {
+  const i = rows.findIndex((r) => r.sku === sku);
+  if (i < 0) return [...rows, { sku, qty: '1' }];
+  const had = count(rows[i].qty, MAX_EACH_QTY);
+  return had === null || had >= MAX_EACH_QTY ? rows : rows.map((r, j) => (j === i ? { ...r, qty: String(had + 1) } : r));
+}
+
+/** A product scanned or typed onto the member prices: a row for every member, unless the
+ *  product already has one (a second tier's row is added with its row's button). */
+export function addMemberPrice(rows: MemberPriceRow[], sku: string): MemberPriceRow[] {
+  return rows.some((r) => r.sku === sku) ? rows : [...rows, { sku, tier: '', price: '' }];
+}
+
+/** The bundle's items and price for one set. */
+function bundleOf(f: PromoForm): Record<string, unknown> | FormProblem {
+  if (f.bundle.length === 0) return 'bundle';
+  const items = [];
+  for (const row of f.bundle) {
+    const qty = count(row.qty, MAX_EACH_QTY);
+    if (qty === null) return 'bundleQty';
+    items.push({ sku: row.sku, qty });
+  }
+  const price = parseMoney(f.price);
+  if (price === null) return 'price';
+  return { Bundle: { items, price } };
+}
+
+/** The member prices, each for every member (`tier: null`) or one tier; one price per
+ *  product and tier. */
+function memberPricesOf(f: PromoForm): Record<string, unknown> | FormProblem {
+  if (f.memberPrices.length === 0) return 'memberPrices';
+  const seen = new Set<string>();
+  const prices = [];
+  for (const row of f.memberPrices) {
+    const price = parseMoney(row.price);
+    if (price === null) return 'memberPrices';
+    const key = `${row.sku}\n${row.tier}`;
+    if (seen.has(key)) return 'memberTwice';
+    seen.add(key);
+    prices.push({ sku: row.sku, tier: row.tier || null, price });
+  }
+  return { MemberPrice: { prices } };
 }
 
 /** The promotion JSON the till service takes (docs/promotions.md), from the form. */
@@ -115,7 +183,7 @@ export function buildPromotion(f: PromoForm, offsetMin: number, makeId: () => st
   if (f.scope === 'all') scope = 'All';
   else if (f.scope === 'skus') scope = { Skus: f.skus };
   else scope = { Categories: f.categories };
-  if (f.scope !== 'all' && (f.scope === 'skus' ? f.skus : f.categories).length === 0) return { ok: false, problem: 'scope' };
+  if (hasScope(f.kind) && f.scope !== 'all' && (f.scope === 'skus' ? f.skus : f.categories).length === 0) return { ok: false, problem: 'scope' };
   let kind: unknown;
   if (f.kind === 'percent') {
     const percent_bp = percentToBp(f.percent);
@@ -130,6 +198,18 @@ export function buildPromotion(f: PromoForm, offsetMin: number, makeId: () => st
     const get = count(f.get);
     if (buy === null || get === null) return { ok: false, problem: 'buyGet' };
     kind = { BuyGet: { scope, buy, get } };
+  } else if (f.kind === 'bundle' || f.kind === 'member') {
+    const made = f.kind === 'bundle' ? bundleOf(f) : memberPricesOf(f);
+    if (typeof made === 'string') return { ok: false, problem: made };
+    kind = made;
+  } else if (f.kind === 'flash') {
+    const price = parseMoney(f.price);
+    if (price === null) return { ok: false, problem: 'price' };
+    const cap = count(f.cap, 1_000_000);
+    if (cap === null) return { ok: false, problem: 'cap' };
+    const per_order_limit = f.perOrder.trim() ? count(f.perOrder, MAX_EACH_QTY) : null;
+    if (f.perOrder.trim() && per_order_limit === null) return { ok: false, problem: 'perOrder' };
+    kind = { FlashSale: { scope, price, cap, per_order_limit } };
   } else {
     const tiers = f.tiers.filter((x) => x.spend.trim() || x.off.trim()).map((x) => ({ spend: parseMoney(x.spend), off: parseMoney(x.off) }));
     if (tiers.length === 0 || tiers.some((x) => x.spend === null || x.off === null || x.spend === 0 || x.off === 0)) return { ok: false, problem: 'tiers' };
@@ -137,7 +217,9 @@ export function buildPromotion(f: PromoForm, offsetMin: number, makeId: () => st
   }
   const window = windowOf(f.from, f.to, f.dailyFrom, f.dailyTo, offsetMin);
   if (typeof window === 'string') return { ok: false, problem: window };
-  return { ok: true, json: { id, kind, window, exclusive: f.exclusive, members_only: f.membersOnly } };
+  // Member prices only ever apply to members: the flag says so in the list.
+  const members_only = f.kind === 'member' ? true : f.membersOnly;
+  return { ok: true, json: { id, kind, window, exclusive: f.exclusive, members_only } };
 }
 
 export interface CouponForm {
@@ -199,6 +281,23 @@ export function scopeOf(promotion: Record<string, unknown>): { all: true } | { s
   return { skus: [...new Set(items.map((x) => x.sku))] };
 }
 
+/** What a stored bundle, member price or flash sale holds beyond the till service's
+ *  description (`Bundle for ¥9.90`, `Member price`, `Flash sale ¥1.00`): the set, the
+ *  prices per product and tier, the pieces on offer. Null for the other kinds. */
+export type KindDetails =
+  | { bundle: { sku: string; qty: number }[] }
+  | { memberPrices: { sku: string; tier: string | null; price: number }[] }
+  | { flash: { cap: number; perOrder: number | null } }
+  | null;
+
+export function kindDetails(promotion: Record<string, unknown>): KindDetails {
+  const kind = (promotion.kind ?? {}) as { Bundle?: { items?: { sku: string; qty: number }[] }; MemberPrice?: { prices?: { sku: string; tier?: string | null; price: number }[] }; FlashSale?: { cap: number; per_order_limit?: number | null } };
+  if (kind.Bundle) return { bundle: (kind.Bundle.items ?? []).map((x) => ({ sku: x.sku, qty: x.qty })) };
+  if (kind.MemberPrice) return { memberPrices: (kind.MemberPrice.prices ?? []).map((x) => ({ sku: x.sku, tier: x.tier ?? null, price: x.price })) };
+  if (kind.FlashSale) return { flash: { cap: kind.FlashSale.cap, perOrder: kind.FlashSale.per_order_limit ?? null } };
+  return null;
+}
+
 /** Which list a promotion or coupon goes in. */
 export function stateGroup(state: string): 'running' | 'scheduled' | 'ended' {
   return state === 'running' ? 'running' : state === 'ended' ? 'ended' : 'scheduled';
@@ -214,6 +313,9 @@ export function PromotionsTab(p: TabProps) {
   const [coupons, setCoupons] = useState<Coupon[] | null>(null);
   const [mode, setMode] = useState<'promotion' | 'coupon'>('promotion');
   const [removing, setRemoving] = useState<{ what: 'promotion' | 'coupon'; id: string; text: string } | null>(null);
+  // The member program's tiers, for member prices (named in the list, chosen in the form).
+  const [tiers, setTiers] = useState<MemberTier[]>([]);
+  useEffect(() => { client.memberProgram().then((x) => setTiers(x.tiers), () => {}); }, []);
   const reload = () => {
     attempt(() => client.promotions()).then((x) => x && setPromotions(x));
     attempt(() => client.coupons()).then((x) => x && setCoupons(x));
@@ -246,10 +348,11 @@ export function PromotionsTab(p: TabProps) {
                 {rows.map((x) => (
                   <li class={'promo-item ' + g} data-testid="promo" data-id={x.id} data-state={x.state}>
                     <div class="promo-main">
-                      <div class="promo-title"><strong data-testid="promo-desc">{x.description}</strong><span class="promo-kind">{t(`office.promos.kind.${x.kind}` as MessageKey)}</span>
+                      <div class="promo-title"><strong data-testid="promo-desc">{x.description}</strong>
+                        {t(`office.promos.kind.${x.kind}` as MessageKey) !== x.description && <span class="promo-kind">{t(`office.promos.kind.${x.kind}` as MessageKey)}</span>}
                         {x.promotion.members_only === true && <span class="promo-flag">{t('office.promos.membersOnly')}</span>}
                         {x.promotion.exclusive === true && <span class="promo-flag">{t('office.promos.exclusive')}</span>}</div>
-                      <div class="promo-scope">{scopeText(t, locale, scopeOf(x.promotion))}</div>
+                      <div class="promo-scope" data-testid="promo-scope">{coverText(t, locale, p.money, x.promotion, tiers)}</div>
                       <div class="muted promo-when"><span class={'promo-state ' + x.state} data-testid="promo-state">{stateText(t, x.state, x.window.from_ms, p.offsetMin)}</span> · {windowText(t, locale, x.window, p.offsetMin)} · <span class="sku">{x.id}</span></div>
                     </div>
                     <button class="btn danger" data-testid="promo-remove" onClick={() => setRemoving({ what: 'promotion', id: x.id, text: x.description })}>{t('office.promos.remove')}</button>
@@ -282,7 +385,7 @@ export function PromotionsTab(p: TabProps) {
           <button class={'btn tab' + (mode === 'coupon' ? ' active' : '')} role="tab" aria-selected={mode === 'coupon'} onClick={() => setMode('coupon')} data-testid="mode-coupon">{t('office.promos.newCoupon')}</button>
         </nav>
         {mode === 'promotion'
-          ? <PromotionFormView {...p} onStored={reload} />
+          ? <PromotionFormView {...p} tiers={tiers} onStored={reload} />
           : <CouponFormView {...p} onStored={reload} />}
       </section>
       {removing && (
@@ -301,12 +404,38 @@ export function PromotionsTab(p: TabProps) {
   );
 }
 
+/** Up to four items of a list, as the locale writes a list. */
+function few(locale: Locale, xs: string[]): string {
+  return xs.slice(0, 4).join(locale === 'zh-CN' ? '、' : ', ') + (xs.length > 4 ? '…' : '');
+}
+
+function tierName(locale: Locale, tiers: MemberTier[], id: string): string {
+  const tier = tiers.find((x) => x.id === id);
+  return tier ? (locale === 'zh-CN' ? tier.name_zh : tier.name_en) : id;
+}
+
+/** What a stored promotion covers, with what the description leaves out: a bundle's
+ *  set, the member prices, a flash sale's pieces on offer. */
+function coverText(t: T, locale: Locale, money: (minor: number) => string, promotion: Record<string, unknown>, tiers: MemberTier[]): string {
+  const details = kindDetails(promotion);
+  if (details && 'bundle' in details) return t('office.promos.bundleItems', { list: details.bundle.map((x) => `${x.qty} × ${x.sku}`).join(' + ') });
+  if (details && 'memberPrices' in details) {
+    return few(locale, details.memberPrices.map((x) => `${x.sku} ` + (x.tier ? t('office.promos.tierPrice', { price: money(x.price), tier: tierName(locale, tiers, x.tier) }) : money(x.price))));
+  }
+  const scope = scopeText(t, locale, scopeOf(promotion));
+  if (details && 'flash' in details) {
+    const { cap, perOrder } = details.flash;
+    return `${scope} · ${perOrder === null ? t('office.promos.flashCap', { cap }) : t('office.promos.flashCapLimit', { cap, limit: perOrder })}`;
+  }
+  return scope;
+}
+
 function scopeText(t: T, locale: Locale, scope: ReturnType<typeof scopeOf>): string {
-  const few = (xs: string[]) => xs.slice(0, 4).join(locale === 'zh-CN' ? '、' : ', ') + (xs.length > 4 ? '…' : '');
+  const list = (xs: string[]) => few(locale, xs);
   if ('all' in scope) return t('office.promos.scope.all');
-  if ('skus' in scope) return t('office.promos.scopeSkus', { list: few(scope.skus) });
-  if ('categories' in scope) return t('office.promos.scopeCategories', { list: few(scope.categories.map((c) => categoryName(locale, c))) });
-  return t('office.promos.scopeBrands', { list: few(scope.brands) });
+  if ('skus' in scope) return t('office.promos.scopeSkus', { list: list(scope.skus) });
+  if ('categories' in scope) return t('office.promos.scopeCategories', { list: list(scope.categories.map((c) => categoryName(locale, c))) });
+  return t('office.promos.scopeBrands', { list: list(scope.brands) });
 }
 
 function stateText(t: T, state: string, fromMs: number, offsetMin: number): string {
@@ -332,11 +461,11 @@ function defaultDates(offsetMin: number) {
   return { from: storeDate(now, offsetMin), to: storeDate(now + 6 * 86_400_000, offsetMin) };
 }
 
-function PromotionFormView(p: TabProps & { onStored: () => void }) {
-  const { t, locale, client, attempt, manager } = p;
-  const blank = (): PromoForm => ({ id: '', kind: 'percent', percent: '', price: '', buy: '2', get: '1', tiers: [{ spend: '', off: '' }], scope: 'skus', skus: [], categories: [], ...defaultDates(p.offsetMin), dailyFrom: '', dailyTo: '', membersOnly: false, exclusive: false });
+function PromotionFormView(p: TabProps & { tiers: MemberTier[]; onStored: () => void }) {
+  const { t, locale, client, attempt, manager, money } = p;
+  const blank = (): PromoForm => ({ id: '', kind: 'percent', percent: '', price: '', buy: '2', get: '1', tiers: [{ spend: '', off: '' }], bundle: [], memberPrices: [], cap: '', perOrder: '', scope: 'skus', skus: [], categories: [], ...defaultDates(p.offsetMin), dailyFrom: '', dailyTo: '', membersOnly: false, exclusive: false });
   const [f, setF] = useState<PromoForm>(blank);
-  const [names, setNames] = useState<Record<string, string>>({});
+  const [products, setProducts] = useState<Record<string, Product>>({});
   const [code, setCode] = useState('');
   const [categories, setCategories] = useState<string[]>([]);
   const [problem, setProblem] = useState<FormProblem | null>(null);
@@ -344,20 +473,51 @@ function PromotionFormView(p: TabProps & { onStored: () => void }) {
   const [sending, setSending] = useState(false);
   useEffect(() => { client.categories().then((c) => setCategories(c.map((x) => x.category)), () => {}); }, []);
   const set = (patch: Partial<PromoForm>) => (setF((old) => ({ ...old, ...patch })), setProblem(null), setStored(null));
-  // A product typed (SKU or barcode) or scanned anywhere on the tab joins the products.
+  const nameOf = (sku: string) => {
+    const product = products[sku];
+    return !product ? sku : locale === 'zh-CN' ? product.name_zh || product.name : product.name;
+  };
+  const unitPrice = (sku: string) => {
+    const product = products[sku];
+    return product ? money(product.price_minor) + (product.unit === 'kg' ? t('sale.perKg') : '') : '';
+  };
+  // A product typed (SKU or barcode) or scanned anywhere on the tab joins the form's
+  // products: the bundle's set, the member prices, or the products the offer covers.
   const addProduct = async (text: string) => {
     const typed = text.trim();
     if (!typed) return;
     const product = (await client.catalogEntry(typed).then((e) => e.product, () => null)) ?? (await attempt(() => client.scan(typed)))?.product;
     if (!product) return;
-    setNames((n) => ({ ...n, [product.sku]: locale === 'zh-CN' ? product.name_zh || product.name : product.name }));
-    setF((old) => ({ ...old, scope: 'skus', skus: old.skus.includes(product.sku) ? old.skus : [...old.skus, product.sku] }));
+    setProducts((known) => ({ ...known, [product.sku]: product }));
+    setF((old) => {
+      if (old.kind === 'bundle') return { ...old, bundle: addToBundle(old.bundle, product.sku) };
+      if (old.kind === 'member') return { ...old, memberPrices: addMemberPrice(old.memberPrices, product.sku) };
+      return { ...old, scope: 'skus', skus: old.skus.includes(product.sku) ? old.skus : [...old.skus, product.sku] };
+    });
     setProblem(null);
     setCode('');
   };
   p.scanInto.current = (scanned) => { addProduct(scanned); };
   const bp = percentToBp(f.percent);
-  const field = (k: 'id' | 'percent' | 'price' | 'buy' | 'get' | 'from' | 'to' | 'dailyFrom' | 'dailyTo') => ({ name: 'promo-' + k, value: f[k], autocomplete: 'off', onInput: (e: { currentTarget: HTMLInputElement }) => set({ [k]: e.currentTarget.value }) });
+  const field = (k: 'id' | 'percent' | 'price' | 'buy' | 'get' | 'cap' | 'perOrder' | 'from' | 'to' | 'dailyFrom' | 'dailyTo') => ({ name: 'promo-' + k, value: f[k], autocomplete: 'off', onInput: (e: { currentTarget: HTMLInputElement }) => set({ [k]: e.currentTarget.value }) });
+  const setBundleRow = (i: number, qty: string) => set({ bundle: f.bundle.map((x, j) => (j === i ? { ...x, qty } : x)) });
+  const setMemberRow = (i: number, patch: Partial<MemberPriceRow>) => set({ memberPrices: f.memberPrices.map((x, j) => (j === i ? { ...x, ...patch } : x)) });
+  // What the set costs bought separately, at today's prices: a guide for its price, shown
+  // only when every product is sold by the piece and every quantity is whole.
+  const separately = f.bundle.reduce<number | null>((sum, row) => {
+    const qty = count(row.qty, MAX_EACH_QTY);
+    const product = products[row.sku];
+    return sum === null || qty === null || !product || product.unit === 'kg' ? null : sum + qty * product.price_minor;
+  }, 0);
+  const picker = (hint: MessageKey) => (
+    <div>
+      <div class="row">
+        <label class="grow">{t('office.promos.product')}<input name="promo-product" value={code} onInput={(e) => setCode(e.currentTarget.value)} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); addProduct(code); } }} autocomplete="off" /></label>
+        <button type="button" class="btn" disabled={!code.trim()} onClick={() => addProduct(code)} data-testid="promo-add-product">{t('office.promos.addProduct')}</button>
+      </div>
+      <p class="muted promos-hint">{t(hint)}</p>
+    </div>
+  );
   return (
     <form class="promos-new" data-testid="promo-form" onSubmit={async (e) => {
       e.preventDefault();
@@ -372,8 +532,8 @@ function PromotionFormView(p: TabProps & { onStored: () => void }) {
       setStored(t('office.promos.stored', { text: done.description, id: done.id }));
       p.onStored();
     }}>
-      <div class="promos-kinds" role="group" aria-label={t('office.promos.kind')}>
-        {(['percent', 'fixed', 'buyget', 'threshold'] as const).map((k) => (
+      <div class="promos-kinds kinds" role="group" aria-label={t('office.promos.kind')}>
+        {KIND_CHOICES.map((k) => (
           <button type="button" class={'btn tab' + (f.kind === k ? ' active' : '')} aria-pressed={f.kind === k} onClick={() => set({ kind: k })} data-testid={'promo-kind-' + k}>{t(`office.promos.form.${k}` as MessageKey)}</button>
         ))}
       </div>
@@ -402,35 +562,93 @@ function PromotionFormView(p: TabProps & { onStored: () => void }) {
           {f.tiers.length < 5 && <button type="button" class="btn" onClick={() => set({ tiers: [...f.tiers, { spend: '', off: '' }] })} data-testid="promo-add-tier">{t('office.promos.addTier')}</button>}
         </div>
       )}
-      <h2>{t('office.promos.appliesTo')}</h2>
-      <div class="promos-kinds" role="group">
-        {(['skus', 'categories', 'all'] as const).map((s) => (
-          <button type="button" class={'btn tab' + (f.scope === s ? ' active' : '')} aria-pressed={f.scope === s} onClick={() => set({ scope: s })} data-testid={'promo-scope-' + s}>{t(`office.promos.scope.${s}` as MessageKey)}</button>
-        ))}
-      </div>
-      {f.scope === 'skus' && (
-        <div>
-          <div class="row">
-            <label class="grow">{t('office.promos.product')}<input name="promo-product" value={code} onInput={(e) => setCode(e.currentTarget.value)} onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); addProduct(code); } }} autocomplete="off" /></label>
-            <button type="button" class="btn" disabled={!code.trim()} onClick={() => addProduct(code)} data-testid="promo-add-product">{t('office.promos.addProduct')}</button>
-          </div>
-          <p class="muted promos-hint">{t('office.promos.scanHint')}</p>
-          <ul class="promos-chips">
-            {f.skus.map((sku) => (
-              <li class="promos-chip" data-testid="promo-sku"><span>{names[sku] ?? sku} <small class="muted">{sku}</small></span>
-                <button type="button" class="btn" aria-label={t('office.promos.remove')} onClick={() => set({ skus: f.skus.filter((x) => x !== sku) })}>✕</button></li>
-            ))}
-          </ul>
+      {f.kind === 'bundle' && (
+        <div class="promos-bundle">
+          {picker('office.promos.bundleScanHint')}
+          {f.bundle.length === 0
+            ? <p class="muted">{t('office.promos.bundleEmpty')}</p>
+            : (
+              <ul class="promos-lines" data-testid="promo-bundle">
+                {f.bundle.map((row, i) => (
+                  <li class="promos-line" data-testid="promo-bundle-item" data-sku={row.sku}>
+                    <div class="promos-line-name">{nameOf(row.sku)}<small class="muted">{row.sku} · {unitPrice(row.sku)}</small></div>
+                    <label class="narrow-field">{t('office.promos.pieces')}<input name={`promo-qty-${row.sku}`} class={'qty-input' + (count(row.qty, MAX_EACH_QTY) === null ? ' invalid' : '')} inputMode="numeric" value={row.qty} autocomplete="off" onInput={(e) => setBundleRow(i, e.currentTarget.value)} /></label>
+                    <button type="button" class="btn" aria-label={t('office.promos.remove')} onClick={() => set({ bundle: f.bundle.filter((_, j) => j !== i) })}>✕</button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          {separately !== null && f.bundle.length > 0 && <p class="promos-separately" data-testid="promo-bundle-separately">{t('office.promos.separately', { price: money(separately) })}</p>}
+          <label>{t('office.promos.bundlePrice')}<input {...field('price')} inputMode="decimal" placeholder="9.90" /></label>
         </div>
       )}
-      {f.scope === 'categories' && (
-        <div class="promos-categories">
-          {categories.map((c) => (
-            <button type="button" class={'btn tab' + (f.categories.includes(c) ? ' active' : '')} aria-pressed={f.categories.includes(c)} data-category={c}
-              onClick={() => set({ categories: f.categories.includes(c) ? f.categories.filter((x) => x !== c) : [...f.categories, c] })}>{categoryName(locale, c)}</button>
+      {f.kind === 'member' && (
+        <div class="promos-member">
+          {picker('office.promos.scanHint')}
+          {f.memberPrices.length === 0
+            ? <p class="muted">{t('office.promos.memberEmpty')}</p>
+            : (
+              <ul class="promos-lines" data-testid="promo-member-prices">
+                {f.memberPrices.map((row, i) => (
+                  <li class="promos-line" data-testid="promo-member-price" data-sku={row.sku}>
+                    <div class="promos-line-name">{nameOf(row.sku)}<small class="muted">{row.sku} · {t('office.promos.regular', { price: unitPrice(row.sku) })}</small></div>
+                    <div class="promos-line-fields">
+                      <label class="grow">{t('office.promos.tier')}
+                        <select name={`promo-tier-${i}`} value={row.tier} onChange={(e) => setMemberRow(i, { tier: e.currentTarget.value })}>
+                          <option value="">{t('office.promos.everyMember')}</option>
+                          {p.tiers.map((tier) => <option value={tier.id}>{locale === 'zh-CN' ? tier.name_zh : tier.name_en}</option>)}
+                          {row.tier && !p.tiers.some((x) => x.id === row.tier) && <option value={row.tier}>{row.tier}</option>}
+                        </select>
+                      </label>
+                      <label class="narrow-field">{t('office.promos.memberPrice')}<input name={`promo-member-price-${i}`} class={'qty-input' + (row.price.trim() && parseMoney(row.price) === null ? ' invalid' : '')} inputMode="decimal" value={row.price} placeholder="0.00" autocomplete="off" onInput={(e) => setMemberRow(i, { price: e.currentTarget.value })} /></label>
+                      {p.tiers.length > 0 && <button type="button" class="btn" title={t('office.promos.anotherTierLong')} data-testid="promo-another-tier"
+                        onClick={() => set({ memberPrices: [...f.memberPrices.slice(0, i + 1), { sku: row.sku, tier: '', price: '' }, ...f.memberPrices.slice(i + 1)] })}>{t('office.promos.anotherTier')}</button>}
+                      <button type="button" class="btn" aria-label={t('office.promos.remove')} onClick={() => set({ memberPrices: f.memberPrices.filter((_, j) => j !== i) })}>✕</button>
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            )}
+          <p class="muted promos-hint">{t('office.promos.memberHint')}</p>
+        </div>
+      )}
+      {f.kind === 'flash' && (
+        <div class="promos-flash">
+          <div class="row">
+            <label class="grow">{t('office.promos.flashPrice')}<input {...field('price')} inputMode="decimal" placeholder="1.00" /></label>
+            <label class="grow">{t('office.promos.cap')}<input {...field('cap')} inputMode="numeric" placeholder="100" /></label>
+            <label class="grow">{t('office.promos.perOrder')}<input {...field('perOrder')} inputMode="numeric" placeholder="2" /></label>
+          </div>
+          <p class="muted promos-hint">{t('office.promos.flashHint')}</p>
+        </div>
+      )}
+      {hasScope(f.kind) && <>
+        <h2>{t('office.promos.appliesTo')}</h2>
+        <div class="promos-kinds" role="group">
+          {(['skus', 'categories', 'all'] as const).map((s) => (
+            <button type="button" class={'btn tab' + (f.scope === s ? ' active' : '')} aria-pressed={f.scope === s} onClick={() => set({ scope: s })} data-testid={'promo-scope-' + s}>{t(`office.promos.scope.${s}` as MessageKey)}</button>
           ))}
         </div>
-      )}
+        {f.scope === 'skus' && (
+          <div>
+            {picker('office.promos.scanHint')}
+            <ul class="promos-chips">
+              {f.skus.map((sku) => (
+                <li class="promos-chip" data-testid="promo-sku"><span>{nameOf(sku)} <small class="muted">{sku}</small></span>
+                  <button type="button" class="btn" aria-label={t('office.promos.remove')} onClick={() => set({ skus: f.skus.filter((x) => x !== sku) })}>✕</button></li>
+              ))}
+            </ul>
+          </div>
+        )}
+        {f.scope === 'categories' && (
+          <div class="promos-categories">
+            {categories.map((c) => (
+              <button type="button" class={'btn tab' + (f.categories.includes(c) ? ' active' : '')} aria-pressed={f.categories.includes(c)} data-category={c}
+                onClick={() => set({ categories: f.categories.includes(c) ? f.categories.filter((x) => x !== c) : [...f.categories, c] })}>{categoryName(locale, c)}</button>
+            ))}
+          </div>
+        )}
+      </>}
       <h2>{t('office.promos.when')}</h2>
       <div class="row">
         <label class="grow">{t('office.promos.from')}<input {...field('from')} type="date" /></label>
@@ -441,7 +659,7 @@ function PromotionFormView(p: TabProps & { onStored: () => void }) {
         <label class="grow">{t('office.promos.dailyTo')}<input {...field('dailyTo')} type="time" /></label>
       </div>
       <div class="promos-checks">
-        <label class="check"><input type="checkbox" name="promo-members" checked={f.membersOnly} onChange={(e) => set({ membersOnly: e.currentTarget.checked })} />{t('office.promos.membersOnly')}</label>
+        {f.kind !== 'member' && <label class="check"><input type="checkbox" name="promo-members" checked={f.membersOnly} onChange={(e) => set({ membersOnly: e.currentTarget.checked })} />{t('office.promos.membersOnly')}</label>}
         <label class="check"><input type="checkbox" name="promo-exclusive" checked={f.exclusive} onChange={(e) => set({ exclusive: e.currentTarget.checked })} />{t('office.promos.exclusiveLong')}</label>
       </div>
       <label>{t('office.promos.id')}<input {...field('id')} placeholder={t('office.promos.idHint')} /></label>
