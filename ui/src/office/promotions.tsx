@@ -349,7 +349,7 @@ export function PromotionsTab(p: TabProps) {
                   <li class={'promo-item ' + g} data-testid="promo" data-id={x.id} data-state={x.state}>
                     <div class="promo-main">
                       <div class="promo-title"><strong data-testid="promo-desc">{x.description}</strong>
-                        {t(`office.promos.kind.${x.kind}` as MessageKey) !== x.description && <span class="promo-kind">{t(`office.promos.kind.${x.kind}` as MessageKey)}</span>}
+                        {!x.description.startsWith(t(`office.promos.kind.${x.kind}` as MessageKey)) && <span class="promo-kind">{t(`office.promos.kind.${x.kind}` as MessageKey)}</span>}
                         {x.promotion.members_only === true && <span class="promo-flag">{t('office.promos.membersOnly')}</span>}
                         {x.promotion.exclusive === true && <span class="promo-flag">{t('office.promos.exclusive')}</span>}</div>
                       <div class="promo-scope" data-testid="promo-scope">{coverText(t, locale, p.money, x.promotion, tiers)}</div>
