@@ -457,6 +457,7 @@ async function flow(browser, locale) {
     await page.getByTestId('office').waitFor();
     await officeCatalogAndStock(page, store, tag);
     await officePromotions(page, store, tag);
+    await officeBundleMemberFlash(page, store, tag);
     await officeTransfers(page, store, tag);
     await page.click('[data-testid=office-reports]');
     await page.getByTestId('reports').waitFor();
@@ -1186,6 +1187,127 @@ async function officePromotions(page, store, tag) {
   await page.getByTestId('coupons-empty').waitFor();
   assert.deepEqual(await store.api('/api/coupons'), []);
   assert.equal((await quote(7, ['E2E-30-5'])).total_minor, 3430, 'no offer is left for the rest of the flow');
+}
+
+/**
+ * The kinds that used to need JSON, made with the Promotions form: a 组合价 (a 300 ml cola
+ * and two bags of chips for ¥9.90, typed and scanned into the set, not to be combined with
+ * other offers), 会员价 on a cup of noodles (for every member, and lower for Gold), and a
+ * 限时抢购 (cucumber chips at ¥1, 100 on offer, 2 per sale). A whole-store flash sale that
+ * is also exclusive is refused by the till service with the reason in the page's language.
+ * Each is checked as stored and in a priced basket, then removed. Nothing is sold here.
+ */
+async function officeBundleMemberFlash(page, store, tag) {
+  const zh = tag === 'zh';
+  const lang = zh ? 'zh-CN' : 'en';
+  const COLA_300 = '6901234097184'; // DRK-00003, ¥2.50
+  const CHIPS = '6908662412176'; // SNK-00001, ¥4.90
+  const NOODLES = '6953931351373'; // INS-00003, ¥3.00
+  const CUCUMBER = '6908662029411'; // SNK-00005, ¥4.20
+  const quote = async (items, member = null) => {
+    const res = await fetch(store.base + '/api/basket/price', { method: 'POST', headers: { 'content-type': 'application/json', 'accept-language': lang }, body: JSON.stringify({ items: items.map(([barcode, qty]) => ({ barcode, qty })), member }) });
+    assert.equal(res.status, 200);
+    const q = await res.json();
+    return [q.subtotal_minor, q.total_minor, q.offers.map((o) => o.id)];
+  };
+  const stored = async (id) => (await store.api('/api/promotions')).find((x) => x.id === id);
+  const toTop = () => page.evaluate(() => document.querySelectorAll('.promos-lists, .promos-form').forEach((p) => p.scrollTo(0, 0)));
+
+  // The bundle: the cola typed, the chips scanned twice (two pieces); no price is caught.
+  await page.click('[data-testid=mode-promotion]');
+  await page.click('[data-testid=promo-kind-bundle]');
+  await page.fill('input[name=promo-product]', COLA_300);
+  await page.click('[data-testid=promo-add-product]');
+  await page.locator('[data-testid=promo-bundle-item][data-sku=DRK-00003]').waitFor();
+  await scan(page, CHIPS);
+  await page.locator('[data-testid=promo-bundle-item][data-sku=SNK-00001]').waitFor();
+  await scan(page, CHIPS);
+  await expectValue(page, 'input[name=promo-qty-SNK-00001]', '2', 'a second scan is a second piece');
+  await expectText(page, '[data-testid=promo-bundle-separately]', zh ? '单独购买合计：¥12.30' : 'Bought separately: ¥12.30');
+  await page.click('[data-testid=promo-submit]');
+  await expectText(page, '[data-testid=promo-problem]', zh ? '请输入以元为单位的价格，如 9.90。' : 'Enter a price in yuan, like 9.90.');
+  await page.fill('input[name=promo-price]', '9.90');
+  await page.check('input[name=promo-exclusive]');
+  await page.fill('input[name=promo-id]', 'E2E-BUNDLE');
+  await toTop();
+  await shot(page, `promotions-bundle-${tag}`);
+  await page.click('[data-testid=promo-submit]');
+  await page.getByTestId('promo-stored').waitFor();
+  const bundleRow = '[data-testid=promo][data-id=E2E-BUNDLE]';
+  await expectText(page, `${bundleRow} [data-testid=promo-desc]`, zh ? '组合价 ¥9.90' : 'Bundle for ¥9.90');
+  await expectText(page, `${bundleRow} [data-testid=promo-scope]`, zh ? '每组：1 × DRK-00003 + 2 × SNK-00001' : 'One set: 1 × DRK-00003 + 2 × SNK-00001');
+  const bundle = await stored('E2E-BUNDLE');
+  assert.deepEqual([bundle.running, bundle.promotion.kind, bundle.promotion.exclusive], [true, { Bundle: { items: [{ sku: 'DRK-00003', qty: 1 }, { sku: 'SNK-00001', qty: 2 }], price: 990 } }, true]);
+  // Priced by the till service: one set is ¥9.90 instead of ¥12.30; two colas and five
+  // bags make two sets and a bag at its own price.
+  assert.deepEqual(await quote([[COLA_300, 1], [CHIPS, 2]]), [1230, 990, ['E2E-BUNDLE']]);
+  assert.deepEqual(await quote([[COLA_300, 2], [CHIPS, 5]]), [2950, 2 * 990 + 490, ['E2E-BUNDLE']]);
+
+  // Member prices: noodles at ¥2.50 for every member, ¥2.20 for Gold.
+  await page.click('[data-testid=promo-kind-member]');
+  await scan(page, NOODLES);
+  await page.locator('[data-testid=promo-member-price][data-sku=INS-00003]').waitFor();
+  await page.fill('input[name=promo-member-price-0]', '2.50');
+  await page.click('[data-testid=promo-another-tier]');
+  await page.selectOption('select[name=promo-tier-1]', 'gold');
+  await page.fill('input[name=promo-member-price-1]', '2.50');
+  await page.selectOption('select[name=promo-tier-0]', 'gold');
+  await page.click('[data-testid=promo-submit]');
+  await page.getByTestId('promo-problem').waitFor(); // two prices for Gold
+  await page.selectOption('select[name=promo-tier-0]', '');
+  await page.fill('input[name=promo-member-price-1]', '2.2');
+  await page.fill('input[name=promo-id]', 'E2E-MEMBER');
+  await toTop();
+  await shot(page, `promotions-member-${tag}`);
+  await page.click('[data-testid=promo-submit]');
+  await page.getByTestId('promo-stored').waitFor();
+  await expectText(page, '[data-testid=promo][data-id=E2E-MEMBER] [data-testid=promo-scope]', zh ? 'INS-00003 ¥2.50、INS-00003 ¥2.20（金卡）' : 'INS-00003 ¥2.50, INS-00003 ¥2.20 (Gold)');
+  assert.deepEqual((await stored('E2E-MEMBER')).promotion.kind, { MemberPrice: { prices: [{ sku: 'INS-00003', tier: null, price: 250 }, { sku: 'INS-00003', tier: 'gold', price: 220 }] } });
+  assert.deepEqual(await quote([[NOODLES, 2]]), [600, 600, []], 'no member, no member price');
+  assert.deepEqual(await quote([[NOODLES, 2]], '13800138000'), [600, 500, ['E2E-MEMBER']]);
+
+  // The flash sale: over the whole store and exclusive, it would clash with the exclusive
+  // bundle: the till service says so and stores nothing.
+  await page.click('[data-testid=promo-kind-flash]');
+  await page.fill('input[name=promo-price]', '1');
+  await page.fill('input[name=promo-cap]', '0');
+  await page.fill('input[name=promo-perOrder]', '2');
+  await page.click('[data-testid=promo-scope-all]');
+  await page.check('input[name=promo-exclusive]');
+  await page.fill('input[name=promo-id]', 'E2E-FLASH');
+  await page.click('[data-testid=promo-submit]');
+  await expectText(page, '[data-testid=promo-problem]', zh ? '请输入活动总限量件数，如 100。' : 'Enter how many pieces are on offer in all, like 100.');
+  await page.fill('input[name=promo-cap]', '100');
+  await page.click('[data-testid=promo-submit]');
+  await page.getByTestId('problem').waitFor();
+  const refusal = await page.textContent('[data-testid=problem] .message');
+  assert.ok(refusal.includes(zh ? '都不与其他优惠同享' : 'both exclusive'), refusal);
+  await page.click('[data-testid=problem] button');
+  assert.equal(await stored('E2E-FLASH'), undefined, 'the refused one was not stored');
+  // Over the cucumber chips only, it is stored.
+  await page.click('[data-testid=promo-scope-skus]');
+  await scan(page, CUCUMBER);
+  await page.locator('[data-testid=promo-sku]', { hasText: 'SNK-00005' }).waitFor();
+  await toTop();
+  await shot(page, `promotions-flash-${tag}`);
+  await page.click('[data-testid=promo-submit]');
+  await page.getByTestId('promo-stored').waitFor();
+  await expectText(page, '[data-testid=promo][data-id=E2E-FLASH] [data-testid=promo-scope]', zh ? '商品：SNK-00005 · 限量 100 件，每单限购 2 件' : 'Products: SNK-00005 · 100 pieces on offer, at most 2 per sale');
+  assert.deepEqual((await stored('E2E-FLASH')).promotion.kind, { FlashSale: { scope: { Skus: ['SNK-00005'] }, price: 100, cap: 100, per_order_limit: 2 } });
+  // Three bags: two at ¥1, the third at ¥4.20.
+  assert.deepEqual(await quote([[CUCUMBER, 3]]), [1260, 2 * 100 + 420, ['E2E-FLASH']]);
+  await page.evaluate(() => document.querySelector('.promos-form').scrollTo(0, 0));
+  await shot(page, `promotions-kinds-${tag}`);
+
+  // All three removed, so the rest of the flow sees no offer.
+  for (const id of ['E2E-BUNDLE', 'E2E-MEMBER', 'E2E-FLASH']) {
+    await page.locator(`[data-testid=promo][data-id=${id}] [data-testid=promo-remove]`).click();
+    await page.click('[data-testid=promo-confirm-remove]');
+    await page.locator(`[data-testid=promo][data-id=${id}]`).waitFor({ state: 'detached' });
+  }
+  await page.getByTestId('promos-empty').waitFor();
+  assert.deepEqual(await store.api('/api/promotions'), []);
+  assert.deepEqual(await quote([[COLA_300, 1], [CHIPS, 2]]), [1230, 1230, []]);
 }
 
 /**
