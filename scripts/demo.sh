@@ -49,6 +49,14 @@ code() { "$bin/opentill-cloud" enrol-code --db "$clouddb" --store DEMO01 --tenan
 # two online orders come in through the cloud (an online shop's pickup order and a
 # delivery platform's order): the till's back office shows them under Online orders.
 "$bin/opentill-edge" product publish --data "$data" >/dev/null
+# Head office runs 9折 on dairy in every store of the tenant: it reaches each store's tills
+# with the shared offers document, beside the store's own promotions.
+mkdir -p "$root/offers"
+cat > "$root/offers/hq-dairy.json" <<'JSON'
+{"id": "HQ-DAIRY-10", "kind": {"PercentOff": {"scope": {"Categories": ["dairy"]}, "percent_bp": 1000}},
+ "window": {"from_ms": 0, "to_ms": 4102444800000}, "exclusive": false, "priority": 0, "members_only": false}
+JSON
+"$bin/opentill-cloud" offers put --db "$clouddb" --tenant demo --what promotions "$root/offers/hq-dairy.json" >/dev/null
 "$bin/opentill-edge" sync push --data "$data" >/dev/null
 mkdir -p "$root/orders"
 cat > "$root/orders/pickup.json" <<'JSON'

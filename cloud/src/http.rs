@@ -25,11 +25,12 @@ use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ed25519_dalek::{Signature, SigningKey, Verifier, VerifyingKey};
+use opentill_sync::docs::SharedDoc;
 use opentill_sync::protocol::{MAX_FRAME, enrol_message, normalize_code, revoked_request_message};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -71,6 +72,10 @@ pub fn router_with_key(ledger: Shared, admin_token: Option<String>, closing_key:
         .route("/v1/catalog", get(catalog))
         .route("/v1/catalog/products", axum::routing::put(put_products))
         .route("/v1/catalog/prices", axum::routing::put(put_price))
+        .route("/v1/offers", get(offers))
+        .route("/v1/offers/settings/{id}", axum::routing::put(put_setting).delete(remove_setting))
+        .route("/v1/offers/{section}", axum::routing::put(put_offer))
+        .route("/v1/offers/{section}/{id}", axum::routing::delete(remove_offer))
         .route("/v1/stores/allowance", axum::routing::put(put_allowance))
         .route("/v1/o2o/orders", post(place_o2o))
         .route("/v1/o2o/orders/{store_id}/{order_id}", get(get_o2o))
@@ -462,6 +467,85 @@ async fn put_products(State(ledger): State<Shared>, axum::extract::Query(q): axu
         Ok(Err(e)) => catalog_error(e),
         Ok(Ok(())) => Json(json!({ "written": n })).into_response(),
     }
+}
+
+/// `?tenant=T[&store=S]`: whose offers, and one store's own instead of every store's.
+#[derive(Debug, Deserialize)]
+struct OffersQuery {
+    tenant: String,
+    store: Option<String>,
+}
+
+fn offers_error(e: crate::offers::OffersError) -> Response {
+    match e {
+        crate::offers::OffersError::Invalid(m) => error(422, "bad_offer", m),
+        crate::offers::OffersError::Unknown(m) => error(404, "not_found", m),
+        crate::offers::OffersError::Doc(e) => catalog_error(e),
+    }
+}
+
+fn offers_answer<T: serde::Serialize>(result: Result<Result<T, crate::offers::OffersError>, Response>) -> Response {
+    match result {
+        Err(r) => r,
+        Ok(Err(e)) => offers_error(e),
+        Ok(Ok(v)) => Json(v).into_response(),
+    }
+}
+
+#[tracing::instrument(skip_all)]
+async fn offers(State(ledger): State<Shared>, axum::extract::Query(q): axum::extract::Query<OffersQuery>) -> Response {
+    offers_answer(with_ledger(&ledger, move |l| crate::offers::view(l, &q.tenant)).await)
+}
+
+#[tracing::instrument(skip_all, fields(bytes = body.len()))]
+async fn put_offer(State(ledger): State<Shared>, Path(section): Path<String>, axum::extract::Query(q): axum::extract::Query<OffersQuery>, body: Bytes) -> Response {
+    let text = String::from_utf8_lossy(&body).into_owned();
+    offers_answer(
+        with_ledger(&ledger, move |l| {
+            let section = crate::offers::section(&section)?;
+            if section == opentill_sync::docs::offers::Section::Setting {
+                return Err(crate::offers::OffersError::Unknown("settings are set at /v1/offers/settings/{member_program|commission_rules}".into()));
+            }
+            let (id, hlc) = crate::offers::put(l, &q.tenant, section, None, q.store.as_deref(), &text, now_ms())?;
+            Ok(json!({ "id": id, "store": q.store, "hlc": hlc }))
+        })
+        .await,
+    )
+}
+
+#[tracing::instrument(skip_all, fields(bytes = body.len()))]
+async fn put_setting(State(ledger): State<Shared>, Path(id): Path<String>, axum::extract::Query(q): axum::extract::Query<OffersQuery>, body: Bytes) -> Response {
+    let text = String::from_utf8_lossy(&body).into_owned();
+    offers_answer(
+        with_ledger(&ledger, move |l| {
+            let (id, hlc) = crate::offers::put(l, &q.tenant, opentill_sync::docs::offers::Section::Setting, Some(&id), q.store.as_deref(), &text, now_ms())?;
+            Ok(json!({ "id": id, "store": q.store, "hlc": hlc }))
+        })
+        .await,
+    )
+}
+
+#[tracing::instrument(skip_all)]
+async fn remove_offer(State(ledger): State<Shared>, Path((section, id)): Path<(String, String)>, axum::extract::Query(q): axum::extract::Query<OffersQuery>) -> Response {
+    offers_answer(
+        with_ledger(&ledger, move |l| {
+            let section = crate::offers::section(&section)?;
+            let hlc = crate::offers::remove(l, &q.tenant, section, &id, q.store.as_deref(), now_ms())?;
+            Ok(json!({ "id": id, "store": q.store, "removed": true, "hlc": hlc }))
+        })
+        .await,
+    )
+}
+
+#[tracing::instrument(skip_all)]
+async fn remove_setting(State(ledger): State<Shared>, Path(id): Path<String>, axum::extract::Query(q): axum::extract::Query<OffersQuery>) -> Response {
+    offers_answer(
+        with_ledger(&ledger, move |l| {
+            let hlc = crate::offers::remove(l, &q.tenant, opentill_sync::docs::offers::Section::Setting, &id, q.store.as_deref(), now_ms())?;
+            Ok(json!({ "id": id, "store": q.store, "removed": true, "hlc": hlc }))
+        })
+        .await,
+    )
 }
 
 /// `PUT /v1/catalog/prices` body.

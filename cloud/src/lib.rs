@@ -31,6 +31,7 @@ pub mod ingest;
 pub mod key;
 pub mod ledger;
 pub mod o2o;
+pub mod offers;
 pub mod postgres;
 pub mod report;
 pub mod sqlite;

@@ -157,6 +157,110 @@ enum Command {
         #[command(subcommand)]
         action: O2oCommand,
     },
+    /// Head office's promotions, coupons and settings (促销与会员设置), for every store or
+    /// one store, merged into every store's tills on their next sync: show, put, remove.
+    Offers {
+        #[command(subcommand)]
+        action: OffersCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OffersCommand {
+    /// Every promotion, coupon and setting with its scope (`*`: every store).
+    Show {
+        /// The database.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// Tenant.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+    },
+    /// Put a promotion, coupon, or setting from a JSON file (the JSON a till's `promo put`
+    /// takes; for settings, the member program or commission rules), checked first.
+    Put {
+        /// The database.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// Tenant.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// `promotions`, `coupons`, `member_program` or `commission_rules`.
+        #[arg(long)]
+        what: String,
+        /// Only this store (default: every store).
+        #[arg(long)]
+        store: Option<String>,
+        /// The JSON file.
+        file: PathBuf,
+    },
+    /// Remove a promotion, coupon or setting (for every store, or `--store`'s own).
+    Remove {
+        /// The database.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// Tenant.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// `promotions`, `coupons`, `member_program` or `commission_rules`.
+        #[arg(long)]
+        what: String,
+        /// The promotion's or coupon's id (not for settings).
+        #[arg(long)]
+        id: Option<String>,
+        /// Only this store's own.
+        #[arg(long)]
+        store: Option<String>,
+    },
+}
+
+/// The section and the setting's id that `--what` names.
+fn offers_what(what: &str) -> anyhow::Result<(opentill_sync::docs::offers::Section, Option<&str>)> {
+    use opentill_sync::docs::offers::{COMMISSION_RULES, MEMBER_PROGRAM, Section};
+    Ok(match what {
+        "member_program" => (Section::Setting, Some(MEMBER_PROGRAM)),
+        "commission_rules" => (Section::Setting, Some(COMMISSION_RULES)),
+        other => (opentill_cloud::offers::section(other).map_err(|e| anyhow::anyhow!("--what: {e}"))?, None),
+    })
+}
+
+fn offers(action: OffersCommand) -> anyhow::Result<()> {
+    match action {
+        OffersCommand::Show { db, tenant } => {
+            let view = opentill_cloud::offers::view(open(&db)?.as_ref(), &tenant)?;
+            for (label, list) in [("promotion", &view.promotions), ("coupon", &view.coupons), ("setting", &view.settings)] {
+                for o in list {
+                    let whose = if o.scope == opentill_sync::docs::offers::EVERY_STORE { "every store".to_string() } else { format!("store {}", o.scope) };
+                    println!("{label}\t{}\t{whose}\t{}\t{}", o.id, o.hlc, o.body);
+                }
+            }
+            println!("heads: {}", view.heads.join(" "));
+            Ok(())
+        }
+        OffersCommand::Put { db, tenant, what, store, file } => {
+            let (section, setting) = offers_what(&what)?;
+            if section == opentill_sync::docs::offers::Section::Setting && setting.is_none() {
+                bail!("--what settings: say member_program or commission_rules");
+            }
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let mut ledger = open(&db)?;
+            let (id, hlc) = opentill_cloud::offers::put(ledger.as_mut(), &tenant, section, setting, store.as_deref(), &text, now_ms())?;
+            println!("{} {id} stored for {} (hlc {hlc})", section.name(), store.map_or("every store".to_string(), |s| format!("store {s}")));
+            Ok(())
+        }
+        OffersCommand::Remove { db, tenant, what, id, store } => {
+            let (section, setting) = offers_what(&what)?;
+            let id = match (setting, id) {
+                (Some(setting), _) => setting.to_string(),
+                (None, Some(id)) => id,
+                (None, None) => bail!("--id is required for {what}"),
+            };
+            let mut ledger = open(&db)?;
+            let hlc = opentill_cloud::offers::remove(ledger.as_mut(), &tenant, section, &id, store.as_deref(), now_ms())?;
+            println!("{} {id} removed for {} (hlc {hlc})", section.name(), store.map_or("every store".to_string(), |s| format!("store {s}")));
+            Ok(())
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -537,6 +641,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         }
         Command::Catalog { action } => catalog(action),
         Command::O2o { action } => o2o(action),
+        Command::Offers { action } => offers(action),
     }
 }
 
@@ -615,7 +720,7 @@ fn catalog(action: CatalogCommand) -> anyhow::Result<()> {
                 let money = |m: i64| format!("{}.{:02}", m / 100, m % 100);
                 println!("{:<14} {:>10} {:>10}  {} {}", sku, money(product.price_minor), money(central), product.name_zh, product.name);
             }
-            println!("heads: {}", doc.heads().join(" "));
+            println!("heads: {}", opentill_sync::docs::SharedDoc::heads(&mut doc).join(" "));
             Ok(())
         }
     }

@@ -527,11 +527,14 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             let till = open(&data.data)?;
             let settings = till.replica().settings().clone();
             let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+            let head_office = till.replica().head_office_offers().map_err(opentill_till::TillError::from)?;
             for p in till.promotions()? {
                 let running = if p.is_running(now, settings.utc_offset_min) { lang.pick("进行中", "running") } else { lang.pick("未进行", "not running") };
                 let text = p.label_text_any(settings.currency, lang);
-                println!("{}\t{running}\t{text}", p.id);
+                let whose = if head_office.contains(&("promotion".to_string(), p.id.clone())) { lang.pick("\t总部设定", "\tset by head office") } else { "" };
+                println!("{}\t{running}\t{text}{whose}", p.id);
             }
+            print_set_aside(&till, lang)?;
             Ok(())
         }
         Command::Member(MemberCommand::Register { data, phone, name, birthday, referral }) => {
@@ -583,6 +586,7 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
                 };
                 println!("{}	{} {uses}/{limit}", c.id, lang.pick("已用", "used"));
             }
+            print_set_aside(&till, lang)?;
             Ok(())
         }
         Command::Coupon(CouponCommand::Remove { data, id }) => {
@@ -1352,6 +1356,19 @@ fn print_po(po: &opentill_till::stock::PoView, lang: Lang) {
     for l in &po.lines {
         println!("  {}\t{} {}\t{} {}\t{} {}\t{} {}", l.sku, lang.pick("订购", "ordered"), l.ordered, lang.pick("已收", "received"), l.received, lang.pick("待收", "outstanding"), l.outstanding(), lang.pick("超收", "over"), l.over());
     }
+}
+
+/// Offers and settings the store has but does not run, and why (after the lists).
+fn print_set_aside(till: &Till, lang: Lang) -> anyhow::Result<()> {
+    for a in till.offers_set_aside()? {
+        let section = match a.section.as_str() {
+            "promotion" => lang.pick("促销", "promotion"),
+            "coupon" => lang.pick("优惠券", "coupon"),
+            _ => lang.pick("设置", "setting"),
+        };
+        println!("{}\t{}\t{section}: {}", a.id, lang.pick("未执行", "set aside"), lang.pick(&a.reason_zh, &a.reason));
+    }
+    Ok(())
 }
 
 fn print_stocktake(till: &Till, report: &opentill_till::stock::StocktakeReport, lang: Lang) {

@@ -11,7 +11,8 @@ use clap::{Subcommand, ValueEnum};
 use opentill_core::i18n::Lang;
 use opentill_sync::{BalanceSnapshot, Replica, SnapshotOutcome};
 use opentill_sync::protocol::{Message, enrol_message, normalize_code};
-use opentill_sync::push::{DocSyncReport, PushError, PushProgress, push, sync_catalog};
+use opentill_sync::docs::{CATALOG, SHARED};
+use opentill_sync::push::{DocSyncReport, PushError, PushProgress, push, sync_docs};
 
 use crate::cli::DataArg;
 
@@ -211,9 +212,9 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
                 lang.pick("已发送", "sent"),
                 secs
             );
-            match catalog_sync(&mut replica, &agent) {
-                Ok(report) => println!("{}", catalog_line(&report, lang)),
-                Err(e) => bail!("{}: {e}", lang.pick("商品目录同步失败（日志已推送）", "catalog sync failed (the journal was pushed)")),
+            match docs_sync(&mut replica, &agent) {
+                Ok(reports) => reports.iter().for_each(|r| println!("{}", doc_line(r, lang))),
+                Err(e) => bail!("{}: {e}", lang.pick("商品目录与促销同步失败（日志已推送）", "catalog and offers sync failed (the journal was pushed)")),
             }
             relay_step(&mut replica, &agent, batch, lang, true)?;
             match balances_step(&mut replica, &agent) {
@@ -276,7 +277,7 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
 
 fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyhow::Result<()> {
     let mut replica = Replica::open(data)?;
-    let catalog = replica.catalog_status(CLOUD_PEER)?;
+    let docs = SHARED.iter().map(|d| replica.doc_status(d, CLOUD_PEER)).collect::<Result<Vec<_>, _>>()?;
     let carrier = replica.carrier()?;
     let peers = replica.peers()?;
     let journals = replica.journal_heads()?;
@@ -306,7 +307,7 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
             "head_seq": state.head_seq, "acked_seq": state.acked_seq, "pending": state.pending(), "pushed_ms": state.pushed_ms,
             "cloud_acked_seq": cloud.as_ref().and_then(|c| c.as_ref().ok()),
             "cloud_error": cloud.as_ref().and_then(|c| c.as_ref().err()),
-            "catalog": { "heads": catalog.heads, "synced_ms": catalog.synced_ms, "increments": catalog.n_increments, "bytes": catalog.n_bytes },
+            "documents": docs.iter().map(|d| serde_json::json!({ "name": d.name, "heads": d.heads, "synced_ms": d.synced_ms, "increments": d.n_increments, "bytes": d.n_bytes })).collect::<Vec<_>>(),
             "carrier": carrier.as_ref().map(|(node, _)| node),
             "journals": journals.iter().map(|(node, (seq, hash))| json_journal(node, *seq, hash, &peers)).collect::<Vec<_>>(),
             "balances": snapshot.as_ref().map(|s| serde_json::json!({ "as_of_ms": s.as_of_ms, "allowance_minor": s.allowance_minor, "own_held_seq": s.own_held_seq, "accounts": s.accounts })),
@@ -336,18 +337,20 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
         Some(Err(e)) => println!("{} {e}", lang.pick(&format!("{upstream_zh}不可达："), &format!("{upstream} unreachable:"))),
         None => {}
     }
-    let synced = catalog.synced_ms.map(|t| format!("{} s {}", (now - t).max(0) / 1000, lang.pick("前", "ago"))).unwrap_or_else(|| lang.pick("从未", "never").to_string());
-    println!(
-        "{} {} {} {}, {} {} ({} {})",
-        lang.pick("商品目录：", "catalog:"),
-        lang.pick("版本", "heads"),
-        short_heads(&catalog.heads),
-        lang.pick("上次同步", "last synced"),
-        synced,
-        human_bytes(catalog.n_bytes as u64),
-        catalog.n_increments,
-        lang.pick("个增量", "increments"),
-    );
+    for doc in &docs {
+        let synced = doc.synced_ms.map(|t| format!("{} s {}", (now - t).max(0) / 1000, lang.pick("前", "ago"))).unwrap_or_else(|| lang.pick("从未", "never").to_string());
+        println!(
+            "{} {} {} {}, {} {} ({} {})",
+            doc_label(&doc.name, lang),
+            lang.pick("版本", "heads"),
+            short_heads(&doc.heads),
+            lang.pick("上次同步", "last synced"),
+            synced,
+            human_bytes(doc.n_bytes as u64),
+            doc.n_increments,
+            lang.pick("个增量", "increments"),
+        );
+    }
     match &snapshot {
         Some(s) => println!(
             "{} {} s {}, {} {}, {} ¥{}.{:02}",
@@ -410,18 +413,25 @@ fn relay_step(replica: &mut Replica, agent: &ureq::Agent, batch: u64, lang: Lang
 /// The peer name the cloud's sync state is kept under.
 const CLOUD_PEER: &str = "cloud";
 
-/// Merges the shared catalog with the cloud (both ways) and projects what changed.
-fn catalog_sync(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<DocSyncReport> {
+/// Merges the shared documents (the catalog, the offers) with the upstream, both ways,
+/// and projects what changed.
+fn docs_sync(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<Vec<DocSyncReport>> {
     let url = format!("{}/v1/docs", cloud_url(replica)?);
-    Ok(sync_catalog(replica, CLOUD_PEER, now_ms, |bytes| post(agent, &url, "application/octet-stream", &bytes))?)
+    Ok(sync_docs(replica, CLOUD_PEER, now_ms, |bytes| post(agent, &url, "application/octet-stream", &bytes))?)
 }
 
-fn catalog_line(report: &DocSyncReport, lang: Lang) -> String {
+/// A shared document's name for people.
+fn doc_label(name: &str, lang: Lang) -> &'static str {
+    if name == CATALOG { lang.pick("商品目录：", "catalog:") } else { lang.pick("促销与会员设置：", "offers:") }
+}
+
+fn doc_line(report: &DocSyncReport, lang: Lang) -> String {
+    let (updated_zh, updated_en) = if report.doc == CATALOG { ("个商品已更新", "products updated") } else { ("项促销、优惠券或设置已更新", "offers or settings updated") };
     format!(
         "{} {} {}, {} {}, {} {} ({} {}, {} {})",
-        lang.pick("商品目录：", "catalog:"),
+        doc_label(&report.doc, lang),
         report.projected,
-        lang.pick("个商品已更新", "products updated"),
+        lang.pick(updated_zh, updated_en),
         lang.pick("版本", "heads"),
         short_heads(&report.heads),
         report.rounds,
@@ -471,10 +481,13 @@ pub fn push_forever(data: std::path::PathBuf, every: Duration, most: Duration) {
             Ok(_) => {}
             Err(e) => tracing::debug!(error = %e, "cannot fetch revoked passes"),
         }
-        match catalog_once(&data) {
-            Ok(Some(report)) if report.projected > 0 => tracing::info!(products = report.projected, "catalog changes from the cloud applied"),
-            Ok(_) => {}
-            Err(e) => tracing::debug!(error = %e, "cannot sync the catalog"),
+        match docs_once(&data) {
+            Ok(reports) => {
+                for r in reports.iter().filter(|r| r.projected > 0) {
+                    tracing::info!(document = r.doc, rows = r.projected, "shared document changes from upstream applied");
+                }
+            }
+            Err(e) => tracing::debug!(error = %e, "cannot sync the shared documents"),
         }
         match relay_once(&data) {
             Ok(()) => {}
@@ -614,13 +627,13 @@ fn relay_once(data: &Path) -> anyhow::Result<()> {
     relay_step(&mut replica, &agent(Duration::from_secs(120)), 1000, Lang::En, false)
 }
 
-/// One catalog sync if enrolled.
-fn catalog_once(data: &Path) -> anyhow::Result<Option<DocSyncReport>> {
+/// One sync of the shared documents if enrolled.
+fn docs_once(data: &Path) -> anyhow::Result<Vec<DocSyncReport>> {
     let mut replica = Replica::open(data)?;
     if replica.sync_state()?.cloud_url.is_none() {
-        return Ok(None);
+        return Ok(Vec::new());
     }
-    Ok(Some(catalog_sync(&mut replica, &agent(Duration::from_secs(60)))?))
+    docs_sync(&mut replica, &agent(Duration::from_secs(60)))
 }
 
 /// One push if enrolled and behind: the number of entries the cloud newly acknowledged,

@@ -1,6 +1,8 @@
-//! Shared editable state as automerge documents. The first is the **catalog**: product
-//! details, central prices and per-store price overrides, edited by head office (through
-//! the cloud) and by store managers, merged with automerge's sync protocol.
+//! Shared editable state as automerge documents, merged with automerge's sync protocol:
+//! the **catalog** (product details, central prices and per-store price overrides) and
+//! the **offers** ([`offers::OffersDoc`]: promotions, coupons and the member and
+//! commission settings), edited by head office (through the cloud) and by store managers.
+//! [`SharedDoc`] is what every document shares: its genesis, storage and sync.
 //!
 //! Every value a person edits is an **HLC register**: a map object holding the value's
 //! fields and `hlc`, the [`Hlc`] of the edit. Concurrent edits of one value leave several
@@ -9,15 +11,15 @@
 //! order, never the one automerge's actor ordering happens to favour, and every replica
 //! reads the same winner from the same set of changes.
 //!
-//! The three containers (`products`, `prices`, `store_prices`) are made by a fixed
-//! genesis change (fixed actor, time 0), byte-identical wherever it is made, so a node
+//! A document's containers (the catalog's `products`, `prices`, `store_prices`) are made
+//! by a fixed genesis change (fixed actor, time 0), byte-identical wherever it is made, so a node
 //! that edits before it ever synced shares the containers with everyone else instead of
 //! making a rival `products` map that automerge would hide.
 //!
 //! ```
 //! use opentill_core::catalog::{Product, Unit};
 //! use opentill_core::tax::TaxRate;
-//! use opentill_sync::docs::CatalogDoc;
+//! use opentill_sync::docs::{CatalogDoc, SharedDoc};
 //! use opentill_sync::hlc::HlcClock;
 //!
 //! let product = Product { sku: "COLA".into(), barcodes: vec!["6901234567892".into()], name: "Cola 330ml".into(), name_zh: "可乐".into(),
@@ -49,7 +51,7 @@ const PRODUCTS: &str = "products";
 const PRICES: &str = "prices";
 const STORE_PRICES: &str = "store_prices";
 /// Separates the store and the SKU in a `store_prices` key.
-const KEY_SEP: char = '\u{1f}';
+pub(crate) const KEY_SEP: char = '\u{1f}';
 
 /// Errors from documents.
 #[derive(Debug, thiserror::Error)]
@@ -60,11 +62,19 @@ pub enum DocError {
     /// A sync message that does not decode.
     #[error("malformed document sync message: {0}")]
     BadSyncMessage(String),
-    /// A loaded document lacks the catalog's containers.
-    #[error("the stored document is not a catalog: no `{0}` map")]
-    NotACatalog(&'static str),
-    /// An edit that would put a bad value in the catalog.
-    #[error("invalid catalog edit for {sku}: {reason}")]
+    /// A loaded document lacks one of its containers.
+    #[error("the stored document is not a {document} document: no `{container}` map")]
+    MissingContainer {
+        /// The document.
+        document: &'static str,
+        /// The missing map.
+        container: &'static str,
+    },
+    /// A sync round or edit names a document there is none of.
+    #[error("no shared document called {0:?}")]
+    UnknownDocument(String),
+    /// An edit that would put a bad value in a document.
+    #[error("invalid edit of {sku}: {reason}")]
     BadEdit {
         /// The SKU.
         sku: String,
@@ -100,11 +110,79 @@ pub struct Changed {
     pub skus: BTreeSet<String>,
 }
 
-fn genesis() -> AutoCommit {
-    let mut doc = AutoCommit::new().with_actor(ActorId::from(b"opentill/catalog/genesis/v1".as_slice()));
+/// The names of every shared document, in the order nodes sync them.
+pub const SHARED: [&str; 2] = [CATALOG, offers::OFFERS];
+
+/// What every shared document is: an automerge document whose containers a fixed genesis
+/// change makes, stored as full and incremental saves, merged with automerge's sync
+/// protocol. The provided methods are the storage and sync a replica and the cloud need
+/// without knowing what the document holds.
+pub trait SharedDoc: Sized {
+    /// The document's name, in sync rounds and storage.
+    const NAME: &'static str;
+    /// Its containers (maps under the root), made by the genesis change in this order.
+    const CONTAINERS: &'static [&'static str];
+
+    /// Wraps a loaded automerge document, finding its containers.
+    fn wrap(doc: AutoCommit) -> Result<Self, DocError>;
+    /// The automerge document.
+    fn automerge(&self) -> &AutoCommit;
+    /// The automerge document, to change.
+    fn automerge_mut(&mut self) -> &mut AutoCommit;
+
+    /// An empty document (just the genesis change).
+    fn new() -> Self {
+        Self::wrap(genesis(Self::NAME, Self::CONTAINERS)).expect("the genesis has every container")
+    }
+
+    /// Loads a saved document followed by any incremental saves.
+    fn load(snapshot: &[u8], increments: &[Vec<u8>]) -> Result<Self, DocError> {
+        let mut doc = if snapshot.is_empty() { genesis(Self::NAME, Self::CONTAINERS) } else { AutoCommit::load(snapshot)? };
+        for part in increments {
+            doc.load_incremental(part)?;
+        }
+        doc.set_actor(ActorId::random());
+        Self::wrap(doc)
+    }
+
+    /// The whole document, compacted.
+    fn save(&mut self) -> Vec<u8> {
+        self.automerge_mut().save()
+    }
+
+    /// The changes since the last `save` or `save_incremental`.
+    fn save_incremental(&mut self) -> Vec<u8> {
+        self.automerge_mut().save_incremental()
+    }
+
+    /// The document's heads (hex), sorted: equal on two replicas exactly when they hold
+    /// the same changes.
+    fn heads(&mut self) -> Vec<String> {
+        let mut heads: Vec<String> = self.automerge_mut().get_heads().iter().map(|h| h.to_string()).collect();
+        heads.sort();
+        heads
+    }
+
+    /// The next message for a peer, if there is anything to say.
+    fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<Vec<u8>> {
+        self.automerge_mut().sync().generate_sync_message(state).map(|m| m.encode())
+    }
+
+    /// Applies a peer's message. Nothing changes if it does not decode.
+    fn receive_sync_message(&mut self, state: &mut sync::State, message: &[u8]) -> Result<(), DocError> {
+        let message = sync::Message::decode(message).map_err(|e| DocError::BadSyncMessage(e.to_string()))?;
+        self.automerge_mut().sync().receive_sync_message(state, message)?;
+        Ok(())
+    }
+}
+
+/// The genesis of document `name`: its containers, made by a fixed actor at time 0, so
+/// the change is byte-identical wherever it is made.
+fn genesis(name: &str, containers: &[&str]) -> AutoCommit {
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(format!("opentill/{name}/genesis/v1").as_bytes()));
     doc.put(ROOT, "schema", 1_i64).expect("genesis: put schema");
-    for name in [PRODUCTS, PRICES, STORE_PRICES] {
-        doc.put_object(ROOT, name, ObjType::Map).expect("genesis: put container");
+    for container in containers {
+        doc.put_object(ROOT, *container, ObjType::Map).expect("genesis: put container");
     }
     doc.commit_with(CommitOptions::default().with_time(0).with_message("genesis".to_string()));
     // Every later change is made under a fresh random actor: two processes never reuse
@@ -113,14 +191,14 @@ fn genesis() -> AutoCommit {
     doc
 }
 
-fn container(doc: &AutoCommit, name: &'static str) -> Result<ObjId, DocError> {
+fn container(doc: &AutoCommit, document: &'static str, name: &'static str) -> Result<ObjId, DocError> {
     match doc.get(ROOT, name)? {
         Some((Value::Object(ObjType::Map), id)) => Ok(id),
-        _ => Err(DocError::NotACatalog(name)),
+        _ => Err(DocError::MissingContainer { document, container: name }),
     }
 }
 
-fn scalar_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
+pub(crate) fn scalar_str(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<String> {
     match doc.get(obj, key).ok()?? {
         (Value::Scalar(s), _) => match s.as_ref() {
             ScalarValue::Str(text) => Some(text.to_string()),
@@ -144,7 +222,7 @@ fn scalar_int(doc: &AutoCommit, obj: &ObjId, key: &str) -> Option<Option<i64>> {
 /// The winning register under `key`: the map object with the largest HLC that `read`
 /// accepts. Objects with no valid HLC or fields `read` refuses are ignored, so a bad
 /// write from a buggy peer can never stop a replica from reading its catalog.
-fn winner<T>(doc: &AutoCommit, obj: &ObjId, key: &str, read: impl Fn(&AutoCommit, &ObjId) -> Option<T>) -> Option<(T, Hlc)> {
+pub(crate) fn winner<T>(doc: &AutoCommit, obj: &ObjId, key: &str, read: impl Fn(&AutoCommit, &ObjId) -> Option<T>) -> Option<(T, Hlc)> {
     let values = doc.get_all(obj, key).ok()?;
     let mut best: Option<(T, Hlc)> = None;
     for (value, id) in values {
@@ -202,66 +280,26 @@ fn read_price(doc: &AutoCommit, obj: &ObjId) -> Option<Option<i64>> {
     }
 }
 
-impl CatalogDoc {
-    /// An empty catalog (just the genesis change).
-    pub fn new() -> CatalogDoc {
-        CatalogDoc::wrap(genesis()).expect("the genesis has every container")
-    }
+impl SharedDoc for CatalogDoc {
+    const NAME: &'static str = CATALOG;
+    const CONTAINERS: &'static [&'static str] = &[PRODUCTS, PRICES, STORE_PRICES];
 
     fn wrap(doc: AutoCommit) -> Result<CatalogDoc, DocError> {
-        Ok(CatalogDoc { products: container(&doc, PRODUCTS)?, prices: container(&doc, PRICES)?, store_prices: container(&doc, STORE_PRICES)?, doc })
+        Ok(CatalogDoc { products: container(&doc, CATALOG, PRODUCTS)?, prices: container(&doc, CATALOG, PRICES)?, store_prices: container(&doc, CATALOG, STORE_PRICES)?, doc })
     }
 
-    /// Loads a saved catalog followed by any incremental saves.
-    pub fn load(snapshot: &[u8], increments: &[Vec<u8>]) -> Result<CatalogDoc, DocError> {
-        let mut doc = if snapshot.is_empty() { genesis() } else { AutoCommit::load(snapshot)? };
-        for part in increments {
-            doc.load_incremental(part)?;
-        }
-        doc.set_actor(ActorId::random());
-        CatalogDoc::wrap(doc)
+    fn automerge(&self) -> &AutoCommit {
+        &self.doc
     }
 
-    /// The whole document, compacted.
-    pub fn save(&mut self) -> Vec<u8> {
-        self.doc.save()
+    fn automerge_mut(&mut self) -> &mut AutoCommit {
+        &mut self.doc
     }
+}
 
-    /// The changes since the last `save` or `save_incremental`.
-    pub fn save_incremental(&mut self) -> Vec<u8> {
-        self.doc.save_incremental()
-    }
-
-    /// The document's heads (hex), sorted: equal on two replicas exactly when they hold
-    /// the same changes.
-    pub fn heads(&mut self) -> Vec<String> {
-        let mut heads: Vec<String> = self.doc.get_heads().iter().map(|h| h.to_string()).collect();
-        heads.sort();
-        heads
-    }
-
+impl CatalogDoc {
     fn commit(&mut self, message: &str, hlc: &Hlc) {
-        self.doc.commit_with(CommitOptions::default().with_message(message.to_string()).with_time(hlc.wall_ms / 1000));
-    }
-
-    /// Writes a register stamped after every value this replica holds for the key: a
-    /// write that replaces a value it has seen must also win by HLC, or automerge's rule
-    /// (the newer put replaces what it saw) and the HLC rule would disagree.
-    fn put_register(&mut self, obj: ObjId, key: &str, clock: &mut HlcClock, wall_ms: i64, fields: Vec<(&str, ScalarValue)>) -> Result<Hlc, DocError> {
-        for (value, id) in self.doc.get_all(&obj, key)? {
-            if matches!(value, Value::Object(ObjType::Map))
-                && let Some(seen) = scalar_str(&self.doc, &id, "hlc").and_then(|t| Hlc::parse(&t))
-            {
-                clock.observe(&seen);
-            }
-        }
-        let hlc = clock.stamp(wall_ms);
-        let register = self.doc.put_object(&obj, key, ObjType::Map)?;
-        self.doc.put(&register, "hlc", hlc.encode())?;
-        for (name, value) in fields {
-            self.doc.put(&register, name, value)?;
-        }
-        Ok(hlc)
+        commit(&mut self.doc, message, hlc);
     }
 
     /// Sets a product's details and its central price, stamped by `clock` at `wall_ms`.
@@ -326,13 +364,13 @@ impl CatalogDoc {
             ("parent_sku", ScalarValue::Str(product.parent_sku.clone().unwrap_or_default().into())),
             ("specs", ScalarValue::Str(specs.into())),
         ];
-        self.put_register(self.products.clone(), &product.sku, clock, wall_ms, fields)
+        put_register(&mut self.doc, &self.products, &product.sku, clock, wall_ms, fields)
     }
 
     fn set_price_uncommitted(&mut self, sku: &str, minor: i64, clock: &mut HlcClock, wall_ms: i64) -> Result<Hlc, DocError> {
         check_sku(sku)?;
         check_price(sku, minor)?;
-        self.put_register(self.prices.clone(), sku, clock, wall_ms, vec![("minor", ScalarValue::Int(minor))])
+        put_register(&mut self.doc, &self.prices, sku, clock, wall_ms, vec![("minor", ScalarValue::Int(minor))])
     }
 
     /// Sets the central price of a SKU (minor units), stamped by `clock` at `wall_ms`.
@@ -351,7 +389,7 @@ impl CatalogDoc {
             check_price(sku, minor)?;
         }
         let value = minor.map_or(ScalarValue::Null, ScalarValue::Int);
-        let hlc = self.put_register(self.store_prices.clone(), &store_key(store_id, sku), clock, wall_ms, vec![("minor", value)])?;
+        let hlc = put_register(&mut self.doc, &self.store_prices, &store_key(store_id, sku), clock, wall_ms, vec![("minor", value)])?;
         self.commit("set store price", &hlc);
         Ok(hlc)
     }
@@ -397,47 +435,60 @@ impl CatalogDoc {
 
     /// The SKUs changed between `before` (hex heads) and now, for every store.
     pub fn changed_since(&mut self, before: &[String]) -> Changed {
-        let before: Vec<ChangeHash> = before.iter().filter_map(|h| h.parse().ok()).collect();
-        let after = self.doc.get_heads();
         let mut changed = Changed::default();
-        for patch in self.doc.diff(&before, &after) {
-            // A change inside a register (or a new register) names its container and key:
-            // either the patch's path (container, key) or the put itself.
-            let (container, key) = match (patch.path.get(1), &patch.action) {
-                (Some((obj, Prop::Map(key))), _) => (Some(obj.clone()), key.clone()),
-                (None, PatchAction::PutMap { key, .. }) => (Some(patch.obj.clone()), key.clone()),
-                (None, PatchAction::DeleteMap { key }) => (Some(patch.obj.clone()), key.clone()),
-                // A concurrent register that lost automerge's own ordering leaves the visible
-                // value as it was and shows only as a conflict, yet it may win by HLC.
-                (None, PatchAction::Conflict { prop: Prop::Map(key) }) => (Some(patch.obj.clone()), key.clone()),
-                _ => (None, String::new()),
-            };
-            match container {
-                Some(c) if c == self.products || c == self.prices => {
-                    changed.skus.insert(key);
-                }
-                Some(c) if c == self.store_prices => {
-                    if let Some((_, sku)) = key.split_once(KEY_SEP) {
-                        changed.skus.insert(sku.to_string());
-                    }
-                }
-                _ => {}
+        for (container, key) in changed_registers(&mut self.doc, before) {
+            if container == self.products || container == self.prices {
+                changed.skus.insert(key);
+            } else if container == self.store_prices
+                && let Some((_, sku)) = key.split_once(KEY_SEP)
+            {
+                changed.skus.insert(sku.to_string());
             }
         }
         changed
     }
+}
 
-    /// The next message for a peer, if there is anything to say.
-    pub fn generate_sync_message(&mut self, state: &mut sync::State) -> Option<Vec<u8>> {
-        self.doc.sync().generate_sync_message(state).map(|m| m.encode())
-    }
+/// Commits the pending operations as one change, timed by its HLC.
+pub(crate) fn commit(doc: &mut AutoCommit, message: &str, hlc: &Hlc) {
+    doc.commit_with(CommitOptions::default().with_message(message.to_string()).with_time(hlc.wall_ms / 1000));
+}
 
-    /// Applies a peer's message. Nothing changes if it does not decode.
-    pub fn receive_sync_message(&mut self, state: &mut sync::State, message: &[u8]) -> Result<(), DocError> {
-        let message = sync::Message::decode(message).map_err(|e| DocError::BadSyncMessage(e.to_string()))?;
-        self.doc.sync().receive_sync_message(state, message)?;
-        Ok(())
+/// Writes a register stamped after every value this replica holds for the key: a write
+/// that replaces a value it has seen must also win by HLC, or automerge's rule (the newer
+/// put replaces what it saw) and the HLC rule would disagree.
+pub(crate) fn put_register(doc: &mut AutoCommit, obj: &ObjId, key: &str, clock: &mut HlcClock, wall_ms: i64, fields: Vec<(&str, ScalarValue)>) -> Result<Hlc, DocError> {
+    for (value, id) in doc.get_all(obj, key)? {
+        if matches!(value, Value::Object(ObjType::Map))
+            && let Some(seen) = scalar_str(doc, &id, "hlc").and_then(|t| Hlc::parse(&t))
+        {
+            clock.observe(&seen);
+        }
     }
+    let hlc = clock.stamp(wall_ms);
+    let register = doc.put_object(obj, key, ObjType::Map)?;
+    doc.put(&register, "hlc", hlc.encode())?;
+    for (name, value) in fields {
+        doc.put(&register, name, value)?;
+    }
+    Ok(hlc)
+}
+
+/// The `(container, key)` of every register changed between `before` (hex heads) and
+/// now: a new or replaced register, a change inside one, or a concurrent one that lost
+/// automerge's own ordering (it shows only as a conflict, yet it may win by HLC).
+pub(crate) fn changed_registers(doc: &mut AutoCommit, before: &[String]) -> Vec<(ObjId, String)> {
+    let before: Vec<ChangeHash> = before.iter().filter_map(|h| h.parse().ok()).collect();
+    let after = doc.get_heads();
+    let mut out = Vec::new();
+    for patch in doc.diff(&before, &after) {
+        match (patch.path.get(1), &patch.action) {
+            (Some((obj, Prop::Map(key))), _) => out.push((obj.clone(), key.clone())),
+            (None, PatchAction::PutMap { key, .. }) | (None, PatchAction::DeleteMap { key }) | (None, PatchAction::Conflict { prop: Prop::Map(key) }) => out.push((patch.obj.clone(), key.clone())),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn store_key(store_id: &str, sku: &str) -> String {
@@ -454,6 +505,8 @@ pub fn encode_sync_state(state: &sync::State) -> Vec<u8> {
 pub fn decode_sync_state(bytes: Option<&[u8]>) -> sync::State {
     bytes.and_then(|b| sync::State::decode(b).ok()).unwrap_or_default()
 }
+
+pub mod offers;
 
 #[cfg(test)]
 mod tests;

@@ -318,77 +318,92 @@ pub(crate) fn push_journal<E: std::error::Error + 'static>(
     Ok(stats)
 }
 
-/// What a catalog sync did.
+/// What a document sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DocSyncReport {
+    /// The document.
+    pub doc: String,
     /// Request/reply rounds.
     pub rounds: u32,
     /// Bytes sent.
     pub bytes_sent: u64,
     /// Bytes received.
     pub bytes_received: u64,
-    /// SKUs the cloud's changes touched here.
+    /// What the peer's changes touched here (SKUs, offers).
     pub changed: usize,
-    /// Products rewritten in this store's catalog.
+    /// Rows rewritten in this store's tables (products, offers).
     pub projected: usize,
-    /// The catalog's heads afterwards.
+    /// The document's heads afterwards.
     pub heads: Vec<String>,
 }
 
-/// The most rounds one catalog sync may take before it gives up (automerge's protocol
+/// The most rounds one document sync may take before it gives up (automerge's protocol
 /// needs a handful; more means the peer keeps answering without converging).
 pub const MAX_DOC_ROUNDS: u32 = 64;
 
-/// Syncs the catalog with the cloud over `send` (one request, one reply per round),
-/// merging and projecting what arrives, until neither side has anything to say.
-pub fn sync_catalog<E: std::error::Error + 'static>(
+/// Syncs every shared document ([`crate::docs::SHARED`]) with a peer in turn; see
+/// [`sync_doc`]. Stops at the first that fails.
+pub fn sync_docs<E: std::error::Error + 'static>(
     replica: &mut Replica,
+    peer: &str,
+    mut now_ms: impl FnMut() -> i64,
+    mut send: impl FnMut(Vec<u8>) -> Result<Vec<u8>, E>,
+) -> Result<Vec<DocSyncReport>, PushError<E>> {
+    crate::docs::SHARED.iter().map(|doc| sync_doc(replica, doc, peer, &mut now_ms, &mut send)).collect()
+}
+
+/// Syncs document `doc` with a peer (the cloud, or a till's edge agent) over `send` (one
+/// request, one reply per round), merging and projecting what arrives, until neither side
+/// has anything to say.
+pub fn sync_doc<E: std::error::Error + 'static>(
+    replica: &mut Replica,
+    doc: &str,
     peer: &str,
     mut now_ms: impl FnMut() -> i64,
     mut send: impl FnMut(Vec<u8>) -> Result<Vec<u8>, E>,
 ) -> Result<DocSyncReport, PushError<E>> {
     let (store_id, node_id) = (replica.settings.store_id.clone(), replica.settings.node_id.clone());
-    let mut state = replica.catalog_sync_state(peer)?;
-    let mut report = DocSyncReport::default();
+    let mut state = replica.doc_sync_state(doc, peer)?;
+    let mut report = DocSyncReport { doc: doc.to_string(), ..Default::default() };
     loop {
         if report.rounds >= MAX_DOC_ROUNDS {
             return Err(PushError::Unsettled(report.rounds));
         }
-        let ours = replica.catalog_sync_message(&mut state)?;
-        // The first round always goes out (empty if need be) to hear the cloud's news. After
-        // that, having nothing to say means this node has taken in everything the cloud
-        // sent and the cloud has everything this node has, as far as the protocol knows.
+        let ours = replica.doc_sync_message(doc, &mut state)?;
+        // The first round always goes out (empty if need be) to hear the peer's news. After
+        // that, having nothing to say means this node has taken in everything the peer
+        // sent and the peer has everything this node has, as far as the protocol knows.
         // (The cloud keeps only the agreed heads between requests, so it always answers
         // with its heads: waiting for it to fall silent would never end.)
         if ours.is_none() && report.rounds > 0 {
             break;
         }
         report.rounds += 1;
-        let round = DocSync::seal(&replica.key, &store_id, &node_id, crate::docs::CATALOG, now_ms(), ours.unwrap_or_default());
+        let round = DocSync::seal(&replica.key, &store_id, &node_id, doc, now_ms(), ours.unwrap_or_default());
         let bytes = Message::DocSync(round).encode();
         report.bytes_sent += bytes.len() as u64;
         let reply = send(bytes).map_err(PushError::Transport)?;
         report.bytes_received += reply.len() as u64;
         let theirs = match Message::decode(&reply)? {
-            Message::DocReply(r) if r.doc == crate::docs::CATALOG => r.sync,
+            Message::DocReply(r) if r.doc == doc => r.sync,
             _ => return Err(PushError::UnexpectedReply),
         };
         if !theirs.is_empty() {
-            let update = replica.receive_catalog_sync(&mut state, &theirs, now_ms())?;
+            let update = replica.receive_doc_sync(doc, &mut state, &theirs, now_ms())?;
             report.changed += update.changed.len();
             report.projected += update.projected;
-            // Both sides hold the same changes once the cloud's heads are ours: done, even
+            // Both sides hold the same changes once the peer's heads are ours: done, even
             // if automerge would still send an acknowledgement the cloud cannot keep.
             let mut theirs: Vec<String> = state.their_heads.iter().flatten().map(|h| h.to_string()).collect();
             theirs.sort();
-            if theirs == replica.catalog()?.heads() {
+            if theirs == replica.doc_heads(doc)? {
                 break;
             }
         } else if report.rounds > 1 {
             break;
         }
     }
-    replica.finish_catalog_sync(peer, &state, now_ms())?;
-    report.heads = replica.catalog()?.heads();
+    replica.finish_doc_sync(doc, peer, &state, now_ms())?;
+    report.heads = replica.doc_heads(doc)?;
     Ok(report)
 }

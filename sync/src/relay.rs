@@ -2,7 +2,7 @@
 //!
 //! Tills push their journals to the store's edge agent with the same protocol they would
 //! use with the cloud ([`crate::push::push`] against the edge agent's `/v1/sync`), and sync
-//! the catalog with it ([`crate::push::sync_catalog`] against its `/v1/docs`). The edge
+//! the shared documents with it ([`crate::push::sync_docs`] against its `/v1/docs`). The edge
 //! agent holds every till's journal ([`Replica::store_peer_entries`]), carries them to the
 //! cloud ([`forward`]: [`Relay`] frames signed by the edge agent, each entry still the
 //! till's own), and hands each till the journals of the other nodes ([`fetch`], answered
@@ -19,7 +19,7 @@
 //! a till accepts what the edge agent hands down only if the whole answer is signed by
 //! the edge agent and every entry verifies against its node's key and chain.
 
-use crate::docs::CATALOG;
+use crate::docs::SHARED;
 use crate::journal::GENESIS_HASH;
 use crate::protocol::{Batch, Carried, DocReply, DocSync, Fetch, Fetched, Hello, Message, Relay, Verdict};
 use crate::push::{Outgoing, PushError, PushProgress, push_journal};
@@ -171,22 +171,22 @@ pub fn serve_docs(replica: &mut Replica, bytes: &[u8], now_ms: i64) -> Result<An
     if !round.verify(&peer.key) {
         return Ok(refused(403, "bad_signature", format!("document sync round is not signed by node {}/{}", round.store_id, round.node_id)));
     }
-    if round.doc != CATALOG {
+    let Some(doc) = SHARED.into_iter().find(|d| *d == round.doc) else {
         return Ok(refused(404, "unknown_document", format!("no shared document named {}", round.doc)));
-    }
+    };
     let peer_name = format!("node:{}", peer.node_id);
-    let mut state = replica.catalog_sync_state(&peer_name)?;
+    let mut state = replica.doc_sync_state(doc, &peer_name)?;
     if !round.sync.is_empty() {
-        match replica.receive_catalog_sync(&mut state, &round.sync, now_ms) {
+        match replica.receive_doc_sync(doc, &mut state, &round.sync, now_ms) {
             Ok(_) => {}
             Err(ReplicaError::Doc(e)) => return Ok(refused(400, "bad_message", e.to_string())),
             Err(e) => return Err(e),
         }
     }
-    let reply = replica.catalog_sync_message(&mut state)?.unwrap_or_default();
-    replica.finish_catalog_sync(&peer_name, &state, now_ms)?;
+    let reply = replica.doc_sync_message(doc, &mut state)?.unwrap_or_default();
+    replica.finish_doc_sync(doc, &peer_name, &state, now_ms)?;
     replica.peer_heard(&peer.node_id, now_ms)?;
-    Ok(Answer::Frame(Message::DocReply(DocReply { doc: CATALOG.into(), sync: reply }).encode()))
+    Ok(Answer::Frame(Message::DocReply(DocReply { doc: doc.into(), sync: reply }).encode()))
 }
 
 /// A journal the edge agent holds for a till, pushed upstream in [`Relay`] frames.

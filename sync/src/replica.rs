@@ -178,6 +178,7 @@ pub mod balances;
 pub mod devices;
 pub mod docs;
 pub mod o2o;
+pub mod offers;
 pub mod peers;
 pub mod stock;
 pub mod transfers;
@@ -534,6 +535,7 @@ impl Replica {
         for (k, v) in pairs {
             tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![k, v])?;
         }
+        offers::mark_in_document(&tx)?;
         tx.commit()?;
         info!(store = %settings.store_id, node = %settings.node_id, dir = %dir.display(), "created replica");
         Ok(Replica { conn, key, settings, dir: dir.to_path_buf(), docs: docs::DocCache::default() })
@@ -577,7 +579,9 @@ impl Replica {
             // Stores created before the setting existed print on 58 mm paper.
             paper_mm: meta("paper_mm").ok().and_then(|v| v.parse().ok()).unwrap_or(58),
         };
-        Ok(Replica { conn, key, settings, dir: dir.to_path_buf(), docs: docs::DocCache::default() })
+        let mut replica = Replica { conn, key, settings, dir: dir.to_path_buf(), docs: docs::DocCache::default() };
+        replica.bring_offers_into_document()?;
+        Ok(replica)
     }
 
     /// The store's settings.

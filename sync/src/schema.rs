@@ -364,6 +364,21 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (sku, location)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 23: what this store does not run of the offers document (see `replica::offers`), and
+    // why; rewritten with every projection of the document. Each offer's scope: `*` for
+    // head office's, else this store's id (null: stored before the document).
+    r#"
+    ALTER TABLE promotions ADD COLUMN scope TEXT;
+    ALTER TABLE coupons ADD COLUMN scope TEXT;
+    CREATE TABLE offers_set_aside (
+        section TEXT NOT NULL,
+        offer_id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        reason_zh TEXT NOT NULL,
+        PRIMARY KEY (section, offer_id, scope)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version that creates stock per place (backfilled when migrating past it).

@@ -405,9 +405,23 @@ impl Till {
         if !self.promotions()?.iter().any(|p| p.id == promo_id) {
             return Err(TillError::UnknownPromotion(promo_id.to_string()));
         }
+        self.own_offer(opentill_sync::docs::offers::Section::Promotion, promo_id)?;
         let now = self.clock.now_ms();
         self.replica.put_promotion(promo_id, None, now)?;
         Ok(())
+    }
+
+    /// Refuses to touch an offer this store runs from head office (it has none of its own).
+    pub(crate) fn own_offer(&mut self, section: opentill_sync::docs::offers::Section, id: &str) -> Result<()> {
+        let store = self.replica.settings().store_id.clone();
+        let own = matches!(self.replica.offers()?.get(section, &store, id), Some((Some(_), _)));
+        if own { Ok(()) } else { Err(TillError::HeadOfficeOffer { section: section.name(), id: id.to_string() }) }
+    }
+
+    /// Offers and settings the store has but does not run, and why (see
+    /// `opentill_sync`'s `replica::offers`: what clashed once edits made apart merged).
+    pub fn offers_set_aside(&self) -> Result<Vec<opentill_sync::SetAside>> {
+        Ok(self.replica.offers_set_aside()?)
     }
 
     /// The stored promotions, by priority (highest first) then id.

@@ -40,6 +40,15 @@ pub enum TillError {
     /// No stored coupon with this id.
     #[error("there is no coupon {0}")]
     UnknownCoupon(String),
+    /// A promotion, coupon or setting head office set for every store: only head office
+    /// changes or removes it (a store may put its own with the same id, which it then runs).
+    #[error("{section} {id} is head office's, for every store: only head office removes it (this store may put its own {section} {id}, which it then runs instead)")]
+    HeadOfficeOffer {
+        /// `promotion`, `coupon` or `setting`.
+        section: &'static str,
+        /// Its id.
+        id: String,
+    },
     /// A promotion or coupon the engine refuses, with the reason; nothing was stored.
     #[error(transparent)]
     Offer(#[from] opentill_core::promo::ConfigError),
@@ -128,6 +137,7 @@ impl TillError {
             TillError::UnknownAlert(_) => "unknown_alert",
             TillError::UnknownPromotion(_) => "unknown_promotion",
             TillError::UnknownCoupon(_) => "unknown_coupon",
+            TillError::HeadOfficeOffer { .. } => "head_office_offer",
             TillError::Offer(_) => "bad_input",
             TillError::Transfer(opentill_core::transfer::TransferError::Unknown(_)) => "unknown_transfer",
             TillError::Transfer(opentill_core::transfer::TransferError::BadState { .. } | opentill_core::transfer::TransferError::Exists(_)) => "transfer_state",
@@ -212,6 +222,14 @@ impl TillError {
             TillError::UnknownAlert(a) => format!("没有未处理的告警 {a}"),
             TillError::UnknownPromotion(p) => format!("没有促销 {p}"),
             TillError::UnknownCoupon(c) => format!("没有优惠券 {c}"),
+            TillError::HeadOfficeOffer { section, id } => {
+                let what = match *section {
+                    "promotion" => "促销",
+                    "coupon" => "优惠券",
+                    _ => "设置",
+                };
+                format!("{what} {id} 由总部为所有门店设定，只能由总部删除（本店可设定同编号的本店{what}，设定后本店以其为准）")
+            }
             TillError::Offer(e) => format!("未保存：{}", e.message(lang)),
             TillError::Transfer(e) => e.message(lang),
             TillError::Stock(e) => e.message(lang),

@@ -903,7 +903,8 @@ impl Till {
         let rules: opentill_core::commission::CommissionRules = serde_json::from_str(json_text).map_err(|e| TillError::BadInput(format!("commission rules: {e}")))?;
         rules.check().map_err(TillError::BadInput)?;
         let body = serde_json::to_string(&rules).map_err(|e| TillError::BadInput(e.to_string()))?;
-        self.replica.set_commission_rules(&body)?;
+        let now = self.clock.now_ms();
+        self.replica.set_commission_rules(&body, now)?;
         Ok(rules)
     }
 

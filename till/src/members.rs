@@ -50,7 +50,8 @@ impl Till {
         let program: MemberProgram = serde_json::from_str(json_text).map_err(|e| TillError::BadInput(format!("member program: {e}")))?;
         program.check().map_err(|e| TillError::BadInput(e.to_string()))?;
         let body = serde_json::to_string(&program).map_err(|e| TillError::BadInput(e.to_string()))?;
-        self.replica.set_member_program(&body)?;
+        let now = self.clock.now_ms();
+        self.replica.set_member_program(&body, now)?;
         Ok(program)
     }
 

@@ -49,6 +49,7 @@ impl Till {
         if !self.coupons()?.iter().any(|c| c.id == coupon_id) {
             return Err(TillError::UnknownCoupon(coupon_id.to_string()));
         }
+        self.own_offer(opentill_sync::docs::offers::Section::Coupon, coupon_id)?;
         let now = self.clock.now_ms();
         self.replica.put_coupon(coupon_id, None, now)?;
         Ok(())

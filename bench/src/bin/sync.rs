@@ -115,7 +115,7 @@ fn main() -> anyhow::Result<()> {
         }
         response.body_mut().with_config().limit(64 << 20).read_to_vec().map_err(std::io::Error::other)
     };
-    opentill_sync::push::sync_catalog(replica, "cloud", now_ms, |body| post(&docs_url, body))?;
+    opentill_sync::push::sync_doc(replica, opentill_sync::docs::CATALOG, "cloud", now_ms, |body| post(&docs_url, body))?;
     counted.swap(0, Ordering::SeqCst);
 
     // A week offline: N sales of one to four lines, every seventh followed by a refund.
@@ -159,7 +159,7 @@ fn main() -> anyhow::Result<()> {
     let push_s = started.elapsed().as_secs_f64();
     let journal_bytes = counted.load(Ordering::SeqCst);
     let started = Instant::now();
-    let report = opentill_sync::push::sync_catalog(replica, "cloud", now_ms, |body| post(&docs_url, body))?;
+    let report = opentill_sync::push::sync_doc(replica, opentill_sync::docs::CATALOG, "cloud", now_ms, |body| post(&docs_url, body))?;
     let catalog_s = started.elapsed().as_secs_f64();
     let wire_bytes = counted.load(Ordering::SeqCst);
     let catalog_bytes = wire_bytes - journal_bytes;
@@ -169,7 +169,7 @@ fn main() -> anyhow::Result<()> {
     for (sku, price) in &last_price {
         anyhow::ensure!(cloud_doc.store_price("SH001", sku).and_then(|(p, _)| p) == Some(*price), "the cloud lacks the store's price of {sku}");
     }
-    anyhow::ensure!(cloud_doc.heads() == report.heads, "the cloud's catalog is not the store's");
+    anyhow::ensure!(opentill_sync::docs::SharedDoc::heads(&mut cloud_doc) == report.heads, "the cloud's catalog is not the store's");
     anyhow::ensure!(progress.acked_seq == head, "push stopped at {}", progress.acked_seq);
     let totals = shared.lock().unwrap().totals()?;
 

@@ -38,7 +38,7 @@ fn post_docs(cloud: &Cloud, bytes: &[u8]) -> (u16, String) {
 
 fn catalog_heads(data: &str) -> serde_json::Value {
     let status: serde_json::Value = serde_json::from_str(&ok(&["sync", "status", "--data", data, "--offline", "--format", "json"])).unwrap();
-    status["catalog"]["heads"].clone()
+    status["documents"].as_array().unwrap().iter().find(|d| d["name"] == "catalog").unwrap()["heads"].clone()
 }
 
 fn head_office_prices_reach_every_store_and_the_later_edit_wins(backend: Backend) {

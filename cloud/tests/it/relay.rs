@@ -228,6 +228,22 @@ fn a_store_converges_through_partitions_and_kills(backend: Backend) {
             }
             edits += 1;
         }
+        // A promotion changes at a till or at head office (the same ids from both: the
+        // store runs its own over head office's).
+        if rng.gen_bool(0.7) {
+            let (id, sku, percent_bp) = (format!("P{}", rng.gen_range(0..3)), SKUS[rng.gen_range(0..SKUS.len())], rng.gen_range(1..30) * 100);
+            let json = format!(r#"{{"id": "{id}", "kind": {{"PercentOff": {{"scope": {{"Skus": ["{sku}"]}}, "percent_bp": {percent_bp}}}}}, "exclusive": false, "window": {{"from_ms": 0, "to_ms": 4102444800000}}, "priority": 0, "members_only": false}}"#);
+            if rng.gen_bool(0.6) {
+                let (data, _) = &tills[rng.gen_range(0..tills.len())];
+                let file = dir.path().join("promotion.json");
+                std::fs::write(&file, &json).unwrap();
+                ok(&["promo", "put", "--data", data, file.to_str().unwrap()]);
+            } else {
+                let (status, body) = put(&cloud, "/v1/offers/promotions?tenant=acme", serde_json::from_str(&json).unwrap());
+                assert_eq!(status, 200, "{body}");
+            }
+            edits += 1;
+        }
         // Syncing goes on, with processes killed midway.
         for (data, _) in &tills {
             if rng.gen_bool(0.3) {
@@ -250,7 +266,7 @@ fn a_store_converges_through_partitions_and_kills(backend: Backend) {
         }
         eprintln!("round {round}: wan {}, lans {:?}", wan.up.load(Ordering::SeqCst), tills.iter().map(|(_, l)| l.up.load(Ordering::SeqCst)).collect::<Vec<_>>());
     }
-    eprintln!("{kills} processes killed, {refunds} refunds, {edits} price edits");
+    eprintln!("{kills} processes killed, {refunds} refunds, {edits} price and promotion edits");
 
     // The network heals: tills sync with the edge agent, the edge agent with the cloud, the
     // tills again (news from head office and the other tills).
@@ -260,7 +276,7 @@ fn a_store_converges_through_partitions_and_kills(backend: Backend) {
     }
     let heads_of = |data: &str| {
         let s = status(data);
-        (s["journals"].clone(), s["catalog"]["heads"].clone())
+        (s["journals"].clone(), s["documents"].clone())
     };
     let mut converged = false;
     for _ in 0..3 {
@@ -284,6 +300,9 @@ fn a_store_converges_through_partitions_and_kills(backend: Backend) {
         let prices: Vec<String> = std::iter::once(&edge_data).chain(tills.iter().map(|(d, _)| d)).map(|d| ok(&["product", "lookup", code, "--data", d])).collect();
         assert!(prices.windows(2).all(|w| w[0] == w[1]), "{code}: {prices:?}");
     }
+    // And runs the same promotions.
+    let promotions: Vec<String> = std::iter::once(&edge_data).chain(tills.iter().map(|(d, _)| d)).map(|d| ok(&["promo", "list", "--data", d])).collect();
+    assert!(promotions.windows(2).all(|w| w[0] == w[1]), "{promotions:?}");
     // Stock on hand is a fold over every node's journal: the same everywhere.
     let stock: Vec<_> = std::iter::once(&edge_data).chain(tills.iter().map(|(d, _)| d)).map(|d| Replica::open(Path::new(d)).unwrap().stock_all().unwrap()).collect();
     assert!(stock[0].values().any(|q| *q != 0), "the tills sold: {stock:?}");
@@ -304,7 +323,10 @@ fn a_store_converges_through_partitions_and_kills(backend: Backend) {
         refunded += r;
         entries += head;
     }
-    assert_eq!(cloud.get("/v1/catalog?tenant=acme")["heads"], heads_of(&edge_data).1, "the cloud's catalog is the store's");
+    let documents = heads_of(&edge_data).1;
+    let doc_heads = |name: &str| documents.as_array().unwrap().iter().find(|d| d["name"] == name).unwrap()["heads"].clone();
+    assert_eq!(cloud.get("/v1/catalog?tenant=acme")["heads"], doc_heads("catalog"), "the cloud's catalog is the store's");
+    assert_eq!(cloud.get("/v1/offers?tenant=acme")["heads"], doc_heads("offers"), "the cloud's offers are the store's");
     // Every node keeps a stored-value snapshot (the tills' handed down by the edge agent) in
     // which the cloud had confirmed its whole journal: nothing it spent is unconfirmed.
     for data in std::iter::once(&edge_data).chain(tills.iter().map(|(d, _)| d)) {
@@ -323,10 +345,12 @@ fn a_store_converges_through_partitions_and_kills(backend: Backend) {
     drop(agent);
 }
 
-/// Journals and catalog heads without what differs by node (`upstream_seq`, `heard_ms`).
-fn strip_local((journals, catalog): (serde_json::Value, serde_json::Value)) -> (Vec<(String, u64, String)>, serde_json::Value) {
+/// Journals and document heads without what differs by node (`upstream_seq`, `heard_ms`,
+/// when each document last synced, how its storage is compacted).
+fn strip_local((journals, documents): (serde_json::Value, serde_json::Value)) -> (Vec<(String, u64, String)>, Vec<(String, serde_json::Value)>) {
     let journals = journals.as_array().unwrap().iter().map(|j| (j["node_id"].as_str().unwrap().to_string(), j["held_seq"].as_u64().unwrap(), j["head_hash"].as_str().unwrap().to_string())).collect();
-    (journals, catalog)
+    let documents = documents.as_array().unwrap().iter().map(|d| (d["name"].as_str().unwrap().to_string(), d["heads"].clone())).collect();
+    (journals, documents)
 }
 
 /// A till enrolling through the edge agent waits on the cloud; meanwhile the store's other

@@ -497,13 +497,11 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Stores a promotion (JSON of `opentill_core::promo::Promotion`, already checked),
-    /// or with `None` removes it.
+    /// Sets this store's own promotion (JSON of `opentill_core::promo::Promotion`, already
+    /// checked), or with `None` removes it: an edit of the offers document, which every
+    /// node of the tenant syncs (see `replica::offers`).
     pub fn put_promotion(&mut self, promo_id: &str, body: Option<&str>, now_ms: i64) -> Result<()> {
-        self.conn
-            .prepare_cached("INSERT INTO promotions (promo_id, body, changed_ms) VALUES (?1, ?2, ?3) ON CONFLICT (promo_id) DO UPDATE SET body = excluded.body, changed_ms = excluded.changed_ms")?
-            .execute(params![promo_id, body, now_ms])?;
-        Ok(())
+        self.put_store_offer(crate::docs::offers::Section::Promotion, promo_id, body, now_ms).map(|_| ())
     }
 
     /// Every stored promotion: `(promo_id, JSON)`, by id.
@@ -513,13 +511,10 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Stores a coupon (JSON of `opentill_core::promo::Coupon`, already checked), or with
-    /// `None` removes it.
+    /// Sets this store's own coupon (JSON of `opentill_core::promo::Coupon`, already
+    /// checked), or with `None` removes it: an edit of the offers document.
     pub fn put_coupon(&mut self, coupon_id: &str, body: Option<&str>, now_ms: i64) -> Result<()> {
-        self.conn
-            .prepare_cached("INSERT INTO coupons (coupon_id, body, changed_ms) VALUES (?1, ?2, ?3) ON CONFLICT (coupon_id) DO UPDATE SET body = excluded.body, changed_ms = excluded.changed_ms")?
-            .execute(params![coupon_id, body, now_ms])?;
-        Ok(())
+        self.put_store_offer(crate::docs::offers::Section::Coupon, coupon_id, body, now_ms).map(|_| ())
     }
 
     /// Every stored coupon: `(coupon_id, JSON)`, by id.
@@ -561,10 +556,9 @@ impl Replica {
         Ok(self.conn.prepare_cached("SELECT body FROM member_program WHERE id = 1")?.query_row([], |r| r.get(0)).optional()?)
     }
 
-    /// Stores the member program (already checked).
-    pub fn set_member_program(&mut self, body: &str) -> Result<()> {
-        self.conn.execute("INSERT INTO member_program (id, body) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET body = excluded.body", [body])?;
-        Ok(())
+    /// Sets this store's member program (already checked) in the offers document.
+    pub fn set_member_program(&mut self, body: &str, now_ms: i64) -> Result<()> {
+        self.put_store_offer(crate::docs::offers::Section::Setting, crate::docs::offers::MEMBER_PROGRAM, Some(body), now_ms).map(|_| ())
     }
 
     /// The commission rules (JSON of `opentill_core::commission::CommissionRules`), if set.
@@ -572,10 +566,9 @@ impl Replica {
         Ok(self.conn.prepare_cached("SELECT body FROM commission_rules WHERE id = 1")?.query_row([], |r| r.get(0)).optional()?)
     }
 
-    /// Stores the commission rules (already checked).
-    pub fn set_commission_rules(&mut self, body: &str) -> Result<()> {
-        self.conn.execute("INSERT INTO commission_rules (id, body) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET body = excluded.body", [body])?;
-        Ok(())
+    /// Sets this store's commission rules (already checked) in the offers document.
+    pub fn set_commission_rules(&mut self, body: &str, now_ms: i64) -> Result<()> {
+        self.put_store_offer(crate::docs::offers::Section::Setting, crate::docs::offers::COMMISSION_RULES, Some(body), now_ms).map(|_| ())
     }
 
     /// When a promotion was last added, changed or removed.

@@ -1,4 +1,5 @@
-//! The replica's copies of shared documents (migration 11) and the catalog projection.
+//! The replica's copies of shared documents (migration 11), the catalog projection, and
+//! sync by document name (the offers document's projection is in `offers.rs`).
 //!
 //! A document is kept as its last full save plus the incremental saves after it; every
 //! [`COMPACT_AFTER`] increments they are folded into a new full save, so loading stays one
@@ -15,7 +16,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use opentill_core::catalog::Product;
 
 use super::{PRODUCT_COLUMNS, Replica, ReplicaError, Result, product_row, upsert_products_in, write};
-use crate::docs::{CATALOG, CatalogDoc, DocError, decode_sync_state, encode_sync_state};
+use crate::docs::offers::{OFFERS, OffersDoc};
+use crate::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state};
 use crate::hlc::HlcClock;
 
 const HLC_LAST: &str = "hlc_last";
@@ -26,14 +28,15 @@ pub const COMPACT_AFTER: i64 = 64;
 #[derive(Default)]
 pub(crate) struct DocCache {
     catalog: Option<(i64, CatalogDoc)>,
+    pub(crate) offers: Option<(i64, OffersDoc)>,
 }
 
-/// What an edit or a merge of the catalog did on this node.
+/// What an edit or a merge of a shared document did on this node.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CatalogUpdate {
-    /// SKUs whose details or prices changed (for any store).
+pub struct DocUpdate {
+    /// What changed (for any store): SKUs in the catalog, `section:id` in the offers.
     pub changed: BTreeSet<String>,
-    /// Products rewritten in this store's catalog tables.
+    /// Rows rewritten in this store's tables (products; promotions, coupons, settings).
     pub projected: usize,
 }
 
@@ -77,32 +80,44 @@ fn version(conn: &Connection, name: &str) -> Result<Option<i64>> {
     Ok(conn.prepare_cached("SELECT version FROM documents WHERE name = ?1")?.query_row([name], |r| r.get(0)).optional()?)
 }
 
-fn load_catalog(conn: &Connection) -> Result<(i64, CatalogDoc)> {
-    let row: Option<(Vec<u8>, i64)> = conn.prepare_cached("SELECT snapshot, version FROM documents WHERE name = ?1")?.query_row([CATALOG], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-    let Some((snapshot, version)) = row else { return Ok((0, CatalogDoc::new())) };
+pub(crate) fn load_doc<D: SharedDoc>(conn: &Connection) -> Result<(i64, D)> {
+    let row: Option<(Vec<u8>, i64)> = conn.prepare_cached("SELECT snapshot, version FROM documents WHERE name = ?1")?.query_row([D::NAME], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
+    let Some((snapshot, version)) = row else { return Ok((0, D::new())) };
     let increments: Vec<Vec<u8>> =
-        conn.prepare_cached("SELECT bytes FROM document_changes WHERE name = ?1 ORDER BY id")?.query_map([CATALOG], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    Ok((version, CatalogDoc::load(&snapshot, &increments)?))
+        conn.prepare_cached("SELECT bytes FROM document_changes WHERE name = ?1 ORDER BY id")?.query_map([D::NAME], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    Ok((version, D::load(&snapshot, &increments)?))
 }
 
 /// Writes what changed in `doc` since it was loaded or last saved.
-fn save_catalog(conn: &Connection, doc: &mut CatalogDoc, known_version: i64, now_ms: i64) -> Result<i64> {
+pub(crate) fn save_doc<D: SharedDoc>(conn: &Connection, doc: &mut D, known_version: i64, now_ms: i64) -> Result<i64> {
+    let name = D::NAME;
     if known_version == 0 {
-        conn.prepare_cached("INSERT INTO documents (name, snapshot, version, updated_ms) VALUES (?1, ?2, 1, ?3)")?.execute(params![CATALOG, doc.save(), now_ms])?;
+        conn.prepare_cached("INSERT INTO documents (name, snapshot, version, updated_ms) VALUES (?1, ?2, 1, ?3)")?.execute(params![name, doc.save(), now_ms])?;
         return Ok(1);
     }
     let increment = doc.save_incremental();
     if increment.is_empty() {
         return Ok(known_version);
     }
-    conn.prepare_cached("INSERT INTO document_changes (name, bytes) VALUES (?1, ?2)")?.execute(params![CATALOG, increment])?;
-    let n: i64 = conn.prepare_cached("SELECT count(*) FROM document_changes WHERE name = ?1")?.query_row([CATALOG], |r| r.get(0))?;
+    conn.prepare_cached("INSERT INTO document_changes (name, bytes) VALUES (?1, ?2)")?.execute(params![name, increment])?;
+    let n: i64 = conn.prepare_cached("SELECT count(*) FROM document_changes WHERE name = ?1")?.query_row([name], |r| r.get(0))?;
     if n > COMPACT_AFTER {
-        conn.prepare_cached("UPDATE documents SET snapshot = ?2 WHERE name = ?1")?.execute(params![CATALOG, doc.save()])?;
-        conn.prepare_cached("DELETE FROM document_changes WHERE name = ?1")?.execute([CATALOG])?;
+        conn.prepare_cached("UPDATE documents SET snapshot = ?2 WHERE name = ?1")?.execute(params![name, doc.save()])?;
+        conn.prepare_cached("DELETE FROM document_changes WHERE name = ?1")?.execute([name])?;
     }
-    conn.prepare_cached("UPDATE documents SET version = version + 1, updated_ms = ?2 WHERE name = ?1")?.execute(params![CATALOG, now_ms])?;
+    conn.prepare_cached("UPDATE documents SET version = version + 1, updated_ms = ?2 WHERE name = ?1")?.execute(params![name, now_ms])?;
     Ok(known_version + 1)
+}
+
+/// Persists the node's hybrid logical clock (inside the caller's transaction).
+pub(crate) fn save_clock(conn: &Connection, clock: &HlcClock) -> Result<()> {
+    let (wall, counter) = clock.last();
+    conn.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?.execute(params![HLC_LAST, format!("{wall}.{counter}")])?;
+    Ok(())
+}
+
+pub(crate) fn doc_version(conn: &Connection, name: &str) -> Result<Option<i64>> {
+    version(conn, name)
 }
 
 impl Replica {
@@ -110,7 +125,7 @@ impl Replica {
     pub fn catalog(&mut self) -> Result<&mut CatalogDoc> {
         let current = version(&self.conn, CATALOG)?.unwrap_or(0);
         if self.docs.catalog.as_ref().is_none_or(|(v, _)| *v != current || current == 0) {
-            self.docs.catalog = Some(load_catalog(&self.conn)?);
+            self.docs.catalog = Some(load_doc(&self.conn)?);
         }
         Ok(&mut self.docs.catalog.as_mut().expect("just loaded").1)
     }
@@ -127,7 +142,7 @@ impl Replica {
     /// Runs `edit` on the catalog with this node's clock, then saves the changes, projects
     /// the SKUs they touched into this store's catalog and saves the clock, in one
     /// transaction. An edit that fails changes nothing.
-    pub fn edit_catalog<T>(&mut self, now_ms: i64, edit: impl FnOnce(&mut CatalogDoc, &mut HlcClock) -> Result<T, DocError>) -> Result<(T, CatalogUpdate)> {
+    pub fn edit_catalog<T>(&mut self, now_ms: i64, edit: impl FnOnce(&mut CatalogDoc, &mut HlcClock) -> Result<T, DocError>) -> Result<(T, DocUpdate)> {
         let mut clock = self.hlc_clock()?;
         self.catalog()?;
         let (version, mut doc) = self.docs.catalog.take().expect("loaded");
@@ -148,7 +163,7 @@ impl Replica {
     /// own. A SKU the shared catalog does not have yet but this store sells (imported
     /// here) is added to it first, with this store's details and price as central price;
     /// an unknown SKU is refused.
-    pub fn set_catalog_price(&mut self, sku: &str, minor: Option<i64>, central: bool, now_ms: i64) -> Result<(crate::hlc::Hlc, CatalogUpdate)> {
+    pub fn set_catalog_price(&mut self, sku: &str, minor: Option<i64>, central: bool, now_ms: i64) -> Result<(crate::hlc::Hlc, DocUpdate)> {
         let local = self.product_by_sku(sku)?;
         let store = self.settings.store_id.clone();
         self.edit_catalog(now_ms, |doc, clock| {
@@ -168,7 +183,7 @@ impl Replica {
     /// catalog has no price for yet gets `product.price_minor` as its central price; one
     /// it has keeps its prices (change them with [`Replica::set_catalog_price`]). A barcode
     /// of another product is refused.
-    pub fn put_catalog_product(&mut self, product: &Product, now_ms: i64) -> Result<(crate::hlc::Hlc, CatalogUpdate)> {
+    pub fn put_catalog_product(&mut self, product: &Product, now_ms: i64) -> Result<(crate::hlc::Hlc, DocUpdate)> {
         for code in &product.barcodes {
             if let Some(owner) = self.barcode_owner(code)?
                 && owner != product.sku
@@ -213,7 +228,7 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn commit_catalog(&mut self, version: i64, mut doc: CatalogDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<CatalogUpdate> {
+    fn commit_catalog(&mut self, version: i64, mut doc: CatalogDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
         let changed = doc.changed_since(before).skus;
         let store = self.settings.store_id.clone();
         let products: Vec<_> = changed.iter().filter_map(|sku| doc.effective(&store, sku)).collect();
@@ -223,29 +238,21 @@ impl Replica {
             }
         }
         let tx = write(&mut self.conn)?;
-        let version = save_catalog(&tx, &mut doc, version, now_ms)?;
+        let version = save_doc(&tx, &mut doc, version, now_ms)?;
         upsert_products_in(&tx, &products, now_ms, true, |_| {})?;
-        let (wall, counter) = clock.last();
-        tx.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?.execute(params![HLC_LAST, format!("{wall}.{counter}")])?;
+        save_clock(&tx, clock)?;
+        if !products.is_empty() {
+            // A product new to this store may let an offer set aside for it run.
+            super::offers::reproject_if_set_aside(&tx, &mut self.docs, &self.settings.store_id, now_ms)?;
+        }
         tx.commit()?;
         self.docs.catalog = Some((version, doc));
-        Ok(CatalogUpdate { projected: products.len(), changed })
-    }
-
-    /// Starts syncing the catalog with `peer`: what was agreed with it last time.
-    pub fn catalog_sync_state(&self, peer: &str) -> Result<State> {
-        let bytes: Option<Vec<u8>> = self.conn.prepare_cached("SELECT state FROM document_peers WHERE name = ?1 AND peer = ?2")?.query_row([CATALOG, peer], |r| r.get(0)).optional()?;
-        Ok(decode_sync_state(bytes.as_deref()))
-    }
-
-    /// The next catalog sync message for a peer, if there is anything to say.
-    pub fn catalog_sync_message(&mut self, state: &mut State) -> Result<Option<Vec<u8>>> {
-        Ok(self.catalog()?.generate_sync_message(state))
+        Ok(DocUpdate { projected: products.len(), changed })
     }
 
     /// Applies a peer's catalog sync message: merges, saves, and projects what changed.
     /// A message that does not decode or apply changes nothing.
-    pub fn receive_catalog_sync(&mut self, state: &mut State, message: &[u8], now_ms: i64) -> Result<CatalogUpdate> {
+    fn receive_catalog_sync(&mut self, state: &mut State, message: &[u8], now_ms: i64) -> Result<DocUpdate> {
         let mut clock = self.hlc_clock()?;
         self.catalog()?;
         let (version, mut doc) = self.docs.catalog.take().expect("loaded");
@@ -260,26 +267,67 @@ impl Replica {
         self.commit_catalog(version, doc, &before, &mut clock, now_ms)
     }
 
-    /// Records how far this node and `peer` agree on the catalog.
-    pub fn finish_catalog_sync(&mut self, peer: &str, state: &State, now_ms: i64) -> Result<()> {
+    /// Starts syncing document `doc` with `peer`: what was agreed with it last time.
+    pub fn doc_sync_state(&self, doc: &str, peer: &str) -> Result<State> {
+        known(doc)?;
+        let bytes: Option<Vec<u8>> = self.conn.prepare_cached("SELECT state FROM document_peers WHERE name = ?1 AND peer = ?2")?.query_row([doc, peer], |r| r.get(0)).optional()?;
+        Ok(decode_sync_state(bytes.as_deref()))
+    }
+
+    /// The next sync message of document `doc` for a peer, if there is anything to say.
+    pub fn doc_sync_message(&mut self, doc: &str, state: &mut State) -> Result<Option<Vec<u8>>> {
+        Ok(match doc {
+            CATALOG => self.catalog()?.generate_sync_message(state),
+            OFFERS => self.offers()?.generate_sync_message(state),
+            other => return Err(DocError::UnknownDocument(other.into()).into()),
+        })
+    }
+
+    /// Applies a peer's sync message of document `doc`: merges, saves, and projects what
+    /// changed, in one transaction. A message that does not decode or apply changes
+    /// nothing.
+    pub fn receive_doc_sync(&mut self, doc: &str, state: &mut State, message: &[u8], now_ms: i64) -> Result<DocUpdate> {
+        match doc {
+            CATALOG => self.receive_catalog_sync(state, message, now_ms),
+            OFFERS => self.receive_offers_sync(state, message, now_ms),
+            other => Err(DocError::UnknownDocument(other.into()).into()),
+        }
+    }
+
+    /// Records how far this node and `peer` agree on document `doc`.
+    pub fn finish_doc_sync(&mut self, doc: &str, peer: &str, state: &State, now_ms: i64) -> Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO document_peers (name, peer, state, synced_ms) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (name, peer) DO UPDATE SET state = excluded.state, synced_ms = excluded.synced_ms",
             )?
-            .execute(params![CATALOG, peer, encode_sync_state(state), now_ms])?;
+            .execute(params![known(doc)?, peer, encode_sync_state(state), now_ms])?;
         Ok(())
     }
 
-    /// The catalog's state on this node.
-    pub fn catalog_status(&mut self, peer: &str) -> Result<DocStatus> {
-        let heads = self.catalog()?.heads();
-        let (n_increments, inc_bytes): (i64, i64) =
-            self.conn.prepare_cached("SELECT count(*), coalesce(sum(length(bytes)), 0) FROM document_changes WHERE name = ?1")?.query_row([CATALOG], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        let snapshot: i64 = self.conn.prepare_cached("SELECT coalesce(sum(length(snapshot)), 0) FROM documents WHERE name = ?1")?.query_row([CATALOG], |r| r.get(0))?;
-        let synced_ms = self.conn.prepare_cached("SELECT synced_ms FROM document_peers WHERE name = ?1 AND peer = ?2")?.query_row([CATALOG, peer], |r| r.get(0)).optional()?;
-        Ok(DocStatus { name: CATALOG.into(), heads, n_increments, n_bytes: snapshot + inc_bytes, synced_ms })
+    /// Document `doc`'s heads on this node (hex, sorted).
+    pub fn doc_heads(&mut self, doc: &str) -> Result<Vec<String>> {
+        Ok(match doc {
+            CATALOG => self.catalog()?.heads(),
+            OFFERS => self.offers()?.heads(),
+            other => return Err(DocError::UnknownDocument(other.into()).into()),
+        })
     }
+
+    /// Document `doc`'s state on this node.
+    pub fn doc_status(&mut self, doc: &str, peer: &str) -> Result<DocStatus> {
+        let heads = self.doc_heads(doc)?;
+        let (n_increments, inc_bytes): (i64, i64) =
+            self.conn.prepare_cached("SELECT count(*), coalesce(sum(length(bytes)), 0) FROM document_changes WHERE name = ?1")?.query_row([doc], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let snapshot: i64 = self.conn.prepare_cached("SELECT coalesce(sum(length(snapshot)), 0) FROM documents WHERE name = ?1")?.query_row([doc], |r| r.get(0))?;
+        let synced_ms = self.conn.prepare_cached("SELECT synced_ms FROM document_peers WHERE name = ?1 AND peer = ?2")?.query_row([doc, peer], |r| r.get(0)).optional()?;
+        Ok(DocStatus { name: doc.into(), heads, n_increments, n_bytes: snapshot + inc_bytes, synced_ms })
+    }
+}
+
+/// `doc` if it names a shared document.
+fn known(doc: &str) -> Result<&'static str> {
+    crate::docs::SHARED.into_iter().find(|d| *d == doc).ok_or_else(|| DocError::UnknownDocument(doc.to_string()).into())
 }
 
 #[cfg(test)]
@@ -327,7 +375,7 @@ mod tests {
         for i in 0..(COMPACT_AFTER + 6) {
             replica.edit_catalog(5_000 + i, |doc, clock| doc.set_price("TEA", 400 + i, clock, 5_000 + i)).unwrap();
         }
-        let status = replica.catalog_status("cloud").unwrap();
+        let status = replica.doc_status(CATALOG, "cloud").unwrap();
         assert!(status.n_increments <= COMPACT_AFTER, "increments are folded into a full save: {status:?}");
         let heads = status.heads;
         drop(replica);

@@ -53,6 +53,9 @@ pub struct PromotionDto {
     pub window: WindowDto,
     /// What it is, in the request's language (`8.5折`, `15% off`, `满100减20`).
     pub description: String,
+    /// Head office set it for every store: only head office removes it (the store may put
+    /// its own with the same id, which it then runs).
+    pub head_office: bool,
     /// The promotion as stored: the JSON `POST /api/promotions` takes (see
     /// docs/promotions.md).
     #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
@@ -80,6 +83,8 @@ pub struct CouponDto {
     pub limit: Option<u32>,
     /// Uses allowed per member, if limited.
     pub per_member_limit: Option<u32>,
+    /// Head office set it for every store: only head office removes it.
+    pub head_office: bool,
     /// The coupon as stored: the JSON `POST /api/coupons` takes.
     #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub coupon: serde_json::Value,
@@ -138,6 +143,7 @@ fn promotion_dto(till: &Till, p: &Promotion, lang: Lang) -> Result<PromotionDto,
         state: state.name().into(),
         window: (&p.window).into(),
         description: p.label_text_any(settings.currency, lang),
+        head_office: till.replica().head_office_offers()?.contains(&("promotion".to_string(), p.id.clone())),
         promotion: to_json(p)?,
     })
 }
@@ -164,6 +170,7 @@ fn coupon_dto(till: &Till, c: &Coupon, lang: Lang) -> Result<CouponDto, TillErro
             CouponUses::Unlimited => None,
         },
         per_member_limit: c.per_member_limit,
+        head_office: till.replica().head_office_offers()?.contains(&("coupon".to_string(), c.id.clone())),
         coupon: to_json(c)?,
     })
 }
@@ -174,6 +181,35 @@ fn promotion_list(till: &Till, lang: Lang) -> Result<Vec<PromotionDto>, TillErro
 
 fn coupon_list(till: &Till, lang: Lang) -> Result<Vec<CouponDto>, TillError> {
     till.coupons()?.iter().map(|c| coupon_dto(till, c, lang)).collect()
+}
+
+/// An offer or setting the store has but does not run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SetAsideDto {
+    /// `promotion`, `coupon` or `setting`.
+    pub section: String,
+    /// Its id.
+    pub id: String,
+    /// Head office's (for every store) rather than this store's own.
+    pub head_office: bool,
+    /// Why, in the request's language.
+    pub reason: String,
+}
+
+/// Offers and settings this store has but does not run, and why: edits made apart (at two
+/// tills offline, or here and at head office) that each checked but clash once merged.
+/// The later one by hybrid logical clock is set aside until it is changed or removed.
+#[utoipa::path(get, path = "/api/offers/set-aside", responses((status = 200, body = [SetAsideDto])))]
+pub async fn offers_set_aside(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<Vec<SetAsideDto>>, ApiError> {
+    run(&state, lang, move |till| {
+        Ok(till
+            .offers_set_aside()?
+            .into_iter()
+            .map(|a| SetAsideDto { head_office: a.scope == opentill_sync::docs::offers::EVERY_STORE, reason: lang.pick(&a.reason_zh, &a.reason).to_string(), section: a.section, id: a.id })
+            .collect())
+    })
+    .await
+    .map(Json)
 }
 
 /// Every stored promotion, by priority (highest first) then id, each with whether it

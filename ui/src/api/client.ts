@@ -210,6 +210,8 @@ export class Client {
   coupons() { return this.call<S['CouponDto'][]>('GET', '/api/coupons'); }
   putCoupon(coupon: Record<string, unknown>, user_id: string, pin: string) { return this.call<S['CouponDto']>('POST', '/api/coupons', { coupon, user_id, pin }); }
   removeCoupon(id: string, user_id: string, pin: string) { return this.call<S['CouponDto'][]>('POST', `/api/coupons/${encodeURIComponent(id)}/remove`, { user_id, pin }); }
+  /** Offers the store has but does not run (clashes once edits made apart merged), and why. */
+  offersSetAside() { return this.call<S['SetAsideDto'][]>('GET', '/api/offers/set-aside'); }
   suppliers() { return this.call<Supplier[]>('GET', '/api/suppliers'); }
   /** Adds a supplier, or replaces the one with its id; a manager's PIN. */
   putSupplier(req: S['SupplierRequest']) { return this.call<Supplier>('POST', '/api/suppliers', req); }

@@ -547,6 +547,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/offers/set-aside": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Offers and settings this store has but does not run, and why: edits made apart (at two
+         *     tills offline, or here and at head office) that each checked but clash once merged.
+         *     The later one by hybrid logical clock is set aside until it is changed or removed.
+         */
+        get: operations["offers_set_aside"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/passes/check": {
         parameters: {
             query?: never;
@@ -1631,6 +1652,8 @@ export interface components {
             };
             /** @description What it is, in the request's language (`满10减2券`, `¥2 coupon`). */
             description: string;
+            /** @description Head office set it for every store: only head office removes it. */
+            head_office: boolean;
             /** @description Its id: the code a customer presents. */
             id: string;
             /** @description `Cash`, `Threshold` or `Percent`. */
@@ -2394,6 +2417,11 @@ export interface components {
         PromotionDto: {
             /** @description What it is, in the request's language (`8.5折`, `15% off`, `满100减20`). */
             description: string;
+            /**
+             * @description Head office set it for every store: only head office removes it (the store may put
+             *     its own with the same id, which it then runs).
+             */
+            head_office: boolean;
             /** @description Its id. */
             id: string;
             /**
@@ -2872,6 +2900,17 @@ export interface components {
             sales: number;
             /** @description `champions`, `loyal`, `potential`, `at_risk` or `lost`. */
             segment: string;
+        };
+        /** @description An offer or setting the store has but does not run. */
+        SetAsideDto: {
+            /** @description Head office's (for every store) rather than this store's own. */
+            head_office: boolean;
+            /** @description Its id. */
+            id: string;
+            /** @description Why, in the request's language. */
+            reason: string;
+            /** @description `promotion`, `coupon` or `setting`. */
+            section: string;
         };
         /** @description The opened shift. */
         ShiftDto: {
@@ -4524,6 +4563,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    offers_set_aside: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetAsideDto"][];
                 };
             };
         };

@@ -13,6 +13,7 @@ import type { TabProps } from './index';
 
 type Promotion = components['schemas']['PromotionDto'];
 type Coupon = components['schemas']['CouponDto'];
+type SetAside = components['schemas']['SetAsideDto'];
 type MemberTier = MemberProgram['tiers'][number];
 type Product = components['schemas']['ProductDto'];
 
@@ -311,6 +312,7 @@ export function PromotionsTab(p: TabProps) {
   const { t, locale, client, attempt, manager } = p;
   const [promotions, setPromotions] = useState<Promotion[] | null>(null);
   const [coupons, setCoupons] = useState<Coupon[] | null>(null);
+  const [setAside, setSetAside] = useState<SetAside[]>([]);
   const [mode, setMode] = useState<'promotion' | 'coupon'>('promotion');
   const [removing, setRemoving] = useState<{ what: 'promotion' | 'coupon'; id: string; text: string } | null>(null);
   // The member program's tiers, for member prices (named in the list, chosen in the form).
@@ -319,6 +321,7 @@ export function PromotionsTab(p: TabProps) {
   const reload = () => {
     attempt(() => client.promotions()).then((x) => x && setPromotions(x));
     attempt(() => client.coupons()).then((x) => x && setCoupons(x));
+    client.offersSetAside().then(setSetAside, () => {});
   };
   useEffect(reload, [locale]);
   const remove = async () => {
@@ -332,11 +335,24 @@ export function PromotionsTab(p: TabProps) {
       const left = await attempt(() => client.removeCoupon(id, manager.user_id, manager.pin));
       if (left) setCoupons(left);
     }
+    // Removing one side of a clash lets the other run.
+    client.offersSetAside().then(setSetAside, () => {});
   };
   return (
     <div class="promos-office" data-testid="promotions-tab">
       <section class="card promos-lists">
         <h1>{t('office.promos.title')}</h1>
+        {setAside.length > 0 && (
+          <div class="notice warn" role="status" data-testid="offers-set-aside">
+            <strong>{t('office.promos.setAside.title')}</strong>
+            <ul>
+              {setAside.map((a) => (
+                <li data-id={a.id}><span class="sku">{a.id}</span>{a.head_office && <span class="promo-flag">{t('office.promos.headOffice')}</span>} {a.reason}</li>
+              ))}
+            </ul>
+            <p class="muted">{t('office.promos.setAside.hint')}</p>
+          </div>
+        )}
         {promotions && promotions.length === 0 && <p class="muted" data-testid="promos-empty">{t('office.promos.none')}</p>}
         {promotions && GROUPS.map((g) => {
           const rows = promotions.filter((x) => stateGroup(x.state) === g);
@@ -351,11 +367,14 @@ export function PromotionsTab(p: TabProps) {
                       <div class="promo-title"><strong data-testid="promo-desc">{x.description}</strong>
                         {!x.description.startsWith(t(`office.promos.kind.${x.kind}` as MessageKey)) && <span class="promo-kind">{t(`office.promos.kind.${x.kind}` as MessageKey)}</span>}
                         {x.promotion.members_only === true && <span class="promo-flag">{t('office.promos.membersOnly')}</span>}
-                        {x.promotion.exclusive === true && <span class="promo-flag">{t('office.promos.exclusive')}</span>}</div>
+                        {x.promotion.exclusive === true && <span class="promo-flag">{t('office.promos.exclusive')}</span>}
+                        {x.head_office && <span class="promo-flag head-office" data-testid="promo-head-office">{t('office.promos.headOffice')}</span>}</div>
                       <div class="promo-scope" data-testid="promo-scope">{coverText(t, locale, p.money, x.promotion, tiers)}</div>
                       <div class="muted promo-when"><span class={'promo-state ' + x.state} data-testid="promo-state">{stateText(t, x.state, x.window.from_ms, p.offsetMin)}</span> · {windowText(t, locale, x.window, p.offsetMin)} · <span class="sku">{x.id}</span></div>
                     </div>
-                    <button class="btn danger" data-testid="promo-remove" onClick={() => setRemoving({ what: 'promotion', id: x.id, text: x.description })}>{t('office.promos.remove')}</button>
+                    {x.head_office
+                      ? <span class="muted promo-locked" title={t('office.promos.headOfficeHint')}>{t('office.promos.headOfficeHint')}</span>
+                      : <button class="btn danger" data-testid="promo-remove" onClick={() => setRemoving({ what: 'promotion', id: x.id, text: x.description })}>{t('office.promos.remove')}</button>}
                   </li>
                 ))}
               </ul>
@@ -369,11 +388,13 @@ export function PromotionsTab(p: TabProps) {
             {coupons.map((c) => (
               <li class={'promo-item ' + stateGroup(c.state)} data-testid="coupon" data-id={c.id} data-state={c.state}>
                 <div class="promo-main">
-                  <div class="promo-title"><strong data-testid="coupon-desc">{c.description}</strong><span class="promo-code">{c.id}</span></div>
+                  <div class="promo-title"><strong data-testid="coupon-desc">{c.description}</strong><span class="promo-code">{c.id}</span>{c.head_office && <span class="promo-flag head-office">{t('office.promos.headOffice')}</span>}</div>
                   <div class="promo-scope" data-testid="coupon-uses">{c.limit == null ? t('office.promos.usedUnlimited', { used: c.used }) : t('office.promos.used', { used: c.used, limit: c.limit })}</div>
                   <div class="muted promo-when"><span class={'promo-state ' + c.state}>{stateText(t, c.state, c.window.from_ms, p.offsetMin)}</span> · {windowText(t, locale, c.window, p.offsetMin)}</div>
                 </div>
-                <button class="btn danger" data-testid="coupon-remove" onClick={() => setRemoving({ what: 'coupon', id: c.id, text: c.description })}>{t('office.promos.remove')}</button>
+                {c.head_office
+                  ? <span class="muted promo-locked">{t('office.promos.headOfficeHint')}</span>
+                  : <button class="btn danger" data-testid="coupon-remove" onClick={() => setRemoving({ what: 'coupon', id: c.id, text: c.description })}>{t('office.promos.remove')}</button>}
               </li>
             ))}
           </ul>
