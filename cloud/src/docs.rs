@@ -8,7 +8,7 @@
 //! retries. Merging is idempotent, so a retried or replayed round changes nothing twice.
 
 use opentill_sync::docs::offers::{OFFERS, OffersDoc};
-use opentill_sync::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state};
+use opentill_sync::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state, parse_wire_name, wire_name};
 use opentill_sync::hlc::HlcClock;
 use opentill_sync::protocol::{DocReply, DocSync, Message};
 use tracing::{info, warn};
@@ -72,6 +72,52 @@ pub fn edit_doc<D: SharedDoc, T>(ledger: &mut dyn Ledger, tenant: &str, now_ms: 
     Err(CatalogError::Busy)
 }
 
+/// What a compaction did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Compaction {
+    /// The document.
+    pub doc: String,
+    /// Epoch before and after.
+    pub from_epoch: i64,
+    /// The new epoch.
+    pub to_epoch: i64,
+    /// Bytes stored before and after.
+    pub bytes_before: usize,
+    /// After.
+    pub bytes_after: usize,
+    /// Registers carried over.
+    pub registers: usize,
+}
+
+/// **Compacts** a tenant's document `doc` (`catalog`, `offers`): replaces it with the next
+/// epoch, holding exactly its winning registers and none of their history. Nodes still on
+/// the old epoch are moved to the new one on their next sync and replay their own edits
+/// it lacks (see `opentill_sync::push::sync_doc`).
+pub fn compact(ledger: &mut dyn Ledger, tenant: &str, doc: &str, now_ms: i64) -> Result<Compaction, CatalogError> {
+    match doc {
+        CATALOG => compact_doc::<CatalogDoc>(ledger, tenant, now_ms),
+        OFFERS => compact_doc::<OffersDoc>(ledger, tenant, now_ms),
+        other => Err(CatalogError::Doc(DocError::UnknownDocument(other.into()))),
+    }
+}
+
+fn compact_doc<D: SharedDoc>(ledger: &mut dyn Ledger, tenant: &str, now_ms: i64) -> Result<Compaction, CatalogError> {
+    for _ in 0..RETRIES {
+        let Some((bytes, version)) = ledger.document(tenant, D::NAME)? else {
+            return Err(CatalogError::Doc(DocError::BadEdit { sku: D::NAME.into(), reason: format!("tenant {tenant} has no {} document yet", D::NAME) }));
+        };
+        let doc = D::load(&bytes, &[])?;
+        let registers = doc.registers()?.len();
+        let mut next = doc.compacted()?;
+        let saved = next.save();
+        if ledger.put_document(tenant, D::NAME, &saved, version, now_ms)? {
+            info!(tenant, document = D::NAME, from = doc.epoch(), to = next.epoch(), before = bytes.len(), after = saved.len(), "compacted a shared document");
+            return Ok(Compaction { doc: D::NAME.into(), from_epoch: doc.epoch(), to_epoch: next.epoch(), bytes_before: bytes.len(), bytes_after: saved.len(), registers });
+        }
+    }
+    Err(CatalogError::Busy)
+}
+
 fn refused(status: u16, kind: &'static str, message: impl Into<String>) -> Reply {
     Reply::Refused { status, kind, message: message.into() }
 }
@@ -88,14 +134,14 @@ pub fn handle(ledger: &mut dyn Ledger, bytes: &[u8], now_ms: i64) -> Result<Repl
 }
 
 fn handle_round(ledger: &mut dyn Ledger, round: &DocSync, now_ms: i64) -> Result<Reply, LedgerError> {
-    match round.doc.as_str() {
-        CATALOG => merge_round::<CatalogDoc>(ledger, round, now_ms),
-        OFFERS => merge_round::<OffersDoc>(ledger, round, now_ms),
-        other => Ok(refused(404, "unknown_document", format!("no shared document called {other:?}"))),
+    match parse_wire_name(&round.doc) {
+        Some((CATALOG, epoch)) => merge_round::<CatalogDoc>(ledger, round, epoch, now_ms),
+        Some((OFFERS, epoch)) => merge_round::<OffersDoc>(ledger, round, epoch, now_ms),
+        _ => Ok(refused(404, "unknown_document", format!("no shared document called {:?}", round.doc))),
     }
 }
 
-fn merge_round<D: SharedDoc>(ledger: &mut dyn Ledger, round: &DocSync, now_ms: i64) -> Result<Reply, LedgerError> {
+fn merge_round<D: SharedDoc>(ledger: &mut dyn Ledger, round: &DocSync, epoch: i64, now_ms: i64) -> Result<Reply, LedgerError> {
     let name = D::NAME;
     let Some(node) = ledger.node(&round.store_id, &round.node_id)? else {
         return Ok(refused(401, "unknown_node", format!("node {}/{} is not enrolled", round.store_id, round.node_id)));
@@ -106,7 +152,9 @@ fn merge_round<D: SharedDoc>(ledger: &mut dyn Ledger, round: &DocSync, now_ms: i
     let Some(path) = ledger.store_path(&round.store_id)? else {
         return Ok(refused(401, "unknown_node", format!("store {} is not known", round.store_id)));
     };
-    let stored_state = ledger.document_peer(node.node_ref, name)?;
+    // Sync states are kept per epoch (under the wire name), so one agreed in an earlier
+    // epoch is never used against a compacted document.
+    let stored_state = ledger.document_peer(node.node_ref, &round.doc)?;
     for _ in 0..RETRIES {
         let (version, mut doc) = match ledger.document(&path.tenant, name)? {
             Some((bytes, version)) => match D::load(&bytes, &[]) {
@@ -115,6 +163,17 @@ fn merge_round<D: SharedDoc>(ledger: &mut dyn Ledger, round: &DocSync, now_ms: i
             },
             None => (0, D::new()),
         };
+        let ours = doc.epoch();
+        if epoch > ours {
+            return Ok(refused(409, "epoch_ahead", format!("node {}/{} holds epoch {epoch} of the {name}, the cloud only {ours}", round.store_id, round.node_id)));
+        }
+        if epoch < ours {
+            // Compacted since the node last synced: it moves to this epoch and fetches it
+            // whole (its own edits since are replayed into it and come back next round).
+            let reply = doc.generate_sync_message(&mut decode_sync_state(None)).unwrap_or_default();
+            info!(tenant = %path.tenant, store = %round.store_id, node = %round.node_id, document = name, from = epoch, to = ours, "moving a node to a newer epoch");
+            return Ok(Reply::Ack(Message::DocReply(DocReply { doc: wire_name(name, ours), sync: reply }).encode()));
+        }
         let mut state = decode_sync_state(stored_state.as_deref());
         let before = doc.heads();
         if !round.sync.is_empty()
@@ -131,8 +190,8 @@ fn merge_round<D: SharedDoc>(ledger: &mut dyn Ledger, round: &DocSync, now_ms: i
             }
             info!(tenant = %path.tenant, store = %round.store_id, node = %round.node_id, document = name, "merged a node's document changes");
         }
-        ledger.put_document_peer(node.node_ref, name, &encode_sync_state(&state), now_ms)?;
-        return Ok(Reply::Ack(Message::DocReply(DocReply { doc: name.into(), sync: reply }).encode()));
+        ledger.put_document_peer(node.node_ref, &round.doc, &encode_sync_state(&state), now_ms)?;
+        return Ok(Reply::Ack(Message::DocReply(DocReply { doc: round.doc.clone(), sync: reply }).encode()));
     }
     Ok(refused(503, "busy", format!("the {name} document kept changing under this sync round; try again")))
 }

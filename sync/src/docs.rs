@@ -174,13 +174,143 @@ pub trait SharedDoc: Sized {
         self.automerge_mut().sync().receive_sync_message(state, message)?;
         Ok(())
     }
+
+    /// The document's epoch: 1 from its first genesis, one more at each compaction.
+    fn epoch(&self) -> i64 {
+        match self.automerge().get(ROOT, "epoch") {
+            Ok(Some((Value::Scalar(s), _))) => match s.as_ref() {
+                ScalarValue::Int(n) if *n >= 1 => *n,
+                _ => 1,
+            },
+            _ => 1,
+        }
+    }
+
+    /// An empty document of epoch `epoch` (its genesis only).
+    fn new_epoch(epoch: i64) -> Self {
+        Self::wrap(genesis_of(Self::NAME, Self::CONTAINERS, epoch)).expect("the genesis has every container")
+    }
+
+    /// Every register's winner, container by container.
+    fn registers(&self) -> Result<Vec<Register>, DocError> {
+        let doc = self.automerge();
+        let mut out = Vec::new();
+        for name in Self::CONTAINERS {
+            let obj = container(doc, Self::NAME, name)?;
+            for key in doc.keys(&obj) {
+                if let Some((fields, hlc)) = winner(doc, &obj, &key, read_fields) {
+                    out.push(Register { container: name, key, hlc, fields });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// **Compaction:** the next epoch's document, holding exactly this one's winning
+    /// registers (each with its own HLC) and none of its history.
+    fn compacted(&self) -> Result<Self, DocError> {
+        let registers = self.registers()?;
+        let mut next = genesis_of(Self::NAME, Self::CONTAINERS, self.epoch() + 1);
+        let mut last = None;
+        for r in &registers {
+            let obj = container(&next, Self::NAME, r.container)?;
+            write_register(&mut next, &obj, &r.key, &r.hlc, &r.fields)?;
+            last = Some(r.hlc.clone());
+        }
+        if let Some(hlc) = last {
+            commit(&mut next, "compacted", &hlc);
+        }
+        Self::wrap(next)
+    }
+
+    /// After moving to a newer epoch: writes the registers of this node's older epoch
+    /// that are newer (by HLC) than what the new epoch holds for their key, or that it
+    /// lacks, keeping their HLCs: edits the compaction did not see. Returns how many.
+    fn replay(&mut self, older: &[Register]) -> Result<usize, DocError> {
+        let mut n = 0;
+        let mut last = None;
+        for r in older {
+            let obj = container(self.automerge(), Self::NAME, r.container)?;
+            let current = winner(self.automerge(), &obj, &r.key, read_fields).map(|(_, h)| h);
+            if current.as_ref().is_none_or(|h| *h < r.hlc) {
+                write_register(self.automerge_mut(), &obj, &r.key, &r.hlc, &r.fields)?;
+                last = Some(r.hlc.clone());
+                n += 1;
+            }
+        }
+        if let Some(hlc) = last {
+            commit(self.automerge_mut(), "replayed after compaction", &hlc);
+        }
+        Ok(n)
+    }
+}
+
+/// A register as compaction copies it: where it is, its HLC and its fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Register {
+    /// Its container.
+    pub container: &'static str,
+    /// Its key.
+    pub key: String,
+    /// Its HLC.
+    pub hlc: Hlc,
+    /// Its fields other than `hlc`.
+    pub fields: Vec<(String, ScalarValue)>,
+}
+
+fn read_fields(doc: &AutoCommit, obj: &ObjId) -> Option<Vec<(String, ScalarValue)>> {
+    let mut out = Vec::new();
+    for key in doc.keys(obj) {
+        if key == "hlc" {
+            continue;
+        }
+        match doc.get(obj, key.as_str()).ok()?? {
+            (Value::Scalar(s), _) => out.push((key, s.into_owned())),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Writes a register with a given HLC (a copy, not a new edit).
+fn write_register(doc: &mut AutoCommit, obj: &ObjId, key: &str, hlc: &Hlc, fields: &[(String, ScalarValue)]) -> Result<(), DocError> {
+    let register = doc.put_object(obj, key, ObjType::Map)?;
+    doc.put(&register, "hlc", hlc.encode())?;
+    for (name, value) in fields {
+        doc.put(&register, name.as_str(), value.clone())?;
+    }
+    Ok(())
+}
+
+/// The name a document goes by on the wire and in sync states: `name` in epoch 1,
+/// `name@E` after (so a peer still on an older epoch is told, never mixed up).
+pub fn wire_name(name: &str, epoch: i64) -> String {
+    if epoch <= 1 { name.to_string() } else { format!("{name}@{epoch}") }
+}
+
+/// Splits a wire name into the document and its epoch; `None` if malformed.
+pub fn parse_wire_name(text: &str) -> Option<(&str, i64)> {
+    match text.split_once('@') {
+        None => Some((text, 1)),
+        Some((name, epoch)) => epoch.parse().ok().filter(|e| *e >= 2).map(|e| (name, e)),
+    }
 }
 
 /// The genesis of document `name`: its containers, made by a fixed actor at time 0, so
 /// the change is byte-identical wherever it is made.
 fn genesis(name: &str, containers: &[&str]) -> AutoCommit {
-    let mut doc = AutoCommit::new().with_actor(ActorId::from(format!("opentill/{name}/genesis/v1").as_bytes()));
+    genesis_of(name, containers, 1)
+}
+
+/// The genesis of epoch `epoch` of document `name` (epoch 1's is the first genesis, with
+/// no `epoch` key, as documents were made before compaction existed).
+fn genesis_of(name: &str, containers: &[&str], epoch: i64) -> AutoCommit {
+    let actor = if epoch <= 1 { format!("opentill/{name}/genesis/v1") } else { format!("opentill/{name}/genesis/v1/e{epoch}") };
+    let mut doc = AutoCommit::new().with_actor(ActorId::from(actor.as_bytes()));
     doc.put(ROOT, "schema", 1_i64).expect("genesis: put schema");
+    if epoch > 1 {
+        doc.put(ROOT, "epoch", epoch).expect("genesis: put epoch");
+    }
     for container in containers {
         doc.put_object(ROOT, *container, ObjType::Map).expect("genesis: put container");
     }

@@ -335,6 +335,12 @@ pub struct DocSyncReport {
     pub projected: usize,
     /// The document's heads afterwards.
     pub heads: Vec<String>,
+    /// Its epoch afterwards.
+    pub epoch: i64,
+    /// The newer epoch the peer moved this node to, if it did.
+    pub switched_to: Option<i64>,
+    /// This node's edits replayed into the new epoch (the compaction had not seen them).
+    pub replayed: usize,
 }
 
 /// The most rounds one document sync may take before it gives up (automerge's protocol
@@ -354,7 +360,9 @@ pub fn sync_docs<E: std::error::Error + 'static>(
 
 /// Syncs document `doc` with a peer (the cloud, or a till's edge agent) over `send` (one
 /// request, one reply per round), merging and projecting what arrives, until neither side
-/// has anything to say.
+/// has anything to say. A peer on a newer epoch of the document (head office compacted
+/// it) answers with that epoch's name: the node moves to it ([`Replica::switch_epoch`]),
+/// fetches it whole, then replays its own edits the compaction missed and syncs them up.
 pub fn sync_doc<E: std::error::Error + 'static>(
     replica: &mut Replica,
     doc: &str,
@@ -362,9 +370,32 @@ pub fn sync_doc<E: std::error::Error + 'static>(
     mut now_ms: impl FnMut() -> i64,
     mut send: impl FnMut(Vec<u8>) -> Result<Vec<u8>, E>,
 ) -> Result<DocSyncReport, PushError<E>> {
+    let mut report = DocSyncReport { doc: doc.to_string(), ..Default::default() };
+    // A replay leaves edits to send: one more pass sends them.
+    for _ in 0..2 {
+        sync_rounds(replica, doc, peer, &mut now_ms, &mut send, &mut report)?;
+        let replayed = replica.finish_epoch_switch(doc, now_ms())?;
+        report.replayed += replayed;
+        if replayed == 0 {
+            break;
+        }
+    }
+    report.heads = replica.doc_heads(doc)?;
+    report.epoch = replica.doc_epoch(doc)?;
+    Ok(report)
+}
+
+fn sync_rounds<E: std::error::Error + 'static>(
+    replica: &mut Replica,
+    doc: &str,
+    peer: &str,
+    now_ms: &mut impl FnMut() -> i64,
+    send: &mut impl FnMut(Vec<u8>) -> Result<Vec<u8>, E>,
+    report: &mut DocSyncReport,
+) -> Result<(), PushError<E>> {
     let (store_id, node_id) = (replica.settings.store_id.clone(), replica.settings.node_id.clone());
     let mut state = replica.doc_sync_state(doc, peer)?;
-    let mut report = DocSyncReport { doc: doc.to_string(), ..Default::default() };
+    let mut rounds = 0;
     loop {
         if report.rounds >= MAX_DOC_ROUNDS {
             return Err(PushError::Unsettled(report.rounds));
@@ -375,17 +406,30 @@ pub fn sync_doc<E: std::error::Error + 'static>(
         // sent and the peer has everything this node has, as far as the protocol knows.
         // (The cloud keeps only the agreed heads between requests, so it always answers
         // with its heads: waiting for it to fall silent would never end.)
-        if ours.is_none() && report.rounds > 0 {
+        if ours.is_none() && rounds > 0 {
             break;
         }
+        rounds += 1;
         report.rounds += 1;
-        let round = DocSync::seal(&replica.key, &store_id, &node_id, doc, now_ms(), ours.unwrap_or_default());
+        let wire = replica.doc_wire_name(doc)?;
+        let round = DocSync::seal(&replica.key, &store_id, &node_id, &wire, now_ms(), ours.unwrap_or_default());
         let bytes = Message::DocSync(round).encode();
         report.bytes_sent += bytes.len() as u64;
         let reply = send(bytes).map_err(PushError::Transport)?;
         report.bytes_received += reply.len() as u64;
         let theirs = match Message::decode(&reply)? {
-            Message::DocReply(r) if r.doc == doc => r.sync,
+            Message::DocReply(r) if r.doc == wire => r.sync,
+            Message::DocReply(r) => match crate::docs::parse_wire_name(&r.doc) {
+                // The peer is on a newer epoch: move to it, start afresh, take its message.
+                Some((name, epoch)) if name == doc && epoch > replica.doc_epoch(doc)? => {
+                    replica.switch_epoch(doc, epoch, now_ms())?;
+                    report.switched_to = Some(epoch);
+                    state = automerge::sync::State::new();
+                    rounds = 0;
+                    r.sync
+                }
+                _ => return Err(PushError::UnexpectedReply),
+            },
             _ => return Err(PushError::UnexpectedReply),
         };
         if !theirs.is_empty() {
@@ -399,11 +443,10 @@ pub fn sync_doc<E: std::error::Error + 'static>(
             if theirs == replica.doc_heads(doc)? {
                 break;
             }
-        } else if report.rounds > 1 {
+        } else if rounds > 1 {
             break;
         }
     }
     replica.finish_doc_sync(doc, peer, &state, now_ms())?;
-    report.heads = replica.doc_heads(doc)?;
-    Ok(report)
+    Ok(())
 }

@@ -171,9 +171,18 @@ pub fn serve_docs(replica: &mut Replica, bytes: &[u8], now_ms: i64) -> Result<An
     if !round.verify(&peer.key) {
         return Ok(refused(403, "bad_signature", format!("document sync round is not signed by node {}/{}", round.store_id, round.node_id)));
     }
-    let Some(doc) = SHARED.into_iter().find(|d| *d == round.doc) else {
+    let Some((doc, epoch)) = crate::docs::parse_wire_name(&round.doc).and_then(|(name, epoch)| SHARED.into_iter().find(|d| *d == name).map(|d| (d, epoch))) else {
         return Ok(refused(404, "unknown_document", format!("no shared document named {}", round.doc)));
     };
+    let ours = replica.doc_epoch(doc)?;
+    if epoch > ours {
+        return Ok(refused(409, "epoch_ahead", format!("the till holds epoch {epoch} of the {doc}, this edge agent only {ours}: sync the edge agent with the cloud first")));
+    }
+    if epoch < ours {
+        // Head office compacted the document: the till moves to this epoch and fetches it whole.
+        let reply = replica.doc_sync_message(doc, &mut crate::docs::decode_sync_state(None))?.unwrap_or_default();
+        return Ok(Answer::Frame(Message::DocReply(DocReply { doc: crate::docs::wire_name(doc, ours), sync: reply }).encode()));
+    }
     let peer_name = format!("node:{}", peer.node_id);
     let mut state = replica.doc_sync_state(doc, &peer_name)?;
     if !round.sync.is_empty() {
@@ -186,7 +195,7 @@ pub fn serve_docs(replica: &mut Replica, bytes: &[u8], now_ms: i64) -> Result<An
     let reply = replica.doc_sync_message(doc, &mut state)?.unwrap_or_default();
     replica.finish_doc_sync(doc, &peer_name, &state, now_ms)?;
     replica.peer_heard(&peer.node_id, now_ms)?;
-    Ok(Answer::Frame(Message::DocReply(DocReply { doc: doc.into(), sync: reply }).encode()))
+    Ok(Answer::Frame(Message::DocReply(DocReply { doc: round.doc.clone(), sync: reply }).encode()))
 }
 
 /// A journal the edge agent holds for a till, pushed upstream in [`Relay`] frames.

@@ -17,10 +17,12 @@ use opentill_core::catalog::Product;
 
 use super::{PRODUCT_COLUMNS, Replica, ReplicaError, Result, product_row, upsert_products_in, write};
 use crate::docs::offers::{OFFERS, OffersDoc};
-use crate::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state};
+use crate::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state, wire_name};
 use crate::hlc::HlcClock;
 
 const HLC_LAST: &str = "hlc_last";
+/// Suffix of the name a document's previous epoch is kept under until its replay.
+const RETIRED: &str = "~retired";
 /// Incremental saves kept before they are folded into a full save.
 pub const COMPACT_AFTER: i64 = 64;
 
@@ -66,6 +68,8 @@ pub struct PriceChange {
 pub struct DocStatus {
     /// The document.
     pub name: String,
+    /// Its epoch (1 until head office first compacts it).
+    pub epoch: i64,
     /// Its heads (hex, sorted).
     pub heads: Vec<String>,
     /// Increments since the last full save.
@@ -267,11 +271,93 @@ impl Replica {
         self.commit_catalog(version, doc, &before, &mut clock, now_ms)
     }
 
-    /// Starts syncing document `doc` with `peer`: what was agreed with it last time.
-    pub fn doc_sync_state(&self, doc: &str, peer: &str) -> Result<State> {
-        known(doc)?;
-        let bytes: Option<Vec<u8>> = self.conn.prepare_cached("SELECT state FROM document_peers WHERE name = ?1 AND peer = ?2")?.query_row([doc, peer], |r| r.get(0)).optional()?;
+    /// Starts syncing document `doc` with `peer`: what was agreed with it last time in
+    /// this epoch.
+    pub fn doc_sync_state(&mut self, doc: &str, peer: &str) -> Result<State> {
+        let key = self.doc_wire_name(doc)?;
+        let bytes: Option<Vec<u8>> = self.conn.prepare_cached("SELECT state FROM document_peers WHERE name = ?1 AND peer = ?2")?.query_row([&key, peer], |r| r.get(0)).optional()?;
         Ok(decode_sync_state(bytes.as_deref()))
+    }
+
+    /// Document `doc`'s epoch here (1 until its first compaction).
+    pub fn doc_epoch(&mut self, doc: &str) -> Result<i64> {
+        Ok(match doc {
+            CATALOG => self.catalog()?.epoch(),
+            OFFERS => self.offers()?.epoch(),
+            other => return Err(DocError::UnknownDocument(other.into()).into()),
+        })
+    }
+
+    /// The name document `doc` goes by on the wire and in sync states, for its epoch.
+    pub fn doc_wire_name(&mut self, doc: &str) -> Result<String> {
+        Ok(wire_name(doc, self.doc_epoch(doc)?))
+    }
+
+    /// Moves document `doc` to a newer epoch a peer announced (head office compacted it):
+    /// in one transaction, the current copy is kept aside as the retired one (merged into
+    /// one already there), the document restarts from the new epoch's genesis, and the
+    /// sync states of every peer are dropped. The sync then fetches the new epoch whole;
+    /// [`Replica::finish_epoch_switch`] replays this node's edits the compaction missed.
+    pub fn switch_epoch(&mut self, doc: &str, epoch: i64, now_ms: i64) -> Result<()> {
+        match doc {
+            CATALOG => self.switch_epoch_of::<CatalogDoc>(epoch, now_ms),
+            OFFERS => self.switch_epoch_of::<OffersDoc>(epoch, now_ms),
+            other => Err(DocError::UnknownDocument(other.into()).into()),
+        }
+    }
+
+    fn switch_epoch_of<D: SharedDoc>(&mut self, epoch: i64, now_ms: i64) -> Result<()> {
+        let (_, current) = load_doc::<D>(&self.conn)?;
+        if epoch <= current.epoch() {
+            return Ok(());
+        }
+        let retired_name = format!("{}{RETIRED}", D::NAME);
+        let tx = write(&mut self.conn)?;
+        let earlier: Option<Vec<u8>> = tx.prepare_cached("SELECT snapshot FROM documents WHERE name = ?1")?.query_row([&retired_name], |r| r.get(0)).optional()?;
+        let mut retired = match earlier {
+            // A switch whose replay never ran (a crash): keep both nodes' worth of edits.
+            Some(bytes) => {
+                let mut r = D::load(&bytes, &[])?;
+                r.replay(&current.registers()?)?;
+                r
+            }
+            None => current,
+        };
+        tx.prepare_cached("INSERT INTO documents (name, snapshot, version, updated_ms) VALUES (?1, ?2, 1, ?3) ON CONFLICT (name) DO UPDATE SET snapshot = excluded.snapshot, updated_ms = excluded.updated_ms")?
+            .execute(params![retired_name, retired.save(), now_ms])?;
+        tx.prepare_cached("DELETE FROM document_changes WHERE name = ?1")?.execute([D::NAME])?;
+        tx.prepare_cached("INSERT INTO documents (name, snapshot, version, updated_ms) VALUES (?1, ?2, 1, ?3) ON CONFLICT (name) DO UPDATE SET snapshot = excluded.snapshot, version = documents.version + 1, updated_ms = excluded.updated_ms")?
+            .execute(params![D::NAME, D::new_epoch(epoch).save(), now_ms])?;
+        tx.prepare_cached("DELETE FROM document_peers WHERE name = ?1 OR name LIKE ?1 || '@%'")?.execute([D::NAME])?;
+        tx.commit()?;
+        self.docs.catalog = None;
+        self.docs.offers = None;
+        tracing::info!(document = D::NAME, epoch, "moved to a newer epoch of a shared document");
+        Ok(())
+    }
+
+    /// After an epoch switch has synced: replays this node's edits that the compaction
+    /// did not see (its retired copy's registers newer than the new epoch's), projects
+    /// them, and drops the retired copy. Returns how many were replayed (0, and nothing
+    /// done, without a retired copy). Idempotent: a replay only writes what is newer.
+    pub fn finish_epoch_switch(&mut self, doc: &str, now_ms: i64) -> Result<usize> {
+        let retired_name = format!("{}{RETIRED}", known(doc)?);
+        let Some(bytes): Option<Vec<u8>> = self.conn.prepare_cached("SELECT snapshot FROM documents WHERE name = ?1")?.query_row([&retired_name], |r| r.get(0)).optional()? else {
+            return Ok(0);
+        };
+        let n = match doc {
+            CATALOG => {
+                let older = CatalogDoc::load(&bytes, &[])?.registers()?;
+                self.edit_catalog(now_ms, |d, _| d.replay(&older))?.0
+            }
+            _ => {
+                let older = OffersDoc::load(&bytes, &[])?.registers()?;
+                self.edit_offers(now_ms, |d, _| d.replay(&older))?.0
+            }
+        };
+        self.conn.prepare_cached("DELETE FROM documents WHERE name = ?1")?.execute([&retired_name])?;
+        tracing::info!(document = doc, replayed = n, "replayed this node's edits into the new epoch");
+        Ok(n)
     }
 
     /// The next sync message of document `doc` for a peer, if there is anything to say.
@@ -294,14 +380,15 @@ impl Replica {
         }
     }
 
-    /// Records how far this node and `peer` agree on document `doc`.
+    /// Records how far this node and `peer` agree on document `doc` (in its epoch).
     pub fn finish_doc_sync(&mut self, doc: &str, peer: &str, state: &State, now_ms: i64) -> Result<()> {
+        let key = self.doc_wire_name(doc)?;
         self.conn
             .prepare_cached(
                 "INSERT INTO document_peers (name, peer, state, synced_ms) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (name, peer) DO UPDATE SET state = excluded.state, synced_ms = excluded.synced_ms",
             )?
-            .execute(params![known(doc)?, peer, encode_sync_state(state), now_ms])?;
+            .execute(params![key, peer, encode_sync_state(state), now_ms])?;
         Ok(())
     }
 
@@ -320,8 +407,9 @@ impl Replica {
         let (n_increments, inc_bytes): (i64, i64) =
             self.conn.prepare_cached("SELECT count(*), coalesce(sum(length(bytes)), 0) FROM document_changes WHERE name = ?1")?.query_row([doc], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let snapshot: i64 = self.conn.prepare_cached("SELECT coalesce(sum(length(snapshot)), 0) FROM documents WHERE name = ?1")?.query_row([doc], |r| r.get(0))?;
-        let synced_ms = self.conn.prepare_cached("SELECT synced_ms FROM document_peers WHERE name = ?1 AND peer = ?2")?.query_row([doc, peer], |r| r.get(0)).optional()?;
-        Ok(DocStatus { name: doc.into(), heads, n_increments, n_bytes: snapshot + inc_bytes, synced_ms })
+        let epoch = self.doc_epoch(doc)?;
+        let synced_ms = self.conn.prepare_cached("SELECT synced_ms FROM document_peers WHERE name = ?1 AND peer = ?2")?.query_row([wire_name(doc, epoch), peer.to_string()], |r| r.get(0)).optional()?;
+        Ok(DocStatus { name: doc.into(), epoch, heads, n_increments, n_bytes: snapshot + inc_bytes, synced_ms })
     }
 }
 
