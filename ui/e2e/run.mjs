@@ -819,6 +819,8 @@ async function officePurchasing(page, store, tag) {
   await page.click('[data-testid=po-receive-submit]');
   await dismiss();
   await page.locator(`[data-testid=po][data-po="${secondId}"][data-state=partial]`).waitFor();
+  await second.scrollIntoViewIfNeeded();
+  await shot(page, `purchasing-actions-${tag}`);
   await second.getByTestId('po-amend').click();
   await expectValue(page, 'input[name=amend-qty-DRK-00001]', '10', 'starts at what is ordered');
   await expectValue(page, 'input[name=amend-cost-DRK-00001]', '1.80');

@@ -226,11 +226,11 @@ export function PurchaseOrdersPanel(p: TabProps & { suppliers: Supplier[] | null
                   <td class={'num' + (l.outstanding > 0 ? ' bad' : '')} data-testid="po-outstanding">{l.outstanding}{l.closed > 0 && <small class="muted" data-testid="po-closed"> {t('office.po.closed', { n: l.closed })}</small>}</td>
                   {i === 0 && <td rowSpan={o.lines.length}><span class={'po-state ' + o.state} data-testid="po-state">{t(`office.po.state.${o.state}` as MessageKey)}</span>
                     {o.cancel_reason && <><br /><small class="muted" data-testid="po-cancel-reason">{o.cancel_reason}</small></>}</td>}
-                  {i === 0 && <td rowSpan={o.lines.length} class="num po-actions">{open?.po !== o.po_id && <>
+                  {i === 0 && <td rowSpan={o.lines.length} class="num">{open?.po !== o.po_id && amendable(o) && <div class="po-actions">
                     {receivable(o) && button(o, 'receive', t('office.po.receive'))}
-                    {amendable(o) && button(o, 'amend', t('office.po.amend'))}
-                    {amendable(o) && button(o, 'cancel', t('office.po.cancelOrder'))}
-                  </>}</td>}
+                    {button(o, 'amend', t('office.po.amend'))}
+                    {button(o, 'cancel', t('office.po.cancelOrder'))}
+                  </div>}</td>}
                 </tr>
               ))}
               {open?.po === o.po_id && (
