@@ -467,7 +467,8 @@ mod tests {
     fn cancellations_and_receipts_against_them_are_checked_in_both_languages() {
         use crate::i18n::Lang;
         let line = |ordered, received| PoLineStatus { sku: "DRK-1".into(), ordered, received };
-        let cases: &[(Vec<PoLineStatus>, bool, &str, Option<(&str, &str)>)] = &[
+        type Case<'a> = (Vec<PoLineStatus>, bool, &'a str, Option<(&'a str, &'a str)>);
+        let cases: &[Case] = &[
             (vec![line(24, 0)], false, "supplier out of stock", None),
             (vec![line(24, 20)], false, "the rest will not come", None),
             (vec![line(24, 20)], false, " ", Some(("give a reason for cancelling (1 to 200 characters)", "请填写取消原因（1 到 200 个字）"))),
