@@ -24,13 +24,14 @@ pub fn stock_delta(fact: &Fact) -> Vec<(&str, i64)> {
 /// How a fact moves stock per place in the store: `(sku, location, delta)`. For every
 /// fact the deltas of a SKU add up to its [`stock_delta`] (a move adds up to zero). Sales
 /// and refunds use the floor, receipts and transfers the backroom, unless the fact names a
-/// place.
+/// place (adjustments, receipts and stocktakes of one place may).
 pub fn location_delta(fact: &Fact) -> Vec<(&str, &str, i64)> {
     use crate::stock::{RECEIVING_LOCATION, SALES_LOCATION};
     match fact {
         Fact::StockAdjusted { sku, delta, location, .. } => vec![(sku.as_str(), location.as_deref().unwrap_or(SALES_LOCATION), *delta)],
         Fact::GoodsReceived { lines, location, .. } => lines.iter().map(|l| (l.sku.as_str(), location.as_deref().unwrap_or(RECEIVING_LOCATION), l.qty)).collect(),
         Fact::StockMoved { sku, from, to, qty, .. } => vec![(sku.as_str(), from.as_str(), -qty), (sku.as_str(), to.as_str(), *qty)],
+        Fact::StocktakePosted { location: Some(location), .. } => stock_delta(fact).into_iter().map(|(sku, d)| (sku, location.as_str(), d)).collect(),
         Fact::Transfer(_) => stock_delta(fact).into_iter().map(|(sku, d)| (sku, RECEIVING_LOCATION, d)).collect(),
         _ => stock_delta(fact).into_iter().map(|(sku, d)| (sku, SALES_LOCATION, d)).collect(),
     }

@@ -172,6 +172,11 @@ pub enum Fact {
         lines: Vec<crate::stock::CountLine>,
         /// Who posted it.
         by: String,
+        /// The place counted (库位盘点): what was expected is what that place held, and the
+        /// correction applies there. None: the store's total was counted and the floor is
+        /// corrected.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location: Option<String>,
     },
     /// A purchase order (采购单) was placed with a supplier.
     PurchaseOrdered {
@@ -181,6 +186,28 @@ pub enum Fact {
         supplier_id: String,
         /// What was ordered.
         lines: Vec<crate::stock::PoLine>,
+        /// Who.
+        by: String,
+    },
+    /// A purchase order was amended (采购单修改): each line named is ordered anew at its
+    /// quantity and unit cost (a SKU not on the order joins it); lines not named stay as
+    /// they were. See [`crate::stock::check_amendment`].
+    PurchaseOrderAmended {
+        /// The order.
+        po_id: String,
+        /// The new quantity and cost per SKU named.
+        lines: Vec<crate::stock::PoLine>,
+        /// Who.
+        by: String,
+    },
+    /// A purchase order was cancelled (采购单取消): what is still outstanding will not
+    /// come (it no longer counts as on order) and nothing more is received against it;
+    /// what was received stays.
+    PurchaseOrderCancelled {
+        /// The order.
+        po_id: String,
+        /// Why.
+        reason: String,
         /// Who.
         by: String,
     },
@@ -222,6 +249,8 @@ impl Fact {
             Fact::MemberRegistered { .. } => "member_registered",
             Fact::StocktakePosted { .. } => "stocktake_posted",
             Fact::PurchaseOrdered { .. } => "purchase_ordered",
+            Fact::PurchaseOrderAmended { .. } => "purchase_order_amended",
+            Fact::PurchaseOrderCancelled { .. } => "purchase_order_cancelled",
             Fact::GoodsReceived { .. } => "goods_received",
             Fact::GatePassed { .. } => "gate_passed",
             Fact::Transfer(_) => "transfer",

@@ -90,6 +90,28 @@ pub enum StockError {
         /// The order.
         po_id: String,
     },
+    /// An amendment, a cancellation or a receipt for an order that was cancelled.
+    #[error("purchase order {0} is cancelled; it cannot be changed or received against")]
+    PoCancelled(String),
+    /// An amendment or a cancellation of an order that is fully received.
+    #[error("purchase order {0} is fully received; nothing is outstanding to change or cancel")]
+    PoComplete(String),
+    /// An amendment ordering less than already arrived.
+    #[error("{sku}: cannot order {qty}, {received} already received")]
+    BelowReceived {
+        /// SKU.
+        sku: String,
+        /// The new quantity.
+        qty: i64,
+        /// Received so far.
+        received: i64,
+    },
+    /// An amendment that would leave nothing ordered.
+    #[error("purchase order {0} would order nothing; cancel it instead")]
+    NothingOrdered(String),
+    /// A cancellation without a reason (or with too long a one).
+    #[error("give a reason for cancelling (1 to 200 characters)")]
+    NoReason,
 }
 
 impl StockError {
@@ -114,6 +136,11 @@ impl StockError {
             StockError::SamePlace => "移库须在两个不同位置之间".into(),
             StockError::NotThere { sku, from, held, qty } => format!("{sku}：{}只有 {held}，不能移出 {qty}；请先盘点或调整库存", place(from)),
             StockError::NotOnOrder { sku, po_id } => format!("{sku} 不在采购单 {po_id} 中"),
+            StockError::PoCancelled(po_id) => format!("采购单 {po_id} 已取消，不能再修改或收货"),
+            StockError::PoComplete(po_id) => format!("采购单 {po_id} 已收齐，没有待收的商品可以修改或取消"),
+            StockError::BelowReceived { sku, qty, received } => format!("{sku}：已收 {received}，订购数量不能改为 {qty}"),
+            StockError::NothingOrdered(po_id) => format!("修改后采购单 {po_id} 没有任何订购商品；请改为取消采购单"),
+            StockError::NoReason => "请填写取消原因（1 到 200 个字）".into(),
         }
     }
 }
@@ -200,6 +227,69 @@ pub fn check_receipt(lines: &[ReceivedLine], po: Option<(&str, &[PoLine])>, know
     Ok(())
 }
 
+/// Checks goods may still be received against an order: not once it is cancelled.
+pub fn check_receivable(po_id: &str, cancelled: bool) -> Result<(), StockError> {
+    if cancelled { Err(StockError::PoCancelled(po_id.to_string())) } else { Ok(()) }
+}
+
+/// Checks that an order may still change: not cancelled, something still outstanding.
+fn check_changeable(po_id: &str, current: &[PoLineStatus], cancelled: bool) -> Result<(), StockError> {
+    check_receivable(po_id, cancelled)?;
+    if matches!(po_state(current, false), "received" | "over") {
+        return Err(StockError::PoComplete(po_id.to_string()));
+    }
+    Ok(())
+}
+
+/// Checks an amendment of order `po_id`, whose lines stand at `current`: the order is
+/// neither cancelled nor fully received; each line names a SKU in the catalog, once, at a
+/// cost from 0; a SKU on the order may go down to what was received of it (0 if nothing
+/// was, which drops it) and up to 1,000,000, a new one is 1 to 1,000,000; and something
+/// is still ordered after it.
+pub fn check_amendment(po_id: &str, current: &[PoLineStatus], cancelled: bool, lines: &[PoLine], known: impl Fn(&str) -> bool) -> Result<(), StockError> {
+    check_changeable(po_id, current, cancelled)?;
+    if lines.is_empty() {
+        return Err(StockError::Empty);
+    }
+    for (i, line) in lines.iter().enumerate() {
+        if !known(&line.sku) {
+            return Err(StockError::UnknownSku(line.sku.clone()));
+        }
+        if lines[..i].iter().any(|l| l.sku == line.sku) {
+            return Err(StockError::Twice(line.sku.clone()));
+        }
+        let on_order = current.iter().find(|l| l.sku == line.sku);
+        let lowest = if on_order.is_some() { 0 } else { 1 };
+        if !(lowest..=MAX_QTY).contains(&line.qty) {
+            return Err(StockError::BadQty { sku: line.sku.clone(), qty: line.qty });
+        }
+        if let Some(l) = on_order
+            && line.qty < l.received
+        {
+            return Err(StockError::BelowReceived { sku: line.sku.clone(), qty: line.qty, received: l.received });
+        }
+        if !(0..=crate::money::MAX_AMOUNT_MINOR).contains(&line.unit_cost) {
+            return Err(StockError::BadCost { sku: line.sku.clone(), cost: line.unit_cost });
+        }
+    }
+    let kept = current.iter().filter(|l| !lines.iter().any(|n| n.sku == l.sku)).map(|l| l.ordered);
+    if kept.chain(lines.iter().map(|l| l.qty)).all(|qty| qty == 0) {
+        return Err(StockError::NothingOrdered(po_id.to_string()));
+    }
+    Ok(())
+}
+
+/// Checks a cancellation of order `po_id`, whose lines stand at `current`: not cancelled
+/// already, something still outstanding (a partly received order may be cancelled: what
+/// is outstanding closes), and a reason of 1 to 200 characters.
+pub fn check_cancel(po_id: &str, current: &[PoLineStatus], cancelled: bool, reason: &str) -> Result<(), StockError> {
+    check_changeable(po_id, current, cancelled)?;
+    if reason.trim().is_empty() || reason.chars().count() > 200 {
+        return Err(StockError::NoReason);
+    }
+    Ok(())
+}
+
 /// Where one line of an order stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PoLineStatus {
@@ -223,10 +313,13 @@ impl PoLineStatus {
     }
 }
 
-/// An order's state from its lines: `open` (nothing received), `partial`, `received`
-/// (every line complete) or `over` (complete, some line beyond its order).
-pub fn po_state(lines: &[PoLineStatus]) -> &'static str {
-    if lines.iter().all(|l| l.received == 0) {
+/// An order's state from its lines: `cancelled` (whatever arrived before), else `open`
+/// (nothing received), `partial`, `received` (every line complete) or `over` (complete,
+/// some line beyond its order).
+pub fn po_state(lines: &[PoLineStatus], cancelled: bool) -> &'static str {
+    if cancelled {
+        "cancelled"
+    } else if lines.iter().all(|l| l.received == 0) {
         "open"
     } else if lines.iter().any(|l| l.outstanding() > 0) {
         "partial"
@@ -330,6 +423,68 @@ mod tests {
     }
 
     #[test]
+    fn amendments_are_checked_in_both_languages() {
+        use crate::i18n::Lang;
+        let line = |sku: &str, ordered, received| PoLineStatus { sku: sku.into(), ordered, received };
+        let open = vec![line("DRK-1", 24, 0)];
+        let partial = vec![line("DRK-1", 24, 20), line("SNK-1", 12, 0)];
+        let received = vec![line("DRK-1", 24, 24), line("SNK-1", 12, 13)];
+        let known = |sku: &str| sku != "NOPE";
+        type Case<'a> = (&'a [PoLineStatus], bool, &'a [(&'a str, i64, i64)], Option<(&'a str, &'a str)>);
+        let cases: &[Case] = &[
+            (&partial, false, &[("DRK-1", 30, 175), ("MLK-1", 6, 300)], None),
+            (&partial, false, &[("DRK-1", 20, 180)], None),
+            (&partial, false, &[("SNK-1", 0, 500)], None),
+            (&open, false, &[("DRK-1", 1_000_000, 0)], None),
+            (&partial, false, &[("DRK-1", 19, 180)], Some(("DRK-1: cannot order 19, 20 already received", "DRK-1：已收 20，订购数量不能改为 19"))),
+            (&partial, false, &[("NOPE", 1, 100)], Some(("NOPE is not in the catalog", "商品 NOPE 不在商品目录中"))),
+            (&partial, false, &[("MLK-1", 0, 100)], Some(("MLK-1: quantity 0 must be 1 to 1,000,000", "MLK-1：数量 0 无效（应为 1 到 1,000,000）"))),
+            (&partial, false, &[("SNK-1", -1, 100)], Some(("SNK-1: quantity -1 must be 1 to 1,000,000", "SNK-1：数量 -1 无效（应为 1 到 1,000,000）"))),
+            (&partial, false, &[("SNK-1", 6, -1)], Some(("SNK-1: cost -1 is not valid", "SNK-1：进价 -1 无效"))),
+            (&partial, false, &[("SNK-1", 6, 1), ("SNK-1", 7, 1)], Some(("SNK-1 appears twice; give it once with the total", "SNK-1 出现了两次，请合并为一行"))),
+            (&partial, false, &[], Some(("nothing to order or receive", "没有可下单或收货的商品"))),
+            (&open, false, &[("DRK-1", 0, 180)], Some(("purchase order PO1 would order nothing; cancel it instead", "修改后采购单 PO1 没有任何订购商品；请改为取消采购单"))),
+            (
+                &partial,
+                true,
+                &[("DRK-1", 30, 180)],
+                Some(("purchase order PO1 is cancelled; it cannot be changed or received against", "采购单 PO1 已取消，不能再修改或收货")),
+            ),
+            (
+                &received,
+                false,
+                &[("DRK-1", 30, 180)],
+                Some(("purchase order PO1 is fully received; nothing is outstanding to change or cancel", "采购单 PO1 已收齐，没有待收的商品可以修改或取消")),
+            ),
+        ];
+        for (current, cancelled, lines, want) in cases {
+            let got = check_amendment("PO1", current, *cancelled, &po(lines), known).err().map(|e| (e.message(Lang::En), e.message(Lang::Zh)));
+            assert_eq!(got.as_ref().map(|(en, zh)| (en.as_str(), zh.as_str())), *want, "{lines:?}");
+        }
+    }
+
+    #[test]
+    fn cancellations_and_receipts_against_them_are_checked_in_both_languages() {
+        use crate::i18n::Lang;
+        let line = |ordered, received| PoLineStatus { sku: "DRK-1".into(), ordered, received };
+        type Case<'a> = (Vec<PoLineStatus>, bool, &'a str, Option<(&'a str, &'a str)>);
+        let cases: &[Case] = &[
+            (vec![line(24, 0)], false, "supplier out of stock", None),
+            (vec![line(24, 20)], false, "the rest will not come", None),
+            (vec![line(24, 20)], false, " ", Some(("give a reason for cancelling (1 to 200 characters)", "请填写取消原因（1 到 200 个字）"))),
+            (vec![line(24, 0)], false, &"长".repeat(201), Some(("give a reason for cancelling (1 to 200 characters)", "请填写取消原因（1 到 200 个字）"))),
+            (vec![line(24, 0)], true, "again", Some(("purchase order PO1 is cancelled; it cannot be changed or received against", "采购单 PO1 已取消，不能再修改或收货"))),
+            (vec![line(24, 25)], false, "late", Some(("purchase order PO1 is fully received; nothing is outstanding to change or cancel", "采购单 PO1 已收齐，没有待收的商品可以修改或取消"))),
+        ];
+        for (current, cancelled, reason, want) in cases {
+            let got = check_cancel("PO1", current, *cancelled, reason).err().map(|e| (e.message(Lang::En), e.message(Lang::Zh)));
+            assert_eq!(got.as_ref().map(|(en, zh)| (en.as_str(), zh.as_str())), *want, "{reason:?}");
+        }
+        assert_eq!(check_receivable("PO1", false), Ok(()));
+        assert_eq!(check_receivable("PO1", true).unwrap_err().message(Lang::Zh), "采购单 PO1 已取消，不能再修改或收货");
+    }
+
+    #[test]
     fn moves_between_places_are_checked() {
         assert_eq!(check_move("DRK-1", "backroom", "floor", 12, 20), Ok(()));
         for (from, to, qty, held, want) in [
@@ -356,7 +511,13 @@ mod tests {
                 Fact::Transfer(TransferFact { transfer_id: "T".into(), step: Step::Shipped, from_store: "A".into(), to_store: "B".into(), lines: vec![TransferLine { sku: "DRK-1".into(), qty: 6 }], by: "m".into(), note: None }),
                 vec![("DRK-1", "backroom", -6)],
             ),
-            (Fact::StocktakePosted { stocktake_id: "S".into(), lines: vec![CountLine { sku: "DRK-1".into(), expected: 10, counted: 7 }], by: "m".into() }, vec![("DRK-1", "floor", -3)]),
+            (Fact::StocktakePosted { stocktake_id: "S".into(), lines: vec![CountLine { sku: "DRK-1".into(), expected: 10, counted: 7 }], by: "m".into(), location: None }, vec![("DRK-1", "floor", -3)]),
+            (
+                Fact::StocktakePosted { stocktake_id: "S".into(), lines: vec![CountLine { sku: "DRK-1".into(), expected: 4, counted: 6 }, CountLine { sku: "SNK-1".into(), expected: 2, counted: 2 }], by: "m".into(), location: Some("backroom".into()) },
+                vec![("DRK-1", "backroom", 2)],
+            ),
+            (Fact::PurchaseOrderAmended { po_id: "PO1".into(), lines: po(&[("DRK-1", 30, 180)]), by: "m".into() }, vec![]),
+            (Fact::PurchaseOrderCancelled { po_id: "PO1".into(), reason: "late".into(), by: "m".into() }, vec![]),
         ];
         for (fact, want) in cases {
             let got = crate::fold::location_delta(&fact);
@@ -371,6 +532,16 @@ mod tests {
     }
 
     #[test]
+    fn a_stocktake_posted_before_places_reads_as_one_of_the_floor() {
+        use crate::journal::Fact;
+        let old = r#"{"type":"stocktake_posted","stocktake_id":"S","lines":[{"sku":"DRK-1","expected":10,"counted":7}],"by":"m"}"#;
+        let fact: Fact = serde_json::from_str(old).unwrap();
+        assert!(matches!(&fact, Fact::StocktakePosted { location: None, .. }), "{fact:?}");
+        assert_eq!(serde_json::to_string(&fact).unwrap(), old, "written as before when no place is named");
+        assert_eq!(crate::fold::location_delta(&fact), [("DRK-1", "floor", -3)]);
+    }
+
+    #[test]
     fn order_states() {
         let line = |ordered, received| PoLineStatus { sku: "X".into(), ordered, received };
         for (lines, state) in [
@@ -380,8 +551,10 @@ mod tests {
             (vec![line(10, 12), line(5, 5)], "over"),
             (vec![line(10, 12), line(5, 1)], "partial"),
         ] {
-            assert_eq!(po_state(&lines), state, "{lines:?}");
+            assert_eq!(po_state(&lines, false), state, "{lines:?}");
         }
+        assert_eq!(po_state(&[line(10, 4), line(5, 0)], true), "cancelled", "whatever arrived before");
+        assert_eq!(po_state(&[line(10, 0)], true), "cancelled");
         assert_eq!((line(10, 12).over(), line(10, 4).outstanding()), (2, 6));
     }
 

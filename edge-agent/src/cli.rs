@@ -775,6 +775,30 @@ pub enum PoCommand {
         #[arg(long = "line", required = true)]
         lines: Vec<String>,
     },
+    /// Amend an order: a new quantity (and cost) per SKU named; a SKU not on the order
+    /// joins it, lines not named stay. Not below what was received.
+    Amend {
+        #[command(flatten)]
+        data: DataArg,
+        /// The order.
+        #[arg(long)]
+        po: String,
+        /// SKU:QTY or SKU:QTY:COST (cost per piece in yuan; without it a line keeps its
+        /// cost, a new SKU needs one); repeat for more lines.
+        #[arg(long = "line", required = true)]
+        lines: Vec<String>,
+    },
+    /// Cancel an order: what is still outstanding will not come; what arrived stays.
+    Cancel {
+        #[command(flatten)]
+        data: DataArg,
+        /// The order.
+        #[arg(long)]
+        po: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
     /// Every order and where it stands.
     List {
         #[command(flatten)]
@@ -912,6 +936,10 @@ pub enum StocktakeCommand {
         /// Only this category.
         #[arg(long)]
         category: Option<String>,
+        /// Only this place (floor, backroom, warehouse): counted against what it holds,
+        /// and posting corrects it. Without: the store's total, corrected on the floor.
+        #[arg(long)]
+        location: Option<String>,
     },
     /// Record a count (a recount replaces it).
     Count {

@@ -214,7 +214,7 @@ fn store_operations(till: &mut Till, printer: &opentill_hardware::transport::Pri
     let po = till.place_order("SWIRE", vec![PoLine { sku: "DRK-00001".into(), qty: 48, unit_cost: 180 }, PoLine { sku: "DRK-00003".into(), qty: 24, unit_cost: 190 }], "m01")?;
     let po = till.receive(Some(&po.row.po_id), vec![ReceivedLine { sku: "DRK-00001".into(), qty: 48 }], "m01")?.context("the order")?;
     crate::print_po(&po, lang);
-    let take = till.open_stocktake(Some("drinks"))?;
+    let take = till.open_stocktake(Some("drinks"), None)?;
     let on_hand = till.replica().stock("DRK-00001").map_err(opentill_till::TillError::from)?;
     till.count(&take, "6901234567892", on_hand - 2)?;
     let report = till.post_stocktake(&take, "m01")?;

@@ -339,6 +339,36 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             }
             Ok(())
         }
+        Command::Po(PoCommand::Amend { data, po, lines }) => {
+            let mut till = open(&data.data)?;
+            let order = till.purchase_order(&po)?;
+            let mut parsed = Vec::new();
+            for spec in &lines {
+                let parts: Vec<&str> = spec.split(':').collect();
+                let (sku, qty, cost) = match parts[..] {
+                    [sku, qty] => (sku, qty, None),
+                    [sku, qty, cost] => (sku, qty, Some(cost)),
+                    _ => return Err(TillError::BadInput(format!("--line `{spec}` must be SKU:QTY or SKU:QTY:COST")).into()),
+                };
+                let qty = qty.parse().map_err(|_| TillError::BadInput(format!("--line `{spec}`: quantity `{qty}` is not a whole number")))?;
+                let unit_cost = match cost {
+                    Some(cost) => amount(&till, cost, "--line")?,
+                    None => order.unit_cost(sku).ok_or_else(|| TillError::BadInput(format!("--line `{spec}`: {sku} is not on the order yet; give its cost as SKU:QTY:COST")))?,
+                };
+                parsed.push(opentill_core::stock::PoLine { sku: sku.to_string(), qty, unit_cost });
+            }
+            let po = till.amend_order(&po, parsed, "cli")?;
+            println!("{} {}", lang.pick("已修改采购单", "purchase order amended:"), po.row.po_id);
+            print_po(&po, lang);
+            Ok(())
+        }
+        Command::Po(PoCommand::Cancel { data, po, reason }) => {
+            let mut till = open(&data.data)?;
+            let po = till.cancel_order(&po, &reason, "cli")?;
+            println!("{} {}", lang.pick("已取消采购单", "purchase order cancelled:"), po.row.po_id);
+            print_po(&po, lang);
+            Ok(())
+        }
         Command::Po(PoCommand::List { data }) => {
             let till = open(&data.data)?;
             for po in till.purchase_orders()? {
@@ -444,9 +474,9 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             }
             Ok(())
         }
-        Command::Stocktake(StocktakeCommand::Open { data, category }) => {
+        Command::Stocktake(StocktakeCommand::Open { data, category, location }) => {
             let mut till = open(&data.data)?;
-            let id = till.open_stocktake(category.as_deref())?;
+            let id = till.open_stocktake(category.as_deref(), location.as_deref())?;
             println!("{} {id}", lang.pick("已开始盘点", "stocktake opened:"));
             Ok(())
         }
@@ -1350,11 +1380,19 @@ fn print_po(po: &opentill_till::stock::PoView, lang: Lang) {
         "open" => lang.pick("待收货", "open"),
         "partial" => lang.pick("部分收货", "partly received"),
         "over" => lang.pick("超收", "received, some over"),
+        "cancelled" => lang.pick("已取消", "cancelled"),
         _ => lang.pick("已收齐", "received"),
     };
-    println!("{}\t{}\t{state}", po.row.po_id, po.row.supplier_id);
+    match &po.row.cancelled {
+        Some((_, reason)) => println!("{}\t{}\t{state}: {reason}", po.row.po_id, po.row.supplier_id),
+        None => println!("{}\t{}\t{state}", po.row.po_id, po.row.supplier_id),
+    }
     for l in &po.lines {
-        println!("  {}\t{} {}\t{} {}\t{} {}\t{} {}", l.sku, lang.pick("订购", "ordered"), l.ordered, lang.pick("已收", "received"), l.received, lang.pick("待收", "outstanding"), l.outstanding(), lang.pick("超收", "over"), l.over());
+        print!("  {}\t{} {}\t{} {}\t{} {}\t{} {}", l.sku, lang.pick("订购", "ordered"), l.ordered, lang.pick("已收", "received"), l.received, lang.pick("待收", "outstanding"), po.outstanding(l), lang.pick("超收", "over"), l.over());
+        match po.closed(l) {
+            0 => println!(),
+            closed => println!("\t{} {closed}", lang.pick("取消未到", "cancelled before it came")),
+        }
     }
 }
 
@@ -1372,7 +1410,10 @@ fn print_set_aside(till: &Till, lang: Lang) -> anyhow::Result<()> {
 }
 
 fn print_stocktake(till: &Till, report: &opentill_till::stock::StocktakeReport, lang: Lang) {
-    let scope = report.category.clone().unwrap_or_else(|| lang.pick("全店", "whole store").to_string());
+    let mut scope = report.category.clone().unwrap_or_else(|| lang.pick("全店", "whole store").to_string());
+    if let Some(place) = &report.location {
+        scope = format!("{scope}, {}", place_name(place, lang));
+    }
     println!("{} {} ({scope})", lang.pick("盘点", "stocktake"), report.stocktake_id);
     println!("SKU\t{}\t{}\t{}\t{}", lang.pick("账面", "expected"), lang.pick("实盘", "counted"), lang.pick("差异", "variance"), lang.pick("差异金额", "value"));
     for l in &report.lines {

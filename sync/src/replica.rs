@@ -451,6 +451,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         if idx + 1 == crate::schema::stock_locations_version() {
             stock::backfill_locations(&tx)?;
         }
+        if idx + 1 == crate::schema::po_changes_version() {
+            stock::backfill_po_changes(&tx)?;
+        }
         tx.pragma_update(None, "user_version", (idx + 1) as i64)?;
         tx.commit()?;
         info!(version = idx + 1, "migrated replica schema");
@@ -983,6 +986,7 @@ impl Replica {
         let mut offer_uses: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
         // (order, SKU) → (ordered, received).
         let mut po_lines: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+        let mut po_cancelled: std::collections::BTreeSet<String> = Default::default();
         // Member → (spend, points), from registration on.
         let mut members: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         let mut open_shift: Option<String> = None;
@@ -1025,6 +1029,12 @@ impl Replica {
                 Fact::PurchaseOrdered { po_id, lines, .. } => lines.iter().for_each(|l| {
                     po_lines.insert((po_id.clone(), l.sku.clone()), (l.qty, 0));
                 }),
+                Fact::PurchaseOrderAmended { po_id, lines, .. } => lines.iter().for_each(|l| {
+                    po_lines.entry((po_id.clone(), l.sku.clone())).or_default().0 = l.qty;
+                }),
+                Fact::PurchaseOrderCancelled { po_id, .. } => {
+                    po_cancelled.insert(po_id.clone());
+                }
                 Fact::GoodsReceived { po_id: Some(po_id), lines, .. } => lines.iter().for_each(|l| {
                     if let Some(line) = po_lines.get_mut(&(po_id.clone(), l.sku.clone())) {
                         line.1 += l.qty;
@@ -1138,6 +1148,11 @@ impl Replica {
         if indexed != po_lines {
             problems.push("purchase orders disagree with the journal".into());
         }
+        let mut stmt = self.conn.prepare("SELECT po_id FROM purchase_orders WHERE cancelled_ms IS NOT NULL")?;
+        let indexed: std::collections::BTreeSet<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        if indexed != po_cancelled {
+            problems.push("cancelled purchase orders disagree with the journal".into());
+        }
         let mut stmt = self.conn.prepare("SELECT member_id, spend, points FROM members")?;
         let indexed: BTreeMap<String, (i64, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?.collect::<rusqlite::Result<_>>()?;
         if indexed != members {
@@ -1237,6 +1252,7 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fa
                 tx.prepare_cached("INSERT INTO po_lines (po_id, line_no, sku, ordered, received, unit_cost) VALUES (?1, ?2, ?3, ?4, 0, ?5)")?.execute(params![po_id, i as i64, line.sku, line.qty, line.unit_cost])?;
             }
         }
+        Fact::PurchaseOrderAmended { .. } | Fact::PurchaseOrderCancelled { .. } => stock::project_po_change(tx, ts_ms, fact)?,
         Fact::GoodsReceived { po_id: Some(po_id), lines, .. } => {
             for line in lines {
                 let updated = tx.prepare_cached("UPDATE po_lines SET received = received + ?3 WHERE po_id = ?1 AND sku = ?2")?.execute(params![po_id, line.sku, line.qty])?;

@@ -379,7 +379,22 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (section, offer_id, scope)
     ) STRICT, WITHOUT ROWID;
     "#,
+    // 24: purchase orders amended and cancelled (projected from `purchase_order_amended`
+    // and `purchase_order_cancelled`; backfilled from the journal when a replica migrates
+    // past it), and a stocktake of one place (库位盘点).
+    r#"
+    ALTER TABLE purchase_orders ADD COLUMN amended_ms INTEGER;
+    ALTER TABLE purchase_orders ADD COLUMN cancelled_ms INTEGER;
+    ALTER TABLE purchase_orders ADD COLUMN cancel_reason TEXT;
+    ALTER TABLE stocktakes ADD COLUMN location TEXT;
+    "#,
 ];
+
+/// The schema version that records purchase orders amended and cancelled (backfilled when
+/// migrating past it). Found by content, like [`analytics_version`].
+pub fn po_changes_version() -> usize {
+    MIGRATIONS.iter().position(|m| m.contains("ADD COLUMN cancelled_ms")).map_or(0, |idx| idx + 1)
+}
 
 /// The schema version that creates stock per place (backfilled when migrating past it).
 pub fn stock_locations_version() -> usize {

@@ -1,5 +1,6 @@
-//! Stock and purchasing at the store: suppliers, stocktakes (open, count, variance report,
-//! post), purchase orders and receiving against them (partial, over and under), and
+//! Stock and purchasing at the store: suppliers, stocktakes of the store or of one place
+//! (open, count, variance report, post), purchase orders (placed, amended, cancelled) and
+//! receiving against them (partial, over and under), and
 //! replenishment suggestions from sales velocity, lead time and safety stock. The rules
 //! are in `opentill_core::stock`.
 
@@ -7,7 +8,7 @@ use std::collections::BTreeMap;
 
 use opentill_core::catalog::Product;
 use opentill_core::journal::Fact;
-use opentill_core::stock::{CountLine, PoLine, PoLineStatus, ReceivedLine, ReplenishInput, Suggestion, check_po, check_receipt, po_state, suggest};
+use opentill_core::stock::{CountLine, PoLine, PoLineStatus, ReceivedLine, ReplenishInput, Suggestion, check_amendment, check_cancel, check_po, check_receipt, check_receivable, po_state, suggest};
 use opentill_sync::{PurchaseOrderRow, ReplicaError, SupplierRow};
 use tracing::info;
 
@@ -45,6 +46,8 @@ pub struct StocktakeReport {
     pub stocktake_id: String,
     /// Scope.
     pub category: Option<String>,
+    /// The place counted; none: the store's total.
+    pub location: Option<String>,
     /// Whether it has been posted.
     pub posted: bool,
     /// Counted SKUs, by SKU.
@@ -67,13 +70,30 @@ pub struct PoView {
     pub row: PurchaseOrderRow,
     /// Each line's ordered and received.
     pub lines: Vec<PoLineStatus>,
-    /// `open`, `partial`, `received` or `over`.
+    /// `open`, `partial`, `received`, `over` or `cancelled`.
     pub state: &'static str,
+}
+
+impl PoView {
+    /// Still to come of a line: nothing once the order is cancelled.
+    pub fn outstanding(&self, line: &PoLineStatus) -> i64 {
+        if self.row.cancelled.is_some() { 0 } else { line.outstanding() }
+    }
+
+    /// The unit cost a SKU is ordered at, if it is on the order.
+    pub fn unit_cost(&self, sku: &str) -> Option<i64> {
+        self.row.lines.iter().find(|l| l.0 == sku).map(|l| l.3)
+    }
+
+    /// What the cancellation closed of a line: what was outstanding then.
+    pub fn closed(&self, line: &PoLineStatus) -> i64 {
+        if self.row.cancelled.is_some() { line.outstanding() } else { 0 }
+    }
 }
 
 fn po_view(row: PurchaseOrderRow) -> PoView {
     let lines: Vec<PoLineStatus> = row.lines.iter().map(|(sku, ordered, received, _)| PoLineStatus { sku: sku.clone(), ordered: *ordered, received: *received }).collect();
-    PoView { state: po_state(&lines), lines, row }
+    PoView { state: po_state(&lines, row.cancelled.is_some()), lines, row }
 }
 
 /// How replenishment looks: the window of sales it measures and the days it plans for.
@@ -125,16 +145,20 @@ impl Till {
         Ok(self.replica.suppliers()?)
     }
 
-    /// Opens a stocktake of the whole store or of one category; returns its id.
-    pub fn open_stocktake(&mut self, category: Option<&str>) -> Result<String> {
+    /// Opens a stocktake of the whole store or of one category, of the store's total or
+    /// of one place (库位盘点: `floor`, `backroom`, `warehouse`); returns its id.
+    pub fn open_stocktake(&mut self, category: Option<&str>, location: Option<&str>) -> Result<String> {
         if let Some(c) = category
             && self.replica.products_in_category(c, 1)?.is_empty()
         {
             return Err(TillError::BadInput(format!("no product is in the category {c}")));
         }
+        if let Some(l) = location {
+            opentill_core::stock::check_location(l).map_err(bad)?;
+        }
         let id = short_id("ST");
-        self.replica.open_stocktake(&id, category, self.clock.now_ms())?;
-        info!(stocktake = id, "stocktake opened");
+        self.replica.open_stocktake(&id, category, location, self.clock.now_ms())?;
+        info!(stocktake = id, location, "stocktake opened");
         Ok(id)
     }
 
@@ -161,10 +185,14 @@ impl Till {
         Ok(product)
     }
 
-    /// The variance report of a stocktake: counted against on hand now.
+    /// The variance report of a stocktake: counted against on hand now (of the place
+    /// counted, for a stocktake of one place).
     pub fn stocktake_report(&self, stocktake_id: &str) -> Result<StocktakeReport> {
         let take = self.replica.stocktake(stocktake_id)?.ok_or_else(|| TillError::BadInput(format!("there is no stocktake {stocktake_id}")))?;
-        let stock = self.replica.stock_all()?;
+        let stock = match &take.location {
+            Some(place) => self.replica.stock_in_place(place)?,
+            None => self.replica.stock_all()?,
+        };
         let mut lines = Vec::new();
         for (sku, counted) in &take.counts {
             let product = self.replica.product_by_sku(sku)?.ok_or_else(|| TillError::UnknownSku(sku.clone()))?;
@@ -183,11 +211,13 @@ impl Till {
                 uncounted.push((sku.clone(), *on_hand));
             }
         }
-        Ok(StocktakeReport { stocktake_id: take.stocktake_id, category: take.category, posted: take.posted_ms.is_some(), lines, uncounted })
+        Ok(StocktakeReport { stocktake_id: take.stocktake_id, category: take.category, location: take.location, posted: take.posted_ms.is_some(), lines, uncounted })
     }
 
-    /// Posts a stocktake: each counted SKU's stock becomes what was counted (one journal
-    /// fact with what was expected), and the stocktake closes. Returns the report as posted.
+    /// Posts a stocktake: each counted SKU's stock (at the place counted, for a stocktake of
+    /// one place; else the store's total, corrected on the floor) becomes what was counted
+    /// (one journal fact with what was expected), and the stocktake closes. Returns the
+    /// report as posted.
     pub fn post_stocktake(&mut self, stocktake_id: &str, by: &str) -> Result<StocktakeReport> {
         let report = self.stocktake_report(stocktake_id)?;
         if report.posted {
@@ -199,7 +229,7 @@ impl Till {
         let lines = report.lines.iter().map(|l| CountLine { sku: l.product.sku.clone(), expected: l.expected, counted: l.counted }).collect();
         let now = self.clock.now_ms();
         let id = stocktake_id.to_string();
-        self.replica.append_with(now, &Fact::StocktakePosted { stocktake_id: id.clone(), lines, by: by.into() }, |tx| {
+        self.replica.append_with(now, &Fact::StocktakePosted { stocktake_id: id.clone(), lines, by: by.into(), location: report.location.clone() }, |tx| {
             tx.execute("UPDATE stocktakes SET posted_ms = ?1 WHERE stocktake_id = ?2", opentill_sync::rusqlite::params![now, id])?;
             Ok(())
         })?;
@@ -220,6 +250,29 @@ impl Till {
         self.purchase_order(&po_id)
     }
 
+    /// Amends an order (采购单修改): each line given is ordered anew at its quantity and
+    /// unit cost (not below what was received; 0 drops a line nothing came of), a SKU not
+    /// on the order joins it, lines not given stay. Not once it is cancelled or fully
+    /// received. Returns it.
+    pub fn amend_order(&mut self, po_id: &str, lines: Vec<PoLine>, by: &str) -> Result<PoView> {
+        let order = self.purchase_order(po_id)?;
+        check_amendment(po_id, &order.lines, order.row.cancelled.is_some(), &lines, |sku| self.replica.product_by_sku(sku).ok().flatten().is_some()).map_err(bad)?;
+        self.replica.append(self.clock.now_ms(), &Fact::PurchaseOrderAmended { po_id: po_id.into(), lines, by: by.into() })?;
+        info!(po = po_id, "purchase order amended");
+        self.purchase_order(po_id)
+    }
+
+    /// Cancels an order (采购单取消), with a reason: what is still outstanding will not
+    /// come (it no longer counts as on order) and nothing more is received against it;
+    /// what was received stays. Not once it is fully received. Returns it.
+    pub fn cancel_order(&mut self, po_id: &str, reason: &str, by: &str) -> Result<PoView> {
+        let order = self.purchase_order(po_id)?;
+        check_cancel(po_id, &order.lines, order.row.cancelled.is_some(), reason).map_err(bad)?;
+        self.replica.append(self.clock.now_ms(), &Fact::PurchaseOrderCancelled { po_id: po_id.into(), reason: reason.trim().into(), by: by.into() })?;
+        info!(po = po_id, "purchase order cancelled");
+        self.purchase_order(po_id)
+    }
+
     /// Moves stock between two places in the store (补货上架: backroom to floor, ...):
     /// no more than the place holds. Returns the SKU's stock per place after.
     pub fn move_stock(&mut self, sku: &str, from: &str, to: &str, qty: i64, by: &str) -> Result<Vec<(String, i64)>> {
@@ -234,10 +287,13 @@ impl Till {
     }
 
     /// Receives goods, against an order (partial, complete or more than ordered) or
-    /// without one; stock goes up by what arrived.
+    /// without one; stock goes up by what arrived. Not against a cancelled order.
     pub fn receive(&mut self, po_id: Option<&str>, lines: Vec<ReceivedLine>, by: &str) -> Result<Option<PoView>> {
         let order = po_id.map(|id| self.replica.purchase_order(id)?.ok_or_else(|| TillError::Replica(ReplicaError::UnknownOrder(id.into())))).transpose()?;
         let ordered: Option<Vec<PoLine>> = order.as_ref().map(|o| o.lines.iter().map(|(sku, qty, _, cost)| PoLine { sku: sku.clone(), qty: *qty, unit_cost: *cost }).collect());
+        if let (Some(id), Some(order)) = (po_id, &order) {
+            check_receivable(id, order.cancelled.is_some()).map_err(bad)?;
+        }
         let against = po_id.zip(ordered.as_deref());
         check_receipt(&lines, against, |sku| self.replica.product_by_sku(sku).ok().flatten().is_some()).map_err(bad)?;
         let receipt_id = short_id("GR");

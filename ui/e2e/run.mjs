@@ -710,6 +710,7 @@ async function officeCatalogAndStock(page, store, tag) {
   await page.click('.dialog .btn.primary');
   assert.equal((await store.api('/api/stock/DRK-00006')).qty, 3, 'counted stock is on hand');
   await officePurchasing(page, store, tag);
+  await officePlaceStocktake(page, store, tag);
   await officeImport(page, store, tag);
 }
 
@@ -800,6 +801,92 @@ async function officePurchasing(page, store, tag) {
   assert.equal(stored.state, 'received');
   assert.deepEqual(stored.lines.map((l) => l.outstanding), [0, 0]);
   assert.equal((await store.api('/api/stock/DRK-00006')).qty, before + 12, 'received goods are on hand');
+
+  // A second order, 4 of 10 received, then amended (采购单修改): less than came is caught
+  // before sending; 16 at a better cost, and a product added. Then cancelled with a reason
+  // (采购单取消): what was still to come is closed, nothing more is received.
+  await page.fill('input[name=po-code]', 'DRK-00001');
+  await page.fill('input[name=po-qty]', '10');
+  await page.click('[data-testid=po-add]');
+  await page.locator('[data-testid=po-draft-line][data-sku=DRK-00001]').waitFor();
+  await page.fill('input[name=po-cost-DRK-00001]', '1.80');
+  await page.click('[data-testid=po-submit]');
+  await dismiss();
+  const second = page.locator('[data-testid=po]').first();
+  const secondId = await second.getAttribute('data-po');
+  assert.notEqual(secondId, poId, 'the newest order comes first');
+  await second.getByTestId('po-receive').click();
+  await page.fill('input[name=receive-DRK-00001]', '4');
+  await page.click('[data-testid=po-receive-submit]');
+  await dismiss();
+  await page.locator(`[data-testid=po][data-po="${secondId}"][data-state=partial]`).waitFor();
+  await second.scrollIntoViewIfNeeded();
+  await shot(page, `purchasing-actions-${tag}`);
+  await second.getByTestId('po-amend').click();
+  await expectValue(page, 'input[name=amend-qty-DRK-00001]', '10', 'starts at what is ordered');
+  await expectValue(page, 'input[name=amend-cost-DRK-00001]', '1.80');
+  await page.fill('input[name=amend-qty-DRK-00001]', '3');
+  await page.click('[data-testid=po-amend-submit]');
+  await page.getByTestId('po-amend-problem').waitFor();
+  assert.match(await page.textContent('[data-testid=po-amend-problem]'), zh ? /已收的数量更多/ : /already arrived/);
+  await page.fill('input[name=amend-qty-DRK-00001]', '16');
+  await page.fill('input[name=amend-cost-DRK-00001]', '1.75');
+  await page.fill('input[name=amend-code]', '6901234390650');
+  await page.click('[data-testid=po-amend-add]');
+  await page.locator('[data-testid=po-amend-line][data-sku=DRK-00006]').waitFor();
+  await page.fill('input[name=amend-qty-DRK-00006]', '6');
+  await page.fill('input[name=amend-cost-DRK-00006]', '5.00');
+  assert.match(await page.textContent('[data-testid=po-amend-after]'), zh ? /部分收货/ : /Partly received/);
+  await shot(page, `purchasing-amend-${tag}`);
+  await page.click('[data-testid=po-amend-submit]');
+  assert.match(await dismiss(), zh ? /已修改/ : /amended/);
+  await expectText(page, `[data-po="${secondId}"] [data-sku=DRK-00001] [data-testid=po-ordered]`, '16');
+  await expectText(page, `[data-po="${secondId}"] [data-sku=DRK-00006] [data-testid=po-outstanding]`, '6');
+  await page.locator(`[data-po="${secondId}"] [data-testid=po-amended]`).waitFor();
+  let other = (await store.api('/api/purchase-orders')).find((o) => o.po_id === secondId);
+  assert.deepEqual(other.lines.map((l) => [l.sku, l.ordered, l.unit_cost_minor, l.received]), [['DRK-00001', 16, 175, 4], ['DRK-00006', 6, 500, 0]]);
+
+  await second.getByTestId('po-cancel').click();
+  assert.ok(await page.isDisabled('[data-testid=po-cancel-submit]'), 'a reason first');
+  const reason = zh ? '供应商缺货' : 'Out of stock at the supplier';
+  await page.fill('input[name=cancel-reason]', reason);
+  await page.click('[data-testid=po-cancel-submit]');
+  assert.match(await dismiss(), zh ? /已取消/ : /cancelled/);
+  await page.locator(`[data-testid=po][data-po="${secondId}"][data-state=cancelled]`).waitFor();
+  await expectText(page, `[data-po="${secondId}"] [data-testid=po-cancel-reason]`, reason);
+  await expectText(page, `[data-po="${secondId}"] [data-sku=DRK-00001] [data-testid=po-outstanding]`, zh ? '0 （取消 12）' : '0 (12 cancelled)');
+  assert.equal(await second.locator('[data-testid=po-receive], [data-testid=po-amend], [data-testid=po-cancel]').count(), 0, 'nothing more to do with it');
+  await second.scrollIntoViewIfNeeded();
+  await shot(page, `purchasing-cancelled-${tag}`);
+  other = (await store.api('/api/purchase-orders')).find((o) => o.po_id === secondId);
+  assert.deepEqual([other.state, other.cancel_reason, other.lines.map((l) => [l.outstanding, l.closed])], ['cancelled', reason, [[0, 12], [0, 6]]]);
+}
+
+/**
+ * A stocktake of one place (库位盘点): the backroom's drinks, counted against what the
+ * backroom holds and corrected there; the floor is left as it was.
+ */
+async function officePlaceStocktake(page, store, tag) {
+  const zh = tag === 'zh';
+  const before = await store.api('/api/stock/DRK-00006');
+  const at = (stock, place) => stock.locations.find((l) => l.location === place)?.qty ?? 0;
+  assert.equal(at(before, 'backroom'), 14, JSON.stringify(before));
+  await page.click('[data-testid=stocktake] button.primary');
+  await page.getByTestId('stocktake-open').waitFor();
+  await page.selectOption('select[name=stocktake-scope]', 'drinks');
+  await page.selectOption('select[name=stocktake-place]', 'backroom');
+  await page.click('[data-testid=stocktake-start]');
+  await page.getByTestId('stocktake').waitFor();
+  assert.match(await page.textContent('[data-testid=stocktake-title]'), zh ? /后仓/ : /Backroom/);
+  for (let i = 0; i < 3; i++) await scan(page, '6901234390650');
+  await page.locator('[data-testid=variance]', { hasText: '-11' }).waitFor();
+  assert.ok((await page.textContent('[data-testid=variance]')).includes('14'), 'expected: what the backroom holds');
+  await page.click('[data-testid=stocktake-post]');
+  await page.locator('.notice').waitFor();
+  assert.match(await page.textContent('.notice'), /-¥60\.50/);
+  await page.click('.dialog .btn.primary');
+  const after = await store.api('/api/stock/DRK-00006');
+  assert.deepEqual([after.qty, at(after, 'backroom'), at(after, 'floor')], [before.qty - 11, 3, at(before, 'floor')], JSON.stringify(after));
 }
 
 /**

@@ -240,3 +240,35 @@ fn analytics_reports_as_tables_and_csv() {
     let out = edge(&["report", "analytics", "--data", d, "--by", "month"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("possible values: hour, day, week"), "{out:?}");
 }
+
+#[test]
+fn a_purchase_order_amended_then_cancelled_and_a_place_counted() {
+    let dir = store();
+    let data = data(&dir);
+    ok(&["supplier", "add", "--data", &data, "--id", "COKE", "--name", "Swire", "--lead-time-days", "2"]);
+    let out = ok(&["po", "create", "--data", &data, "--supplier", "COKE", "--line", "DRK-1:24:1.80"]);
+    let po = out.lines().next().unwrap().strip_prefix("purchase order placed: ").unwrap().to_string();
+    ok(&["po", "receive", "--data", &data, "--po", &po, "--line", "DRK-1:20"]);
+    let before = journal_len(&dir);
+    let out = edge(&["po", "amend", "--data", &data, "--po", &po, "--line", "DRK-1:19"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("DRK-1: cannot order 19, 20 already received"), "{out:?}");
+    let out = edge(&["po", "amend", "--data", &data, "--po", &po, "--line", "SNK-1:6"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SNK-1 is not on the order yet; give its cost as SKU:QTY:COST"), "{out:?}");
+    assert_eq!(journal_len(&dir), before, "nothing recorded");
+    // The colas keep their cost; chips join the order.
+    let out = ok(&["po", "amend", "--data", &data, "--po", &po, "--line", "DRK-1:30", "--line", "SNK-1:6:4.50"]);
+    assert!(out.contains("partly received") && out.contains("DRK-1\tordered 30\treceived 20\toutstanding 10") && out.contains("SNK-1\tordered 6\treceived 0\toutstanding 6"), "{out}");
+    let out = ok(&["po", "cancel", "--data", &data, "--po", &po, "--reason", "out of stock"]);
+    assert!(out.contains("cancelled: out of stock") && out.contains("DRK-1\tordered 30\treceived 20\toutstanding 0\tover 0\tcancelled before it came 10"), "{out}");
+    let out = edge(&["po", "receive", "--data", &data, "--po", &po, "--line", "DRK-1:10"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is cancelled"), "{out:?}");
+
+    // The 20 colas went to the backroom: count it.
+    let out = ok(&["stocktake", "open", "--data", &data, "--location", "backroom"]);
+    let take = out.trim().strip_prefix("stocktake opened: ").unwrap().to_string();
+    ok(&["stocktake", "count", "--data", &data, "--id", &take, "--scan", "DRK-1", "--qty", "18"]);
+    let out = ok(&["stocktake", "post", "--data", &data, "--id", &take]);
+    assert!(out.contains("(whole store, backroom)") && out.contains("DRK-1\t20\t18\t-2"), "{out}");
+    assert_eq!(ok(&["stock", "show", "--data", &data, "--sku", "DRK-1"]), "DRK-1\t18\teach\tbackroom 18\n");
+    assert!(ok(&["journal", "verify", "--data", &data]).contains("journal OK"));
+}

@@ -1,7 +1,8 @@
 //! Stock and purchasing state beside the journal: suppliers, stocktakes in progress and
 //! their counts (state until posted; the posting is a fact), and purchase orders with
-//! what was received against each line (a projection of `purchase_ordered` and
-//! `goods_received` facts, kept by `project`).
+//! what was received against each line (a projection of `purchase_ordered`,
+//! `purchase_order_amended`, `purchase_order_cancelled` and `goods_received` facts, kept
+//! by `project`).
 
 use std::collections::BTreeMap;
 
@@ -30,6 +31,8 @@ pub struct StocktakeRow {
     pub stocktake_id: String,
     /// Only this category, or the whole store.
     pub category: Option<String>,
+    /// Only this place (库位盘点), or the store's total.
+    pub location: Option<String>,
     /// Opened, unix ms.
     pub opened_ms: i64,
     /// Posted, unix ms (then it is closed).
@@ -49,6 +52,10 @@ pub struct PurchaseOrderRow {
     pub ordered_ms: i64,
     /// `(sku, ordered, received, unit_cost)` in order.
     pub lines: Vec<(String, i64, i64, i64)>,
+    /// Last amended, unix ms.
+    pub amended_ms: Option<i64>,
+    /// Cancelled, unix ms, and why.
+    pub cancelled: Option<(i64, String)>,
 }
 
 impl Replica {
@@ -67,9 +74,9 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Opens a stocktake.
-    pub fn open_stocktake(&mut self, stocktake_id: &str, category: Option<&str>, now_ms: i64) -> Result<()> {
-        self.conn.execute("INSERT INTO stocktakes (stocktake_id, category, opened_ms) VALUES (?1, ?2, ?3)", params![stocktake_id, category, now_ms])?;
+    /// Opens a stocktake of the store or of one place.
+    pub fn open_stocktake(&mut self, stocktake_id: &str, category: Option<&str>, location: Option<&str>, now_ms: i64) -> Result<()> {
+        self.conn.execute("INSERT INTO stocktakes (stocktake_id, category, location, opened_ms) VALUES (?1, ?2, ?3, ?4)", params![stocktake_id, category, location, now_ms])?;
         Ok(())
     }
 
@@ -85,13 +92,13 @@ impl Replica {
     pub fn stocktake(&self, stocktake_id: &str) -> Result<Option<StocktakeRow>> {
         let found = self
             .conn
-            .prepare_cached("SELECT category, opened_ms, posted_ms FROM stocktakes WHERE stocktake_id = ?1")?
-            .query_row([stocktake_id], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<i64>>(2)?)))
+            .prepare_cached("SELECT category, location, opened_ms, posted_ms FROM stocktakes WHERE stocktake_id = ?1")?
+            .query_row([stocktake_id], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, i64>(2)?, r.get::<_, Option<i64>>(3)?)))
             .optional()?;
-        let Some((category, opened_ms, posted_ms)) = found else { return Ok(None) };
+        let Some((category, location, opened_ms, posted_ms)) = found else { return Ok(None) };
         let mut stmt = self.conn.prepare_cached("SELECT sku, counted FROM stocktake_counts WHERE stocktake_id = ?1")?;
         let counts = stmt.query_map([stocktake_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
-        Ok(Some(StocktakeRow { stocktake_id: stocktake_id.to_string(), category, opened_ms, posted_ms, counts }))
+        Ok(Some(StocktakeRow { stocktake_id: stocktake_id.to_string(), category, location, opened_ms, posted_ms, counts }))
     }
 
     /// Stocktakes not posted yet, oldest first.
@@ -103,16 +110,21 @@ impl Replica {
 
     /// Purchase orders, newest first, with their lines.
     pub fn purchase_orders(&self) -> Result<Vec<PurchaseOrderRow>> {
-        let mut stmt = self.conn.prepare_cached("SELECT po_id, supplier_id, ordered_ms FROM purchase_orders ORDER BY ordered_ms DESC, po_id")?;
-        let heads: Vec<(String, String, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
-        heads.into_iter().map(|(po_id, supplier_id, ordered_ms)| Ok(PurchaseOrderRow { lines: self.po_lines(&po_id)?, po_id, supplier_id, ordered_ms })).collect()
+        let mut stmt = self.conn.prepare_cached("SELECT po_id FROM purchase_orders ORDER BY ordered_ms DESC, po_id")?;
+        let ids: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        ids.iter().filter_map(|id| self.purchase_order(id).transpose()).collect()
     }
 
     /// One purchase order.
     pub fn purchase_order(&self, po_id: &str) -> Result<Option<PurchaseOrderRow>> {
-        let head = self.conn.prepare_cached("SELECT supplier_id, ordered_ms FROM purchase_orders WHERE po_id = ?1")?.query_row([po_id], |r| Ok((r.get(0)?, r.get(1)?))).optional()?;
-        let Some((supplier_id, ordered_ms)) = head else { return Ok(None) };
-        Ok(Some(PurchaseOrderRow { po_id: po_id.to_string(), supplier_id, ordered_ms, lines: self.po_lines(po_id)? }))
+        let head = self
+            .conn
+            .prepare_cached("SELECT supplier_id, ordered_ms, amended_ms, cancelled_ms, cancel_reason FROM purchase_orders WHERE po_id = ?1")?
+            .query_row([po_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Option<i64>>(3)?, r.get::<_, Option<String>>(4)?)))
+            .optional()?;
+        let Some((supplier_id, ordered_ms, amended_ms, cancelled_ms, reason)) = head else { return Ok(None) };
+        let cancelled = cancelled_ms.map(|ms| (ms, reason.unwrap_or_default()));
+        Ok(Some(PurchaseOrderRow { po_id: po_id.to_string(), supplier_id, ordered_ms, lines: self.po_lines(po_id)?, amended_ms, cancelled }))
     }
 
     fn po_lines(&self, po_id: &str) -> Result<Vec<(String, i64, i64, i64)>> {
@@ -121,9 +133,12 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Ordered and not yet received, per SKU.
+    /// Ordered and not yet received, per SKU; a cancelled order's outstanding lines are
+    /// not coming.
     pub fn on_order(&self) -> Result<BTreeMap<String, i64>> {
-        let mut stmt = self.conn.prepare_cached("SELECT sku, SUM(MAX(ordered - received, 0)) FROM po_lines GROUP BY sku")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT l.sku, SUM(MAX(l.ordered - l.received, 0)) FROM po_lines l JOIN purchase_orders o ON o.po_id = l.po_id WHERE o.cancelled_ms IS NULL GROUP BY l.sku",
+        )?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -156,6 +171,50 @@ impl Replica {
         }
         Ok(sold)
     }
+}
+
+/// Projects an amendment or a cancellation of a purchase order: an amended line's new
+/// quantity and cost (a new SKU joins the end), the time it was amended or cancelled and
+/// why. An order this replica does not hold is refused.
+pub(crate) fn project_po_change(tx: &rusqlite::Connection, ts_ms: i64, fact: &Fact) -> Result<()> {
+    let (po_id, updated) = match fact {
+        Fact::PurchaseOrderAmended { po_id, .. } => (po_id, tx.prepare_cached("UPDATE purchase_orders SET amended_ms = ?2 WHERE po_id = ?1")?.execute(params![po_id, ts_ms])?),
+        Fact::PurchaseOrderCancelled { po_id, reason, .. } => {
+            (po_id, tx.prepare_cached("UPDATE purchase_orders SET cancelled_ms = ?2, cancel_reason = ?3 WHERE po_id = ?1")?.execute(params![po_id, ts_ms, reason])?)
+        }
+        _ => return Ok(()),
+    };
+    if updated == 0 {
+        return Err(super::ReplicaError::UnknownOrder(po_id.clone()));
+    }
+    if let Fact::PurchaseOrderAmended { lines, .. } = fact {
+        for line in lines {
+            let updated = tx.prepare_cached("UPDATE po_lines SET ordered = ?3, unit_cost = ?4 WHERE po_id = ?1 AND sku = ?2")?.execute(params![po_id, line.sku, line.qty, line.unit_cost])?;
+            if updated == 0 {
+                tx.prepare_cached("INSERT INTO po_lines (po_id, line_no, sku, ordered, received, unit_cost) VALUES (?1, (SELECT COALESCE(MAX(line_no), -1) + 1 FROM po_lines WHERE po_id = ?1), ?2, ?3, 0, ?4)")?
+                    .execute(params![po_id, line.sku, line.qty, line.unit_cost])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Records the amendments and cancellations already journaled (by a build newer than the
+/// replica's schema) when a replica migrates past migration 24, inside its transaction.
+/// Only the times and reasons: the lines were projected when the facts were appended.
+pub(crate) fn backfill_po_changes(tx: &rusqlite::Connection) -> Result<()> {
+    let mut stmt = tx.prepare("SELECT ts_ms, body FROM journal WHERE kind IN ('purchase_order_amended', 'purchase_order_cancelled') ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let ts_ms: i64 = row.get(0)?;
+        let Ok(fact) = serde_json::from_slice::<Fact>(row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?) else { continue };
+        match &fact {
+            Fact::PurchaseOrderAmended { po_id, .. } => tx.execute("UPDATE purchase_orders SET amended_ms = ?2 WHERE po_id = ?1", params![po_id, ts_ms])?,
+            Fact::PurchaseOrderCancelled { po_id, reason, .. } => tx.execute("UPDATE purchase_orders SET cancelled_ms = ?2, cancel_reason = ?3 WHERE po_id = ?1", params![po_id, ts_ms, reason])?,
+            _ => 0,
+        };
+    }
+    Ok(())
 }
 
 /// Adds a fact's stock movements per place to `stock_locations` (migration 22).
@@ -193,6 +252,12 @@ impl Replica {
     pub fn stock_at(&self, sku: &str) -> Result<Vec<(String, i64)>> {
         let mut stmt = self.conn.prepare_cached("SELECT location, qty FROM stock_locations WHERE sku = ?1 ORDER BY location")?;
         Ok(stmt.query_map([sku], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// What each SKU holds at one place (SKUs that never were there left out).
+    pub fn stock_in_place(&self, location: &str) -> Result<BTreeMap<String, i64>> {
+        let mut stmt = self.conn.prepare_cached("SELECT sku, qty FROM stock_locations WHERE location = ?1")?;
+        Ok(stmt.query_map([location], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?)
     }
 
     /// How much of a SKU is at one place.

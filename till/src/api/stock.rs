@@ -1,5 +1,6 @@
 //! Stock and purchasing endpoints for the back office: suppliers, purchase orders and
-//! receiving, stocktakes, and replenishment suggestions. Changes need a manager's PIN.
+//! receiving, amending and cancelling them, stocktakes (of the store or of one place),
+//! and replenishment suggestions. Changes need a manager's PIN.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -71,6 +72,30 @@ pub struct ReceiveRequest {
     pub pin: String,
 }
 
+/// An amendment of a purchase order: the new quantity and unit cost of each SKU named (a
+/// SKU not on the order joins it; lines not named stay as they are). A line without a
+/// cost keeps the one it is ordered at (a new SKU: 0).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AmendOrderRequest {
+    /// The lines to change or add.
+    pub lines: Vec<StockLineDto>,
+    /// The manager.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
+/// A purchase order to cancel.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CancelOrderRequest {
+    /// Why (1 to 200 characters).
+    pub reason: String,
+    /// The manager.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
 /// One line of a purchase order.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PoLineDto {
@@ -78,12 +103,16 @@ pub struct PoLineDto {
     pub sku: String,
     /// Ordered.
     pub ordered: i64,
+    /// Cost per piece (or kg), minor units.
+    pub unit_cost_minor: i64,
     /// Received so far.
     pub received: i64,
-    /// Still to come.
+    /// Still to come (0 once the order is cancelled).
     pub outstanding: i64,
     /// Received beyond the order.
     pub over: i64,
+    /// Closed by a cancellation: what was still to come then.
+    pub closed: i64,
 }
 
 /// A purchase order and where it stands.
@@ -95,16 +124,29 @@ pub struct PurchaseOrderDto {
     pub supplier_id: String,
     /// Placed, unix ms.
     pub ordered_ms: i64,
-    /// `open`, `partial`, `received` or `over`.
+    /// `open`, `partial`, `received`, `over` or `cancelled`.
     pub state: String,
     /// Lines.
     pub lines: Vec<PoLineDto>,
+    /// Last amended, unix ms.
+    pub amended_ms: Option<i64>,
+    /// Cancelled, unix ms.
+    pub cancelled_ms: Option<i64>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
 }
 
 fn po_dto(po: PoView) -> PurchaseOrderDto {
     PurchaseOrderDto {
         state: po.state.into(),
-        lines: po.lines.iter().map(|l| PoLineDto { sku: l.sku.clone(), ordered: l.ordered, received: l.received, outstanding: l.outstanding(), over: l.over() }).collect(),
+        lines: po
+            .lines
+            .iter()
+            .map(|l| PoLineDto { sku: l.sku.clone(), ordered: l.ordered, unit_cost_minor: po.unit_cost(&l.sku).unwrap_or(0), received: l.received, outstanding: po.outstanding(l), over: l.over(), closed: po.closed(l) })
+            .collect(),
+        amended_ms: po.row.amended_ms,
+        cancelled_ms: po.row.cancelled.as_ref().map(|c| c.0),
+        cancel_reason: po.row.cancelled.as_ref().map(|c| c.1.clone()),
         po_id: po.row.po_id,
         supplier_id: po.row.supplier_id,
         ordered_ms: po.row.ordered_ms,
@@ -117,6 +159,10 @@ pub struct StocktakeRequest {
     /// Only this category; the whole store without.
     #[serde(default)]
     pub category: Option<String>,
+    /// Only this place (`floor`, `backroom`, `warehouse`): what is expected is what it
+    /// holds, and posting corrects it. Without: the store's total, corrected on the floor.
+    #[serde(default)]
+    pub location: Option<String>,
     /// The manager.
     pub user_id: String,
     /// Their PIN.
@@ -158,6 +204,8 @@ pub struct StocktakeDto {
     pub stocktake_id: String,
     /// Scope.
     pub category: Option<String>,
+    /// The place counted; none: the store's total.
+    pub location: Option<String>,
     /// Posted (closed).
     pub posted: bool,
     /// Counted SKUs.
@@ -175,6 +223,7 @@ fn stocktake_dto(r: StocktakeReport) -> StocktakeDto {
         uncounted: r.uncounted.into_iter().map(|(sku, _)| sku).collect(),
         stocktake_id: r.stocktake_id,
         category: r.category,
+        location: r.location,
         posted: r.posted,
     }
 }
@@ -263,12 +312,39 @@ pub async fn receive(State(state): State<AppState>, AcceptLang(lang): AcceptLang
     .map(Json)
 }
 
-/// Open a stocktake of the store or one category; needs a manager.
+/// Amend a purchase order (journaled): new quantities and costs, new SKUs; needs a
+/// manager. Not below what was received, nor once cancelled or fully received.
+#[utoipa::path(post, path = "/api/purchase-orders/{po_id}/amend", params(("po_id" = String, Path, description = "Order")), request_body = AmendOrderRequest, responses((status = 200, body = PurchaseOrderDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn amend_order(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(po_id): Path<String>, ApiJson(req): ApiJson<AmendOrderRequest>) -> Result<Json<PurchaseOrderDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "amend a purchase order")?;
+        let order = till.purchase_order(&po_id)?;
+        let lines = req.lines.into_iter().map(|l| PoLine { unit_cost: l.unit_cost_minor.or_else(|| order.unit_cost(&l.sku)).unwrap_or(0), sku: l.sku, qty: l.qty }).collect();
+        Ok(po_dto(till.amend_order(&po_id, lines, &actor.user_id)?))
+    })
+    .await
+    .map(Json)
+}
+
+/// Cancel a purchase order (journaled), with a reason; needs a manager. What is still
+/// outstanding closes; what was received stays.
+#[utoipa::path(post, path = "/api/purchase-orders/{po_id}/cancel", params(("po_id" = String, Path, description = "Order")), request_body = CancelOrderRequest, responses((status = 200, body = PurchaseOrderDto), (status = 403, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn cancel_order(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(po_id): Path<String>, ApiJson(req): ApiJson<CancelOrderRequest>) -> Result<Json<PurchaseOrderDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "cancel a purchase order")?;
+        Ok(po_dto(till.cancel_order(&po_id, &req.reason, &actor.user_id)?))
+    })
+    .await
+    .map(Json)
+}
+
+/// Open a stocktake of the store or one category, of the total or one place; needs a
+/// manager.
 #[utoipa::path(post, path = "/api/stocktakes", request_body = StocktakeRequest, responses((status = 200, body = StocktakeDto), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn open_stocktake(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<StocktakeRequest>) -> Result<Json<StocktakeDto>, ApiError> {
     run(&state, lang, move |till| {
         till.authorize(&req.user_id, &req.pin, Permission::Manage, "open a stocktake")?;
-        let id = till.open_stocktake(req.category.as_deref())?;
+        let id = till.open_stocktake(req.category.as_deref(), req.location.as_deref())?;
         Ok(stocktake_dto(till.stocktake_report(&id)?))
     })
     .await

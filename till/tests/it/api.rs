@@ -243,6 +243,59 @@ async fn suppliers_orders_stocktakes_and_replenishment_over_http() {
 }
 
 #[tokio::test]
+async fn purchase_orders_are_amended_and_cancelled_and_a_place_is_counted_over_http() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.add_user("m01", "李经理", opentill_core::role::Role::Manager, "7777").unwrap();
+    till.put_supplier("COKE", "Swire", 2, None).unwrap();
+    let app = router(AppState::new(till));
+    let order = json!({"supplier_id": "COKE", "lines": [{"sku": "DRK-1", "qty": 24, "unit_cost_minor": 180}, {"sku": "SNK-1", "qty": 12, "unit_cost_minor": 500}], "user_id": "m01", "pin": "7777"});
+    let (_, po) = call(&app, "POST", "/api/purchase-orders", Some(&order.to_string()), "en").await;
+    let po_id = po["po_id"].as_str().unwrap().to_string();
+    let receive = json!({"lines": [{"sku": "DRK-1", "qty": 20}], "user_id": "m01", "pin": "7777"});
+    call(&app, "POST", &format!("/api/purchase-orders/{po_id}/receive"), Some(&receive.to_string()), "en").await;
+
+    // Amending: a manager's PIN; not below what came (the reason in Chinese); a line
+    // without a cost keeps its own, a new SKU joins.
+    let amend = |lines: serde_json::Value, user: &str, pin: &str| json!({"lines": lines, "user_id": user, "pin": pin}).to_string();
+    let (status, body) = call(&app, "POST", &format!("/api/purchase-orders/{po_id}/amend"), Some(&amend(json!([{"sku": "DRK-1", "qty": 30}]), "s01", "9001")), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")), "a supervisor may not");
+    let (status, body) = call(&app, "POST", &format!("/api/purchase-orders/{po_id}/amend"), Some(&amend(json!([{"sku": "DRK-1", "qty": 19}]), "m01", "7777")), "zh-CN").await;
+    assert_eq!((status, body["kind"].as_str(), body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_input"), Some("DRK-1：已收 20，订购数量不能改为 19")), "{body}");
+    let (status, body) = call(&app, "POST", "/api/purchase-orders/PO404/amend", Some(&amend(json!([{"sku": "DRK-1", "qty": 1}]), "m01", "7777")), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_order")), "{body}");
+    let lines = json!([{"sku": "DRK-1", "qty": 30}, {"sku": "SNK-1", "qty": 6, "unit_cost_minor": 450}, {"sku": "DAI-1", "qty": 6, "unit_cost_minor": 300}]);
+    let (status, po) = call(&app, "POST", &format!("/api/purchase-orders/{po_id}/amend"), Some(&amend(lines, "m01", "7777")), "en").await;
+    assert_eq!((status, po["state"].as_str(), po["amended_ms"].is_i64()), (StatusCode::OK, Some("partial"), true), "{po}");
+    let got: Vec<(&str, i64, i64, i64)> = po["lines"].as_array().unwrap().iter().map(|l| (l["sku"].as_str().unwrap(), l["ordered"].as_i64().unwrap(), l["unit_cost_minor"].as_i64().unwrap(), l["outstanding"].as_i64().unwrap())).collect();
+    assert_eq!(got, [("DRK-1", 30, 180, 10), ("SNK-1", 6, 450, 6), ("DAI-1", 6, 300, 6)]);
+
+    // Cancelling: a reason; what was outstanding is closed; receiving is refused after.
+    let cancel = |reason: &str| json!({"reason": reason, "user_id": "m01", "pin": "7777"}).to_string();
+    let (status, body) = call(&app, "POST", &format!("/api/purchase-orders/{po_id}/cancel"), Some(&cancel("")), "en").await;
+    assert_eq!((status, body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("give a reason for cancelling (1 to 200 characters)")));
+    let (status, po) = call(&app, "POST", &format!("/api/purchase-orders/{po_id}/cancel"), Some(&cancel("供应商缺货")), "en").await;
+    assert_eq!((status, po["state"].as_str(), po["cancel_reason"].as_str(), po["cancelled_ms"].is_i64()), (StatusCode::OK, Some("cancelled"), Some("供应商缺货"), true), "{po}");
+    let got: Vec<(i64, i64)> = po["lines"].as_array().unwrap().iter().map(|l| (l["outstanding"].as_i64().unwrap(), l["closed"].as_i64().unwrap())).collect();
+    assert_eq!(got, [(0, 10), (0, 6), (0, 6)]);
+    let (status, body) = call(&app, "POST", &format!("/api/purchase-orders/{po_id}/receive"), Some(&receive.to_string()), "zh-CN").await;
+    assert_eq!((status, body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(format!("采购单 {po_id} 已取消，不能再修改或收货").as_str())), "{body}");
+    let (_, list) = call(&app, "GET", "/api/purchase-orders", None, "en").await;
+    assert_eq!(list[0]["state"].as_str(), Some("cancelled"));
+
+    // A stocktake of the backroom: 20 colas there by the books, 18 found.
+    let (status, body) = call(&app, "POST", "/api/stocktakes", Some(r#"{"location": "shelf", "user_id": "m01", "pin": "7777"}"#), "zh-CN").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_input")), "{body}");
+    let (status, take) = call(&app, "POST", "/api/stocktakes", Some(r#"{"location": "backroom", "user_id": "m01", "pin": "7777"}"#), "en").await;
+    assert_eq!((status, take["location"].as_str()), (StatusCode::OK, Some("backroom")), "{take}");
+    let id = take["stocktake_id"].as_str().unwrap().to_string();
+    let (_, take) = call(&app, "POST", &format!("/api/stocktakes/{id}/counts"), Some(r#"{"code": "DRK-1", "counted": 18}"#), "en").await;
+    assert_eq!((take["lines"][0]["expected"].as_i64(), take["lines"][0]["delta"].as_i64()), (Some(20), Some(-2)), "{take}");
+    call(&app, "POST", &format!("/api/stocktakes/{id}/post"), Some(r#"{"user_id": "m01", "pin": "7777"}"#), "en").await;
+    let (_, stock) = call(&app, "GET", "/api/stock/DRK-1", None, "en").await;
+    assert_eq!((stock["qty"].as_i64(), stock["locations"][0]["location"].as_str(), stock["locations"][0]["qty"].as_i64()), (Some(18), Some("backroom"), Some(18)), "{stock}");
+}
+
+#[tokio::test]
 async fn analytics_as_json_and_csv() {
     let (_dir, till) = store(CashRounding::None);
     let app = router(AppState::new(till));

@@ -221,6 +221,8 @@ export class Client {
   placeOrder(req: S['OrderRequest']) { return this.call<PurchaseOrder>('POST', '/api/purchase-orders', req); }
   /** Goods received against an order: part of it, the rest, or more than ordered. */
   receiveOrder(id: string, req: S['ReceiveRequest']) { return this.call<PurchaseOrder>('POST', `/api/purchase-orders/${encodeURIComponent(id)}/receive`, req); }
+  amendOrder(id: string, req: S['AmendOrderRequest']) { return this.call<PurchaseOrder>('POST', `/api/purchase-orders/${encodeURIComponent(id)}/amend`, req); }
+  cancelOrder(id: string, req: S['CancelOrderRequest']) { return this.call<PurchaseOrder>('POST', `/api/purchase-orders/${encodeURIComponent(id)}/cancel`, req); }
   openStocktake(req: S['StocktakeRequest']) { return this.call<Stocktake>('POST', '/api/stocktakes', req); }
   stocktake(id: string) { return this.call<Stocktake>('GET', `/api/stocktakes/${encodeURIComponent(id)}`); }
   count(id: string, code: string, counted: number) { return this.call<Stocktake>('POST', `/api/stocktakes/${encodeURIComponent(id)}/counts`, { code, counted }); }

@@ -699,6 +699,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/purchase-orders/{po_id}/amend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Amend a purchase order (journaled): new quantities and costs, new SKUs; needs a
+         *     manager. Not below what was received, nor once cancelled or fully received.
+         */
+        post: operations["amend_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/purchase-orders/{po_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a purchase order (journaled), with a reason; needs a manager. What is still
+         *     outstanding closes; what was received stays.
+         */
+        post: operations["cancel_order"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/purchase-orders/{po_id}/receive": {
         parameters: {
             query?: never;
@@ -1063,7 +1103,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Open a stocktake of the store or one category; needs a manager. */
+        /**
+         * Open a stocktake of the store or one category, of the total or one place; needs a
+         *     manager.
+         */
         post: operations["open_stocktake"];
         delete?: never;
         options?: never;
@@ -1350,6 +1393,19 @@ export interface components {
              */
             ts_ms: number;
         };
+        /**
+         * @description An amendment of a purchase order: the new quantity and unit cost of each SKU named (a
+         *     SKU not on the order joins it; lines not named stay as they are). A line without a
+         *     cost keeps the one it is ordered at (a new SKU: 0).
+         */
+        AmendOrderRequest: {
+            /** @description The lines to change or add. */
+            lines: components["schemas"]["StockLineDto"][];
+            /** @description Their PIN. */
+            pin: string;
+            /** @description The manager. */
+            user_id: string;
+        };
         /** @description An analytics report. */
         AnalyticsDto: {
             /** @description What it groups by: `hour`, `day`, `week`, `category`, `cashier`, `tender`, `top`, `slow`, `basket`, `members`, `conversion`. */
@@ -1488,6 +1544,15 @@ export interface components {
              * @description Balance, minor units.
              */
             balance_minor: number;
+        };
+        /** @description A purchase order to cancel. */
+        CancelOrderRequest: {
+            /** @description Their PIN. */
+            pin: string;
+            /** @description Why (1 to 200 characters). */
+            reason: string;
+            /** @description The manager. */
+            user_id: string;
         };
         /** @description Move cash in or out. */
         CashRequest: {
@@ -2262,12 +2327,17 @@ export interface components {
         PoLineDto: {
             /**
              * Format: int64
+             * @description Closed by a cancellation: what was still to come then.
+             */
+            closed: number;
+            /**
+             * Format: int64
              * @description Ordered.
              */
             ordered: number;
             /**
              * Format: int64
-             * @description Still to come.
+             * @description Still to come (0 once the order is cancelled).
              */
             outstanding: number;
             /**
@@ -2282,6 +2352,11 @@ export interface components {
             received: number;
             /** @description SKU. */
             sku: string;
+            /**
+             * Format: int64
+             * @description Cost per piece (or kg), minor units.
+             */
+            unit_cost_minor: number;
         };
         /** @description One change of a product's price in this store. */
         PriceChangeDto: {
@@ -2466,6 +2541,18 @@ export interface components {
         };
         /** @description A purchase order and where it stands. */
         PurchaseOrderDto: {
+            /**
+             * Format: int64
+             * @description Last amended, unix ms.
+             */
+            amended_ms?: number | null;
+            /** @description Why it was cancelled. */
+            cancel_reason?: string | null;
+            /**
+             * Format: int64
+             * @description Cancelled, unix ms.
+             */
+            cancelled_ms?: number | null;
             /** @description Lines. */
             lines: components["schemas"]["PoLineDto"][];
             /**
@@ -2475,7 +2562,7 @@ export interface components {
             ordered_ms: number;
             /** @description Id. */
             po_id: string;
-            /** @description `open`, `partial`, `received` or `over`. */
+            /** @description `open`, `partial`, `received`, `over` or `cancelled`. */
             state: string;
             /** @description Supplier. */
             supplier_id: string;
@@ -3092,6 +3179,8 @@ export interface components {
             category?: string | null;
             /** @description Counted SKUs. */
             lines: components["schemas"]["VarianceDto"][];
+            /** @description The place counted; none: the store's total. */
+            location?: string | null;
             /** @description Posted (closed). */
             posted: boolean;
             /** @description Id. */
@@ -3108,6 +3197,11 @@ export interface components {
         StocktakeRequest: {
             /** @description Only this category; the whole store without. */
             category?: string | null;
+            /**
+             * @description Only this place (`floor`, `backroom`, `warehouse`): what is expected is what it
+             *     holds, and posting corrects it. Without: the store's total, corrected on the floor.
+             */
+            location?: string | null;
             /** @description Their PIN. */
             pin: string;
             /** @description The manager. */
@@ -4839,6 +4933,106 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    amend_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order */
+                po_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AmendOrderRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    cancel_order: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Order */
+                po_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CancelOrderRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurchaseOrderDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

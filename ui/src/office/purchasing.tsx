@@ -3,8 +3,11 @@
 // unit cost in yuan each), and the orders with their state and what is still to come per
 // line. An open or partly received order is received here: the quantities start at what
 // is outstanding and may be changed (less, or more than ordered); the state the receipt
-// would leave is shown before it is posted. The till service checks everything (an
-// unknown SKU or supplier is refused with the reason) and nothing is recorded then.
+// would leave is shown before it is posted. An open or partly received order may be
+// amended (采购单修改: quantities and unit costs edited, not below what came; products
+// added) or cancelled with a reason (采购单取消: what is still to come is closed, what came
+// stays). The till service checks everything (an unknown SKU or supplier is refused with
+// the reason) and nothing is recorded then.
 import { useEffect, useState } from 'preact/hooks';
 import type { PurchaseOrder, Supplier } from '../api/client';
 import type { components } from '../api/schema';
@@ -52,6 +55,60 @@ export function receivable(po: PurchaseOrder): boolean {
   return po.state === 'open' || po.state === 'partial';
 }
 
+/** Whether an order may still be amended or cancelled: not cancelled, something to come. */
+export function amendable(po: PurchaseOrder): boolean {
+  return po.state === 'open' || po.state === 'partial';
+}
+
+/** Minor units as yuan typed in a cost field: 180 → "1.80". */
+export function yuan(minor: number): string {
+  return (minor / 100).toFixed(2);
+}
+
+/** A line of the amend form: the quantity and unit cost as typed; `received` is what
+ *  came of it (0 for a product joining the order, `added`). */
+export interface AmendDraftLine { sku: string; qty: string; cost: string; received: number; added?: boolean }
+
+/** The amend form to start from: each line at what is ordered and its cost. */
+export function amendPrefill(po: PurchaseOrder): AmendDraftLine[] {
+  return po.lines.map((l) => ({ sku: l.sku, qty: String(l.ordered), cost: yuan(l.unit_cost_minor), received: l.received }));
+}
+
+export type AmendProblem = 'qty' | 'cost' | 'below' | 'unchanged' | 'nothing';
+/** The amendment the API takes: the lines changed or added (cost in minor units), or the
+ *  first thing wrong. A line on the order may go to 0 if nothing came of it (dropped), or
+ *  down to what came; a product added needs 1 or more. */
+export function toAmendLines(po: PurchaseOrder, drafts: AmendDraftLine[]):
+  { ok: true; lines: StockLine[] } | { ok: false; problem: AmendProblem; sku?: string } {
+  const lines: StockLine[] = [];
+  let ordered = 0;
+  for (const d of drafts) {
+    const qty = parseQty(d.qty, d.added ? 1 : 0);
+    if (qty === null) return { ok: false, problem: 'qty', sku: d.sku };
+    if (qty < d.received) return { ok: false, problem: 'below', sku: d.sku };
+    const cost = parseMoney(d.cost);
+    if (cost === null) return { ok: false, problem: 'cost', sku: d.sku };
+    ordered += qty;
+    const was = po.lines.find((l) => l.sku === d.sku);
+    if (!was || was.ordered !== qty || was.unit_cost_minor !== cost) lines.push({ sku: d.sku, qty, unit_cost_minor: cost });
+  }
+  if (ordered === 0) return { ok: false, problem: 'nothing' };
+  if (lines.length === 0) return { ok: false, problem: 'unchanged' };
+  return { ok: true, lines };
+}
+
+/** The state an order would be in after an amendment. */
+export function stateAfterAmend(po: PurchaseOrder, lines: StockLine[]): string {
+  const kept = po.lines.map((l) => ({ ordered: lines.find((x) => x.sku === l.sku)?.qty ?? l.ordered, received: l.received }));
+  return orderState([...kept, ...lines.filter((x) => !po.lines.some((l) => l.sku === x.sku)).map((x) => ({ ordered: x.qty, received: 0 }))]);
+}
+
+/** A cancellation's reason as the till service takes it (1 to 200 characters), or null. */
+export function cancelReason(typed: string): string | null {
+  const reason = typed.trim();
+  return reason && [...reason].length <= 200 ? reason : null;
+}
+
 /** The receive form's quantities to start from: what is outstanding per line. */
 export function outstandingPrefill(po: PurchaseOrder): Record<string, string> {
   return Object.fromEntries(po.lines.map((l) => [l.sku, String(l.outstanding)]));
@@ -71,6 +128,7 @@ export function toReceiveLines(po: PurchaseOrder, typed: Record<string, string>)
 
 /** An order's state from its lines, as the till service reads it (core `po_state`). */
 export function orderState(lines: { ordered: number; received: number }[]): 'open' | 'partial' | 'received' | 'over' {
+  // (A cancelled order is `cancelled` whatever its lines say: the till service's `state`.)
   if (lines.every((l) => l.received === 0)) return 'open';
   if (lines.some((l) => l.received < l.ordered)) return 'partial';
   if (lines.some((l) => l.received > l.ordered)) return 'over';
@@ -135,12 +193,22 @@ export function SuppliersPanel(p: TabProps & { suppliers: Supplier[] | null; onC
 export function PurchaseOrdersPanel(p: TabProps & { suppliers: Supplier[] | null; prefill: OrderPrefill | null; takesScans: boolean; onOrdered: () => void }) {
   const { t, client, attempt } = p;
   const [orders, setOrders] = useState<PurchaseOrder[] | null>(null);
-  const [receiving, setReceiving] = useState<string | null>(null);
+  // One form open at a time under an order: receive, amend or cancel.
+  const [open, setOpen] = useState<{ po: string; form: 'receive' | 'amend' | 'cancel' } | null>(null);
   const load = () => attempt(() => client.purchaseOrders()).then((x) => x && setOrders(x));
   useEffect(() => { load(); }, []);
+  const changed = (next: PurchaseOrder) => {
+    setOrders((old) => old && old.map((x) => (x.po_id === next.po_id ? next : x)));
+    setOpen(null);
+    p.onOrdered();
+  };
+  const amending = open?.form === 'amend';
+  const button = (o: PurchaseOrder, form: 'receive' | 'amend' | 'cancel', label: string) => (
+    <button class="btn" data-testid={`po-${form}`} onClick={() => setOpen({ po: o.po_id, form })}>{label}</button>
+  );
   return (
     <section class="card purchasing" data-testid="purchase-orders">
-      <OrderForm {...p} onOrdered={() => (load(), p.onOrdered())} />
+      <OrderForm {...p} takesScans={p.takesScans && !amending} onOrdered={() => (load(), p.onOrdered())} />
       <h1>{t('office.po.orders')}</h1>
       {orders && orders.length === 0 && <p class="muted">{t('office.po.noOrders')}</p>}
       {orders && orders.length > 0 && (
@@ -150,22 +218,27 @@ export function PurchaseOrdersPanel(p: TabProps & { suppliers: Supplier[] | null
             <tbody data-testid="po" data-po={o.po_id} data-state={o.state}>
               {o.lines.map((l, i) => (
                 <tr data-testid="po-line" data-sku={l.sku}>
-                  {i === 0 && <td rowSpan={o.lines.length}><span class="sku">{o.po_id}</span><br /><small class="muted">{storeTime(o.ordered_ms, p.offsetMin, p.locale)}</small></td>}
+                  {i === 0 && <td rowSpan={o.lines.length}><span class="sku">{o.po_id}</span><br /><small class="muted">{storeTime(o.ordered_ms, p.offsetMin, p.locale)}</small>
+                    {o.amended_ms != null && <><br /><small class="muted" data-testid="po-amended">{t('office.po.amendedAt', { time: storeTime(o.amended_ms, p.offsetMin, p.locale) })}</small></>}</td>}
                   {i === 0 && <td rowSpan={o.lines.length}>{supplierName(p.suppliers, o.supplier_id)}</td>}
-                  <td class="muted sku">{l.sku}</td><td class="num">{l.ordered}</td>
+                  <td class="muted sku">{l.sku}</td><td class="num" data-testid="po-ordered">{l.ordered}</td>
                   <td class="num">{l.received}{l.over > 0 && <small class="good"> (+{l.over})</small>}</td>
-                  <td class={'num' + (l.outstanding > 0 ? ' bad' : '')} data-testid="po-outstanding">{l.outstanding}</td>
-                  {i === 0 && <td rowSpan={o.lines.length}><span class={'po-state ' + o.state} data-testid="po-state">{t(`office.po.state.${o.state}` as MessageKey)}</span></td>}
-                  {i === 0 && <td rowSpan={o.lines.length} class="num">{receivable(o) && receiving !== o.po_id
-                    && <button class="btn" data-testid="po-receive" onClick={() => setReceiving(o.po_id)}>{t('office.po.receive')}</button>}</td>}
+                  <td class={'num' + (l.outstanding > 0 ? ' bad' : '')} data-testid="po-outstanding">{l.outstanding}{l.closed > 0 && <small class="muted" data-testid="po-closed"> {t('office.po.closed', { n: l.closed })}</small>}</td>
+                  {i === 0 && <td rowSpan={o.lines.length}><span class={'po-state ' + o.state} data-testid="po-state">{t(`office.po.state.${o.state}` as MessageKey)}</span>
+                    {o.cancel_reason && <><br /><small class="muted" data-testid="po-cancel-reason">{o.cancel_reason}</small></>}</td>}
+                  {i === 0 && <td rowSpan={o.lines.length} class="num">{open?.po !== o.po_id && amendable(o) && <div class="po-actions">
+                    {receivable(o) && button(o, 'receive', t('office.po.receive'))}
+                    {button(o, 'amend', t('office.po.amend'))}
+                    {button(o, 'cancel', t('office.po.cancelOrder'))}
+                  </div>}</td>}
                 </tr>
               ))}
-              {receiving === o.po_id && (
-                <tr><td colSpan={8}><ReceiveForm {...p} order={o} onClose={() => setReceiving(null)} onReceived={(next) => {
-                  setOrders((old) => old && old.map((x) => (x.po_id === next.po_id ? next : x)));
-                  setReceiving(null);
-                  p.onOrdered();
-                }} /></td></tr>
+              {open?.po === o.po_id && (
+                <tr><td colSpan={8}>
+                  {open.form === 'receive' && <ReceiveForm {...p} order={o} onClose={() => setOpen(null)} onReceived={changed} />}
+                  {open.form === 'amend' && <AmendForm {...p} order={o} onClose={() => setOpen(null)} onAmended={changed} />}
+                  {open.form === 'cancel' && <CancelForm {...p} order={o} onClose={() => setOpen(null)} onCancelled={changed} />}
+                </td></tr>
               )}
             </tbody>
           ))}
@@ -293,6 +366,94 @@ function ReceiveForm(p: TabProps & { order: PurchaseOrder; onClose: () => void; 
       <div class="row">
         <button type="button" class="btn" onClick={p.onClose}>{t('office.po.cancel')}</button>
         <button class="btn primary grow" disabled={!lines || sending} data-testid="po-receive-submit">{t('office.po.postReceipt')}</button>
+      </div>
+    </form>
+  );
+}
+
+function AmendForm(p: TabProps & { order: PurchaseOrder; takesScans: boolean; onClose: () => void; onAmended: (po: PurchaseOrder) => void }) {
+  const { t, client, attempt, manager, order } = p;
+  const [drafts, setDrafts] = useState(() => amendPrefill(order));
+  const [code, setCode] = useState('');
+  const [problem, setProblem] = useState<{ key: AmendProblem; sku?: string } | null>(null);
+  const [sending, setSending] = useState(false);
+  const built = toAmendLines(order, drafts);
+  const after = built.ok ? stateAfterAmend(order, built.lines) : null;
+  // A product typed or scanned joins the order (the till service refuses one the
+  // catalog does not know); one already on it is left for its quantity to be edited.
+  const addProduct = async (text: string) => {
+    const typed = text.trim();
+    if (!typed) return;
+    const entry = await client.catalogEntry(typed).then((e) => e.product, () => null);
+    const found = entry ?? (await client.scan(typed).then((s) => s.product, () => null));
+    const sku = found?.sku ?? typed;
+    setDrafts((old) => (old.some((d) => d.sku === sku) ? old : [...old, { sku, qty: '', cost: '', received: 0, added: true }]));
+    setCode(''), setProblem(null);
+  };
+  if (p.takesScans) p.scanInto.current = (scanned) => { addProduct(scanned); };
+  const set = (sku: string, field: 'qty' | 'cost', value: string) => (setDrafts((old) => old.map((d) => (d.sku === sku ? { ...d, [field]: value } : d))), setProblem(null));
+  return (
+    <form class="po-receive" data-testid="po-amend-form" onSubmit={async (e) => {
+      e.preventDefault();
+      if (sending) return;
+      if (!built.ok) return setProblem({ key: built.problem, sku: built.sku });
+      setSending(true);
+      const next = await attempt(() => client.amendOrder(order.po_id, { lines: built.lines, user_id: manager.user_id, pin: manager.pin }));
+      setSending(false);
+      if (!next) return;
+      p.notify(t('office.po.amendedDone', { id: next.po_id, state: t(`office.po.state.${next.state}` as MessageKey) }));
+      p.onAmended(next);
+    }}>
+      <strong>{t('office.po.amendTitle', { id: order.po_id })}</strong>
+      <table class="table">
+        <thead><tr><th>{t('office.stock.sku')}</th><th class="num">{t('office.po.qty')}</th><th class="num">{t('office.po.unitCost')}</th><th class="num">{t('office.po.received')}</th></tr></thead>
+        <tbody>{drafts.map((d) => (
+          <tr data-testid="po-amend-line" data-sku={d.sku}>
+            <td class="muted sku">{d.sku}</td>
+            <td class="num"><input name={`amend-qty-${d.sku}`} class={'qty-input' + (parseQty(d.qty, d.added ? 1 : 0) === null ? ' invalid' : '')} inputMode="numeric" value={d.qty} aria-label={t('office.po.qty')} autocomplete="off" onInput={(e) => set(d.sku, 'qty', e.currentTarget.value)} /></td>
+            <td class="num"><input name={`amend-cost-${d.sku}`} class={'qty-input' + (d.cost.trim() && parseMoney(d.cost) === null ? ' invalid' : '')} inputMode="decimal" value={d.cost} placeholder="0.00" aria-label={t('office.po.unitCost')} autocomplete="off" onInput={(e) => set(d.sku, 'cost', e.currentTarget.value)} /></td>
+            <td class="num">{d.received}</td>
+          </tr>
+        ))}</tbody>
+      </table>
+      <div class="row">
+        <label class="grow">{t('office.po.amendAdd')}<input name="amend-code" value={code} autocomplete="off" onInput={(e) => setCode(e.currentTarget.value)}
+          onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); addProduct(code); } }} /></label>
+        <button type="button" class="btn" disabled={!code.trim()} onClick={() => addProduct(code)} data-testid="po-amend-add">{t('office.po.add')}</button>
+      </div>
+      <p class="muted" data-testid="po-amend-after">{after ? t('office.po.after', { state: t(`office.po.state.${after}` as MessageKey) }) : t('office.po.amendHint')}</p>
+      {problem && <p class="field-problem" role="alert" data-testid="po-amend-problem">{t(`office.po.amendBad.${problem.key}` as MessageKey, { sku: problem.sku ?? '' })}</p>}
+      <div class="row">
+        <button type="button" class="btn" onClick={p.onClose}>{t('office.po.cancel')}</button>
+        <button class="btn primary grow" disabled={sending} data-testid="po-amend-submit">{t('office.po.saveAmendment')}</button>
+      </div>
+    </form>
+  );
+}
+
+function CancelForm(p: TabProps & { order: PurchaseOrder; onClose: () => void; onCancelled: (po: PurchaseOrder) => void }) {
+  const { t, client, attempt, manager, order } = p;
+  const [typed, setTyped] = useState('');
+  const [sending, setSending] = useState(false);
+  const reason = cancelReason(typed);
+  const closing = order.lines.reduce((n, l) => n + l.outstanding, 0);
+  return (
+    <form class="po-receive" data-testid="po-cancel-form" onSubmit={async (e) => {
+      e.preventDefault();
+      if (!reason || sending) return;
+      setSending(true);
+      const next = await attempt(() => client.cancelOrder(order.po_id, { reason, user_id: manager.user_id, pin: manager.pin }));
+      setSending(false);
+      if (!next) return;
+      p.notify(t('office.po.cancelledDone', { id: next.po_id }));
+      p.onCancelled(next);
+    }}>
+      <strong>{t('office.po.cancelTitle', { id: order.po_id })}</strong>
+      <p class="muted">{t('office.po.cancelHint', { n: closing })}</p>
+      <label>{t('office.po.reason')}<input name="cancel-reason" value={typed} maxLength={200} autocomplete="off" onInput={(e) => setTyped(e.currentTarget.value)} /></label>
+      <div class="row">
+        <button type="button" class="btn" onClick={p.onClose}>{t('office.po.keepOrder')}</button>
+        <button class="btn danger grow" disabled={!reason || sending} data-testid="po-cancel-submit">{t('office.po.cancelOrder')}</button>
       </div>
     </form>
   );

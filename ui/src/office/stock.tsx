@@ -1,5 +1,7 @@
 // Stock: what is at or under its reorder level, what to reorder at the recent sales
-// velocity, and the stocktake: open one, scan what is on the shelves (each scan counts one
+// velocity, and the stocktake: open one (of the store or a category; of every place
+// together, corrected on the floor, or of one place, 库位盘点, counted against what that
+// place holds and corrected there), scan what is on the shelves (each scan counts one
 // more; a weighed product is entered in kilograms), see the variances, post it. Then
 // purchasing (purchasing.tsx): suppliers and purchase orders; a suggestion's Order button
 // starts an order with it.
@@ -7,6 +9,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LowStock, Stocktake, Suggestion, Supplier } from '../api/client';
 import { categoryName, parseKg } from '../i18n';
 import type { TabProps } from './index';
+import { PLACES, type Place } from './places';
 import { PurchaseOrdersPanel, SuppliersPanel, type OrderPrefill } from './purchasing';
 
 const OPEN_KEY = 'opentill.stocktake';
@@ -65,6 +68,7 @@ function StocktakePanel(p: TabProps & { onOpen: (open: boolean) => void }) {
   const { t, money, locale, client, attempt, manager } = p;
   const [take, setTake] = useState<Stocktake | null>(null);
   const [scope, setScope] = useState('');
+  const [place, setPlace] = useState('');
   const [categories, setCategories] = useState<string[]>([]);
   const [code, setCode] = useState('');
   const [weight, setWeight] = useState('');
@@ -113,7 +117,7 @@ function StocktakePanel(p: TabProps & { onOpen: (open: boolean) => void }) {
     return (
       <form class="card" data-testid="stocktake-open" onSubmit={async (e) => {
         e.preventDefault();
-        const s = await attempt(() => client.openStocktake({ category: scope || null, user_id: manager.user_id, pin: manager.pin }));
+        const s = await attempt(() => client.openStocktake({ category: scope || null, location: place || null, user_id: manager.user_id, pin: manager.pin }));
         if (s) keep(s);
       }}>
         <h1>{t('office.stock.take')}</h1>
@@ -124,13 +128,20 @@ function StocktakePanel(p: TabProps & { onOpen: (open: boolean) => void }) {
             {categories.map((c) => <option value={c}>{categoryName(locale, c)}</option>)}
           </select>
         </label>
+        <label>{t('office.stock.place')}
+          <select name="stocktake-place" value={place} onChange={(e) => setPlace(e.currentTarget.value)}>
+            <option value="">{t('office.stock.allPlaces')}</option>
+            {PLACES.map((x) => <option value={x}>{t(`office.places.${x}`)}</option>)}
+          </select>
+        </label>
         <button class="btn primary wide" data-testid="stocktake-start">{t('office.stock.start')}</button>
       </form>
     );
   }
   return (
     <section class="card" data-testid="stocktake">
-      <h1>{t('office.stock.take')} · {take.category ? categoryName(locale, take.category) : t('office.stock.wholeStore')}{take.posted ? ` · ${t('office.stock.posted')}` : ''}</h1>
+      <h1 data-testid="stocktake-title">{t('office.stock.take')} · {take.category ? categoryName(locale, take.category) : t('office.stock.wholeStore')}
+        {take.location ? ` · ${t(`office.places.${take.location as Place}`)}` : ''}{take.posted ? ` · ${t('office.stock.posted')}` : ''}</h1>
       {!take.posted && <p class="muted">{t('office.stock.scanHint')}</p>}
       {!take.posted && (
         <form class="row" onSubmit={async (e) => {
