@@ -73,6 +73,7 @@ pub fn router_with_key(ledger: Shared, admin_token: Option<String>, closing_key:
         .route("/v1/catalog/products", axum::routing::put(put_products))
         .route("/v1/catalog/prices", axum::routing::put(put_price))
         .route("/v1/offers", get(offers))
+        .route("/v1/docs/compact", post(compact_doc))
         .route("/v1/offers/settings/{id}", axum::routing::put(put_setting).delete(remove_setting))
         .route("/v1/offers/{section}", axum::routing::put(put_offer))
         .route("/v1/offers/{section}/{id}", axum::routing::delete(remove_offer))
@@ -466,6 +467,23 @@ async fn put_products(State(ledger): State<Shared>, axum::extract::Query(q): axu
         Err(r) => r,
         Ok(Err(e)) => catalog_error(e),
         Ok(Ok(())) => Json(json!({ "written": n })).into_response(),
+    }
+}
+
+/// `?tenant=T&doc=catalog|offers`.
+#[derive(Debug, Deserialize)]
+struct CompactQuery {
+    tenant: String,
+    doc: String,
+}
+
+#[tracing::instrument(skip_all)]
+async fn compact_doc(State(ledger): State<Shared>, axum::extract::Query(q): axum::extract::Query<CompactQuery>) -> Response {
+    match with_ledger(&ledger, move |l| crate::docs::compact(l, &q.tenant, &q.doc, now_ms())).await {
+        Err(r) => r,
+        Ok(Err(crate::docs::CatalogError::Doc(opentill_sync::docs::DocError::UnknownDocument(d)))) => error(404, "unknown_document", format!("no shared document called {d:?}")),
+        Ok(Err(e)) => catalog_error(e),
+        Ok(Ok(c)) => Json(json!({ "doc": c.doc, "from_epoch": c.from_epoch, "to_epoch": c.to_epoch, "registers": c.registers, "bytes_before": c.bytes_before, "bytes_after": c.bytes_after })).into_response(),
     }
 }
 

@@ -157,6 +157,19 @@ enum Command {
         #[command(subcommand)]
         action: O2oCommand,
     },
+    /// Compact a tenant's shared document (共享文档压缩): start its next epoch from its
+    /// current values, dropping their history; stores move to it on their next sync.
+    CompactDoc {
+        /// The database.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// Tenant.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// `catalog` or `offers`.
+        #[arg(long)]
+        doc: String,
+    },
     /// Head office's promotions, coupons and settings (促销与会员设置), for every store or
     /// one store, merged into every store's tills on their next sync: show, put, remove.
     Offers {
@@ -642,6 +655,15 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Catalog { action } => catalog(action),
         Command::O2o { action } => o2o(action),
         Command::Offers { action } => offers(action),
+        Command::CompactDoc { db, tenant, doc } => {
+            let mut ledger = open(&db)?;
+            let c = opentill_cloud::docs::compact(ledger.as_mut(), &tenant, &doc, now_ms())?;
+            println!(
+                "{}: epoch {} -> {}, {} registers, {} bytes -> {} bytes; stores move to the new epoch on their next sync",
+                c.doc, c.from_epoch, c.to_epoch, c.registers, c.bytes_before, c.bytes_after
+            );
+            Ok(())
+        }
     }
 }
 

@@ -307,7 +307,7 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
             "head_seq": state.head_seq, "acked_seq": state.acked_seq, "pending": state.pending(), "pushed_ms": state.pushed_ms,
             "cloud_acked_seq": cloud.as_ref().and_then(|c| c.as_ref().ok()),
             "cloud_error": cloud.as_ref().and_then(|c| c.as_ref().err()),
-            "documents": docs.iter().map(|d| serde_json::json!({ "name": d.name, "heads": d.heads, "synced_ms": d.synced_ms, "increments": d.n_increments, "bytes": d.n_bytes })).collect::<Vec<_>>(),
+            "documents": docs.iter().map(|d| serde_json::json!({ "name": d.name, "epoch": d.epoch, "heads": d.heads, "synced_ms": d.synced_ms, "increments": d.n_increments, "bytes": d.n_bytes })).collect::<Vec<_>>(),
             "carrier": carrier.as_ref().map(|(node, _)| node),
             "journals": journals.iter().map(|(node, (seq, hash))| json_journal(node, *seq, hash, &peers)).collect::<Vec<_>>(),
             "balances": snapshot.as_ref().map(|s| serde_json::json!({ "as_of_ms": s.as_of_ms, "allowance_minor": s.allowance_minor, "own_held_seq": s.own_held_seq, "accounts": s.accounts })),
@@ -340,8 +340,9 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
     for doc in &docs {
         let synced = doc.synced_ms.map(|t| format!("{} s {}", (now - t).max(0) / 1000, lang.pick("前", "ago"))).unwrap_or_else(|| lang.pick("从未", "never").to_string());
         println!(
-            "{} {} {} {}, {} {} ({} {})",
+            "{} {}{} {} {}, {} {} ({} {})",
             doc_label(&doc.name, lang),
+            if doc.epoch > 1 { format!("{} {} · ", lang.pick("纪元", "epoch"), doc.epoch) } else { String::new() },
             lang.pick("版本", "heads"),
             short_heads(&doc.heads),
             lang.pick("上次同步", "last synced"),
@@ -427,8 +428,16 @@ fn doc_label(name: &str, lang: Lang) -> &'static str {
 
 fn doc_line(report: &DocSyncReport, lang: Lang) -> String {
     let (updated_zh, updated_en) = if report.doc == CATALOG { ("个商品已更新", "products updated") } else { ("项促销、优惠券或设置已更新", "offers or settings updated") };
+    let epoch = match report.switched_to {
+        Some(e) => format!(
+            "{} {e}{}, ",
+            lang.pick("总部已压缩历史，已切换到第", "head office compacted it: moved to epoch"),
+            lang.pick(&format!(" 版，重放本机 {} 项修改", report.replayed), &format!(", replayed {} edits of this node", report.replayed))
+        ),
+        None => String::new(),
+    };
     format!(
-        "{} {} {}, {} {}, {} {} ({} {}, {} {})",
+        "{} {epoch}{} {}, {} {}, {} {} ({} {}, {} {})",
         doc_label(&report.doc, lang),
         report.projected,
         lang.pick(updated_zh, updated_en),

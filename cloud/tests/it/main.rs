@@ -6,6 +6,7 @@
 mod catalog;
 mod cli;
 mod closings;
+mod compaction;
 mod o2o;
 mod offers;
 mod relay;

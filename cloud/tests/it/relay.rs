@@ -194,6 +194,9 @@ fn a_store_converges_through_partitions_and_kills(backend: Backend) {
     assert_eq!((code_of, body["kind"].as_str()), (400, Some("bad_request")), "{body}");
     assert_eq!(put(&cloud, "/v1/stores/allowance", serde_json::json!({"store_id": "NOPE", "allowance_minor": 1})).0, 404);
 
+    // Head office runs a promotion in every store from the start.
+    let always = serde_json::json!({"id": "HQ-ALL", "kind": {"PercentOff": {"scope": "All", "percent_bp": 500}}, "window": {"from_ms": 0, "to_ms": 4_102_444_800_000_i64}, "exclusive": false, "priority": 0, "members_only": false});
+    assert_eq!(put(&cloud, "/v1/offers/promotions?tenant=acme", always).0, 200);
     let (mut kills, mut refunds, mut edits) = (0, 0, 0);
     for round in 0..rounds {
         // The network changes: each link up or down.
@@ -243,6 +246,15 @@ fn a_store_converges_through_partitions_and_kills(backend: Backend) {
                 assert_eq!(status, 200, "{body}");
             }
             edits += 1;
+        }
+        // Midway, head office compacts both shared documents: the edge agent moves to the
+        // new epochs when it next reaches the cloud, the tills when they reach it, each
+        // replaying its edits the compaction did not see.
+        if round == rounds / 2 {
+            for doc in ["catalog", "offers"] {
+                let out = cloud_ok(&["compact-doc", "--db", &db.db, "--tenant", "acme", "--doc", doc]);
+                assert!(out.contains("epoch 1 -> 2"), "{out}");
+            }
         }
         // Syncing goes on, with processes killed midway.
         for (data, _) in &tills {

@@ -282,3 +282,48 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn compaction_keeps_every_winner_drops_history_and_replay_adds_only_newer_edits() {
+    let mut office = CatalogDoc::new();
+    let mut clock = HlcClock::new("cloud", (0, 0));
+    office.put_product(&product("TEA", 450), &mut clock, 1_000).unwrap();
+    office.put_product(&product("COLA", 300), &mut clock, 1_000).unwrap();
+    for i in 0..200 {
+        office.set_price("TEA", 400 + i, &mut clock, 2_000 + i).unwrap();
+    }
+    // A store syncs, then edits offline: the compaction never sees its price.
+    let mut store = CatalogDoc::new();
+    sync_pair(&mut office, &mut store);
+    let mut store_clock = HlcClock::new("till-1", (0, 0));
+    store.set_store_price("S1", "COLA", Some(280), &mut store_clock, 9_000).unwrap();
+    // An edit older than what the compaction holds loses to it on replay.
+    let mut stale = CatalogDoc::new();
+    sync_pair(&mut office, &mut stale);
+    let before = office.save().len();
+    let mut next = office.compacted().unwrap();
+    assert_eq!((office.epoch(), next.epoch()), (1, 2));
+    assert!(next.save().len() * 2 < before, "history is dropped: {before} -> {} bytes", next.save().len());
+    assert_eq!(next.registers().unwrap(), office.registers().unwrap(), "every winner, with its HLC, is carried over");
+    assert_eq!(next.effective("S1", "TEA").unwrap().price_minor, 599);
+    // Two compactions of the same document are the same values (not the same changes).
+    assert_eq!(office.compacted().unwrap().registers().unwrap(), next.registers().unwrap());
+
+    // The store moves to epoch 2: it starts from the genesis and takes the new epoch whole.
+    let old_registers = store.registers().unwrap();
+    let mut moved = CatalogDoc::new_epoch(2);
+    sync_pair(&mut next, &mut moved);
+    assert_eq!(moved.heads(), next.heads());
+    assert_eq!(moved.replay(&old_registers).unwrap(), 1, "only the store's offline price is newer");
+    assert_eq!(moved.replay(&old_registers).unwrap(), 0, "a replay again writes nothing");
+    assert_eq!(moved.effective("S1", "COLA").unwrap().price_minor, 280);
+    assert_eq!(moved.replay(&stale.registers().unwrap()).unwrap(), 0, "a copy older than the compaction adds nothing");
+    sync_pair(&mut next, &mut moved);
+    assert_eq!(next.effective("S1", "COLA").unwrap().price_minor, 280, "the replayed edit reaches head office");
+    // A document loaded from a save keeps its epoch; names on the wire carry it.
+    assert_eq!(CatalogDoc::load(&next.save(), &[]).unwrap().epoch(), 2);
+    assert_eq!((wire_name("catalog", 1), wire_name("catalog", 2)), ("catalog".to_string(), "catalog@2".to_string()));
+    for (text, parsed) in [("catalog", Some(("catalog", 1))), ("offers@3", Some(("offers", 3))), ("catalog@1", None), ("catalog@x", None), ("catalog@-2", None)] {
+        assert_eq!(parse_wire_name(text), parsed, "{text}");
+    }
+}
