@@ -73,6 +73,60 @@ pub fn accounts_of(entries: &[Entry]) -> Vec<(String, i64)> {
     moved.into_iter().filter(|(_, (d, debit))| *d != 0 || *debit).map(|(a, (d, _))| (a, d)).collect()
 }
 
+/// How often the entries' sales used each coupon (once per sale that names it).
+pub fn coupons_of(entries: &[Entry]) -> Vec<(String, i64)> {
+    let mut used: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for entry in entries.iter().filter(|e| e.kind == "sale") {
+        if let Ok(Fact::Sale(sale)) = serde_json::from_slice::<Fact>(&entry.body) {
+            for offer in sale.offers.iter().filter(|o| o.kind == opentill_core::basket::OfferKind::Coupon) {
+                *used.entry(offer.id.clone()).or_default() += 1;
+            }
+        }
+    }
+    used.into_iter().collect()
+}
+
+/// A coupon used more often than it allows across the tenant's stores (redeemed offline
+/// in several places before they could see each other): the message to flag it with, if
+/// so. The coupon is the store's own if it has one of that id (then only its uses count),
+/// else head office's (then every store without its own counts); one the offers
+/// document does not hold (a store's coupon not synced yet) is not judged.
+fn coupon_overuse(ledger: &dyn Ledger, store_id: &str, coupon_id: &str) -> Result<Option<String>, LedgerError> {
+    use opentill_sync::docs::offers::{EVERY_STORE, OffersDoc, Section};
+    let Some(path) = ledger.store_path(store_id)? else { return Ok(None) };
+    let Ok((_, doc)) = crate::docs::load_doc::<OffersDoc>(ledger, &path.tenant) else { return Ok(None) };
+    let body_of = |scope: &str| match doc.get(Section::Coupon, scope, coupon_id) {
+        Some((Some(body), _)) => Some(body),
+        _ => None,
+    };
+    let own = body_of(store_id);
+    let (scope, body) = match (own, body_of(EVERY_STORE)) {
+        (Some(body), _) => (store_id.to_string(), body),
+        (None, Some(body)) => (EVERY_STORE.to_string(), body),
+        (None, None) => return Ok(None),
+    };
+    let Ok(coupon) = serde_json::from_str::<opentill_core::promo::Coupon>(&body) else { return Ok(None) };
+    let limit = match coupon.uses {
+        opentill_core::promo::CouponUses::Single => 1,
+        opentill_core::promo::CouponUses::Limited(n) => i64::from(n),
+        opentill_core::promo::CouponUses::Unlimited => return Ok(None),
+    };
+    let uses: i64 = ledger
+        .coupon_uses(store_id, coupon_id)?
+        .into_iter()
+        .filter(|(store, _)| if scope == EVERY_STORE { body_of(store).is_none() } else { *store == scope })
+        .map(|(_, n)| n)
+        .sum();
+    if uses <= limit {
+        return Ok(None);
+    }
+    let whose = if scope == EVERY_STORE { "across stores".to_string() } else { format!("in store {scope}") };
+    let whose_zh = if scope == EVERY_STORE { "跨店".to_string() } else { format!("在门店 {scope} ") };
+    Ok(Some(format!(
+        "coupon {coupon_id} was used {uses} times {whose}, {limit} allowed, after offline redemptions; review it (优惠券 {coupon_id} 离线{whose_zh}核销 {uses} 次，超过上限 {limit} 次，请复核)"
+    )))
+}
+
 fn refused(status: u16, kind: &'static str, message: impl Into<String>) -> Reply {
     Reply::Refused { status, kind, message: message.into() }
 }
@@ -176,7 +230,8 @@ fn handle_batch(storage: &mut impl Storage, batch: &Batch, carrier: Option<(&str
             let entries = &batch.entries()[*skip..];
             let (totals, unreadable) = totals_of(entries);
             let accounts = accounts_of(entries);
-            if storage.with(|l| l.append(&node, entries, *head, totals, &accounts, now_ms))? {
+            let coupons = coupons_of(entries);
+            if storage.with(|l| l.append(&node, entries, *head, totals, &accounts, &coupons, now_ms))? {
                 info!(store = %batch.store_id, node = %batch.node_id, from = entries[0].seq, to = head.0, "ingested");
                 // Spending in two stores that could not see each other may overdraw an
                 // account, within the stores' offline allowances: flag it for review.
@@ -191,6 +246,13 @@ fn handle_batch(storage: &mut impl Storage, batch: &Batch, carrier: Option<(&str
                             -balance % 100
                         );
                         warn!(store = %batch.store_id, node = %batch.node_id, %account, balance, "stored-value account overdrawn");
+                        storage.with(|l| l.alert("warning", &batch.store_id, &batch.node_id, &message, now_ms))?;
+                    }
+                }
+                // A coupon redeemed offline in several places may go past its limit: flag it.
+                for (coupon, _) in &coupons {
+                    if let Some(message) = storage.with(|l| coupon_overuse(l, &batch.store_id, coupon))? {
+                        warn!(store = %batch.store_id, node = %batch.node_id, %coupon, "coupon used beyond its limit");
                         storage.with(|l| l.alert("warning", &batch.store_id, &batch.node_id, &message, now_ms))?;
                     }
                 }

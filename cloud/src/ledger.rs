@@ -241,7 +241,7 @@ pub trait Ledger: Send {
     /// A node and what is held of its journal.
     fn node(&self, store_id: &str, node_id: &str) -> Result<Option<NodeRecord>, LedgerError>;
     /// Stores newly accepted entries (see the invariant above).
-    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, accounts: &[(String, i64)], now_ms: i64) -> Result<bool, LedgerError>;
+    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, accounts: &[(String, i64)], coupons: &[(String, i64)], now_ms: i64) -> Result<bool, LedgerError>;
     /// Records what an authenticated node announced about its own journal.
     fn record_hello(&mut self, node_ref: i64, head_seq: u64, now_ms: i64) -> Result<(), LedgerError>;
     /// Keeps a refused message for review and raises a critical alert about it.
@@ -305,6 +305,9 @@ pub trait Ledger: Send {
     fn o2o_steps(&self, store_id: &str, order_id: Option<&str>) -> Result<Vec<(String, u64, i64, Vec<u8>)>, LedgerError>;
     /// An account's balance across every store of `store_id`'s tenant.
     fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64, LedgerError>;
+    /// How often each store of `store_id`'s tenant used coupon `coupon_id` (its sales'
+    /// coupon uses, folded in [`Ledger::append`]), by store id.
+    fn coupon_uses(&self, store_id: &str, coupon_id: &str) -> Result<Vec<(String, i64)>, LedgerError>;
     /// The nodes of a store (by node id) and how far each has been heard from.
     fn store_nodes(&self, store_id: &str) -> Result<Vec<NodeProgress>, LedgerError>;
     /// The earliest timestamp of any entry held for a store.

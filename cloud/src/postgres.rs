@@ -212,7 +212,28 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX journal_o2o ON journal (node_ref, seq) WHERE kind = 'o2o';
     "#,
+    // 7: SQLite's migration 9: coupon uses per store (backfilled, see `COUPONS_BACKFILL`).
+    r#"
+    CREATE TABLE coupon_uses (
+        store_ref BIGINT NOT NULL REFERENCES stores(store_ref),
+        coupon_id TEXT COLLATE "C" NOT NULL,
+        uses BIGINT NOT NULL,
+        PRIMARY KEY (store_ref, coupon_id)
+    );
+    CREATE INDEX coupon_uses_coupon ON coupon_uses (coupon_id);
+    "#,
 ];
+
+/// Folds the coupon uses of the sales already held into `coupon_uses` (run once, right
+/// after migration 7).
+pub const COUPONS_BACKFILL: &str = r#"
+    INSERT INTO coupon_uses (store_ref, coupon_id, uses)
+    SELECT n.store_ref, o.value->>'id', COUNT(*)
+    FROM journal j JOIN nodes n ON n.node_ref = j.node_ref
+    CROSS JOIN LATERAL jsonb_array_elements(COALESCE(convert_from(j.body, 'UTF8')::jsonb->'offers', '[]'::jsonb)) AS o(value)
+    WHERE j.kind = 'sale' AND o.value->>'kind' = 'coupon'
+    GROUP BY n.store_ref, o.value->>'id'
+"#;
 
 /// Folds the stored-value movements of the entries already held into `account_balances`
 /// (run once, right after migration 4).
@@ -385,6 +406,9 @@ fn migrate(client: &mut Client) -> Result<()> {
         if *sql == MIGRATIONS[3] {
             tx.batch_execute(ACCOUNTS_BACKFILL)?;
         }
+        if *sql == MIGRATIONS[6] {
+            tx.batch_execute(COUPONS_BACKFILL)?;
+        }
         tx.execute("INSERT INTO cloud_migrations (version, applied_ms) VALUES ($1, $2)", &[&((idx + 1) as i64), &crate::now_ms()])?;
         info!(version = idx + 1, "migrated cloud schema (PostgreSQL)");
     }
@@ -528,7 +552,7 @@ impl Ledger for PostgresLedger {
         Ok(Some(NodeRecord { node_ref, ledger }))
     }
 
-    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, accounts: &[(String, i64)], now_ms: i64) -> Result<bool> {
+    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, accounts: &[(String, i64)], coupons: &[(String, i64)], now_ms: i64) -> Result<bool> {
         let mut conn = self.conn()?;
         let Connection { client, prepared } = &mut *conn;
         let mut tx = client.transaction()?;
@@ -553,6 +577,16 @@ impl Ledger for PostgresLedger {
                  SELECT (SELECT store_ref FROM nodes WHERE node_ref = $1), a, SUM(d) FROM unnest($2::text[], $3::bigint[]) AS m(a, d) GROUP BY a
                  ON CONFLICT (store_ref, account) DO UPDATE SET balance = account_balances.balance + excluded.balance",
                 &[&node.node_ref, &names, &deltas],
+            )?;
+        }
+        if !coupons.is_empty() {
+            let ids: Vec<&str> = coupons.iter().map(|(c, _)| c.as_str()).collect();
+            let uses: Vec<i64> = coupons.iter().map(|(_, n)| *n).collect();
+            tx.execute(
+                "INSERT INTO coupon_uses (store_ref, coupon_id, uses)
+                 SELECT (SELECT store_ref FROM nodes WHERE node_ref = $1), c, SUM(n) FROM unnest($2::text[], $3::bigint[]) AS m(c, n) GROUP BY c
+                 ON CONFLICT (store_ref, coupon_id) DO UPDATE SET uses = coupon_uses.uses + excluded.uses",
+                &[&node.node_ref, &ids, &uses],
             )?;
         }
         tx.commit()?;
@@ -715,6 +749,18 @@ impl Ledger for PostgresLedger {
             &[&store_ref, &order_id],
         )?;
         Ok(rows.iter().map(|r| (r.get(0), r.get::<_, i64>(1) as u64, r.get(2), r.get(3))).collect())
+    }
+
+    fn coupon_uses(&self, store_id: &str, coupon_id: &str) -> Result<Vec<(String, i64)>> {
+        let store_ref = self.store_ref(store_id)?;
+        let rows = self.conn()?.client.query(
+            "SELECT s.store_id, cu.uses FROM coupon_uses cu
+             JOIN stores s ON s.store_ref = cu.store_ref JOIN brands b ON b.brand_ref = s.brand_ref
+             WHERE cu.coupon_id = $2 AND b.tenant_ref = (SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = $1)
+             ORDER BY s.store_id",
+            &[&store_ref, &coupon_id],
+        )?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 
     fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64> {

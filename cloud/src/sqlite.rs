@@ -189,7 +189,29 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX journal_o2o ON journal(node_ref, seq) WHERE kind = 'o2o';
     "#,
+    // 9: coupon uses per store (a fold of its sales, moved in the same transaction as the
+    // entries; backfilled from the entries already held), so a coupon redeemed offline in
+    // several stores beyond its limit is flagged.
+    r#"
+    CREATE TABLE coupon_uses (
+        store_ref INTEGER NOT NULL REFERENCES stores(store_ref),
+        coupon_id TEXT NOT NULL,
+        uses INTEGER NOT NULL,
+        PRIMARY KEY (store_ref, coupon_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX coupon_uses_coupon ON coupon_uses(coupon_id);
+    "#,
 ];
+
+/// Folds the coupon uses of the sales already held into `coupon_uses` (run once, right
+/// after migration 9): each sale uses each coupon it names once.
+pub const COUPONS_BACKFILL: &str = r#"
+    INSERT INTO coupon_uses (store_ref, coupon_id, uses)
+    SELECT n.store_ref, json_extract(o.value, '$.id'), COUNT(*)
+    FROM journal j JOIN nodes n ON n.node_ref = j.node_ref, json_each(CAST(j.body AS TEXT), '$.offers') o
+    WHERE j.kind = 'sale' AND json_valid(CAST(j.body AS TEXT)) AND json_extract(o.value, '$.kind') = 'coupon'
+    GROUP BY n.store_ref, json_extract(o.value, '$.id')
+"#;
 
 /// Folds the stored-value movements of the entries already held into `account_balances`
 /// (run once, right after migration 6). Bodies that are not JSON are left out, as ingest
@@ -240,6 +262,9 @@ impl SqliteLedger {
             tx.execute_batch(sql)?;
             if *sql == MIGRATIONS[5] {
                 tx.execute_batch(ACCOUNTS_BACKFILL)?;
+            }
+            if *sql == MIGRATIONS[8] {
+                tx.execute_batch(COUPONS_BACKFILL)?;
             }
             tx.pragma_update(None, "user_version", (idx + 1) as i64)?;
             tx.commit()?;
@@ -418,7 +443,7 @@ impl Ledger for SqliteLedger {
         Ok(Some(NodeRecord { node_ref, ledger }))
     }
 
-    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, accounts: &[(String, i64)], now_ms: i64) -> Result<bool> {
+    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, accounts: &[(String, i64)], coupons: &[(String, i64)], now_ms: i64) -> Result<bool> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let moved = tx
             .prepare_cached("UPDATE nodes SET acked_seq = ?1, head_hash = ?2 WHERE node_ref = ?3 AND acked_seq = ?4 AND head_hash = ?5")?
@@ -446,6 +471,13 @@ impl Ledger for SqliteLedger {
             )?;
             for (account, delta) in accounts {
                 add.execute(params![node.node_ref, account, delta])?;
+            }
+            let mut used = tx.prepare_cached(
+                "INSERT INTO coupon_uses (store_ref, coupon_id, uses) SELECT store_ref, ?2, ?3 FROM nodes WHERE node_ref = ?1
+                 ON CONFLICT (store_ref, coupon_id) DO UPDATE SET uses = uses + excluded.uses",
+            )?;
+            for (coupon, uses) in coupons {
+                used.execute(params![node.node_ref, coupon, uses])?;
             }
         }
         tx.commit()?;
@@ -619,6 +651,18 @@ impl Ledger for SqliteLedger {
              WHERE ab.account = ?2 AND b.tenant_ref = (SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = ?1)",
         )?
         .query_row(params![store_ref, account], |r| r.get(0))?)
+    }
+
+    fn coupon_uses(&self, store_id: &str, coupon_id: &str) -> Result<Vec<(String, i64)>> {
+        let store_ref = self.store_ref(store_id)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT s.store_id, cu.uses FROM coupon_uses cu
+             JOIN stores s ON s.store_ref = cu.store_ref JOIN brands b ON b.brand_ref = s.brand_ref
+             WHERE cu.coupon_id = ?2 AND b.tenant_ref = (SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = ?1)
+             ORDER BY s.store_id",
+        )?;
+        let rows = stmt.query_map(params![store_ref, coupon_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn store_nodes(&self, store_id: &str) -> Result<Vec<NodeProgress>> {

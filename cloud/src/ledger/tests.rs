@@ -230,7 +230,7 @@ fn two_servers_racing_for_one_node_store_each_entry_once(backend: Backend) {
                 std::thread::spawn(move || {
                     let mut ledger = servers[server].lock().unwrap();
                     barrier.wait();
-                    (ledger.append(&node, &entries, head, totals, &accounts_of(&entries), round).unwrap(), to)
+                    (ledger.append(&node, &entries, head, totals, &accounts_of(&entries), &[], round).unwrap(), to)
                 })
             })
             .collect();

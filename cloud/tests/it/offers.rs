@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::catalog::put;
 use crate::{ADMIN_TOKEN, Backend, Cloud, CloudDb, cloud_ok, edge, free_port, ok, on_both_backends, store};
 
-on_both_backends!(offers_reach_every_node_and_a_clash_sets_the_later_aside);
+on_both_backends!(offers_reach_every_node_and_a_clash_sets_the_later_aside, a_single_use_coupon_redeemed_offline_in_two_stores_is_flagged);
 
 fn enrolled(dir: &Path, db: &str, cloud: &Cloud, name: &str, store_id: &str, node: &str) -> String {
     let data = store(dir, name, store_id, node);
@@ -119,4 +119,38 @@ fn offers_reach_every_node_and_a_clash_sets_the_later_aside(backend: Backend) {
     assert!(cloud_offers["promotions"].as_array().unwrap().iter().any(|p| p["id"] == "S1-CHIPS" && p["scope"] == "S1"), "{cloud_offers}");
     let text = ok(&["sync", "status", "--data", &till_a]);
     assert!(text.contains("offers: heads"), "{text}");
+}
+
+
+fn a_single_use_coupon_redeemed_offline_in_two_stores_is_flagged(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = CloudDb::new(backend, dir.path());
+    let cloud = Cloud::start(&db.db, free_port());
+    let s1 = enrolled(dir.path(), &db.db, &cloud, "s1", "S1", "till-1");
+    let s2 = enrolled(dir.path(), &db.db, &cloud, "s2", "S2", "till-2");
+    let coupon = |id: &str, off: i64, uses: serde_json::Value| serde_json::json!({"id": id, "kind": {"Cash": {"off": off}}, "scope": "All", "window": {"from_ms": 0, "to_ms": 4_102_444_800_000_i64}, "group": id, "uses": uses, "per_member_limit": null});
+    for (id, off, uses) in [("HQ-ONCE", 100, serde_json::json!("Single")), ("HQ-FIVE", 50, serde_json::json!({"Limited": 5}))] {
+        let (status, body) = put(&cloud, "/v1/offers/coupons?tenant=acme", coupon(id, off, uses));
+        assert_eq!(status, 200, "{body}");
+    }
+    for data in [&s1, &s2] {
+        ok(&["sync", "push", "--data", data]);
+    }
+    // Each store, offline, takes the single-use coupon once (and the five-use one once).
+    for data in [&s1, &s2] {
+        let out = ok(&["sale", "--data", data, "--scan", "6901234567892", "--coupon", "HQ-ONCE", "--coupon", "HQ-FIVE", "--tender", "cash:10"]);
+        assert!(out.contains("¥1 coupon") && out.contains("¥0.50 coupon"), "{out}");
+    }
+    // A store refuses it a second time: it knows its own use.
+    let again = edge(&["sale", "--data", &s1, "--scan", "6901234567892", "--coupon", "HQ-ONCE", "--tender", "cash:10"]);
+    assert!(!String::from_utf8_lossy(&again.stdout).contains("¥1 coupon"), "{}", String::from_utf8_lossy(&again.stdout));
+    assert!(cloud.get("/v1/alerts").as_array().unwrap().iter().all(|a| !a["message"].as_str().unwrap().contains("coupon")));
+    for data in [&s1, &s2] {
+        ok(&["sync", "push", "--data", data]);
+    }
+    let alerts = cloud.get("/v1/alerts");
+    let flagged: Vec<&str> = alerts.as_array().unwrap().iter().filter_map(|a| a["message"].as_str()).filter(|m| m.contains("coupon")).collect();
+    assert_eq!(flagged.len(), 1, "{alerts}");
+    assert!(flagged[0].contains("coupon HQ-ONCE was used 2 times across stores, 1 allowed"), "{}", flagged[0]);
+    assert!(flagged[0].contains("优惠券 HQ-ONCE"), "{}", flagged[0]);
 }
