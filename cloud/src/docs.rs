@@ -8,6 +8,7 @@
 //! retries. Merging is idempotent, so a retried or replayed round changes nothing twice.
 
 use opentill_sync::docs::offers::{OFFERS, OffersDoc};
+use opentill_sync::docs::staff::{STAFF, StaffDoc};
 use opentill_sync::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state, parse_wire_name, wire_name};
 use opentill_sync::hlc::HlcClock;
 use opentill_sync::protocol::{DocReply, DocSync, Message};
@@ -97,6 +98,7 @@ pub fn compact(ledger: &mut dyn Ledger, tenant: &str, doc: &str, now_ms: i64) ->
     match doc {
         CATALOG => compact_doc::<CatalogDoc>(ledger, tenant, now_ms),
         OFFERS => compact_doc::<OffersDoc>(ledger, tenant, now_ms),
+        STAFF => compact_doc::<StaffDoc>(ledger, tenant, now_ms),
         other => Err(CatalogError::Doc(DocError::UnknownDocument(other.into()))),
     }
 }
@@ -137,6 +139,7 @@ fn handle_round(ledger: &mut dyn Ledger, round: &DocSync, now_ms: i64) -> Result
     match parse_wire_name(&round.doc) {
         Some((CATALOG, epoch)) => merge_round::<CatalogDoc>(ledger, round, epoch, now_ms),
         Some((OFFERS, epoch)) => merge_round::<OffersDoc>(ledger, round, epoch, now_ms),
+        Some((STAFF, epoch)) => merge_round::<StaffDoc>(ledger, round, epoch, now_ms),
         _ => Ok(refused(404, "unknown_document", format!("no shared document called {:?}", round.doc))),
     }
 }

@@ -423,11 +423,19 @@ fn docs_sync(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<Vec<D
 
 /// A shared document's name for people.
 fn doc_label(name: &str, lang: Lang) -> &'static str {
-    if name == CATALOG { lang.pick("商品目录：", "catalog:") } else { lang.pick("促销与会员设置：", "offers:") }
+    match name {
+        CATALOG => lang.pick("商品目录：", "catalog:"),
+        opentill_sync::docs::staff::STAFF => lang.pick("员工账号：", "staff:"),
+        _ => lang.pick("促销与会员设置：", "offers:"),
+    }
 }
 
 fn doc_line(report: &DocSyncReport, lang: Lang) -> String {
-    let (updated_zh, updated_en) = if report.doc == CATALOG { ("个商品已更新", "products updated") } else { ("项促销、优惠券或设置已更新", "offers or settings updated") };
+    let (updated_zh, updated_en) = match report.doc.as_str() {
+        CATALOG => ("个商品已更新", "products updated"),
+        opentill_sync::docs::staff::STAFF => ("个员工账号已更新", "accounts updated"),
+        _ => ("项促销、优惠券或设置已更新", "offers or settings updated"),
+    };
     let epoch = match report.switched_to {
         Some(e) => format!(
             "{} {e}{}, ",

@@ -1,7 +1,8 @@
 //! Shared editable state as automerge documents, merged with automerge's sync protocol:
 //! the **catalog** (product details, central prices and per-store price overrides) and
 //! the **offers** ([`offers::OffersDoc`]: promotions, coupons and the member and
-//! commission settings), edited by head office (through the cloud) and by store managers.
+//! commission settings) and the **staff** ([`staff::StaffDoc`]: the accounts that log in
+//! at the tills), edited by head office (through the cloud) and by store managers.
 //! [`SharedDoc`] is what every document shares: its genesis, storage and sync.
 //!
 //! Every value a person edits is an **HLC register**: a map object holding the value's
@@ -111,7 +112,7 @@ pub struct Changed {
 }
 
 /// The names of every shared document, in the order nodes sync them.
-pub const SHARED: [&str; 2] = [CATALOG, offers::OFFERS];
+pub const SHARED: [&str; 3] = [CATALOG, offers::OFFERS, staff::STAFF];
 
 /// What every shared document is: an automerge document whose containers a fixed genesis
 /// change makes, stored as full and incremental saves, merged with automerge's sync
@@ -637,6 +638,7 @@ pub fn decode_sync_state(bytes: Option<&[u8]>) -> sync::State {
 }
 
 pub mod offers;
+pub mod staff;
 
 #[cfg(test)]
 mod tests;

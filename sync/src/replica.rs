@@ -180,6 +180,7 @@ pub mod docs;
 pub mod o2o;
 pub mod offers;
 pub mod peers;
+pub mod staff;
 pub mod stock;
 pub mod transfers;
 
@@ -539,6 +540,7 @@ impl Replica {
             tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", params![k, v])?;
         }
         offers::mark_in_document(&tx)?;
+        staff::mark_in_document(&tx)?;
         tx.commit()?;
         info!(store = %settings.store_id, node = %settings.node_id, dir = %dir.display(), "created replica");
         Ok(Replica { conn, key, settings, dir: dir.to_path_buf(), docs: docs::DocCache::default() })
@@ -584,6 +586,8 @@ impl Replica {
         };
         let mut replica = Replica { conn, key, settings, dir: dir.to_path_buf(), docs: docs::DocCache::default() };
         replica.bring_offers_into_document()?;
+        // Stamped at wall time 0: the node's clock still orders it after its last edit.
+        replica.bring_users_into_document(0)?;
         Ok(replica)
     }
 
@@ -698,16 +702,6 @@ impl Replica {
     }
 
     // ---- users ----
-
-    /// Adds or replaces a user.
-    pub fn upsert_user(&mut self, user: &User) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO users (user_id, name, role, pin_hash, active) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (user_id) DO UPDATE SET name = excluded.name, role = excluded.role, pin_hash = excluded.pin_hash, active = excluded.active",
-            params![user.user_id, user.name, user.role.name(), user.pin_hash, user.active],
-        )?;
-        Ok(())
-    }
 
     /// A user by id.
     pub fn user(&self, user_id: &str) -> Result<Option<User>> {

@@ -322,7 +322,8 @@ impl Till {
             return Err(TillError::BadInput("a user needs a name of at most 100 characters".into()));
         }
         let pin_hash = auth::hash_pin(pin).map_err(TillError::BadInput)?;
-        self.replica.upsert_user(&User { user_id: user_id.into(), name: name.trim().into(), role, pin_hash, active: true })?;
+        let now = self.clock.now_ms();
+        self.replica.upsert_user(&User { user_id: user_id.into(), name: name.trim().into(), role, pin_hash, active: true }, now)?;
         Ok(())
     }
 

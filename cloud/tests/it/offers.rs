@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::catalog::put;
 use crate::{ADMIN_TOKEN, Backend, Cloud, CloudDb, cloud_ok, edge, free_port, ok, on_both_backends, store};
 
-on_both_backends!(offers_reach_every_node_and_a_clash_sets_the_later_aside, a_single_use_coupon_redeemed_offline_in_two_stores_is_flagged);
+on_both_backends!(offers_reach_every_node_and_a_clash_sets_the_later_aside, a_single_use_coupon_redeemed_offline_in_two_stores_is_flagged, an_account_added_at_one_till_logs_in_at_the_others);
 
 fn enrolled(dir: &Path, db: &str, cloud: &Cloud, name: &str, store_id: &str, node: &str) -> String {
     let data = store(dir, name, store_id, node);
@@ -153,4 +153,33 @@ fn a_single_use_coupon_redeemed_offline_in_two_stores_is_flagged(backend: Backen
     assert_eq!(flagged.len(), 1, "{alerts}");
     assert!(flagged[0].contains("coupon HQ-ONCE was used 2 times across stores, 1 allowed"), "{}", flagged[0]);
     assert!(flagged[0].contains("优惠券 HQ-ONCE"), "{}", flagged[0]);
+}
+
+/// The staff document: an account a manager adds at one till logs in at the store's other
+/// tills after they sync, and not in another store; a later change of its PIN wins.
+fn an_account_added_at_one_till_logs_in_at_the_others(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = CloudDb::new(backend, dir.path());
+    let cloud = Cloud::start(&db.db, free_port());
+    let till_a = enrolled(dir.path(), &db.db, &cloud, "a", "S1", "till-a");
+    let till_b = enrolled(dir.path(), &db.db, &cloud, "b", "S1", "till-b");
+    let s2 = enrolled(dir.path(), &db.db, &cloud, "s2", "S2", "till-s2");
+    ok(&["user", "add", "--data", &till_a, "--id", "s09", "--name", "赵敏 Zhao Min", "--role", "supervisor", "--pin", "4321"]);
+    let opens = |data: &str, pin: &str| edge(&["shift", "open", "--data", data, "--user", "s09", "--pin", pin, "--float", "100"]).status.success();
+    assert!(!opens(&till_b, "4321"), "not before the tills sync");
+    for data in [&till_a, &till_b, &s2] {
+        let out = ok(&["sync", "push", "--data", data]);
+        assert!(out.contains("staff:"), "{out}");
+    }
+    assert!(ok(&["user", "list", "--data", &till_b]).contains("s09\tsupervisor\t赵敏 Zhao Min"));
+    assert!(!ok(&["user", "list", "--data", &s2]).contains("s09"), "S1's account is not S2's");
+    // Till B changes the PIN later; till A takes it on its next sync.
+    ok(&["user", "add", "--data", &till_b, "--id", "s09", "--name", "赵敏 Zhao Min", "--role", "supervisor", "--pin", "8765"]);
+    for data in [&till_b, &till_a] {
+        ok(&["sync", "push", "--data", data]);
+    }
+    assert!(!opens(&till_a, "4321"), "the old PIN no longer opens a shift");
+    assert!(opens(&till_a, "8765"));
+    let status: serde_json::Value = serde_json::from_str(&ok(&["sync", "status", "--data", &till_a, "--offline", "--format", "json"])).unwrap();
+    assert!(status["documents"].as_array().unwrap().iter().any(|d| d["name"] == "staff"), "{status}");
 }

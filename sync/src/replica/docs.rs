@@ -17,6 +17,7 @@ use opentill_core::catalog::Product;
 
 use super::{PRODUCT_COLUMNS, Replica, ReplicaError, Result, product_row, upsert_products_in, write};
 use crate::docs::offers::{OFFERS, OffersDoc};
+use crate::docs::staff::{STAFF, StaffDoc};
 use crate::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state, wire_name};
 use crate::hlc::HlcClock;
 
@@ -31,6 +32,7 @@ pub const COMPACT_AFTER: i64 = 64;
 pub(crate) struct DocCache {
     catalog: Option<(i64, CatalogDoc)>,
     pub(crate) offers: Option<(i64, OffersDoc)>,
+    pub(crate) staff: Option<(i64, StaffDoc)>,
 }
 
 /// What an edit or a merge of a shared document did on this node.
@@ -284,6 +286,7 @@ impl Replica {
         Ok(match doc {
             CATALOG => self.catalog()?.epoch(),
             OFFERS => self.offers()?.epoch(),
+            STAFF => self.staff()?.epoch(),
             other => return Err(DocError::UnknownDocument(other.into()).into()),
         })
     }
@@ -302,6 +305,7 @@ impl Replica {
         match doc {
             CATALOG => self.switch_epoch_of::<CatalogDoc>(epoch, now_ms),
             OFFERS => self.switch_epoch_of::<OffersDoc>(epoch, now_ms),
+            STAFF => self.switch_epoch_of::<StaffDoc>(epoch, now_ms),
             other => Err(DocError::UnknownDocument(other.into()).into()),
         }
     }
@@ -330,8 +334,7 @@ impl Replica {
             .execute(params![D::NAME, D::new_epoch(epoch).save(), now_ms])?;
         tx.prepare_cached("DELETE FROM document_peers WHERE name = ?1 OR name LIKE ?1 || '@%'")?.execute([D::NAME])?;
         tx.commit()?;
-        self.docs.catalog = None;
-        self.docs.offers = None;
+        self.docs = DocCache::default();
         tracing::info!(document = D::NAME, epoch, "moved to a newer epoch of a shared document");
         Ok(())
     }
@@ -350,9 +353,13 @@ impl Replica {
                 let older = CatalogDoc::load(&bytes, &[])?.registers()?;
                 self.edit_catalog(now_ms, |d, _| d.replay(&older))?.0
             }
-            _ => {
+            OFFERS => {
                 let older = OffersDoc::load(&bytes, &[])?.registers()?;
                 self.edit_offers(now_ms, |d, _| d.replay(&older))?.0
+            }
+            _ => {
+                let older = StaffDoc::load(&bytes, &[])?.registers()?;
+                self.edit_staff(now_ms, |d, _| d.replay(&older))?.0
             }
         };
         self.conn.prepare_cached("DELETE FROM documents WHERE name = ?1")?.execute([&retired_name])?;
@@ -365,6 +372,7 @@ impl Replica {
         Ok(match doc {
             CATALOG => self.catalog()?.generate_sync_message(state),
             OFFERS => self.offers()?.generate_sync_message(state),
+            STAFF => self.staff()?.generate_sync_message(state),
             other => return Err(DocError::UnknownDocument(other.into()).into()),
         })
     }
@@ -376,6 +384,7 @@ impl Replica {
         match doc {
             CATALOG => self.receive_catalog_sync(state, message, now_ms),
             OFFERS => self.receive_offers_sync(state, message, now_ms),
+            STAFF => self.receive_staff_sync(state, message, now_ms),
             other => Err(DocError::UnknownDocument(other.into()).into()),
         }
     }
@@ -397,6 +406,7 @@ impl Replica {
         Ok(match doc {
             CATALOG => self.catalog()?.heads(),
             OFFERS => self.offers()?.heads(),
+            STAFF => self.staff()?.heads(),
             other => return Err(DocError::UnknownDocument(other.into()).into()),
         })
     }
