@@ -2031,7 +2031,7 @@ pub struct RedemptionDto {
     path = "/api/members/{key}/redeem",
     params(("key" = String, Path, description = "Member id, mobile number or referral code")),
     request_body = RedeemRequest,
-    responses((status = 200, body = RedemptionDto), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody))
+    responses((status = 200, body = RedemptionDto), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody))
 )]
 async fn redeem_points(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(key): Path<String>, ApiJson(req): ApiJson<RedeemRequest>) -> Result<Json<RedemptionDto>, ApiError> {
     run(&state, lang, move |till| {
