@@ -107,9 +107,9 @@ describe('points as payment', () => {
     d = addTender(d, { kind: 'points', amount_minor: 100, reference: 'M1' });
     expect([pointsLeft(d), pointsAmount(d)]).toEqual([150, 150]);
     d = addTender(d, { kind: 'card', amount_minor: 500, reference: 'POS1' });
-    expect([pointsLeft(d), pointsAmount(d)]).toEqual([150, 100], 'only 1.00 is left to pay');
+    expect([pointsLeft(d), pointsAmount(d)]).toEqual([150, 100]); // only 1.00 is left to pay
     d = { ...d, member: { ...d.member!, points: 50 } };
-    expect([pointsLeft(d), pointsAmount(d)]).toEqual([0, 0], 'never below zero');
+    expect([pointsLeft(d), pointsAmount(d)]).toEqual([0, 0]); // never below zero
     expect(saleRequest(d).tenders.map((t) => t.kind)).toEqual(['points', 'card']);
   });
 });
