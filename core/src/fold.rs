@@ -16,6 +16,7 @@ pub fn stock_delta(fact: &Fact) -> Vec<(&str, i64)> {
         Fact::StockAdjusted { sku, delta, .. } => vec![(sku.as_str(), *delta)],
         Fact::StocktakePosted { lines, .. } => lines.iter().filter(|l| l.counted != l.expected).map(|l| (l.sku.as_str(), l.counted - l.expected)).collect(),
         Fact::GoodsReceived { lines, .. } => lines.iter().map(|l| (l.sku.as_str(), l.qty)).collect(),
+        Fact::PointsRedeemed { lines, .. } => lines.iter().map(|l| (l.sku.as_str(), -l.qty)).collect(),
         Fact::Transfer(t) => t.stock_delta(),
         _ => Vec::new(),
     }
@@ -23,7 +24,7 @@ pub fn stock_delta(fact: &Fact) -> Vec<(&str, i64)> {
 
 /// How a fact moves stock per place in the store: `(sku, location, delta)`. For every
 /// fact the deltas of a SKU add up to its [`stock_delta`] (a move adds up to zero). Sales
-/// and refunds use the floor, receipts and transfers the backroom, unless the fact names a
+/// and refunds (and goods taken for points) use the floor, receipts and transfers the backroom, unless the fact names a
 /// place (adjustments, receipts and stocktakes of one place may).
 pub fn location_delta(fact: &Fact) -> Vec<(&str, &str, i64)> {
     use crate::stock::{RECEIVING_LOCATION, SALES_LOCATION};
@@ -95,7 +96,8 @@ pub fn stored_value_delta(fact: &Fact) -> Vec<(&str, i64)> {
 }
 
 /// How a fact changes members' points: earned on a sale, spent as a tender, given back
-/// with a refund (tenders back, earned points taken back), earned for a referral.
+/// with a refund (tenders back, earned points taken back), earned for a referral, taken
+/// for rewards.
 pub fn points_delta(fact: &Fact) -> Vec<(&str, i64)> {
     match fact {
         Fact::Sale(sale) => {
@@ -113,6 +115,7 @@ pub fn points_delta(fact: &Fact) -> Vec<(&str, i64)> {
             out
         }
         Fact::MemberRegistered { referred_by: Some(referrer), referral_points, .. } if *referral_points != 0 => vec![(referrer.as_str(), *referral_points)],
+        Fact::PointsRedeemed { member, lines, .. } => vec![(member.as_str(), -lines.iter().map(|l| l.points).sum::<i64>())],
         _ => Vec::new(),
     }
 }

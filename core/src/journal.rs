@@ -164,6 +164,18 @@ pub enum Fact {
         /// Who registered them.
         by: String,
     },
+    /// A member took products for points (积分兑换): the points leave their balance (never
+    /// below zero) and the goods leave the floor.
+    PointsRedeemed {
+        /// New redemption id.
+        redemption_id: String,
+        /// The member, by id.
+        member: String,
+        /// What they took and the points each line took.
+        lines: Vec<crate::member::RedeemedLine>,
+        /// Who handed it over.
+        by: String,
+    },
     /// A stocktake (盘点) was posted: stock moves to what was counted.
     StocktakePosted {
         /// The stocktake.
@@ -247,6 +259,7 @@ impl Fact {
             Fact::StockMoved { .. } => "stock_moved",
             Fact::StoredValueToppedUp { .. } => "stored_value_topped_up",
             Fact::MemberRegistered { .. } => "member_registered",
+            Fact::PointsRedeemed { .. } => "points_redeemed",
             Fact::StocktakePosted { .. } => "stocktake_posted",
             Fact::PurchaseOrdered { .. } => "purchase_ordered",
             Fact::PurchaseOrderAmended { .. } => "purchase_order_amended",

@@ -10,6 +10,10 @@
 //!   redeeming never takes a balance below zero.
 //! - **Referrals**: every member has a referral code; a member who registers with one
 //!   earns the referrer `referral_points`.
+//! - **Rewards** (积分兑换): products a member can take for points (`rewards`, a number
+//!   of points a piece). [`plan_redemption`] checks a redemption against the program and
+//!   the member's balance; the journal records it as `Fact::PointsRedeemed`, which takes
+//!   the points and the goods (from the floor).
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +37,15 @@ pub struct TierRule {
     pub points_bp: u32,
 }
 
+/// A product a member can take for points (积分兑换).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reward {
+    /// The product.
+    pub sku: String,
+    /// Points a piece.
+    pub points: i64,
+}
+
 /// The store's membership rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberProgram {
@@ -44,6 +57,10 @@ pub struct MemberProgram {
     pub birthday_points_bp: u32,
     /// Points the referrer earns when someone registers with their code.
     pub referral_points: i64,
+    /// Products members can take for points; programs stored before rewards existed read
+    /// as none.
+    #[serde(default)]
+    pub rewards: Vec<Reward>,
 }
 
 impl Default for MemberProgram {
@@ -54,6 +71,7 @@ impl Default for MemberProgram {
             points_per_yuan: 1,
             birthday_points_bp: 20_000,
             referral_points: 100,
+            rewards: Vec::new(),
         }
     }
 }
@@ -104,12 +122,28 @@ impl MemberProgram {
         if !(10_000..=1_000_000).contains(&self.birthday_points_bp) {
             return bad("the birthday multiplier must be between ×1 and ×100".into());
         }
+        for (i, reward) in self.rewards.iter().enumerate() {
+            if reward.sku.trim().is_empty() || reward.sku.len() > 64 {
+                return bad("a reward's SKU is 1 to 64 characters".into());
+            }
+            if self.rewards[..i].iter().any(|r| r.sku == reward.sku) {
+                return bad(format!("reward {} appears twice", reward.sku));
+            }
+            if !(1..=MAX_REWARD_POINTS).contains(&reward.points) {
+                return bad(format!("reward {}: {} points is not between 1 and 10,000,000", reward.sku, reward.points));
+            }
+        }
         Ok(())
     }
 
     /// The tier a lifetime spend reaches.
     pub fn tier_for(&self, spend: i64) -> &TierRule {
         self.tiers.iter().rev().find(|t| spend >= t.min_spend).unwrap_or(&self.tiers[0])
+    }
+
+    /// The reward for a SKU, if members can take it for points.
+    pub fn reward(&self, sku: &str) -> Option<&Reward> {
+        self.rewards.iter().find(|r| r.sku == sku)
     }
 
     /// Points earned on `paid` minor units paid with money, at a spend of `spend` before
@@ -125,6 +159,98 @@ impl MemberProgram {
         }
         div_round(yuan * i128::from(self.points_per_yuan) * bp, 10_000, RoundingMode::Down) as i64
     }
+}
+
+/// The most points one reward may cost a piece.
+pub const MAX_REWARD_POINTS: i64 = 10_000_000;
+
+/// The most pieces of one reward a redemption may take.
+pub const MAX_REDEEM_QTY: i64 = 1_000;
+
+/// One line of a redemption as journaled: pieces of a reward and the points they took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RedeemedLine {
+    /// The product.
+    pub sku: String,
+    /// Pieces.
+    pub qty: i64,
+    /// Points the line took: pieces × the reward's points.
+    pub points: i64,
+}
+
+/// Why a redemption was refused. Nothing is recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RedeemError {
+    /// No lines.
+    #[error("nothing to redeem: name at least one reward")]
+    Empty,
+    /// A SKU the program does not offer for points.
+    #[error("{0} is not a reward of the member program")]
+    NotAReward(String),
+    /// A quantity that is zero, negative or too large.
+    #[error("{sku}: quantity {qty} must be 1 to 1,000")]
+    BadQty {
+        /// SKU.
+        sku: String,
+        /// The quantity.
+        qty: i64,
+    },
+    /// A SKU on two lines.
+    #[error("{0} appears twice; give it once with the total")]
+    Twice(String),
+    /// More points than the member has.
+    #[error("member {member} has {points} points, not enough for {needed}")]
+    NotEnough {
+        /// The member.
+        member: String,
+        /// Their points.
+        points: i64,
+        /// What the redemption takes.
+        needed: i64,
+    },
+}
+
+impl RedeemError {
+    /// The reason in a language.
+    pub fn message(&self, lang: crate::i18n::Lang) -> String {
+        if lang == crate::i18n::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            RedeemError::Empty => "没有可兑换的商品：请至少选择一件兑换商品".into(),
+            RedeemError::NotAReward(sku) => format!("{sku} 不是会员积分兑换商品"),
+            RedeemError::BadQty { sku, qty } => format!("{sku}：数量 {qty} 无效（应为 1 到 1,000）"),
+            RedeemError::Twice(sku) => format!("{sku} 出现了两次，请合并为一行"),
+            RedeemError::NotEnough { member, points, needed } => format!("会员 {member} 只有 {points} 积分，不足兑换所需的 {needed} 积分"),
+        }
+    }
+}
+
+/// Checks a redemption of `wanted` (SKU, pieces) by a member holding `points`, and
+/// prices it in points: every SKU a reward of the program, once, 1 to
+/// [`MAX_REDEEM_QTY`] pieces, and no more points than the member has (a balance never goes
+/// below zero).
+pub fn plan_redemption(program: &MemberProgram, member: &str, points: i64, wanted: &[(String, i64)]) -> Result<Vec<RedeemedLine>, RedeemError> {
+    if wanted.is_empty() {
+        return Err(RedeemError::Empty);
+    }
+    let mut lines: Vec<RedeemedLine> = Vec::with_capacity(wanted.len());
+    for (sku, qty) in wanted {
+        let sku = sku.trim();
+        let reward = program.reward(sku).ok_or_else(|| RedeemError::NotAReward(sku.to_string()))?;
+        if !(1..=MAX_REDEEM_QTY).contains(qty) {
+            return Err(RedeemError::BadQty { sku: sku.to_string(), qty: *qty });
+        }
+        if lines.iter().any(|l| l.sku == sku) {
+            return Err(RedeemError::Twice(sku.to_string()));
+        }
+        lines.push(RedeemedLine { sku: sku.to_string(), qty: *qty, points: qty * reward.points });
+    }
+    let needed: i64 = lines.iter().map(|l| l.points).sum();
+    if needed > points {
+        return Err(RedeemError::NotEnough { member: member.to_string(), points, needed });
+    }
+    Ok(lines)
 }
 
 /// A mainland mobile number as stored: 11 digits starting with 1 (`+86`, spaces and
@@ -223,6 +349,55 @@ mod tests {
         assert!(check_name(&"长".repeat(41)).is_err());
     }
 
+    fn program_with_rewards() -> MemberProgram {
+        MemberProgram { rewards: vec![Reward { sku: "DRK-1".into(), points: 300 }, Reward { sku: "SNK-1".into(), points: 150 }], ..MemberProgram::default() }
+    }
+
+    #[test]
+    fn redemptions_are_priced_in_points_or_refused_in_both_languages() {
+        use crate::i18n::Lang;
+        let program = program_with_rewards();
+        let line = |sku: &str, qty| (sku.to_string(), qty);
+        // (points held, lines) → the lines as journaled, or the reason in English and Chinese.
+        let cases: Vec<(i64, Vec<(String, i64)>, Result<Vec<(&str, i64, i64)>, (&str, &str)>)> = vec![
+            (1_000, vec![line("DRK-1", 2), line("SNK-1", 1)], Ok(vec![("DRK-1", 2, 600), ("SNK-1", 1, 150)])),
+            (750, vec![line("DRK-1", 2), line("SNK-1", 1)], Ok(vec![("DRK-1", 2, 600), ("SNK-1", 1, 150)])),
+            (749, vec![line("DRK-1", 2), line("SNK-1", 1)], Err(("member M1 has 749 points, not enough for 750", "会员 M1 只有 749 积分，不足兑换所需的 750 积分"))),
+            (0, vec![line("SNK-1", 1)], Err(("member M1 has 0 points, not enough for 150", "会员 M1 只有 0 积分，不足兑换所需的 150 积分"))),
+            (1_000, vec![line("TEA-9", 1)], Err(("TEA-9 is not a reward of the member program", "TEA-9 不是会员积分兑换商品"))),
+            (1_000, vec![line("DRK-1", 0)], Err(("DRK-1: quantity 0 must be 1 to 1,000", "DRK-1：数量 0 无效（应为 1 到 1,000）"))),
+            (1_000, vec![line("DRK-1", -2)], Err(("DRK-1: quantity -2 must be 1 to 1,000", "DRK-1：数量 -2 无效（应为 1 到 1,000）"))),
+            (i64::MAX, vec![line("DRK-1", 1_001)], Err(("DRK-1: quantity 1001 must be 1 to 1,000", "DRK-1：数量 1001 无效（应为 1 到 1,000）"))),
+            (1_000, vec![line("DRK-1", 1), line("DRK-1", 1)], Err(("DRK-1 appears twice; give it once with the total", "DRK-1 出现了两次，请合并为一行"))),
+            (1_000, vec![], Err(("nothing to redeem: name at least one reward", "没有可兑换的商品：请至少选择一件兑换商品"))),
+        ];
+        for (points, wanted, want) in cases {
+            let got = plan_redemption(&program, "M1", points, &wanted);
+            let got = got.as_ref().map(|lines| lines.iter().map(|l| (l.sku.as_str(), l.qty, l.points)).collect::<Vec<_>>()).map_err(|e| (e.message(Lang::En), e.message(Lang::Zh)));
+            let want = want.map_err(|(en, zh)| (en.to_string(), zh.to_string()));
+            assert_eq!(got, want, "{points} points, {wanted:?}");
+        }
+    }
+
+    #[test]
+    fn a_redemption_takes_the_points_and_the_goods() {
+        let lines = plan_redemption(&program_with_rewards(), "M1", 1_000, &[("DRK-1".into(), 2), ("SNK-1".into(), 1)]).unwrap();
+        let fact = crate::journal::Fact::PointsRedeemed { redemption_id: "R1".into(), member: "M1".into(), lines, by: "c01".into() };
+        assert_eq!(fact.kind(), "points_redeemed");
+        assert_eq!(crate::fold::points_delta(&fact), [("M1", -750)]);
+        assert_eq!(crate::fold::stock_delta(&fact), [("DRK-1", -2), ("SNK-1", -1)]);
+        let json = serde_json::to_string(&fact).unwrap();
+        assert_eq!(json, r#"{"type":"points_redeemed","redemption_id":"R1","member":"M1","lines":[{"sku":"DRK-1","qty":2,"points":600},{"sku":"SNK-1","qty":1,"points":150}],"by":"c01"}"#);
+    }
+
+    #[test]
+    fn programs_stored_before_rewards_read_with_none() {
+        let old = r#"{"tiers":[{"id":"normal","name_zh":"普通会员","name_en":"Member","min_spend":0,"points_bp":10000}],"points_per_yuan":1,"birthday_points_bp":20000,"referral_points":100}"#;
+        let program: MemberProgram = serde_json::from_str(old).unwrap();
+        assert!(program.rewards.is_empty());
+        assert!(program.check().is_ok());
+    }
+
     #[test]
     fn bad_programs_are_refused_with_the_reason() {
         let base = MemberProgram::default();
@@ -236,10 +411,26 @@ mod tests {
         zero_points.tiers[1].points_bp = 0;
         let mut no_tiers = base.clone();
         no_tiers.tiers.clear();
-        for (program, why) in [(starts_high, "start at 0"), (not_increasing, "more spend"), (twice, "twice"), (zero_points, "multiplier"), (no_tiers, "at least one")] {
+        let mut reward_twice = program_with_rewards();
+        reward_twice.rewards[1].sku = "DRK-1".into();
+        let mut reward_free = program_with_rewards();
+        reward_free.rewards[0].points = 0;
+        let mut reward_blank = program_with_rewards();
+        reward_blank.rewards[0].sku = " ".into();
+        for (program, why) in [
+            (starts_high, "start at 0"),
+            (not_increasing, "more spend"),
+            (twice, "twice"),
+            (zero_points, "multiplier"),
+            (no_tiers, "at least one"),
+            (reward_twice, "reward DRK-1 appears twice"),
+            (reward_free, "reward DRK-1: 0 points is not between 1 and 10,000,000"),
+            (reward_blank, "a reward's SKU is 1 to 64 characters"),
+        ] {
             let err = program.check().unwrap_err().to_string();
             assert!(err.contains(why), "{err}");
         }
         assert!(base.check().is_ok());
+        assert!(program_with_rewards().check().is_ok());
     }
 }

@@ -197,6 +197,42 @@ fn tender_label(tender: &crate::tender::AppliedTender, lang: Lang) -> String {
     }
 }
 
+/// One line of a points redemption slip: the product's names, pieces and points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedeemedItem<'a> {
+    /// English name.
+    pub name: &'a str,
+    /// Chinese name (may be empty).
+    pub name_zh: &'a str,
+    /// Pieces.
+    pub qty: i64,
+    /// Points the line took.
+    pub points: i64,
+}
+
+/// Renders a points redemption slip (积分兑换单): what the member took, the points it took
+/// and the points they have left.
+pub fn redemption_receipt(redemption_id: &str, member: &str, items: &[RedeemedItem], points_left: i64, ts_ms: i64, store: &StoreHeader, layout: Layout) -> String {
+    let lang = layout.lang;
+    let mut text = Text::new(layout.width);
+    header(&mut text, store, layout);
+    text.line(lang.pick("积分兑换", "Points redemption"));
+    text.line(redemption_id);
+    text.line(&LocalTime::from_unix_ms(ts_ms, layout.utc_offset_min).date_time());
+    text.rule();
+    for item in items {
+        let name = if lang == Lang::Zh && !item.name_zh.is_empty() { item.name_zh } else { item.name };
+        text.line(name);
+        text.pair(&format!("  x {}", item.qty), &format!("-{}", item.points));
+    }
+    text.rule();
+    text.pair(lang.pick("使用积分", "Points used"), &items.iter().map(|i| i.points).sum::<i64>().to_string());
+    text.pair(lang.pick("剩余积分", "Points left"), &points_left.to_string());
+    text.line(&format!("{} {member}", Label::Member.text(lang)));
+    text.center(Label::Thanks.text(lang));
+    text.out
+}
+
 /// Renders a refund slip.
 pub fn refund_receipt(refund: &RefundRecord, sale: &SaleRecord, ts_ms: i64, store: &StoreHeader, layout: Layout) -> String {
     let lang = layout.lang;
@@ -311,4 +347,36 @@ pub fn sales_report_text(report: &SalesReport, currency: Currency, lang: Lang) -
         text.pair(&format!("  {name} x{qty}"), &m(product.amount));
     }
     text.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redemption_slip_in_both_languages() {
+        let store = StoreHeader { store_id: "S1".into(), name: "Demo Mart".into(), name_zh: "演示超市".into(), address: String::new() };
+        let items = [RedeemedItem { name: "Cola 330ml".into(), name_zh: "可乐 330ml".into(), qty: 2, points: 600 }];
+        let layout = |lang| Layout { lang, width: WIDTH_58MM, utc_offset_min: 480 };
+        let en = redemption_receipt("R1", "M1", &items, 150, 0, &store, layout(Lang::En));
+        let zh = redemption_receipt("R1", "M1", &items, 150, 0, &store, layout(Lang::Zh));
+        assert_eq!(
+            en,
+            "           Demo Mart
+--------------------------------
+Points redemption
+R1
+1970-01-01 08:00
+--------------------------------
+Cola 330ml
+  x 2                       -600
+--------------------------------
+Points used                  600
+Points left                  150
+Member M1
+  Thank you, please come again
+"
+        );
+        assert!(zh.contains("积分兑换\n") && zh.contains("可乐 330ml\n") && zh.contains("剩余积分") && zh.contains("150\n"), "{zh}");
+    }
 }

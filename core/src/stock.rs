@@ -518,6 +518,15 @@ mod tests {
             ),
             (Fact::PurchaseOrderAmended { po_id: "PO1".into(), lines: po(&[("DRK-1", 30, 180)]), by: "m".into() }, vec![]),
             (Fact::PurchaseOrderCancelled { po_id: "PO1".into(), reason: "late".into(), by: "m".into() }, vec![]),
+            (
+                Fact::PointsRedeemed {
+                    redemption_id: "R1".into(),
+                    member: "M1".into(),
+                    lines: vec![crate::member::RedeemedLine { sku: "DRK-1".into(), qty: 2, points: 600 }, crate::member::RedeemedLine { sku: "SNK-1".into(), qty: 1, points: 150 }],
+                    by: "m".into(),
+                },
+                vec![("DRK-1", "floor", -2), ("SNK-1", "floor", -1)],
+            ),
         ];
         for (fact, want) in cases {
             let got = crate::fold::location_delta(&fact);

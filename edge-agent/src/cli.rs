@@ -1008,7 +1008,19 @@ pub enum MemberCommand {
         #[arg(long, default_value = "50")]
         limit: usize,
     },
-    /// Print the member program (tiers, points, birthday, referral), or set it from a JSON file.
+    /// A member takes rewards for points (积分兑换): the points and the goods (from the
+    /// floor) are taken, and the slip is printed.
+    Redeem {
+        #[command(flatten)]
+        data: DataArg,
+        /// Member id, mobile number or referral code.
+        #[arg(long)]
+        member: String,
+        /// SKU:QTY of one of the program's rewards; repeat for more lines.
+        #[arg(long = "line", required = true)]
+        lines: Vec<String>,
+    },
+    /// Print the member program (tiers, points, birthday, referral, rewards), or set it from a JSON file.
     Program {
         #[command(flatten)]
         data: DataArg,

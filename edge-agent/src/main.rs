@@ -586,6 +586,13 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             }
             Ok(())
         }
+        Command::Member(MemberCommand::Redeem { data, member, lines }) => {
+            let mut till = open(&data.data)?;
+            let lines: Vec<(String, i64)> = transfer_lines(&lines)?.into_iter().map(|l| (l.sku, l.qty)).collect();
+            let redemption = till.redeem_points(&member, &lines, "cli")?;
+            print!("{}", till.redemption_receipt(&redemption, lang)?);
+            Ok(())
+        }
         Command::Member(MemberCommand::Program { data, set }) => {
             let mut till = open(&data.data)?;
             let program = match set {

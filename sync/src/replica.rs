@@ -1276,8 +1276,8 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fa
     for (member, delta) in points_delta(fact) {
         let points: Option<i64> = tx.prepare_cached("UPDATE members SET points = points + ?2 WHERE member_id = ?1 RETURNING points")?.query_row(params![member, delta], |r| r.get(0)).optional()?;
         let Some(points) = points else { return Err(ReplicaError::UnknownMember(member.to_string())) };
-        // Paying with points never overdraws; taking back a refunded sale's points may.
-        if points < 0 && delta < 0 && matches!(fact, Fact::Sale(_)) {
+        // Paying with points or taking rewards never overdraws; taking back a refunded sale's points may.
+        if points < 0 && delta < 0 && matches!(fact, Fact::Sale(_) | Fact::PointsRedeemed { .. }) {
             return Err(ReplicaError::InsufficientPoints { member: member.to_string(), points: points - delta, needed: -delta });
         }
     }

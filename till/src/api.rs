@@ -152,6 +152,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/passes/check", post(check_pass))
         .route("/api/members", post(register_member))
         .route("/api/members/{key}", get(get_member))
+        .route("/api/members/{key}/redeem", post(redeem_points))
         .route("/api/stored-value/top-up", post(top_up))
         .route("/api/reports/sales", get(sales_report))
         .route("/api/reports/commissions", get(commission_report))
@@ -183,8 +184,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, move_stock, set_price, catalog::catalog_entry, catalog::put_product, import::start_import, import::job, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::amend_order, stock::cancel_order, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, promotions::promotions, promotions::put_promotion, promotions::remove_promotion, promotions::coupons, promotions::put_coupon, promotions::remove_coupon, promotions::offers_set_aside, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall, transfers::list_transfers, transfers::get_transfer, transfers::request_transfer, transfers::ship_transfer, transfers::receive_transfer, transfers::cancel_transfer, o2o::list_orders, o2o::get_order, o2o::order_step, o2o::handover, settings::member_program, settings::put_member_program, settings::commission_rules, settings::put_commission_rules),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, LocationQtyDto, StockMoveRequest, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::ProductRequest, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::AmendOrderRequest, stock::CancelOrderRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, promotions::WindowDto, promotions::PromotionDto, promotions::CouponDto, promotions::PromotionRequest, promotions::CouponRequest, promotions::SetAsideDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, MembersDto, SegmentDto, MemberRfmDto, SpendDto, ConversionDto, ConversionRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::ClearAlertRequest, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan, transfers::TransferLineDto, transfers::TransferLineStatusDto, transfers::TransferStepDto, transfers::TransferDto, transfers::TransfersDto, transfers::TransferRequestDto, transfers::ShipRequest, transfers::TransferReceiveRequest, transfers::TransferCancelRequest, o2o::OrderLineDto, o2o::OrderStepDto, o2o::OrderDto, o2o::OrderStepRequest, o2o::HandoverRequest, o2o::HandoverDto, settings::TierDto, settings::MemberProgramDto, settings::MemberProgramRequest, settings::CommissionRulesDto, settings::CommissionRulesRequest))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, move_stock, set_price, catalog::catalog_entry, catalog::put_product, import::start_import, import::job, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, redeem_points, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::amend_order, stock::cancel_order, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, promotions::promotions, promotions::put_promotion, promotions::remove_promotion, promotions::coupons, promotions::put_coupon, promotions::remove_coupon, promotions::offers_set_aside, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall, transfers::list_transfers, transfers::get_transfer, transfers::request_transfer, transfers::ship_transfer, transfers::receive_transfer, transfers::cancel_transfer, o2o::list_orders, o2o::get_order, o2o::order_step, o2o::handover, settings::member_program, settings::put_member_program, settings::commission_rules, settings::put_commission_rules),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, LocationQtyDto, StockMoveRequest, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::ProductRequest, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, RedeemRequest, RedeemLineDto, RedeemedLineDto, RedemptionDto, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::AmendOrderRequest, stock::CancelOrderRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, promotions::WindowDto, promotions::PromotionDto, promotions::CouponDto, promotions::PromotionRequest, promotions::CouponRequest, promotions::SetAsideDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, MembersDto, SegmentDto, MemberRfmDto, SpendDto, ConversionDto, ConversionRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::ClearAlertRequest, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan, transfers::TransferLineDto, transfers::TransferLineStatusDto, transfers::TransferStepDto, transfers::TransferDto, transfers::TransfersDto, transfers::TransferRequestDto, transfers::ShipRequest, transfers::TransferReceiveRequest, transfers::TransferCancelRequest, o2o::OrderLineDto, o2o::OrderStepDto, o2o::OrderDto, o2o::OrderStepRequest, o2o::HandoverRequest, o2o::HandoverDto, settings::TierDto, settings::RewardDto, settings::MemberProgramDto, settings::MemberProgramRequest, settings::CommissionRulesDto, settings::CommissionRulesRequest))
 )]
 pub struct ApiDoc;
 
@@ -1970,6 +1971,83 @@ async fn register_member(State(state): State<AppState>, AcceptLang(lang): Accept
 #[utoipa::path(get, path = "/api/members/{key}", params(("key" = String, Path, description = "Member id, mobile number or referral code")), responses((status = 200, body = MemberDto), (status = 404, body = ApiErrorBody)))]
 async fn get_member(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(key): Path<String>) -> Result<Json<MemberDto>, ApiError> {
     run(&state, lang, move |till| Ok(member_dto(till.member(&key)?, lang))).await.map(Json)
+}
+
+/// Rewards to take for points (积分兑换), with the staff member handing them over.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RedeemRequest {
+    /// The rewards and how many of each.
+    pub lines: Vec<RedeemLineDto>,
+    /// The staff member.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
+/// A reward asked for.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RedeemLineDto {
+    /// The product, one of the member program's rewards.
+    pub sku: String,
+    /// Pieces.
+    pub qty: i64,
+}
+
+/// A reward taken.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RedeemedLineDto {
+    /// The product.
+    pub sku: String,
+    /// Its name in the request's language.
+    pub name: String,
+    /// Pieces.
+    pub qty: i64,
+    /// Points the line took.
+    pub points: i64,
+}
+
+/// A recorded redemption: what was taken and the points the member has left.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RedemptionDto {
+    /// Its id.
+    pub redemption_id: String,
+    /// The member.
+    pub member_id: String,
+    /// Points it took.
+    pub points_used: i64,
+    /// The member's points after it.
+    pub points_left: i64,
+    /// What was taken.
+    pub lines: Vec<RedeemedLineDto>,
+    /// The slip as text, in the request's language.
+    pub receipt: String,
+}
+
+/// A member takes rewards for points (积分兑换); a staff member's id and PIN authorise it.
+/// Refused (nothing recorded) for a SKU that is not a reward, a quantity outside 1 to
+/// 1,000, or more points than the member has (`insufficient_points`, naming their points).
+#[utoipa::path(
+    post,
+    path = "/api/members/{key}/redeem",
+    params(("key" = String, Path, description = "Member id, mobile number or referral code")),
+    request_body = RedeemRequest,
+    responses((status = 200, body = RedemptionDto), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody))
+)]
+async fn redeem_points(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(key): Path<String>, ApiJson(req): ApiJson<RedeemRequest>) -> Result<Json<RedemptionDto>, ApiError> {
+    run(&state, lang, move |till| {
+        let actor = till.authorize(&req.user_id, &req.pin, Permission::Sell, "redeem a member's points")?;
+        let lines: Vec<(String, i64)> = req.lines.into_iter().map(|l| (l.sku, l.qty)).collect();
+        let redemption = till.redeem_points(&key, &lines, &actor.user_id)?;
+        let receipt = till.redemption_receipt(&redemption, lang)?;
+        let mut out = Vec::with_capacity(redemption.lines.len());
+        for line in &redemption.lines {
+            let name = till.replica().product_by_sku(&line.sku)?.map_or_else(|| line.sku.clone(), |p| if lang == Lang::Zh && !p.name_zh.is_empty() { p.name_zh } else { p.name });
+            out.push(RedeemedLineDto { sku: line.sku.clone(), name, qty: line.qty, points: line.points });
+        }
+        Ok(RedemptionDto { redemption_id: redemption.redemption_id.clone(), member_id: redemption.member.row.member_id.clone(), points_used: redemption.points(), points_left: redemption.member.row.points, lines: out, receipt })
+    })
+    .await
+    .map(Json)
 }
 
 /// One staff member's commission over a period.

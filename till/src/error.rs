@@ -58,6 +58,9 @@ pub enum TillError {
     /// An O2O order step refused, with the reason; nothing was recorded.
     #[error(transparent)]
     O2o(#[from] opentill_core::o2o::O2oError),
+    /// A points redemption refused, with the reason; nothing was recorded.
+    #[error(transparent)]
+    Redeem(#[from] opentill_core::member::RedeemError),
     /// A stock or purchasing rule refused, with the reason; nothing was recorded.
     #[error(transparent)]
     Stock(#[from] opentill_core::stock::StockError),
@@ -143,6 +146,8 @@ impl TillError {
             TillError::Transfer(opentill_core::transfer::TransferError::BadState { .. } | opentill_core::transfer::TransferError::Exists(_)) => "transfer_state",
             TillError::Transfer(_) => "bad_input",
             TillError::Stock(_) => "bad_input",
+            TillError::Redeem(opentill_core::member::RedeemError::NotEnough { .. }) => "insufficient_points",
+            TillError::Redeem(_) => "bad_input",
             TillError::O2o(opentill_core::o2o::O2oError::Unknown(_)) => "unknown_order",
             TillError::O2o(opentill_core::o2o::O2oError::BadState { .. } | opentill_core::o2o::O2oError::Different(_)) => "order_state",
             TillError::O2o(opentill_core::o2o::O2oError::Short { .. }) => "out_of_stock",
@@ -233,6 +238,7 @@ impl TillError {
             TillError::Offer(e) => format!("未保存：{}", e.message(lang)),
             TillError::Transfer(e) => e.message(lang),
             TillError::Stock(e) => e.message(lang),
+            TillError::Redeem(e) => e.message(lang),
             TillError::O2o(e) => e.message(lang),
             TillError::BadImportFile(_, zh) => zh.clone(),
             TillError::BadProduct(_, zh) => zh.clone(),

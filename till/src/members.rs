@@ -6,7 +6,7 @@
 //! replica's `members` table in the transaction that records each fact.
 
 use opentill_core::journal::Fact;
-use opentill_core::member::{MemberProgram, TierRule, check_name, is_birthday, parse_birthday, parse_phone};
+use opentill_core::member::{MemberProgram, RedeemedLine, TierRule, check_name, is_birthday, parse_birthday, parse_phone, plan_redemption};
 use opentill_core::sale::SaleRecord;
 use opentill_core::tender::TenderKind;
 use opentill_core::time::LocalTime;
@@ -22,6 +22,26 @@ pub struct MemberView {
     pub row: MemberRow,
     /// Their tier.
     pub tier: TierRule,
+}
+
+/// A redemption as recorded (积分兑换): what the member took and their points after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redemption {
+    /// Its id.
+    pub redemption_id: String,
+    /// When, unix milliseconds.
+    pub ts_ms: i64,
+    /// The member, after the points were taken.
+    pub member: MemberView,
+    /// What they took, with the points each line took.
+    pub lines: Vec<RedeemedLine>,
+}
+
+impl Redemption {
+    /// Points it took.
+    pub fn points(&self) -> i64 {
+        self.lines.iter().map(|l| l.points).sum()
+    }
 }
 
 /// Letters for referral codes: no 0/O, 1/I/L.
@@ -49,6 +69,12 @@ impl Till {
     pub fn set_member_program(&mut self, json_text: &str) -> Result<MemberProgram> {
         let program: MemberProgram = serde_json::from_str(json_text).map_err(|e| TillError::BadInput(format!("member program: {e}")))?;
         program.check().map_err(|e| TillError::BadInput(e.to_string()))?;
+        // A reward is a product this store sells.
+        for reward in &program.rewards {
+            if self.replica.product_by_sku(&reward.sku)?.is_none() {
+                return Err(TillError::UnknownSku(reward.sku.clone()));
+            }
+        }
         let body = serde_json::to_string(&program).map_err(|e| TillError::BadInput(e.to_string()))?;
         let now = self.clock.now_ms();
         self.replica.set_member_program(&body, now)?;
@@ -88,6 +114,39 @@ impl Till {
         self.replica.append(self.clock.now_ms(), &fact)?;
         info!(member = member_id, "member registered");
         self.member(&member_id)
+    }
+
+    /// A member takes rewards for points (积分兑换): `lines` are (SKU, pieces) of the
+    /// program's rewards. Checked against the program and the member's points (never below
+    /// zero), then journaled as one `points_redeemed` fact, which takes the points and the
+    /// goods from the floor. `by` is the staff member handing them over.
+    pub fn redeem_points(&mut self, member_key: &str, lines: &[(String, i64)], by: &str) -> Result<Redemption> {
+        let member = self.member(member_key)?;
+        let program = self.member_program()?;
+        let lines = plan_redemption(&program, &member.row.member_id, member.row.points, lines)?;
+        for line in &lines {
+            if self.replica.product_by_sku(&line.sku)?.is_none() {
+                return Err(TillError::UnknownSku(line.sku.clone()));
+            }
+        }
+        let redemption_id = format!("PR-{}", new_id());
+        let ts_ms = self.clock.now_ms();
+        let fact = Fact::PointsRedeemed { redemption_id: redemption_id.clone(), member: member.row.member_id.clone(), lines: lines.clone(), by: by.to_string() };
+        self.replica.append(ts_ms, &fact)?;
+        info!(redemption = redemption_id, member = member.row.member_id, "points redeemed");
+        Ok(Redemption { redemption_id, ts_ms, member: self.member(&member.row.member_id)?, lines })
+    }
+
+    /// A redemption's slip (积分兑换单) as text, with the products' names.
+    pub fn redemption_receipt(&self, redemption: &Redemption, lang: opentill_core::i18n::Lang) -> Result<String> {
+        let products = redemption.lines.iter().map(|l| self.replica.product_by_sku(&l.sku)).collect::<std::result::Result<Vec<_>, _>>()?;
+        let items: Vec<opentill_core::receipt::RedeemedItem> = redemption
+            .lines
+            .iter()
+            .zip(&products)
+            .map(|(l, p)| opentill_core::receipt::RedeemedItem { name: p.as_ref().map_or(l.sku.as_str(), |p| p.name.as_str()), name_zh: p.as_ref().map_or("", |p| p.name_zh.as_str()), qty: l.qty, points: l.points })
+            .collect();
+        Ok(opentill_core::receipt::redemption_receipt(&redemption.redemption_id, &redemption.member.row.member_id, &items, redemption.member.row.points, redemption.ts_ms, &self.store_header(), self.layout(lang)))
     }
 
     /// A member by id, mobile number or referral code.

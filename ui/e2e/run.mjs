@@ -44,7 +44,10 @@ async function startStore() {
   run('import', 'products', join(repo, 'fixtures/catalog.csv'));
   run('import', 'users', join(repo, 'fixtures/cashiers.csv'));
   run('stored-value', 'top-up', '--account', '13800138000', '--amount', '100', '--tender', 'card');
-  run('member', 'register', '--phone', '13800138000', '--name', 'Wang Fang', '--birthday', '03-08');
+  const wang = run('member', 'register', '--phone', '13800138000', '--name', 'Wang Fang', '--birthday', '03-08');
+  // Li registers with Wang's referral code: Wang has 100 points to pay with.
+  const referral = wang.split('\n').find((l) => l.startsWith('referral code: ')).slice('referral code: '.length).trim();
+  run('member', 'register', '--phone', '13700137000', '--name', 'Li Lei', '--referral', referral);
   const pass = run('pass', 'issue', '--account', '13800138000').trim();
   // A smart shelf's slot with Coca-Cola 1.25L: its e-paper label shows the price.
   run('shelf', 'set', '--shelf', 'S1', '--slot', '1', '--sku', 'DRK-00006', '--unit-grams', '1300');
@@ -228,24 +231,31 @@ async function flow(browser, locale) {
     await expectValue(page, '[data-testid=tender] input[name=reference]', '134567890123456789', 'the payment code scan lands in the reference');
     await expectValue(page, '[data-testid=tender] input[name=amount]', '2', 'and not in the amount field');
     await page.click('[data-testid=add-tender]');
+    // Points: the member's 100 points are worth ¥1.00, offered in full; ¥0.50 of them taken.
+    await page.click('[data-testid=kind-points]');
+    await expectText(page, '[data-testid=points-info]', locale === 'en' ? '100 points, worth ¥1.00' : '可用 100 积分，可抵 ¥1.00');
+    await expectValue(page, '[data-testid=tender] input[name=amount]', '1.00', 'the points cover less than is left');
+    await shot(page, `tender-points-${tag}`);
+    await addTender('points', '0.50');
     await page.click('[data-testid=kind-cash]');
-    await expectText(page, '[data-testid=remaining]', '¥11.41');
+    await expectText(page, '[data-testid=remaining]', '¥10.91');
     await page.click('[data-testid=quick-cash] button:nth-child(2)'); // ¥20
-    await expectText(page, '[data-testid=change]', '¥8.59');
+    await expectText(page, '[data-testid=change]', '¥9.09');
     await shot(page, `tender-${tag}`);
     await page.click('[data-testid=complete]');
 
     // The receipt, as the till service recorded it.
     await page.getByTestId('receipt').waitFor();
-    await expectText(page, '[data-testid=change-due]', '¥8.59');
+    await expectText(page, '[data-testid=change-due]', '¥9.09');
     const receiptText = await page.textContent('[data-testid=receipt-text]');
     await shot(page, `receipt-${tag}`);
     const saleId = await page.evaluate(() => localStorage.getItem('opentill.lastSale'));
     const sale = await store.api(`/api/sales/${saleId}`);
     assert.equal(sale.total_minor, 2141);
-    assert.deepEqual(sale.tenders.map((t) => [t.kind, t.amount_minor]), [['stored', 500], ['card', 300], ['mobile', 200], ['cash', 1141]]);
-    assert.equal(sale.change_minor, 859);
-    assert.equal(sale.points_earned, 21, 'the member earns a point a yuan');
+    assert.deepEqual(sale.tenders.map((t) => [t.kind, t.amount_minor]), [['stored', 500], ['card', 300], ['mobile', 200], ['points', 50], ['cash', 1091]]);
+    assert.equal(sale.change_minor, 909);
+    assert.equal(sale.points_earned, 20, 'the member earns a point a yuan paid with money (20.91)');
+    assert.equal((await store.api('/api/members/13800138000')).points, 100 - 50 + 20);
     assert.ok(receiptText.includes(locale === 'en' ? 'Banana' : '香蕉'), receiptText);
     assert.ok(receiptText.includes(saleId.slice(0, 8)) || receiptText.length > 100, 'receipt text shown');
     await page.click('[data-testid=receipt-close]');
@@ -540,12 +550,12 @@ async function flow(browser, locale) {
     await page.click('[data-testid=close-btn]');
     await page.getByTestId('close-shift').waitFor();
     const x = await store.api('/api/shifts/current');
-    // Float 500 + cash 11.41 + 8.74 (the queued sale) + 6.40 (the promotion), less whatever
+    // Float 500 + cash 10.91 + 8.74 (the queued sale) + 6.40 (the promotion), less whatever
     // part of the refund went back in cash; the ¥4.00 sale with a price override and the
     // ¥2.50 one with a coupon were by card.
-    const cashRefund = 2655 - x.by_tender_minor.cash;
+    const cashRefund = 2605 - x.by_tender_minor.cash;
     assert.ok(cashRefund === 0 || cashRefund === 350, JSON.stringify(x));
-    assert.equal(x.expected_cash_minor, 50000 + 2655 - cashRefund);
+    assert.equal(x.expected_cash_minor, 50000 + 2605 - cashRefund);
     await page.fill('[data-testid=close-shift] input[name=counted]', (x.expected_cash_minor / 100).toFixed(2));
     await page.fill('[data-testid=close-shift] input[name=pin]', '1234');
     await shot(page, `close-shift-${tag}`);
@@ -558,7 +568,7 @@ async function flow(browser, locale) {
       cash: await page.textContent('[data-testid=z-cash]'),
     };
     const yuan = (m) => '¥' + (m / 100).toFixed(2);
-    assert.deepEqual(z, { sales: '5 · ¥43.05', refunds: '1 · ¥3.50', net: '¥39.55', cash: yuan(2655 - cashRefund) });
+    assert.deepEqual(z, { sales: '5 · ¥43.05', refunds: '1 · ¥3.50', net: '¥39.55', cash: yuan(2605 - cashRefund) });
     assert.ok((await page.textContent('[data-testid=z-report] pre')).length > 50);
     await shot(page, `z-report-${tag}`);
     await page.click('[data-testid=z-report] button.primary');
@@ -1178,6 +1188,37 @@ async function officeDevicesAndMembers(page, store, tag) {
   await page.click('[data-testid=program-save]');
   await page.getByTestId('program-saved').waitFor();
   assert.equal((await store.api('/api/member-program')).tiers[1].min_spend, 200000);
+
+  // A reward: Lay's 135g (scanned into the reward's product field) for 20 points a bag.
+  await page.click('[data-testid=reward-add]');
+  await page.click('input[name=reward-sku-0]');
+  await scan(page, '6908662692349');
+  await expectValue(page, 'input[name=reward-sku-0]', 'SNK-00007', 'the scan became the product\'s SKU');
+  await page.fill('input[name=reward-points-0]', '20');
+  await page.click('[data-testid=program-save]');
+  await page.getByTestId('program-saved').waitFor();
+  assert.deepEqual((await store.api('/api/member-program')).rewards, [{ sku: 'SNK-00007', points: 20 }]);
+  await page.locator('[data-testid=rewards]').scrollIntoViewIfNeeded();
+  await shot(page, `member-rewards-${tag}`);
+  // Wang redeems two bags: the points and the bags are taken.
+  const points = (await store.api('/api/members/13800138000')).points;
+  const stock = (await store.api('/api/stock/SNK-00007')).qty;
+  await page.fill('input[name=member-key]', '13800138000');
+  await page.click('[data-testid=member-find] button');
+  await expectText(page, '[data-testid=member-points]', String(points));
+  await page.click('[data-testid=redeem-open]');
+  await page.getByTestId('redeem-reward').first().waitFor();
+  await page.fill('input[name=redeem-qty-SNK-00007]', String(Math.floor(points / 20) + 1));
+  await page.locator('[data-testid=redeem] [role=alert]').waitFor();
+  await page.fill('input[name=redeem-qty-SNK-00007]', '2');
+  await page.locator('[data-testid=redeem]').scrollIntoViewIfNeeded();
+  await shot(page, `redeem-${tag}`);
+  await page.click('[data-testid=redeem-submit]');
+  await page.getByTestId('member-done').waitFor();
+  await expectText(page, '[data-testid=member-points]', String(points - 40));
+  assert.equal((await store.api('/api/members/13800138000')).points, points - 40);
+  assert.equal((await store.api('/api/stock/SNK-00007')).qty, stock - 2, 'the bags left stock');
+  await shot(page, `redeemed-${tag}`);
 }
 
 /**

@@ -4,7 +4,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type Category, type Client, type Order, type PrinterInfo, type Product, type Sale, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
-import { addCoupon, addLabel, addProduct, addTender, currentQuote, removeCoupon, setBasketDiscount, setOverride, type Approval, type Line, type Override, itemCount, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
+import { addCoupon, addLabel, addProduct, addTender, currentQuote, removeCoupon, setBasketDiscount, setOverride, type Approval, type Line, type Override, itemCount, lineAmount, loadDraft, newDraft, pointsAmount, pointsLeft, POINT_VALUE_MINOR, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
 import { categoryName, formatMoney, parseKg, parseMoney, translate, type Locale, type MessageKey } from './i18n';
 import { hasCamera } from './camera';
 import { CameraDialog } from './camera-dialog';
@@ -612,7 +612,7 @@ function MemberDialog({ t, client, scanInto, onCancel, onMember, fail }: { t: T;
       // A member pass (the QR code in the member's app) is checked offline and names the account.
       const key = id.trim().startsWith('OTP1.') ? (await client.checkPass(id.trim())).account : id.trim();
       const [b, m] = await Promise.all([client.storedValue(key), client.member(key).catch(() => null)]);
-      onMember({ account: b.account, balance_minor: b.balance_minor, tier_name: m?.tier_name ?? null, points: m?.points ?? null });
+      onMember({ account: b.account, balance_minor: b.balance_minor, tier_name: m?.tier_name ?? null, points: m?.points ?? null, member_id: m?.member_id ?? null });
     } catch (err) {
       fail(err);
     }
@@ -685,33 +685,37 @@ function WeighDialog({ t, product, locale, onCancel, onWeight }: { t: T; product
   );
 }
 
-const KINDS = ['cash', 'card', 'mobile', 'stored'] as const;
+const KINDS = ['cash', 'card', 'mobile', 'stored', 'points'] as const;
 type Kind = (typeof KINDS)[number];
 
 function TenderScreen(p: { t: T; money: Money; draft: Draft; setDraft: (d: Draft) => void; busy: boolean; onBack: () => void; onComplete: () => void; scanInto: { current: (code: string) => void } }) {
   const { t, money, draft, setDraft } = p;
   const state = tenderState(draft);
   const initialAmount = (remaining: number) => (remaining ? (remaining / 100).toFixed(2) : '');
+  // Points pay only with a registered member on the sale; the tender names the member.
+  const points = pointsLeft(draft);
+  const kinds = KINDS.filter((k) => k !== 'points' || points !== null);
   const [kind, setKind] = useState<Kind>('cash');
   const [amount, setAmount] = useState(initialAmount(state.remaining));
   const [reference, setReference] = useState('');
+  const memberRef = draft.member?.member_id || draft.member?.account || '';
   const choose = (k: Kind, ref?: string) => {
     setKind(k);
-    setAmount(initialAmount(state.remaining));
-    setReference(ref ?? (k === 'stored' ? draft.member?.account ?? '' : ''));
+    setAmount(initialAmount(k === 'points' ? pointsAmount(draft) : state.remaining));
+    setReference(ref ?? (k === 'stored' ? draft.member?.account ?? '' : k === 'points' ? memberRef : ''));
   };
   const update = (next: Draft) => {
     setDraft(next);
-    setReference('');
-    setAmount(initialAmount(tenderState(next).remaining));
+    setReference(kind === 'points' ? memberRef : '');
+    setAmount(initialAmount(kind === 'points' ? pointsAmount(next) : tenderState(next).remaining));
   };
   // A scan on this screen is the customer's payment code (or a card slip reference).
-  p.scanInto.current = (code) => (kind === 'cash' ? choose('mobile', code) : setReference(code));
+  p.scanInto.current = (code) => (kind === 'cash' || kind === 'points' ? choose('mobile', code) : setReference(code));
   const add = (minor: number | null, k: Kind = kind) => {
     if (minor === null || minor <= 0) return;
     update(addTender(draft, { kind: k, amount_minor: minor, reference: k === 'cash' ? null : reference.trim() || null }));
   };
-  const needsRef = kind !== 'cash';
+  const needsRef = kind !== 'cash' && kind !== 'points';
   return (
     <div class="tender" data-testid="tender">
       <section class="summary">
@@ -738,7 +742,7 @@ function TenderScreen(p: { t: T; money: Money; draft: Draft; setDraft: (d: Draft
       </section>
       <section class="methods">
         <nav class="tabs">
-          {KINDS.map((k) => <button class={'btn tab' + (k === kind ? ' active' : '')} onClick={() => choose(k)} data-testid={'kind-' + k}>{t(kindKey(k))}</button>)}
+          {kinds.map((k) => <button class={'btn tab' + (k === kind ? ' active' : '')} onClick={() => choose(k)} data-testid={'kind-' + k}>{t(kindKey(k))}</button>)}
         </nav>
         {kind === 'cash' && (
           <div class="quick" data-testid="quick-cash">
@@ -747,12 +751,15 @@ function TenderScreen(p: { t: T; money: Money; draft: Draft; setDraft: (d: Draft
             ))}
           </div>
         )}
+        {kind === 'points' && points !== null && (
+          <p class="points-info" data-testid="points-info">{t('tender.points.balance', { n: points, amount: money(points * POINT_VALUE_MINOR) })}</p>
+        )}
         <form onSubmit={(e) => { e.preventDefault(); add(parseMoney(amount)); }}>
           <label>{t('tender.amount')}<input name="amount" inputMode="decimal" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} /></label>
           {needsRef && <label>{t(kind === 'card' ? 'tender.reference.card' : kind === 'mobile' ? 'tender.reference.mobile' : 'tender.reference.stored')}
             <input name="reference" value={reference} onInput={(e) => setReference(e.currentTarget.value)} /></label>}
           <Keypad t={t} dot onKey={(k) => setAmount(keyInto(amount, k))} />
-          <button class="btn primary wide" disabled={parseMoney(amount) === null || (needsRef && !reference.trim())} data-testid="add-tender">{t('tender.add')}</button>
+          <button class="btn primary wide" disabled={parseMoney(amount) === null || (needsRef && !reference.trim()) || (kind === 'points' && !reference)} data-testid="add-tender">{t('tender.add')}</button>
         </form>
       </section>
     </div>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Product } from './api/client';
-import { addCoupon, addLabel, addProduct, removeCoupon, setBasketDiscount, addTender, currentQuote, lineAmount, loadDraft, newDraft, priceKey, quickCash, saleRequest, saveDraft, setOverride, setQty, tenderState, total, withQuote } from './basket';
+import { addCoupon, addLabel, addProduct, removeCoupon, setBasketDiscount, addTender, currentQuote, lineAmount, loadDraft, newDraft, pointsAmount, pointsLeft, priceKey, quickCash, saleRequest, saveDraft, setOverride, setQty, tenderState, total, withQuote } from './basket';
 
 const cola: Product = { sku: 'DRK-1', barcodes: ['6901234567892'], name: 'Coca-Cola 330ml', name_zh: '可口可乐 330ml', category: 'drinks', unit: 'each', price_minor: 350, tax_rate_bp: 1300 };
 const banana: Product = { sku: 'PRD-1', barcodes: ['2000001000007'], name: 'Banana', name_zh: '香蕉', category: 'produce', unit: 'kg', price_minor: 698, tax_rate_bp: 900 };
@@ -94,6 +94,23 @@ describe('basket', () => {
     let d = addProduct(draft(), banana, '2000001000007', 532);
     d = addProduct(d, cola, '6901234567892', 2);
     expect(saleRequest(d).items).toEqual([{ barcode: '2000001000007', grams: 532 }, { barcode: '6901234567892', qty: 2 }]);
+  });
+});
+
+describe('points as payment', () => {
+  it('starts at the smaller of what the points are worth and what is left, less points already tendered', () => {
+    let d = addProduct(draft(), cola, '6901234567892', 2); // 7.00
+    expect(pointsLeft(d)).toBeNull();
+    expect(pointsAmount(d)).toBe(0);
+    d = { ...d, member: { account: '13800138000', balance_minor: 0, points: 250, member_id: 'M1' } };
+    expect([pointsLeft(d), pointsAmount(d)]).toEqual([250, 250]);
+    d = addTender(d, { kind: 'points', amount_minor: 100, reference: 'M1' });
+    expect([pointsLeft(d), pointsAmount(d)]).toEqual([150, 150]);
+    d = addTender(d, { kind: 'card', amount_minor: 500, reference: 'POS1' });
+    expect([pointsLeft(d), pointsAmount(d)]).toEqual([150, 100]); // only 1.00 is left to pay
+    d = { ...d, member: { ...d.member!, points: 50 } };
+    expect([pointsLeft(d), pointsAmount(d)]).toEqual([0, 0]); // never below zero
+    expect(saleRequest(d).tenders.map((t) => t.kind)).toEqual(['points', 'card']);
   });
 });
 

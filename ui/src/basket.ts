@@ -41,6 +41,25 @@ export interface Member {
   /** When the account is a registered member: their tier's name and points. */
   tier_name?: string | null;
   points?: number | null;
+  /** The registered member's id, which a points tender names. */
+  member_id?: string | null;
+}
+
+/** What one point pays, minor units (`POINT_VALUE_MINOR` in the core: 100 points = ¥1). */
+export const POINT_VALUE_MINOR = 1;
+
+/** The member's points not yet put towards this sale, or null when no registered member is on it. */
+export function pointsLeft(draft: Draft): number | null {
+  const points = draft.member?.points;
+  if (points == null) return null;
+  const used = draft.tenders.filter((t) => t.kind === 'points').reduce((s, t) => s + Math.floor(t.amount_minor / POINT_VALUE_MINOR), 0);
+  return Math.max(0, points - used);
+}
+
+/** The amount a points tender starts at: the smaller of what the member's points are worth and what is left to pay. */
+export function pointsAmount(draft: Draft): number {
+  const left = pointsLeft(draft) ?? 0;
+  return Math.min(left * POINT_VALUE_MINOR, tenderState(draft).remaining);
 }
 
 /** What the till service says the current lines cost with the store's promotions. */

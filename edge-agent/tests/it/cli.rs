@@ -201,6 +201,18 @@ fn members_promotions_and_coupons_from_the_command_line() {
     assert!(ok(&["member", "show", "--data", &data, "13800138000"]).contains("points: 20"));
     let out = edge(&["sale", "--data", &data, "--scan", "6920152400012", "--member", "13800138000", "--coupon", "NEW2", "--tender", "cash:10"]);
     assert!(out.status.success() && String::from_utf8_lossy(&out.stderr).contains("coupon not used NEW2: already used up"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // Points for a reward: a bag of chips for 15 points (Wang has 20 + 7 earned since).
+    let program = dir.path().join("program.json");
+    let mut json: serde_json::Value = serde_json::from_str(&ok(&["member", "program", "--data", &data])).unwrap();
+    json["rewards"] = serde_json::json!([{"sku": "SNK-1", "points": 15}]);
+    std::fs::write(&program, json.to_string()).unwrap();
+    assert!(ok(&["member", "program", "--data", &data, "--set", program.to_str().unwrap()]).contains("\"SNK-1\""));
+    let out = ok(&["member", "redeem", "--data", &data, "--member", "13800138000", "--line", "SNK-1:1"]);
+    let words = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("Points redemption") && words.contains("Points used 15 Points left 12"), "{out}");
+    let refused = edge(&["member", "redeem", "--data", &data, "--member", "13800138000", "--line", "SNK-1:1"]);
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("has 12 points, not enough for 15"), "{}", String::from_utf8_lossy(&refused.stderr));
     assert!(ok(&["journal", "verify", "--data", &data]).contains("journal OK"));
 }
 

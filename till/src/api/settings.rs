@@ -1,5 +1,5 @@
 //! The store's rule settings for the back office: the member program (tiers, points,
-//! birthday and referral rewards) and the staff commission rules. Reading needs nothing;
+//! birthday and referral rewards, products to take for points) and the staff commission rules. Reading needs nothing;
 //! changing needs a manager's id and PIN. A program or rules the core refuses is not
 //! stored, and the answer says why.
 
@@ -40,6 +40,18 @@ pub struct MemberProgramDto {
     pub birthday_points_bp: u32,
     /// Points a referrer earns per registration with their code.
     pub referral_points: i64,
+    /// Products members can take for points (积分兑换); none when left out.
+    #[serde(default)]
+    pub rewards: Vec<RewardDto>,
+}
+
+/// A product members can take for points.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RewardDto {
+    /// The product.
+    pub sku: String,
+    /// Points a piece.
+    pub points: i64,
 }
 
 /// A new member program, with the manager who sets it.
@@ -85,7 +97,8 @@ pub async fn member_program(State(state): State<AppState>, AcceptLang(lang): Acc
 }
 
 /// Set the member program (a manager): tiers increasing from 0, multipliers and points
-/// within bounds, or refused with the reason.
+/// within bounds, rewards of products in the catalog at 1 to 10,000,000 points, or refused
+/// with the reason.
 #[utoipa::path(put, path = "/api/member-program", request_body = MemberProgramRequest, responses((status = 200, body = MemberProgramDto), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 pub async fn put_member_program(State(state): State<AppState>, AcceptLang(lang): AcceptLang, ApiJson(req): ApiJson<MemberProgramRequest>) -> Result<Json<MemberProgramDto>, ApiError> {
     run(&state, lang, move |till| {

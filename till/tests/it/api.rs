@@ -208,6 +208,63 @@ async fn members_quotes_and_coupons_over_http() {
 }
 
 #[tokio::test]
+async fn a_member_earns_points_and_redeems_a_reward_over_http() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.add_user("m01", "李经理", opentill_core::role::Role::Manager, "7777").unwrap();
+    let app = router(AppState::new(till));
+    let register = json!({"phone": "13800138000", "name": "王芳", "user_id": "c01", "pin": "1234"});
+    let (status, member) = call(&app, "POST", "/api/members", Some(&register.to_string()), "en").await;
+    assert_eq!(status, StatusCode::OK, "{member}");
+    let member_id = member["member_id"].as_str().unwrap().to_string();
+
+    // Rewards: a can of cola for 30 points. A reward must be a product of the catalog.
+    let (_, mut program) = call(&app, "GET", "/api/member-program", None, "en").await;
+    assert_eq!(program["rewards"], json!([]), "none by default: {program}");
+    program["rewards"] = json!([{"sku": "NOPE-1", "points": 30}]);
+    let (status, body) = call(&app, "PUT", "/api/member-program", Some(&json!({"program": program, "user_id": "m01", "pin": "7777"}).to_string()), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_sku")), "{body}");
+    program["rewards"] = json!([{"sku": "DRK-1", "points": 30}]);
+    let (status, body) = call(&app, "PUT", "/api/member-program", Some(&json!({"program": program, "user_id": "m01", "pin": "7777"}).to_string()), "en").await;
+    assert_eq!((status, body["rewards"].clone()), (StatusCode::OK, json!([{"sku": "DRK-1", "points": 30}])), "{body}");
+
+    // 10 bags of chips, 79.00 paid: 79 points.
+    let sale = json!({"items": [{"barcode": "6920152400012", "qty": 10}], "member": "13800138000", "tenders": [{"kind": "cash", "amount_minor": 7900}]});
+    let (status, s) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "en").await;
+    assert_eq!((status, s["points_earned"].as_i64()), (StatusCode::OK, Some(79)), "{s}");
+    let (_, before) = call(&app, "GET", "/api/stock/DRK-1", None, "en").await;
+
+    // Two cans for 60 points, handed over by a cashier.
+    let redeem = |lines: Value, pin: &str| json!({"lines": lines, "user_id": "c01", "pin": pin}).to_string();
+    let uri = "/api/members/13800138000/redeem";
+    let (status, body) = call(&app, "POST", uri, Some(&redeem(json!([{"sku": "DRK-1", "qty": 2}]), "0000")), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth_failed")), "{body}");
+    let (status, body) = call(&app, "POST", uri, Some(&redeem(json!([{"sku": "DRK-1", "qty": 2}]), "1234")), "zh-CN").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["member_id"].as_str(), body["points_used"].as_i64(), body["points_left"].as_i64()), (Some(member_id.as_str()), Some(60), Some(19)), "{body}");
+    assert_eq!(body["lines"], json!([{"sku": "DRK-1", "name": "可口可乐 330ml", "qty": 2, "points": 60}]));
+    assert!(body["receipt"].as_str().unwrap().contains("积分兑换") && body["receipt"].as_str().unwrap().contains("剩余积分"), "{body}");
+    let (_, after) = call(&app, "GET", "/api/stock/DRK-1", None, "en").await;
+    assert_eq!(after["qty"].as_i64().unwrap() - before["qty"].as_i64().unwrap(), -2, "the cans left stock: {after}");
+    let (_, member) = call(&app, "GET", &format!("/api/members/{member_id}"), None, "en").await;
+    assert_eq!(member["points"].as_i64(), Some(19));
+
+    // Beyond the balance, a SKU that is no reward, no pieces: refused, nothing recorded.
+    let (status, body) = call(&app, "POST", uri, Some(&redeem(json!([{"sku": "DRK-1", "qty": 1}]), "1234")), "en").await;
+    assert_eq!((status, body["kind"].as_str(), body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("insufficient_points"), Some(format!("member {member_id} has 19 points, not enough for 30").as_str())), "{body}");
+    let (_, body) = call(&app, "POST", uri, Some(&redeem(json!([{"sku": "DRK-1", "qty": 1}]), "1234")), "zh-CN").await;
+    assert_eq!(body["message"].as_str(), Some(format!("会员 {member_id} 只有 19 积分，不足兑换所需的 30 积分").as_str()));
+    let (status, body) = call(&app, "POST", uri, Some(&redeem(json!([{"sku": "SNK-1", "qty": 1}]), "1234")), "en").await;
+    assert_eq!((status, body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("SNK-1 is not a reward of the member program")), "{body}");
+    let (status, body) = call(&app, "POST", uri, Some(&redeem(json!([{"sku": "DRK-1", "qty": 0}]), "1234")), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_input")), "{body}");
+    let (status, body) = call(&app, "POST", "/api/members/13900000000/redeem", Some(&redeem(json!([{"sku": "DRK-1", "qty": 1}]), "1234")), "en").await;
+    assert_eq!((status, body["kind"].as_str()), (StatusCode::NOT_FOUND, Some("unknown_member")), "{body}");
+    assert_eq!(call(&app, "GET", &format!("/api/members/{member_id}"), None, "en").await.1["points"].as_i64(), Some(19), "unchanged");
+    let (_, verify) = call(&app, "GET", "/api/journal/verify", None, "en").await;
+    assert_eq!(verify["ok"].as_bool(), Some(true), "the projection agrees with the journal: {verify}");
+}
+
+#[tokio::test]
 async fn suppliers_orders_stocktakes_and_replenishment_over_http() {
     let (_dir, mut till) = store(CashRounding::None);
     till.add_user("m01", "李经理", opentill_core::role::Role::Manager, "7777").unwrap();

@@ -276,6 +276,8 @@ export class Client {
   vends() { return this.call<S['VendDto'][]>('GET', '/api/vends'); }
   /** Gate entries, exits and refusals per local hour of a day (`YYYY-MM-DD`). */
   footfall(date: string) { return this.call<S['FootfallHourDto'][]>('GET', `/api/footfall?date=${encodeURIComponent(date)}`); }
+  /** A member takes rewards for points (a staff member's PIN); refused beyond their points, with the reason. */
+  redeemPoints(key: string, req: S['RedeemRequest']) { return this.call<S['RedemptionDto']>('POST', `/api/members/${encodeURIComponent(key)}/redeem`, req); }
   registerMember(req: S['RegisterMemberRequest']) { return this.call<MemberInfo>('POST', '/api/members', req); }
   topUp(req: S['TopUpRequest']) { return this.call<Balance>('POST', '/api/stored-value/top-up', req); }
   /** Commission per staff member (导购) over the store's local days `from..=to`. */

@@ -415,7 +415,8 @@ export interface paths {
         get: operations["member_program"];
         /**
          * Set the member program (a manager): tiers increasing from 0, multipliers and points
-         *     within bounds, or refused with the reason.
+         *     within bounds, rewards of products in the catalog at 1 to 10,000,000 points, or refused
+         *     with the reason.
          */
         put: operations["put_member_program"];
         post?: never;
@@ -453,6 +454,27 @@ export interface paths {
         get: operations["get_member"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/members/{key}/redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A member takes rewards for points (积分兑换); a staff member's id and PIN authorise it.
+         *     Refused (nothing recorded) for a SKU that is not a reward, a quantity outside 1 to
+         *     1,000, or more points than the member has (`insufficient_points`, naming their points).
+         */
+        post: operations["redeem_points"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2047,6 +2069,8 @@ export interface components {
              * @description Points a referrer earns per registration with their code.
              */
             referral_points: number;
+            /** @description Products members can take for points (积分兑换); none when left out. */
+            rewards?: components["schemas"]["RewardDto"][];
             /** @description Tiers, lowest first. */
             tiers: components["schemas"]["TierDto"][];
         };
@@ -2633,6 +2657,63 @@ export interface components {
             /** @description The manager. */
             user_id: string;
         };
+        /** @description A reward asked for. */
+        RedeemLineDto: {
+            /**
+             * Format: int64
+             * @description Pieces.
+             */
+            qty: number;
+            /** @description The product, one of the member program's rewards. */
+            sku: string;
+        };
+        /** @description Rewards to take for points (积分兑换), with the staff member handing them over. */
+        RedeemRequest: {
+            /** @description The rewards and how many of each. */
+            lines: components["schemas"]["RedeemLineDto"][];
+            /** @description Their PIN. */
+            pin: string;
+            /** @description The staff member. */
+            user_id: string;
+        };
+        /** @description A reward taken. */
+        RedeemedLineDto: {
+            /** @description Its name in the request's language. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Points the line took.
+             */
+            points: number;
+            /**
+             * Format: int64
+             * @description Pieces.
+             */
+            qty: number;
+            /** @description The product. */
+            sku: string;
+        };
+        /** @description A recorded redemption: what was taken and the points the member has left. */
+        RedemptionDto: {
+            /** @description What was taken. */
+            lines: components["schemas"]["RedeemedLineDto"][];
+            /** @description The member. */
+            member_id: string;
+            /**
+             * Format: int64
+             * @description The member's points after it.
+             */
+            points_left: number;
+            /**
+             * Format: int64
+             * @description Points it took.
+             */
+            points_used: number;
+            /** @description The slip as text, in the request's language. */
+            receipt: string;
+            /** @description Its id. */
+            redemption_id: string;
+        };
         /** @description A recorded refund. */
         RefundDto: {
             /** @description The slip as text. */
@@ -2739,6 +2820,16 @@ export interface components {
              * @description Pieces.
              */
             qty?: number | null;
+        };
+        /** @description A product members can take for points. */
+        RewardDto: {
+            /**
+             * Format: int64
+             * @description Points a piece.
+             */
+            points: number;
+            /** @description The product. */
+            sku: string;
         };
         /** @description A row that could not be imported. */
         RowErrorDto: {
@@ -4474,6 +4565,56 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+        };
+    };
+    redeem_points: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Member id, mobile number or referral code */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedeemRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedemptionDto"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,17 +1,19 @@
 // Members: find a member (mobile number, member id, referral code, or their member QR
 // code scanned or typed), see their tier, points, lifetime spend and stored-value
 // balance, top up that balance, and register new members; edit the member program (tiers,
-// points per yuan, birthday and referral rewards). The manager who signed in to the back
-// office authorises the top-ups, registrations and program changes.
+// points per yuan, birthday and referral rewards, products to take for points) and redeem
+// a member's points for those products (积分兑换). The manager who signed in to the back
+// office authorises the top-ups, registrations, redemptions and program changes.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { components } from '../api/schema';
 import { parseMoney } from '../i18n';
 import { kindKey } from '../widgets';
 import type { TabProps } from './index';
-import { type ProgramForm, type ProgramProblem, programForm, programFromForm } from './settings';
+import { type ProgramForm, type ProgramProblem, affordable, programForm, programFromForm, redeemLines } from './settings';
 
 type S = components['schemas'];
 type Member = S['MemberDto'];
+type Reward = S['RewardDto'];
 
 /** Ways a stored-value top-up may be paid (the API refuses stored value and points). */
 const TOP_UP_TENDERS = ['cash', 'card', 'mobile'] as const;
@@ -32,12 +34,25 @@ export function birthday(text: string): string | null {
   return `${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
-export function MembersTab({ t, money, client, attempt, manager, scanInto }: TabProps) {
+export function MembersTab({ t, money, client, attempt, manager, scanInto, locale }: TabProps) {
   const [key, setKey] = useState('');
   const [keyProblem, setKeyProblem] = useState(false);
   const [member, setMember] = useState<Member | null>(null);
   const [balance, setBalance] = useState<number | null>(null);
   const [done, setDone] = useState<string | null>(null);
+  const [rewards, setRewards] = useState<Reward[]>([]);
+  const [names, setNames] = useState<Record<string, string>>({});
+  // Where a scan goes: a reward's SKU field of the program form while one has focus, else
+  // the member lookup.
+  const rewardScan = useRef<((code: string) => void) | null>(null);
+  const loadRewards = async (list: Reward[]) => {
+    setRewards(list);
+    const entries = await Promise.all(list.map(async (r) => [r.sku, await client.catalogEntry(r.sku).then((c) => (locale === 'zh-CN' && c.product.name_zh ? c.product.name_zh : c.product.name), () => r.sku)] as const));
+    setNames(Object.fromEntries(entries));
+  };
+  useEffect(() => {
+    client.memberProgram().then((p) => loadRewards(p.rewards ?? []), () => {});
+  }, [locale]);
 
   const show = async (m: Member) => {
     setMember(m);
@@ -60,6 +75,7 @@ export function MembersTab({ t, money, client, attempt, manager, scanInto }: Tab
 
   // A member's QR code (or card) scanned while this tab is open looks them up.
   scanInto.current = (code) => {
+    if (rewardScan.current) return rewardScan.current(code);
     setKey(code);
     find(code);
   };
@@ -85,6 +101,10 @@ export function MembersTab({ t, money, client, attempt, manager, scanInto }: Tab
                 setBalance(b);
                 setDone(t('office.members.toppedUp', { amount: money(amount), balance: money(b) }));
               }} />
+              <Redeem key={'redeem-' + member.member_id} {...{ t, client, attempt, manager, rewards, names }} member={member} onRedeemed={(points, left) => {
+                setMember({ ...member, points: left });
+                setDone(t('office.redeem.done', { points, left }));
+              }} />
             </>
           ) : (
             <p class="muted">{t('office.members.none')}</p>
@@ -96,7 +116,7 @@ export function MembersTab({ t, money, client, attempt, manager, scanInto }: Tab
           show(m);
         }} />
       </div>
-      <Program {...{ t, client, attempt, manager }} />
+      <Program {...{ t, client, attempt, manager, rewardScan }} onSaved={(p) => loadRewards(p.rewards ?? [])} />
     </div>
   );
 }
@@ -170,6 +190,60 @@ function TopUp({ t, money, client, attempt, manager, member, onBalance }: Pick<T
   );
 }
 
+/** Points redeemed for rewards (积分兑换): the program's rewards the member can afford,
+ *  pieces of each, the points it takes; the till service checks and records it. */
+function Redeem({ t, client, attempt, manager, member, rewards, names, onRedeemed }: Pick<TabProps, 't' | 'client' | 'attempt' | 'manager'> & { member: Member; rewards: Reward[]; names: Record<string, string>; onRedeemed: (points: number, left: number) => void }) {
+  const [qty, setQty] = useState<Record<string, string>>({});
+  const [open, setOpen] = useState(false);
+  const [sending, setSending] = useState(false);
+  const can = affordable(rewards, member.points);
+  const picked = redeemLines(rewards, qty);
+  const over = picked !== null && picked.points > member.points;
+  if (!open) {
+    return (
+      <div class="redeem" data-testid="redeem">
+        <button type="button" class="btn wide" disabled={can.length === 0} onClick={() => setOpen(true)} data-testid="redeem-open">{t('office.redeem.open')}</button>
+        {can.length === 0 && <p class="muted" data-testid="redeem-none">{rewards.length === 0 ? t('office.redeem.noRewards') : t('office.redeem.cannotAfford', { n: member.points })}</p>}
+      </div>
+    );
+  }
+  return (
+    <form class="redeem" data-testid="redeem" onSubmit={async (e) => {
+      e.preventDefault();
+      if (sending || !picked || picked.lines.length === 0) return;
+      setSending(true);
+      const r = await attempt(() => client.redeemPoints(member.member_id, { lines: picked.lines, user_id: manager.user_id, pin: manager.pin }));
+      setSending(false);
+      if (!r) return;
+      setQty({});
+      setOpen(false);
+      onRedeemed(r.points_used, r.points_left);
+    }}>
+      <h2>{t('office.redeem.title')}</h2>
+      <p class="muted">{t('office.redeem.hint', { n: member.points })}</p>
+      <table class="table rewards" data-testid="redeem-rewards">
+        <thead><tr><th>{t('office.redeem.product')}</th><th class="num">{t('office.redeem.points')}</th><th class="num">{t('office.redeem.qty')}</th></tr></thead>
+        <tbody>{can.map((r) => (
+          <tr data-testid="redeem-reward" data-sku={r.sku}>
+            <td>{names[r.sku] ?? r.sku} <small class="muted">{r.sku}</small></td>
+            <td class="num">{r.points}</td>
+            <td class="num"><input name={'redeem-qty-' + r.sku} inputMode="numeric" value={qty[r.sku] ?? ''} placeholder="0" autocomplete="off" aria-label={t('office.redeem.qtyOf', { name: names[r.sku] ?? r.sku, most: r.most })}
+              onInput={(e) => setQty({ ...qty, [r.sku]: e.currentTarget.value })} /></td>
+          </tr>
+        ))}</tbody>
+      </table>
+      {picked === null && <p class="field-problem" role="alert">{t('office.redeem.badQty')}</p>}
+      {over && <p class="field-problem" role="alert">{t('office.redeem.over', { need: picked!.points, n: member.points })}</p>}
+      <div class="row">
+        <button type="button" class="btn" onClick={() => (setOpen(false), setQty({}))}>{t('common.cancel')}</button>
+        <button class="btn primary grow" disabled={sending || !picked || picked.lines.length === 0} data-testid="redeem-submit">
+          {picked && picked.points > 0 ? t('office.redeem.submitPoints', { points: picked.points }) : t('office.redeem.submit')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
 function Register({ t, client, attempt, manager, onMember }: Pick<TabProps, 't' | 'client' | 'attempt' | 'manager'> & { onMember: (m: Member) => void }) {
   const empty = { phone: '', name: '', birthday: '', referral: '' };
   const [f, setF] = useState(empty);
@@ -208,7 +282,7 @@ function Register({ t, client, attempt, manager, onMember }: Pick<TabProps, 't' 
 
 /** The member program, edited as a table of tiers plus the three rewards. Saved whole;
  *  the till service refuses a program it cannot use and says why. */
-function Program({ t, client, attempt, manager }: Pick<TabProps, 't' | 'client' | 'attempt' | 'manager'>) {
+function Program({ t, client, attempt, manager, rewardScan, onSaved }: Pick<TabProps, 't' | 'client' | 'attempt' | 'manager'> & { rewardScan: { current: ((code: string) => void) | null }; onSaved: (p: S['MemberProgramDto']) => void }) {
   const [form, setForm] = useState<ProgramForm | null>(null);
   const [problem, setProblem] = useState<ProgramProblem | null>(null);
   const [saved, setSaved] = useState(false);
@@ -238,6 +312,7 @@ function Program({ t, client, attempt, manager }: Pick<TabProps, 't' | 'client' 
       if (!p) return;
       setForm(programForm(p));
       setSaved(true);
+      onSaved(p);
     }}>
       <h2>{t('office.program.title')}</h2>
       <p class="muted">{t('office.program.hint')}</p>
@@ -264,6 +339,29 @@ function Program({ t, client, attempt, manager }: Pick<TabProps, 't' | 'client' 
         <label>{t('office.program.birthday')}<span class="times">×<input {...field('birthday')} /></span></label>
         <label>{t('office.program.referral')}<input {...field('referral_points')} /></label>
       </div>
+      <h3>{t('office.program.rewards')}</h3>
+      <p class="muted">{t('office.program.rewardsHint')}</p>
+      {form.rewards.length > 0 && (
+        <table class="table rewards" data-testid="rewards">
+          <thead><tr><th>{t('office.program.rewardSku')}</th><th class="num">{t('office.program.rewardPoints')}</th><th /></tr></thead>
+          <tbody>{form.rewards.map((r, row) => {
+            const set = (k: 'sku' | 'points', v: string) => edit({ ...form, rewards: form.rewards.map((x, i) => (i === row ? { ...x, [k]: v } : x)) });
+            return (
+              <tr data-testid="reward" data-row={row}>
+                <td><input name={`reward-sku-${row}`} value={r.sku} autocomplete="off" aria-label={t('office.program.rewardSku')}
+                  onInput={(e) => set('sku', e.currentTarget.value)}
+                  // A barcode scanned while this field has focus becomes the product's SKU.
+                  onFocus={() => (rewardScan.current = async (code) => { const found = await attempt(() => client.scan(code)); if (found) set('sku', found.product.sku); })}
+                  onBlur={() => setTimeout(() => (rewardScan.current = null), 300)} /></td>
+                <td class="num"><input name={`reward-points-${row}`} value={r.points} inputMode="numeric" autocomplete="off" aria-label={t('office.program.rewardPoints')} onInput={(e) => set('points', e.currentTarget.value)} /></td>
+                <td><button type="button" class="btn" aria-label={t('office.program.removeReward', { n: row + 1 })} data-testid="reward-remove"
+                  onClick={() => edit({ ...form, rewards: form.rewards.filter((__, i) => i !== row) })}>{t('office.program.remove')}</button></td>
+              </tr>
+            );
+          })}</tbody>
+        </table>
+      )}
+      <button type="button" class="btn" data-testid="reward-add" onClick={() => edit({ ...form, rewards: [...form.rewards, { sku: '', points: '' }] })}>{t('office.program.addReward')}</button>
       {problem && <p class="field-problem" role="alert">{t(`office.program.bad.${problem.field}`, { n: (problem.row ?? 0) + 1 })}</p>}
       {saved && <p class="good-note" role="status" data-testid="program-saved">{t('office.program.saved')}</p>}
       <button class="btn primary wide" disabled={sending} data-testid="program-save">{t('office.program.save')}</button>

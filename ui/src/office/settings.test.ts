@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bpTimes, programForm, programFromForm, rateText, rateToBp, rulesForm, rulesFromForm, timesToBp, yuanText } from './settings';
+import { affordable, bpTimes, programForm, redeemLines, programFromForm, rateText, rateToBp, rulesForm, rulesFromForm, timesToBp, yuanText } from './settings';
 
 const program = {
   tiers: [
@@ -9,6 +9,7 @@ const program = {
   points_per_yuan: 1,
   birthday_points_bp: 20_000,
   referral_points: 100,
+  rewards: [{ sku: 'DRK-1', points: 300 }],
 };
 
 describe('yuan, multipliers and rates', () => {
@@ -44,6 +45,26 @@ describe('the member program form', () => {
     expect(programFromForm({ ...f, tiers: [{ ...f.tiers[0], id: ' ' }] })).toEqual({ problem: { field: 'id', row: 0 } });
     expect(programFromForm({ ...f, birthday: 'two' })).toEqual({ problem: { field: 'birthday' } });
     expect(programFromForm({ ...f, referral_points: '1.5' })).toEqual({ problem: { field: 'referral' } });
+    expect(programFromForm({ ...f, rewards: [{ sku: ' ', points: '10' }] })).toEqual({ problem: { field: 'rewardSku', row: 0 } });
+    expect(programFromForm({ ...f, rewards: [{ sku: 'DRK-1', points: '0' }] })).toEqual({ problem: { field: 'rewardPoints', row: 0 } });
+    expect(programFromForm({ ...f, rewards: [{ sku: 'DRK-1', points: '10' }, { sku: 'DRK-1 ', points: '20' }] })).toEqual({ problem: { field: 'rewardTwice', row: 1 } });
+  });
+  it('reads a program stored before rewards as one with none', () => {
+    const { rewards: _, ...old } = program;
+    expect(programForm(old).rewards).toEqual([]);
+  });
+});
+
+describe('redeeming points', () => {
+  const rewards = [{ sku: 'DRK-1', points: 300 }, { sku: 'SNK-1', points: 150 }, { sku: 'TEA-1', points: 2000 }];
+  it('lists what the member can afford, cheapest first, with the most pieces', () => {
+    expect(affordable(rewards, 700)).toEqual([{ sku: 'SNK-1', points: 150, most: 4 }, { sku: 'DRK-1', points: 300, most: 2 }]);
+    expect(affordable(rewards, 149)).toEqual([]);
+  });
+  it('sends the pieces typed and adds up their points', () => {
+    expect(redeemLines(rewards, { 'DRK-1': '2', 'SNK-1': ' ', 'TEA-1': '0' })).toEqual({ lines: [{ sku: 'DRK-1', qty: 2 }], points: 600 });
+    expect(redeemLines(rewards, { 'DRK-1': '1.5' })).toBeNull();
+    expect(redeemLines(rewards, {})).toEqual({ lines: [], points: 0 });
   });
 });
 

@@ -48,8 +48,10 @@ function wholeNumber(text: string): number | null {
 
 /** One tier as the form holds it. */
 export interface TierForm { id: string; name_zh: string; name_en: string; spend: string; times: string }
+/** One reward (a product members take for points) as the form holds it. */
+export interface RewardForm { sku: string; points: string }
 /** The member program as the form holds it. */
-export interface ProgramForm { tiers: TierForm[]; points_per_yuan: string; birthday: string; referral_points: string }
+export interface ProgramForm { tiers: TierForm[]; points_per_yuan: string; birthday: string; referral_points: string; rewards: RewardForm[] }
 
 export function programForm(p: MemberProgram): ProgramForm {
   return {
@@ -57,12 +59,13 @@ export function programForm(p: MemberProgram): ProgramForm {
     points_per_yuan: String(p.points_per_yuan),
     birthday: bpTimes(p.birthday_points_bp),
     referral_points: String(p.referral_points),
+    rewards: (p.rewards ?? []).map((r) => ({ sku: r.sku, points: String(r.points) })),
   };
 }
 
 /** What the form cannot send, and where (a tier's row from 0). The till service checks
  *  the rest (the first tier at 0, spends rising, ids unique) and says why. */
-export type ProgramProblem = { field: 'id' | 'name' | 'spend' | 'times'; row: number } | { field: 'tiers' | 'points' | 'birthday' | 'referral'; row?: undefined };
+export type ProgramProblem = { field: 'id' | 'name' | 'spend' | 'times' | 'rewardSku' | 'rewardPoints' | 'rewardTwice'; row: number } | { field: 'tiers' | 'points' | 'birthday' | 'referral'; row?: undefined };
 
 export function programFromForm(f: ProgramForm): { program: MemberProgram } | { problem: ProgramProblem } {
   if (f.tiers.length === 0) return { problem: { field: 'tiers' } };
@@ -83,7 +86,16 @@ export function programFromForm(f: ProgramForm): { program: MemberProgram } | { 
   if (birthday_points_bp === null) return { problem: { field: 'birthday' } };
   const referral_points = wholeNumber(f.referral_points);
   if (referral_points === null) return { problem: { field: 'referral' } };
-  return { program: { tiers, points_per_yuan, birthday_points_bp, referral_points } };
+  const rewards: NonNullable<MemberProgram['rewards']> = [];
+  for (const [row, r] of f.rewards.entries()) {
+    const sku = r.sku.trim();
+    if (!sku) return { problem: { field: 'rewardSku', row } };
+    if (rewards.some((x) => x.sku === sku)) return { problem: { field: 'rewardTwice', row } };
+    const points = wholeNumber(r.points);
+    if (points === null || points < 1) return { problem: { field: 'rewardPoints', row } };
+    rewards.push({ sku, points });
+  }
+  return { program: { tiers, points_per_yuan, birthday_points_bp, referral_points, rewards } };
 }
 
 /** The commission rules as the form holds them: rates in percent. */
@@ -106,4 +118,27 @@ export function rulesFromForm(f: RulesForm): { rules: CommissionRules } | { prob
     by_category[category] = bp;
   }
   return { rules: { default_bp, by_category } };
+}
+
+/** The rewards a member with `points` can take at least one of, cheapest first, each with
+ *  the most pieces their points cover. */
+export function affordable(rewards: { sku: string; points: number }[], points: number): { sku: string; points: number; most: number }[] {
+  return rewards.filter((r) => r.points > 0 && r.points <= points).map((r) => ({ ...r, most: Math.floor(points / r.points) })).sort((a, b) => a.points - b.points || a.sku.localeCompare(b.sku));
+}
+
+/** The lines a redemption form sends (pieces typed per SKU; blank or 0 left out), and the
+ *  points they take; null when a quantity is not a whole number. */
+export function redeemLines(rewards: { sku: string; points: number }[], qty: Record<string, string>): { lines: { sku: string; qty: number }[]; points: number } | null {
+  const lines: { sku: string; qty: number }[] = [];
+  let points = 0;
+  for (const r of rewards) {
+    const text = (qty[r.sku] ?? '').trim();
+    if (!text) continue;
+    if (!/^\d{1,4}$/.test(text)) return null;
+    const n = Number(text);
+    if (n === 0) continue;
+    lines.push({ sku: r.sku, qty: n });
+    points += n * r.points;
+  }
+  return { lines, points };
 }
