@@ -148,6 +148,17 @@ fn discounts_price_overrides_suspend_resume_and_void() {
 }
 
 #[test]
+fn a_suspended_sale_keeps_who_served_the_customer() {
+    let dir = store();
+    let data = data(&dir);
+    let out = ok(&["sale", "--data", &data, "--scan", "6901234567892", "--served-by", "c01", "--suspend", "back soon"]);
+    let id = out.lines().last().unwrap().strip_prefix("basket_id: ").unwrap().to_string();
+    ok(&["sale", "--data", &data, "--resume", &id, "--tender", "cash:10"]);
+    let report = ok(&["report", "commissions", "--data", &data]);
+    assert!(report.lines().any(|l| l.starts_with("c01\t1\t")), "the resumed sale is credited to c01:\n{report}");
+}
+
+#[test]
 fn decodes_barcode_pictures() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/barcodes");
     let qr = format!("{fixtures}/receipt-qr.png");
