@@ -779,6 +779,8 @@ async function officePurchasing(page, store, tag) {
   const order = page.locator('[data-testid=po]').first();
   assert.equal(await order.getAttribute('data-state'), 'open');
   const poId = await order.getAttribute('data-po');
+  // Each line names its product in the page's language beside the SKU.
+  await expectText(page, `[data-po="${poId}"] [data-sku=DRK-00001] [data-testid=po-line-name]`, zh ? '可口可乐 330ml' : 'Coca-Cola 330ml');
 
   // Part of it arrives: 20 of 24, none of the other.
   await order.getByTestId('po-receive').click();

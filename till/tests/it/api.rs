@@ -324,6 +324,10 @@ async fn suppliers_orders_stocktakes_and_replenishment_over_http() {
     let receive = json!({"lines": [{"sku": "DRK-1", "qty": 10}], "user_id": "m01", "pin": "7777"});
     let (_, po) = call(&app, "POST", &format!("/api/purchase-orders/{}/receive", po["po_id"].as_str().unwrap()), Some(&receive.to_string()), "en").await;
     assert_eq!((po["state"].as_str(), po["lines"][0]["outstanding"].as_i64()), (Some("partial"), Some(14)), "{po}");
+    // Each line carries the product's names from the catalog, for the back office.
+    let (_, orders) = call(&app, "GET", "/api/purchase-orders", None, "en").await;
+    let line = &orders[0]["lines"][0];
+    assert_eq!((line["sku"].as_str(), line["name"].as_str(), line["name_zh"].as_str()), (Some("DRK-1"), Some("Coca-Cola 330ml"), Some("可口可乐 330ml")), "{orders}");
 
     let open = json!({"category": "drinks", "user_id": "m01", "pin": "7777"});
     let (_, take) = call(&app, "POST", "/api/stocktakes", Some(&open.to_string()), "en").await;

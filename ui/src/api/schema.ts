@@ -2355,6 +2355,10 @@ export interface components {
              * @description Closed by a cancellation: what was still to come then.
              */
             closed: number;
+            /** @description The product's name, when the SKU is in the catalog. */
+            name?: string | null;
+            /** @description The product's Chinese name, when the SKU is in the catalog. */
+            name_zh?: string | null;
             /**
              * Format: int64
              * @description Ordered.
