@@ -726,11 +726,24 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             let rules = match set {
                 Some(file) => {
                     let text = std::fs::read_to_string(&file).with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), file.display()))?;
-                    till.set_commission_rules(&text)?
+                    // Said here in the user's language; the till checks the same again.
+                    let rules: opentill_core::commission::CommissionRules = serde_json::from_str(&text)
+                        .map_err(|e| TillError::BadInput(format!("{}{}: {e}", lang.pick("提成规则的 JSON 有误：", "not valid commission rules JSON: "), file.display())))?;
+                    let over: Vec<String> = std::iter::once((lang.pick("默认", "default").to_string(), rules.default_bp))
+                        .chain(rules.by_category.iter().map(|(category, bp)| (category.clone(), *bp)))
+                        .filter(|(_, bp)| *bp > 10_000)
+                        .map(|(what, bp)| format!("{what} {bp} bp"))
+                        .collect();
+                    if !over.is_empty() {
+                        return Err(TillError::BadInput(format!("{}{}", lang.pick("提成比例不能超过 100%（10000 bp）：", "a commission rate cannot be over 100 % (10000 bp): "), over.join(lang.pick("、", ", ")))).into());
+                    }
+                    let rules = till.set_commission_rules(&text)?;
+                    eprintln!("{}", lang.pick("提成规则已保存", "commission rules saved"));
+                    rules
                 }
                 None => till.commission_rules()?,
             };
-            println!("{}", serde_json::to_string_pretty(&rules).context("commission rules")?);
+            println!("{}", serde_json::to_string_pretty(&rules).context(lang.pick("提成规则", "commission rules"))?);
             Ok(())
         }
         Command::Report(ReportCommand::Analytics { data, by, from, to, limit, csv, list_members }) => {
