@@ -487,7 +487,7 @@ function SaleScreen(p: {
         {draft.served_by && (
           <div class="member" data-testid="served-by">
             {t('sale.servedBy')}: <strong>{draft.served_by}</strong>
-            <button class="btn small" onClick={() => setDraft({ ...draft, served_by: null })}>{t('sale.member.remove')}</button>
+            <button class="btn small" onClick={() => setDraft({ ...draft, served_by: null })}>{t('sale.servedByRemove')}</button>
           </div>
         )}
         {(draft.coupons ?? []).length > 0 && (
