@@ -229,10 +229,10 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
         Command::Suspended(SuspendedCommand::Void { data, id, auth, reason }) => {
             let mut till = open(&data.data)?;
             let actor = till.authorize(&auth.user, &auth.pin, Permission::VoidSale, "void a sale")?;
-            let basket = till.resume(&id)?;
-            if let Err(e) = till.void_basket(&basket, &id, &actor, &reason) {
+            let sale = till.resume(&id)?;
+            if let Err(e) = till.void_basket(&sale.basket, &id, &actor, &reason) {
                 // Put it back: a refused void loses nothing.
-                till.suspend_as(&basket, &id, "restored after a failed void")?;
+                till.suspend_as(&sale, &id, "restored after a failed void")?;
                 return Err(e.into());
             }
             println!("{} {id}", lang.pick("已作废挂单", "voided suspended sale"));
@@ -726,11 +726,24 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             let rules = match set {
                 Some(file) => {
                     let text = std::fs::read_to_string(&file).with_context(|| format!("{} {}", lang.pick("无法读取", "cannot read"), file.display()))?;
-                    till.set_commission_rules(&text)?
+                    // Said here in the user's language; the till checks the same again.
+                    let rules: opentill_core::commission::CommissionRules = serde_json::from_str(&text)
+                        .map_err(|e| TillError::BadInput(format!("{}{}: {e}", lang.pick("提成规则的 JSON 有误：", "not valid commission rules JSON: "), file.display())))?;
+                    let over: Vec<String> = std::iter::once((lang.pick("默认", "default").to_string(), rules.default_bp))
+                        .chain(rules.by_category.iter().map(|(category, bp)| (category.clone(), *bp)))
+                        .filter(|(_, bp)| *bp > 10_000)
+                        .map(|(what, bp)| format!("{what} {bp} bp"))
+                        .collect();
+                    if !over.is_empty() {
+                        return Err(TillError::BadInput(format!("{}{}", lang.pick("提成比例不能超过 100%（10000 bp）：", "a commission rate cannot be over 100 % (10000 bp): "), over.join(lang.pick("、", ", ")))).into());
+                    }
+                    let rules = till.set_commission_rules(&text)?;
+                    eprintln!("{}", lang.pick("提成规则已保存", "commission rules saved"));
+                    rules
                 }
                 None => till.commission_rules()?,
             };
-            println!("{}", serde_json::to_string_pretty(&rules).context("commission rules")?);
+            println!("{}", serde_json::to_string_pretty(&rules).context(lang.pick("提成规则", "commission rules"))?);
             Ok(())
         }
         Command::Report(ReportCommand::Analytics { data, by, from, to, limit, csv, list_members }) => {
@@ -821,12 +834,13 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
     let tenders = args.tenders.iter().map(|t| parse_tender(&till, t)).collect::<Result<Vec<_>, _>>()?;
     let printer = args.print.as_deref().map(print::printer).transpose()?;
     // Everything is checked before a suspended basket is taken out, so a refused sale loses nothing.
-    let mut basket = match &args.resume {
+    // A resumed sale keeps its member, coupons and who served the customer, unless given again.
+    let (mut basket, kept) = match &args.resume {
         Some(id) => {
-            let found = till.replica().suspended().map_err(TillError::from)?.into_iter().find(|s| &s.basket_id == id).ok_or_else(|| TillError::UnknownBasket(id.clone()))?;
-            serde_json::from_str(&found.basket_json).map_err(|e| TillError::BadInput(format!("suspended sale {id} is unreadable: {e}")))?
+            let sale = till.suspended_sale(id)?;
+            (sale.basket, sale.shopper)
         }
-        None => till.new_basket(),
+        None => (till.new_basket(), opentill_till::Shopper::default()),
     };
     till.ring_up(&mut basket, &scans)?;
     if !args.discounts.is_empty() || !args.prices.is_empty() || args.basket_discount.is_some() {
@@ -850,7 +864,11 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
         }
     }
     // Promotions, member prices and coupons, for the best combination for the customer.
-    let shopper = opentill_till::Shopper { member: args.member.clone(), coupons: args.coupons.clone(), served_by: args.served_by.clone() };
+    let shopper = opentill_till::Shopper {
+        member: args.member.clone().or(kept.member),
+        coupons: if args.coupons.is_empty() { kept.coupons } else { args.coupons.clone() },
+        served_by: args.served_by.clone().or(kept.served_by),
+    };
     let pricing = till.price(&mut basket, &shopper)?;
     for refused in &pricing.refused {
         eprintln!("{} {}: {}", lang.pick("优惠券未使用", "coupon not used"), refused.coupon_id, refused.reason.text(lang, basket.currency));
@@ -860,7 +878,7 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
             return Err(TillError::BadInput("nothing to suspend".into()).into());
         }
         // The new copy is durable before the old one goes: a crash between leaves two, never none.
-        let id = till.suspend(&basket, label)?;
+        let id = till.suspend(&basket, &shopper, label)?;
         if let Some(old) = &args.resume {
             till.resume(old)?;
         }
@@ -879,7 +897,7 @@ fn sale(args: cli::SaleArgs, matches: &clap::ArgMatches, lang: Lang) -> Outcome 
             {
                 opentill_till::SaleDone { sale, ts_ms, seq: 0, new: false }
             } else {
-                let done = till.checkout(&basket, args.sale_id.clone(), &tenders, None)?;
+                let done = till.checkout_for(&basket, args.sale_id.clone(), &tenders, None, &shopper)?;
                 if let Some(id) = &args.resume {
                     // Paid: the suspended copy goes. A crash between the two leaves the
                     // suspended copy, never a lost sale.

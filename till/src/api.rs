@@ -1457,6 +1457,15 @@ pub struct SuspendRequest {
     /// What the cashier calls it.
     #[serde(default)]
     pub label: String,
+    /// The member buying, if they identified themselves; kept for the resumed sale.
+    #[serde(default)]
+    pub member: Option<String>,
+    /// Coupon ids presented, in order; kept for the resumed sale.
+    #[serde(default)]
+    pub coupons: Vec<String>,
+    /// The staff member who served the customer (导购); kept for the resumed sale.
+    #[serde(default)]
+    pub served_by: Option<String>,
 }
 
 /// A sale put aside.
@@ -1485,13 +1494,19 @@ pub struct ResumedItemDto {
     pub grams: Option<i64>,
 }
 
-/// A resumed sale: taken off the suspended list, its items back to the caller.
+/// A resumed sale: taken off the suspended list, its items and shopper back to the caller.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ResumedDto {
     /// Id it had.
     pub basket_id: String,
     /// Items in scan order.
     pub items: Vec<ResumedItemDto>,
+    /// The member it was suspended for, if any.
+    pub member: Option<String>,
+    /// Coupon ids presented, in order.
+    pub coupons: Vec<String>,
+    /// The staff member who served the customer (导购), if any.
+    pub served_by: Option<String>,
 }
 
 fn suspended_dto(s: opentill_sync::Suspended) -> SuspendedDto {
@@ -1709,7 +1724,10 @@ async fn suspend_sale(State(state): State<AppState>, AcceptLang(lang): AcceptLan
         }
         let mut basket = till.new_basket();
         till.ring_up(&mut basket, &scans)?;
-        let basket_id = till.suspend(&basket, &req.label)?;
+        // Priced for the shopper, so the list shows what the sale will cost them.
+        let shopper = crate::Shopper { member: req.member, coupons: req.coupons, served_by: req.served_by };
+        till.price(&mut basket, &shopper)?;
+        let basket_id = till.suspend(&basket, &shopper, &req.label)?;
         let found = till.replica().suspended()?.into_iter().find(|s| s.basket_id == basket_id).ok_or_else(|| TillError::UnknownBasket(basket_id.clone()))?;
         Ok(suspended_dto(found))
     })
@@ -1723,14 +1741,14 @@ async fn list_suspended(State(state): State<AppState>, AcceptLang(lang): AcceptL
     run(&state, lang, |till| Ok(till.replica().suspended()?.into_iter().map(suspended_dto).collect())).await.map(Json)
 }
 
-/// Take a sale put aside back: it leaves the list and its items come back to ring up.
+/// Take a sale put aside back: it leaves the list and its items come back to ring up,
+/// with the member, the coupons and the staff member who served the customer.
 /// A sale with discounts, price overrides or price labels stays on the list (resume it
 /// with `opentill-edge sale --resume`).
 #[utoipa::path(post, path = "/api/suspended/{basket_id}/resume", params(("basket_id" = String, Path, description = "Suspended sale")), responses((status = 200, body = ResumedDto), (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 async fn resume_suspended(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(basket_id): Path<String>) -> Result<Json<ResumedDto>, ApiError> {
     run(&state, lang, move |till| {
-        let found = till.replica().suspended()?.into_iter().find(|s| s.basket_id == basket_id).ok_or_else(|| TillError::UnknownBasket(basket_id.clone()))?;
-        let basket: opentill_core::basket::Basket = serde_json::from_str(&found.basket_json).map_err(|e| TillError::BadInput(format!("suspended sale {basket_id} is unreadable: {e}")))?;
+        let crate::SuspendedSale { basket, shopper } = till.suspended_sale(&basket_id)?;
         if basket.discount.is_some() || basket.lines.iter().any(|l| !l.voided && (l.discount.is_some() || l.price_override.is_some() || l.label_price.is_some())) {
             return Err(TillError::BadInput(format!("suspended sale {basket_id} has discounts, price overrides or price labels; resume it with opentill-edge sale --resume")));
         }
@@ -1742,7 +1760,7 @@ async fn resume_suspended(State(state): State<AppState>, AcceptLang(lang): Accep
             items.push(ResumedItemDto { barcode, qty: (!weighed).then_some(line.qty), grams: weighed.then_some(line.qty) });
         }
         till.resume(&basket_id)?;
-        Ok(ResumedDto { basket_id, items })
+        Ok(ResumedDto { basket_id, items, member: shopper.member, coupons: shopper.coupons, served_by: shopper.served_by })
     })
     .await
     .map(Json)

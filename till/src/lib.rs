@@ -36,6 +36,7 @@ pub mod o2o;
 pub mod pricing;
 pub mod printing;
 pub mod stock;
+pub mod suspended;
 pub mod transfers;
 pub mod vending;
 
@@ -54,12 +55,13 @@ use opentill_core::sale::{SaleContext, SaleRecord, VoidedLine, complete_sale};
 use opentill_core::shift::{ReportKind, ShiftReport, shift_report};
 use opentill_core::tender::{Tender, TenderKind};
 use opentill_core::time::parse_date_ms;
-use opentill_sync::{Replica, StoreSettings, Suspended, User, VerifyReport};
+use opentill_sync::{Replica, StoreSettings, User, VerifyReport};
 use tracing::{info, instrument};
 
 pub use error::TillError;
 pub use import::RowError;
 pub use pricing::Shopper;
+pub use suspended::SuspendedSale;
 
 type Result<T, E = TillError> = std::result::Result<T, E>;
 
@@ -414,11 +416,7 @@ impl Till {
         self.ring_up(&mut basket, scans)?;
         adjust.apply(&mut basket)?;
         let pricing = self.price(&mut basket, shopper)?;
-        if let Some(staff) = &shopper.served_by
-            && self.replica.user(staff)?.is_none()
-        {
-            return Err(TillError::BadInput(format!("there is no staff member {staff} to credit the sale to")));
-        }
+        self.check_served_by(shopper)?;
         let done = self.checkout_inner(&basket, sale_id.map(str::to_string), tenders, cashier, shopper.served_by.clone(), |_| Ok(()))?;
         Ok((done, Some(pricing)))
     }
@@ -526,6 +524,21 @@ impl Till {
         self.checkout_inner(basket, sale_id, tenders, cashier, None, also)
     }
 
+    /// [`Till::checkout`] of a basket already priced for `shopper`, crediting the staff
+    /// member who served them (who must exist).
+    pub fn checkout_for(&mut self, basket: &Basket, sale_id: Option<String>, tenders: &[Tender], cashier: Option<&Actor>, shopper: &Shopper) -> Result<SaleDone> {
+        self.check_served_by(shopper)?;
+        self.checkout_inner(basket, sale_id, tenders, cashier, shopper.served_by.clone(), |_| Ok(()))
+    }
+
+    /// The staff member credited with a sale must exist.
+    pub(crate) fn check_served_by(&self, shopper: &Shopper) -> Result<()> {
+        match &shopper.served_by {
+            Some(staff) if self.replica.user(staff)?.is_none() => Err(TillError::BadInput(format!("there is no staff member {staff} to credit the sale to"))),
+            _ => Ok(()),
+        }
+    }
+
     fn checkout_inner(
         &mut self,
         basket: &Basket,
@@ -589,27 +602,6 @@ impl Till {
         });
         self.replica.append(self.clock.now_ms(), &fact)?;
         Ok(())
-    }
-
-    /// Suspends a basket; returns its id.
-    pub fn suspend(&mut self, basket: &Basket, label: &str) -> Result<String> {
-        let basket_id = new_id();
-        let basket_json = serde_json::to_string(basket).map_err(|e| TillError::BadInput(e.to_string()))?;
-        self.replica.suspend(&Suspended { basket_id: basket_id.clone(), created_ms: self.clock.now_ms(), label: label.to_string(), basket_json })?;
-        Ok(basket_id)
-    }
-
-    /// Suspends a basket under a given id (to put one back).
-    pub fn suspend_as(&mut self, basket: &Basket, basket_id: &str, label: &str) -> Result<()> {
-        let basket_json = serde_json::to_string(basket).map_err(|e| TillError::BadInput(e.to_string()))?;
-        self.replica.suspend(&Suspended { basket_id: basket_id.to_string(), created_ms: self.clock.now_ms(), label: label.to_string(), basket_json })?;
-        Ok(())
-    }
-
-    /// Takes a suspended basket back.
-    pub fn resume(&mut self, basket_id: &str) -> Result<Basket> {
-        let found = self.replica.resume(basket_id)?.ok_or_else(|| TillError::UnknownBasket(basket_id.to_string()))?;
-        serde_json::from_str(&found.basket_json).map_err(|e| TillError::Replica(opentill_sync::ReplicaError::Corrupt(e.to_string())))
     }
 
     /// The printable text of a queued receipt (`sale` or `refund`), the QR code data (the

@@ -369,15 +369,29 @@ async function flow(browser, locale) {
     await page.click('[data-testid=qty] .keypad button:text-is("2")');
     await page.click('[data-testid=qty] button.primary');
     await page.waitForFunction(() => document.querySelector('[data-testid=line] .qty')?.textContent === '× 12');
-    // Put the sale aside (挂单) and take it back (取单).
+    // Put the sale aside (挂单) and take it back (取单): the member and who served the
+    // customer (导购) come back with the items.
+    await page.click('[data-testid=member-btn]');
+    await page.getByTestId('member-dialog').waitFor();
+    await page.fill('[data-testid=member-dialog] input[name=account]', '13800138000');
+    await page.press('[data-testid=member-dialog] input[name=account]', 'Enter');
+    await page.getByTestId('member-tier').waitFor();
+    await page.click('[data-testid=served-by-btn]');
+    await page.fill('input[name=served-by]', 'c02');
+    await page.click('[data-testid=served-by-ok]');
+    await page.locator('[data-testid=served-by]', { hasText: 'c02' }).waitFor();
     const totalBefore = await page.textContent('[data-testid=total]');
     await page.click('[data-testid=suspend]');
     await page.waitForSelector('.notice');
     await page.click('.dialog button.primary');
     assert.equal(await page.locator('[data-testid=line]').count(), 0);
+    assert.equal(await page.getByTestId('member').count(), 0, 'the next sale starts with no member');
     await page.click('[data-testid=resume]');
     await page.click('[data-testid=resume-dialog] .resume-item');
     await page.waitForFunction((n) => document.querySelectorAll('[data-testid=line]').length === n, codes.length);
+    await page.locator('[data-testid=member]', { hasText: '13800138000' }).waitFor();
+    await expectText(page, '[data-testid=member-tier]', locale === 'en' ? 'Member' : '普通会员');
+    await page.locator('[data-testid=served-by]', { hasText: 'c02' }).waitFor();
     await expectText(page, '[data-testid=total]', totalBefore);
     assert.deepEqual(await store.api('/api/suspended'), [], 'a resumed sale leaves the list');
     assert.equal(ms.length, codes.length);
@@ -779,6 +793,8 @@ async function officePurchasing(page, store, tag) {
   const order = page.locator('[data-testid=po]').first();
   assert.equal(await order.getAttribute('data-state'), 'open');
   const poId = await order.getAttribute('data-po');
+  // Each line names its product in the page's language beside the SKU.
+  await expectText(page, `[data-po="${poId}"] [data-sku=DRK-00001] [data-testid=po-line-name]`, zh ? '可口可乐 330ml' : 'Coca-Cola 330ml');
 
   // Part of it arrives: 20 of 24, none of the other.
   await order.getByTestId('po-receive').click();

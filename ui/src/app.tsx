@@ -4,7 +4,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, type Category, type Client, type Order, type PrinterInfo, type Product, type Sale, type ShiftReport, type Refund, type RefundRequest, type Suspended } from './api/client';
-import { addCoupon, addLabel, addProduct, addTender, currentQuote, removeCoupon, setBasketDiscount, setOverride, type Approval, type Line, type Override, itemCount, lineAmount, loadDraft, newDraft, pointsAmount, pointsLeft, POINT_VALUE_MINOR, priceKey, quickCash, saleRequest, saveDraft, setQty, tenderState, total, withQuote, type Draft } from './basket';
+import { addCoupon, addLabel, addProduct, addTender, currentQuote, removeCoupon, setBasketDiscount, setOverride, type Approval, type Line, type Override, itemCount, lineAmount, loadDraft, newDraft, pointsAmount, pointsLeft, POINT_VALUE_MINOR, priceKey, quickCash, saleRequest, saveDraft, setQty, suspendRequest, tenderState, total, withQuote, withShopper, type Draft, type Member } from './basket';
 import { categoryName, formatMoney, parseKg, parseMoney, translate, type Locale, type MessageKey } from './i18n';
 import { hasCamera } from './camera';
 import { CameraDialog } from './camera-dialog';
@@ -388,7 +388,7 @@ function SaleScreen(p: {
   const couponScan = useRef<(code: string) => void>(() => {});
   const suspend = async () => {
     try {
-      await client.suspend(saleRequest(draft).items, draft.member ? draft.member.account : '');
+      await client.suspend(suspendRequest(draft));
       setDraft(newDraft());
       setSelected(null);
       p.notify(t('sale.suspended'));
@@ -405,7 +405,18 @@ function SaleScreen(p: {
         const scanned = await client.scan(item.barcode);
         next = addProduct(next, scanned.product, item.barcode, item.grams ?? item.qty ?? 1);
       }
-      setDraft(next);
+      // The member comes back too: looked up again for their balance and tier. If that
+      // fails, the sale still keeps their account, so it is priced for them.
+      let member: Member | null = null;
+      let lookupFailed: unknown = null;
+      if (resumed.member) {
+        member = await findMember(client, resumed.member).catch((e) => {
+          lookupFailed = e;
+          return { account: resumed.member!, balance_minor: 0 };
+        });
+      }
+      setDraft(withShopper(next, member, resumed));
+      if (lookupFailed) p.fail(lookupFailed);
     } catch (e) {
       p.fail(e);
     }
@@ -476,7 +487,7 @@ function SaleScreen(p: {
         {draft.served_by && (
           <div class="member" data-testid="served-by">
             {t('sale.servedBy')}: <strong>{draft.served_by}</strong>
-            <button class="btn small" onClick={() => setDraft({ ...draft, served_by: null })}>{t('sale.member.remove')}</button>
+            <button class="btn small" onClick={() => setDraft({ ...draft, served_by: null })}>{t('sale.servedByRemove')}</button>
           </div>
         )}
         {(draft.coupons ?? []).length > 0 && (
@@ -603,16 +614,21 @@ function ServedByDialog({ t, current, scanInto, onCancel, onStaff }: { t: T; cur
   );
 }
 
+/** A member by account, phone or member pass: the stored-value account, and the member
+ *  registered under the same number if any (tier and points). */
+async function findMember(client: Client, id: string): Promise<Member> {
+  // A member pass (the QR code in the member's app) is checked offline and names the account.
+  const key = id.trim().startsWith('OTP1.') ? (await client.checkPass(id.trim())).account : id.trim();
+  const [b, m] = await Promise.all([client.storedValue(key), client.member(key).catch(() => null)]);
+  return { account: b.account, balance_minor: b.balance_minor, tier_name: m?.tier_name ?? null, points: m?.points ?? null, member_id: m?.member_id ?? null };
+}
+
 function MemberDialog({ t, client, scanInto, onCancel, onMember, fail }: { t: T; client: Client; scanInto: { current: (code: string) => void }; onCancel: () => void; onMember: (m: Draft['member'] & {}) => void; fail: (e: unknown) => void }) {
   const [account, setAccount] = useState('');
   const lookup = async (id: string) => {
     try {
-      // A stored-value account, and the member registered under the same number if any
-      // (tier and points; the till service prices the sale for them).
-      // A member pass (the QR code in the member's app) is checked offline and names the account.
-      const key = id.trim().startsWith('OTP1.') ? (await client.checkPass(id.trim())).account : id.trim();
-      const [b, m] = await Promise.all([client.storedValue(key), client.member(key).catch(() => null)]);
-      onMember({ account: b.account, balance_minor: b.balance_minor, tier_name: m?.tier_name ?? null, points: m?.points ?? null, member_id: m?.member_id ?? null });
+      // The till service prices the sale for the member found.
+      onMember(await findMember(client, id));
     } catch (err) {
       fail(err);
     }

@@ -1,12 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { Product } from './api/client';
-import { addCoupon, addLabel, addProduct, removeCoupon, setBasketDiscount, addTender, currentQuote, lineAmount, loadDraft, newDraft, pointsAmount, pointsLeft, priceKey, quickCash, saleRequest, saveDraft, setOverride, setQty, tenderState, total, withQuote } from './basket';
+import { addCoupon, addLabel, addProduct, removeCoupon, setBasketDiscount, addTender, currentQuote, lineAmount, loadDraft, newDraft, pointsAmount, pointsLeft, priceKey, quickCash, saleRequest, saveDraft, setOverride, setQty, suspendRequest, tenderState, total, withQuote, withShopper } from './basket';
 
 const cola: Product = { sku: 'DRK-1', barcodes: ['6901234567892'], name: 'Coca-Cola 330ml', name_zh: '可口可乐 330ml', category: 'drinks', unit: 'each', price_minor: 350, tax_rate_bp: 1300 };
 const banana: Product = { sku: 'PRD-1', barcodes: ['2000001000007'], name: 'Banana', name_zh: '香蕉', category: 'produce', unit: 'kg', price_minor: 698, tax_rate_bp: 900 };
 const draft = () => newDraft(() => 'sale-1');
 
 describe('basket', () => {
+  it('puts a sale aside with its member, coupons and who served, and takes them back', () => {
+    const member = { account: '13800138000', balance_minor: 5000, tier_name: 'Silver', points: 12 };
+    let d = addProduct(draft(), cola, '6901234567892', 2);
+    d = addCoupon({ ...d, member, served_by: 'c02' }, 'NEW2');
+    const req = suspendRequest(d);
+    expect(req).toEqual({ items: [{ barcode: '6901234567892', qty: 2 }], label: '13800138000', member: '13800138000', coupons: ['NEW2'], served_by: 'c02' });
+    expect(suspendRequest(addProduct(draft(), cola, '6901234567892', 1))).toEqual({ items: [{ barcode: '6901234567892', qty: 1 }], label: '', member: null, coupons: [], served_by: null });
+    // Resumed: the lines rung up again, then the shopper put back; the quote is for the member.
+    const back = withShopper(addProduct(newDraft(() => 'sale-2'), cola, '6901234567892', 2), member, { coupons: req.coupons ?? [], served_by: req.served_by });
+    expect([back.member, back.coupons, back.served_by]).toEqual([member, ['NEW2'], 'c02']);
+    expect(priceKey(back)).toBe(priceKey(d));
+    expect(saleRequest(back)).toMatchObject({ member: '13800138000', coupons: ['NEW2'], served_by: 'c02' });
+    // An old suspended sale comes back with nobody.
+    const bare = withShopper(draft(), null, { coupons: [], served_by: null });
+    expect([bare.member, bare.coupons, bare.served_by]).toEqual([null, [], null]);
+  });
   it('merges pieces, keeps weighed lines apart, rounds weight half up', () => {
     let d = addProduct(draft(), cola, '6901234567892', 1);
     d = addProduct(d, cola, '6901234567892', 1);

@@ -2,7 +2,7 @@
 // of the page loses nothing) until the till service records it in one request.
 // Amounts are integer minor units; the till service computes the final total (tax mode,
 // 抹零), this estimate uses the same rule for weighed lines (half up to the fen).
-import type { Product, SaleRequest, Tender } from './api/client';
+import type { Product, Resumed, SaleRequest, SuspendRequest, Tender } from './api/client';
 
 export interface Line {
   sku: string;
@@ -236,6 +236,20 @@ export function saleRequest(draft: Draft): SaleRequest {
     ...(draft.served_by ? { served_by: draft.served_by } : {}),
     ...changes(draft),
   };
+}
+
+/** The request that puts the sale aside (挂单): its items and who it is for (the member,
+ *  the coupons presented, who served the customer), so resuming it loses none of them.
+ *  The label is the member's account, which the resume list shows. */
+export function suspendRequest(draft: Draft): SuspendRequest {
+  const req = saleRequest(draft);
+  return { items: req.items, label: draft.member?.account ?? '', member: req.member ?? null, coupons: req.coupons ?? [], served_by: draft.served_by ?? null };
+}
+
+/** A resumed sale's shopper back on the draft: the member (looked up again for their
+ *  balance and tier), the coupons presented and who served the customer. */
+export function withShopper(draft: Draft, member: Member | null, resumed: Pick<Resumed, 'coupons' | 'served_by'>): Draft {
+  return { ...draft, member, coupons: [...(resumed.coupons ?? [])], served_by: resumed.served_by ?? null, tenders: [] };
 }
 
 /** The hand-made changes as the API takes them (lines from 1), with the approval. */

@@ -148,6 +148,37 @@ fn discounts_price_overrides_suspend_resume_and_void() {
 }
 
 #[test]
+fn a_suspended_sale_keeps_who_served_the_customer() {
+    let dir = store();
+    let data = data(&dir);
+    let out = ok(&["sale", "--data", &data, "--scan", "6901234567892", "--served-by", "c01", "--suspend", "back soon"]);
+    let id = out.lines().last().unwrap().strip_prefix("basket_id: ").unwrap().to_string();
+    ok(&["sale", "--data", &data, "--resume", &id, "--tender", "cash:10"]);
+    let report = ok(&["report", "commissions", "--data", &data]);
+    assert!(report.lines().any(|l| l.starts_with("c01\t1\t")), "the resumed sale is credited to c01:\n{report}");
+}
+
+#[test]
+fn commission_rules_are_refused_and_saved_in_the_users_language() {
+    let dir = store();
+    let data = data(&dir);
+    let rules = dir.path().join("rules.json");
+    let rules = rules.to_str().unwrap();
+    std::fs::write(rules, r#"{"default_bp": 100, "by_category": {"cosmetics": 20000}}"#).unwrap();
+    for (lang, expected) in [("zh", "提成比例不能超过 100%（10000 bp）：cosmetics 20000 bp"), ("en", "a commission rate cannot be over 100 % (10000 bp): cosmetics 20000 bp")] {
+        let out = edge(&["report", "commission-rules", "--data", &data, "--set", rules, "--lang", lang]);
+        assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains(expected), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    std::fs::write(rules, "{").unwrap();
+    let out = edge(&["report", "commission-rules", "--data", &data, "--set", rules, "--lang", "zh"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("提成规则的 JSON 有误："), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(rules, r#"{"default_bp": 100, "by_category": {"cosmetics": 500}}"#).unwrap();
+    let out = edge(&["report", "commission-rules", "--data", &data, "--set", rules, "--lang", "zh"]);
+    assert!(out.status.success() && String::from_utf8_lossy(&out.stderr).contains("提成规则已保存"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"cosmetics\": 500"));
+}
+
+#[test]
 fn decodes_barcode_pictures() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/barcodes");
     let qr = format!("{fixtures}/receipt-qr.png");

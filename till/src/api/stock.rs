@@ -101,6 +101,10 @@ pub struct CancelOrderRequest {
 pub struct PoLineDto {
     /// SKU.
     pub sku: String,
+    /// The product's name, when the SKU is in the catalog.
+    pub name: Option<String>,
+    /// The product's Chinese name, when the SKU is in the catalog.
+    pub name_zh: Option<String>,
     /// Ordered.
     pub ordered: i64,
     /// Cost per piece (or kg), minor units.
@@ -136,21 +140,33 @@ pub struct PurchaseOrderDto {
     pub cancel_reason: Option<String>,
 }
 
-fn po_dto(po: PoView) -> PurchaseOrderDto {
-    PurchaseOrderDto {
+/// An order with its lines named from the catalog (a SKU not in it goes unnamed).
+fn po_dto(till: &crate::Till, po: PoView) -> crate::Result<PurchaseOrderDto> {
+    let mut lines = Vec::with_capacity(po.lines.len());
+    for l in &po.lines {
+        let product = till.replica().product_by_sku(&l.sku)?;
+        lines.push(PoLineDto {
+            sku: l.sku.clone(),
+            name: product.as_ref().map(|p| p.name.clone()),
+            name_zh: product.map(|p| p.name_zh),
+            ordered: l.ordered,
+            unit_cost_minor: po.unit_cost(&l.sku).unwrap_or(0),
+            received: l.received,
+            outstanding: po.outstanding(l),
+            over: l.over(),
+            closed: po.closed(l),
+        });
+    }
+    Ok(PurchaseOrderDto {
         state: po.state.into(),
-        lines: po
-            .lines
-            .iter()
-            .map(|l| PoLineDto { sku: l.sku.clone(), ordered: l.ordered, unit_cost_minor: po.unit_cost(&l.sku).unwrap_or(0), received: l.received, outstanding: po.outstanding(l), over: l.over(), closed: po.closed(l) })
-            .collect(),
+        lines,
         amended_ms: po.row.amended_ms,
         cancelled_ms: po.row.cancelled.as_ref().map(|c| c.0),
         cancel_reason: po.row.cancelled.as_ref().map(|c| c.1.clone()),
         po_id: po.row.po_id,
         supplier_id: po.row.supplier_id,
         ordered_ms: po.row.ordered_ms,
-    }
+    })
 }
 
 /// Open a stocktake.
@@ -284,7 +300,7 @@ pub async fn put_supplier(State(state): State<AppState>, AcceptLang(lang): Accep
 /// Purchase orders, newest first.
 #[utoipa::path(get, path = "/api/purchase-orders", responses((status = 200, body = [PurchaseOrderDto])))]
 pub async fn purchase_orders(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<Vec<PurchaseOrderDto>>, ApiError> {
-    run(&state, lang, |till| Ok(till.purchase_orders()?.into_iter().map(po_dto).collect())).await.map(Json)
+    run(&state, lang, |till| till.purchase_orders()?.into_iter().map(|po| po_dto(till, po)).collect()).await.map(Json)
 }
 
 /// Place a purchase order (journaled); needs a manager. An unknown SKU is refused.
@@ -293,7 +309,8 @@ pub async fn place_order(State(state): State<AppState>, AcceptLang(lang): Accept
     run(&state, lang, move |till| {
         let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "place a purchase order")?;
         let lines = req.lines.into_iter().map(|l| PoLine { sku: l.sku, qty: l.qty, unit_cost: l.unit_cost_minor.unwrap_or(0) }).collect();
-        Ok(po_dto(till.place_order(&req.supplier_id, lines, &actor.user_id)?))
+        let po = till.place_order(&req.supplier_id, lines, &actor.user_id)?;
+        po_dto(till, po)
     })
     .await
     .map(Json)
@@ -306,7 +323,7 @@ pub async fn receive(State(state): State<AppState>, AcceptLang(lang): AcceptLang
         let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "receive goods")?;
         let lines = req.lines.into_iter().map(|l| ReceivedLine { sku: l.sku, qty: l.qty }).collect();
         let po = till.receive(Some(&po_id), lines, &actor.user_id)?;
-        po.map(po_dto).ok_or_else(|| crate::TillError::BadInput("no order".into()))
+        po_dto(till, po.ok_or_else(|| crate::TillError::BadInput("no order".into()))?)
     })
     .await
     .map(Json)
@@ -320,7 +337,8 @@ pub async fn amend_order(State(state): State<AppState>, AcceptLang(lang): Accept
         let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "amend a purchase order")?;
         let order = till.purchase_order(&po_id)?;
         let lines = req.lines.into_iter().map(|l| PoLine { unit_cost: l.unit_cost_minor.or_else(|| order.unit_cost(&l.sku)).unwrap_or(0), sku: l.sku, qty: l.qty }).collect();
-        Ok(po_dto(till.amend_order(&po_id, lines, &actor.user_id)?))
+        let po = till.amend_order(&po_id, lines, &actor.user_id)?;
+        po_dto(till, po)
     })
     .await
     .map(Json)
@@ -332,7 +350,8 @@ pub async fn amend_order(State(state): State<AppState>, AcceptLang(lang): Accept
 pub async fn cancel_order(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(po_id): Path<String>, ApiJson(req): ApiJson<CancelOrderRequest>) -> Result<Json<PurchaseOrderDto>, ApiError> {
     run(&state, lang, move |till| {
         let actor = till.authorize(&req.user_id, &req.pin, Permission::Manage, "cancel a purchase order")?;
-        Ok(po_dto(till.cancel_order(&po_id, &req.reason, &actor.user_id)?))
+        let po = till.cancel_order(&po_id, &req.reason, &actor.user_id)?;
+        po_dto(till, po)
     })
     .await
     .map(Json)

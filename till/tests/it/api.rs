@@ -170,6 +170,45 @@ async fn a_sale_put_aside_comes_back_as_items() {
 }
 
 #[tokio::test]
+async fn a_sale_put_aside_keeps_its_member_coupons_and_who_served() {
+    let (_dir, mut till) = store(CashRounding::None);
+    till.put_promotion(r#"{"id": "MEMBER-COLA", "kind": {"MemberPrice": {"prices": [{"sku": "DRK-1", "tier": null, "price": 300}]}}, "window": {"from_ms": 0, "to_ms": 4102444800000}, "exclusive": false, "stack_group": null, "priority": 0, "members_only": false}"#).unwrap();
+    till.put_coupon(r#"{"id": "NEW2", "kind": {"Cash": {"off": 200}}, "scope": "All", "window": {"from_ms": 0, "to_ms": 4102444800000}, "group": "welcome", "uses": "Single"}"#).unwrap();
+    // A basket suspended before the shopper was kept: the replica holds the basket alone.
+    let mut old = till.new_basket();
+    old.add(&till.lookup("6901234567892").unwrap(), 1).unwrap();
+    let old_sale = opentill_sync::Suspended { basket_id: "OLD-1".into(), created_ms: 1, label: "before".into(), basket_json: serde_json::to_string(&old).unwrap() };
+    till.replica_mut().suspend(&old_sale).unwrap();
+    let app = router(AppState::new(till));
+    let register = json!({"phone": "13800138000", "name": "王芳", "user_id": "c01", "pin": "1234"});
+    assert_eq!(call(&app, "POST", "/api/members", Some(&register.to_string()), "en").await.0, StatusCode::OK);
+
+    // Two colas at the member price (3.00) less the ¥2 coupon: the list shows 4.00.
+    let items = json!([{"barcode": "6901234567892", "qty": 2}]);
+    let basket = json!({"items": items, "label": "13800138000", "member": "13800138000", "coupons": ["NEW2"], "served_by": "c01"});
+    let (status, body) = call(&app, "POST", "/api/suspended", Some(&basket.to_string()), "en").await;
+    assert_eq!((status, body["total_minor"].as_i64()), (StatusCode::OK, Some(400)), "{body}");
+    let id = body["basket_id"].as_str().unwrap().to_string();
+    let nobody = json!({"items": items, "served_by": "x99"});
+    let (status, body) = call(&app, "POST", "/api/suspended", Some(&nobody.to_string()), "en").await;
+    assert_eq!((status, body["message"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("there is no staff member x99 to credit the sale to")), "{body}");
+
+    let (status, resumed) = call(&app, "POST", &format!("/api/suspended/{id}/resume"), Some("{}"), "en").await;
+    assert_eq!(status, StatusCode::OK, "{resumed}");
+    assert_eq!(resumed, json!({"basket_id": id, "items": [{"barcode": "6901234567892", "qty": 2, "grams": null}], "member": "13800138000", "coupons": ["NEW2"], "served_by": "c01"}));
+    // Rung up again for the member: the member price and the coupon, credited to c01.
+    let sale = json!({"items": resumed["items"], "member": resumed["member"], "coupons": resumed["coupons"], "served_by": resumed["served_by"], "tenders": [{"kind": "cash", "amount_minor": 500}]});
+    let (status, s) = call(&app, "POST", "/api/sales", Some(&sale.to_string()), "en").await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_eq!((s["total_minor"].as_i64(), s["promo_saving_minor"].as_i64(), s["served_by"].as_str()), (Some(400), Some(300), Some("c01")), "{s}");
+
+    // The old basket still resumes, with no shopper.
+    let (status, resumed) = call(&app, "POST", "/api/suspended/OLD-1/resume", Some("{}"), "en").await;
+    assert_eq!(status, StatusCode::OK, "{resumed}");
+    assert_eq!(resumed, json!({"basket_id": "OLD-1", "items": [{"barcode": "6901234567892", "qty": 1, "grams": null}], "member": null, "coupons": [], "served_by": null}));
+}
+
+#[tokio::test]
 async fn members_quotes_and_coupons_over_http() {
     let (_dir, mut till) = store(CashRounding::None);
     till.put_promotion(r#"{"id": "MJ20", "kind": {"Threshold": {"scope": "All", "rule": {"Tiers": [{"spend": 2000, "off": 300}]}}}, "window": {"from_ms": 0, "to_ms": 4102444800000}, "exclusive": false, "stack_group": null, "priority": 0, "members_only": false}"#).unwrap();
@@ -285,6 +324,10 @@ async fn suppliers_orders_stocktakes_and_replenishment_over_http() {
     let receive = json!({"lines": [{"sku": "DRK-1", "qty": 10}], "user_id": "m01", "pin": "7777"});
     let (_, po) = call(&app, "POST", &format!("/api/purchase-orders/{}/receive", po["po_id"].as_str().unwrap()), Some(&receive.to_string()), "en").await;
     assert_eq!((po["state"].as_str(), po["lines"][0]["outstanding"].as_i64()), (Some("partial"), Some(14)), "{po}");
+    // Each line carries the product's names from the catalog, for the back office.
+    let (_, orders) = call(&app, "GET", "/api/purchase-orders", None, "en").await;
+    let line = &orders[0]["lines"][0];
+    assert_eq!((line["sku"].as_str(), line["name"].as_str(), line["name_zh"].as_str()), (Some("DRK-1"), Some("Coca-Cola 330ml"), Some("可口可乐 330ml")), "{orders}");
 
     let open = json!({"category": "drinks", "user_id": "m01", "pin": "7777"});
     let (_, take) = call(&app, "POST", "/api/stocktakes", Some(&open.to_string()), "en").await;

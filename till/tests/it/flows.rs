@@ -250,11 +250,11 @@ fn suspend_and_resume_survive_reopening() {
     let (dir, mut till) = store(CashRounding::None);
     let mut basket = opentill_core::basket::Basket::new(opentill_core::money::Currency::CNY, opentill_core::tax::TaxMode::Inclusive);
     basket.add(&till.lookup("6901234567892").unwrap(), 2).unwrap();
-    let id = till.suspend(&basket, "customer went to fetch milk").unwrap();
+    let id = till.suspend(&basket, &opentill_till::Shopper::default(), "customer went to fetch milk").unwrap();
     drop(till);
     let mut till = opentill_till::Till::open(dir.path()).unwrap();
     assert_eq!(till.replica().suspended().unwrap().len(), 1);
-    let back = till.resume(&id).unwrap();
+    let back = till.resume(&id).unwrap().basket;
     assert_eq!(back, basket);
     assert!(matches!(till.resume(&id), Err(TillError::UnknownBasket(_))));
     let done = till.checkout(&back, None, &[cash(7)], None).unwrap();

@@ -10,6 +10,7 @@ export type Category = S['CategoryDto'];
 export type Scan = S['ScanDto'];
 export type Suspended = S['SuspendedDto'];
 export type Resumed = S['ResumedDto'];
+export type SuspendRequest = S['SuspendRequest'];
 export type Sale = S['SaleDto'];
 export type SaleRequest = S['SaleRequest'];
 export type Tender = S['TenderDto'];
@@ -249,7 +250,7 @@ export class Client {
   handOver(id: string, req: S['HandoverRequest']) { return this.call<Handover>('POST', `/api/o2o/orders/${encodeURIComponent(id)}/handover`, req); }
   sell(req: SaleRequest) { return this.call<Sale>('POST', '/api/sales', req); }
   price(req: PriceRequest) { return this.call<Quote>('POST', '/api/basket/price', req); }
-  suspend(items: SaleRequest['items'], label: string) { return this.call<Suspended>('POST', '/api/suspended', { items, label }); }
+  suspend(req: SuspendRequest) { return this.call<Suspended>('POST', '/api/suspended', req); }
   suspended() { return this.call<Suspended[]>('GET', '/api/suspended'); }
   resume(id: string) { return this.call<Resumed>('POST', `/api/suspended/${encodeURIComponent(id)}/resume`, {}); }
   sale(id: string) { return this.call<Sale>('GET', `/api/sales/${encodeURIComponent(id)}`); }

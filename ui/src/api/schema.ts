@@ -1267,7 +1267,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Take a sale put aside back: it leaves the list and its items come back to ring up.
+         * Take a sale put aside back: it leaves the list and its items come back to ring up,
+         *     with the member, the coupons and the staff member who served the customer.
          *     A sale with discounts, price overrides or price labels stays on the list (resume it
          *     with `opentill-edge sale --resume`).
          */
@@ -2354,6 +2355,10 @@ export interface components {
              * @description Closed by a cancellation: what was still to come then.
              */
             closed: number;
+            /** @description The product's name, when the SKU is in the catalog. */
+            name?: string | null;
+            /** @description The product's Chinese name, when the SKU is in the catalog. */
+            name_zh?: string | null;
             /**
              * Format: int64
              * @description Ordered.
@@ -2799,12 +2804,18 @@ export interface components {
             /** @description The manager. */
             user_id: string;
         };
-        /** @description A resumed sale: taken off the suspended list, its items back to the caller. */
+        /** @description A resumed sale: taken off the suspended list, its items and shopper back to the caller. */
         ResumedDto: {
             /** @description Id it had. */
             basket_id: string;
+            /** @description Coupon ids presented, in order. */
+            coupons: string[];
             /** @description Items in scan order. */
             items: components["schemas"]["ResumedItemDto"][];
+            /** @description The member it was suspended for, if any. */
+            member?: string | null;
+            /** @description The staff member who served the customer (导购), if any. */
+            served_by?: string | null;
         };
         /** @description An item of a resumed sale, to ring up again. */
         ResumedItemDto: {
@@ -3359,10 +3370,16 @@ export interface components {
         };
         /** @description A sale to put aside (挂单) until the customer comes back. */
         SuspendRequest: {
+            /** @description Coupon ids presented, in order; kept for the resumed sale. */
+            coupons?: string[];
             /** @description Items in scan order. */
             items: components["schemas"]["ItemDto"][];
             /** @description What the cashier calls it. */
             label?: string;
+            /** @description The member buying, if they identified themselves; kept for the resumed sale. */
+            member?: string | null;
+            /** @description The staff member who served the customer (导购); kept for the resumed sale. */
+            served_by?: string | null;
         };
         /** @description A sale put aside. */
         SuspendedDto: {

@@ -760,6 +760,7 @@ export const en = {
   'sale.servedByHint': 'Enter or scan the staff member\'s id. It is recorded with the sale for their commission.',
   'sale.servedByClear': 'Nobody',
   'sale.servedBySet': 'Set',
+  'sale.servedByRemove': 'Remove',
   'reports.commissions': 'Commissions (导购提成)',
   'reports.staff': 'Staff',
   'reports.servedSales': 'Sales served',

@@ -762,6 +762,7 @@ export const zhCN: Record<MessageKey, string> = {
   'sale.servedByHint': '输入或扫描导购工号，随销售记录，用于计算提成。',
   'sale.servedByClear': '无导购',
   'sale.servedBySet': '确定',
+  'sale.servedByRemove': '移除导购',
   'reports.commissions': '导购提成',
   'reports.staff': '导购',
   'reports.servedSales': '服务单数',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PurchaseOrder } from '../api/client';
-import { addOrderLine, amendable, amendPrefill, cancelReason, orderState, outstandingPrefill, receivable, stateAfter, stateAfterAmend, toAmendLines, toOrderLines, toReceiveLines, yuan } from './purchasing';
+import { addOrderLine, amendable, amendPrefill, cancelReason, lineName, orderState, outstandingPrefill, receivable, stateAfter, stateAfterAmend, toAmendLines, toOrderLines, toReceiveLines, yuan } from './purchasing';
 
 const po = (lines: [string, number, number][]): PurchaseOrder => {
   const l = lines.map(([sku, ordered, received]) => ({ sku, ordered, received, unit_cost_minor: 180, outstanding: Math.max(ordered - received, 0), over: Math.max(received - ordered, 0), closed: 0 }));
@@ -25,6 +25,16 @@ describe('the order form', () => {
     expect(toOrderLines('COKE', [{ sku: 'A', qty: '2', cost: '0' }])).toMatchObject({ ok: true });
     expect(toOrderLines('COKE', [])).toEqual({ ok: false, problem: 'empty' });
     expect(toOrderLines(' ', [{ sku: 'A', qty: '2', cost: '1' }])).toEqual({ ok: false, problem: 'supplier' });
+  });
+});
+
+describe('the orders', () => {
+  it("name each line's product in the page's language, or not at all", () => {
+    const cola = { name: 'Coca-Cola 330ml', name_zh: '可口可乐 330ml' };
+    expect([lineName(cola, 'zh-CN'), lineName(cola, 'en')]).toEqual(['可口可乐 330ml', 'Coca-Cola 330ml']);
+    expect(lineName({ name: 'Cola', name_zh: '' }, 'zh-CN')).toBe('Cola');
+    expect(lineName({ name: null, name_zh: null }, 'en')).toBe('');
+    expect(lineName({}, 'zh-CN')).toBe('');
   });
 });
 

@@ -11,7 +11,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { PurchaseOrder, Supplier } from '../api/client';
 import type { components } from '../api/schema';
-import { formatMoney, parseMoney, type MessageKey } from '../i18n';
+import { formatMoney, parseMoney, type Locale, type MessageKey } from '../i18n';
 import { storeTime } from '../storetime';
 import type { TabProps } from './index';
 import { parseQty } from './transfers';
@@ -107,6 +107,18 @@ export function stateAfterAmend(po: PurchaseOrder, lines: StockLine[]): string {
 export function cancelReason(typed: string): string | null {
   const reason = typed.trim();
   return reason && [...reason].length <= 200 ? reason : null;
+}
+
+/** A line's product name in the page's language (the other language when it has none);
+ *  empty when the catalog does not know the SKU. */
+export function lineName(line: { name?: string | null; name_zh?: string | null }, locale: Locale): string {
+  return (locale === 'zh-CN' ? line.name_zh || line.name : line.name || line.name_zh) ?? '';
+}
+
+/** A line's product: its name beside the SKU, or the SKU alone. */
+function LineProduct({ line, locale }: { line: { sku: string; name?: string | null; name_zh?: string | null }; locale: Locale }) {
+  const name = lineName(line, locale);
+  return name ? <><span data-testid="po-line-name">{name}</span> <small class="muted sku">{line.sku}</small></> : <span class="muted sku">{line.sku}</span>;
 }
 
 /** The receive form's quantities to start from: what is outstanding per line. */
@@ -213,7 +225,7 @@ export function PurchaseOrdersPanel(p: TabProps & { suppliers: Supplier[] | null
       {orders && orders.length === 0 && <p class="muted">{t('office.po.noOrders')}</p>}
       {orders && orders.length > 0 && (
         <table class="table" data-testid="po-list">
-          <thead><tr><th>{t('office.po.order')}</th><th>{t('office.po.supplier')}</th><th>{t('office.stock.sku')}</th><th class="num">{t('office.po.ordered')}</th><th class="num">{t('office.po.received')}</th><th class="num">{t('office.po.outstanding')}</th><th>{t('office.po.state')}</th><th /></tr></thead>
+          <thead><tr><th>{t('office.po.order')}</th><th>{t('office.po.supplier')}</th><th>{t('office.stock.name')}</th><th class="num">{t('office.po.ordered')}</th><th class="num">{t('office.po.received')}</th><th class="num">{t('office.po.outstanding')}</th><th>{t('office.po.state')}</th><th /></tr></thead>
           {orders.map((o) => (
             <tbody data-testid="po" data-po={o.po_id} data-state={o.state}>
               {o.lines.map((l, i) => (
@@ -221,7 +233,7 @@ export function PurchaseOrdersPanel(p: TabProps & { suppliers: Supplier[] | null
                   {i === 0 && <td rowSpan={o.lines.length}><span class="sku">{o.po_id}</span><br /><small class="muted">{storeTime(o.ordered_ms, p.offsetMin, p.locale)}</small>
                     {o.amended_ms != null && <><br /><small class="muted" data-testid="po-amended">{t('office.po.amendedAt', { time: storeTime(o.amended_ms, p.offsetMin, p.locale) })}</small></>}</td>}
                   {i === 0 && <td rowSpan={o.lines.length}>{supplierName(p.suppliers, o.supplier_id)}</td>}
-                  <td class="muted sku">{l.sku}</td><td class="num" data-testid="po-ordered">{l.ordered}</td>
+                  <td><LineProduct line={l} locale={p.locale} /></td><td class="num" data-testid="po-ordered">{l.ordered}</td>
                   <td class="num">{l.received}{l.over > 0 && <small class="good"> (+{l.over})</small>}</td>
                   <td class={'num' + (l.outstanding > 0 ? ' bad' : '')} data-testid="po-outstanding">{l.outstanding}{l.closed > 0 && <small class="muted" data-testid="po-closed"> {t('office.po.closed', { n: l.closed })}</small>}</td>
                   {i === 0 && <td rowSpan={o.lines.length}><span class={'po-state ' + o.state} data-testid="po-state">{t(`office.po.state.${o.state}` as MessageKey)}</span>
@@ -356,7 +368,7 @@ function ReceiveForm(p: TabProps & { order: PurchaseOrder; onClose: () => void; 
       <strong>{t('office.po.receiveTitle', { id: order.po_id })}</strong>
       <div class="row wrap">
         {order.lines.map((l) => (
-          <label class="narrow-field">{l.sku}
+          <label class="narrow-field"><LineProduct line={l} locale={p.locale} />
             <input name={`receive-${l.sku}`} inputMode="numeric" value={typed[l.sku] ?? ''} autocomplete="off" class={parseQty(typed[l.sku] ?? '', 0) === null ? 'invalid' : ''}
               onInput={(e) => { const v = e.currentTarget.value; setTyped((old) => ({ ...old, [l.sku]: v })); }} />
           </label>
@@ -374,6 +386,8 @@ function ReceiveForm(p: TabProps & { order: PurchaseOrder; onClose: () => void; 
 function AmendForm(p: TabProps & { order: PurchaseOrder; takesScans: boolean; onClose: () => void; onAmended: (po: PurchaseOrder) => void }) {
   const { t, client, attempt, manager, order } = p;
   const [drafts, setDrafts] = useState(() => amendPrefill(order));
+  // Names of the order's products, and of those added here as they are found.
+  const [names, setNames] = useState<Record<string, { name?: string | null; name_zh?: string | null }>>(() => Object.fromEntries(order.lines.map((l) => [l.sku, l])));
   const [code, setCode] = useState('');
   const [problem, setProblem] = useState<{ key: AmendProblem; sku?: string } | null>(null);
   const [sending, setSending] = useState(false);
@@ -387,6 +401,7 @@ function AmendForm(p: TabProps & { order: PurchaseOrder; takesScans: boolean; on
     const entry = await client.catalogEntry(typed).then((e) => e.product, () => null);
     const found = entry ?? (await client.scan(typed).then((s) => s.product, () => null));
     const sku = found?.sku ?? typed;
+    setNames((old) => (found ? { ...old, [sku]: { name: found.name, name_zh: found.name_zh } } : old));
     setDrafts((old) => (old.some((d) => d.sku === sku) ? old : [...old, { sku, qty: '', cost: '', received: 0, added: true }]));
     setCode(''), setProblem(null);
   };
@@ -406,10 +421,10 @@ function AmendForm(p: TabProps & { order: PurchaseOrder; takesScans: boolean; on
     }}>
       <strong>{t('office.po.amendTitle', { id: order.po_id })}</strong>
       <table class="table">
-        <thead><tr><th>{t('office.stock.sku')}</th><th class="num">{t('office.po.qty')}</th><th class="num">{t('office.po.unitCost')}</th><th class="num">{t('office.po.received')}</th></tr></thead>
+        <thead><tr><th>{t('office.stock.name')}</th><th class="num">{t('office.po.qty')}</th><th class="num">{t('office.po.unitCost')}</th><th class="num">{t('office.po.received')}</th></tr></thead>
         <tbody>{drafts.map((d) => (
           <tr data-testid="po-amend-line" data-sku={d.sku}>
-            <td class="muted sku">{d.sku}</td>
+            <td><LineProduct line={{ sku: d.sku, ...names[d.sku] }} locale={p.locale} /></td>
             <td class="num"><input name={`amend-qty-${d.sku}`} class={'qty-input' + (parseQty(d.qty, d.added ? 1 : 0) === null ? ' invalid' : '')} inputMode="numeric" value={d.qty} aria-label={t('office.po.qty')} autocomplete="off" onInput={(e) => set(d.sku, 'qty', e.currentTarget.value)} /></td>
             <td class="num"><input name={`amend-cost-${d.sku}`} class={'qty-input' + (d.cost.trim() && parseMoney(d.cost) === null ? ' invalid' : '')} inputMode="decimal" value={d.cost} placeholder="0.00" aria-label={t('office.po.unitCost')} autocomplete="off" onInput={(e) => set(d.sku, 'cost', e.currentTarget.value)} /></td>
             <td class="num">{d.received}</td>
