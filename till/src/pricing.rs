@@ -24,6 +24,22 @@ pub struct Shopper {
     pub served_by: Option<String>,
 }
 
+impl Shopper {
+    /// Checks the member's and coupons' ids (and how many coupons) as typed or scanned.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(member) = &self.member {
+            validate_id(member, "member")?;
+        }
+        if self.coupons.len() > MAX_COUPONS {
+            return Err(TillError::BadInput(format!("at most {MAX_COUPONS} coupons in one sale")));
+        }
+        for coupon in &self.coupons {
+            validate_id(coupon, "coupon")?;
+        }
+        Ok(())
+    }
+}
+
 /// Most coupons one sale may present.
 pub const MAX_COUPONS: usize = 20;
 
@@ -80,15 +96,7 @@ impl Till {
     /// basket (its totals then include them). Returns the engine's full answer: savings
     /// per line, each offer with its text, refused coupons with their reasons.
     pub fn price(&self, basket: &mut Basket, shopper: &Shopper) -> Result<Pricing> {
-        if let Some(member) = &shopper.member {
-            validate_id(member, "member")?;
-        }
-        if shopper.coupons.len() > MAX_COUPONS {
-            return Err(TillError::BadInput(format!("at most {MAX_COUPONS} coupons in one sale")));
-        }
-        for coupon in &shopper.coupons {
-            validate_id(coupon, "coupon")?;
-        }
+        shopper.validate()?;
         let promotions = self.promotions()?;
         let coupons = self.coupons()?;
         let settings = self.replica.settings();

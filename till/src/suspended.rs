@@ -9,8 +9,7 @@ use opentill_core::basket::Basket;
 use opentill_sync::{ReplicaError, Suspended};
 use serde::{Deserialize, Serialize};
 
-use crate::pricing::MAX_COUPONS;
-use crate::{Result, Shopper, Till, TillError, new_id, validate_id};
+use crate::{Result, Shopper, Till, TillError, new_id};
 
 /// A sale put aside: its basket and who it was for (member, coupons, who served them).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,17 +58,8 @@ impl Till {
 
     /// Suspends a sale under a given id (to put one back).
     pub fn suspend_as(&mut self, sale: &SuspendedSale, basket_id: &str, label: &str) -> Result<()> {
-        let shopper = &sale.shopper;
-        if let Some(member) = &shopper.member {
-            validate_id(member, "member")?;
-        }
-        if shopper.coupons.len() > MAX_COUPONS {
-            return Err(TillError::BadInput(format!("at most {MAX_COUPONS} coupons in one sale")));
-        }
-        for coupon in &shopper.coupons {
-            validate_id(coupon, "coupon")?;
-        }
-        self.check_served_by(shopper)?;
+        sale.shopper.validate()?;
+        self.check_served_by(&sale.shopper)?;
         let basket_json = sale.to_json()?;
         self.replica.suspend(&Suspended { basket_id: basket_id.to_string(), created_ms: self.clock.now_ms(), label: label.to_string(), basket_json })?;
         Ok(())

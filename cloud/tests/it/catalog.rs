@@ -11,7 +11,8 @@ use crate::{ADMIN_TOKEN, Backend, Cloud, CloudDb, cloud_ok, edge, free_port, ok,
 
 on_both_backends!(head_office_prices_reach_every_store_and_the_later_edit_wins);
 
-fn enrolled_store(dir: &Path, db: &str, cloud: &Cloud, name: &str, store_id: &str, node: &str) -> String {
+/// A store `store_id` of tenant acme with its catalog imported, enrolled with the cloud.
+pub(crate) fn enrolled_store(dir: &Path, db: &str, cloud: &Cloud, name: &str, store_id: &str, node: &str) -> String {
     let data = store(dir, name, store_id, node);
     let code = cloud_ok(&["enrol-code", "--db", db, "--store", store_id, "--tenant", "acme", "--brand", "acme-mart"]);
     ok(&["sync", "enroll", "--data", &data, "--cloud", &cloud.url, "--code", code.trim()]);

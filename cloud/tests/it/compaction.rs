@@ -3,19 +3,10 @@
 //! sync, and an edit a store made offline that the compaction never saw is replayed into
 //! it, not lost.
 
-use std::path::Path;
-
-use crate::catalog::put;
-use crate::{Backend, Cloud, CloudDb, cloud_ok, free_port, ok, on_both_backends, store};
+use crate::catalog::{enrolled_store as enrolled, put};
+use crate::{Backend, Cloud, CloudDb, cloud_ok, free_port, ok, on_both_backends};
 
 on_both_backends!(a_compacted_document_keeps_every_value_and_the_edits_it_missed);
-
-fn enrolled(dir: &Path, db: &str, cloud: &Cloud, name: &str, store_id: &str, node: &str) -> String {
-    let data = store(dir, name, store_id, node);
-    let code = cloud_ok(&["enrol-code", "--db", db, "--store", store_id, "--tenant", "acme", "--brand", "acme-mart"]);
-    ok(&["sync", "enroll", "--data", &data, "--cloud", &cloud.url, "--code", code.trim()]);
-    data
-}
 
 fn price(data: &str, code: &str) -> String {
     let line = ok(&["product", "lookup", code, "--data", data]);

@@ -5,17 +5,10 @@
 
 use std::path::Path;
 
-use crate::catalog::put;
-use crate::{ADMIN_TOKEN, Backend, Cloud, CloudDb, cloud_ok, edge, free_port, ok, on_both_backends, store};
+use crate::catalog::{enrolled_store as enrolled, put};
+use crate::{ADMIN_TOKEN, Backend, Cloud, CloudDb, edge, free_port, ok, on_both_backends};
 
 on_both_backends!(offers_reach_every_node_and_a_clash_sets_the_later_aside, a_single_use_coupon_redeemed_offline_in_two_stores_is_flagged, an_account_added_at_one_till_logs_in_at_the_others);
-
-fn enrolled(dir: &Path, db: &str, cloud: &Cloud, name: &str, store_id: &str, node: &str) -> String {
-    let data = store(dir, name, store_id, node);
-    let code = cloud_ok(&["enrol-code", "--db", db, "--store", store_id, "--tenant", "acme", "--brand", "acme-mart"]);
-    ok(&["sync", "enroll", "--data", &data, "--cloud", &cloud.url, "--code", code.trim()]);
-    data
-}
 
 const ALWAYS: &str = r#""window": {"from_ms": 0, "to_ms": 4102444800000}, "priority": 0, "members_only": false"#;
 
