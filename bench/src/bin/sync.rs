@@ -3,7 +3,7 @@
 //! (`fixtures/catalog.csv`, 2,392 products) and the store syncs it; then, offline, the
 //! store rings up N sales (20,000 by default) and makes E catalog edits (5,000 price
 //! changes by default); then it catches up: the whole journal through
-//! `opentill_sync::push` and the catalog through `opentill_sync::push::sync_catalog`, over
+//! `opentill_sync::push` and the catalog through `opentill_sync::push::sync_doc`, over
 //! HTTP, counting every byte on the TCP connections (HTTP headers included) with a relay.
 //! Baselines in the same run: the raw size of the new journal entries as stored, and a
 //! raw SQLite insert of the same rows (fsynced, no verification, no network).
