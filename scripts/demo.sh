@@ -114,6 +114,7 @@ echo "Two more tills, each its own replica: http://${tills[0]}/ and http://${til
 echo "A second store, DEMO02: http://$store2_http/ (same users; manager m01, PIN 9999): transfers between the two stores go through the cloud"
 echo "Head office (cloud ledger): http://$cloud/v1/totals, /v1/nodes"
 echo "Online orders: the back office's Online orders tab; the cloud's view: $bin/opentill-cloud o2o show --db $clouddb --store DEMO01 --order SHOP-1001"
+echo "Members are the tenant's: 王芳, registered at the edge agent, is found at every till and in DEMO02 once they sync: $bin/opentill-edge member show 13800138000 --data $root/till-2"
 echo "Sync, as each node sees it: $bin/opentill-edge sync status --data $root/till-2 (or $data, $root/till-3)"
 echo "Pull the store's network: kill -STOP $edge_pid; the tills keep selling. Plug it back: kill -CONT $edge_pid"
 echo "Ctrl-C stops the demo."

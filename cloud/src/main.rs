@@ -166,7 +166,7 @@ enum Command {
         /// Tenant.
         #[arg(long, default_value = "default")]
         tenant: String,
-        /// `catalog` or `offers`.
+        /// `catalog`, `offers`, `staff` or `members`.
         #[arg(long)]
         doc: String,
     },

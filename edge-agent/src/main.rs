@@ -1398,6 +1398,9 @@ fn print_member(till: &opentill_till::Till, m: &opentill_till::members::MemberVi
     if let Some(b) = &r.birthday {
         println!("{}: {b}", lang.pick("生日", "birthday"));
     }
+    if !m.merged.is_empty() {
+        println!("{}: {}", lang.pick("已合并的重复注册", "merged duplicate registrations"), m.merged.join(", "));
+    }
 }
 
 fn print_po(po: &opentill_till::stock::PoView, lang: Lang) {

@@ -2,7 +2,8 @@
 //! the **catalog** (product details, central prices and per-store price overrides) and
 //! the **offers** ([`offers::OffersDoc`]: promotions, coupons and the member and
 //! commission settings) and the **staff** ([`staff::StaffDoc`]: the accounts that log in
-//! at the tills), edited by head office (through the cloud) and by store managers.
+//! at the tills) and the **members** ([`members::MembersDoc`]: every member's profile),
+//! edited by head office (through the cloud), store managers and the tills.
 //! [`SharedDoc`] is what every document shares: its genesis, storage and sync.
 //!
 //! Every value a person edits is an **HLC register**: a map object holding the value's
@@ -112,7 +113,7 @@ pub struct Changed {
 }
 
 /// The names of every shared document, in the order nodes sync them.
-pub const SHARED: [&str; 3] = [CATALOG, offers::OFFERS, staff::STAFF];
+pub const SHARED: [&str; 4] = [CATALOG, offers::OFFERS, staff::STAFF, members::MEMBERS];
 
 /// What every shared document is: an automerge document whose containers a fixed genesis
 /// change makes, stored as full and incremental saves, merged with automerge's sync
@@ -637,6 +638,7 @@ pub fn decode_sync_state(bytes: Option<&[u8]>) -> sync::State {
     bytes.and_then(|b| sync::State::decode(b).ok()).unwrap_or_default()
 }
 
+pub mod members;
 pub mod offers;
 pub mod staff;
 

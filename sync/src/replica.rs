@@ -177,6 +177,7 @@ pub mod analytics;
 pub mod balances;
 pub mod devices;
 pub mod docs;
+pub mod members;
 pub mod o2o;
 pub mod offers;
 pub mod peers;
@@ -455,6 +456,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         if idx + 1 == crate::schema::po_changes_version() {
             stock::backfill_po_changes(&tx)?;
         }
+        if idx + 1 == crate::schema::member_sums_version() {
+            members::backfill_peers(&tx)?;
+        }
         tx.pragma_update(None, "user_version", (idx + 1) as i64)?;
         tx.commit()?;
         info!(version = idx + 1, "migrated replica schema");
@@ -588,6 +592,8 @@ impl Replica {
         replica.bring_offers_into_document()?;
         // Stamped at wall time 0: the node's clock still orders it after its last edit.
         replica.bring_users_into_document(0)?;
+        // Registrations a crash (or an older release) kept out of the members document.
+        replica.share_members(0)?;
         Ok(replica)
     }
 
@@ -981,7 +987,7 @@ impl Replica {
         // (order, SKU) → (ordered, received).
         let mut po_lines: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
         let mut po_cancelled: std::collections::BTreeSet<String> = Default::default();
-        // Member → (spend, points), from registration on.
+        // Member id → (spend, points), from this journal here and the peers' below.
         let mut members: BTreeMap<String, (i64, i64)> = BTreeMap::new();
         let mut open_shift: Option<String> = None;
         let mut analytics = analytics::Expected::default();
@@ -1016,9 +1022,6 @@ impl Replica {
                 *stored.entry(account.to_string()).or_default() += delta;
             }
             drawer.apply(&fact);
-            if let Fact::MemberRegistered { member_id, .. } = &fact {
-                members.insert(member_id.clone(), (0, 0));
-            }
             match &fact {
                 Fact::PurchaseOrdered { po_id, lines, .. } => lines.iter().for_each(|l| {
                     po_lines.insert((po_id.clone(), l.sku.clone()), (l.qty, 0));
@@ -1036,16 +1039,7 @@ impl Replica {
                 }),
                 _ => {}
             }
-            for (member, delta) in points_delta(&fact) {
-                if let Some(m) = members.get_mut(member) {
-                    m.1 += delta;
-                }
-            }
-            if let Some((member, delta)) = spend_delta(&fact)
-                && let Some(m) = members.get_mut(member)
-            {
-                m.0 += delta;
-            }
+            fold_member(&mut members, &fact);
             analytics.add(self, entry.seq, entry.ts_ms, &fact)?;
             match &fact {
                 Fact::Sale(s) => {
@@ -1147,13 +1141,30 @@ impl Replica {
         if indexed != po_cancelled {
             problems.push("cancelled purchase orders disagree with the journal".into());
         }
-        let mut stmt = self.conn.prepare("SELECT member_id, spend, points FROM members")?;
+        let mut stmt = self.conn.prepare("SELECT body FROM peer_journal WHERE kind IN ('sale', 'refund', 'member_registered', 'points_redeemed')")?;
+        for body in stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))? {
+            if let Ok(fact) = serde_json::from_slice::<Fact>(&body?) {
+                fold_member(&mut members, &fact);
+            }
+        }
+        members.retain(|_, sums| *sums != (0, 0));
+        let mut stmt = self.conn.prepare("SELECT member_id, spend, points FROM member_sums WHERE spend != 0 OR points != 0")?;
         let indexed: BTreeMap<String, (i64, i64)> = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?.collect::<rusqlite::Result<_>>()?;
         if indexed != members {
             problems.push("members' spend or points disagree with the journal".into());
         }
         problems.extend(analytics.check(&self.conn)?);
         Ok(report)
+    }
+}
+
+/// Adds a fact's spend and points to `members` (member id → (spend, points)).
+fn fold_member(members: &mut BTreeMap<String, (i64, i64)>, fact: &Fact) {
+    for (member, delta) in points_delta(fact) {
+        members.entry(member.to_string()).or_default().1 += delta;
+    }
+    if let Some((member, delta)) = spend_delta(fact) {
+        members.entry(member.to_string()).or_default().0 += delta;
     }
 }
 
@@ -1257,33 +1268,8 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fa
         }
         _ => {}
     }
-    if let Fact::MemberRegistered { member_id, phone, name, birthday, referral_code, referred_by, .. } = fact {
-        let taken: Option<String> = tx
-            .prepare_cached("SELECT phone FROM members WHERE member_id = ?1 OR phone = ?2 OR referral_code = ?3")?
-            .query_row(params![member_id, phone, referral_code], |r| r.get(0))
-            .optional()?;
-        if let Some(taken) = taken {
-            return Err(ReplicaError::DuplicateMember(if &taken == phone { taken } else { format!("id {member_id} or referral code {referral_code}") }));
-        }
-        if let Some(referrer) = referred_by
-            && tx.prepare_cached("SELECT 1 FROM members WHERE member_id = ?1")?.query_row([referrer], |_| Ok(())).optional()?.is_none()
-        {
-            return Err(ReplicaError::UnknownMember(referrer.clone()));
-        }
-        tx.prepare_cached("INSERT INTO members (member_id, phone, name, birthday, referral_code, referred_by, registered_ms, spend, points) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0)")?
-            .execute(params![member_id, phone, name, birthday, referral_code, referred_by, ts_ms])?;
-    }
-    for (member, delta) in points_delta(fact) {
-        let points: Option<i64> = tx.prepare_cached("UPDATE members SET points = points + ?2 WHERE member_id = ?1 RETURNING points")?.query_row(params![member, delta], |r| r.get(0)).optional()?;
-        let Some(points) = points else { return Err(ReplicaError::UnknownMember(member.to_string())) };
-        // Paying with points or taking rewards never overdraws; taking back a refunded sale's points may.
-        if points < 0 && delta < 0 && matches!(fact, Fact::Sale(_) | Fact::PointsRedeemed { .. }) {
-            return Err(ReplicaError::InsufficientPoints { member: member.to_string(), points: points - delta, needed: -delta });
-        }
-    }
-    if let Some((member, delta)) = spend_delta(fact) {
-        tx.prepare_cached("UPDATE members SET spend = spend + ?2 WHERE member_id = ?1")?.execute(params![member, delta])?;
-    }
+    members::register(tx, ts_ms, fact)?;
+    members::fold(tx, fact, true)?;
     stock::project_locations(tx, fact)?;
     for (sku, delta) in stock_delta(fact) {
         // Most SKUs already have a row: try the cheaper UPDATE first.

@@ -388,7 +388,59 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE purchase_orders ADD COLUMN cancel_reason TEXT;
     ALTER TABLE stocktakes ADD COLUMN location TEXT;
     "#,
+    // 25: members shared by every node of the tenant (see `replica::members`). `members`
+    // holds the profiles, projected from the members document and this node's
+    // `member_registered` facts; the phone and the referral code are no longer unique
+    // here, because two nodes that cannot see each other may register one phone: the
+    // later registration is merged into the earlier (`merged_into`). `member_sums` folds
+    // spend and points from every journal of the store held here, per member id, whether
+    // the member's profile has arrived yet or not (backfilled from the peers' journals).
+    // `in_doc` is 0 for a registration this node has not yet put into the document.
+    r#"
+    CREATE TABLE members_v25 (
+        member_id TEXT PRIMARY KEY,
+        phone TEXT NOT NULL,
+        name TEXT NOT NULL,
+        birthday TEXT,
+        referral_code TEXT NOT NULL,
+        referred_by TEXT,
+        registered_ms INTEGER NOT NULL,
+        store_id TEXT NOT NULL DEFAULT '',
+        merged_into TEXT,
+        in_doc INTEGER NOT NULL DEFAULT 0
+    ) STRICT;
+    INSERT INTO members_v25 (member_id, phone, name, birthday, referral_code, referred_by, registered_ms)
+        SELECT member_id, phone, name, birthday, referral_code, referred_by, registered_ms FROM members;
+    CREATE TABLE member_sums (
+        member_id TEXT PRIMARY KEY,
+        spend INTEGER NOT NULL,
+        points INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    INSERT INTO member_sums (member_id, spend, points) SELECT member_id, spend, points FROM members;
+    DROP TABLE members;
+    ALTER TABLE members_v25 RENAME TO members;
+    CREATE INDEX members_by_phone ON members (phone);
+    CREATE INDEX members_by_code ON members (referral_code);
+    CREATE INDEX members_by_survivor ON members (merged_into) WHERE merged_into IS NOT NULL;
+    CREATE INDEX members_to_share ON members (member_id) WHERE in_doc = 0;
+    "#,
 ];
+
+/// SQL that takes a replica's tables back from migration 25 to 24 (members' spend and
+/// points in `members` again), for tests of a replica from before it; the caller sets
+/// `user_version`.
+pub const UNDO_SHARED_MEMBERS: &str = "
+    CREATE TABLE members_v7 (member_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, name TEXT NOT NULL, birthday TEXT, referral_code TEXT NOT NULL UNIQUE,
+        referred_by TEXT, registered_ms INTEGER NOT NULL, spend INTEGER NOT NULL, points INTEGER NOT NULL) STRICT;
+    INSERT INTO members_v7 SELECT m.member_id, m.phone, m.name, m.birthday, m.referral_code, m.referred_by, m.registered_ms, coalesce(s.spend, 0), coalesce(s.points, 0)
+        FROM members m LEFT JOIN member_sums s USING (member_id);
+    DROP TABLE members; DROP TABLE member_sums; ALTER TABLE members_v7 RENAME TO members;";
+
+/// The schema version that shares members across nodes (the peers' journals are folded
+/// into `member_sums` when a replica migrates past it).
+pub fn member_sums_version() -> usize {
+    MIGRATIONS.iter().position(|m| m.contains("CREATE TABLE member_sums")).map_or(0, |idx| idx + 1)
+}
 
 /// The schema version that records purchase orders amended and cancelled (backfilled when
 /// migrating past it). Found by content, like [`analytics_version`].

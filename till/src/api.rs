@@ -1000,6 +1000,9 @@ pub struct MemberDto {
     pub referral_code: String,
     /// Who referred them.
     pub referred_by: Option<String>,
+    /// Registrations of the same phone made where this one could not be seen, merged into
+    /// this member (their points and spend are counted here).
+    pub merged: Vec<String>,
 }
 
 fn member_dto(m: crate::members::MemberView, lang: Lang) -> MemberDto {
@@ -1014,6 +1017,7 @@ fn member_dto(m: crate::members::MemberView, lang: Lang) -> MemberDto {
         points: m.row.points,
         referral_code: m.row.referral_code,
         referred_by: m.row.referred_by,
+        merged: m.merged,
     }
 }
 

@@ -1,9 +1,11 @@
 //! Members at the till: registration by phone, lookup by id, phone or referral code, the
 //! member program's rules, and the tier and points a sale uses (`opentill_core::member`).
 //!
-//! A registration is a journal fact (`member_registered`), so members replicate with the
-//! journal; spend and points are folded from sales, refunds and referrals into the
-//! replica's `members` table in the transaction that records each fact.
+//! A registration is a journal fact (`member_registered`) and a profile in the members
+//! document, which every node of the tenant syncs; spend and points are folded from the
+//! sales, refunds, referrals and redemptions of every journal of the store into the
+//! replica's `member_sums` in the transaction that records each fact (see
+//! `opentill_sync::replica::members`).
 
 use opentill_core::journal::Fact;
 use opentill_core::member::{MemberProgram, RedeemedLine, TierRule, check_name, is_birthday, parse_birthday, parse_phone, plan_redemption};
@@ -22,6 +24,9 @@ pub struct MemberView {
     pub row: MemberRow,
     /// Their tier.
     pub tier: TierRule,
+    /// The registrations of their phone made where this one could not be seen, merged
+    /// into it (their spend and points are in `row`).
+    pub merged: Vec<String>,
 }
 
 /// A redemption as recorded (积分兑换): what the member took and their points after.
@@ -111,8 +116,14 @@ impl Till {
             referred_by,
             by: by.to_string(),
         };
-        self.replica.append(self.clock.now_ms(), &fact)?;
+        let now = self.clock.now_ms();
+        self.replica.append(now, &fact)?;
         info!(member = member_id, "member registered");
+        // The profile reaches the tenant's other nodes through the members document; if
+        // this fails the registration stands and is shared when the replica next opens.
+        if let Err(e) = self.replica.share_members(now) {
+            tracing::warn!(member = member_id, error = %e, "member registered but not yet put into the members document");
+        }
         self.member(&member_id)
     }
 
@@ -158,13 +169,18 @@ impl Till {
         };
         let row = found.ok_or_else(|| ReplicaError::UnknownMember(key.to_string()))?;
         let tier = self.member_program()?.tier_for(row.spend).clone();
-        Ok(MemberView { row, tier })
+        let merged = self.replica.merged_members(&row.member_id)?;
+        Ok(MemberView { row, tier, merged })
     }
 
     /// The newest members, at most `limit`.
     pub fn members(&self, limit: usize) -> Result<Vec<MemberView>> {
         let program = self.member_program()?;
-        Ok(self.replica.members(limit)?.into_iter().map(|row| MemberView { tier: program.tier_for(row.spend).clone(), row }).collect())
+        self.replica
+            .members(limit)?
+            .into_iter()
+            .map(|row| Ok(MemberView { tier: program.tier_for(row.spend).clone(), merged: self.replica.merged_members(&row.member_id)?, row }))
+            .collect()
     }
 
     /// A registered member for `key`, or `None` when nobody is registered under it (a

@@ -535,18 +535,17 @@ impl Replica {
             .unwrap_or((0, 0)))
     }
 
-    /// A member by id, phone or referral code.
+    /// A member by id, phone or referral code (the person: a registration merged into
+    /// another finds that one, with both's spend and points).
     pub fn member(&self, key: &str) -> Result<Option<MemberRow>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT member_id, phone, name, birthday, referral_code, referred_by, registered_ms, spend, points FROM members WHERE member_id = ?1 OR phone = ?1 OR referral_code = ?1")?
-            .query_row([key], member_row)
-            .optional()?)
+        // The survivor, when the key names a registration merged into another.
+        let Some(id) = self.conn.prepare_cached(super::members::RESOLVE)?.query_row([key], |r| r.get::<_, String>(0)).optional()? else { return Ok(None) };
+        Ok(self.conn.prepare_cached(&format!("{} FROM members m WHERE m.member_id = ?1", super::members::MEMBER_SELECT))?.query_row([id], member_row).optional()?)
     }
 
     /// Members, newest first, at most `limit`.
     pub fn members(&self, limit: usize) -> Result<Vec<MemberRow>> {
-        let mut stmt = self.conn.prepare_cached("SELECT member_id, phone, name, birthday, referral_code, referred_by, registered_ms, spend, points FROM members ORDER BY registered_ms DESC, member_id LIMIT ?1")?;
+        let mut stmt = self.conn.prepare_cached(&format!("{} FROM members m WHERE m.merged_into IS NULL ORDER BY m.registered_ms DESC, m.member_id LIMIT ?1", super::members::MEMBER_SELECT))?;
         let rows = stmt.query_map([limit as i64], member_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

@@ -17,6 +17,7 @@ use opentill_core::catalog::Product;
 
 use super::{PRODUCT_COLUMNS, Replica, ReplicaError, Result, product_row, upsert_products_in, write};
 use crate::docs::offers::{OFFERS, OffersDoc};
+use crate::docs::members::{MEMBERS, MembersDoc};
 use crate::docs::staff::{STAFF, StaffDoc};
 use crate::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state, wire_name};
 use crate::hlc::HlcClock;
@@ -33,6 +34,7 @@ pub(crate) struct DocCache {
     catalog: Option<(i64, CatalogDoc)>,
     pub(crate) offers: Option<(i64, OffersDoc)>,
     pub(crate) staff: Option<(i64, StaffDoc)>,
+    pub(crate) members: Option<(i64, MembersDoc)>,
 }
 
 /// What an edit or a merge of a shared document did on this node.
@@ -287,6 +289,7 @@ impl Replica {
             CATALOG => self.catalog()?.epoch(),
             OFFERS => self.offers()?.epoch(),
             STAFF => self.staff()?.epoch(),
+            MEMBERS => self.members_doc()?.epoch(),
             other => return Err(DocError::UnknownDocument(other.into()).into()),
         })
     }
@@ -306,6 +309,7 @@ impl Replica {
             CATALOG => self.switch_epoch_of::<CatalogDoc>(epoch, now_ms),
             OFFERS => self.switch_epoch_of::<OffersDoc>(epoch, now_ms),
             STAFF => self.switch_epoch_of::<StaffDoc>(epoch, now_ms),
+            MEMBERS => self.switch_epoch_of::<MembersDoc>(epoch, now_ms),
             other => Err(DocError::UnknownDocument(other.into()).into()),
         }
     }
@@ -357,9 +361,13 @@ impl Replica {
                 let older = OffersDoc::load(&bytes, &[])?.registers()?;
                 self.edit_offers(now_ms, |d, _| d.replay(&older))?.0
             }
-            _ => {
+            STAFF => {
                 let older = StaffDoc::load(&bytes, &[])?.registers()?;
                 self.edit_staff(now_ms, |d, _| d.replay(&older))?.0
+            }
+            _ => {
+                let older = MembersDoc::load(&bytes, &[])?.registers()?;
+                self.edit_members(now_ms, |d, _| d.replay(&older))?.0
             }
         };
         self.conn.prepare_cached("DELETE FROM documents WHERE name = ?1")?.execute([&retired_name])?;
@@ -373,6 +381,7 @@ impl Replica {
             CATALOG => self.catalog()?.generate_sync_message(state),
             OFFERS => self.offers()?.generate_sync_message(state),
             STAFF => self.staff()?.generate_sync_message(state),
+            MEMBERS => self.members_doc()?.generate_sync_message(state),
             other => return Err(DocError::UnknownDocument(other.into()).into()),
         })
     }
@@ -385,6 +394,7 @@ impl Replica {
             CATALOG => self.receive_catalog_sync(state, message, now_ms),
             OFFERS => self.receive_offers_sync(state, message, now_ms),
             STAFF => self.receive_staff_sync(state, message, now_ms),
+            MEMBERS => self.receive_members_sync(state, message, now_ms),
             other => Err(DocError::UnknownDocument(other.into()).into()),
         }
     }
@@ -407,6 +417,7 @@ impl Replica {
             CATALOG => self.catalog()?.heads(),
             OFFERS => self.offers()?.heads(),
             STAFF => self.staff()?.heads(),
+            MEMBERS => self.members_doc()?.heads(),
             other => return Err(DocError::UnknownDocument(other.into()).into()),
         })
     }

@@ -5,8 +5,9 @@
 //! cloud; a till holds the others' (the edge agent hands them down), so every node of a
 //! store converges on the same set of entries. Each journal is held as a gap-free prefix
 //! checked exactly as the cloud checks it ([`NodeLedger`]). A peer's facts are folded into
-//! the store-wide sums only: stock on hand, stored-value balances and offer uses
-//! (single-use coupons, flash-sale caps); its sales, shifts and drawer stay its own.
+//! the store-wide sums only: stock on hand, stored-value balances, members' spend and
+//! points, and offer uses (single-use coupons, flash-sale caps); its sales, shifts and
+//! drawer stay its own.
 //!
 //! **Architecture Invariant:** a peer's entries, its held head and the projections they
 //! change are written in one transaction, conditional on the held head not having moved.
@@ -185,10 +186,10 @@ impl Replica {
 }
 
 /// What a peer's fact changes here: the store-wide sums that do not depend on the order in
-/// which different nodes' journals arrive (stock, stored value, offer uses). A peer's fact
-/// happened; it is never refused here (a balance it overdraws shows negative, for review).
-/// Members and their points are not folded from peers: a member registered at one till
-/// and earning at another would depend on arrival order; they become a shared document.
+/// which different nodes' journals arrive (stock, stored value, offer uses, members' spend
+/// and points per member id). A peer's fact happened; it is never refused here (a balance
+/// it overdraws shows negative, for review). A peer's members reach this node as
+/// profiles in the members document ([`super::members`]), not from its journal.
 fn project_peer(tx: &Connection, fact: &Fact) -> Result<()> {
     if let Fact::Sale(sale) = fact {
         for (offer_id, member, pieces) in offer_use_rows(sale) {
@@ -199,6 +200,7 @@ fn project_peer(tx: &Connection, fact: &Fact) -> Result<()> {
             .execute(params![offer_id, member, pieces])?;
         }
     }
+    super::members::fold(tx, fact, false)?;
     super::stock::project_locations(tx, fact)?;
     for (sku, delta) in stock_delta(fact) {
         if tx.prepare_cached("UPDATE stock SET qty = qty + ?2 WHERE sku = ?1")?.execute(params![sku, delta])? == 0 {

@@ -189,11 +189,13 @@ fn a_replica_from_before_the_analytics_migration_is_backfilled_and_verified() {
     // Migrations after it (11: shared documents, 12: other nodes' journals, 13: stored
     // value across stores, 14: price history, 15: approvals, 16: alerts in Chinese, 17:
     // top-up keys, 18: who cleared an alert, 19: transfers, 20: O2O orders, 21: the members projection, 22: stock per place, 23: offers set aside, 24: purchase orders amended and
-    // cancelled, stocktakes of one place) are undone too; they run again on open.
-    assert_eq!(opentill_sync::schema::MIGRATIONS.len(), before_analytics + 15, "undo every migration after the analytics one here");
+    // cancelled, stocktakes of one place, 25: shared members) are undone too; they run again on open.
+    assert_eq!(opentill_sync::schema::MIGRATIONS.len(), before_analytics + 16, "undo every migration after the analytics one here");
     let conn = rusqlite::Connection::open(dir.path().join(opentill_sync::DB_FILE)).unwrap();
+    let undo_members = opentill_sync::schema::UNDO_SHARED_MEMBERS;
     conn.execute_batch(&format!(
-        "ALTER TABLE stocktakes DROP COLUMN location; ALTER TABLE purchase_orders DROP COLUMN cancel_reason; ALTER TABLE purchase_orders DROP COLUMN cancelled_ms; ALTER TABLE purchase_orders DROP COLUMN amended_ms;
+        "{undo_members}
+         ALTER TABLE stocktakes DROP COLUMN location; ALTER TABLE purchase_orders DROP COLUMN cancel_reason; ALTER TABLE purchase_orders DROP COLUMN cancelled_ms; ALTER TABLE purchase_orders DROP COLUMN amended_ms;
          DROP TABLE offers_set_aside; ALTER TABLE promotions DROP COLUMN scope; ALTER TABLE coupons DROP COLUMN scope; DROP TABLE stock_locations; DROP TABLE member_tickets; DROP INDEX peer_journal_o2o; DROP INDEX journal_o2o; DROP TABLE o2o_orders; DROP TABLE transfer_stores; DROP TABLE remote_transfers; DROP INDEX peer_journal_transfers; DROP INDEX journal_transfers; ALTER TABLE alerts DROP COLUMN cleared_by; DROP TABLE topups; DROP INDEX alerts_open; ALTER TABLE alerts DROP COLUMN detail_zh; DROP TABLE approvals; DROP TRIGGER products_price_history; DROP TABLE price_history; DROP TABLE sv_debits; DROP TABLE sv_others; DROP TABLE peer_journal; DROP TABLE peer_nodes; DROP TABLE document_peers; DROP TABLE document_changes; DROP TABLE documents;
          DROP TABLE sale_lines; DROP TABLE sale_tenders; DROP TABLE sale_groups; PRAGMA user_version = {before_analytics};"
     ))

@@ -161,12 +161,13 @@ fn orders_are_amended_and_cancelled() {
     assert!(report.is_ok(), "{:?}", report.projection_problems);
     drop(till);
 
-    // A replica taken back before migration 24 gets the cancellation and amendment times
+    // A replica taken back before migration 24 (25 undone first) gets the cancellation and amendment times
     // back from the journal when it migrates again.
     let conn = opentill_sync::rusqlite::Connection::open(dir.path().join(opentill_sync::DB_FILE)).unwrap();
     let version = opentill_sync::schema::po_changes_version();
     conn.execute_batch(&format!(
-        "ALTER TABLE stocktakes DROP COLUMN location; ALTER TABLE purchase_orders DROP COLUMN cancel_reason; ALTER TABLE purchase_orders DROP COLUMN cancelled_ms; ALTER TABLE purchase_orders DROP COLUMN amended_ms; PRAGMA user_version = {};",
+        "{} ALTER TABLE stocktakes DROP COLUMN location; ALTER TABLE purchase_orders DROP COLUMN cancel_reason; ALTER TABLE purchase_orders DROP COLUMN cancelled_ms; ALTER TABLE purchase_orders DROP COLUMN amended_ms; PRAGMA user_version = {};",
+        opentill_sync::schema::UNDO_SHARED_MEMBERS,
         version - 1
     ))
     .unwrap();

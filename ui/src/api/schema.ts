@@ -2030,6 +2030,11 @@ export interface components {
             birthday?: string | null;
             /** @description Member id. */
             member_id: string;
+            /**
+             * @description Registrations of the same phone made where this one could not be seen, merged into
+             *     this member (their points and spend are counted here).
+             */
+            merged: string[];
             /** @description Name. */
             name: string;
             /** @description Mobile number. */

@@ -410,6 +410,7 @@ export const en = {
   'office.members.spend': 'Lifetime spend',
   'office.members.balance': 'Stored-value balance',
   'office.members.referral': 'Referral code',
+  'office.members.merged': 'Merged duplicate registrations',
   'office.members.topUp': 'Top up stored value',
   'office.members.amount': 'Amount received',
   'office.members.tender': 'Paid by',

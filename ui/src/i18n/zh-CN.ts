@@ -412,6 +412,7 @@ export const zhCN: Record<MessageKey, string> = {
   'office.members.spend': '累计消费',
   'office.members.balance': '储值余额',
   'office.members.referral': '推荐码',
+  'office.members.merged': '已合并的重复注册',
   'office.members.topUp': '储值充值',
   'office.members.amount': '实收金额',
   'office.members.tender': '支付方式',

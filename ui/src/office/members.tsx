@@ -134,6 +134,7 @@ function MemberCard({ t, money, member: m, balance }: Pick<TabProps, 't' | 'mone
         <dt>{t('office.members.id')}</dt><dd data-testid="member-id">{m.member_id}</dd>
         <dt>{t('office.members.spend')}</dt><dd data-testid="member-spend">{money(m.spend_minor)}</dd>
         <dt>{t('office.members.referral')}</dt><dd data-testid="member-referral">{m.referral_code}</dd>
+        {m.merged.length > 0 && <><dt>{t('office.members.merged')}</dt><dd data-testid="member-merged">{m.merged.join(', ')}</dd></>}
       </dl>
     </div>
   );
