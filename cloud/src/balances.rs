@@ -8,7 +8,7 @@
 
 use ed25519_dalek::{Signature, Verifier};
 use opentill_sync::protocol::balances_request_message;
-use opentill_sync::{AccountTotal, BalanceSnapshot};
+use opentill_sync::{AccountTotal, BalanceSnapshot, MemberTotal};
 use serde::{Deserialize, Serialize};
 
 use crate::ledger::{Ledger, LedgerError};
@@ -77,6 +77,7 @@ pub fn answer(ledger: &dyn Ledger, request: &BalancesRequest, now_ms: i64) -> Re
         allowance_minor,
         held,
         accounts: accounts.into_iter().map(|(account, others_minor)| AccountTotal { account, others_minor }).collect(),
+        members: ledger.other_stores_members(&request.store_id)?.into_iter().map(|(member_id, spend_minor, points)| MemberTotal { member_id, spend_minor, points }).collect(),
     })
 }
 

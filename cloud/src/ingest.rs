@@ -9,7 +9,7 @@ use ed25519_dalek::VerifyingKey;
 use opentill_sync::protocol::{Batch, Carried, Hello, Message, Relay, Verdict};
 use tracing::{info, warn};
 
-use crate::ledger::{Ledger, LedgerError, TotalsDelta};
+use crate::ledger::{Folds, Ledger, LedgerError, TotalsDelta};
 
 /// The answer to a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,33 +57,77 @@ pub fn totals_of(entries: &[Entry]) -> (TotalsDelta, Vec<u64>) {
 /// any of them spent from is kept even when its movements cancel out (the caller checks
 /// it for overdraft).
 pub fn accounts_of(entries: &[Entry]) -> Vec<(String, i64)> {
-    let mut moved: std::collections::BTreeMap<String, (i64, bool)> = std::collections::BTreeMap::new();
-    for entry in entries {
-        if !matches!(entry.kind.as_str(), "sale" | "refund" | "stored_value_topped_up") {
-            continue;
-        }
-        if let Ok(fact) = serde_json::from_slice::<Fact>(&entry.body) {
-            for (account, delta) in opentill_core::fold::stored_value_delta(&fact) {
-                let slot = moved.entry(account.to_string()).or_insert((0, false));
-                slot.0 += delta;
-                slot.1 |= delta < 0;
-            }
-        }
-    }
-    moved.into_iter().filter(|(_, (d, debit))| *d != 0 || *debit).map(|(a, (d, _))| (a, d)).collect()
+    folds_of(entries).accounts
 }
 
 /// How often the entries' sales used each coupon (once per sale that names it).
 pub fn coupons_of(entries: &[Entry]) -> Vec<(String, i64)> {
-    let mut used: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
-    for entry in entries.iter().filter(|e| e.kind == "sale") {
-        if let Ok(Fact::Sale(sale)) = serde_json::from_slice::<Fact>(&entry.body) {
+    folds_of(entries).coupons
+}
+
+/// The spend and points the entries move, per member id (ids at zero left out).
+pub fn members_of(entries: &[Entry]) -> Vec<(String, i64, i64)> {
+    folds_of(entries).members
+}
+
+/// Everything the entries move besides their totals, each fact parsed once: stored
+/// value per account, coupon uses, and members' spend and points.
+pub fn folds_of(entries: &[Entry]) -> Folds {
+    use std::collections::BTreeMap;
+    let mut accounts: BTreeMap<String, (i64, bool)> = BTreeMap::new();
+    let mut coupons: BTreeMap<String, i64> = BTreeMap::new();
+    let mut members: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for entry in entries {
+        if !matches!(entry.kind.as_str(), "sale" | "refund" | "stored_value_topped_up" | "member_registered" | "points_redeemed") {
+            continue;
+        }
+        let Ok(fact) = serde_json::from_slice::<Fact>(&entry.body) else { continue };
+        for (account, delta) in opentill_core::fold::stored_value_delta(&fact) {
+            let slot = accounts.entry(account.to_string()).or_insert((0, false));
+            slot.0 += delta;
+            slot.1 |= delta < 0;
+        }
+        if let Fact::Sale(sale) = &fact {
             for offer in sale.offers.iter().filter(|o| o.kind == opentill_core::basket::OfferKind::Coupon) {
-                *used.entry(offer.id.clone()).or_default() += 1;
+                *coupons.entry(offer.id.clone()).or_default() += 1;
             }
         }
+        for (member, delta) in opentill_core::fold::points_delta(&fact) {
+            members.entry(member.to_string()).or_default().1 += delta;
+        }
+        if let Some((member, delta)) = opentill_core::fold::spend_delta(&fact) {
+            members.entry(member.to_string()).or_default().0 += delta;
+        }
     }
-    used.into_iter().collect()
+    Folds {
+        accounts: accounts.into_iter().filter(|(_, (d, debit))| *d != 0 || *debit).map(|(a, (d, _))| (a, d)).collect(),
+        coupons: coupons.into_iter().collect(),
+        members: members.into_iter().filter(|(_, m)| *m != (0, 0)).map(|(id, (spend, points))| (id, spend, points)).collect(),
+    }
+}
+
+/// A member whose points across the tenant's stores are below zero (spent offline in
+/// several stores before they could see each other): the message to flag them with, if
+/// so. The person is every id registered with the member's phone in the tenant's members
+/// document (registrations merged into one, see `opentill_sync::docs::members`).
+fn points_overdrawn(ledger: &dyn Ledger, store_id: &str, member_id: &str) -> Result<Option<String>, LedgerError> {
+    use opentill_sync::docs::members::MembersDoc;
+    let mut ids = vec![member_id.to_string()];
+    // Most spending leaves the id itself above zero: only then is the document read.
+    if ledger.tenant_points(store_id, &ids)? >= 0 {
+        return Ok(None);
+    }
+    if let Some(path) = ledger.store_path(store_id)?
+        && let Ok((_, doc)) = crate::docs::load_doc::<MembersDoc>(ledger, &path.tenant)
+        && let Some((profile, _)) = doc.get(member_id)
+    {
+        ids = doc.all().into_iter().filter(|(_, p)| p.phone == profile.phone).map(|(id, _)| id).collect();
+    }
+    let points = ledger.tenant_points(store_id, &ids)?;
+    Ok((points < 0).then(|| {
+        let who = ids.join(", ");
+        format!("member {who} has {points} points across stores after offline spending; review it (会员 {who} 离线跨店消费积分后余额为 {points}，请复核)")
+    }))
 }
 
 /// A coupon used more often than it allows across the tenant's stores (redeemed offline
@@ -229,13 +273,13 @@ fn handle_batch(storage: &mut impl Storage, batch: &Batch, carrier: Option<(&str
         Verdict::Accept { skip, head } => {
             let entries = &batch.entries()[*skip..];
             let (totals, unreadable) = totals_of(entries);
-            let accounts = accounts_of(entries);
-            let coupons = coupons_of(entries);
-            if storage.with(|l| l.append(&node, entries, *head, totals, &accounts, &coupons, now_ms))? {
+            let folds = folds_of(entries);
+            let Folds { accounts, coupons, members } = &folds;
+            if storage.with(|l| l.append(&node, entries, *head, totals, &folds, now_ms))? {
                 info!(store = %batch.store_id, node = %batch.node_id, from = entries[0].seq, to = head.0, "ingested");
                 // Spending in two stores that could not see each other may overdraw an
                 // account, within the stores' offline allowances: flag it for review.
-                for (account, _) in &accounts {
+                for (account, _) in accounts {
                     let balance = storage.with(|l| l.tenant_balance(&batch.store_id, &account))?;
                     if balance < 0 {
                         let message = format!(
@@ -249,8 +293,15 @@ fn handle_batch(storage: &mut impl Storage, batch: &Batch, carrier: Option<(&str
                         storage.with(|l| l.alert("warning", &batch.store_id, &batch.node_id, &message, now_ms))?;
                     }
                 }
+                // Points spent offline in two stores may go below zero: flag the person.
+                for (member, _, points) in members.iter().filter(|(_, _, p)| *p < 0) {
+                    if let Some(message) = storage.with(|l| points_overdrawn(l, &batch.store_id, member))? {
+                        warn!(store = %batch.store_id, node = %batch.node_id, %member, points, "member points overdrawn across stores");
+                        storage.with(|l| l.alert("warning", &batch.store_id, &batch.node_id, &message, now_ms))?;
+                    }
+                }
                 // A coupon redeemed offline in several places may go past its limit: flag it.
-                for (coupon, _) in &coupons {
+                for (coupon, _) in coupons {
                     if let Some(message) = storage.with(|l| coupon_overuse(l, &batch.store_id, coupon))? {
                         warn!(store = %batch.store_id, node = %batch.node_id, %coupon, "coupon used beyond its limit");
                         storage.with(|l| l.alert("warning", &batch.store_id, &batch.node_id, &message, now_ms))?;

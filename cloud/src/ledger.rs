@@ -226,10 +226,21 @@ pub struct StoredClosing {
     pub body: Vec<u8>,
 }
 
+/// What a batch moves besides its totals, folded in the transaction that stores it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Folds {
+    /// Stored-value movements per account.
+    pub accounts: Vec<(String, i64)>,
+    /// Coupon uses per coupon.
+    pub coupons: Vec<(String, i64)>,
+    /// Spend and points per member id.
+    pub members: Vec<(String, i64, i64)>,
+}
+
 /// The operations the cloud needs from storage.
 ///
 /// **Architecture Invariant:** [`Ledger::append`] stores the entries, moves the node's
-/// held prefix and adds to the store's totals in one transaction, and only if the node's
+/// held prefix and adds to the store's totals and [`Folds`] in one transaction, and only if the node's
 /// held prefix is still `before`; otherwise it changes nothing and returns `false`. That
 /// makes a server stateless: any number of them can ingest for the same node.
 pub trait Ledger: Send {
@@ -241,7 +252,7 @@ pub trait Ledger: Send {
     /// A node and what is held of its journal.
     fn node(&self, store_id: &str, node_id: &str) -> Result<Option<NodeRecord>, LedgerError>;
     /// Stores newly accepted entries (see the invariant above).
-    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, accounts: &[(String, i64)], coupons: &[(String, i64)], now_ms: i64) -> Result<bool, LedgerError>;
+    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, folds: &Folds, now_ms: i64) -> Result<bool, LedgerError>;
     /// Records what an authenticated node announced about its own journal.
     fn record_hello(&mut self, node_ref: i64, head_seq: u64, now_ms: i64) -> Result<(), LedgerError>;
     /// Keeps a refused message for review and raises a critical alert about it.
@@ -305,6 +316,11 @@ pub trait Ledger: Send {
     fn o2o_steps(&self, store_id: &str, order_id: Option<&str>) -> Result<Vec<(String, u64, i64, Vec<u8>)>, LedgerError>;
     /// An account's balance across every store of `store_id`'s tenant.
     fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64, LedgerError>;
+    /// Per member id, the other stores of `store_id`'s tenant's spend and points summed
+    /// (folded in [`Ledger::append`]; ids at zero left out).
+    fn other_stores_members(&self, store_id: &str) -> Result<Vec<(String, i64, i64)>, LedgerError>;
+    /// The points of member ids `member_ids` across every store of `store_id`'s tenant.
+    fn tenant_points(&self, store_id: &str, member_ids: &[String]) -> Result<i64, LedgerError>;
     /// How often each store of `store_id`'s tenant used coupon `coupon_id` (its sales'
     /// coupon uses, folded in [`Ledger::append`]), by store id.
     fn coupon_uses(&self, store_id: &str, coupon_id: &str) -> Result<Vec<(String, i64)>, LedgerError>;

@@ -30,7 +30,7 @@ use tracing::{info, warn};
 pub use temp_cluster::TempCluster;
 
 use crate::closing::PeriodKind;
-use crate::ledger::{Alert, EnrolOutcome, Ledger, LedgerError, NodeProgress, NodeRecord, NodeSummary, Quarantined, StoreInfo, StorePath, StoreTotals, StoredClosing, TotalsDelta, TransferRow};
+use crate::ledger::{Alert, EnrolOutcome, Folds, Ledger, LedgerError, NodeProgress, NodeRecord, NodeSummary, Quarantined, StoreInfo, StorePath, StoreTotals, StoredClosing, TotalsDelta, TransferRow};
 
 /// The cloud schema's migrations for PostgreSQL (numbered on their own, from 1).
 ///
@@ -222,7 +222,40 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX coupon_uses_coupon ON coupon_uses (coupon_id);
     "#,
+    // 8: SQLite's migration 10: members' spend and points per store and member id
+    // (backfilled from the entries held, with ingest's fold).
+    r#"
+    CREATE TABLE member_points (
+        store_ref BIGINT NOT NULL REFERENCES stores(store_ref),
+        member_id TEXT COLLATE "C" NOT NULL,
+        spend BIGINT NOT NULL,
+        points BIGINT NOT NULL,
+        PRIMARY KEY (store_ref, member_id)
+    );
+    CREATE INDEX member_points_member ON member_points (member_id);
+    "#,
 ];
+
+/// Folds the members' spend and points of the entries already held into `member_points`
+/// (run once, right after migration 8), node by node, with the fold ingest uses.
+fn backfill_member_points(tx: &mut postgres::Transaction<'_>) -> Result<()> {
+    let rows = tx.query("SELECT node_ref, seq, ts_ms, kind, body FROM journal WHERE kind IN ('sale', 'refund', 'member_registered', 'points_redeemed') ORDER BY node_ref, seq", &[])?;
+    let mut by_node: std::collections::BTreeMap<i64, Vec<Entry>> = std::collections::BTreeMap::new();
+    for r in &rows {
+        let entry = Entry { seq: r.get::<_, i64>(1) as u64, node_id: String::new(), ts_ms: r.get(2), kind: r.get(3), body: r.get(4), prev_hash: [0; 32], hash: [0; 32], signature: [0; 64] };
+        by_node.entry(r.get(0)).or_default().push(entry);
+    }
+    for (node_ref, entries) in &by_node {
+        for (member, spend, points) in crate::ingest::members_of(entries) {
+            tx.execute(
+                "INSERT INTO member_points (store_ref, member_id, spend, points) SELECT store_ref, $2, $3, $4 FROM nodes WHERE node_ref = $1
+                 ON CONFLICT (store_ref, member_id) DO UPDATE SET spend = member_points.spend + excluded.spend, points = member_points.points + excluded.points",
+                &[node_ref, &member, &spend, &points],
+            )?;
+        }
+    }
+    Ok(())
+}
 
 /// Folds the coupon uses of the sales already held into `coupon_uses` (run once, right
 /// after migration 7).
@@ -409,6 +442,9 @@ fn migrate(client: &mut Client) -> Result<()> {
         if *sql == MIGRATIONS[6] {
             tx.batch_execute(COUPONS_BACKFILL)?;
         }
+        if *sql == MIGRATIONS[7] {
+            backfill_member_points(&mut tx)?;
+        }
         tx.execute("INSERT INTO cloud_migrations (version, applied_ms) VALUES ($1, $2)", &[&((idx + 1) as i64), &crate::now_ms()])?;
         info!(version = idx + 1, "migrated cloud schema (PostgreSQL)");
     }
@@ -552,7 +588,8 @@ impl Ledger for PostgresLedger {
         Ok(Some(NodeRecord { node_ref, ledger }))
     }
 
-    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, accounts: &[(String, i64)], coupons: &[(String, i64)], now_ms: i64) -> Result<bool> {
+    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, folds: &Folds, now_ms: i64) -> Result<bool> {
+        let (accounts, coupons) = (&folds.accounts, &folds.coupons);
         let mut conn = self.conn()?;
         let Connection { client, prepared } = &mut *conn;
         let mut tx = client.transaction()?;
@@ -587,6 +624,17 @@ impl Ledger for PostgresLedger {
                  SELECT (SELECT store_ref FROM nodes WHERE node_ref = $1), c, SUM(n) FROM unnest($2::text[], $3::bigint[]) AS m(c, n) GROUP BY c
                  ON CONFLICT (store_ref, coupon_id) DO UPDATE SET uses = coupon_uses.uses + excluded.uses",
                 &[&node.node_ref, &ids, &uses],
+            )?;
+        }
+        if !folds.members.is_empty() {
+            let ids: Vec<&str> = folds.members.iter().map(|(m, _, _)| m.as_str()).collect();
+            let spends: Vec<i64> = folds.members.iter().map(|(_, s, _)| *s).collect();
+            let points: Vec<i64> = folds.members.iter().map(|(_, _, p)| *p).collect();
+            tx.execute(
+                "INSERT INTO member_points (store_ref, member_id, spend, points)
+                 SELECT (SELECT store_ref FROM nodes WHERE node_ref = $1), m, SUM(s), SUM(p) FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS x(m, s, p) GROUP BY m
+                 ON CONFLICT (store_ref, member_id) DO UPDATE SET spend = member_points.spend + excluded.spend, points = member_points.points + excluded.points",
+                &[&node.node_ref, &ids, &spends, &points],
             )?;
         }
         tx.commit()?;
@@ -761,6 +809,33 @@ impl Ledger for PostgresLedger {
             &[&store_ref, &coupon_id],
         )?;
         Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    fn other_stores_members(&self, store_id: &str) -> Result<Vec<(String, i64, i64)>> {
+        let store_ref = self.store_ref(store_id)?;
+        let rows = self.conn()?.client.query(
+            "SELECT mp.member_id, SUM(mp.spend)::bigint, SUM(mp.points)::bigint FROM member_points mp
+             JOIN stores s ON s.store_ref = mp.store_ref JOIN brands b ON b.brand_ref = s.brand_ref
+             WHERE mp.store_ref <> $1 AND b.tenant_ref = (SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = $1)
+             GROUP BY mp.member_id HAVING SUM(mp.spend) <> 0 OR SUM(mp.points) <> 0 ORDER BY mp.member_id",
+            &[&store_ref],
+        )?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+
+    fn tenant_points(&self, store_id: &str, member_ids: &[String]) -> Result<i64> {
+        let store_ref = self.store_ref(store_id)?;
+        let ids: Vec<&str> = member_ids.iter().map(String::as_str).collect();
+        Ok(self
+            .conn()?
+            .client
+            .query_one(
+                "SELECT COALESCE(SUM(mp.points), 0)::bigint FROM member_points mp
+                 JOIN stores s ON s.store_ref = mp.store_ref JOIN brands b ON b.brand_ref = s.brand_ref
+                 WHERE mp.member_id = ANY($2::text[]) AND b.tenant_ref = (SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = $1)",
+                &[&store_ref, &ids],
+            )?
+            .get(0))
     }
 
     fn tenant_balance(&self, store_id: &str, account: &str) -> Result<i64> {

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tracing::info;
 
 use crate::closing::PeriodKind;
-use crate::ledger::{Alert, EnrolOutcome, Ledger, LedgerError, NodeProgress, NodeRecord, NodeSummary, Quarantined, StoreInfo, StorePath, StoreTotals, StoredClosing, TotalsDelta, TransferRow};
+use crate::ledger::{Alert, EnrolOutcome, Folds, Ledger, LedgerError, NodeProgress, NodeRecord, NodeSummary, Quarantined, StoreInfo, StorePath, StoreTotals, StoredClosing, TotalsDelta, TransferRow};
 
 /// The cloud schema's migrations.
 ///
@@ -201,6 +201,19 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX coupon_uses_coupon ON coupon_uses(coupon_id);
     "#,
+    // 10: members' spend and points per store and member id (a fold of its journal,
+    // moved in the same transaction as the entries; backfilled from the entries already
+    // held), handed to the other stores in the balance snapshot.
+    r#"
+    CREATE TABLE member_points (
+        store_ref INTEGER NOT NULL REFERENCES stores(store_ref),
+        member_id TEXT NOT NULL,
+        spend INTEGER NOT NULL,
+        points INTEGER NOT NULL,
+        PRIMARY KEY (store_ref, member_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX member_points_member ON member_points(member_id);
+    "#,
 ];
 
 /// Folds the coupon uses of the sales already held into `coupon_uses` (run once, right
@@ -231,6 +244,33 @@ pub const ACCOUNTS_BACKFILL: &str = r#"
     WHERE m.account IS NOT NULL
     GROUP BY n.store_ref, m.account
 "#;
+
+/// Folds the members' spend and points of the entries already held into `member_points`
+/// (run once, right after migration 10), node by node, with the fold ingest uses.
+fn backfill_member_points(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let mut stmt = tx.prepare("SELECT node_ref, seq, ts_ms, kind, body FROM journal WHERE kind IN ('sale', 'refund', 'member_registered', 'points_redeemed') ORDER BY node_ref, seq")?;
+    let mut by_node: std::collections::BTreeMap<i64, Vec<Entry>> = std::collections::BTreeMap::new();
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            Entry { seq: r.get::<_, i64>(1)? as u64, node_id: String::new(), ts_ms: r.get(2)?, kind: r.get(3)?, body: r.get(4)?, prev_hash: [0; 32], hash: [0; 32], signature: [0; 64] },
+        ))
+    })?;
+    for row in rows {
+        let (node_ref, entry) = row?;
+        by_node.entry(node_ref).or_default().push(entry);
+    }
+    let mut add = tx.prepare(
+        "INSERT INTO member_points (store_ref, member_id, spend, points) SELECT store_ref, ?2, ?3, ?4 FROM nodes WHERE node_ref = ?1
+         ON CONFLICT (store_ref, member_id) DO UPDATE SET spend = spend + excluded.spend, points = points + excluded.points",
+    )?;
+    for (node_ref, entries) in &by_node {
+        for (member, spend, points) in crate::ingest::members_of(entries) {
+            add.execute(params![node_ref, member, spend, points])?;
+        }
+    }
+    Ok(())
+}
 
 /// A [`Ledger`] in one SQLite file.
 pub struct SqliteLedger {
@@ -265,6 +305,9 @@ impl SqliteLedger {
             }
             if *sql == MIGRATIONS[8] {
                 tx.execute_batch(COUPONS_BACKFILL)?;
+            }
+            if *sql == MIGRATIONS[9] {
+                backfill_member_points(&tx)?;
             }
             tx.pragma_update(None, "user_version", (idx + 1) as i64)?;
             tx.commit()?;
@@ -443,7 +486,7 @@ impl Ledger for SqliteLedger {
         Ok(Some(NodeRecord { node_ref, ledger }))
     }
 
-    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, accounts: &[(String, i64)], coupons: &[(String, i64)], now_ms: i64) -> Result<bool> {
+    fn append(&mut self, node: &NodeRecord, entries: &[Entry], head: (u64, [u8; 32]), totals: TotalsDelta, folds: &Folds, now_ms: i64) -> Result<bool> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let moved = tx
             .prepare_cached("UPDATE nodes SET acked_seq = ?1, head_hash = ?2 WHERE node_ref = ?3 AND acked_seq = ?4 AND head_hash = ?5")?
@@ -469,15 +512,22 @@ impl Ledger for SqliteLedger {
                 "INSERT INTO account_balances (store_ref, account, balance) SELECT store_ref, ?2, ?3 FROM nodes WHERE node_ref = ?1
                  ON CONFLICT (store_ref, account) DO UPDATE SET balance = balance + excluded.balance",
             )?;
-            for (account, delta) in accounts {
+            for (account, delta) in &folds.accounts {
                 add.execute(params![node.node_ref, account, delta])?;
             }
             let mut used = tx.prepare_cached(
                 "INSERT INTO coupon_uses (store_ref, coupon_id, uses) SELECT store_ref, ?2, ?3 FROM nodes WHERE node_ref = ?1
                  ON CONFLICT (store_ref, coupon_id) DO UPDATE SET uses = uses + excluded.uses",
             )?;
-            for (coupon, uses) in coupons {
+            for (coupon, uses) in &folds.coupons {
                 used.execute(params![node.node_ref, coupon, uses])?;
+            }
+            let mut member = tx.prepare_cached(
+                "INSERT INTO member_points (store_ref, member_id, spend, points) SELECT store_ref, ?2, ?3, ?4 FROM nodes WHERE node_ref = ?1
+                 ON CONFLICT (store_ref, member_id) DO UPDATE SET spend = spend + excluded.spend, points = points + excluded.points",
+            )?;
+            for (member_id, spend, points) in &folds.members {
+                member.execute(params![node.node_ref, member_id, spend, points])?;
             }
         }
         tx.commit()?;
@@ -651,6 +701,31 @@ impl Ledger for SqliteLedger {
              WHERE ab.account = ?2 AND b.tenant_ref = (SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = ?1)",
         )?
         .query_row(params![store_ref, account], |r| r.get(0))?)
+    }
+
+    fn other_stores_members(&self, store_id: &str) -> Result<Vec<(String, i64, i64)>> {
+        let store_ref = self.store_ref(store_id)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT mp.member_id, SUM(mp.spend), SUM(mp.points) FROM member_points mp
+             JOIN stores s ON s.store_ref = mp.store_ref JOIN brands b ON b.brand_ref = s.brand_ref
+             WHERE mp.store_ref <> ?1 AND b.tenant_ref = (SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = ?1)
+             GROUP BY mp.member_id HAVING SUM(mp.spend) <> 0 OR SUM(mp.points) <> 0 ORDER BY mp.member_id",
+        )?;
+        let rows = stmt.query_map([store_ref], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn tenant_points(&self, store_id: &str, member_ids: &[String]) -> Result<i64> {
+        let store_ref = self.store_ref(store_id)?;
+        let ids = serde_json::to_string(member_ids).expect("ids serialise");
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT COALESCE(SUM(mp.points), 0) FROM member_points mp
+                 JOIN stores s ON s.store_ref = mp.store_ref JOIN brands b ON b.brand_ref = s.brand_ref
+                 WHERE mp.member_id IN (SELECT value FROM json_each(?2)) AND b.tenant_ref = (SELECT b2.tenant_ref FROM stores s2 JOIN brands b2 ON b2.brand_ref = s2.brand_ref WHERE s2.store_ref = ?1)",
+            )?
+            .query_row(params![store_ref, ids], |r| r.get(0))?)
     }
 
     fn coupon_uses(&self, store_id: &str, coupon_id: &str) -> Result<Vec<(String, i64)>> {

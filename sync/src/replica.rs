@@ -108,6 +108,19 @@ pub enum ReplicaError {
         /// What was asked.
         needed: i64,
     },
+    /// Spending a member's points would take this node's points spending that the cloud
+    /// has not confirmed past the store's offline allowance (counted in points).
+    #[error("member {member}: {needed} points is more than the {left} left of this till's offline allowance of {allowance} points; sync with the cloud, or take another tender")]
+    PointsOfflineAllowance {
+        /// The member.
+        member: String,
+        /// The allowance in points.
+        allowance: i64,
+        /// What of it is left.
+        left: i64,
+        /// What was asked.
+        needed: i64,
+    },
     /// A member's points would go negative.
     #[error("member {member} has {points} points, not enough for {needed}")]
     InsufficientPoints {
@@ -458,6 +471,9 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         }
         if idx + 1 == crate::schema::member_sums_version() {
             members::backfill_peers(&tx)?;
+        }
+        if idx + 1 == crate::schema::points_debits_version() {
+            members::backfill_debits(&tx)?;
         }
         tx.pragma_update(None, "user_version", (idx + 1) as i64)?;
         tx.commit()?;
@@ -1269,7 +1285,7 @@ fn project(tx: &Connection, seq: u64, ts_ms: i64, utc_offset_min: i32, fact: &Fa
         _ => {}
     }
     members::register(tx, ts_ms, fact)?;
-    members::fold(tx, fact, true)?;
+    members::fold(tx, seq, fact, true)?;
     stock::project_locations(tx, fact)?;
     for (sku, delta) in stock_delta(fact) {
         // Most SKUs already have a row: try the cheaper UPDATE first.

@@ -424,12 +424,36 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX members_by_survivor ON members (merged_into) WHERE merged_into IS NOT NULL;
     CREATE INDEX members_to_share ON members (member_id) WHERE in_doc = 0;
     "#,
+    // 26: members' points across stores: the other stores' spend and points per member
+    // id as of the last balance snapshot (`member_others`, replaced with each), and this
+    // node's own points spending by seq (`points_debits`, backfilled from the journal),
+    // to bound what the cloud has not confirmed, as `sv_debits` does for stored value.
+    r#"
+    CREATE TABLE member_others (
+        member_id TEXT PRIMARY KEY,
+        spend INTEGER NOT NULL,
+        points INTEGER NOT NULL
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE points_debits (
+        member_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        points INTEGER NOT NULL,
+        PRIMARY KEY (member_id, seq)
+    ) STRICT, WITHOUT ROWID;
+    "#,
 ];
 
-/// SQL that takes a replica's tables back from migration 25 to 24 (members' spend and
-/// points in `members` again), for tests of a replica from before it; the caller sets
-/// `user_version`.
+/// The schema version that keeps members' points across stores (this node's points
+/// spending is backfilled from its journal when a replica migrates past it).
+pub fn points_debits_version() -> usize {
+    MIGRATIONS.iter().position(|m| m.contains("CREATE TABLE points_debits")).map_or(0, |idx| idx + 1)
+}
+
+/// SQL that takes a replica's tables back from migration 26 to 24 (no points across
+/// stores; members' spend and points in `members` again), for tests of a replica from
+/// before them; the caller sets `user_version`.
 pub const UNDO_SHARED_MEMBERS: &str = "
+    DROP TABLE member_others; DROP TABLE points_debits;
     CREATE TABLE members_v7 (member_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, name TEXT NOT NULL, birthday TEXT, referral_code TEXT NOT NULL UNIQUE,
         referred_by TEXT, registered_ms INTEGER NOT NULL, spend INTEGER NOT NULL, points INTEGER NOT NULL) STRICT;
     INSERT INTO members_v7 SELECT m.member_id, m.phone, m.name, m.birthday, m.referral_code, m.referred_by, m.registered_ms, coalesce(s.spend, 0), coalesce(s.points, 0)

@@ -169,7 +169,7 @@ impl TillError {
             TillError::BadProduct(..) => "bad_input",
             TillError::Replica(ReplicaError::DuplicateSale(_) | ReplicaError::DuplicateRefund(_) | ReplicaError::DuplicatePassage(_) | ReplicaError::DuplicateTopUp(_)) => "duplicate",
             TillError::Replica(ReplicaError::InsufficientBalance { .. }) => "insufficient_balance",
-            TillError::Replica(ReplicaError::OfflineAllowance { .. }) => "offline_allowance",
+            TillError::Replica(ReplicaError::OfflineAllowance { .. } | ReplicaError::PointsOfflineAllowance { .. }) => "offline_allowance",
             TillError::Replica(ReplicaError::InsufficientPoints { .. }) => "insufficient_points",
             TillError::Replica(ReplicaError::DuplicateMember(_)) => "duplicate",
             TillError::Replica(ReplicaError::UnknownMember(_)) => "unknown_member",
@@ -280,6 +280,9 @@ impl TillError {
             TillError::Replica(ReplicaError::InsufficientBalance { account, balance, needed }) => format!("储值账户 {account} 余额 {} 不足 {}", fen(*balance), fen(*needed)),
             TillError::Replica(ReplicaError::OfflineAllowance { account, allowance, left, needed }) => {
                 format!("储值账户 {account}：本机离线额度 {} 仅剩 {}，不足 {}；请先与云端同步，或改用其他支付方式", fen(*allowance), fen(*left), fen(*needed))
+            }
+            TillError::Replica(ReplicaError::PointsOfflineAllowance { member, allowance, left, needed }) => {
+                format!("会员 {member}：本机离线积分额度 {allowance} 仅剩 {left}，不足 {needed} 积分；请先与云端同步，或改用其他支付方式")
             }
             TillError::Replica(ReplicaError::InsufficientPoints { member, points, needed }) => format!("会员 {member} 积分 {points}，不足 {needed}"),
             TillError::Replica(ReplicaError::DuplicateMember(m)) => format!("{m} 已注册为会员"),

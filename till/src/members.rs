@@ -135,6 +135,7 @@ impl Till {
         let member = self.member(member_key)?;
         let program = self.member_program()?;
         let lines = plan_redemption(&program, &member.row.member_id, member.row.points, lines)?;
+        self.check_points(&member, lines.iter().map(|l| l.points).sum())?;
         for line in &lines {
             if self.replica.product_by_sku(&line.sku)?.is_none() {
                 return Err(TillError::UnknownSku(line.sku.clone()));
@@ -193,6 +194,22 @@ impl Till {
         }
     }
 
+    /// Whether `points` of `member`'s may be spent now: the points this till can see (its
+    /// store's and, as of the last snapshot, the other stores'), and the store's offline
+    /// allowance counted in points (`opentill_core::allowance`).
+    fn check_points(&self, member: &MemberView, points: i64) -> Result<()> {
+        let view = self.replica.points_view(&member.row.member_id, member.row.points)?;
+        match opentill_core::allowance::check_spend(view, points) {
+            Ok(()) => Ok(()),
+            Err(opentill_core::allowance::SpendRefusal::Insufficient { .. }) => {
+                Err(ReplicaError::InsufficientPoints { member: member.row.member_id.clone(), points: member.row.points, needed: points }.into())
+            }
+            Err(opentill_core::allowance::SpendRefusal::OverAllowance { allowance, left }) => {
+                Err(ReplicaError::PointsOfflineAllowance { member: member.row.member_id.clone(), allowance, left, needed: points }.into())
+            }
+        }
+    }
+
     /// Points the sale earns its member: on what was paid with money, at the tier of their
     /// spend before it, doubled on their birthday. Also checks a points tender against the
     /// balance, so the cashier gets a clear error before anything is written.
@@ -200,9 +217,7 @@ impl Till {
         for tender in sale.tenders.iter_mut().filter(|t| t.kind == TenderKind::Points) {
             let key = tender.reference.clone().unwrap_or_default();
             let member = self.find_member(&key)?.ok_or(ReplicaError::UnknownMember(key))?;
-            if member.row.points < tender.amount {
-                return Err(ReplicaError::InsufficientPoints { member: member.row.member_id, points: member.row.points, needed: tender.amount }.into());
-            }
+            self.check_points(&member, tender.amount)?;
             // The journal names members by id, whichever way the cashier gave them.
             tender.reference = Some(member.row.member_id);
         }

@@ -194,7 +194,7 @@ fn parts(db: &str, nodes: &[Node]) -> anyhow::Result<(f64, f64, f64)> {
     for b in 0..accepted.iter().map(Vec::len).max().unwrap_or(0) {
         for (i, record) in records.iter_mut().enumerate() {
             let (Some((entries, head)), Some(totals)) = (accepted[i].get(b), folded[i].get(b)) else { continue };
-            ensure!(ledger.append(record, entries, *head, *totals, &opentill_cloud::ingest::accounts_of(entries), &opentill_cloud::ingest::coupons_of(entries), 0)?, "append refused");
+            ensure!(ledger.append(record, entries, *head, *totals, &opentill_cloud::ingest::folds_of(entries), 0)?, "append refused");
             record.ledger.acked_seq = head.0;
             record.ledger.head_hash = head.1;
         }

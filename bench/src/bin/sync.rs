@@ -1,15 +1,16 @@
 //! `opentill-bench-sync`: a store that was offline for a week catches up with the cloud.
 //! Starts the cloud ledger on loopback (SQLite); head office publishes the catalog
 //! (`fixtures/catalog.csv`, 2,392 products) and the store syncs it; then, offline, the
-//! store rings up N sales (20,000 by default) and makes E catalog edits (5,000 price
-//! changes by default); then it catches up: the whole journal through
-//! `opentill_sync::push` and the catalog through `opentill_sync::push::sync_doc`, over
+//! store rings up N sales (20,000 by default), makes E catalog edits (2,500 price changes
+//! by default) and registers M members (2,500 by default: a journal fact and a profile in
+//! the members document each); then it catches up: the whole journal through
+//! `opentill_sync::push` and the catalog and members through `opentill_sync::push::sync_doc`, over
 //! HTTP, counting every byte on the TCP connections (HTTP headers included) with a relay.
 //! Baselines in the same run: the raw size of the new journal entries as stored, and a
 //! raw SQLite insert of the same rows (fsynced, no verification, no network).
 //!
 //! ```text
-//! cargo run --release -p opentill-bench --bin opentill-bench-sync -- [--sales 20000] [--edits 5000] [--batch 1000] [--out target/bench/sync.json]
+//! cargo run --release -p opentill-bench --bin opentill-bench-sync -- [--sales 20000] [--edits 2500] [--members 2500] [--batch 1000] [--out target/bench/sync.json]
 //! ```
 
 use std::io::{Read, Write};
@@ -62,7 +63,8 @@ fn now_ms() -> i64 {
 
 fn main() -> anyhow::Result<()> {
     let mut n_sales: usize = 20_000;
-    let mut n_edits: usize = 5_000;
+    let mut n_edits: usize = 2_500;
+    let mut n_members: usize = 2_500;
     let mut batch: u64 = 1000;
     let mut out = PathBuf::from("target/bench/sync.json");
     let mut args = std::env::args().skip(1);
@@ -70,9 +72,10 @@ fn main() -> anyhow::Result<()> {
         match arg.as_str() {
             "--sales" => n_sales = args.next().context("--sales N")?.parse()?,
             "--edits" => n_edits = args.next().context("--edits N")?.parse()?,
+            "--members" => n_members = args.next().context("--members N")?.parse()?,
             "--batch" => batch = args.next().context("--batch N")?.parse()?,
             "--out" => out = args.next().context("--out FILE")?.into(),
-            other => anyhow::bail!("unknown argument {other}; usage: opentill-bench-sync [--sales N] [--edits N] [--batch N] [--out FILE]"),
+            other => anyhow::bail!("unknown argument {other}; usage: opentill-bench-sync [--sales N] [--edits N] [--members N] [--batch N] [--out FILE]"),
         }
     }
     let dir = tempfile::tempdir()?;
@@ -143,6 +146,14 @@ fn main() -> anyhow::Result<()> {
         last_price.insert(sku.clone(), price);
     }
     eprintln!("  {:.1} s", started.elapsed().as_secs_f64());
+    // ... and registers members: a `member_registered` fact and a profile each.
+    eprintln!("registering {n_members} members ...");
+    let started = Instant::now();
+    let mut member_ids = Vec::with_capacity(n_members);
+    for i in 0..n_members {
+        member_ids.push(till.register_member(&format!("139{i:08}"), &format!("会员 {i}"), Some("03-08"), None, "c01")?.row.member_id);
+    }
+    eprintln!("  {:.1} s", started.elapsed().as_secs_f64());
     let head = till.replica().head()?.0;
     let mut entries = Vec::with_capacity(head as usize);
     till.replica().for_each_entry(1, |e| {
@@ -161,9 +172,16 @@ fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     let report = opentill_sync::push::sync_doc(replica, opentill_sync::docs::CATALOG, "cloud", now_ms, |body| post(&docs_url, body))?;
     let catalog_s = started.elapsed().as_secs_f64();
+    let catalog_bytes = counted.load(Ordering::SeqCst) - journal_bytes;
+    let started = Instant::now();
+    let members_report = opentill_sync::push::sync_doc(replica, opentill_sync::docs::members::MEMBERS, "cloud", now_ms, |body| post(&docs_url, body))?;
+    let members_s = started.elapsed().as_secs_f64();
     let wire_bytes = counted.load(Ordering::SeqCst);
-    let catalog_bytes = wire_bytes - journal_bytes;
-    let catch_up_s = push_s + catalog_s;
+    let members_bytes = wire_bytes - journal_bytes - catalog_bytes;
+    let catch_up_s = push_s + catalog_s + members_s;
+    // The cloud now holds every member's profile.
+    let (_, cloud_members) = opentill_cloud::docs::load_doc::<opentill_sync::docs::members::MembersDoc>(shared.lock().unwrap().as_ref(), "acme")?;
+    anyhow::ensure!(member_ids.iter().all(|id| cloud_members.get(id).is_some()), "the cloud lacks some of the store's members");
     // The cloud now holds the store's prices.
     let (_, mut cloud_doc) = opentill_cloud::docs::load(shared.lock().unwrap().as_ref(), "acme")?;
     for (sku, price) in &last_price {
@@ -218,13 +236,14 @@ fn main() -> anyhow::Result<()> {
     let ratio = wire_bytes as f64 / raw_bytes as f64;
     println!("| measure | value |");
     println!("|---|---:|");
-    println!("| sales / journal entries / catalog edits | {n_sales} / {head} / {n_edits} |");
+    println!("| sales / journal entries / catalog edits / members registered | {n_sales} / {head} / {n_edits} / {n_members} |");
     println!("| raw size of the new entries (baseline) | {raw_bytes} B ({:.2} MiB) |", raw_bytes as f64 / (1 << 20) as f64);
     println!("| **bytes on the wire** (TCP payload both ways, headers included) | {wire_bytes} B ({ratio:.3}× raw) |");
     println!("| raw fsynced insert of the same rows (baseline) | {raw_insert_s:.3} s |");
     println!("| journal push (loopback HTTP, verify + store) | {push_s:.3} s ({:.0} entries/s, {:.2}× the raw insert), {journal_bytes} B |", head as f64 / push_s, push_s / raw_insert_s);
     println!("| catalog sync ({n_edits} edits, {} rounds) | {catalog_s:.3} s, {catalog_bytes} B |", report.rounds);
-    println!("| **catch-up time** (journal + catalog) | {catch_up_s:.3} s |");
+    println!("| members sync ({n_members} profiles, {} rounds) | {members_s:.3} s, {members_bytes} B |", members_report.rounds);
+    println!("| **catch-up time** (journal + catalog + members) | {catch_up_s:.3} s |");
     println!("| batches | {} of ≤ {batch} |", progress.batches);
     println!("| of which: verifying every batch (signatures, hashes, chain), alone | {verify_s:.3} s |");
     println!("| of which: folding totals (parsing every fact), alone | {fold_s:.3} s |");
@@ -239,7 +258,7 @@ fn main() -> anyhow::Result<()> {
     std::fs::write(
         &out,
         serde_json::to_string_pretty(&serde_json::json!({
-            "sales": n_sales, "edits": n_edits, "entries": head, "catalog_s": catalog_s, "catalog_bytes": catalog_bytes, "catalog_rounds": report.rounds, "journal_bytes": journal_bytes, "catch_up_s": catch_up_s, "batch": batch, "raw_bytes": raw_bytes, "wire_bytes": wire_bytes, "wire_ratio": ratio,
+            "sales": n_sales, "edits": n_edits, "members": n_members, "members_s": members_s, "members_bytes": members_bytes, "members_rounds": members_report.rounds, "entries": head, "catalog_s": catalog_s, "catalog_bytes": catalog_bytes, "catalog_rounds": report.rounds, "journal_bytes": journal_bytes, "catch_up_s": catch_up_s, "batch": batch, "raw_bytes": raw_bytes, "wire_bytes": wire_bytes, "wire_ratio": ratio,
             "enrol_bytes": enrol_bytes, "push_s": push_s, "raw_insert_s": raw_insert_s, "batches": progress.batches,
             "verify_s": verify_s, "fold_s": fold_s, "encode_s": encode_s,
         }))?,

@@ -89,6 +89,9 @@ fn the_snapshot_sums_other_stores_of_the_tenant_and_the_backfill_agrees(backend:
     other.top_up(CARD, 99_900, TenderKind::Cash, "m1", None).unwrap();
     let code = s1.replica().barcodes(10).unwrap().into_iter().find(|(_, u)| *u == opentill_core::catalog::Unit::Each).unwrap().0;
     let paid = spend(&mut s1, &code).unwrap();
+    // A member registered in S1 earns 100 points for a referral there.
+    let wang = s1.register_member("13800138000", "王芳", None, None, "c01").unwrap();
+    s1.register_member("13900139000", "李雷", None, Some(&wang.row.referral_code), "c01").unwrap();
     for t in [&mut s1, &mut s2, &mut other] {
         push(&mut *ledger, t, 10);
     }
@@ -100,6 +103,8 @@ fn the_snapshot_sums_other_stores_of_the_tenant_and_the_backfill_agrees(backend:
     assert_eq!(snap.held.get("till-1"), Some(&s2.replica().head().unwrap().0));
     let accounts: Vec<(String, i64)> = snap.accounts.iter().map(|a| (a.account.clone(), a.others_minor)).collect();
     assert_eq!(accounts, [(CARD.to_string(), 30_000 - paid), ("card-b".to_string(), 1_000)]);
+    let members: Vec<(&str, i64, i64)> = snap.members.iter().map(|m| (m.member_id.as_str(), m.spend_minor, m.points)).collect();
+    assert_eq!(members, [(wang.row.member_id.as_str(), 0, 100)], "S1's member's points reach S2");
     assert_eq!(s2.replica_mut().apply_balances(&snap).unwrap(), SnapshotOutcome::Applied);
     assert_eq!(s2.replica().stored_value(CARD).unwrap(), 35_000 - paid, "S2 sees both stores");
     assert_eq!(ledger.tenant_balance("S1", CARD).unwrap(), 35_000 - paid);
@@ -123,6 +128,18 @@ fn the_snapshot_sums_other_stores_of_the_tenant_and_the_backfill_agrees(backend:
     db.raw(&format!("DELETE FROM account_balances; {backfill}")).unwrap();
     let ledger = db.open();
     let after: Vec<_> = ["S1", "S2", "Z1"].iter().map(|s| ledger.other_stores_balances(s).unwrap()).collect();
+    assert_eq!(before, after);
+    // So does the members' one: the cloud is taken back before `member_points` and migrates again.
+    let before: Vec<_> = ["S1", "S2", "Z1"].iter().map(|s| ledger.other_stores_members(s).unwrap()).collect();
+    assert_eq!(before[1].len(), 1);
+    drop(ledger);
+    db.raw(match backend {
+        Backend::Sqlite => "DROP TABLE member_points; PRAGMA user_version = 9;",
+        Backend::Postgres => "DROP TABLE member_points; DELETE FROM cloud_migrations WHERE version = 8;",
+    })
+    .unwrap();
+    let ledger = db.open();
+    let after: Vec<_> = ["S1", "S2", "Z1"].iter().map(|s| ledger.other_stores_members(s).unwrap()).collect();
     assert_eq!(before, after);
 }
 

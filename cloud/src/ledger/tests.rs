@@ -108,7 +108,7 @@ fn accept(node: &NodeRecord, replica: &Replica, seqs: std::ops::RangeInclusive<u
 /// Stores `replica`'s entries `seqs` as ingest would; whether the append won.
 fn append(ledger: &mut dyn Ledger, node: &NodeRecord, replica: &Replica, seqs: std::ops::RangeInclusive<u64>, now_ms: i64) -> bool {
     let (entries, head, totals) = accept(node, replica, seqs);
-    ledger.append(node, &entries, head, totals, &accounts_of(&entries), &crate::ingest::coupons_of(&entries), now_ms).unwrap()
+    ledger.append(node, &entries, head, totals, &crate::ingest::folds_of(&entries), now_ms).unwrap()
 }
 
 fn reads_list_and_sort_the_same(backend: Backend) {
@@ -230,7 +230,7 @@ fn two_servers_racing_for_one_node_store_each_entry_once(backend: Backend) {
                 std::thread::spawn(move || {
                     let mut ledger = servers[server].lock().unwrap();
                     barrier.wait();
-                    (ledger.append(&node, &entries, head, totals, &accounts_of(&entries), &[], round).unwrap(), to)
+                    (ledger.append(&node, &entries, head, totals, &crate::ledger::Folds { accounts: accounts_of(&entries), ..Default::default() }, round).unwrap(), to)
                 })
             })
             .collect();

@@ -1,7 +1,9 @@
 //! Members shared by the tenant's nodes: a member registered at one till is found at the
 //! store's other till and in another store; the points a member earns at one till count
 //! at the other; and one phone registered at two tills that could not see each other
-//! becomes one member on every node, with both registrations' points.
+//! becomes one member on every node, with both registrations' points. Points earned in
+//! one store are spent in another; spent offline in two stores, they are bounded by the
+//! stores' offline allowance and the cloud flags the person once below zero.
 
 use std::path::Path;
 
@@ -9,7 +11,7 @@ use crate::catalog::enrolled_store as enrolled;
 use crate::relay::EdgeAgent;
 use crate::{Backend, Cloud, CloudDb, cloud_ok, edge, free_port, ok, on_both_backends, store};
 
-on_both_backends!(members_reach_every_node_and_one_phone_registered_twice_is_one_member);
+on_both_backends!(members_reach_every_node_and_one_phone_registered_twice_is_one_member, points_count_across_stores_and_offline_spending_is_bounded);
 
 /// `member show`'s id and points on `data`.
 fn shown(data: &str, key: &str) -> (String, i64) {
@@ -92,4 +94,58 @@ fn members_reach_every_node_and_one_phone_registered_twice_is_one_member(backend
     for data in [&till_a, &till_b, &edge_data] {
         ok(&["journal", "verify", "--data", data]);
     }
+}
+
+fn points_count_across_stores_and_offline_spending_is_bounded(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = CloudDb::new(backend, dir.path());
+    let cloud = Cloud::start(&db.db, free_port());
+    let s1 = enrolled(dir.path(), &db.db, &cloud, "s1", "S1", "till-1");
+    let s2 = enrolled(dir.path(), &db.db, &cloud, "s2", "S2", "till-2");
+    let push = |data: &str| ok(&["sync", "push", "--data", data]);
+    // Registered in S1, she earns points there (¥14: 14 points), which S2 counts once both synced.
+    ok(&["member", "register", "--data", &s1, "--phone", "13800138000", "--name", "王芳"]);
+    ok(&["sale", "--data", &s1, "--scan", "6901234567892", "--qty", "4", "--member", "13800138000", "--tender", "cash:20"]);
+    let (id, earned) = shown(&s1, "13800138000");
+    assert_eq!(earned, 14);
+    for data in [&s1, &s2, &s1] {
+        push(data);
+    }
+    assert_eq!(shown(&s2, "13800138000"), (id.clone(), 14), "S2 counts the points earned in S1");
+    // S2 takes 3 of them as payment (the sale names no member, so it earns none); S1
+    // counts 11 after the next sync.
+    ok(&["sale", "--data", &s2, "--scan", "6901234567892", "--tender", "points:0.03:13800138000", "--tender", "cash:10"]);
+    for data in [&s2, &s1] {
+        push(data);
+    }
+    assert_eq!(shown(&s1, "13800138000").1, 11);
+
+    // Head office allows each till 10 points (¥0.10) unconfirmed.
+    for store in ["S1", "S2"] {
+        cloud_ok(&["store-allowance", "--db", &db.db, "--store", store, "--yuan", "0.10"]);
+    }
+    for data in [&s1, &s2] {
+        push(data);
+    }
+    // Both stores, cut off from each other, take 10 points each: together more than her 11.
+    for data in [&s1, &s2] {
+        ok(&["sale", "--data", data, "--scan", "6901234567892", "--tender", "points:0.10:13800138000", "--tender", "cash:10"]);
+    }
+    // A further point at S2 is past its allowance: refused.
+    let more = edge(&["sale", "--data", &s2, "--scan", "6901234567892", "--tender", "points:0.01:13800138000", "--tender", "cash:10"]);
+    let stderr = String::from_utf8_lossy(&more.stderr);
+    assert!(!more.status.success() && stderr.contains("[offline_allowance]") && stderr.contains("offline allowance of 10 points"), "{stderr}");
+    let zh = crate::edge_with_lang(&["sale", "--data", &s2, "--scan", "6901234567892", "--tender", "points:0.01:13800138000", "--tender", "cash:10"], "zh");
+    assert!(String::from_utf8_lossy(&zh.stderr).contains("本机离线积分额度 10 仅剩 0"), "{}", String::from_utf8_lossy(&zh.stderr));
+    assert!(cloud.get("/v1/alerts").as_array().unwrap().iter().all(|a| !a["message"].as_str().unwrap().contains("points across stores")));
+    for data in [&s1, &s2, &s1] {
+        push(data);
+    }
+    // 11 - 10 - 10: both stores see -9, and the cloud flags her once, in both languages.
+    assert_eq!((shown(&s1, "13800138000").1, shown(&s2, "13800138000").1), (-9, -9));
+    let alerts = cloud.get("/v1/alerts");
+    let flagged: Vec<&str> = alerts.as_array().unwrap().iter().filter_map(|a| a["message"].as_str()).filter(|m| m.contains("points across stores")).collect();
+    assert_eq!(flagged.len(), 1, "{alerts}");
+    assert!(flagged[0].contains(&format!("member {id} has -9 points across stores")), "{}", flagged[0]);
+    assert!(flagged[0].contains("离线跨店消费积分后余额为"), "{}", flagged[0]);
 }

@@ -51,6 +51,21 @@ pub struct BalanceSnapshot {
     pub held: BTreeMap<String, u64>,
     /// Accounts with movements in other stores.
     pub accounts: Vec<AccountTotal>,
+    /// Members with spend or points in other stores, by member id (absent from the
+    /// answers of a cloud from before members were shared: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<MemberTotal>,
+}
+
+/// One member id in a snapshot: the other stores' folds of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberTotal {
+    /// The member id.
+    pub member_id: String,
+    /// The other stores' spend for it, summed (minor units).
+    pub spend_minor: i64,
+    /// The other stores' points for it, summed.
+    pub points: i64,
 }
 
 /// A snapshot as kept here, without its accounts.
@@ -122,6 +137,13 @@ impl Replica {
         };
         let tx = super::write(&mut self.conn)?;
         tx.execute("DELETE FROM sv_others", [])?;
+        tx.execute("DELETE FROM member_others", [])?;
+        {
+            let mut insert = tx.prepare_cached("INSERT INTO member_others (member_id, spend, points) VALUES (?1, ?2, ?3) ON CONFLICT (member_id) DO UPDATE SET spend = excluded.spend, points = excluded.points")?;
+            for m in snapshot.members.iter().filter(|m| m.spend_minor != 0 || m.points != 0) {
+                insert.execute(params![m.member_id, m.spend_minor, m.points])?;
+            }
+        }
         {
             let mut insert = tx.prepare_cached("INSERT INTO sv_others (account, others) VALUES (?1, ?2) ON CONFLICT (account) DO UPDATE SET others = excluded.others")?;
             for a in snapshot.accounts.iter().filter(|a| a.others_minor != 0) {
@@ -145,7 +167,9 @@ impl Replica {
         let Some(info) = self.balance_snapshot()? else { return Ok(None) };
         let mut stmt = self.conn.prepare("SELECT account, others FROM sv_others ORDER BY account")?;
         let accounts = stmt.query_map([], |r| Ok(AccountTotal { account: r.get(0)?, others_minor: r.get(1)? }))?.collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(Some(BalanceSnapshot { store_id: self.settings.store_id.clone(), as_of_ms: info.as_of_ms, allowance_minor: info.allowance_minor, held: info.held, accounts }))
+        let mut stmt = self.conn.prepare("SELECT member_id, spend, points FROM member_others ORDER BY member_id")?;
+        let members = stmt.query_map([], |r| Ok(MemberTotal { member_id: r.get(0)?, spend_minor: r.get(1)?, points: r.get(2)? }))?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(BalanceSnapshot { store_id: self.settings.store_id.clone(), as_of_ms: info.as_of_ms, allowance_minor: info.allowance_minor, held: info.held, accounts, members }))
     }
 
     /// The other stores' total on `account` as of the snapshot (0 without one).
@@ -158,6 +182,27 @@ impl Replica {
     pub fn unconfirmed_spending(&self, account: &str) -> Result<i64> {
         let from = self.balance_snapshot()?.map_or(0, |s| s.own_held_seq);
         Ok(self.conn.prepare_cached("SELECT COALESCE(SUM(amount), 0) FROM sv_debits WHERE account = ?1 AND seq > ?2")?.query_row(params![account, from as i64], |r| r.get(0))?)
+    }
+
+    /// This node's own points spending for the person `member_id` is (with the ids
+    /// merged into theirs) that the cloud had not confirmed at the last snapshot.
+    pub fn unconfirmed_points(&self, member_id: &str) -> Result<i64> {
+        let from = self.balance_snapshot()?.map_or(0, |s| s.own_held_seq);
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT COALESCE(SUM(d.points), 0) FROM points_debits d WHERE d.seq > ?2 AND d.member_id IN ({})", super::members::GROUP_IDS))?
+            .query_row(params![member_id, from as i64], |r| r.get(0))?)
+    }
+
+    /// Everything spending `points` of a member whose balance here is `balance` is
+    /// checked against: the store's allowance counted in points (a point is worth
+    /// [`opentill_core::member::POINT_VALUE_MINOR`]).
+    pub fn points_view(&self, member_id: &str, balance: i64) -> Result<SpendView> {
+        let allowance = match self.sync_state()?.cloud_url {
+            None => None,
+            Some(_) => Some(self.balance_snapshot()?.map_or(DEFAULT_ALLOWANCE_MINOR, |s| s.allowance_minor) / opentill_core::member::POINT_VALUE_MINOR),
+        };
+        Ok(SpendView { balance, held: 0, unconfirmed: self.unconfirmed_points(member_id)?, allowance })
     }
 
     /// Everything a spend from `account` is checked against; `held` is what vending

@@ -16,8 +16,14 @@
 //!   the journals and the document reach a node. This node's own spending is checked
 //!   (points never below zero); a peer's fact happened and is folded as it is.
 //!
+//! - **Other stores** (`member_others`, migration 26): their spend and points per member
+//!   id as of the last balance snapshot (see `balances`), added to this store's. This
+//!   node's own points spending is kept by seq (`points_debits`) and bounded by the
+//!   store's offline allowance, counted in points, as stored value is.
+//!
 //! **Architecture Invariant:** a member's spend and points are the sum of `member_sums`
-//! over the survivor and every id merged into it; nothing else holds them.
+//! and `member_others` over the survivor and every id merged into it; nothing else holds
+//! them.
 
 use std::collections::BTreeSet;
 
@@ -38,11 +44,18 @@ use crate::hlc::HlcClock;
 pub(crate) const RESOLVE: &str = "SELECT coalesce(merged_into, member_id) FROM members WHERE member_id = ?1 OR phone = ?1 OR referral_code = ?1
      ORDER BY merged_into IS NOT NULL, registered_ms, member_id LIMIT 1";
 
+/// The ids of the person member `?1` is: their survivor and every id merged into it.
+pub(crate) const GROUP_IDS: &str =
+    "SELECT g.member_id FROM members g WHERE coalesce(g.merged_into, g.member_id) = (SELECT coalesce(merged_into, member_id) FROM members WHERE member_id = ?1)";
+
 /// A member's row with spend and points summed over the survivor `m` and the ids merged
-/// into it; `FROM members m` and a `WHERE` follow.
+/// into it, this store's (`member_sums`) and the other stores' as of the last balance
+/// snapshot (`member_others`); `FROM members m` and a `WHERE` follow.
 pub(crate) const MEMBER_SELECT: &str = "SELECT m.member_id, m.phone, m.name, m.birthday, m.referral_code, m.referred_by, m.registered_ms,
-     coalesce((SELECT sum(s.spend) FROM member_sums s JOIN members g ON g.member_id = s.member_id WHERE coalesce(g.merged_into, g.member_id) = m.member_id), 0),
-     coalesce((SELECT sum(s.points) FROM member_sums s JOIN members g ON g.member_id = s.member_id WHERE coalesce(g.merged_into, g.member_id) = m.member_id), 0)";
+     coalesce((SELECT sum(s.spend) FROM member_sums s JOIN members g ON g.member_id = s.member_id WHERE coalesce(g.merged_into, g.member_id) = m.member_id), 0)
+       + coalesce((SELECT sum(o.spend) FROM member_others o JOIN members g ON g.member_id = o.member_id WHERE coalesce(g.merged_into, g.member_id) = m.member_id), 0),
+     coalesce((SELECT sum(s.points) FROM member_sums s JOIN members g ON g.member_id = s.member_id WHERE coalesce(g.merged_into, g.member_id) = m.member_id), 0)
+       + coalesce((SELECT sum(o.points) FROM member_others o JOIN members g ON g.member_id = o.member_id WHERE coalesce(g.merged_into, g.member_id) = m.member_id), 0)";
 
 /// Upserts a profile and marks it as being in the document (or not).
 fn upsert_profile(conn: &Connection, member_id: &str, p: &MemberProfile, in_doc: bool) -> Result<()> {
@@ -89,21 +102,23 @@ pub(crate) fn project(conn: &Connection, doc: &MembersDoc, ids: &BTreeSet<String
     Ok(n)
 }
 
-/// Folds one fact's spend and points into `member_sums`. `check`: this node's own fact,
-/// whose member must be known here and whose points may not go below zero.
-pub(crate) fn fold(tx: &Connection, fact: &Fact, check: bool) -> Result<()> {
+/// Folds one fact's spend and points into `member_sums`. `own`: this node's fact at
+/// `seq`, whose member must be known here, whose points may not go below zero (the other
+/// stores' included), and whose points spending is kept by seq (`points_debits`).
+pub(crate) fn fold(tx: &Connection, seq: u64, fact: &Fact, own: bool) -> Result<()> {
     for (member, delta) in points_delta(fact) {
-        if check && tx.prepare_cached("SELECT 1 FROM members WHERE member_id = ?1")?.query_row([member], |_| Ok(())).optional()?.is_none() {
+        if own && tx.prepare_cached("SELECT 1 FROM members WHERE member_id = ?1")?.query_row([member], |_| Ok(())).optional()?.is_none() {
             return Err(ReplicaError::UnknownMember(member.to_string()));
         }
         tx.prepare_cached("INSERT INTO member_sums (member_id, spend, points) VALUES (?1, 0, ?2) ON CONFLICT (member_id) DO UPDATE SET points = points + excluded.points")?
             .execute(params![member, delta])?;
         // Paying with points or taking rewards never overdraws; taking back a refunded sale's points may.
-        if check && delta < 0 && matches!(fact, Fact::Sale(_) | Fact::PointsRedeemed { .. }) {
+        if own && delta < 0 && matches!(fact, Fact::Sale(_) | Fact::PointsRedeemed { .. }) {
             let points = group_points(tx, member)?;
             if points < 0 {
                 return Err(ReplicaError::InsufficientPoints { member: member.to_string(), points: points - delta, needed: -delta });
             }
+            debit(tx, member, seq, -delta)?;
         }
     }
     if let Some((member, delta)) = spend_delta(fact) {
@@ -113,14 +128,35 @@ pub(crate) fn fold(tx: &Connection, fact: &Fact, check: bool) -> Result<()> {
     Ok(())
 }
 
-/// The points of the person `member_id` is (their survivor and every id merged into it).
+fn debit(tx: &Connection, member: &str, seq: u64, points: i64) -> Result<()> {
+    tx.prepare_cached("INSERT INTO points_debits (member_id, seq, points) VALUES (?1, ?2, ?3) ON CONFLICT (member_id, seq) DO UPDATE SET points = points + excluded.points")?
+        .execute(params![member, seq as i64, points])?;
+    Ok(())
+}
+
+/// The points of the person `member_id` is (their survivor and every id merged into it),
+/// this store's and the other stores' as of the last snapshot.
 fn group_points(conn: &Connection, member_id: &str) -> Result<i64> {
     Ok(conn
-        .prepare_cached(
-            "SELECT coalesce(sum(s.points), 0) FROM member_sums s JOIN members g ON g.member_id = s.member_id
-             WHERE coalesce(g.merged_into, g.member_id) = (SELECT coalesce(merged_into, member_id) FROM members WHERE member_id = ?1)",
-        )?
+        .prepare_cached(&format!(
+            "SELECT coalesce((SELECT sum(points) FROM member_sums WHERE member_id IN ({GROUP_IDS})), 0) + coalesce((SELECT sum(points) FROM member_others WHERE member_id IN ({GROUP_IDS})), 0)"
+        ))?
         .query_row([member_id], |r| r.get(0))?)
+}
+
+/// Records this node's points spending from its journal (when a replica migrates to
+/// points across stores).
+pub(crate) fn backfill_debits(tx: &Connection) -> Result<()> {
+    let mut stmt = tx.prepare("SELECT seq, body FROM journal WHERE kind IN ('sale', 'points_redeemed')")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    for (seq, body) in rows {
+        if let Ok(fact) = serde_json::from_slice::<Fact>(&body) {
+            for (member, delta) in points_delta(&fact).into_iter().filter(|(_, d)| *d < 0) {
+                debit(tx, member, seq as u64, -delta)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Projects this node's `member_registered` fact: refused if the phone, the id or the
@@ -159,7 +195,7 @@ pub(crate) fn backfill_peers(tx: &Connection) -> Result<()> {
     let bodies = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
     for body in &bodies {
         if let Ok(fact) = serde_json::from_slice::<Fact>(body) {
-            fold(tx, &fact, false)?;
+            fold(tx, 0, &fact, false)?;
         }
     }
     if !bodies.is_empty() {
@@ -402,7 +438,7 @@ mod tests {
 
     /// A till from before shared members (schema 24: spend and points in `members`, from
     /// its own journal only) that holds another till's sales to its member: migrating
-    /// folds the peer's sales in, and the replica verifies.
+    /// folds the peer's sales in, finds its own points spending, and the replica verifies.
     #[test]
     fn a_replica_from_before_shared_members_folds_its_peers_sales_when_it_migrates() {
         let dir = tempfile::tempdir().unwrap();
@@ -412,19 +448,23 @@ mod tests {
         sync_doc(&mut t1, &mut t2);
         sell(&mut t1, "S-1", "MA", 2, 6, 2_000);
         sell(&mut t2, "S-2", "MA", 3, 9, 2_500);
+        let redeemed = vec![opentill_core::member::RedeemedLine { sku: "COLA".into(), qty: 1, points: 4 }];
+        t1.append(2_700, &Fact::PointsRedeemed { redemption_id: "PR-1".into(), member: "MA".into(), lines: redeemed, by: "c01".into() }).unwrap();
         t1.add_peer("t2", &t2.public_key().to_bytes(), 0).unwrap();
         ship_journal(&t2, &mut t1);
+        assert_eq!(t1.unconfirmed_points("MA").unwrap(), 4);
         drop(t1);
         let db = dir.path().join("t1").join(crate::DB_FILE);
         let conn = Connection::open(&db).unwrap();
-        assert_eq!(conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap() as usize, crate::schema::member_sums_version());
+        assert_eq!(conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap() as usize, crate::schema::points_debits_version());
         conn.execute_batch(&format!("{} PRAGMA user_version = 24;", crate::schema::UNDO_SHARED_MEMBERS)).unwrap();
-        // What schema 24 held: till 1's own sale only.
-        conn.execute("UPDATE members SET spend = 600, points = 6 WHERE member_id = 'MA'", []).unwrap();
+        // What schema 24 held: till 1's own sale and redemption only.
+        conn.execute("UPDATE members SET spend = 600, points = 2 WHERE member_id = 'MA'", []).unwrap();
         drop(conn);
         let t1 = Replica::open(&dir.path().join("t1")).unwrap();
         let ma = t1.member(PHONE).unwrap().unwrap();
-        assert_eq!((ma.spend, ma.points), (1_500, 15));
+        assert_eq!((ma.spend, ma.points), (1_500, 11));
+        assert_eq!(t1.unconfirmed_points("MA").unwrap(), 4, "its points spending is found in its journal");
         assert!(t1.verify(|_| {}).unwrap().is_ok());
     }
 

@@ -200,7 +200,7 @@ fn project_peer(tx: &Connection, fact: &Fact) -> Result<()> {
             .execute(params![offer_id, member, pieces])?;
         }
     }
-    super::members::fold(tx, fact, false)?;
+    super::members::fold(tx, 0, fact, false)?;
     super::stock::project_locations(tx, fact)?;
     for (sku, delta) in stock_delta(fact) {
         if tx.prepare_cached("UPDATE stock SET qty = qty + ?2 WHERE sku = ?1")?.execute(params![sku, delta])? == 0 {
