@@ -1019,6 +1019,9 @@ pub enum MemberCommand {
         /// SKU:QTY of one of the program's rewards; repeat for more lines.
         #[arg(long = "line", required = true)]
         lines: Vec<String>,
+        /// Redemption id (idempotency key): run again with the same one, it is recorded once.
+        #[arg(long)]
+        id: Option<String>,
     },
     /// Print the member program (tiers, points, birthday, referral, rewards), or set it from a JSON file.
     Program {

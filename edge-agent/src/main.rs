@@ -586,10 +586,10 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             }
             Ok(())
         }
-        Command::Member(MemberCommand::Redeem { data, member, lines }) => {
+        Command::Member(MemberCommand::Redeem { data, member, lines, id }) => {
             let mut till = open(&data.data)?;
             let lines: Vec<(String, i64)> = transfer_lines(&lines)?.into_iter().map(|l| (l.sku, l.qty)).collect();
-            let redemption = till.redeem_points(&member, &lines, "cli")?;
+            let redemption = till.redeem_points(&member, &lines, "cli", id.as_deref())?;
             print!("{}", till.redemption_receipt(&redemption, lang)?);
             Ok(())
         }

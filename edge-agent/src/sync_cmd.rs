@@ -222,10 +222,12 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
                 Ok(SnapshotOutcome::Applied) => {
                     let s = replica.balance_snapshot()?.context("a snapshot was just kept")?;
                     println!(
-                        "{} {} {}, {} ¥{}.{:02}",
+                        "{} {} {}, {} {}, {} ¥{}.{:02}",
                         lang.pick("储值余额快照：", "stored-value snapshot:"),
                         s.accounts,
                         lang.pick("个账户在其他门店有往来", "accounts moved in other stores"),
+                        s.members,
+                        lang.pick("位会员在其他门店有消费或积分", "members with spend or points in other stores"),
                         lang.pick("离线额度", "offline allowance"),
                         s.allowance_minor / 100,
                         s.allowance_minor % 100
@@ -310,7 +312,7 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
             "documents": docs.iter().map(|d| serde_json::json!({ "name": d.name, "epoch": d.epoch, "heads": d.heads, "synced_ms": d.synced_ms, "increments": d.n_increments, "bytes": d.n_bytes })).collect::<Vec<_>>(),
             "carrier": carrier.as_ref().map(|(node, _)| node),
             "journals": journals.iter().map(|(node, (seq, hash))| json_journal(node, *seq, hash, &peers)).collect::<Vec<_>>(),
-            "balances": snapshot.as_ref().map(|s| serde_json::json!({ "as_of_ms": s.as_of_ms, "allowance_minor": s.allowance_minor, "own_held_seq": s.own_held_seq, "accounts": s.accounts })),
+            "balances": snapshot.as_ref().map(|s| serde_json::json!({ "as_of_ms": s.as_of_ms, "allowance_minor": s.allowance_minor, "own_held_seq": s.own_held_seq, "accounts": s.accounts, "members": s.members })),
         });
         println!("{json}");
         return Ok(());
@@ -354,12 +356,14 @@ fn status(data: &Path, offline: bool, format: StatusFormat, lang: Lang) -> anyho
     }
     match &snapshot {
         Some(s) => println!(
-            "{} {} s {}, {} {}, {} ¥{}.{:02}",
+            "{} {} s {}, {} {}, {} {}, {} ¥{}.{:02}",
             lang.pick("储值余额快照：", "stored-value snapshot:"),
             (now - s.as_of_ms).max(0) / 1000,
             lang.pick("前", "ago"),
             s.accounts,
             lang.pick("个账户在其他门店有往来", "accounts moved in other stores"),
+            s.members,
+            lang.pick("位会员在其他门店有消费或积分", "members with spend or points in other stores"),
             lang.pick("本机离线额度（每账户）", "this till's offline allowance per account"),
             s.allowance_minor / 100,
             s.allowance_minor % 100

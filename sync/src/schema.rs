@@ -427,7 +427,8 @@ pub const MIGRATIONS: &[&str] = &[
     // 26: members' points across stores: the other stores' spend and points per member
     // id as of the last balance snapshot (`member_others`, replaced with each), and this
     // node's own points spending by seq (`points_debits`, backfilled from the journal),
-    // to bound what the cloud has not confirmed, as `sv_debits` does for stored value.
+    // to bound what the cloud has not confirmed, as `sv_debits` does for stored value;
+    // redemptions found by id (a redemption sent again is recorded once).
     r#"
     CREATE TABLE member_others (
         member_id TEXT PRIMARY KEY,
@@ -440,6 +441,7 @@ pub const MIGRATIONS: &[&str] = &[
         points INTEGER NOT NULL,
         PRIMARY KEY (member_id, seq)
     ) STRICT, WITHOUT ROWID;
+    CREATE INDEX journal_redemptions ON journal(seq) WHERE kind = 'points_redeemed';
     "#,
 ];
 
@@ -453,7 +455,7 @@ pub fn points_debits_version() -> usize {
 /// stores; members' spend and points in `members` again), for tests of a replica from
 /// before them; the caller sets `user_version`.
 pub const UNDO_SHARED_MEMBERS: &str = "
-    DROP TABLE member_others; DROP TABLE points_debits;
+    DROP TABLE member_others; DROP TABLE points_debits; DROP INDEX journal_redemptions;
     CREATE TABLE members_v7 (member_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, name TEXT NOT NULL, birthday TEXT, referral_code TEXT NOT NULL UNIQUE,
         referred_by TEXT, registered_ms INTEGER NOT NULL, spend INTEGER NOT NULL, points INTEGER NOT NULL) STRICT;
     INSERT INTO members_v7 SELECT m.member_id, m.phone, m.name, m.birthday, m.referral_code, m.referred_by, m.registered_ms, coalesce(s.spend, 0), coalesce(s.points, 0)

@@ -2000,6 +2000,10 @@ async fn get_member(State(state): State<AppState>, AcceptLang(lang): AcceptLang,
 pub struct RedeemRequest {
     /// The rewards and how many of each.
     pub lines: Vec<RedeemLineDto>,
+    /// The caller's idempotency key: sent again with the same one (its answer was lost),
+    /// the redemption is recorded once and answered as recorded.
+    #[serde(default)]
+    pub redemption_id: Option<String>,
     /// The staff member.
     pub user_id: String,
     /// Their PIN.
@@ -2059,7 +2063,7 @@ async fn redeem_points(State(state): State<AppState>, AcceptLang(lang): AcceptLa
     run(&state, lang, move |till| {
         let actor = till.authorize(&req.user_id, &req.pin, Permission::Sell, "redeem a member's points")?;
         let lines: Vec<(String, i64)> = req.lines.into_iter().map(|l| (l.sku, l.qty)).collect();
-        let redemption = till.redeem_points(&key, &lines, &actor.user_id)?;
+        let redemption = till.redeem_points(&key, &lines, &actor.user_id, req.redemption_id.as_deref())?;
         let receipt = till.redemption_receipt(&redemption, lang)?;
         let mut out = Vec::with_capacity(redemption.lines.len());
         for line in &redemption.lines {

@@ -131,7 +131,19 @@ impl Till {
     /// program's rewards. Checked against the program and the member's points (never below
     /// zero), then journaled as one `points_redeemed` fact, which takes the points and the
     /// goods from the floor. `by` is the staff member handing them over.
-    pub fn redeem_points(&mut self, member_key: &str, lines: &[(String, i64)], by: &str) -> Result<Redemption> {
+    ///
+    /// `redemption_id` is the caller's idempotency key: a redemption sent again with it
+    /// (its answer was lost) is recorded once and answers what was recorded.
+    pub fn redeem_points(&mut self, member_key: &str, lines: &[(String, i64)], by: &str, redemption_id: Option<&str>) -> Result<Redemption> {
+        if let Some(id) = redemption_id {
+            if id.trim().is_empty() || id.len() > 64 || id.chars().any(char::is_control) {
+                return Err(TillError::BadInput(format!("a redemption id is 1 to 64 printable characters, not {id:?}")));
+            }
+            if let Some((ts_ms, Fact::PointsRedeemed { member, lines, .. })) = self.replica.redemption(id)? {
+                info!(redemption = id, "redemption sent again: answered as recorded");
+                return Ok(Redemption { redemption_id: id.to_string(), ts_ms, member: self.member(&member)?, lines });
+            }
+        }
         let member = self.member(member_key)?;
         let program = self.member_program()?;
         let lines = plan_redemption(&program, &member.row.member_id, member.row.points, lines)?;
@@ -141,7 +153,7 @@ impl Till {
                 return Err(TillError::UnknownSku(line.sku.clone()));
             }
         }
-        let redemption_id = format!("PR-{}", new_id());
+        let redemption_id = redemption_id.map_or_else(|| format!("PR-{}", new_id()), str::to_string);
         let ts_ms = self.clock.now_ms();
         let fact = Fact::PointsRedeemed { redemption_id: redemption_id.clone(), member: member.row.member_id.clone(), lines: lines.clone(), by: by.to_string() };
         self.replica.append(ts_ms, &fact)?;

@@ -81,6 +81,9 @@ pub struct SnapshotInfo {
     pub held: BTreeMap<String, u64>,
     /// Accounts it named.
     pub accounts: u64,
+    /// Member ids it named (0 in a snapshot kept before members were shared).
+    #[serde(default)]
+    pub members: u64,
 }
 
 /// What [`Replica::apply_balances`] did.
@@ -134,6 +137,7 @@ impl Replica {
             own_held_seq: snapshot.held.get(&me).copied().unwrap_or(0),
             held: snapshot.held.clone(),
             accounts: snapshot.accounts.len() as u64,
+            members: snapshot.members.len() as u64,
         };
         let tx = super::write(&mut self.conn)?;
         tx.execute("DELETE FROM sv_others", [])?;

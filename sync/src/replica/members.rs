@@ -291,6 +291,16 @@ impl Replica {
         Ok(DocUpdate { changed, projected })
     }
 
+    /// A points redemption recorded here by id: when, and the fact.
+    pub fn redemption(&self, redemption_id: &str) -> Result<Option<(i64, Fact)>> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .prepare_cached("SELECT ts_ms, body FROM journal WHERE kind = 'points_redeemed' AND json_extract(CAST(body AS TEXT), '$.redemption_id') = ?1")?
+            .query_row([redemption_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(ts, body)| serde_json::from_slice(&body).map(|f| (ts, f)).map_err(|e| ReplicaError::Corrupt(format!("redemption {redemption_id}: {e}")))).transpose()
+    }
+
     /// The ids merged into member `member_id` (registrations of their phone made where
     /// the first could not be seen), oldest first.
     pub fn merged_members(&self, member_id: &str) -> Result<Vec<String>> {

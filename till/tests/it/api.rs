@@ -277,8 +277,13 @@ async fn a_member_earns_points_and_redeems_a_reward_over_http() {
     let uri = "/api/members/13800138000/redeem";
     let (status, body) = call(&app, "POST", uri, Some(&redeem(json!([{"sku": "DRK-1", "qty": 2}]), "0000")), "en").await;
     assert_eq!((status, body["kind"].as_str()), (StatusCode::UNAUTHORIZED, Some("auth_failed")), "{body}");
-    let (status, body) = call(&app, "POST", uri, Some(&redeem(json!([{"sku": "DRK-1", "qty": 2}]), "1234")), "zh-CN").await;
+    let keyed = json!({"lines": [{"sku": "DRK-1", "qty": 2}], "user_id": "c01", "pin": "1234", "redemption_id": "PR-KIOSK-1"}).to_string();
+    let (status, body) = call(&app, "POST", uri, Some(&keyed), "zh-CN").await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["redemption_id"].as_str(), Some("PR-KIOSK-1"));
+    // Sent again with the same key (the answer was lost): the same answer, recorded once.
+    let (status, again) = call(&app, "POST", uri, Some(&keyed), "zh-CN").await;
+    assert_eq!((status, &again["redemption_id"], &again["points_left"], &again["lines"]), (StatusCode::OK, &body["redemption_id"], &body["points_left"], &body["lines"]), "{again}");
     assert_eq!((body["member_id"].as_str(), body["points_used"].as_i64(), body["points_left"].as_i64()), (Some(member_id.as_str()), Some(60), Some(19)), "{body}");
     assert_eq!(body["lines"], json!([{"sku": "DRK-1", "name": "可口可乐 330ml", "qty": 2, "points": 60}]));
     assert!(body["receipt"].as_str().unwrap().contains("积分兑换") && body["receipt"].as_str().unwrap().contains("剩余积分"), "{body}");

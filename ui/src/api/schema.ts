@@ -2683,6 +2683,11 @@ export interface components {
             lines: components["schemas"]["RedeemLineDto"][];
             /** @description Their PIN. */
             pin: string;
+            /**
+             * @description The caller's idempotency key: sent again with the same one (its answer was lost),
+             *     the redemption is recorded once and answered as recorded.
+             */
+            redemption_id?: string | null;
             /** @description The staff member. */
             user_id: string;
         };

@@ -199,6 +199,15 @@ function Redeem({ t, client, attempt, manager, member, rewards, names, onRedeeme
   const [sending, setSending] = useState(false);
   const can = affordable(rewards, member.points);
   const picked = redeemLines(rewards, qty);
+  // One key per redemption: pressed again after an answer that never came (the same
+  // lines), it is recorded once. Other lines, or a redemption done, take a new key.
+  const key = useRef('');
+  const keyFor = `${member.member_id}/${JSON.stringify(picked?.lines ?? null)}`;
+  const keyed = useRef('');
+  if (keyed.current !== keyFor) {
+    keyed.current = keyFor;
+    key.current = 'PR-' + crypto.randomUUID();
+  }
   const over = picked !== null && picked.points > member.points;
   if (!open) {
     return (
@@ -213,9 +222,10 @@ function Redeem({ t, client, attempt, manager, member, rewards, names, onRedeeme
       e.preventDefault();
       if (sending || !picked || picked.lines.length === 0) return;
       setSending(true);
-      const r = await attempt(() => client.redeemPoints(member.member_id, { lines: picked.lines, user_id: manager.user_id, pin: manager.pin }));
+      const r = await attempt(() => client.redeemPoints(member.member_id, { lines: picked.lines, user_id: manager.user_id, pin: manager.pin, redemption_id: key.current }));
       setSending(false);
       if (!r) return;
+      keyed.current = '';
       setQty({});
       setOpen(false);
       onRedeemed(r.points_used, r.points_left);
