@@ -6,9 +6,15 @@
 //! not move since it was read (`Ledger::put_document`), so any number of stateless cloud
 //! servers can merge into it: a writer that loses the race reloads, merges again and
 //! retries. Merging is idempotent, so a retried or replayed round changes nothing twice.
+//!
+//! A write (head office's edit or a node's merge) that leaves a document's history longer
+//! than [`COMPACT_AFTER`] changes (and twice its values) compacts it into the next epoch,
+//! as `compact-doc` does by hand.
 
-use opentill_sync::docs::offers::{OFFERS, OffersDoc};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use opentill_sync::docs::members::{MEMBERS, MembersDoc};
+use opentill_sync::docs::offers::{OFFERS, OffersDoc};
 use opentill_sync::docs::staff::{STAFF, StaffDoc};
 use opentill_sync::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state, parse_wire_name, wire_name};
 use opentill_sync::hlc::HlcClock;
@@ -68,6 +74,7 @@ pub fn edit_doc<D: SharedDoc, T>(ledger: &mut dyn Ledger, tenant: &str, now_ms: 
         let mut clock = HlcClock::new("cloud", (0, 0));
         let out = edit(&mut doc, &mut clock)?;
         if ledger.put_document(tenant, D::NAME, &doc.save(), version, now_ms)? {
+            compact_if_long(ledger, tenant, &mut doc, now_ms);
             return Ok(out);
         }
     }
@@ -102,6 +109,27 @@ pub fn compact(ledger: &mut dyn Ledger, tenant: &str, doc: &str, now_ms: i64) ->
         STAFF => compact_doc::<StaffDoc>(ledger, tenant, now_ms),
         MEMBERS => compact_doc::<MembersDoc>(ledger, tenant, now_ms),
         other => Err(CatalogError::Doc(DocError::UnknownDocument(other.into()))),
+    }
+}
+
+/// Changes in a tenant's document's history past which a merge that changed it compacts it
+/// ([`SharedDoc::worth_compacting`]); 0 never. Set once by `opentill-cloud serve
+/// --compact-after-changes`.
+pub static COMPACT_AFTER: AtomicUsize = AtomicUsize::new(DEFAULT_COMPACT_AFTER);
+
+/// [`COMPACT_AFTER`] unless set: 20,000 changes.
+pub const DEFAULT_COMPACT_AFTER: usize = 20_000;
+
+/// After a write of `doc` (just stored): compacts it if its history grew past
+/// [`COMPACT_AFTER`] (nodes move to the new epoch on their next round). A failure is
+/// logged; the document stays as it is.
+fn compact_if_long<D: SharedDoc>(ledger: &mut dyn Ledger, tenant: &str, doc: &mut D, now_ms: i64) {
+    if !doc.worth_compacting(COMPACT_AFTER.load(Ordering::Relaxed)).unwrap_or(false) {
+        return;
+    }
+    match compact_doc::<D>(ledger, tenant, now_ms) {
+        Ok(c) => info!(tenant, document = D::NAME, to_epoch = c.to_epoch, bytes_before = c.bytes_before, bytes_after = c.bytes_after, "compacted a shared document automatically"),
+        Err(e) => warn!(tenant, document = D::NAME, error = %e, "automatic compaction failed; the document stays as it is"),
     }
 }
 
@@ -195,6 +223,9 @@ fn merge_round<D: SharedDoc>(ledger: &mut dyn Ledger, round: &DocSync, epoch: i6
                 continue;
             }
             info!(tenant = %path.tenant, store = %round.store_id, node = %round.node_id, document = name, "merged a node's document changes");
+            if after != before {
+                compact_if_long(ledger, &path.tenant, &mut doc, now_ms);
+            }
         }
         ledger.put_document_peer(node.node_ref, &round.doc, &encode_sync_state(&state), now_ms)?;
         return Ok(Reply::Ack(Message::DocReply(DocReply { doc: round.doc.clone(), sync: reply }).encode()));

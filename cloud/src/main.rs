@@ -51,6 +51,11 @@ enum Command {
         /// Bearer token the read routes (totals, nodes, quarantine, alerts) require.
         #[arg(long, env = "OPENTILL_CLOUD_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
+        /// Compact a shared document (catalog, offers, staff, members) once its history
+        /// holds more than this many changes and twice as many as its values; 0: only by
+        /// `compact-doc`.
+        #[arg(long, env = "OPENTILL_CLOUD_COMPACT_AFTER", default_value_t = opentill_cloud::docs::DEFAULT_COMPACT_AFTER)]
+        compact_after_changes: usize,
     },
     /// Create a one-time enrolment code for a store (creating the tenant, brand and store
     /// as needed) and print it.
@@ -456,7 +461,8 @@ fn format_arg(text: &str, lang: Lang) -> anyhow::Result<Format> {
 
 fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { db, listen, admin_token } => {
+        Command::Serve { db, listen, admin_token, compact_after_changes } => {
+            opentill_cloud::docs::COMPACT_AFTER.store(compact_after_changes, std::sync::atomic::Ordering::Relaxed);
             let mut ledger = open(&db.db)?;
             let key = match key_path(&db, lang) {
                 Ok(key_file) => {

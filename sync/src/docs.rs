@@ -208,6 +208,22 @@ pub trait SharedDoc: Sized {
         Ok(out)
     }
 
+    /// How many changes the document's history holds (its genesis included).
+    fn history_len(&mut self) -> usize {
+        self.automerge_mut().get_changes_meta(&[]).len()
+    }
+
+    /// Whether compacting would drop much: more than `after` changes in the history, and
+    /// more than twice as many as the values it holds (each compacted value costs about
+    /// one change's worth). `after` = 0 never.
+    fn worth_compacting(&mut self, after: usize) -> Result<bool, DocError> {
+        if after == 0 {
+            return Ok(false);
+        }
+        let history = self.history_len();
+        Ok(history > after && history > 2 * self.registers()?.len())
+    }
+
     /// **Compaction:** the next epoch's document, holding exactly this one's winning
     /// registers (each with its own HLC) and none of its history.
     fn compacted(&self) -> Result<Self, DocError> {

@@ -6,7 +6,7 @@
 use crate::catalog::{enrolled_store as enrolled, put};
 use crate::{Backend, Cloud, CloudDb, cloud_ok, free_port, ok, on_both_backends};
 
-on_both_backends!(a_compacted_document_keeps_every_value_and_the_edits_it_missed);
+on_both_backends!(a_compacted_document_keeps_every_value_and_the_edits_it_missed, a_long_history_is_compacted_without_anyone_asking);
 
 fn price(data: &str, code: &str) -> String {
     let line = ok(&["product", "lookup", code, "--data", data]);
@@ -80,4 +80,38 @@ fn a_compacted_document_keeps_every_value_and_the_edits_it_missed(backend: Backe
         assert!(ok(&["promo", "list", "--data", data]).starts_with("HQ-1\t"), "{data}");
         assert_eq!(document(data, "offers")["epoch"].as_i64(), Some(2));
     }
+}
+
+/// With `--compact-after-changes 20`, a till's month of price changes is compacted by the
+/// merge that brings them; the till moves to the new epoch on its next sync, every price
+/// survives, and head office's own edits compact the same way.
+fn a_long_history_is_compacted_without_anyone_asking(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = CloudDb::new(backend, dir.path());
+    let cloud = Cloud::start_with(&db.db, free_port(), &[("OPENTILL_CLOUD_COMPACT_AFTER", "20")]);
+    let s1 = enrolled(dir.path(), &db.db, &cloud, "s1", "S1", "till-1");
+    ok(&["sync", "push", "--data", &s1]);
+    for cents in 0..12 {
+        ok(&["sync", "price", "--data", &s1, "--sku", "DRK-1", "--price", &format!("4.{cents:02}")]);
+        ok(&["sync", "price", "--data", &s1, "--sku", "SNK-1", "--price", &format!("8.{cents:02}")]);
+    }
+    assert_eq!(document(&s1, "catalog")["epoch"].as_i64(), Some(1));
+    ok(&["sync", "push", "--data", &s1]);
+    // The cloud compacted what it merged; the till moves on its next sync and keeps its prices.
+    let out = ok(&["sync", "push", "--data", &s1]);
+    assert!(out.contains("moved to epoch 2"), "{out}");
+    assert_eq!(document(&s1, "catalog")["epoch"].as_i64(), Some(2));
+    assert_eq!((price(&s1, "6901234567892"), price(&s1, "6920152400012")), ("¥4.11".to_string(), "¥8.11".to_string()));
+    let heads = cloud.get("/v1/catalog?tenant=acme")["heads"].clone();
+    assert_eq!(document(&s1, "catalog")["heads"], heads);
+    // A few more edits stay under the limit: no new epoch.
+    ok(&["sync", "price", "--data", &s1, "--sku", "DRK-1", "--price", "4.50"]);
+    ok(&["sync", "push", "--data", &s1]);
+    assert_eq!(document(&s1, "catalog")["epoch"].as_i64(), Some(2));
+    // Head office's own price changes compact the same way.
+    for minor in 0..25 {
+        assert_eq!(put(&cloud, "/v1/catalog/prices?tenant=acme", serde_json::json!({"sku": "SNK-1", "price_minor": 700 + minor})).0, 200);
+    }
+    let out = ok(&["sync", "push", "--data", &s1]);
+    assert!(out.contains("moved to epoch 3"), "{out}");
 }
