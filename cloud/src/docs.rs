@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use opentill_sync::docs::members::{MEMBERS, MembersDoc};
 use opentill_sync::docs::offers::{OFFERS, OffersDoc};
+use opentill_sync::docs::settings::{SETTINGS, SettingsDoc};
 use opentill_sync::docs::staff::{STAFF, StaffDoc};
 use opentill_sync::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state, parse_wire_name, wire_name};
 use opentill_sync::hlc::HlcClock;
@@ -108,6 +109,7 @@ pub fn compact(ledger: &mut dyn Ledger, tenant: &str, doc: &str, now_ms: i64) ->
         OFFERS => compact_doc::<OffersDoc>(ledger, tenant, now_ms),
         STAFF => compact_doc::<StaffDoc>(ledger, tenant, now_ms),
         MEMBERS => compact_doc::<MembersDoc>(ledger, tenant, now_ms),
+        SETTINGS => compact_doc::<SettingsDoc>(ledger, tenant, now_ms),
         other => Err(CatalogError::Doc(DocError::UnknownDocument(other.into()))),
     }
 }
@@ -171,6 +173,7 @@ fn handle_round(ledger: &mut dyn Ledger, round: &DocSync, now_ms: i64) -> Result
         Some((OFFERS, epoch)) => merge_round::<OffersDoc>(ledger, round, epoch, now_ms),
         Some((STAFF, epoch)) => merge_round::<StaffDoc>(ledger, round, epoch, now_ms),
         Some((MEMBERS, epoch)) => merge_round::<MembersDoc>(ledger, round, epoch, now_ms),
+        Some((SETTINGS, epoch)) => merge_round::<SettingsDoc>(ledger, round, epoch, now_ms),
         _ => Ok(refused(404, "unknown_document", format!("no shared document called {:?}", round.doc))),
     }
 }

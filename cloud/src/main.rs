@@ -171,7 +171,7 @@ enum Command {
         /// Tenant.
         #[arg(long, default_value = "default")]
         tenant: String,
-        /// `catalog`, `offers`, `staff` or `members`.
+        /// `catalog`, `offers`, `staff`, `members` or `settings`.
         #[arg(long)]
         doc: String,
     },

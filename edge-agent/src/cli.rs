@@ -216,7 +216,21 @@ pub enum StoreCommand {
         #[command(flatten)]
         data: DataArg,
     },
-    /// Set the receipt paper width: 58 or 80 (mm).
+    /// Set the store's receipt header, for every till of the store (shared once they sync).
+    Set {
+        #[command(flatten)]
+        data: DataArg,
+        /// The store's name on receipts.
+        #[arg(long)]
+        name: Option<String>,
+        /// Its Chinese name.
+        #[arg(long)]
+        name_zh: Option<String>,
+        /// Its address.
+        #[arg(long)]
+        address: Option<String>,
+    },
+    /// Set the receipt paper width: 58 or 80 (mm), for every till of the store.
     Paper {
         #[command(flatten)]
         data: DataArg,

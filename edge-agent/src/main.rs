@@ -989,9 +989,23 @@ fn run_store(cmd: StoreCommand, lang: Lang) -> Outcome {
                 till.logo_path().map_or_else(|| "-".to_string(), |p| p.display().to_string()));
             Ok(())
         }
+        StoreCommand::Set { data, name, name_zh, address } => {
+            let mut till = open(&data.data)?;
+            let values: Vec<(&str, String)> = [("name", name), ("name_zh", name_zh), ("address", address)].into_iter().filter_map(|(f, v)| v.map(|v| (f, v.trim().to_string()))).collect();
+            if values.is_empty() {
+                return Err(TillError::BadInput(lang.pick("请至少给出 --name、--name-zh 或 --address 之一", "give at least one of --name, --name-zh, --address").to_string()).into());
+            }
+            till.set_store_settings(&values)?;
+            let s = till.replica().settings();
+            println!("{}: {} / {} / {}", lang.pick("小票抬头", "receipt header"), s.name, s.name_zh, s.address);
+            Ok(())
+        }
         StoreCommand::Paper { data, mm } => {
             let mut till = open(&data.data)?;
-            till.replica_mut().set_paper(mm).map_err(|_| TillError::BadInput(format!("paper {mm} must be 58 or 80")))?;
+            if mm != 58 && mm != 80 {
+                return Err(TillError::BadInput(lang.pick(&format!("小票纸宽 {mm} 无效，应为 58 或 80"), &format!("paper {mm} must be 58 or 80")).to_string()).into());
+            }
+            till.set_store_settings(&[("paper_mm", mm.to_string())])?;
             println!("{} {mm} mm", lang.pick("小票纸宽", "receipt paper"));
             Ok(())
         }

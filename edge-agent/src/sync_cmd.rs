@@ -431,6 +431,7 @@ fn doc_label(name: &str, lang: Lang) -> &'static str {
         CATALOG => lang.pick("商品目录：", "catalog:"),
         opentill_sync::docs::staff::STAFF => lang.pick("员工账号：", "staff:"),
         opentill_sync::docs::members::MEMBERS => lang.pick("会员：", "members:"),
+        opentill_sync::docs::settings::SETTINGS => lang.pick("门店设置：", "store settings:"),
         _ => lang.pick("促销与会员设置：", "offers:"),
     }
 }
@@ -440,6 +441,7 @@ fn doc_line(report: &DocSyncReport, lang: Lang) -> String {
         CATALOG => ("个商品已更新", "products updated"),
         opentill_sync::docs::staff::STAFF => ("个员工账号已更新", "accounts updated"),
         opentill_sync::docs::members::MEMBERS => ("位会员资料已更新", "member profiles updated"),
+        opentill_sync::docs::settings::SETTINGS => ("项门店设置已更新", "store settings updated"),
         _ => ("项促销、优惠券或设置已更新", "offers or settings updated"),
     };
     let epoch = match report.switched_to {

@@ -2,7 +2,8 @@
 //! the **catalog** (product details, central prices and per-store price overrides) and
 //! the **offers** ([`offers::OffersDoc`]: promotions, coupons and the member and
 //! commission settings) and the **staff** ([`staff::StaffDoc`]: the accounts that log in
-//! at the tills) and the **members** ([`members::MembersDoc`]: every member's profile),
+//! at the tills), the **members** ([`members::MembersDoc`]: every member's profile) and
+//! the **settings** ([`settings::SettingsDoc`]: each store's receipt header and paper),
 //! edited by head office (through the cloud), store managers and the tills.
 //! [`SharedDoc`] is what every document shares: its genesis, storage and sync.
 //!
@@ -113,7 +114,7 @@ pub struct Changed {
 }
 
 /// The names of every shared document, in the order nodes sync them.
-pub const SHARED: [&str; 4] = [CATALOG, offers::OFFERS, staff::STAFF, members::MEMBERS];
+pub const SHARED: [&str; 5] = [CATALOG, offers::OFFERS, staff::STAFF, members::MEMBERS, settings::SETTINGS];
 
 /// What every shared document is: an automerge document whose containers a fixed genesis
 /// change makes, stored as full and incremental saves, merged with automerge's sync
@@ -656,6 +657,7 @@ pub fn decode_sync_state(bytes: Option<&[u8]>) -> sync::State {
 
 pub mod members;
 pub mod offers;
+pub mod settings;
 pub mod staff;
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use opentill_core::rounding::CashRounding;
 use opentill_core::sale::SaleRecord;
 use opentill_core::tax::{TaxMode, TaxRate};
 use rusqlite::{Connection, OptionalExtension, Savepoint, Transaction, TransactionBehavior, params};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::journal::{Entry, EntryProblem, GENESIS_HASH, check_entry, seal};
 use crate::schema::MIGRATIONS;
@@ -194,6 +194,7 @@ pub mod members;
 pub mod o2o;
 pub mod offers;
 pub mod peers;
+pub mod settings;
 pub mod staff;
 pub mod stock;
 pub mod transfers;
@@ -608,8 +609,11 @@ impl Replica {
         replica.bring_offers_into_document()?;
         // Stamped at wall time 0: the node's clock still orders it after its last edit.
         replica.bring_users_into_document(0)?;
-        // Registrations a crash (or an older release) kept out of the members document.
-        replica.share_members(0)?;
+        // Registrations a crash (or an older release) kept out of the members document;
+        // one that cannot be put in stays here and is tried again next time.
+        if let Err(e) = replica.share_members(0) {
+            warn!(error = %e, "could not put this node's registrations into the members document yet");
+        }
         Ok(replica)
     }
 
@@ -618,15 +622,6 @@ impl Replica {
         &self.settings
     }
 
-    /// Changes the receipt paper width (58 or 80 mm).
-    pub fn set_paper(&mut self, paper_mm: u32) -> Result<()> {
-        if paper_mm != 58 && paper_mm != 80 {
-            return Err(ReplicaError::BadSetting("paper_mm"));
-        }
-        self.conn.execute("INSERT INTO meta (key, value) VALUES ('paper_mm', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [paper_mm.to_string()])?;
-        self.settings.paper_mm = paper_mm;
-        Ok(())
-    }
 
     /// Changes the cash rounding rule.
     pub fn set_cash_rounding(&mut self, rounding: CashRounding) -> Result<()> {

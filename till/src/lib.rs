@@ -254,6 +254,19 @@ impl Till {
         path.exists().then_some(path)
     }
 
+    /// Sets the store's receipt header and paper width (`name`, `name_zh`, `address`,
+    /// `paper_mm`: see `opentill_sync::docs::settings`) for every till of the store: an
+    /// edit of the shared settings document, each value checked first.
+    pub fn set_store_settings(&mut self, values: &[(&str, String)]) -> Result<()> {
+        let store = self.replica.settings().store_id.clone();
+        for (field, value) in values {
+            opentill_sync::docs::settings::check(&store, field, value).map_err(|e| TillError::BadInput(e.to_string()))?;
+        }
+        let now = self.clock.now_ms();
+        self.replica.set_store_settings(values, now)?;
+        Ok(())
+    }
+
     // ---- catalog ----
 
     /// Imports a catalog CSV. Unless `skip_bad`, any bad row rejects the whole file and

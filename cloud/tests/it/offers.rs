@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::catalog::{enrolled_store as enrolled, put};
 use crate::{ADMIN_TOKEN, Backend, Cloud, CloudDb, edge, free_port, ok, on_both_backends};
 
-on_both_backends!(offers_reach_every_node_and_a_clash_sets_the_later_aside, a_single_use_coupon_redeemed_offline_in_two_stores_is_flagged, an_account_added_at_one_till_logs_in_at_the_others);
+on_both_backends!(offers_reach_every_node_and_a_clash_sets_the_later_aside, a_single_use_coupon_redeemed_offline_in_two_stores_is_flagged, an_account_added_at_one_till_logs_in_at_the_others, a_receipt_header_set_at_one_till_prints_at_the_others);
 
 const ALWAYS: &str = r#""window": {"from_ms": 0, "to_ms": 4102444800000}, "priority": 0, "members_only": false"#;
 
@@ -175,4 +175,37 @@ fn an_account_added_at_one_till_logs_in_at_the_others(backend: Backend) {
     assert!(opens(&till_a, "8765"));
     let status: serde_json::Value = serde_json::from_str(&ok(&["sync", "status", "--data", &till_a, "--offline", "--format", "json"])).unwrap();
     assert!(status["documents"].as_array().unwrap().iter().any(|d| d["name"] == "staff"), "{status}");
+}
+
+/// The settings document: a receipt header and paper set at one till reach the store's
+/// other till (which prints them) and not another store; two fields changed at two tills
+/// while apart both stay.
+fn a_receipt_header_set_at_one_till_prints_at_the_others(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = CloudDb::new(backend, dir.path());
+    let cloud = Cloud::start(&db.db, free_port());
+    let till_a = enrolled(dir.path(), &db.db, &cloud, "a", "S1", "till-a");
+    let till_b = enrolled(dir.path(), &db.db, &cloud, "b", "S1", "till-b");
+    let s2 = enrolled(dir.path(), &db.db, &cloud, "s2", "S2", "till-s2");
+    let shown = |data: &str| -> std::collections::BTreeMap<String, String> {
+        ok(&["store", "show", "--data", data]).lines().filter_map(|l| l.split_once('\t')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    };
+    // Apart: till A names the store, till B changes the paper.
+    ok(&["store", "set", "--data", &till_a, "--name", "Corner Mart", "--name-zh", "街角便利店", "--address", "88 Huaihai Rd, Shanghai"]);
+    ok(&["store", "paper", "--data", &till_b, "80"]);
+    let bad = edge(&["store", "paper", "--data", &till_b, "57"]);
+    assert!(!bad.status.success());
+    let bad = edge(&["store", "set", "--data", &till_b, "--name", " "]);
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("1 to 60 printable characters"), "{}", String::from_utf8_lossy(&bad.stderr));
+    for data in [&till_a, &till_b, &till_a, &s2] {
+        assert!(ok(&["sync", "push", "--data", data]).contains("store settings:"));
+    }
+    for data in [&till_a, &till_b] {
+        let s = shown(data);
+        assert_eq!((s["name"].as_str(), s["name_zh"].as_str(), s["address"].as_str(), s["paper_mm"].as_str()), ("Corner Mart", "街角便利店", "88 Huaihai Rd, Shanghai", "80"), "{data}");
+    }
+    assert_ne!(shown(&s2)["name"], "Corner Mart", "S1's header is not S2's");
+    // Till B prints the header till A set, on 80 mm paper.
+    let receipt = ok(&["sale", "--data", &till_b, "--scan", "6901234567892", "--tender", "cash:10"]);
+    assert!(receipt.contains("Corner Mart") && receipt.contains("88 Huaihai Rd, Shanghai"), "{receipt}");
 }

@@ -18,6 +18,7 @@ use opentill_core::catalog::Product;
 use super::{PRODUCT_COLUMNS, Replica, ReplicaError, Result, product_row, upsert_products_in, write};
 use crate::docs::offers::{OFFERS, OffersDoc};
 use crate::docs::members::{MEMBERS, MembersDoc};
+use crate::docs::settings::{SETTINGS, SettingsDoc};
 use crate::docs::staff::{STAFF, StaffDoc};
 use crate::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state, wire_name};
 use crate::hlc::HlcClock;
@@ -35,6 +36,7 @@ pub(crate) struct DocCache {
     pub(crate) offers: Option<(i64, OffersDoc)>,
     pub(crate) staff: Option<(i64, StaffDoc)>,
     pub(crate) members: Option<(i64, MembersDoc)>,
+    pub(crate) settings: Option<(i64, SettingsDoc)>,
 }
 
 /// What an edit or a merge of a shared document did on this node.
@@ -290,6 +292,7 @@ impl Replica {
             OFFERS => self.offers()?.epoch(),
             STAFF => self.staff()?.epoch(),
             MEMBERS => self.members_doc()?.epoch(),
+            SETTINGS => self.settings_doc()?.epoch(),
             other => return Err(DocError::UnknownDocument(other.into()).into()),
         })
     }
@@ -310,6 +313,7 @@ impl Replica {
             OFFERS => self.switch_epoch_of::<OffersDoc>(epoch, now_ms),
             STAFF => self.switch_epoch_of::<StaffDoc>(epoch, now_ms),
             MEMBERS => self.switch_epoch_of::<MembersDoc>(epoch, now_ms),
+            SETTINGS => self.switch_epoch_of::<SettingsDoc>(epoch, now_ms),
             other => Err(DocError::UnknownDocument(other.into()).into()),
         }
     }
@@ -365,9 +369,13 @@ impl Replica {
                 let older = StaffDoc::load(&bytes, &[])?.registers()?;
                 self.edit_staff(now_ms, |d, _| d.replay(&older))?.0
             }
-            _ => {
+            MEMBERS => {
                 let older = MembersDoc::load(&bytes, &[])?.registers()?;
                 self.edit_members(now_ms, |d, _| d.replay(&older))?.0
+            }
+            _ => {
+                let older = SettingsDoc::load(&bytes, &[])?.registers()?;
+                self.edit_settings(now_ms, |d, _| d.replay(&older))?.0
             }
         };
         self.conn.prepare_cached("DELETE FROM documents WHERE name = ?1")?.execute([&retired_name])?;
@@ -382,6 +390,7 @@ impl Replica {
             OFFERS => self.offers()?.generate_sync_message(state),
             STAFF => self.staff()?.generate_sync_message(state),
             MEMBERS => self.members_doc()?.generate_sync_message(state),
+            SETTINGS => self.settings_doc()?.generate_sync_message(state),
             other => return Err(DocError::UnknownDocument(other.into()).into()),
         })
     }
@@ -395,6 +404,7 @@ impl Replica {
             OFFERS => self.receive_offers_sync(state, message, now_ms),
             STAFF => self.receive_staff_sync(state, message, now_ms),
             MEMBERS => self.receive_members_sync(state, message, now_ms),
+            SETTINGS => self.receive_settings_sync(state, message, now_ms),
             other => Err(DocError::UnknownDocument(other.into()).into()),
         }
     }
@@ -418,6 +428,7 @@ impl Replica {
             OFFERS => self.offers()?.heads(),
             STAFF => self.staff()?.heads(),
             MEMBERS => self.members_doc()?.heads(),
+            SETTINGS => self.settings_doc()?.heads(),
             other => return Err(DocError::UnknownDocument(other.into()).into()),
         })
     }

@@ -1,0 +1,97 @@
+//! The settings document on this node (see [`crate::docs::settings`]) and its projection:
+//! the store's receipt header (name, Chinese name, address) and paper width, kept in
+//! `meta` and in [`StoreSettings`](super::StoreSettings), rewritten for this store's
+//! fields a merge or an edit touched, in the transaction that saves the document.
+
+use std::collections::BTreeSet;
+
+use automerge::sync::State;
+use rusqlite::{Connection, params};
+
+use super::docs::{DocUpdate, doc_version, load_doc, save_clock, save_doc};
+use super::{Replica, Result, write};
+use crate::docs::SharedDoc;
+use crate::docs::settings::{ADDRESS, NAME, NAME_ZH, PAPER_MM, SETTINGS, SettingsDoc};
+use crate::hlc::HlcClock;
+
+/// Writes this store's values of `fields` from the document into `meta`. Returns them.
+fn project(conn: &Connection, doc: &SettingsDoc, store_id: &str, fields: &BTreeSet<String>) -> Result<Vec<(String, String)>> {
+    let mut written = Vec::new();
+    for field in fields {
+        let Some((value, _)) = doc.get(store_id, field) else { continue };
+        conn.prepare_cached("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")?.execute(params![field, value])?;
+        written.push((field.clone(), value));
+    }
+    Ok(written)
+}
+
+impl Replica {
+    /// The settings document, loaded (or reused if nobody wrote it since).
+    pub fn settings_doc(&mut self) -> Result<&mut SettingsDoc> {
+        let current = doc_version(&self.conn, SETTINGS)?.unwrap_or(0);
+        if self.docs.settings.as_ref().is_none_or(|(v, _)| *v != current || current == 0) {
+            self.docs.settings = Some(load_doc(&self.conn)?);
+        }
+        Ok(&mut self.docs.settings.as_mut().expect("just loaded").1)
+    }
+
+    /// Runs `edit` on the settings document with this node's clock, then saves the
+    /// changes, projects this store's fields it touched and saves the clock, in one
+    /// transaction.
+    pub fn edit_settings<T>(&mut self, now_ms: i64, edit: impl FnOnce(&mut SettingsDoc, &mut HlcClock) -> std::result::Result<T, crate::docs::DocError>) -> Result<(T, DocUpdate)> {
+        let mut clock = self.hlc_clock()?;
+        self.settings_doc()?;
+        let (version, mut doc) = self.docs.settings.take().expect("loaded");
+        let before = doc.heads();
+        let out = edit(&mut doc, &mut clock)?;
+        let update = self.commit_settings(version, doc, &before, &mut clock, now_ms)?;
+        Ok((out, update))
+    }
+
+    /// Sets this store's receipt header and paper (`name`, `name_zh`, `address`,
+    /// `paper_mm`) for every node of the store: an edit of the settings document.
+    pub fn set_store_settings(&mut self, values: &[(&str, String)], now_ms: i64) -> Result<()> {
+        let store = self.settings.store_id.clone();
+        self.edit_settings(now_ms, |doc, clock| doc.set(&store, values, clock, now_ms))?;
+        Ok(())
+    }
+
+    pub(crate) fn receive_settings_sync(&mut self, state: &mut State, message: &[u8], now_ms: i64) -> Result<DocUpdate> {
+        let mut clock = self.hlc_clock()?;
+        self.settings_doc()?;
+        let (version, mut doc) = self.docs.settings.take().expect("loaded");
+        let before = doc.heads();
+        let mut trial = state.clone();
+        if let Err(e) = doc.receive_sync_message(&mut trial, message) {
+            self.docs.settings = None;
+            return Err(e.into());
+        }
+        *state = trial;
+        self.commit_settings(version, doc, &before, &mut clock, now_ms)
+    }
+
+    fn commit_settings(&mut self, version: i64, mut doc: SettingsDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
+        let store = self.settings.store_id.clone();
+        let changed_pairs = doc.changed_since(before);
+        let ours: BTreeSet<String> = changed_pairs.iter().filter(|(s, _)| *s == store).map(|(_, f)| f.clone()).collect();
+        if let Some(hlc) = doc.latest_hlc() {
+            clock.observe(&hlc);
+        }
+        let tx = write(&mut self.conn)?;
+        let version = save_doc(&tx, &mut doc, version, now_ms)?;
+        let written = project(&tx, &doc, &store, &ours)?;
+        save_clock(&tx, clock)?;
+        tx.commit()?;
+        for (field, value) in &written {
+            match field.as_str() {
+                NAME => self.settings.name = value.clone(),
+                NAME_ZH => self.settings.name_zh = value.clone(),
+                ADDRESS => self.settings.address = value.clone(),
+                PAPER_MM => self.settings.paper_mm = value.parse().unwrap_or(self.settings.paper_mm),
+                _ => {}
+            }
+        }
+        self.docs.settings = Some((version, doc));
+        Ok(DocUpdate { changed: changed_pairs.into_iter().map(|(s, f)| format!("{s}:{f}")).collect(), projected: written.len() })
+    }
+}
