@@ -214,7 +214,7 @@ fn push_cmd(data: &Path, batch: u64, lang: Lang) -> anyhow::Result<()> {
             );
             match docs_sync(&mut replica, &agent) {
                 Ok(reports) => reports.iter().for_each(|r| println!("{}", doc_line(r, lang))),
-                Err(e) => bail!("{}: {e}", lang.pick("商品目录与促销同步失败（日志已推送）", "catalog and offers sync failed (the journal was pushed)")),
+                Err(e) => bail!("{}: {e}", lang.pick("共享文档同步失败（日志已推送）", "shared documents sync failed (the journal was pushed)")),
             }
             relay_step(&mut replica, &agent, batch, lang, true)?;
             match balances_step(&mut replica, &agent) {

@@ -178,8 +178,8 @@ pub enum PushError<E: std::error::Error + 'static> {
         local: u64,
     },
     /// A document sync kept going without settling.
-    #[error("the document sync did not settle in {0} rounds")]
-    Unsettled(u32),
+    #[error("the {0} document sync did not settle in {1} rounds")]
+    Unsettled(String, u32),
     /// The cloud keeps acknowledging less than was sent.
     #[error("the cloud did not accept entries from {0} on")]
     NoProgress(u64),
@@ -398,7 +398,7 @@ fn sync_rounds<E: std::error::Error + 'static>(
     let mut rounds = 0;
     loop {
         if report.rounds >= MAX_DOC_ROUNDS {
-            return Err(PushError::Unsettled(report.rounds));
+            return Err(PushError::Unsettled(doc.to_string(), report.rounds));
         }
         let ours = replica.doc_sync_message(doc, &mut state)?;
         // The first round always goes out (empty if need be) to hear the peer's news. After
