@@ -39,6 +39,73 @@ pub(crate) struct DocCache {
     pub(crate) settings: Option<(i64, SettingsDoc)>,
 }
 
+/// A shared document as this node keeps it: where its loaded copy is cached, and what a
+/// change of it rewrites here (its projection, saved with it in one transaction by
+/// `commit`, which puts the document back in its slot).
+pub(crate) trait LocalDoc: SharedDoc {
+    /// Its slot in the cache.
+    fn slot(cache: &mut DocCache) -> &mut Option<(i64, Self)>;
+    /// Saves the changes since `before` (hex heads), projects them and saves the clock.
+    fn commit(replica: &mut Replica, version: i64, doc: Self, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate>;
+}
+
+macro_rules! local_doc {
+    ($doc:ty, $field:ident, $commit:ident) => {
+        impl LocalDoc for $doc {
+            fn slot(cache: &mut DocCache) -> &mut Option<(i64, Self)> {
+                &mut cache.$field
+            }
+            fn commit(replica: &mut Replica, version: i64, doc: Self, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
+                replica.$commit(version, doc, before, clock, now_ms)
+            }
+        }
+    };
+}
+
+local_doc!(CatalogDoc, catalog, commit_catalog);
+local_doc!(OffersDoc, offers, commit_offers);
+local_doc!(StaffDoc, staff, commit_staff);
+local_doc!(MembersDoc, members, commit_members);
+local_doc!(SettingsDoc, settings, commit_settings);
+
+impl Replica {
+    /// Document `D`, loaded (or reused if nobody wrote it since).
+    pub(crate) fn loaded<D: LocalDoc>(&mut self) -> Result<&mut D> {
+        let current = doc_version(&self.conn, D::NAME)?.unwrap_or(0);
+        let slot = D::slot(&mut self.docs);
+        if slot.as_ref().is_none_or(|(v, _)| *v != current || current == 0) {
+            *slot = Some(load_doc(&self.conn)?);
+        }
+        Ok(&mut D::slot(&mut self.docs).as_mut().expect("just loaded").1)
+    }
+
+    /// Runs `edit` on document `D` with this node's clock, then commits it (changes,
+    /// projection, clock) in one transaction. A refused edit changes nothing: the copy it
+    /// may have half changed is dropped and the next use reloads it.
+    pub(crate) fn edit_local<D: LocalDoc, T>(&mut self, now_ms: i64, edit: impl FnOnce(&mut D, &mut HlcClock) -> std::result::Result<T, DocError>) -> Result<(T, DocUpdate)> {
+        let mut clock = self.hlc_clock()?;
+        self.loaded::<D>()?;
+        let (version, mut doc) = D::slot(&mut self.docs).take().expect("loaded");
+        let before = doc.heads();
+        let out = edit(&mut doc, &mut clock)?;
+        let update = D::commit(self, version, doc, &before, &mut clock, now_ms)?;
+        Ok((out, update))
+    }
+
+    /// Merges a peer's sync message into document `D` and commits it. A message that
+    /// does not decode or apply changes nothing (the copy is reloaded next time).
+    pub(crate) fn receive_into<D: LocalDoc>(&mut self, state: &mut State, message: &[u8], now_ms: i64) -> Result<DocUpdate> {
+        let mut clock = self.hlc_clock()?;
+        self.loaded::<D>()?;
+        let (version, mut doc) = D::slot(&mut self.docs).take().expect("loaded");
+        let before = doc.heads();
+        let mut trial = state.clone();
+        doc.receive_sync_message(&mut trial, message)?;
+        *state = trial;
+        D::commit(self, version, doc, &before, &mut clock, now_ms)
+    }
+}
+
 /// What an edit or a merge of a shared document did on this node.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DocUpdate {
@@ -133,11 +200,7 @@ pub(crate) fn doc_version(conn: &Connection, name: &str) -> Result<Option<i64>> 
 impl Replica {
     /// The catalog document, loaded (or reused if nobody wrote it since).
     pub fn catalog(&mut self) -> Result<&mut CatalogDoc> {
-        let current = version(&self.conn, CATALOG)?.unwrap_or(0);
-        if self.docs.catalog.as_ref().is_none_or(|(v, _)| *v != current || current == 0) {
-            self.docs.catalog = Some(load_doc(&self.conn)?);
-        }
-        Ok(&mut self.docs.catalog.as_mut().expect("just loaded").1)
+        self.loaded()
     }
 
     /// This node's hybrid logical clock, as persisted.
@@ -153,19 +216,7 @@ impl Replica {
     /// the SKUs they touched into this store's catalog and saves the clock, in one
     /// transaction. An edit that fails changes nothing.
     pub fn edit_catalog<T>(&mut self, now_ms: i64, edit: impl FnOnce(&mut CatalogDoc, &mut HlcClock) -> Result<T, DocError>) -> Result<(T, DocUpdate)> {
-        let mut clock = self.hlc_clock()?;
-        self.catalog()?;
-        let (version, mut doc) = self.docs.catalog.take().expect("loaded");
-        let before = doc.heads();
-        let out = match edit(&mut doc, &mut clock) {
-            Ok(out) => out,
-            Err(e) => {
-                // Whatever the edit did in memory is dropped with the document.
-                return Err(e.into());
-            }
-        };
-        let update = self.commit_catalog(version, doc, &before, &mut clock, now_ms)?;
-        Ok((out, update))
+        self.edit_local(now_ms, edit)
     }
 
     /// Changes a price in the shared catalog from this store: this store's own price
@@ -238,7 +289,7 @@ impl Replica {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn commit_catalog(&mut self, version: i64, mut doc: CatalogDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
+    pub(crate) fn commit_catalog(&mut self, version: i64, mut doc: CatalogDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
         let changed = doc.changed_since(before).skus;
         let store = self.settings.store_id.clone();
         let products: Vec<_> = changed.iter().filter_map(|sku| doc.effective(&store, sku)).collect();
@@ -258,23 +309,6 @@ impl Replica {
         tx.commit()?;
         self.docs.catalog = Some((version, doc));
         Ok(DocUpdate { projected: products.len(), changed })
-    }
-
-    /// Applies a peer's catalog sync message: merges, saves, and projects what changed.
-    /// A message that does not decode or apply changes nothing.
-    fn receive_catalog_sync(&mut self, state: &mut State, message: &[u8], now_ms: i64) -> Result<DocUpdate> {
-        let mut clock = self.hlc_clock()?;
-        self.catalog()?;
-        let (version, mut doc) = self.docs.catalog.take().expect("loaded");
-        let before = doc.heads();
-        let mut trial = state.clone();
-        if let Err(e) = doc.receive_sync_message(&mut trial, message) {
-            // Reload rather than keep a copy that might hold half a message.
-            self.docs.catalog = None;
-            return Err(e.into());
-        }
-        *state = trial;
-        self.commit_catalog(version, doc, &before, &mut clock, now_ms)
     }
 
     /// Starts syncing document `doc` with `peer`: what was agreed with it last time in
@@ -400,11 +434,11 @@ impl Replica {
     /// nothing.
     pub fn receive_doc_sync(&mut self, doc: &str, state: &mut State, message: &[u8], now_ms: i64) -> Result<DocUpdate> {
         match doc {
-            CATALOG => self.receive_catalog_sync(state, message, now_ms),
-            OFFERS => self.receive_offers_sync(state, message, now_ms),
-            STAFF => self.receive_staff_sync(state, message, now_ms),
-            MEMBERS => self.receive_members_sync(state, message, now_ms),
-            SETTINGS => self.receive_settings_sync(state, message, now_ms),
+            CATALOG => self.receive_into::<CatalogDoc>(state, message, now_ms),
+            OFFERS => self.receive_into::<OffersDoc>(state, message, now_ms),
+            STAFF => self.receive_into::<StaffDoc>(state, message, now_ms),
+            MEMBERS => self.receive_into::<MembersDoc>(state, message, now_ms),
+            SETTINGS => self.receive_into::<SettingsDoc>(state, message, now_ms),
             other => Err(DocError::UnknownDocument(other.into()).into()),
         }
     }

@@ -27,16 +27,14 @@
 
 use std::collections::BTreeSet;
 
-use automerge::sync::State;
 use opentill_core::fold::{points_delta, spend_delta};
 use opentill_core::journal::Fact;
 use rusqlite::{Connection, OptionalExtension, params};
 use tracing::{info, warn};
 
-use super::docs::{DocUpdate, doc_version, load_doc, save_clock, save_doc};
+use super::docs::{DocUpdate, save_clock, save_doc};
 use super::{Replica, ReplicaError, Result, write};
-use crate::docs::SharedDoc;
-use crate::docs::members::{MEMBERS, MemberProfile, MembersDoc, survivor};
+use crate::docs::members::{MemberProfile, MembersDoc, survivor};
 use crate::hlc::HlcClock;
 
 /// The member a key (id, phone or referral code) names, resolved to the survivor: an
@@ -207,24 +205,13 @@ pub(crate) fn backfill_peers(tx: &Connection) -> Result<()> {
 impl Replica {
     /// The members document, loaded (or reused if nobody wrote it since).
     pub fn members_doc(&mut self) -> Result<&mut MembersDoc> {
-        let current = doc_version(&self.conn, MEMBERS)?.unwrap_or(0);
-        if self.docs.members.as_ref().is_none_or(|(v, _)| *v != current || current == 0) {
-            self.docs.members = Some(load_doc(&self.conn)?);
-        }
-        Ok(&mut self.docs.members.as_mut().expect("just loaded").1)
+        self.loaded()
     }
 
     /// Runs `edit` on the members document with this node's clock, then saves the
     /// changes, projects the profiles it touched and saves the clock, in one transaction.
     pub fn edit_members<T>(&mut self, now_ms: i64, edit: impl FnOnce(&mut MembersDoc, &mut HlcClock) -> std::result::Result<T, crate::docs::DocError>) -> Result<(T, DocUpdate)> {
-        let mut clock = self.hlc_clock()?;
-        self.members_doc()?;
-        let (version, mut doc) = self.docs.members.take().expect("loaded");
-        let before = doc.heads();
-        // On a refused edit the document is not put back: the next use reloads it.
-        let out = edit(&mut doc, &mut clock)?;
-        let update = self.commit_members(version, doc, &before, &mut clock, now_ms)?;
-        Ok((out, update))
+        self.edit_local(now_ms, edit)
     }
 
     /// Puts every registration made here that is not yet in the members document into it
@@ -263,21 +250,7 @@ impl Replica {
         Ok(n)
     }
 
-    pub(crate) fn receive_members_sync(&mut self, state: &mut State, message: &[u8], now_ms: i64) -> Result<DocUpdate> {
-        let mut clock = self.hlc_clock()?;
-        self.members_doc()?;
-        let (version, mut doc) = self.docs.members.take().expect("loaded");
-        let before = doc.heads();
-        let mut trial = state.clone();
-        if let Err(e) = doc.receive_sync_message(&mut trial, message) {
-            self.docs.members = None;
-            return Err(e.into());
-        }
-        *state = trial;
-        self.commit_members(version, doc, &before, &mut clock, now_ms)
-    }
-
-    fn commit_members(&mut self, version: i64, mut doc: MembersDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
+    pub(crate) fn commit_members(&mut self, version: i64, mut doc: MembersDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
         let changed = doc.changed_since(before);
         if let Some(hlc) = doc.latest_hlc() {
             clock.observe(&hlc);
@@ -321,8 +294,11 @@ mod tests {
     use opentill_core::tax::{TaxMode, TaxRate};
     use opentill_core::tender::{Tender, TenderKind};
 
+    use automerge::sync::State;
+
     use super::*;
     use crate::StoreSettings;
+    use crate::docs::members::MEMBERS;
     use crate::MemberRow;
 
     const PHONE: &str = "13800138000";

@@ -14,7 +14,6 @@
 
 use std::collections::BTreeMap;
 
-use automerge::sync::State;
 use opentill_core::commission::CommissionRules;
 use opentill_core::i18n::Lang;
 use opentill_core::member::MemberProgram;
@@ -24,7 +23,6 @@ use tracing::{info, warn};
 
 use super::docs::{DocCache, DocUpdate, doc_version, load_doc, save_clock, save_doc};
 use super::{Replica, Result, write};
-use crate::docs::SharedDoc;
 use crate::docs::offers::{COMMISSION_RULES, EVERY_STORE, MEMBER_PROGRAM, OFFERS, OfferEntry, OffersDoc, Section};
 use crate::hlc::HlcClock;
 
@@ -261,24 +259,14 @@ pub(crate) fn reproject_if_set_aside(conn: &Connection, cache: &mut DocCache, st
 impl Replica {
     /// The offers document, loaded (or reused if nobody wrote it since).
     pub fn offers(&mut self) -> Result<&mut OffersDoc> {
-        let current = doc_version(&self.conn, OFFERS)?.unwrap_or(0);
-        if self.docs.offers.as_ref().is_none_or(|(v, _)| *v != current || current == 0) {
-            self.docs.offers = Some(load_doc(&self.conn)?);
-        }
-        Ok(&mut self.docs.offers.as_mut().expect("just loaded").1)
+        self.loaded()
     }
 
     /// Runs `edit` on the offers document with this node's clock, then saves the changes,
     /// re-projects this store's offers and saves the clock, in one transaction. An edit
     /// that fails changes nothing.
     pub fn edit_offers<T>(&mut self, now_ms: i64, edit: impl FnOnce(&mut OffersDoc, &mut HlcClock) -> std::result::Result<T, crate::docs::DocError>) -> Result<(T, DocUpdate)> {
-        let mut clock = self.hlc_clock()?;
-        self.offers()?;
-        let (version, mut doc) = self.docs.offers.take().expect("loaded");
-        let before = doc.heads();
-        let out = edit(&mut doc, &mut clock)?;
-        let update = self.commit_offers(version, doc, &before, &mut clock, now_ms)?;
-        Ok((out, update))
+        self.edit_local(now_ms, edit)
     }
 
     /// Sets (`Some` JSON) or removes (`None`) this store's own offer or setting.
@@ -287,21 +275,7 @@ impl Replica {
         Ok(self.edit_offers(now_ms, |doc, clock| doc.put(section, &store, id, body, clock, now_ms))?.1)
     }
 
-    pub(crate) fn receive_offers_sync(&mut self, state: &mut State, message: &[u8], now_ms: i64) -> Result<DocUpdate> {
-        let mut clock = self.hlc_clock()?;
-        self.offers()?;
-        let (version, mut doc) = self.docs.offers.take().expect("loaded");
-        let before = doc.heads();
-        let mut trial = state.clone();
-        if let Err(e) = doc.receive_sync_message(&mut trial, message) {
-            self.docs.offers = None;
-            return Err(e.into());
-        }
-        *state = trial;
-        self.commit_offers(version, doc, &before, &mut clock, now_ms)
-    }
-
-    fn commit_offers(&mut self, version: i64, mut doc: OffersDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
+    pub(crate) fn commit_offers(&mut self, version: i64, mut doc: OffersDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
         let changed: std::collections::BTreeSet<String> = doc.changed_since(before).into_iter().map(|(s, id)| format!("{}:{id}", s.name())).collect();
         if let Some(hlc) = doc.latest_hlc() {
             clock.observe(&hlc);

@@ -5,13 +5,11 @@
 
 use std::collections::BTreeSet;
 
-use automerge::sync::State;
 use rusqlite::{Connection, params};
 
-use super::docs::{DocUpdate, doc_version, load_doc, save_clock, save_doc};
+use super::docs::{DocUpdate, save_clock, save_doc};
 use super::{Replica, Result, write};
-use crate::docs::SharedDoc;
-use crate::docs::settings::{ADDRESS, NAME, NAME_ZH, PAPER_MM, SETTINGS, SettingsDoc};
+use crate::docs::settings::{ADDRESS, NAME, NAME_ZH, PAPER_MM, SettingsDoc};
 use crate::hlc::HlcClock;
 
 /// Writes this store's values of `fields` from the document into `meta`. Returns them.
@@ -28,24 +26,14 @@ fn project(conn: &Connection, doc: &SettingsDoc, store_id: &str, fields: &BTreeS
 impl Replica {
     /// The settings document, loaded (or reused if nobody wrote it since).
     pub fn settings_doc(&mut self) -> Result<&mut SettingsDoc> {
-        let current = doc_version(&self.conn, SETTINGS)?.unwrap_or(0);
-        if self.docs.settings.as_ref().is_none_or(|(v, _)| *v != current || current == 0) {
-            self.docs.settings = Some(load_doc(&self.conn)?);
-        }
-        Ok(&mut self.docs.settings.as_mut().expect("just loaded").1)
+        self.loaded()
     }
 
     /// Runs `edit` on the settings document with this node's clock, then saves the
     /// changes, projects this store's fields it touched and saves the clock, in one
     /// transaction.
     pub fn edit_settings<T>(&mut self, now_ms: i64, edit: impl FnOnce(&mut SettingsDoc, &mut HlcClock) -> std::result::Result<T, crate::docs::DocError>) -> Result<(T, DocUpdate)> {
-        let mut clock = self.hlc_clock()?;
-        self.settings_doc()?;
-        let (version, mut doc) = self.docs.settings.take().expect("loaded");
-        let before = doc.heads();
-        let out = edit(&mut doc, &mut clock)?;
-        let update = self.commit_settings(version, doc, &before, &mut clock, now_ms)?;
-        Ok((out, update))
+        self.edit_local(now_ms, edit)
     }
 
     /// Sets this store's receipt header and paper (`name`, `name_zh`, `address`,
@@ -56,21 +44,7 @@ impl Replica {
         Ok(())
     }
 
-    pub(crate) fn receive_settings_sync(&mut self, state: &mut State, message: &[u8], now_ms: i64) -> Result<DocUpdate> {
-        let mut clock = self.hlc_clock()?;
-        self.settings_doc()?;
-        let (version, mut doc) = self.docs.settings.take().expect("loaded");
-        let before = doc.heads();
-        let mut trial = state.clone();
-        if let Err(e) = doc.receive_sync_message(&mut trial, message) {
-            self.docs.settings = None;
-            return Err(e.into());
-        }
-        *state = trial;
-        self.commit_settings(version, doc, &before, &mut clock, now_ms)
-    }
-
-    fn commit_settings(&mut self, version: i64, mut doc: SettingsDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
+    pub(crate) fn commit_settings(&mut self, version: i64, mut doc: SettingsDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
         let store = self.settings.store_id.clone();
         let changed_pairs = doc.changed_since(before);
         let ours: BTreeSet<String> = changed_pairs.iter().filter(|(s, _)| *s == store).map(|(_, f)| f.clone()).collect();

@@ -5,15 +5,13 @@
 
 use std::collections::BTreeSet;
 
-use automerge::sync::State;
 use opentill_core::role::Role;
 use rusqlite::{Connection, params};
 use tracing::info;
 
-use super::docs::{DocUpdate, doc_version, load_doc, save_clock, save_doc};
+use super::docs::{DocUpdate, save_clock, save_doc};
 use super::{Replica, Result, User, write};
-use crate::docs::SharedDoc;
-use crate::docs::staff::{STAFF, StaffDoc, StaffRecord};
+use crate::docs::staff::{StaffDoc, StaffRecord};
 use crate::hlc::HlcClock;
 
 /// The meta key set once a replica's users live in the staff document.
@@ -44,23 +42,13 @@ fn record(user: &User) -> StaffRecord {
 impl Replica {
     /// The staff document, loaded (or reused if nobody wrote it since).
     pub fn staff(&mut self) -> Result<&mut StaffDoc> {
-        let current = doc_version(&self.conn, STAFF)?.unwrap_or(0);
-        if self.docs.staff.as_ref().is_none_or(|(v, _)| *v != current || current == 0) {
-            self.docs.staff = Some(load_doc(&self.conn)?);
-        }
-        Ok(&mut self.docs.staff.as_mut().expect("just loaded").1)
+        self.loaded()
     }
 
     /// Runs `edit` on the staff document with this node's clock, then saves the changes,
     /// projects the accounts it touched and saves the clock, in one transaction.
     pub fn edit_staff<T>(&mut self, now_ms: i64, edit: impl FnOnce(&mut StaffDoc, &mut HlcClock) -> std::result::Result<T, crate::docs::DocError>) -> Result<(T, DocUpdate)> {
-        let mut clock = self.hlc_clock()?;
-        self.staff()?;
-        let (version, mut doc) = self.docs.staff.take().expect("loaded");
-        let before = doc.heads();
-        let out = edit(&mut doc, &mut clock)?;
-        let update = self.commit_staff(version, doc, &before, &mut clock, now_ms)?;
-        Ok((out, update))
+        self.edit_local(now_ms, edit)
     }
 
     /// Adds or replaces this store's own account (an edit of the staff document, which
@@ -72,21 +60,7 @@ impl Replica {
         Ok(())
     }
 
-    pub(crate) fn receive_staff_sync(&mut self, state: &mut State, message: &[u8], now_ms: i64) -> Result<DocUpdate> {
-        let mut clock = self.hlc_clock()?;
-        self.staff()?;
-        let (version, mut doc) = self.docs.staff.take().expect("loaded");
-        let before = doc.heads();
-        let mut trial = state.clone();
-        if let Err(e) = doc.receive_sync_message(&mut trial, message) {
-            self.docs.staff = None;
-            return Err(e.into());
-        }
-        *state = trial;
-        self.commit_staff(version, doc, &before, &mut clock, now_ms)
-    }
-
-    fn commit_staff(&mut self, version: i64, mut doc: StaffDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
+    pub(crate) fn commit_staff(&mut self, version: i64, mut doc: StaffDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
         let changed = doc.changed_since(before);
         if let Some(hlc) = doc.latest_hlc() {
             clock.observe(&hlc);
