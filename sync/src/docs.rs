@@ -106,6 +106,36 @@ impl Default for CatalogDoc {
     }
 }
 
+/// The `Debug` and [`SharedDoc`] impls of a document type with one container: a struct
+/// with `doc: AutoCommit` and `$field: ObjId`, the container's id.
+macro_rules! single_container_doc {
+    ($ty:ident, $name:expr, $field:ident: $container:expr) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty)).finish_non_exhaustive()
+            }
+        }
+
+        impl $crate::docs::SharedDoc for $ty {
+            const NAME: &'static str = $name;
+            const CONTAINERS: &'static [&'static str] = &[$container];
+
+            fn wrap(doc: automerge::AutoCommit) -> Result<$ty, $crate::docs::DocError> {
+                Ok($ty { $field: $crate::docs::container(&doc, $name, $container)?, doc })
+            }
+
+            fn automerge(&self) -> &automerge::AutoCommit {
+                &self.doc
+            }
+
+            fn automerge_mut(&mut self) -> &mut automerge::AutoCommit {
+                &mut self.doc
+            }
+        }
+    };
+}
+pub(crate) use single_container_doc;
+
 /// What a sync message changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changed {

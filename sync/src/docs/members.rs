@@ -21,7 +21,7 @@ use automerge::{AutoCommit, ObjId, ReadDoc, ScalarValue, Value};
 use opentill_core::member::{check_name, parse_birthday, parse_phone};
 use serde::{Deserialize, Serialize};
 
-use super::{DocError, KEY_SEP, SharedDoc, changed_registers, commit, container, put_register, winner};
+use super::{DocError, KEY_SEP, changed_registers, commit, put_register, winner};
 use crate::hlc::{Hlc, HlcClock};
 
 /// The members document's name.
@@ -60,28 +60,7 @@ pub struct MembersDoc {
     members: ObjId,
 }
 
-impl std::fmt::Debug for MembersDoc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MembersDoc").finish_non_exhaustive()
-    }
-}
-
-impl SharedDoc for MembersDoc {
-    const NAME: &'static str = MEMBERS;
-    const CONTAINERS: &'static [&'static str] = &[PROFILES];
-
-    fn wrap(doc: AutoCommit) -> Result<MembersDoc, DocError> {
-        Ok(MembersDoc { members: container(&doc, MEMBERS, PROFILES)?, doc })
-    }
-
-    fn automerge(&self) -> &AutoCommit {
-        &self.doc
-    }
-
-    fn automerge_mut(&mut self) -> &mut AutoCommit {
-        &mut self.doc
-    }
-}
+super::single_container_doc!(MembersDoc, MEMBERS, members: PROFILES);
 
 fn read_profile(doc: &AutoCommit, obj: &ObjId) -> Option<MemberProfile> {
     match doc.get(obj, "body").ok()?? {
@@ -166,6 +145,7 @@ impl MembersDoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::docs::SharedDoc;
 
     fn profile(phone: &str, name: &str, at: i64) -> MemberProfile {
         MemberProfile { phone: phone.into(), name: name.into(), birthday: Some("03-08".into()), referral_code: format!("R{at}"), referred_by: None, registered_ms: at, store_id: "S1".into() }

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use automerge::{AutoCommit, ObjId, ScalarValue};
 
-use super::{DocError, KEY_SEP, SharedDoc, changed_registers, commit, container, put_register, scalar_str, winner};
+use super::{DocError, KEY_SEP, changed_registers, commit, put_register, scalar_str, winner};
 use crate::hlc::{Hlc, HlcClock};
 
 /// The settings document's name.
@@ -37,28 +37,7 @@ pub struct SettingsDoc {
     stores: ObjId,
 }
 
-impl std::fmt::Debug for SettingsDoc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SettingsDoc").finish_non_exhaustive()
-    }
-}
-
-impl SharedDoc for SettingsDoc {
-    const NAME: &'static str = SETTINGS;
-    const CONTAINERS: &'static [&'static str] = &[STORES];
-
-    fn wrap(doc: AutoCommit) -> Result<SettingsDoc, DocError> {
-        Ok(SettingsDoc { stores: container(&doc, SETTINGS, STORES)?, doc })
-    }
-
-    fn automerge(&self) -> &AutoCommit {
-        &self.doc
-    }
-
-    fn automerge_mut(&mut self) -> &mut AutoCommit {
-        &mut self.doc
-    }
-}
+super::single_container_doc!(SettingsDoc, SETTINGS, stores: STORES);
 
 fn read_value(doc: &AutoCommit, obj: &ObjId) -> Option<String> {
     scalar_str(doc, obj, "value")
@@ -126,6 +105,7 @@ impl SettingsDoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::docs::SharedDoc;
 
     #[test]
     fn two_fields_changed_apart_both_stay_and_bad_values_are_refused() {

@@ -14,7 +14,7 @@ use automerge::{AutoCommit, ObjId, ReadDoc, ScalarValue, Value};
 use serde::{Deserialize, Serialize};
 
 use super::offers::EVERY_STORE;
-use super::{DocError, KEY_SEP, SharedDoc, changed_registers, commit, container, put_register, winner};
+use super::{DocError, KEY_SEP, changed_registers, commit, put_register, winner};
 use crate::hlc::{Hlc, HlcClock};
 
 /// The staff document's name.
@@ -41,28 +41,7 @@ pub struct StaffDoc {
     users: ObjId,
 }
 
-impl std::fmt::Debug for StaffDoc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StaffDoc").finish_non_exhaustive()
-    }
-}
-
-impl SharedDoc for StaffDoc {
-    const NAME: &'static str = STAFF;
-    const CONTAINERS: &'static [&'static str] = &[USERS];
-
-    fn wrap(doc: AutoCommit) -> Result<StaffDoc, DocError> {
-        Ok(StaffDoc { users: container(&doc, STAFF, USERS)?, doc })
-    }
-
-    fn automerge(&self) -> &AutoCommit {
-        &self.doc
-    }
-
-    fn automerge_mut(&mut self) -> &mut AutoCommit {
-        &mut self.doc
-    }
-}
+super::single_container_doc!(StaffDoc, STAFF, users: USERS);
 
 fn read_record(doc: &AutoCommit, obj: &ObjId) -> Option<StaffRecord> {
     match doc.get(obj, "body").ok()?? {
@@ -140,6 +119,7 @@ impl StaffDoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::docs::SharedDoc;
 
     fn record(name: &str, role: &str) -> StaffRecord {
         StaffRecord { name: name.into(), role: role.into(), pin_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(), active: true }
