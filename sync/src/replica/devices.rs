@@ -545,7 +545,11 @@ impl Replica {
 
     /// Members, newest first, at most `limit`.
     pub fn members(&self, limit: usize) -> Result<Vec<MemberRow>> {
-        let mut stmt = self.conn.prepare_cached(&format!("{} FROM members m WHERE m.merged_into IS NULL ORDER BY m.registered_ms DESC, m.member_id LIMIT ?1", super::members::MEMBER_SELECT))?;
+        // The page first, then the sums of those rows only.
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{} FROM (SELECT * FROM members WHERE merged_into IS NULL ORDER BY registered_ms DESC, member_id LIMIT ?1) m ORDER BY m.registered_ms DESC, m.member_id",
+            super::members::MEMBER_SELECT
+        ))?;
         let rows = stmt.query_map([limit as i64], member_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

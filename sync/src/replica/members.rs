@@ -42,18 +42,19 @@ use crate::hlc::HlcClock;
 pub(crate) const RESOLVE: &str = "SELECT coalesce(merged_into, member_id) FROM members WHERE member_id = ?1 OR phone = ?1 OR referral_code = ?1
      ORDER BY merged_into IS NOT NULL, registered_ms, member_id LIMIT 1";
 
-/// The ids of the person member `?1` is: their survivor and every id merged into it.
-pub(crate) const GROUP_IDS: &str =
-    "SELECT g.member_id FROM members g WHERE coalesce(g.merged_into, g.member_id) = (SELECT coalesce(merged_into, member_id) FROM members WHERE member_id = ?1)";
+/// The ids of the person member `?1` is: their survivor and every id merged into it
+/// (found through the primary key and `members_by_survivor`, never a scan).
+pub(crate) const GROUP_IDS: &str = "SELECT g.member_id FROM members g, (SELECT coalesce(merged_into, member_id) AS s FROM members WHERE member_id = ?1) k
+     WHERE g.member_id = k.s OR g.merged_into = k.s";
 
 /// A member's row with spend and points summed over the survivor `m` and the ids merged
 /// into it, this store's (`member_sums`) and the other stores' as of the last balance
 /// snapshot (`member_others`); `FROM members m` and a `WHERE` follow.
 pub(crate) const MEMBER_SELECT: &str = "SELECT m.member_id, m.phone, m.name, m.birthday, m.referral_code, m.referred_by, m.registered_ms,
-     coalesce((SELECT sum(s.spend) FROM member_sums s JOIN members g ON g.member_id = s.member_id WHERE coalesce(g.merged_into, g.member_id) = m.member_id), 0)
-       + coalesce((SELECT sum(o.spend) FROM member_others o JOIN members g ON g.member_id = o.member_id WHERE coalesce(g.merged_into, g.member_id) = m.member_id), 0),
-     coalesce((SELECT sum(s.points) FROM member_sums s JOIN members g ON g.member_id = s.member_id WHERE coalesce(g.merged_into, g.member_id) = m.member_id), 0)
-       + coalesce((SELECT sum(o.points) FROM member_others o JOIN members g ON g.member_id = o.member_id WHERE coalesce(g.merged_into, g.member_id) = m.member_id), 0)";
+     coalesce((SELECT sum(s.spend) FROM member_sums s WHERE s.member_id = m.member_id OR s.member_id IN (SELECT g.member_id FROM members g WHERE g.merged_into = m.member_id)), 0)
+       + coalesce((SELECT sum(o.spend) FROM member_others o WHERE o.member_id = m.member_id OR o.member_id IN (SELECT g.member_id FROM members g WHERE g.merged_into = m.member_id)), 0),
+     coalesce((SELECT sum(s.points) FROM member_sums s WHERE s.member_id = m.member_id OR s.member_id IN (SELECT g.member_id FROM members g WHERE g.merged_into = m.member_id)), 0)
+       + coalesce((SELECT sum(o.points) FROM member_others o WHERE o.member_id = m.member_id OR o.member_id IN (SELECT g.member_id FROM members g WHERE g.merged_into = m.member_id)), 0)";
 
 /// Upserts a profile and marks it as being in the document (or not).
 fn upsert_profile(conn: &Connection, member_id: &str, p: &MemberProfile, in_doc: bool) -> Result<()> {
