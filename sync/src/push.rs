@@ -343,6 +343,10 @@ pub struct DocSyncReport {
     pub replayed: usize,
 }
 
+/// Rounds of one document sync after which the node starts its side of the protocol
+/// afresh from the heads both sides agreed (see `sync_rounds`).
+pub const RESYNC_EVERY: u32 = 8;
+
 /// The most rounds one document sync may take before it gives up (automerge's protocol
 /// needs a handful; more means the peer keeps answering without converging).
 pub const MAX_DOC_ROUNDS: u32 = 64;
@@ -399,6 +403,12 @@ fn sync_rounds<E: std::error::Error + 'static>(
     loop {
         if report.rounds >= MAX_DOC_ROUNDS {
             return Err(PushError::Unsettled(doc.to_string(), report.rounds));
+        }
+        if rounds > 0 && rounds % RESYNC_EVERY == 0 {
+            // automerge's protocol assumes no message is lost; after one that was (applied
+            // nowhere, answered anyway), each side can wait for the other for ever. As
+            // after a reconnect, forget what this side believes it sent and say it again.
+            state = crate::docs::decode_sync_state(Some(&crate::docs::encode_sync_state(&state)));
         }
         let ours = replica.doc_sync_message(doc, &mut state)?;
         // The first round always goes out (empty if need be) to hear the peer's news. After

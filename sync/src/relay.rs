@@ -325,3 +325,38 @@ pub fn fetch<E: std::error::Error + 'static>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreSettings;
+    use crate::docs::settings::SETTINGS;
+
+    /// automerge's sync protocol assumes no message is lost. Here the edge agent never
+    /// applies the till's second round (the one carrying its change) yet answers it, as a
+    /// request lost on the way would look after a retry: the till still gets its change
+    /// to the edge agent, in this sync or the next.
+    #[test]
+    fn a_lost_round_does_not_keep_a_change_from_the_peer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut edge = Replica::create(&dir.path().join("edge"), StoreSettings::new("S1", "edge"), [1; 32]).unwrap();
+        let mut till = Replica::create(&dir.path().join("till"), StoreSettings::new("S1", "till"), [2; 32]).unwrap();
+        edge.add_peer("till", &till.public_key().to_bytes(), 0).unwrap();
+        till.set_store_settings(&[(crate::docs::settings::NAME, "Corner Mart".into())], 1_000).unwrap();
+        let key = till.key.clone();
+        let mut requests = 0;
+        let mut send = |bytes: Vec<u8>| -> std::result::Result<Vec<u8>, std::io::Error> {
+            requests += 1;
+            let bytes = if requests == 2 { Message::DocSync(DocSync::seal(&key, "S1", "till", SETTINGS, 0, vec![])).encode() } else { bytes };
+            match serve_docs(&mut edge, &bytes, 2_000).unwrap() {
+                Answer::Frame(frame) => Ok(frame),
+                Answer::Refused { message, .. } => Err(std::io::Error::other(message)),
+            }
+        };
+        let first = crate::push::sync_doc(&mut till, SETTINGS, "edge", || 2_000, &mut send);
+        let second = crate::push::sync_doc(&mut till, SETTINGS, "edge", || 3_000, &mut send);
+        assert!(first.is_ok() && second.is_ok(), "{first:?} {second:?}");
+        assert_eq!(edge.doc_heads(SETTINGS).unwrap(), till.doc_heads(SETTINGS).unwrap(), "the till's change reached the edge agent");
+        assert_eq!(edge.settings().name, "Corner Mart");
+    }
+}
