@@ -24,13 +24,25 @@ pub struct BalancesRequest {
     pub ts_ms: i64,
     /// Signature of [`balances_request_message`], hex.
     pub signature: String,
+    /// `POST /v1/transfers` only: per node of another store, the last of its transfer
+    /// steps the asker holds; the answer leaves out those and the earlier ones. Not
+    /// signed, because it can only narrow the answer, and what it leaves out the asker
+    /// already holds (a node's steps reach the cloud in order, so a later one always has
+    /// a larger seq).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<opentill_sync::NodeSeq>,
+    /// `POST /v1/o2o` only: leave out orders placed and cancelled before this instant
+    /// (the cloud's clock: the `as_of_ms` of an earlier answer, less an overlap). Not
+    /// signed, for the same reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_ms: Option<i64>,
 }
 
 impl BalancesRequest {
     /// A request signed with `sign` (the node's key).
     pub fn signed(store_id: &str, node_id: &str, ts_ms: i64, sign: impl FnOnce(&[u8]) -> [u8; 64]) -> BalancesRequest {
         let signature = sign(&balances_request_message(store_id, node_id, ts_ms));
-        BalancesRequest { store_id: store_id.into(), node_id: node_id.into(), ts_ms, signature: hex::encode(signature) }
+        BalancesRequest { store_id: store_id.into(), node_id: node_id.into(), ts_ms, signature: hex::encode(signature), after: Vec::new(), since_ms: None }
     }
 
     /// The signature, if it is 64 bytes of hex.

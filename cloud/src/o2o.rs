@@ -151,9 +151,12 @@ pub fn cancel(ledger: &mut dyn Ledger, store_id: &str, order_id: &str, reason: &
     view(ledger, store_id, order_id)
 }
 
-/// Answers a node: every order of its store.
+/// Answers a node: every order of its store, or with a cursor
+/// ([`BalancesRequest::since_ms`]) those placed or cancelled online since it.
 pub fn snapshot(ledger: &dyn Ledger, request: &BalancesRequest, now_ms: i64) -> Result<O2oSnapshot, BalancesError> {
     authenticate(ledger, request, &o2o_request_message(&request.store_id, &request.node_id, request.ts_ms))?;
-    let orders = placed(ledger.o2o_orders(&request.store_id, None)?)?;
+    let since = request.since_ms.unwrap_or(i64::MIN);
+    let mut orders = placed(ledger.o2o_orders(&request.store_id, None)?)?;
+    orders.retain(|p| p.order.placed_ms >= since || p.online_cancel.as_ref().is_some_and(|c| c.ts_ms >= since));
     Ok(O2oSnapshot { store_id: request.store_id.clone(), as_of_ms: now_ms, orders })
 }

@@ -14,13 +14,16 @@ use opentill_sync::protocol::transfers_request_message;
 use crate::balances::{BalancesError, BalancesRequest, authenticate};
 use crate::ledger::Ledger;
 
-/// Answers a node's request from the ledger. An entry this build cannot read (a newer
-/// node's) is left out, as ingest leaves it out of the totals.
+/// Answers a node's request from the ledger: the steps past the asker's cursor
+/// ([`BalancesRequest::after`]; all of them without one). An entry this build cannot read
+/// (a newer node's) is left out, as ingest leaves it out of the totals.
 pub fn answer(ledger: &dyn Ledger, request: &BalancesRequest, now_ms: i64) -> Result<TransferSnapshot, BalancesError> {
     authenticate(ledger, request, &transfers_request_message(&request.store_id, &request.node_id, request.ts_ms))?;
     let (stores, rows) = ledger.transfer_entries(&request.store_id)?;
+    let held = |store: &str, node: &str| request.after.iter().find(|c| c.store == store && c.node == node).map_or(0, |c| c.seq);
     let events = rows
         .into_iter()
+        .filter(|row| row.seq > held(&row.store_id, &row.node_id))
         .filter_map(|row| match serde_json::from_slice::<Fact>(&row.body) {
             Ok(Fact::Transfer(fact)) => Some(TransferEvent { store: row.store_id, node: row.node_id, seq: row.seq, ts_ms: row.ts_ms, fact }),
             _ => {

@@ -579,19 +579,22 @@ fn pull_revocations(data: &Path) -> anyhow::Result<Option<usize>> {
 
 /// A node-signed read of the cloud (or, for a till, its edge agent): `POST /v1/{route}`
 /// with the store, node, time and the signature of `message` over them.
-fn node_read(replica: &Replica, agent: &ureq::Agent, route: &str, message: fn(&str, &str, i64) -> Vec<u8>) -> anyhow::Result<Vec<u8>> {
+fn node_read(replica: &Replica, agent: &ureq::Agent, route: &str, message: fn(&str, &str, i64) -> Vec<u8>, cursor: serde_json::Value) -> anyhow::Result<Vec<u8>> {
     let cloud = cloud_url(replica)?;
     let settings = replica.settings();
     let ts_ms = now_ms();
     let signature = replica.sign(&message(&settings.store_id, &settings.node_id, ts_ms));
-    let request = serde_json::json!({ "store_id": settings.store_id, "node_id": settings.node_id, "ts_ms": ts_ms, "signature": hex_encode(&signature) });
+    let mut request = serde_json::json!({ "store_id": settings.store_id, "node_id": settings.node_id, "ts_ms": ts_ms, "signature": hex_encode(&signature) });
+    if let (Some(fields), serde_json::Value::Object(extra)) = (request.as_object_mut(), cursor) {
+        fields.extend(extra);
+    }
     Ok(post(agent, &format!("{cloud}/v1/{route}"), "application/json", request.to_string().as_bytes())?)
 }
 
 /// Asks the cloud (or, for a till, its edge agent) for the store's stored-value snapshot
 /// and keeps it if this replica holds the store as far as the cloud did.
 pub fn balances_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<SnapshotOutcome> {
-    let reply = node_read(replica, agent, "balances", opentill_sync::protocol::balances_request_message)?;
+    let reply = node_read(replica, agent, "balances", opentill_sync::protocol::balances_request_message, serde_json::Value::Null)?;
     let snapshot: BalanceSnapshot = serde_json::from_slice(&reply).context("the stored-value snapshot is not what this build understands")?;
     let outcome = replica.apply_balances(&snapshot)?;
     if let SnapshotOutcome::Behind { node, needed, held } = &outcome {
@@ -603,7 +606,9 @@ pub fn balances_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Resu
 /// Asks the cloud (or, for a till, its edge agent) for the steps other stores took of
 /// transfers to or from this store, and keeps the new ones; returns how many were new.
 pub fn transfers_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<usize> {
-    let reply = node_read(replica, agent, "transfers", opentill_sync::protocol::transfers_request_message)?;
+    // Only the steps this replica does not hold yet.
+    let cursor = serde_json::json!({ "after": replica.transfer_cursor()? });
+    let reply = node_read(replica, agent, "transfers", opentill_sync::protocol::transfers_request_message, cursor)?;
     let snapshot: opentill_sync::TransferSnapshot = serde_json::from_slice(&reply).context("the transfer answer is not what this build understands")?;
     Ok(replica.apply_transfers(&snapshot)?)
 }
@@ -611,9 +616,17 @@ pub fn transfers_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Res
 /// Asks the cloud (or, for a till, its edge agent) for the store's O2O orders and keeps
 /// what is new; returns how many orders were new or newly cancelled.
 pub fn o2o_step(replica: &mut Replica, agent: &ureq::Agent) -> anyhow::Result<usize> {
-    let reply = node_read(replica, agent, "o2o", opentill_sync::protocol::o2o_request_message)?;
+    // Only the orders placed or cancelled since the last answer from the same upstream.
+    let upstream = cloud_url(replica)?;
+    let cursor = match replica.o2o_since(&upstream)? {
+        Some(since_ms) => serde_json::json!({ "since_ms": since_ms }),
+        None => serde_json::Value::Null,
+    };
+    let reply = node_read(replica, agent, "o2o", opentill_sync::protocol::o2o_request_message, cursor)?;
     let snapshot: opentill_sync::O2oSnapshot = serde_json::from_slice(&reply).context("the O2O answer is not what this build understands")?;
-    Ok(replica.apply_o2o(&snapshot)?)
+    let changed = replica.apply_o2o(&snapshot)?;
+    replica.set_o2o_cursor(&upstream, snapshot.as_of_ms)?;
+    Ok(changed)
 }
 
 /// One O2O fetch if enrolled.

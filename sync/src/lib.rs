@@ -29,7 +29,7 @@ pub mod search;
 
 pub use replica::analytics::DayGrouping;
 pub use replica::o2o::{O2oSnapshot, PlacedOrder};
-pub use replica::transfers::TransferSnapshot;
+pub use replica::transfers::{NodeSeq, TransferSnapshot};
 pub use replica::balances::{AccountTotal, BalanceSnapshot, DEFAULT_ALLOWANCE_MINOR, MemberTotal, SnapshotInfo, SnapshotOutcome};
 pub use replica::docs::{CatalogPrices, DocStatus, DocUpdate, PriceChange};
 pub use replica::offers::SetAside;

@@ -15,7 +15,7 @@ use crate::ingest::{Reply, handle};
 use crate::ledger::StorePath;
 use crate::test_db::{Backend, TestDb, on_both_backends};
 
-on_both_backends!(the_snapshot_sums_other_stores_of_the_tenant_and_the_backfill_agrees, offline_spending_in_two_stores_is_bounded_by_the_allowances,);
+on_both_backends!(the_snapshot_sums_other_stores_of_the_tenant_and_the_backfill_agrees, offline_spending_in_two_stores_is_bounded_by_the_allowances, a_read_with_a_cursor_leaves_out_what_the_node_holds,);
 
 const CATALOG: &str = include_str!("../../../fixtures/test-catalog.csv");
 const CARD: &str = "13800138000";
@@ -207,4 +207,70 @@ fn offline_spending_in_two_stores_is_bounded_by_the_allowances(backend: Backend)
     }
     assert!(refused_by_allowance > 0, "no spend was ever refused by the allowance: the test does not exercise it");
     assert!(worst < 0, "no interleaving overdrew the card: the test does not exercise concurrent offline spending");
+}
+
+/// `POST /v1/transfers` and `POST /v1/o2o` with a cursor answer only what the node does
+/// not hold; without one (an older node) everything, as before.
+fn a_read_with_a_cursor_leaves_out_what_the_node_holds(backend: Backend) {
+    use opentill_core::o2o::{Fulfilment, O2oLine, O2oOrder};
+    use opentill_core::transfer::TransferLine;
+    use opentill_sync::protocol::{o2o_request_message, transfers_request_message};
+    let db = TestDb::new(backend);
+    let mut ledger = db.open();
+    let mut s1 = till(&db, &mut *ledger, "acme", "S1");
+    let mut s2 = till(&db, &mut *ledger, "acme", "S2");
+    // Each read is signed over its own message.
+    let ask = |t: &Till, message: fn(&str, &str, i64) -> Vec<u8>, after: Vec<opentill_sync::NodeSeq>, since_ms: Option<i64>| {
+        let s = t.replica().settings().clone();
+        let signature = hex::encode(t.replica().sign(&message(&s.store_id, &s.node_id, 20)));
+        BalancesRequest { store_id: s.store_id, node_id: s.node_id, ts_ms: 20, signature, after, since_ms }
+    };
+    // S2 learns the tenant's stores, then asks S1 for stock twice.
+    let stores = crate::transfers::answer(&*ledger, &ask(&s2, transfers_request_message, Vec::new(), None), 20).unwrap();
+    s2.replica_mut().apply_transfers(&stores).unwrap();
+    let cola = || vec![TransferLine { sku: "DRK-1".into(), qty: 6 }];
+    s2.request_transfer("S1", cola(), None, "m01").unwrap();
+    s2.request_transfer("S1", cola(), None, "m01").unwrap();
+    push(&mut *ledger, &mut s2, 20);
+    let steps = |ledger: &dyn Ledger, t: &Till, after| crate::transfers::answer(ledger, &ask(t, transfers_request_message, after, None), 21).unwrap();
+    let first = steps(&*ledger, &s1, s1.replica().transfer_cursor().unwrap());
+    assert_eq!(first.events.len(), 2);
+    s1.replica_mut().apply_transfers(&first).unwrap();
+    let cursor = s1.replica().transfer_cursor().unwrap();
+    assert_eq!(cursor.iter().map(|c| (c.store.as_str(), c.node.as_str())).collect::<Vec<_>>(), [("S2", "till-1")]);
+    assert!(steps(&*ledger, &s1, cursor.clone()).events.is_empty(), "nothing new");
+    s2.request_transfer("S1", cola(), None, "m01").unwrap();
+    push(&mut *ledger, &mut s2, 22);
+    let next = steps(&*ledger, &s1, cursor);
+    assert_eq!(next.events.len(), 1);
+    assert!(next.events[0].seq > first.events.iter().map(|e| e.seq).max().unwrap(), "only the new step");
+    assert_eq!(next.stores, first.stores, "the stores come every time");
+    assert_eq!(steps(&*ledger, &s1, Vec::new()).events.len(), 3, "no cursor: everything");
+
+    // Online orders, put straight into the ledger (placing one checks it against the
+    // cloud's catalog, tested with the binaries): one early, one late.
+    let order = |id: &str, placed_ms: i64| O2oOrder {
+        order_id: id.into(),
+        store_id: "S1".into(),
+        channel: "meituan".into(),
+        fulfilment: Fulfilment::Pickup,
+        customer_name: "陈女士".into(),
+        customer_phone: "13800138000".into(),
+        member: None,
+        lines: vec![O2oLine { sku: "DRK-1".into(), qty: 2 }],
+        note: None,
+        placed_ms,
+    };
+    for (id, at) in [("MT-1", 1_000), ("MT-2", 900_000)] {
+        ledger.put_o2o_order("S1", id, &serde_json::to_vec(&order(id, at)).unwrap(), at).unwrap();
+    }
+    let orders = |ledger: &dyn Ledger, since_ms| -> Vec<String> {
+        crate::o2o::snapshot(ledger, &ask(&s1, o2o_request_message, Vec::new(), since_ms), 1_000_000).unwrap().orders.into_iter().map(|p| p.order.order_id).collect()
+    };
+    assert_eq!(orders(&*ledger, None), ["MT-1", "MT-2"]);
+    assert_eq!(orders(&*ledger, Some(500_000)), ["MT-2"]);
+    // The early order cancelled online after the cursor: it comes again, with the cancel.
+    ledger.cancel_o2o_order("S1", "MT-1", "customer changed their mind", 950_000).unwrap();
+    assert_eq!(orders(&*ledger, Some(500_000)), ["MT-1", "MT-2"]);
+    assert!(orders(&*ledger, Some(990_000)).is_empty());
 }

@@ -40,7 +40,30 @@ pub struct O2oSnapshot {
     pub orders: Vec<PlacedOrder>,
 }
 
+/// Where the cursor of `POST /v1/o2o` is kept: the upstream it came from and the
+/// `as_of_ms` of its last answer.
+const O2O_CURSOR: &str = "o2o_cursor";
+
+/// How far before the last answer's `as_of_ms` the next request asks from, so an order
+/// placed while that answer was being read, or by a cloud server whose clock is a little
+/// behind, still comes (it comes twice at worst, which adds nothing).
+pub const O2O_OVERLAP_MS: i64 = 5 * 60_000;
+
 impl Replica {
+    /// The `since_ms` of the next `POST /v1/o2o` to `upstream`: the last answer's time
+    /// less [`O2O_OVERLAP_MS`]; `None` (ask for everything) before any answer from it.
+    pub fn o2o_since(&self, upstream: &str) -> Result<Option<i64>> {
+        let Some(value) = self.meta_get(O2O_CURSOR)? else { return Ok(None) };
+        let Some((url, as_of)) = value.rsplit_once('\t') else { return Ok(None) };
+        Ok((url == upstream).then(|| as_of.parse::<i64>().ok()).flatten().map(|ms| ms.saturating_sub(O2O_OVERLAP_MS)))
+    }
+
+    /// Records that the orders of an answer from `upstream` made at `as_of_ms` are held
+    /// (after [`Replica::apply_o2o`] kept them).
+    pub fn set_o2o_cursor(&self, upstream: &str, as_of_ms: i64) -> Result<()> {
+        self.meta_set(O2O_CURSOR, &format!("{upstream}\t{as_of_ms}"))
+    }
+
     /// Keeps the orders of a snapshot (new ones, and cancellations not held yet); returns
     /// how many orders were new or newly cancelled here.
     pub fn apply_o2o(&mut self, snapshot: &O2oSnapshot) -> Result<usize> {

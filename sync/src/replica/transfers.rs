@@ -17,6 +17,18 @@ use super::{Replica, ReplicaError};
 
 type Result<T, E = ReplicaError> = std::result::Result<T, E>;
 
+/// How far a node's journal entries of one kind are held: its store, the node, and the
+/// last seq held (a cursor of `POST /v1/transfers`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeSeq {
+    /// The node's store.
+    pub store: String,
+    /// The node.
+    pub node: String,
+    /// The last seq held.
+    pub seq: u64,
+}
+
 /// The cloud's (or the edge agent's) answer to `POST /v1/transfers`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransferSnapshot {
@@ -107,6 +119,14 @@ impl Replica {
         }
         tx.commit()?;
         Ok(new)
+    }
+
+    /// Per node of another store, the last of its transfer steps held here: the cursor
+    /// of the next `POST /v1/transfers`, so the answer carries only new steps.
+    pub fn transfer_cursor(&self) -> Result<Vec<NodeSeq>> {
+        let mut stmt = self.conn.prepare_cached("SELECT store_id, node_id, max(seq) FROM remote_transfers GROUP BY store_id, node_id ORDER BY store_id, node_id")?;
+        let rows = stmt.query_map([], |r| Ok(NodeSeq { store: r.get(0)?, node: r.get(1)?, seq: r.get::<_, i64>(2)? as u64 }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The tenant's other stores, as the cloud last named them (empty before the first
