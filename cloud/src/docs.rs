@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use opentill_sync::docs::members::{MEMBERS, MembersDoc};
 use opentill_sync::docs::offers::{OFFERS, OffersDoc};
 use opentill_sync::docs::settings::{SETTINGS, SettingsDoc};
+use opentill_sync::docs::devices::{DEVICES, DevicesDoc};
 use opentill_sync::docs::staff::{STAFF, StaffDoc};
 use opentill_sync::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state, parse_wire_name, wire_name};
 use opentill_sync::hlc::HlcClock;
@@ -99,7 +100,7 @@ pub struct Compaction {
     pub registers: usize,
 }
 
-/// **Compacts** a tenant's document `doc` (`catalog`, `offers`, `staff`, `members`): replaces it with the next
+/// **Compacts** a tenant's document `doc` (any of [`opentill_sync::docs::SHARED`]): replaces it with the next
 /// epoch, holding exactly its winning registers and none of their history. Nodes still on
 /// the old epoch are moved to the new one on their next sync and replay their own edits
 /// it lacks (see `opentill_sync::push::sync_doc`).
@@ -110,6 +111,7 @@ pub fn compact(ledger: &mut dyn Ledger, tenant: &str, doc: &str, now_ms: i64) ->
         STAFF => compact_doc::<StaffDoc>(ledger, tenant, now_ms),
         MEMBERS => compact_doc::<MembersDoc>(ledger, tenant, now_ms),
         SETTINGS => compact_doc::<SettingsDoc>(ledger, tenant, now_ms),
+        DEVICES => compact_doc::<DevicesDoc>(ledger, tenant, now_ms),
         other => Err(CatalogError::Doc(DocError::UnknownDocument(other.into()))),
     }
 }
@@ -174,6 +176,7 @@ fn handle_round(ledger: &mut dyn Ledger, round: &DocSync, now_ms: i64) -> Result
         Some((STAFF, epoch)) => merge_round::<StaffDoc>(ledger, round, epoch, now_ms),
         Some((MEMBERS, epoch)) => merge_round::<MembersDoc>(ledger, round, epoch, now_ms),
         Some((SETTINGS, epoch)) => merge_round::<SettingsDoc>(ledger, round, epoch, now_ms),
+        Some((DEVICES, epoch)) => merge_round::<DevicesDoc>(ledger, round, epoch, now_ms),
         _ => Ok(refused(404, "unknown_document", format!("no shared document called {:?}", round.doc))),
     }
 }

@@ -171,7 +171,7 @@ enum Command {
         /// Tenant.
         #[arg(long, default_value = "default")]
         tenant: String,
-        /// `catalog`, `offers`, `staff`, `members` or `settings`.
+        /// `catalog`, `offers`, `staff`, `members`, `settings` or `devices`.
         #[arg(long)]
         doc: String,
     },

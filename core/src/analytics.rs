@@ -33,7 +33,7 @@ mod conversion;
 mod members;
 
 pub use conversion::{Conversion, ConversionRow, conversion_report, gate_entry};
-pub use members::{MemberRfm, Members, Segment, SegmentRow, Spend, TicketRow, member_report, quintile_scores, ticket_row};
+pub use members::{MemberRfm, Members, Redemptions, Segment, SegmentRow, Spend, TicketRow, member_report, quintile_scores, ticket_row};
 
 /// What a report groups by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -515,7 +515,15 @@ pub fn report_from_facts<'a>(
         By::Members => {
             let rows: Vec<TicketRow> = facts.iter().filter_map(|(ts, f)| ticket_row(*ts, utc_offset_min, f)).filter(|r| in_period(r.day)).collect();
             let mut report = Report::of_rows(by, from, to, Vec::new(), ticket_totals(&rows));
-            report.members = Some(member_report(rows, to.and_then(parse_day)));
+            let mut members = member_report(rows, to.and_then(parse_day));
+            for (ts, f) in &facts {
+                if let Fact::PointsRedeemed { lines, .. } = f
+                    && in_period(local_day_hour(*ts, utc_offset_min).0)
+                {
+                    members.redemptions.add(lines);
+                }
+            }
+            report.members = Some(members);
             return report;
         }
         By::Conversion => {
@@ -639,6 +647,13 @@ fn members_table(members: &Members, currency: Currency, lang: Lang) -> Table {
             format!("{}{}", h("回购率（消费 2 次及以上的会员 ÷ 消费会员）：", "Repeat rate (members with 2 or more sales ÷ members who bought): "), repeat),
             spend(h("会员", "Members"), &members.member),
             spend(h("非会员", "Non-members"), &members.guest),
+            {
+                let r = &members.redemptions;
+                match lang {
+                    Lang::Zh => format!("积分兑换商品：{} 次，{} 积分，{} 件（不计入销售）", r.count, r.points, r.pieces),
+                    Lang::En => format!("Points redeemed for goods: {} redemptions, {} points, {} pieces (not sales)", r.count, r.points, r.pieces),
+                }
+            },
         ],
     }
 }

@@ -599,6 +599,17 @@ pub enum ShelfCommand {
         #[command(flatten)]
         data: DataArg,
     },
+    /// Take a slot out of the planogram (its label and readings are no longer kept).
+    Clear {
+        #[command(flatten)]
+        data: DataArg,
+        /// The shelf's device id.
+        #[arg(long)]
+        shelf: String,
+        /// The slot on it.
+        #[arg(long)]
+        slot: String,
+    },
 }
 
 /// `promo`.
@@ -1072,6 +1083,39 @@ pub enum SuspendedCommand {
 /// `device`.
 #[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
+    /// The store's devices: the shared registry and what each last said.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Name a device in the store's shared registry (every node of the store gets it on
+    /// its next sync); a device not installed yet can be registered ahead.
+    Register {
+        #[command(flatten)]
+        data: DataArg,
+        /// The device id, as in its MQTT topics.
+        device: String,
+        /// shelf, vending, gate, scanner, display, label or other (default: what the
+        /// device announced).
+        #[arg(long)]
+        kind: Option<String>,
+        /// Its name.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// Its Chinese name.
+        #[arg(long, default_value = "")]
+        name_zh: String,
+        /// Where it stands.
+        #[arg(long, default_value = "")]
+        location: String,
+    },
+    /// Take a device out of service: it keeps its name, but is no longer expected online.
+    Retire {
+        #[command(flatten)]
+        data: DataArg,
+        /// The device id.
+        device: String,
+    },
     /// Ask a Toledo 8217 scale for its weight.
     Scale {
         /// Serial port, e.g. /dev/ttyUSB0.

@@ -649,6 +649,12 @@ fn run(command: Command, matches: &clap::ArgMatches, lang: Lang) -> Outcome {
             }
             Ok(())
         }
+        Command::Shelf(ShelfCommand::Clear { data, shelf, slot }) => {
+            let mut till = open(&data.data)?;
+            till.clear_shelf_slot(&shelf, &slot)?;
+            println!("{shelf}/{slot}: {}", lang.pick("已移出货架图", "cleared from the planogram"));
+            Ok(())
+        }
         Command::Print(cmd) => run_print(cmd, lang),
         Command::Store(cmd) => run_store(cmd, lang),
         Command::Device(cmd) => run_device(cmd, lang),
@@ -1048,6 +1054,38 @@ fn run_device(cmd: DeviceCommand, lang: Lang) -> Outcome {
     use opentill_hardware::scale::Reading;
     use opentill_hardware::serial::ScannerEvent;
     match cmd {
+        DeviceCommand::List { data } => {
+            let till = open(&data.data)?;
+            let offset = till.replica().settings().utc_offset_min;
+            for d in till.replica().devices().map_err(TillError::from)? {
+                let name = match lang {
+                    Lang::Zh if !d.name_zh.is_empty() => d.name_zh.clone(),
+                    _ => d.name.clone(),
+                };
+                let state = match (d.retired, d.last_seen_ms) {
+                    (true, _) => lang.pick("已停用", "retired").to_string(),
+                    (false, None) => lang.pick("尚未连接", "never heard from").to_string(),
+                    (false, Some(ms)) => format!("{} {} {}", if d.online { lang.pick("在线", "online") } else { lang.pick("离线", "offline") }, lang.pick("最后消息", "last seen"), opentill_core::time::LocalTime::from_unix_ms(ms, offset).date_time()),
+                };
+                println!("{}\t{}\t{name}\t{}\t{state}", d.device, d.kind, d.location);
+            }
+            Ok(())
+        }
+        DeviceCommand::Register { data, device, kind, name, name_zh, location } => {
+            let mut till = open(&data.data)?;
+            till.register_device(&device, kind.as_deref(), &name, &name_zh, &location, false)?;
+            println!("{} {device}", lang.pick("已登记设备", "registered device"));
+            Ok(())
+        }
+        DeviceCommand::Retire { data, device } => {
+            let mut till = open(&data.data)?;
+            let Some(d) = till.replica().devices().map_err(TillError::from)?.into_iter().find(|d| d.device == device) else {
+                return Err(TillError::BadInput(format!("{} {device}", lang.pick("没有这台设备：", "no such device:"))).into());
+            };
+            till.register_device(&device, Some(&d.kind), &d.name, &d.name_zh, &d.location, true)?;
+            println!("{} {device}", lang.pick("已停用设备", "retired device"));
+            Ok(())
+        }
         DeviceCommand::Scale { port, baud } => match opentill_hardware::serial::read_scale(&port, baud, std::time::Duration::from_secs(2)) {
             Ok(Reading::Stable(grams)) => {
                 println!("{}.{:03} kg", grams / 1000, grams % 1000);
@@ -1359,8 +1397,10 @@ fn mqtt_config(args: cli::MqttConfigArgs, lang: Lang) -> Outcome {
     for text in &args.devices {
         devices.push(mqtt_config::parse_device(text).map_err(|e| TillError::BadInput(format!("--device {e}")))?);
     }
+    // The store's registry (shared: an agent set up afresh gets it from the cloud), less
+    // retired devices, which get no password.
     for d in till.replica().devices().map_err(TillError::from)? {
-        if !devices.iter().any(|s| s.id == d.device) {
+        if !d.retired && !devices.iter().any(|s| s.id == d.device) {
             devices.push(mqtt_config::DeviceSpec { id: d.device, kind: d.kind });
         }
     }

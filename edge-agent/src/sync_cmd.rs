@@ -432,6 +432,7 @@ fn doc_label(name: &str, lang: Lang) -> &'static str {
         opentill_sync::docs::staff::STAFF => lang.pick("员工账号：", "staff:"),
         opentill_sync::docs::members::MEMBERS => lang.pick("会员：", "members:"),
         opentill_sync::docs::settings::SETTINGS => lang.pick("门店设置：", "store settings:"),
+        opentill_sync::docs::devices::DEVICES => lang.pick("设备与货架：", "devices:"),
         _ => lang.pick("促销与会员设置：", "offers:"),
     }
 }
@@ -442,6 +443,7 @@ fn doc_line(report: &DocSyncReport, lang: Lang) -> String {
         opentill_sync::docs::staff::STAFF => ("个员工账号已更新", "accounts updated"),
         opentill_sync::docs::members::MEMBERS => ("位会员资料已更新", "member profiles updated"),
         opentill_sync::docs::settings::SETTINGS => ("项门店设置已更新", "store settings updated"),
+        opentill_sync::docs::devices::DEVICES => ("项设备或货架位已更新", "devices or shelf slots updated"),
         _ => ("项促销、优惠券或设置已更新", "offers or settings updated"),
     };
     let epoch = match report.switched_to {

@@ -3,8 +3,9 @@
 //! the **offers** ([`offers::OffersDoc`]: promotions, coupons and the member and
 //! commission settings) and the **staff** ([`staff::StaffDoc`]: the accounts that log in
 //! at the tills), the **members** ([`members::MembersDoc`]: every member's profile) and
-//! the **settings** ([`settings::SettingsDoc`]: each store's receipt header and paper),
-//! edited by head office (through the cloud), store managers and the tills.
+//! the **settings** ([`settings::SettingsDoc`]: each store's receipt header and paper)
+//! and the **devices** ([`devices::DevicesDoc`]: each store's device registry and shelf
+//! planogram), edited by head office (through the cloud), store managers and the tills.
 //! [`SharedDoc`] is what every document shares: its genesis, storage and sync.
 //!
 //! Every value a person edits is an **HLC register**: a map object holding the value's
@@ -106,10 +107,10 @@ impl Default for CatalogDoc {
     }
 }
 
-/// The `Debug` and [`SharedDoc`] impls of a document type with one container: a struct
-/// with `doc: AutoCommit` and `$field: ObjId`, the container's id.
-macro_rules! single_container_doc {
-    ($ty:ident, $name:expr, $field:ident: $container:expr) => {
+/// The `Debug` and [`SharedDoc`] impls of a document type whose containers are maps
+/// of registers: a struct with `doc: AutoCommit` and one `ObjId` field per container.
+macro_rules! register_doc {
+    ($ty:ident, $name:expr, $($field:ident: $container:expr),+) => {
         impl std::fmt::Debug for $ty {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_struct(stringify!($ty)).finish_non_exhaustive()
@@ -118,10 +119,10 @@ macro_rules! single_container_doc {
 
         impl $crate::docs::SharedDoc for $ty {
             const NAME: &'static str = $name;
-            const CONTAINERS: &'static [&'static str] = &[$container];
+            const CONTAINERS: &'static [&'static str] = &[$($container),+];
 
             fn wrap(doc: automerge::AutoCommit) -> Result<$ty, $crate::docs::DocError> {
-                Ok($ty { $field: $crate::docs::container(&doc, $name, $container)?, doc })
+                Ok($ty { $($field: $crate::docs::container(&doc, $name, $container)?,)+ doc })
             }
 
             fn automerge(&self) -> &automerge::AutoCommit {
@@ -134,7 +135,7 @@ macro_rules! single_container_doc {
         }
     };
 }
-pub(crate) use single_container_doc;
+pub(crate) use register_doc;
 
 /// What a sync message changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -144,7 +145,7 @@ pub struct Changed {
 }
 
 /// The names of every shared document, in the order nodes sync them.
-pub const SHARED: [&str; 5] = [CATALOG, offers::OFFERS, staff::STAFF, members::MEMBERS, settings::SETTINGS];
+pub const SHARED: [&str; 6] = [CATALOG, offers::OFFERS, staff::STAFF, members::MEMBERS, settings::SETTINGS, devices::DEVICES];
 
 /// What every shared document is: an automerge document whose containers a fixed genesis
 /// change makes, stored as full and incremental saves, merged with automerge's sync
@@ -685,6 +686,7 @@ pub fn decode_sync_state(bytes: Option<&[u8]>) -> sync::State {
     bytes.and_then(|b| sync::State::decode(b).ok()).unwrap_or_default()
 }
 
+pub mod devices;
 pub mod members;
 pub mod offers;
 pub mod settings;

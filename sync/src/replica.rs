@@ -322,6 +322,9 @@ pub struct Replica {
     dir: PathBuf,
     /// Shared documents loaded from the database, reused while nobody else wrote them.
     pub(crate) docs: docs::DocCache,
+    /// The settings document's version `settings` was last read at (see
+    /// [`Replica::refresh_settings`]).
+    pub(crate) settings_version: i64,
 }
 
 impl std::fmt::Debug for Replica {
@@ -564,7 +567,7 @@ impl Replica {
         staff::mark_in_document(&tx)?;
         tx.commit()?;
         info!(store = %settings.store_id, node = %settings.node_id, dir = %dir.display(), "created replica");
-        Ok(Replica { conn, key, settings, dir: dir.to_path_buf(), docs: docs::DocCache::default() })
+        Ok(Replica { conn, key, settings, dir: dir.to_path_buf(), docs: docs::DocCache::default(), settings_version: 0 })
     }
 
     /// Opens the store in `dir`, running any pending migrations.
@@ -605,7 +608,8 @@ impl Replica {
             // Stores created before the setting existed print on 58 mm paper.
             paper_mm: meta("paper_mm").ok().and_then(|v| v.parse().ok()).unwrap_or(58),
         };
-        let mut replica = Replica { conn, key, settings, dir: dir.to_path_buf(), docs: docs::DocCache::default() };
+        let settings_version = docs::doc_version(&conn, crate::docs::settings::SETTINGS)?.unwrap_or(0);
+        let mut replica = Replica { conn, key, settings, dir: dir.to_path_buf(), docs: docs::DocCache::default(), settings_version };
         replica.bring_offers_into_document()?;
         // Stamped at wall time 0: the node's clock still orders it after its last edit.
         replica.bring_users_into_document(0)?;
@@ -613,6 +617,10 @@ impl Replica {
         // one that cannot be put in stays here and is tried again next time.
         if let Err(e) = replica.share_members(0) {
             warn!(error = %e, "could not put this node's registrations into the members document yet");
+        }
+        // Devices heard from and shelves configured before the registry was shared.
+        if let Err(e) = replica.share_devices(0) {
+            warn!(error = %e, "could not put this node's devices into the devices document yet");
         }
         Ok(replica)
     }

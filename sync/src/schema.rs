@@ -443,6 +443,18 @@ pub const MIGRATIONS: &[&str] = &[
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX journal_redemptions ON journal(seq) WHERE kind = 'points_redeemed';
     "#,
+    // 27: this store's device registry, projected from the devices document (names,
+    // where each stands, retired or not); its shelves' planogram is `shelf_slots`.
+    r#"
+    CREATE TABLE device_registry (
+        device TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        name_zh TEXT NOT NULL,
+        location TEXT NOT NULL,
+        retired INTEGER NOT NULL
+    ) STRICT;
+    "#,
 ];
 
 /// The schema version that keeps members' points across stores (this node's points
@@ -451,10 +463,11 @@ pub fn points_debits_version() -> usize {
     MIGRATIONS.iter().position(|m| m.contains("CREATE TABLE points_debits")).map_or(0, |idx| idx + 1)
 }
 
-/// SQL that takes a replica's tables back from migration 26 to 24 (no points across
-/// stores; members' spend and points in `members` again), for tests of a replica from
-/// before them; the caller sets `user_version`.
-pub const UNDO_SHARED_MEMBERS: &str = "
+/// SQL that takes a replica's tables back from the latest migration (27) to 24 (no device
+/// registry; no points across stores; members' spend and points in `members` again), for
+/// tests of a replica from before them; the caller sets `user_version`.
+pub const UNDO_AFTER_24: &str = "
+    DROP TABLE device_registry;
     DROP TABLE member_others; DROP TABLE points_debits; DROP INDEX journal_redemptions;
     CREATE TABLE members_v7 (member_id TEXT PRIMARY KEY, phone TEXT NOT NULL UNIQUE, name TEXT NOT NULL, birthday TEXT, referral_code TEXT NOT NULL UNIQUE,
         referred_by TEXT, registered_ms INTEGER NOT NULL, spend INTEGER NOT NULL, points INTEGER NOT NULL) STRICT;

@@ -31,7 +31,9 @@ impl Till {
             By::Members => {
                 let tickets = replica.member_tickets(first, last)?;
                 let mut report = Report::of_rows(by, from, to, Vec::new(), ticket_totals(&tickets));
-                report.members = Some(member_report(tickets, to_day));
+                let mut members = member_report(tickets, to_day);
+                members.redemptions = replica.redemptions(first, last)?;
+                report.members = Some(members);
                 return Ok(report);
             }
             By::Conversion => {

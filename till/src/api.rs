@@ -159,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/reports/analytics", get(analytics_report))
         .route("/api/journal/verify", get(verify_journal))
         .route("/api/devices", get(devices::devices))
+        .route("/api/devices/{device}", axum::routing::put(devices::put_device))
         .route("/api/devices/metrics", get(devices::metrics))
         .route("/api/scans/events", get(devices::scan_events))
         .route("/api/alerts", get(devices::alerts))
@@ -184,8 +185,8 @@ pub fn router(state: AppState) -> Router {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenTill local API", description = "Till operations of one OpenTill node. Amounts are integers in minor units (fen)."),
-    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, move_stock, set_price, catalog::catalog_entry, catalog::put_product, import::start_import, import::job, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, redeem_points, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::amend_order, stock::cancel_order, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, promotions::promotions, promotions::put_promotion, promotions::remove_promotion, promotions::coupons, promotions::put_coupon, promotions::remove_coupon, promotions::offers_set_aside, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall, transfers::list_transfers, transfers::get_transfer, transfers::request_transfer, transfers::ship_transfer, transfers::receive_transfer, transfers::cancel_transfer, o2o::list_orders, o2o::get_order, o2o::order_step, o2o::handover, settings::member_program, settings::put_member_program, settings::commission_rules, settings::put_commission_rules),
-    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, LocationQtyDto, StockMoveRequest, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::ProductRequest, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, RedeemRequest, RedeemLineDto, RedeemedLineDto, RedemptionDto, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::AmendOrderRequest, stock::CancelOrderRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, promotions::WindowDto, promotions::PromotionDto, promotions::CouponDto, promotions::PromotionRequest, promotions::CouponRequest, promotions::SetAsideDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, MembersDto, SegmentDto, MemberRfmDto, SpendDto, ConversionDto, ConversionRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::AlertDto, devices::ClearAlertRequest, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan, transfers::TransferLineDto, transfers::TransferLineStatusDto, transfers::TransferStepDto, transfers::TransferDto, transfers::TransfersDto, transfers::TransferRequestDto, transfers::ShipRequest, transfers::TransferReceiveRequest, transfers::TransferCancelRequest, o2o::OrderLineDto, o2o::OrderStepDto, o2o::OrderDto, o2o::OrderStepRequest, o2o::HandoverRequest, o2o::HandoverDto, settings::TierDto, settings::RewardDto, settings::MemberProgramDto, settings::MemberProgramRequest, settings::CommissionRulesDto, settings::CommissionRulesRequest))
+    paths(health, search_products, product_by_barcode, understand_scan, categories, category_products, create_sale, price_basket, approve, void_sale, get_sale, print_sale, printer_status, create_refund, suspend_sale, list_suspended, resume_suspended, login, open_shift, current_shift, x_report, close_shift, move_cash, no_sale, stock, adjust_stock, move_stock, set_price, catalog::catalog_entry, catalog::put_product, import::start_import, import::job, catalog::low_stock, catalog::set_reorder_level, stored_value, top_up, register_member, get_member, redeem_points, check_pass, stock::suppliers, stock::put_supplier, stock::purchase_orders, stock::place_order, stock::receive, stock::amend_order, stock::cancel_order, stock::open_stocktake, stock::stocktake, stock::count, stock::post_stocktake, stock::replenishment, promotions::promotions, promotions::put_promotion, promotions::remove_promotion, promotions::coupons, promotions::put_coupon, promotions::remove_coupon, promotions::offers_set_aside, sales_report, analytics_report, commission_report, verify_journal, devices::devices, devices::put_device, devices::metrics, devices::scan_events, devices::alerts, devices::clear_alert, devices::vends, devices::footfall, transfers::list_transfers, transfers::get_transfer, transfers::request_transfer, transfers::ship_transfer, transfers::receive_transfer, transfers::cancel_transfer, o2o::list_orders, o2o::get_order, o2o::order_step, o2o::handover, settings::member_program, settings::put_member_program, settings::commission_rules, settings::put_commission_rules),
+    components(schemas(ApiErrorBody, HealthDto, ProductDto, ScanDto, CategoryDto, SuspendRequest, SuspendedDto, ResumedDto, ResumedItemDto, SaleRequest, VoidRequest, OverrideDto, DiscountDto, AuthorizationDto, ApprovalRequest, ApprovalDto, PriceRequest, QuoteDto, QuoteLineDto, OfferDto, RefusedCouponDto, ItemDto, TenderDto, SaleDto, SaleLineDto, PrintDto, PrinterDto, RefundRequest, RefundLineDto, RefundDto, LoginRequest, ActorDto, OpenShiftRequest, CloseShiftRequest, CashRequest, NoSaleRequest, ShiftReportDto, ShiftDto, StockDto, LocationQtyDto, StockMoveRequest, StockAdjustRequest, catalog::CatalogEntryDto, catalog::PriceChangeDto, catalog::ProductRequest, import::ImportRequest, import::JobDto, import::ImportResultDto, import::RowErrorDto, catalog::LowStockDto, catalog::ReorderLevelRequest, BalanceDto, TopUpRequest, MemberDto, RegisterMemberRequest, RedeemRequest, RedeemLineDto, RedeemedLineDto, RedemptionDto, PassCheckRequest, PassDto, stock::SupplierDto, stock::SupplierRequest, stock::StockLineDto, stock::OrderRequest, stock::ReceiveRequest, stock::AmendOrderRequest, stock::CancelOrderRequest, stock::PoLineDto, stock::PurchaseOrderDto, stock::StocktakeRequest, stock::CountRequest, stock::VarianceDto, stock::StocktakeDto, stock::ManagerPin, stock::SuggestionDto, promotions::WindowDto, promotions::PromotionDto, promotions::CouponDto, promotions::PromotionRequest, promotions::CouponRequest, promotions::SetAsideDto, SalesReportDto, AnalyticsDto, AnalyticsRowDto, MembersDto, RedemptionsDto, SegmentDto, MemberRfmDto, SpendDto, ConversionDto, ConversionRowDto, CommissionDto, VerifyDto, devices::DeviceDto, devices::DeviceRequest, devices::AlertDto, devices::ClearAlertRequest, devices::VendDto, devices::FootfallHourDto, crate::devices::DeviceStatsDto, crate::devices::NetworkScan, transfers::TransferLineDto, transfers::TransferLineStatusDto, transfers::TransferStepDto, transfers::TransferDto, transfers::TransfersDto, transfers::TransferRequestDto, transfers::ShipRequest, transfers::TransferReceiveRequest, transfers::TransferCancelRequest, o2o::OrderLineDto, o2o::OrderStepDto, o2o::OrderDto, o2o::OrderStepRequest, o2o::HandoverRequest, o2o::HandoverDto, settings::TierDto, settings::RewardDto, settings::MemberProgramDto, settings::MemberProgramRequest, settings::CommissionRulesDto, settings::CommissionRulesRequest))
 )]
 pub struct ApiDoc;
 
@@ -277,6 +278,9 @@ async fn run<T: Send + 'static>(state: &AppState, lang: Lang, op: impl FnOnce(&m
         // A panic mid-operation rolled its SQLite transaction back, so the till is still
         // consistent; keep serving.
         let mut till = till.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // The receipt header may have been changed by another process (the sync thread,
+        // `store set`): print what the store holds now.
+        till.replica_mut().refresh_settings()?;
         op(&mut till)
     })
     .await
@@ -1329,6 +1333,19 @@ pub struct MembersDto {
     pub member: SpendDto,
     /// Sales and refunds without one.
     pub guest: SpendDto,
+    /// Points redeemed for goods in the period (not sales).
+    pub redemptions: RedemptionsDto,
+}
+
+/// Points members redeemed for goods (积分兑换) in a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RedemptionsDto {
+    /// Redemptions.
+    pub count: i64,
+    /// Points they took.
+    pub points: i64,
+    /// Pieces handed over.
+    pub pieces: i64,
 }
 
 impl From<&Members> for MembersDto {
@@ -1361,6 +1378,7 @@ impl From<&Members> for MembersDto {
             repeat_rate_bp: m.repeat_rate_bp(),
             member: (&m.member).into(),
             guest: (&m.guest).into(),
+            redemptions: RedemptionsDto { count: m.redemptions.count, points: m.redemptions.points, pieces: m.redemptions.pieces },
         }
     }
 }

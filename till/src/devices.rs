@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use opentill_hardware::contract::{self, Body, GateDirection, Inbound, Outbound};
 use opentill_sync::Alert;
+use opentill_sync::docs::devices::{DeviceProfile, SlotConfig};
 use serde::Serialize;
 use tracing::{info, warn};
 
@@ -232,9 +233,17 @@ impl Till {
         let device = msg.device.as_str();
         if let Body::State { online, kind } = &msg.body {
             let before = self.replica.record_device_state(device, kind.as_str(), *online, now)?;
+            // A device heard from for the first time joins the store's shared registry.
+            if before.is_none()
+                && let Err(e) = self.replica.share_devices(now)
+            {
+                warn!(device, error = %e, "could not put a new device into the devices document yet");
+            }
             let alert_id = format!("device_offline:{device}");
+            // A retired device is no longer expected online.
+            let retired = self.replica.devices_doc()?.device(&store, device).is_some_and(|(p, _)| p.retired);
             match (before, online) {
-                (Some(true) | None, false) => {
+                (Some(true) | None, false) if !retired => {
                     let detail = format!("{} {device} went offline", kind.as_str());
                     let detail_zh = format!("{} {device} 已离线", kind_zh(*kind));
                     self.alert(&store, &mut out, &alert_id, "device_offline", device, detail, detail_zh, now)?;
@@ -337,19 +346,46 @@ impl Till {
     }
 
     /// Configures a smart-shelf slot: the SKU it holds, one item's weight and the tolerance
-    /// of a reading, and the par level under which it needs refilling.
+    /// of a reading, and the par level under which it needs refilling. The planogram is
+    /// shared (the devices document), so every node of the store gets it when it syncs,
+    /// and the edge agent that drives the shelf republishes the slot's label.
     pub fn set_shelf_slot(&mut self, shelf: &str, slot: &str, sku: &str, unit_grams: i64, tolerance_grams: i64, par: i64) -> Result<()> {
         crate::validate_id(shelf, "shelf")?;
         crate::validate_id(slot, "slot")?;
         if self.replica.product_by_sku(sku)?.is_none() {
             return Err(TillError::UnknownSku(sku.to_string()));
         }
-        if unit_grams <= 0 || tolerance_grams < 0 || tolerance_grams * 2 >= unit_grams || par < 0 {
+        if unit_grams <= 0 || tolerance_grams < 0 || tolerance_grams.saturating_mul(2) >= unit_grams || par < 0 {
             return Err(TillError::BadInput(format!("unit weight {unit_grams} g, tolerance {tolerance_grams} g, par {par}: the weight must be positive, the tolerance under half of it, the par 0 or more")));
         }
-        let config = opentill_sync::ShelfSlot { shelf: shelf.into(), slot: slot.into(), sku: sku.into(), unit_grams, tolerance_grams, par, grams: None, count: None, ts_ms: None };
+        let config = SlotConfig { sku: sku.into(), unit_grams, tolerance_grams, par };
         let now = self.clock.now_ms();
-        self.replica.set_shelf_slot(&config, now)?;
+        self.replica.set_shelf_slots(&[(shelf, slot, Some(config))], now)?;
+        Ok(())
+    }
+
+    /// Clears a smart-shelf slot from the store's planogram (its label is no longer
+    /// kept up to date, its readings no longer counted). Clearing a slot that is not
+    /// configured is an error.
+    pub fn clear_shelf_slot(&mut self, shelf: &str, slot: &str) -> Result<()> {
+        if self.replica.shelf_slot(shelf, slot)?.is_none() {
+            return Err(TillError::BadInput(format!("shelf {shelf} has no configured slot {slot}")));
+        }
+        let now = self.clock.now_ms();
+        self.replica.set_shelf_slots(&[(shelf, slot, None)], now)?;
+        Ok(())
+    }
+
+    /// Names a device of this store in the shared registry (both languages, where it
+    /// stands), or retires it; a device not heard from yet can be registered ahead of its
+    /// installation. `kind` defaults to what the device announced, else `other`.
+    pub fn register_device(&mut self, device: &str, kind: Option<&str>, name: &str, name_zh: &str, location: &str, retired: bool) -> Result<()> {
+        crate::validate_id(device, "device")?;
+        let known = self.replica.devices()?.into_iter().find(|d| d.device == device);
+        let kind = kind.map(str::to_string).or_else(|| known.map(|d| d.kind)).unwrap_or_else(|| "other".into());
+        let profile = DeviceProfile { kind, name: name.trim().into(), name_zh: name_zh.trim().into(), location: location.trim().into(), retired };
+        let now = self.clock.now_ms();
+        self.replica.register_device(device, &profile, now)?;
         Ok(())
     }
 

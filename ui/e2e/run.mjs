@@ -1122,6 +1122,23 @@ async function officeDevicesAndMembers(page, store, tag) {
     // The next refresh does not bring it back.
     await page.waitForTimeout(4500);
     assert.equal(await warm.count(), 0);
+    // The offline shelf is named and retired from the tab (a manager's change of the
+    // store's shared registry): it says so, and its offline alert closes.
+    const shelf = page.locator('[data-testid=device][data-device=shelf-e2e]');
+    await shelf.locator('[data-testid=device-edit]').click();
+    await shelf.locator('input[name=device-name]').fill('Drinks shelf');
+    await shelf.locator('input[name=device-name-zh]').fill('饮料货架');
+    await shelf.locator('input[name=device-location]').fill('aisle 1');
+    await shelf.locator('input[name=device-retired]').check();
+    await shot(page, `device-name-${tag}`);
+    await shelf.locator('[data-testid=device-save]').click();
+    await shelf.locator('[data-testid=device-form]').waitFor({ state: 'detached' });
+    await expectText(page, '[data-testid=device][data-device=shelf-e2e] [data-testid=device-name]', zh ? '饮料货架' : 'Drinks shelf');
+    assert.equal(await state('shelf-e2e').textContent(), zh ? '已停用' : 'Retired');
+    await page.locator('[data-testid=alert][data-alert="device_offline:shelf-e2e"]').waitFor({ state: 'detached' });
+    const named = (await store.api('/api/devices')).find((d) => d.device === 'shelf-e2e');
+    assert.deepEqual([named.name, named.name_zh, named.location, named.retired, named.kind], ['Drinks shelf', '饮料货架', 'aisle 1', true, 'shelf']);
+    assert.equal((await store.api('/api/alerts?open=true')).filter((a) => a.device === 'shelf-e2e').length, 0);
   }
 
   // Members: the fixture member by mobile number, with the balance the till service holds.

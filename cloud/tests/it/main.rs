@@ -7,6 +7,7 @@ mod catalog;
 mod cli;
 mod closings;
 mod compaction;
+mod devices;
 mod members;
 mod o2o;
 mod offers;

@@ -177,6 +177,26 @@ impl Spend {
     }
 }
 
+/// Points members redeemed for goods (积分兑换) in a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Redemptions {
+    /// Redemptions.
+    pub count: i64,
+    /// Points they took.
+    pub points: i64,
+    /// Pieces handed over.
+    pub pieces: i64,
+}
+
+impl Redemptions {
+    /// Adds one redemption's lines.
+    pub fn add(&mut self, lines: &[crate::member::RedeemedLine]) {
+        self.count += 1;
+        self.points += lines.iter().map(|l| l.points).sum::<i64>();
+        self.pieces += lines.iter().map(|l| l.qty).sum::<i64>();
+    }
+}
+
 /// The members report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Members {
@@ -197,6 +217,8 @@ pub struct Members {
     pub member: Spend,
     /// Sales and refunds without a member.
     pub guest: Spend,
+    /// Points redeemed for goods in the period (not sales: nothing was paid).
+    pub redemptions: Redemptions,
 }
 
 impl Members {
@@ -287,5 +309,6 @@ pub fn member_report(rows: impl IntoIterator<Item = TicketRow>, end_day: Option<
         segments,
         member,
         guest,
+        redemptions: Redemptions::default(),
     }
 }

@@ -418,6 +418,7 @@ fn members_rfm_segments_and_repeat_rate() {
             回购率（消费 2 次及以上的会员 ÷ 消费会员）：3 / 6 = 50.00%
             会员：13 笔，退款 2 笔，净额 594.48，占净额 97.9%
             非会员：2 笔，退款 0 笔，净额 12.50，占净额 2.1%
+            积分兑换商品：0 次，0 积分，0 件（不计入销售）
         "#]],
     );
     member_check(
@@ -440,6 +441,7 @@ fn members_rfm_segments_and_repeat_rate() {
             Repeat rate (members with 2 or more sales ÷ members who bought): 3 / 6 = 50.00%
             Members: sales 13, refunds 2, net 594.48, 97.9% of net
             Non-members: sales 2, refunds 0, net 12.50, 2.1% of net
+            Points redeemed for goods: 0 redemptions, 0 points, 0 pieces (not sales)
         "#]],
     );
     let csv = members_csv(&r, Currency::CNY, Lang::En);
@@ -473,6 +475,7 @@ fn members_rfm_segments_and_repeat_rate() {
         Repeat rate (members with 2 or more sales ÷ members who bought): - (no member bought in the period)
         Members: sales 0, refunds 0, net 0.00, - of net
         Non-members: sales 0, refunds 0, net 0.00, - of net
+        Points redeemed for goods: 0 redemptions, 0 points, 0 pieces (not sales)
     "#]]);
 }
 

@@ -60,7 +60,7 @@ pub struct MembersDoc {
     members: ObjId,
 }
 
-super::single_container_doc!(MembersDoc, MEMBERS, members: PROFILES);
+super::register_doc!(MembersDoc, MEMBERS, members: PROFILES);
 
 fn read_profile(doc: &AutoCommit, obj: &ObjId) -> Option<MemberProfile> {
     match doc.get(obj, "body").ok()?? {

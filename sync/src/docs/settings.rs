@@ -37,7 +37,7 @@ pub struct SettingsDoc {
     stores: ObjId,
 }
 
-super::single_container_doc!(SettingsDoc, SETTINGS, stores: STORES);
+super::register_doc!(SettingsDoc, SETTINGS, stores: STORES);
 
 fn read_value(doc: &AutoCommit, obj: &ObjId) -> Option<String> {
     scalar_str(doc, obj, "value")

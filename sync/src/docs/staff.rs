@@ -41,7 +41,7 @@ pub struct StaffDoc {
     users: ObjId,
 }
 
-super::single_container_doc!(StaffDoc, STAFF, users: USERS);
+super::register_doc!(StaffDoc, STAFF, users: USERS);
 
 fn read_record(doc: &AutoCommit, obj: &ObjId) -> Option<StaffRecord> {
     match doc.get(obj, "body").ok()?? {

@@ -290,6 +290,27 @@ fn day_bounds(from_day: i64, to_day: i64, utc_offset_min: i32) -> (i64, i64) {
 }
 
 impl Replica {
+    /// Points redeemed for goods on the local days `from_day..=to_day`, from this node's
+    /// `points_redeemed` entries (found through the partial index of migration 26: they
+    /// are few beside the sales).
+    pub fn redemptions(&self, from_day: i64, to_day: i64) -> Result<opentill_core::analytics::Redemptions> {
+        let (from_ms, to_ms) = day_bounds(from_day, to_day, self.settings.utc_offset_min);
+        let mut stmt = self.conn.prepare_cached("SELECT seq, ts_ms, body FROM journal INDEXED BY journal_redemptions WHERE kind = 'points_redeemed' ORDER BY seq")?;
+        let mut rows = stmt.query([])?;
+        let mut out = opentill_core::analytics::Redemptions::default();
+        while let Some(row) = rows.next()? {
+            let (seq, ts): (i64, i64) = (row.get(0)?, row.get(1)?);
+            if ts < from_ms || ts >= to_ms {
+                continue;
+            }
+            match serde_json::from_slice::<opentill_core::journal::Fact>(&row.get::<_, Vec<u8>>(2)?) {
+                Ok(opentill_core::journal::Fact::PointsRedeemed { lines, .. }) => out.add(&lines),
+                _ => return Err(super::ReplicaError::Corrupt(format!("entry {seq} is not a points redemption"))),
+            }
+        }
+        Ok(out)
+    }
+
     /// One [`TicketRow`] per sale and per refund made on the local days
     /// `from_day..=to_day`, sales first, each by day: the members report's input, read
     /// from the covering index of its projection (migration 21).

@@ -3,23 +3,42 @@
 //! slots and revoked member passes. Facts that follow from devices (a vend sale, a gate
 //! passage) are journal entries; these tables hold what is not a fact.
 
+//!
+//! The registry's names and the shelves' planogram are the **devices** document
+//! ([`crate::docs::devices`]): a change of it rewrites this store's `device_registry` rows
+//! and `shelf_slots` configuration in the transaction that saves it.
+
+use std::collections::BTreeSet;
+
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{Replica, Result};
+use super::docs::{DocUpdate, save_clock, save_doc};
+use super::{Replica, Result, write};
+use crate::docs::devices::{DeviceProfile, DevicesChanged, DevicesDoc, SlotConfig};
+use crate::hlc::HlcClock;
 
-/// A device as the registry knows it.
+/// A device as the registry knows it: what the devices document says of it and what the
+/// device last said itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceRow {
     /// The device id from its topics.
     pub device: String,
-    /// What it is (`shelf`, `vending`, ...).
+    /// What it is (`shelf`, `vending`, ...): what it announced, else the registry's.
     pub kind: String,
+    /// Its name in the registry (empty: none given).
+    pub name: String,
+    /// Its Chinese name in the registry.
+    pub name_zh: String,
+    /// Where it stands.
+    pub location: String,
+    /// Taken out of service.
+    pub retired: bool,
     /// Whether it is online now.
     pub online: bool,
-    /// Since when it has been online or offline (unix ms).
-    pub since_ms: i64,
-    /// The last message from it (unix ms).
-    pub last_seen_ms: i64,
+    /// Since when it has been online or offline (unix ms); `None`: never heard from here.
+    pub since_ms: Option<i64>,
+    /// The last message from it (unix ms); `None`: never heard from here.
+    pub last_seen_ms: Option<i64>,
 }
 
 /// Something the back office should look at.
@@ -212,8 +231,26 @@ impl Replica {
 
     /// Every known device, by id.
     pub fn devices(&self) -> Result<Vec<DeviceRow>> {
-        let mut stmt = self.conn.prepare_cached("SELECT device, kind, online, since_ms, last_seen_ms FROM devices ORDER BY device")?;
-        let rows = stmt.query_map([], |r| Ok(DeviceRow { device: r.get(0)?, kind: r.get(1)?, online: r.get(2)?, since_ms: r.get(3)?, last_seen_ms: r.get(4)? }))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT k.device, coalesce(d.kind, r.kind), coalesce(r.name, ''), coalesce(r.name_zh, ''), coalesce(r.location, ''), coalesce(r.retired, 0),
+                    coalesce(d.online, 0), d.since_ms, d.last_seen_ms
+             FROM (SELECT device FROM devices UNION SELECT device FROM device_registry) k
+             LEFT JOIN devices d ON d.device = k.device LEFT JOIN device_registry r ON r.device = k.device
+             ORDER BY k.device",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DeviceRow {
+                device: r.get(0)?,
+                kind: r.get(1)?,
+                name: r.get(2)?,
+                name_zh: r.get(3)?,
+                location: r.get(4)?,
+                retired: r.get(5)?,
+                online: r.get(6)?,
+                since_ms: r.get(7)?,
+                last_seen_ms: r.get(8)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -352,18 +389,6 @@ impl Replica {
                  WHERE excluded.ts_ms >= vend_telemetry.ts_ms",
             )?
             .execute(params![machine, temp_c, door_open, ts_ms])?;
-        Ok(())
-    }
-
-    /// Configures a smart-shelf slot (keeps its last reading).
-    pub fn set_shelf_slot(&mut self, slot: &ShelfSlot, ts_ms: i64) -> Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO shelf_slots (shelf, slot, sku, unit_grams, tolerance_grams, par, configured_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (shelf, slot) DO UPDATE SET sku = excluded.sku, unit_grams = excluded.unit_grams,
-                    tolerance_grams = excluded.tolerance_grams, par = excluded.par, configured_ms = excluded.configured_ms",
-            )?
-            .execute(params![slot.shelf, slot.slot, slot.sku, slot.unit_grams, slot.tolerance_grams, slot.par, ts_ms])?;
         Ok(())
     }
 
@@ -622,4 +647,189 @@ fn member_row(r: &Row<'_>) -> rusqlite::Result<MemberRow> {
 
 fn alert_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
     Ok(Alert { alert_id: r.get(0)?, ts_ms: r.get(1)?, kind: r.get(2)?, device: r.get(3)?, detail: r.get(4)?, detail_zh: r.get(5)?, cleared_ms: r.get(6)?, cleared_by: r.get(7)? })
+}
+
+/// Writes this store's registry entries and shelf slots named in `changed` from the
+/// document into `device_registry` and `shelf_slots`. Returns how many rows it wrote.
+fn project(conn: &Connection, doc: &DevicesDoc, store: &str, changed: &DevicesChanged, now_ms: i64) -> Result<usize> {
+    let mut n = 0;
+    for (_, device) in changed.devices.iter().filter(|(s, _)| s == store) {
+        let Some((p, _)) = doc.device(store, device) else { continue };
+        conn.prepare_cached(
+            "INSERT INTO device_registry (device, kind, name, name_zh, location, retired) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (device) DO UPDATE SET kind = excluded.kind, name = excluded.name, name_zh = excluded.name_zh, location = excluded.location, retired = excluded.retired",
+        )?
+        .execute(params![device, p.kind, p.name, p.name_zh, p.location, p.retired])?;
+        if p.retired {
+            // No longer expected online: its offline alert is closed wherever it was raised.
+            conn.prepare_cached("UPDATE alerts SET cleared_ms = ?2, cleared_by = '' WHERE alert_id = 'device_offline:' || ?1 AND cleared_ms IS NULL")?.execute(params![device, now_ms])?;
+        }
+        n += 1;
+    }
+    for (_, shelf, slot) in changed.slots.iter().filter(|(s, _, _)| s == store) {
+        match doc.slot(store, shelf, slot).and_then(|(c, _)| c) {
+            // A new configuration keeps the slot's last reading; `configured_ms` makes the
+            // label go out again.
+            Some(c) => conn
+                .prepare_cached(
+                    "INSERT INTO shelf_slots (shelf, slot, sku, unit_grams, tolerance_grams, par, configured_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT (shelf, slot) DO UPDATE SET sku = excluded.sku, unit_grams = excluded.unit_grams,
+                        tolerance_grams = excluded.tolerance_grams, par = excluded.par, configured_ms = max(shelf_slots.configured_ms, excluded.configured_ms)",
+                )?
+                .execute(params![shelf, slot, c.sku, c.unit_grams, c.tolerance_grams, c.par, now_ms])?,
+            None => conn.prepare_cached("DELETE FROM shelf_slots WHERE shelf = ?1 AND slot = ?2")?.execute([shelf, slot])?,
+        };
+        n += 1;
+    }
+    Ok(n)
+}
+
+impl Replica {
+    /// The devices document, loaded (or reused if nobody wrote it since).
+    pub fn devices_doc(&mut self) -> Result<&mut DevicesDoc> {
+        self.loaded()
+    }
+
+    /// Runs `edit` on the devices document with this node's clock, then saves the
+    /// changes, projects this store's entries it touched and saves the clock, in one
+    /// transaction.
+    pub fn edit_devices<T>(&mut self, now_ms: i64, edit: impl FnOnce(&mut DevicesDoc, &mut HlcClock) -> std::result::Result<T, crate::docs::DocError>) -> Result<(T, DocUpdate)> {
+        self.edit_local(now_ms, edit)
+    }
+
+    /// Configures smart-shelf slots of this store for every node of it (`Some`), or clears
+    /// them (`None`): one edit of the devices document. A slot keeps its last reading.
+    pub fn set_shelf_slots(&mut self, slots: &[(&str, &str, Option<SlotConfig>)], now_ms: i64) -> Result<()> {
+        let store = self.settings.store_id.clone();
+        self.edit_devices(now_ms, |doc, clock| slots.iter().try_for_each(|(shelf, slot, config)| doc.put_slot(&store, shelf, slot, config.as_ref(), clock, now_ms)))?;
+        Ok(())
+    }
+
+    /// Puts a device of this store into the registry (or changes its entry) for every node.
+    pub fn register_device(&mut self, device: &str, profile: &DeviceProfile, now_ms: i64) -> Result<()> {
+        let store = self.settings.store_id.clone();
+        self.edit_devices(now_ms, |doc, clock| doc.put_device(&store, device, profile, clock, now_ms))?;
+        Ok(())
+    }
+
+    /// Puts what this node knows of its devices and the document does not into it: a
+    /// device heard from (with the kind it announced) and a shelf slot configured before
+    /// the planogram was shared. Run when a device is first heard from and when the replica
+    /// opens. Returns how many entries it added.
+    pub fn share_devices(&mut self, now_ms: i64) -> Result<usize> {
+        let store = self.settings.store_id.clone();
+        let heard: Vec<(String, String)> = self.conn.prepare_cached("SELECT device, kind FROM devices ORDER BY device")?.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+        let configured = self.shelf_slots(None)?;
+        let doc = self.devices_doc()?;
+        let new_devices: Vec<(String, DeviceProfile)> = heard
+            .into_iter()
+            .filter(|(device, _)| doc.device(&store, device).is_none())
+            .map(|(device, kind)| {
+                let kind = if crate::docs::devices::KINDS.contains(&kind.as_str()) { kind } else { "other".into() };
+                (device, DeviceProfile { kind, name: String::new(), name_zh: String::new(), location: String::new(), retired: false })
+            })
+            .collect();
+        let new_slots: Vec<(String, String, SlotConfig)> = configured
+            .into_iter()
+            .filter(|s| doc.slot(&store, &s.shelf, &s.slot).is_none())
+            .map(|s| (s.shelf, s.slot, SlotConfig { sku: s.sku, unit_grams: s.unit_grams, tolerance_grams: s.tolerance_grams, par: s.par }))
+            .collect();
+        let n = new_devices.len() + new_slots.len();
+        if n > 0 {
+            self.edit_devices(now_ms, |doc, clock| {
+                for (device, profile) in &new_devices {
+                    doc.put_device(&store, device, profile, clock, now_ms)?;
+                }
+                new_slots.iter().try_for_each(|(shelf, slot, c)| doc.put_slot(&store, shelf, slot, Some(c), clock, now_ms))
+            })?;
+        }
+        Ok(n)
+    }
+
+    pub(crate) fn commit_devices(&mut self, version: i64, mut doc: DevicesDoc, before: &[String], clock: &mut HlcClock, now_ms: i64) -> Result<DocUpdate> {
+        let store = self.settings.store_id.clone();
+        let changed = doc.changed_since(before);
+        if let Some(hlc) = doc.latest_hlc() {
+            clock.observe(&hlc);
+        }
+        let tx = write(&mut self.conn)?;
+        let version = save_doc(&tx, &mut doc, version, now_ms)?;
+        let projected = project(&tx, &doc, &store, &changed, now_ms)?;
+        save_clock(&tx, clock)?;
+        tx.commit()?;
+        self.docs.devices = Some((version, doc));
+        let mut names: BTreeSet<String> = changed.devices.iter().map(|(s, d)| format!("{s}:{d}")).collect();
+        names.extend(changed.slots.iter().map(|(s, shelf, slot)| format!("{s}:{shelf}/{slot}")));
+        Ok(DocUpdate { changed: names, projected })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::StoreSettings;
+    use crate::docs::devices::DEVICES;
+
+    fn node(dir: &Path, id: &str, key: u8) -> Replica {
+        Replica::create(&dir.join(id), StoreSettings::new("S1", id), [key; 32]).unwrap()
+    }
+
+    fn sync(a: &mut Replica, b: &mut Replica) {
+        let (mut sa, mut sb) = (automerge::sync::State::new(), automerge::sync::State::new());
+        for _ in 0..8 {
+            if let Some(m) = a.doc_sync_message(DEVICES, &mut sa).unwrap() {
+                b.receive_doc_sync(DEVICES, &mut sb, &m, 50_000).unwrap();
+            }
+            if let Some(m) = b.doc_sync_message(DEVICES, &mut sb).unwrap() {
+                a.receive_doc_sync(DEVICES, &mut sa, &m, 50_000).unwrap();
+            }
+        }
+    }
+
+    fn cola(par: i64) -> SlotConfig {
+        SlotConfig { sku: "DRK-1".into(), unit_grams: 350, tolerance_grams: 15, par }
+    }
+
+    #[test]
+    fn what_an_agent_knew_before_the_registry_was_shared_reaches_a_till_and_a_retired_device_stops_alerting() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut agent = node(dir.path(), "edge", 1);
+        // As an agent of an older release left it: a shelf configured and a gate heard from,
+        // straight in the tables, and the gate's offline alert open.
+        agent.conn.execute_batch("INSERT INTO shelf_slots (shelf, slot, sku, unit_grams, tolerance_grams, par, grams, count, ts_ms, configured_ms) VALUES ('sh-1', 'A1', 'DRK-1', 350, 15, 2, 1400, 4, 900, 800)").unwrap();
+        agent.record_device_state("gate-1", "gate", false, 1_000).unwrap();
+        let alert = Alert { alert_id: "device_offline:gate-1".into(), ts_ms: 1_000, kind: "device_offline".into(), device: "gate-1".into(), detail: "gate gate-1 went offline".into(), detail_zh: String::new(), cleared_ms: None, cleared_by: String::new() };
+        agent.raise_alert(&alert).unwrap();
+        drop(agent);
+        let mut agent = Replica::open(&dir.path().join("edge")).unwrap();
+        let slot = agent.shelf_slot("sh-1", "A1").unwrap().unwrap();
+        assert_eq!((slot.count, slot.par), (Some(4), 2), "sharing keeps the reading");
+        assert_eq!(agent.share_devices(2_000).unwrap(), 0, "already shared when it opened");
+
+        let mut till = node(dir.path(), "till", 2);
+        assert!(till.devices().unwrap().is_empty());
+        sync(&mut agent, &mut till);
+        assert_eq!(till.shelf_slots(None).unwrap().iter().map(|s| (s.shelf.as_str(), s.slot.as_str(), s.par, s.count)).collect::<Vec<_>>(), [("sh-1", "A1", 2, None)]);
+        let gate = till.devices().unwrap().into_iter().find(|d| d.device == "gate-1").unwrap();
+        assert_eq!((gate.kind.as_str(), gate.last_seen_ms, gate.retired), ("gate", None, false), "known to the till by the registry only");
+
+        // The till raises the par and retires the gate; the agent keeps its reading, and
+        // the gate's open alert is closed there.
+        till.set_shelf_slots(&[("sh-1", "A1", Some(cola(6)))], 3_000).unwrap();
+        till.register_device("gate-1", &DeviceProfile { kind: "gate".into(), name: "Old gate".into(), name_zh: "旧闸机".into(), location: String::new(), retired: true }, 3_000).unwrap();
+        sync(&mut till, &mut agent);
+        let slot = agent.shelf_slot("sh-1", "A1").unwrap().unwrap();
+        assert_eq!((slot.par, slot.count), (6, Some(4)));
+        let gate = agent.devices().unwrap().into_iter().find(|d| d.device == "gate-1").unwrap();
+        assert_eq!((gate.name.as_str(), gate.retired, gate.last_seen_ms), ("Old gate", true, Some(1_000)));
+        assert!(agent.open_alerts(10).unwrap().is_empty(), "the retired gate's alert is closed");
+
+        // Cleared at the agent: gone from the till too.
+        agent.set_shelf_slots(&[("sh-1", "A1", None)], 60_000).unwrap();
+        sync(&mut agent, &mut till);
+        assert!(till.shelf_slots(None).unwrap().is_empty() && agent.shelf_slots(None).unwrap().is_empty());
+        assert_eq!(agent.doc_heads(DEVICES).unwrap(), till.doc_heads(DEVICES).unwrap());
+    }
 }

@@ -19,6 +19,7 @@ use super::{PRODUCT_COLUMNS, Replica, ReplicaError, Result, product_row, upsert_
 use crate::docs::offers::{OFFERS, OffersDoc};
 use crate::docs::members::{MEMBERS, MembersDoc};
 use crate::docs::settings::{SETTINGS, SettingsDoc};
+use crate::docs::devices::{DEVICES, DevicesDoc};
 use crate::docs::staff::{STAFF, StaffDoc};
 use crate::docs::{CATALOG, CatalogDoc, DocError, SharedDoc, decode_sync_state, encode_sync_state, wire_name};
 use crate::hlc::HlcClock;
@@ -37,6 +38,7 @@ pub(crate) struct DocCache {
     pub(crate) staff: Option<(i64, StaffDoc)>,
     pub(crate) members: Option<(i64, MembersDoc)>,
     pub(crate) settings: Option<(i64, SettingsDoc)>,
+    pub(crate) devices: Option<(i64, DevicesDoc)>,
 }
 
 /// A shared document as this node keeps it: where its loaded copy is cached, and what a
@@ -67,6 +69,41 @@ local_doc!(OffersDoc, offers, commit_offers);
 local_doc!(StaffDoc, staff, commit_staff);
 local_doc!(MembersDoc, members, commit_members);
 local_doc!(SettingsDoc, settings, commit_settings);
+local_doc!(DevicesDoc, devices, commit_devices);
+
+/// Runs `$body` with `$D` standing for the type of the document named `$doc`; a name that
+/// is no shared document is [`DocError::UnknownDocument`].
+macro_rules! by_name {
+    ($doc:expr, $D:ident => $body:expr) => {
+        match $doc {
+            CATALOG => {
+                type $D = CatalogDoc;
+                $body
+            }
+            OFFERS => {
+                type $D = OffersDoc;
+                $body
+            }
+            STAFF => {
+                type $D = StaffDoc;
+                $body
+            }
+            MEMBERS => {
+                type $D = MembersDoc;
+                $body
+            }
+            SETTINGS => {
+                type $D = SettingsDoc;
+                $body
+            }
+            DEVICES => {
+                type $D = DevicesDoc;
+                $body
+            }
+            other => Err(DocError::UnknownDocument(other.into()).into()),
+        }
+    };
+}
 
 impl Replica {
     /// Document `D`, loaded (or reused if nobody wrote it since).
@@ -321,14 +358,7 @@ impl Replica {
 
     /// Document `doc`'s epoch here (1 until its first compaction).
     pub fn doc_epoch(&mut self, doc: &str) -> Result<i64> {
-        Ok(match doc {
-            CATALOG => self.catalog()?.epoch(),
-            OFFERS => self.offers()?.epoch(),
-            STAFF => self.staff()?.epoch(),
-            MEMBERS => self.members_doc()?.epoch(),
-            SETTINGS => self.settings_doc()?.epoch(),
-            other => return Err(DocError::UnknownDocument(other.into()).into()),
-        })
+        by_name!(doc, D => Ok(self.loaded::<D>()?.epoch()))
     }
 
     /// The name document `doc` goes by on the wire and in sync states, for its epoch.
@@ -342,14 +372,7 @@ impl Replica {
     /// sync states of every peer are dropped. The sync then fetches the new epoch whole;
     /// [`Replica::finish_epoch_switch`] replays this node's edits the compaction missed.
     pub fn switch_epoch(&mut self, doc: &str, epoch: i64, now_ms: i64) -> Result<()> {
-        match doc {
-            CATALOG => self.switch_epoch_of::<CatalogDoc>(epoch, now_ms),
-            OFFERS => self.switch_epoch_of::<OffersDoc>(epoch, now_ms),
-            STAFF => self.switch_epoch_of::<StaffDoc>(epoch, now_ms),
-            MEMBERS => self.switch_epoch_of::<MembersDoc>(epoch, now_ms),
-            SETTINGS => self.switch_epoch_of::<SettingsDoc>(epoch, now_ms),
-            other => Err(DocError::UnknownDocument(other.into()).into()),
-        }
+        by_name!(doc, D => self.switch_epoch_of::<D>(epoch, now_ms))
     }
 
     fn switch_epoch_of<D: SharedDoc>(&mut self, epoch: i64, now_ms: i64) -> Result<()> {
@@ -390,28 +413,10 @@ impl Replica {
         let Some(bytes): Option<Vec<u8>> = self.conn.prepare_cached("SELECT snapshot FROM documents WHERE name = ?1")?.query_row([&retired_name], |r| r.get(0)).optional()? else {
             return Ok(0);
         };
-        let n = match doc {
-            CATALOG => {
-                let older = CatalogDoc::load(&bytes, &[])?.registers()?;
-                self.edit_catalog(now_ms, |d, _| d.replay(&older))?.0
-            }
-            OFFERS => {
-                let older = OffersDoc::load(&bytes, &[])?.registers()?;
-                self.edit_offers(now_ms, |d, _| d.replay(&older))?.0
-            }
-            STAFF => {
-                let older = StaffDoc::load(&bytes, &[])?.registers()?;
-                self.edit_staff(now_ms, |d, _| d.replay(&older))?.0
-            }
-            MEMBERS => {
-                let older = MembersDoc::load(&bytes, &[])?.registers()?;
-                self.edit_members(now_ms, |d, _| d.replay(&older))?.0
-            }
-            _ => {
-                let older = SettingsDoc::load(&bytes, &[])?.registers()?;
-                self.edit_settings(now_ms, |d, _| d.replay(&older))?.0
-            }
-        };
+        let n = by_name!(doc, D => {
+            let older = D::load(&bytes, &[])?.registers()?;
+            self.edit_local::<D, _>(now_ms, |d, _| d.replay(&older)).map(|(n, _)| n)
+        })?;
         self.conn.prepare_cached("DELETE FROM documents WHERE name = ?1")?.execute([&retired_name])?;
         tracing::info!(document = doc, replayed = n, "replayed this node's edits into the new epoch");
         Ok(n)
@@ -419,28 +424,14 @@ impl Replica {
 
     /// The next sync message of document `doc` for a peer, if there is anything to say.
     pub fn doc_sync_message(&mut self, doc: &str, state: &mut State) -> Result<Option<Vec<u8>>> {
-        Ok(match doc {
-            CATALOG => self.catalog()?.generate_sync_message(state),
-            OFFERS => self.offers()?.generate_sync_message(state),
-            STAFF => self.staff()?.generate_sync_message(state),
-            MEMBERS => self.members_doc()?.generate_sync_message(state),
-            SETTINGS => self.settings_doc()?.generate_sync_message(state),
-            other => return Err(DocError::UnknownDocument(other.into()).into()),
-        })
+        by_name!(doc, D => Ok(self.loaded::<D>()?.generate_sync_message(state)))
     }
 
     /// Applies a peer's sync message of document `doc`: merges, saves, and projects what
     /// changed, in one transaction. A message that does not decode or apply changes
     /// nothing.
     pub fn receive_doc_sync(&mut self, doc: &str, state: &mut State, message: &[u8], now_ms: i64) -> Result<DocUpdate> {
-        match doc {
-            CATALOG => self.receive_into::<CatalogDoc>(state, message, now_ms),
-            OFFERS => self.receive_into::<OffersDoc>(state, message, now_ms),
-            STAFF => self.receive_into::<StaffDoc>(state, message, now_ms),
-            MEMBERS => self.receive_into::<MembersDoc>(state, message, now_ms),
-            SETTINGS => self.receive_into::<SettingsDoc>(state, message, now_ms),
-            other => Err(DocError::UnknownDocument(other.into()).into()),
-        }
+        by_name!(doc, D => self.receive_into::<D>(state, message, now_ms))
     }
 
     /// Records how far this node and `peer` agree on document `doc` (in its epoch).
@@ -457,14 +448,7 @@ impl Replica {
 
     /// Document `doc`'s heads on this node (hex, sorted).
     pub fn doc_heads(&mut self, doc: &str) -> Result<Vec<String>> {
-        Ok(match doc {
-            CATALOG => self.catalog()?.heads(),
-            OFFERS => self.offers()?.heads(),
-            STAFF => self.staff()?.heads(),
-            MEMBERS => self.members_doc()?.heads(),
-            SETTINGS => self.settings_doc()?.heads(),
-            other => return Err(DocError::UnknownDocument(other.into()).into()),
-        })
+        by_name!(doc, D => Ok(self.loaded::<D>()?.heads()))
     }
 
     /// Document `doc`'s state on this node.

@@ -443,8 +443,8 @@ mod tests {
         drop(t1);
         let db = dir.path().join("t1").join(crate::DB_FILE);
         let conn = Connection::open(&db).unwrap();
-        assert_eq!(conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap() as usize, crate::schema::points_debits_version());
-        conn.execute_batch(&format!("{} PRAGMA user_version = 24;", crate::schema::UNDO_SHARED_MEMBERS)).unwrap();
+        assert_eq!(conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)).unwrap() as usize, crate::schema::MIGRATIONS.len());
+        conn.execute_batch(&format!("{} PRAGMA user_version = 24;", crate::schema::UNDO_AFTER_24)).unwrap();
         // What schema 24 held: till 1's own sale and redemption only.
         conn.execute("UPDATE members SET spend = 600, points = 2 WHERE member_id = 'MA'", []).unwrap();
         drop(conn);

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::docs::{DocUpdate, save_clock, save_doc};
 use super::{Replica, Result, write};
@@ -24,6 +24,29 @@ fn project(conn: &Connection, doc: &SettingsDoc, store_id: &str, fields: &BTreeS
 }
 
 impl Replica {
+    /// Reads the receipt header and paper again if another connection to this database
+    /// changed the settings document since this one last read them (a sync run by another
+    /// process, `store set` while `serve` runs). One indexed read when nothing changed.
+    /// Returns whether it read them again.
+    pub fn refresh_settings(&mut self) -> Result<bool> {
+        let version = super::docs::doc_version(&self.conn, crate::docs::settings::SETTINGS)?.unwrap_or(0);
+        if version == self.settings_version {
+            return Ok(false);
+        }
+        for field in [NAME, NAME_ZH, ADDRESS, PAPER_MM] {
+            let value: Option<String> = self.conn.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([field], |r| r.get(0)).optional()?;
+            let Some(value) = value else { continue };
+            match field {
+                NAME => self.settings.name = value,
+                NAME_ZH => self.settings.name_zh = value,
+                ADDRESS => self.settings.address = value,
+                _ => self.settings.paper_mm = value.parse().unwrap_or(self.settings.paper_mm),
+            }
+        }
+        self.settings_version = version;
+        Ok(true)
+    }
+
     /// The settings document, loaded (or reused if nobody wrote it since).
     pub fn settings_doc(&mut self) -> Result<&mut SettingsDoc> {
         self.loaded()
@@ -66,6 +89,27 @@ impl Replica {
             }
         }
         self.docs.settings = Some((version, doc));
+        self.settings_version = version;
         Ok(DocUpdate { changed: changed_pairs.into_iter().map(|(s, f)| format!("{s}:{f}")).collect(), projected: written.len() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreSettings;
+
+    #[test]
+    fn a_header_changed_by_another_process_is_read_again_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut serving = Replica::create(dir.path(), StoreSettings::new("S1", "edge-1"), [7; 32]).unwrap();
+        assert!(!serving.refresh_settings().unwrap(), "nothing changed");
+        // `store set` (or the sync thread) on its own connection.
+        let mut other = Replica::open(dir.path()).unwrap();
+        other.set_store_settings(&[(NAME, "Corner Mart".into()), (PAPER_MM, "80".into())], 1_000).unwrap();
+        assert_ne!(serving.settings().name, "Corner Mart");
+        assert!(serving.refresh_settings().unwrap());
+        assert_eq!((serving.settings().name.as_str(), serving.settings().paper_mm), ("Corner Mart", 80));
+        assert!(!serving.refresh_settings().unwrap(), "read once");
     }
 }

@@ -19,12 +19,48 @@ pub struct DeviceDto {
     pub device: String,
     /// `shelf`, `vending`, `gate`, `scanner`, `display`, `label`, `other`.
     pub kind: String,
+    /// Its name in the store's registry (empty: none given).
+    pub name: String,
+    /// Its Chinese name in the registry.
+    pub name_zh: String,
+    /// Where it stands.
+    pub location: String,
+    /// Taken out of service.
+    pub retired: bool,
     /// Online now.
     pub online: bool,
-    /// Online or offline since (unix ms).
-    pub since_ms: i64,
-    /// Last message (unix ms).
-    pub last_seen_ms: i64,
+    /// Online or offline since (unix ms); null: never heard from here.
+    pub since_ms: Option<i64>,
+    /// Last message (unix ms); null: never heard from here.
+    pub last_seen_ms: Option<i64>,
+}
+
+/// A device's registry entry, set by a manager.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeviceRequest {
+    /// `shelf`, `vending`, `gate`, `scanner`, `display`, `label` or `other`; default: what
+    /// the device announced.
+    pub kind: Option<String>,
+    /// Its name (may be empty).
+    #[serde(default)]
+    pub name: String,
+    /// Its Chinese name (may be empty).
+    #[serde(default)]
+    pub name_zh: String,
+    /// Where it stands (may be empty).
+    #[serde(default)]
+    pub location: String,
+    /// Take it out of service.
+    #[serde(default)]
+    pub retired: bool,
+    /// The manager.
+    pub user_id: String,
+    /// Their PIN.
+    pub pin: String,
+}
+
+fn device_dto(d: opentill_sync::DeviceRow) -> DeviceDto {
+    DeviceDto { device: d.device, kind: d.kind, name: d.name, name_zh: d.name_zh, location: d.location, retired: d.retired, online: d.online, since_ms: d.since_ms, last_seen_ms: d.last_seen_ms }
 }
 
 /// An alert for the back office.
@@ -71,7 +107,21 @@ pub struct VendDto {
 #[utoipa::path(get, path = "/api/devices", responses((status = 200, body = Vec<DeviceDto>)))]
 pub(super) async fn devices(State(state): State<AppState>, AcceptLang(lang): AcceptLang) -> Result<Json<Vec<DeviceDto>>, ApiError> {
     run(&state, lang, |till| {
-        Ok(till.replica().devices()?.into_iter().map(|d| DeviceDto { device: d.device, kind: d.kind, online: d.online, since_ms: d.since_ms, last_seen_ms: d.last_seen_ms }).collect())
+        Ok(till.replica().devices()?.into_iter().map(device_dto).collect())
+    })
+    .await
+    .map(Json)
+}
+
+/// Names a device in the store's shared registry (both languages, where it stands) or
+/// retires it; every node of the store gets it when it syncs. A manager's action.
+#[utoipa::path(put, path = "/api/devices/{device}", params(("device" = String, Path, description = "Device id")), request_body = DeviceRequest, responses((status = 200, body = DeviceDto), (status = 403, body = super::ApiErrorBody), (status = 422, body = super::ApiErrorBody)))]
+pub(super) async fn put_device(State(state): State<AppState>, AcceptLang(lang): AcceptLang, Path(device): Path<String>, ApiJson(req): ApiJson<DeviceRequest>) -> Result<Json<DeviceDto>, ApiError> {
+    run(&state, lang, move |till| {
+        till.authorize(&req.user_id, &req.pin, opentill_core::role::Permission::Manage, "name a device")?;
+        till.register_device(&device, req.kind.as_deref(), &req.name, &req.name_zh, &req.location, req.retired)?;
+        let row = till.replica().devices()?.into_iter().find(|d| d.device == device).ok_or_else(|| crate::TillError::BadInput(format!("device {device} is not in the registry")))?;
+        Ok(device_dto(row))
     })
     .await
     .map(Json)

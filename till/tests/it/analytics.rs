@@ -189,10 +189,10 @@ fn a_replica_from_before_the_analytics_migration_is_backfilled_and_verified() {
     // Migrations after it (11: shared documents, 12: other nodes' journals, 13: stored
     // value across stores, 14: price history, 15: approvals, 16: alerts in Chinese, 17:
     // top-up keys, 18: who cleared an alert, 19: transfers, 20: O2O orders, 21: the members projection, 22: stock per place, 23: offers set aside, 24: purchase orders amended and
-    // cancelled, stocktakes of one place, 25 and 26: shared members and their points across stores) are undone too; they run again on open.
-    assert_eq!(opentill_sync::schema::MIGRATIONS.len(), before_analytics + 17, "undo every migration after the analytics one here");
+    // cancelled, stocktakes of one place, 25 and 26: shared members and their points across stores, 27: the device registry) are undone too; they run again on open.
+    assert_eq!(opentill_sync::schema::MIGRATIONS.len(), before_analytics + 18, "undo every migration after the analytics one here");
     let conn = rusqlite::Connection::open(dir.path().join(opentill_sync::DB_FILE)).unwrap();
-    let undo_members = opentill_sync::schema::UNDO_SHARED_MEMBERS;
+    let undo_members = opentill_sync::schema::UNDO_AFTER_24;
     conn.execute_batch(&format!(
         "{undo_members}
          ALTER TABLE stocktakes DROP COLUMN location; ALTER TABLE purchase_orders DROP COLUMN cancel_reason; ALTER TABLE purchase_orders DROP COLUMN cancelled_ms; ALTER TABLE purchase_orders DROP COLUMN amended_ms;
@@ -266,6 +266,15 @@ fn members_and_gate() -> (tempfile::TempDir, Till) {
     gate(&mut till, "2026-11-22 10:00", "P5", "in", true);
     sell(&mut till, "2026-11-22 10:05", &[scan(CHIPS, Some("2"))], Some(&regular));
     sell(&mut till, "2026-11-22 10:30", &[scan(COLA, None)], None);
+    // The regular takes two colas for points on the 19th, and a bag of chips on the 23rd
+    // (after the week): redemptions, not sales.
+    let redeem = |till: &mut Till, time: &str, sku: &str, qty: i64, points: i64| {
+        let lines = vec![opentill_core::member::RedeemedLine { sku: sku.into(), qty, points }];
+        let fact = opentill_core::journal::Fact::PointsRedeemed { redemption_id: format!("R-{time}"), member: regular.clone(), lines, by: "c01".into() };
+        till.replica_mut().append(at(time), &fact).unwrap();
+    };
+    redeem(&mut till, "2026-11-19 15:00", "DRK-1", 2, 10);
+    redeem(&mut till, "2026-11-23 11:00", "SNK-1", 1, 5);
     (dir, till)
 }
 
@@ -282,6 +291,9 @@ fn members_and_conversion_read_from_the_replica_equal_the_journal_fold() {
     // The regular bought three times, the others once: one repeat buyer of three.
     assert_eq!((members.n_buyers, members.n_repeat, members.repeat_rate_bp()), (3, 1, Some(3333)));
     assert_eq!((members.guest.n_sales, members.member.n_sales, members.member.n_refunds), (2, 5, 1));
+    assert_eq!((members.redemptions.count, members.redemptions.points, members.redemptions.pieces), (1, 10, 2), "the one in the week");
+    let everything = till.analytics(By::Members, None, None, None).unwrap().members.unwrap().redemptions;
+    assert_eq!((everything.count, everything.points, everything.pieces), (2, 15, 3));
     let text = |by: By, lang: Lang| report_text(&till.analytics(by, Some("2026-11-16"), Some("2026-11-22"), None).unwrap(), Currency::CNY, lang);
     // Some customers came in without the gate seeing them: hours with more sales than
     // entries show a rate above 100 %, hours without entries none.
@@ -300,6 +312,7 @@ fn members_and_conversion_read_from_the_replica_equal_the_journal_fold() {
         Repeat rate (members with 2 or more sales ÷ members who bought): 1 / 3 = 33.33%
         Members: sales 5, refunds 1, net 56.20, 88.9% of net
         Non-members: sales 2, refunds 0, net 7.00, 11.1% of net
+        Points redeemed for goods: 1 redemptions, 10 points, 2 pieces (not sales)
     "#]].assert_eq(&text(By::Members, Lang::En));
     expect![[r#"
         客流转化率  2026-11-16 — 2026-11-22

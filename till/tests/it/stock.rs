@@ -167,7 +167,7 @@ fn orders_are_amended_and_cancelled() {
     let version = opentill_sync::schema::po_changes_version();
     conn.execute_batch(&format!(
         "{} ALTER TABLE stocktakes DROP COLUMN location; ALTER TABLE purchase_orders DROP COLUMN cancel_reason; ALTER TABLE purchase_orders DROP COLUMN cancelled_ms; ALTER TABLE purchase_orders DROP COLUMN amended_ms; PRAGMA user_version = {};",
-        opentill_sync::schema::UNDO_SHARED_MEMBERS,
+        opentill_sync::schema::UNDO_AFTER_24,
         version - 1
     ))
     .unwrap();

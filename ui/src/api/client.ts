@@ -268,6 +268,7 @@ export class Client {
   storedValue(account: string) { return this.call<Balance>('GET', `/api/stored-value/${encodeURIComponent(account)}`); }
   /** Every device the store's edge agent has heard from. */
   devices() { return this.call<S['DeviceDto'][]>('GET', '/api/devices'); }
+  putDevice(device: string, body: S['DeviceRequest']) { return this.call<S['DeviceDto']>('PUT', `/api/devices/${encodeURIComponent(device)}`, body); }
   /** The latest alerts, newest first, cleared ones included (`cleared_ms`); with `open`,
    *  every open alert however old. Details in the client's language. */
   alerts(open = false) { return this.call<S['AlertDto'][]>('GET', open ? '/api/alerts?open=true' : '/api/alerts'); }

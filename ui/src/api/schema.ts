@@ -302,6 +302,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/devices/{device}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Names a device in the store's shared registry (both languages, where it stands) or
+         *     retires it; every node of the store gets it when it syncs. A manager's action.
+         */
+        put: operations["put_device"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/footfall": {
         parameters: {
             query?: never;
@@ -1787,16 +1807,44 @@ export interface components {
             kind: string;
             /**
              * Format: int64
-             * @description Last message (unix ms).
+             * @description Last message (unix ms); null: never heard from here.
              */
-            last_seen_ms: number;
+            last_seen_ms?: number | null;
+            /** @description Where it stands. */
+            location: string;
+            /** @description Its name in the store's registry (empty: none given). */
+            name: string;
+            /** @description Its Chinese name in the registry. */
+            name_zh: string;
             /** @description Online now. */
             online: boolean;
+            /** @description Taken out of service. */
+            retired: boolean;
             /**
              * Format: int64
-             * @description Online or offline since (unix ms).
+             * @description Online or offline since (unix ms); null: never heard from here.
              */
-            since_ms: number;
+            since_ms?: number | null;
+        };
+        /** @description A device's registry entry, set by a manager. */
+        DeviceRequest: {
+            /**
+             * @description `shelf`, `vending`, `gate`, `scanner`, `display`, `label` or `other`; default: what
+             *     the device announced.
+             */
+            kind?: string | null;
+            /** @description Where it stands (may be empty). */
+            location?: string;
+            /** @description Its name (may be empty). */
+            name?: string;
+            /** @description Its Chinese name (may be empty). */
+            name_zh?: string;
+            /** @description Their PIN. */
+            pin: string;
+            /** @description Take it out of service. */
+            retired?: boolean;
+            /** @description The manager. */
+            user_id: string;
         };
         /** @description A snapshot of [`DeviceStats`]. */
         DeviceStatsDto: {
@@ -2151,6 +2199,8 @@ export interface components {
             member: components["schemas"]["SpendDto"];
             /** @description Every member who bought, by segment, then net spend (largest first). */
             members: components["schemas"]["MemberRfmDto"][];
+            /** @description Points redeemed for goods in the period (not sales). */
+            redemptions: components["schemas"]["RedemptionsDto"];
             /**
              * Format: int64
              * @description Members with two or more.
@@ -2728,6 +2778,24 @@ export interface components {
             receipt: string;
             /** @description Its id. */
             redemption_id: string;
+        };
+        /** @description Points members redeemed for goods (积分兑换) in a period. */
+        RedemptionsDto: {
+            /**
+             * Format: int64
+             * @description Redemptions.
+             */
+            count: number;
+            /**
+             * Format: int64
+             * @description Pieces handed over.
+             */
+            pieces: number;
+            /**
+             * Format: int64
+             * @description Points they took.
+             */
+            points: number;
         };
         /** @description A recorded refund. */
         RefundDto: {
@@ -4306,6 +4374,48 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceStatsDto"];
+                };
+            };
+        };
+    };
+    put_device: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Device id */
+                device: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceDto"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiErrorBody"];
                 };
             };
         };

@@ -33,6 +33,7 @@ export function DevicesTab({ t, money, locale, client, attempt, offsetMin, manag
   const localTime = (ms: number, locale: Locale) => storeTime(ms, offsetMin, locale);
   const [store, setStore] = useState('');
   const [cleared, setCleared] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
 
   const read = async (): Promise<Snapshot> => {
     const [devices, alerts, vends] = await Promise.all([client.devices(), client.alerts(true), client.vends()]);
@@ -54,9 +55,17 @@ export function DevicesTab({ t, money, locale, client, attempt, offsetMin, manag
     refresh();
   };
 
+  const save = async (d: Device, entry: DeviceEntry) => {
+    const ok = await attempt(() => client.putDevice(d.device, { kind: d.kind, ...entry, user_id: manager.user_id, pin: manager.pin }));
+    if (ok === undefined) return;
+    setEditing(null);
+    refresh();
+  };
+
   if (!snap) return <div class="card" data-testid="devices"><h1>{t('office.devices.title')}</h1><p class="muted">{t('common.busy')}</p></div>;
   const open = snap.alerts.filter((a) => a.cleared_ms == null).sort((a, b) => b.ts_ms - a.ts_ms);
-  const devices = [...snap.devices].sort((a, b) => Number(a.online) - Number(b.online) || a.device.localeCompare(b.device));
+  // Retired devices last; offline ones first among the rest, so a fault shows at the top.
+  const devices = [...snap.devices].sort((a, b) => Number(a.retired) - Number(b.retired) || Number(a.online) - Number(b.online) || a.device.localeCompare(b.device));
   const vends = [...snap.vends].sort((a, b) => b.created_ms - a.created_ms).slice(0, N_VENDS);
   return (
     <div class="card" data-testid="devices">
@@ -77,15 +86,19 @@ export function DevicesTab({ t, money, locale, client, attempt, offsetMin, manag
             <h2>{t('office.devices.devices')} <span class="muted">({devices.length})</span></h2>
             <ul class="device-list">
               {devices.map((d) => (
-                <li class={'device ' + (d.online ? 'up' : 'down')} data-testid="device" data-device={d.device}>
+                <li class={'device ' + (d.retired ? 'retired' : d.online ? 'up' : 'down')} data-testid="device" data-device={d.device}>
                   <span class="dot" aria-hidden="true" />
                   <div class="grow">
-                    <strong>{d.device}</strong> <span class="muted">{named(t, 'office.devices.kind', d.kind)}</span>
+                    <strong data-testid="device-name">{shownName(d, locale) || d.device}</strong>
+                    {shownName(d, locale) && <span class="muted"> {d.device}</span>}
+                    {' '}<span class="muted">{named(t, 'office.devices.kind', d.kind)}{d.location && ` · ${d.location}`}</span>
                     <div class="device-when">
-                      <span data-testid="device-state">{t(d.online ? 'office.devices.onlineSince' : 'office.devices.offlineSince', { time: localTime(d.since_ms, locale) })}</span>
-                      <span class="muted"> · {t('office.devices.lastSeen', { time: localTime(d.last_seen_ms, locale) })}</span>
+                      <span data-testid="device-state">{deviceState(t, d, (ms) => localTime(ms, locale))}</span>
+                      {d.last_seen_ms != null && !d.retired && <span class="muted"> · {t('office.devices.lastSeen', { time: localTime(d.last_seen_ms, locale) })}</span>}
                     </div>
+                    {editing === d.device && <DeviceForm t={t} device={d} onSave={(entry) => save(d, entry)} onCancel={() => setEditing(null)} />}
                   </div>
+                  {editing !== d.device && <button class="btn" onClick={() => setEditing(d.device)} data-testid="device-edit">{t('office.devices.edit')}</button>}
                 </li>
               ))}
             </ul>
@@ -152,5 +165,42 @@ function Footfall({ t, hours }: { t: T; hours: FootfallHour[] }) {
         </table>
       )}
     </section>
+  );
+}
+
+/** What a manager sets of a device in the store's registry. */
+interface DeviceEntry { name: string; name_zh: string; location: string; retired: boolean }
+
+/** The device's name in the screen's language, else in the other one. */
+function shownName(d: Device, locale: Locale): string {
+  return locale === 'zh-CN' ? d.name_zh || d.name : d.name || d.name_zh;
+}
+
+/** Online or offline since when, retired, or never heard from. */
+function deviceState(t: T, d: Device, time: (ms: number) => string): string {
+  if (d.retired) return t('office.devices.retired');
+  if (d.since_ms == null) return t('office.devices.neverSeen');
+  return t(d.online ? 'office.devices.onlineSince' : 'office.devices.offlineSince', { time: time(d.since_ms) });
+}
+
+/** Names a device, says where it stands, or retires it; every node of the store gets it. */
+function DeviceForm({ t, device, onSave, onCancel }: { t: T; device: Device; onSave: (e: DeviceEntry) => void; onCancel: () => void }) {
+  const [entry, setEntry] = useState<DeviceEntry>({ name: device.name, name_zh: device.name_zh, location: device.location, retired: device.retired });
+  const set = (field: keyof DeviceEntry, value: string | boolean) => setEntry({ ...entry, [field]: value });
+  return (
+    <form class="entry-form" data-testid="device-form" onSubmit={(e) => { e.preventDefault(); onSave(entry); }}>
+      <div class="row">
+        <label class="grow">{t('office.devices.name')}<input name="device-name" value={entry.name} maxLength={40} onInput={(e) => set('name', e.currentTarget.value)} /></label>
+        <label class="grow">{t('office.devices.nameZh')}<input name="device-name-zh" value={entry.name_zh} maxLength={40} onInput={(e) => set('name_zh', e.currentTarget.value)} /></label>
+        <label class="grow">{t('office.devices.location')}<input name="device-location" value={entry.location} maxLength={60} onInput={(e) => set('location', e.currentTarget.value)} /></label>
+      </div>
+      <div class="row">
+        <label class="check"><input type="checkbox" name="device-retired" checked={entry.retired} onChange={(e) => set('retired', e.currentTarget.checked)} />{t('office.devices.retire')}</label>
+        <span class="grow" />
+        <button type="button" class="btn" onClick={onCancel}>{t('common.cancel')}</button>
+        <button class="btn primary" data-testid="device-save">{t('office.devices.save')}</button>
+      </div>
+      <p class="muted">{t('office.devices.shared')}</p>
+    </form>
   );
 }

@@ -157,6 +157,8 @@ export function ReportsTab({ t, money, locale, client, attempt, manager, offsetM
                       <small>{t('reports.repeatOf', { repeat: members.repeat_buyers, buyers: members.buyers })}</small></div>
                     <div class="tile"><small>{t('reports.memberShare')}</small><strong data-testid="tile-member-share">{`${memberShare[0]}%`}</strong>
                       <small>{t('reports.memberShareOf', { members: money(members.member.net_minor), guests: money(members.guest.net_minor) })}</small></div>
+                    <div class="tile"><small>{t('reports.pointsRedeemed')}</small><strong data-testid="tile-redeemed">{members.redemptions.points}</strong>
+                      <small>{t('reports.redemptionsOf', { count: members.redemptions.count, pieces: members.redemptions.pieces })}</small></div>
                   </div>
                   <div class="charts">
                     <table class="table segments" data-testid="segments" aria-label={titles.members}>
