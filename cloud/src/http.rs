@@ -18,6 +18,7 @@
 //! | `PUT /v1/catalog/products?tenant=T` | admin: JSON array of products → `{written}` (all checked first; one bad product writes nothing) |
 //! | `PUT /v1/catalog/prices?tenant=T` | admin: JSON `{sku, price_minor, store?}` (`price_minor: null` with a store removes its own price) |
 //! | `POST /v1/closings`, `GET /v1/closings`, `GET /v1/reports/stores` | admin: period closings, their exports, reports across stores ([`closings`]) |
+//! | `GET /v1/reports/analytics?tenant=T&by=B[&store=S&from=D&to=D&limit=N&format=csv\|text&lang=zh\|en]` | admin: a till's analytics report across a tenant's stores ([`crate::analytics`]) |
 
 pub mod closings;
 
@@ -53,7 +54,7 @@ pub fn router(ledger: Shared, admin_token: Option<String>) -> axum::Router {
 
 /// The router. When `admin_token` is set, the read and admin routes (`/v1/totals`,
 /// `/v1/nodes`, `/v1/quarantine`, `/v1/alerts`, `/v1/passes/revoke`, `/v1/closings`,
-/// `/v1/reports/stores`) need `Authorization: Bearer TOKEN`; enrolment and sync are
+/// `/v1/reports/stores`, `/v1/reports/analytics`) need `Authorization: Bearer TOKEN`; enrolment and sync are
 /// authenticated by the one-time code and the node's signatures instead. `closing_key`
 /// signs the period closings made through `POST /v1/closings`.
 pub fn router_with_key(ledger: Shared, admin_token: Option<String>, closing_key: Option<SigningKey>) -> axum::Router {
@@ -61,6 +62,7 @@ pub fn router_with_key(ledger: Shared, admin_token: Option<String>, closing_key:
     let closing_routes = axum::Router::new()
         .route("/v1/closings", post(closings::post_closing).get(closings::get_closings))
         .route("/v1/reports/stores", get(closings::get_stores_report))
+        .route("/v1/reports/analytics", get(closings::get_analytics))
         .route_layer(axum::middleware::from_fn_with_state(token.clone(), require_admin))
         .with_state(closings::ClosingState { ledger: ledger.clone(), key: closing_key.map(Arc::new) });
     let reads = axum::Router::new()

@@ -21,6 +21,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod analytics;
 pub mod balances;
 pub mod close;
 pub mod closing;

@@ -150,6 +150,35 @@ enum Command {
     /// Export closings or a report across stores as CSV or JSON.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// A till's analytics report (by hour, day, week, category, cashier, tender, top, slow,
+    /// basket, members, conversion) across a tenant's stores, or one of them, folded from
+    /// their journals (数据分析).
+    Analytics {
+        /// The database.
+        #[arg(long, env = "OPENTILL_CLOUD_DB")]
+        db: String,
+        /// Tenant.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// Only this store.
+        #[arg(long)]
+        store: Option<String>,
+        /// hour, day, week, category, cashier, tender, top, slow, basket, members or conversion.
+        #[arg(long)]
+        by: String,
+        /// First local date, `YYYY-MM-DD`.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last local date, inclusive.
+        #[arg(long)]
+        to: Option<String>,
+        /// How many top or slow sellers.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Write CSV instead of the table.
+        #[arg(long)]
+        csv: bool,
+    },
     /// The tenant's shared catalog: products, central prices and stores' own prices,
     /// merged into every store's till on its next sync (共享商品目录).
     Catalog {
@@ -661,6 +690,18 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
         Command::Catalog { action } => catalog(action),
         Command::O2o { action } => o2o(action),
         Command::Offers { action } => offers(action),
+        Command::Analytics { db, tenant, store, by, from, to, limit, csv } => {
+            use opentill_core::analytics::{By, report_csv, report_text};
+            let Some(by) = By::parse(&by) else {
+                let names: Vec<&str> = By::ALL.iter().map(|b| b.name()).collect();
+                bail!("--by {by:?}: {} {}", lang.pick("应为其中之一：", "must be one of"), names.join(", "));
+            };
+            let ledger = open(&db)?;
+            let report = opentill_cloud::analytics::analytics(ledger.as_ref(), by, &tenant, store.as_deref(), from.as_deref(), to.as_deref(), limit.max(1), &mut progress_printer(lang.pick("汇总门店", "reading stores").to_string()))?;
+            let currency = opentill_core::money::Currency::CNY;
+            print!("{}", if csv { report_csv(&report, currency, lang) } else { report_text(&report, currency, lang) });
+            Ok(())
+        }
         Command::CompactDoc { db, tenant, doc } => {
             let mut ledger = open(&db)?;
             let c = opentill_cloud::docs::compact(ledger.as_mut(), &tenant, &doc, now_ms())?;

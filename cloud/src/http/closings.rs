@@ -162,3 +162,50 @@ pub(super) async fn get_stores_report(State(state): State<ClosingState>, Query(q
         }
     }
 }
+
+/// Query of `GET /v1/reports/analytics`.
+#[derive(Debug, Deserialize)]
+pub(super) struct AnalyticsQuery {
+    tenant: String,
+    store: Option<String>,
+    by: String,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<usize>,
+    /// `csv` (default) or `text`.
+    format: Option<String>,
+    /// `zh` or `en` (default).
+    lang: Option<String>,
+}
+
+/// A till's analytics report across a tenant's stores (or one of them), folded from their
+/// journals ([`crate::analytics`]): CSV, or the text the CLI prints.
+#[tracing::instrument(skip_all)]
+pub(super) async fn get_analytics(State(state): State<ClosingState>, Query(q): Query<AnalyticsQuery>) -> Response {
+    use opentill_core::analytics::{By, report_csv, report_text};
+    let Some(by) = By::parse(&q.by) else {
+        let names: Vec<&str> = By::ALL.iter().map(|b| b.name()).collect();
+        return error(400, "bad_request", format!("by must be one of {}", names.join(", ")));
+    };
+    let text = match q.format.as_deref() {
+        None | Some("csv") => false,
+        Some("text") => true,
+        Some(other) => return error(400, "bad_request", format!("format must be csv or text, not {other:?}")),
+    };
+    let lang = if q.lang.as_deref() == Some("zh") { Lang::Zh } else { Lang::En };
+    let limit = q.limit.unwrap_or(20).clamp(1, 1_000);
+    let (tenant, store, from, to) = (q.tenant, q.store, q.from, q.to);
+    let report = match with_ledger(&state.ledger, move |l| crate::analytics::analytics(l, by, &tenant, store.as_deref(), from.as_deref(), to.as_deref(), limit, &mut |_, _| {})).await {
+        Err(r) => return r,
+        Ok(Err(crate::analytics::AnalyticsError::Ledger(e))) => return storage_error(e),
+        Ok(Err(e @ crate::analytics::AnalyticsError::NoStore { .. })) => return error(404, "unknown_store", e.to_string()),
+        Ok(Err(e)) => return error(400, "bad_request", e.to_string()),
+        Ok(Ok(report)) => report,
+    };
+    let currency = opentill_core::money::Currency::CNY;
+    if text {
+        ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], report_text(&report, currency, lang)).into_response()
+    } else {
+        csv_response(report_csv(&report, currency, lang).into_bytes())
+    }
+}

@@ -3,6 +3,7 @@
 //! by the tests themselves: `scripts/setup.sh` installs it).
 #![allow(missing_docs)]
 
+mod analytics;
 mod catalog;
 mod cli;
 mod closings;
