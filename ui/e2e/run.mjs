@@ -535,6 +535,11 @@ async function flow(browser, locale) {
     // Bananas are weighed: 0.532 kg, then 0.750 kg.
     assert.equal(top.find((r) => r.key === 'PRD-00041')?.qty, locale === 'en' ? '1.282 kg' : '1.282 公斤', JSON.stringify(top));
     await shot(page, `reports-${tag}`);
+    // The members report shows the points redeemed for goods as the API reads them.
+    const membersReport = (await analytics('members')).members;
+    await expectText(page, '[data-testid=tile-redeemed]', String(membersReport.redemptions.points));
+    await page.getByTestId('tile-redeemed').scrollIntoViewIfNeeded();
+    await shot(page, `report-members-${tag}`);
     // The hour report's CSV, from the server, downloads as a file; its total row is the day's.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=csv-hour]')]);
     assert.equal(download.suggestedFilename(), `opentill-hour-${day}-${day}.csv`);
