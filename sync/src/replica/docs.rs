@@ -75,31 +75,14 @@ local_doc!(DevicesDoc, devices, commit_devices);
 /// is no shared document is [`DocError::UnknownDocument`].
 macro_rules! by_name {
     ($doc:expr, $D:ident => $body:expr) => {
+        by_name!(@arms $doc, $D, $body, CATALOG: CatalogDoc, OFFERS: OffersDoc, STAFF: StaffDoc, MEMBERS: MembersDoc, SETTINGS: SettingsDoc, DEVICES: DevicesDoc)
+    };
+    (@arms $doc:expr, $D:ident, $body:expr, $($name:ident: $ty:ty),+) => {
         match $doc {
-            CATALOG => {
-                type $D = CatalogDoc;
+            $($name => {
+                type $D = $ty;
                 $body
-            }
-            OFFERS => {
-                type $D = OffersDoc;
-                $body
-            }
-            STAFF => {
-                type $D = StaffDoc;
-                $body
-            }
-            MEMBERS => {
-                type $D = MembersDoc;
-                $body
-            }
-            SETTINGS => {
-                type $D = SettingsDoc;
-                $body
-            }
-            DEVICES => {
-                type $D = DevicesDoc;
-                $body
-            }
+            })+
             other => Err(DocError::UnknownDocument(other.into()).into()),
         }
     };
