@@ -175,6 +175,12 @@ pub trait SharedDoc: Sized {
         for part in increments {
             doc.load_incremental(part)?;
         }
+        // automerge counts what `load_incremental` applied as unsaved: without this, the
+        // next `save_incremental` would hand back every increment loaded here, and each
+        // write after a reload would store them all again.
+        if !increments.is_empty() {
+            doc.save_incremental();
+        }
         doc.set_actor(ActorId::random());
         Self::wrap(doc)
     }

@@ -207,9 +207,15 @@ fn a_saved_document_loads_back_with_its_increments() {
     let inc1 = doc.save_incremental();
     doc.set_store_price("S1", "TEA", Some(390), &mut clock, 3).unwrap();
     let inc2 = doc.save_incremental();
+    let loaded_bytes = inc1.len() + inc2.len();
     let mut loaded = CatalogDoc::load(&snapshot, &[inc1, inc2]).unwrap();
     assert_eq!(loaded.heads(), doc.heads());
     assert_eq!(loaded.effective("S1", "TEA").unwrap().price_minor, 390);
+    // What was loaded is not saved again; a change made after is, alone.
+    assert!(loaded.save_incremental().is_empty(), "the loaded increments are not new");
+    loaded.set_price("TEA", 420, &mut clock, 4).unwrap();
+    let inc3 = loaded.save_incremental();
+    assert!(!inc3.is_empty() && inc3.len() < loaded_bytes, "only the new change: {} bytes, not the {loaded_bytes} loaded", inc3.len());
     assert!(matches!(CatalogDoc::load(b"not a document", &[]), Err(DocError::Automerge(_))));
 }
 

@@ -507,5 +507,15 @@ mod tests {
         let (hlc, _) = replica.edit_catalog(0, |doc, clock| doc.set_price("TEA", 1, clock, 0)).unwrap();
         assert!(hlc.wall_ms >= 5_000 + COMPACT_AFTER + 5, "{hlc}");
         assert_eq!(replica.product_by_sku("TEA").unwrap().unwrap().price_minor, 420, "the store's own price still applies");
+        // A reloaded document stores only what is new: one small increment for one edit,
+        // not again every increment it was loaded from.
+        drop(replica);
+        let mut replica = Replica::open(dir.path()).unwrap();
+        let before = replica.doc_status(CATALOG, "cloud").unwrap();
+        assert!(before.n_increments > 1, "{before:?}");
+        replica.edit_catalog(9_000, |doc, clock| doc.set_price("TEA", 2, clock, 9_000)).unwrap();
+        let after = replica.doc_status(CATALOG, "cloud").unwrap();
+        assert_eq!(after.n_increments, before.n_increments + 1);
+        assert!(after.n_bytes - before.n_bytes < 300, "{} bytes for one price", after.n_bytes - before.n_bytes);
     }
 }
