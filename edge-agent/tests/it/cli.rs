@@ -315,3 +315,19 @@ fn a_purchase_order_amended_then_cancelled_and_a_place_counted() {
     assert_eq!(ok(&["stock", "show", "--data", &data, "--sku", "DRK-1"]), "DRK-1\t18\teach\tbackroom 18\n");
     assert!(ok(&["journal", "verify", "--data", &data]).contains("journal OK"));
 }
+
+#[test]
+fn a_listing_piped_into_head_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    ok(&["init", "--data", data, "--store", "S1"]);
+    let catalog = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/catalog.csv");
+    ok(&["import", "products", catalog.to_str().unwrap(), "--data", data]);
+    // Every product as a slow seller: far more than a pipe holds, so the listing finds the
+    // pipe closed once `head` has its line.
+    let script = format!("'{}' report analytics --data '{data}' --by slow --limit 100000 | head -n 1", env!("CARGO_BIN_EXE_opentill-edge"));
+    let out = std::process::Command::new("sh").args(["-c", &script]).env("OPENTILL_LANG", "en").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !stderr.contains("panicked"), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), "Slow sellers  all dates");
+}
